@@ -1,0 +1,34 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { TributaryError } from '../core/errors.ts';
+import type { Developer, Store } from '../store/store.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    developer?: Developer;
+  }
+}
+
+/** Terra's API-key auth: `dev-id` + `x-api-key` headers on every call. */
+export function requireDeveloper(store: Store) {
+  return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
+    const devId = header(request, 'dev-id');
+    const apiKey = header(request, 'x-api-key');
+    if (!devId || !apiKey) {
+      throw new TributaryError('unauthorized', `missing ${!devId ? 'dev-id' : 'x-api-key'} header: send your dev-id and x-api-key`);
+    }
+    const developer = await store.developers.authenticate(devId, apiKey);
+    if (!developer) throw new TributaryError('unauthorized', 'invalid dev-id or x-api-key');
+    request.developer = developer;
+  };
+}
+
+/** The authenticated developer of a request that passed `requireDeveloper`. */
+export function developerOf(request: FastifyRequest): Developer {
+  if (!request.developer) throw new TributaryError('unauthorized', 'not authenticated');
+  return request.developer;
+}
+
+function header(request: FastifyRequest, name: string): string | undefined {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}

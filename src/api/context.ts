@@ -1,0 +1,33 @@
+import type { FastifyInstance } from 'fastify';
+import type { Config } from '../core/config.ts';
+import type { Logger } from '../core/logger.ts';
+import type { Signal } from '../core/signal.ts';
+import type { DataType } from '../model/data-types.ts';
+import type { DataRequest, Store, User } from '../store/store.ts';
+
+/**
+ * What routes receive from the composition root (`app.ts`). Features add their service
+ * here as a typed field, and extend the API by exporting a `RouteModule` that `app.ts` lists.
+ */
+export interface ApiContext {
+  readonly config: Config;
+  readonly store: Store;
+  readonly logger: Logger;
+  /** Notified after a transaction committed outbox events, to wake the dispatcher. */
+  readonly eventsCommitted: Signal;
+  /** Fetches a period the provider has not synced yet before a read answers (ingest/). */
+  history?: HistorySync;
+  /** Answers reads with `to_webhook=true` through the destinations (delivery/). */
+  webhookReads?: WebhookReads;
+}
+
+export interface HistorySync {
+  ensureSynced(user: User, type: DataType, range: { startMs: number; endMs: number }): Promise<void>;
+}
+
+export interface WebhookReads {
+  /** Takes a recorded request and returns the HTTP body to answer with (DataSentToWebhook or large-request shape). */
+  accept(request: DataRequest, user: User): Promise<Record<string, unknown>>;
+}
+
+export type RouteModule = (app: FastifyInstance, ctx: ApiContext) => void | Promise<void>;

@@ -1,0 +1,66 @@
+import { badParameter } from '../core/errors.ts';
+import type { DataType } from '../model/data-types.ts';
+import type { Store, User } from '../store/store.ts';
+import { notFound } from '../core/errors.ts';
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Terra's date parameters: `YYYY-MM-DD` (a UTC calendar day) or unix seconds. An end date
+ * given as a day includes that whole day.
+ */
+export function parseDateParam(name: string, value: unknown, role: 'start' | 'end'): number {
+  const text = String(value).trim();
+  if (/^\d{1,12}$/.test(text)) return Number(text) * 1000;
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+  if (match) {
+    const ms = Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3]));
+    const check = new Date(ms);
+    if (check.getUTCMonth() === Number(match[2]) - 1 && check.getUTCDate() === Number(match[3])) return role === 'end' ? ms + DAY_MS : ms;
+  }
+  throw badParameter(name, `${name} must be a date as YYYY-MM-DD or unix seconds (got ${JSON.stringify(text)})`);
+}
+
+export function parseBoolParam(name: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined || value === '') return fallback;
+  if (value === true || value === 'true' || value === '1') return true;
+  if (value === false || value === 'false' || value === '0') return false;
+  throw badParameter(name, `${name} must be true or false (got ${JSON.stringify(value)})`);
+}
+
+export function requireParam(name: string, value: unknown): string {
+  if (typeof value !== 'string' || value.trim() === '') throw badParameter(name, `missing required parameter ${name}`);
+  return value;
+}
+
+/** The developer's user, or a 404 that does not reveal whether it exists for someone else. */
+export async function findUser(store: Store, devId: string, userId: string): Promise<User> {
+  const user = await store.users.get(devId, userId);
+  if (!user) throw notFound(`user ${userId} not found`);
+  return user;
+}
+
+export interface DateRange {
+  startMs: number;
+  endMs: number;
+}
+
+/** start_date is required, end_date defaults to now; the range must be ordered. */
+export function parseRange(query: Record<string, unknown>, now = Date.now()): DateRange {
+  const startMs = parseDateParam('start_date', requireParam('start_date', query.start_date), 'start');
+  const endMs = query.end_date === undefined || query.end_date === '' ? now : parseDateParam('end_date', query.end_date, 'end');
+  if (endMs < startMs) throw badParameter('end_date', 'end_date must not be before start_date');
+  return { startMs, endMs };
+}
+
+/** Terra's path segment per data type. */
+export const DATA_PATHS: Record<DataType, string> = {
+  activity: '/activity',
+  athlete: '/athlete',
+  body: '/body',
+  daily: '/daily',
+  menstruation: '/menstruation',
+  nutrition: '/nutrition',
+  sleep: '/sleep',
+  planned_workout: '/plannedWorkout',
+};

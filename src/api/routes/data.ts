@@ -1,0 +1,61 @@
+import type { FastifyReply } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import { DATA_TYPES, type DataType } from '../../model/data-types.ts';
+import { terraUser } from '../../delivery/terra-events.ts';
+import type { User } from '../../store/store.ts';
+import { developerOf } from '../authenticate.ts';
+import type { ApiContext, RouteModule } from '../context.ts';
+import { DATA_PATHS, findUser, parseBoolParam, parseRange, requireParam, type DateRange } from '../params.ts';
+
+/**
+ * GET /v2/{activity,body,daily,sleep,nutrition,menstruation,athlete,plannedWorkout}.
+ * With `to_webhook=false` the records are answered in the body; otherwise the request is
+ * recorded under a terra-reference and answered through the destinations.
+ */
+export const dataReadRoutes: RouteModule = (app, ctx) => {
+  for (const type of DATA_TYPES) {
+    app.get(DATA_PATHS[type], async (request, reply) => {
+      const query = request.query as Record<string, unknown>;
+      const dev = developerOf(request);
+      const userId = requireParam('user_id', query.user_id);
+      const range: DateRange | undefined = type === 'athlete' ? undefined : parseRange(query);
+      const toWebhook = parseBoolParam('to_webhook', query.to_webhook, true);
+      const withSamples = type === 'planned_workout' ? true : parseBoolParam('with_samples', query.with_samples, false);
+      const user = await findUser(ctx.store, dev.devId, userId);
+      if (range && ctx.history) await ctx.history.ensureSynced(user, type, range);
+      if (toWebhook) return answerThroughWebhook(ctx, user, type, range, withSamples);
+      return sendRecords(ctx, reply, user, type, range, withSamples);
+    });
+  }
+};
+
+async function answerThroughWebhook(ctx: ApiContext, user: User, type: DataType, range: DateRange | undefined, withSamples: boolean) {
+  const request = await ctx.store.dataRequests.create(user.devId, {
+    reference: randomUUID(),
+    userId: user.userId,
+    dataType: type,
+    startMs: range?.startMs ?? null,
+    endMs: range?.endMs ?? null,
+    withSamples,
+  });
+  if (ctx.webhookReads) return ctx.webhookReads.accept(request, user);
+  // No delivery engine is wired in: say so instead of pretending the data is on its way.
+  return {
+    reference: request.reference,
+    message: 'Request recorded; no webhook delivery is configured on this server, so nothing will be sent',
+    type,
+    user: terraUser(user),
+  };
+}
+
+/** Writes the response by concatenating stored JSON text: no parse/serialize round trip. */
+async function sendRecords(ctx: ApiContext, reply: FastifyReply, user: User, type: DataType, range: DateRange | undefined, withSamples: boolean) {
+  const rows = await ctx.store.records.listJson(user.devId, user.userId, type, { ...range, withSamples });
+  const userJson = JSON.stringify(terraUser(user));
+  if (type === 'athlete') {
+    const body = rows.length === 0 ? null : `{"athlete":${rows[0]},"user":${userJson},"type":"athlete"}`;
+    if (body === null) return reply.type('application/json').send({ status: 'success', message: 'No athlete data stored for this user yet', type: 'no_data', user: terraUser(user) });
+    return reply.type('application/json').send(body);
+  }
+  return reply.type('application/json').send(`{"user":${userJson},"data":[${rows.join(',')}],"type":${JSON.stringify(type)}}`);
+}

@@ -1,0 +1,94 @@
+import type { FastifyInstance } from 'fastify';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { ApiContext, RouteModule } from './api/context.ts';
+import { dataReadRoutes } from './api/routes/data.ts';
+import { healthRoutes } from './api/routes/health.ts';
+import { buildServer } from './api/server.ts';
+import type { Config } from './core/config.ts';
+import { ENV } from './core/config.ts';
+import { SecretBox } from './core/crypto.ts';
+import { TributaryError } from './core/errors.ts';
+import { createLogger, type Logger } from './core/logger.ts';
+import { Signal } from './core/signal.ts';
+import { openStore } from './store/index.ts';
+import type { Store } from './store/store.ts';
+
+/**
+ * The composition root: reads the parsed config, picks the engines, wires features and
+ * starts the roles. The only module (with cli/) that knows concrete engines.
+ */
+export interface Tributary {
+  readonly config: Config;
+  readonly store: Store;
+  readonly server: FastifyInstance;
+  readonly context: ApiContext;
+  /** Listens on config.host:config.port; resolves with the base URL. */
+  listen(): Promise<string>;
+  close(): Promise<void>;
+}
+
+export interface TributaryOptions {
+  /** API role (HTTP server). Default true. */
+  api?: boolean;
+  /** Worker role (delivery, polling). Default true. */
+  worker?: boolean;
+  /** Overrides for tests: an already opened store, a logger. */
+  store?: Store;
+  logger?: Logger;
+  /** PostgreSQL schema to isolate in (tests). */
+  schema?: string;
+}
+
+const V2_ROUTES: RouteModule[] = [dataReadRoutes];
+const ROOT_ROUTES: RouteModule[] = [healthRoutes];
+
+export async function createTributary(config: Config, options: TributaryOptions = {}): Promise<Tributary> {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const box = new SecretBox(Buffer.from(encryptionKey(config), 'hex'));
+  const store =
+    options.store ??
+    (await openStore({ databaseUrl: config.databaseUrl, sqliteFile: join(resolve(config.dataDir), 'tributary.db'), schema: options.schema, box }));
+  await bootstrapDeveloper(config, store);
+  const context: ApiContext = { config, store, logger, eventsCommitted: new Signal() };
+  const server = await buildServer(context, { v2: V2_ROUTES, root: ROOT_ROUTES });
+  return {
+    config,
+    store,
+    server,
+    context,
+    async listen() {
+      await server.listen({ host: config.host, port: config.port });
+      const address = server.server.address();
+      const port = typeof address === 'object' && address ? address.port : config.port;
+      return `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+    },
+    async close() {
+      await server.close();
+      await store.close();
+    },
+  };
+}
+
+/** TRIBUTARY_ENCRYPTION_KEY, or (embedded store only) a key generated once into the data dir. */
+export function encryptionKey(config: Config): string {
+  if (config.encryptionKey) return /^[0-9a-fA-F]{64}$/.test(config.encryptionKey) ? config.encryptionKey : Buffer.from(config.encryptionKey, 'base64').toString('hex');
+  if (config.databaseUrl) {
+    throw new TributaryError('config_invalid', `${ENV.encryptionKey} is required with PostgreSQL, so that every process shares the key (generate one: openssl rand -hex 32)`, {
+      variable: ENV.encryptionKey,
+    });
+  }
+  const dir = resolve(config.dataDir);
+  const file = join(dir, 'encryption.key');
+  if (!existsSync(file)) {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(file, SecretBox.generateKey() + '\n', { mode: 0o600, flag: 'wx' });
+  }
+  return readFileSync(file, 'utf8').trim();
+}
+
+async function bootstrapDeveloper(config: Config, store: Store): Promise<void> {
+  if (!config.bootstrapDevId || !config.bootstrapApiKey) return;
+  if (await store.developers.get(config.bootstrapDevId)) return;
+  await store.developers.create({ name: config.bootstrapDevId, devId: config.bootstrapDevId, apiKey: config.bootstrapApiKey });
+}

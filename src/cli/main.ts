@@ -1,0 +1,63 @@
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../core/config.ts';
+import { isTributaryError } from '../core/errors.ts';
+import { createTributary } from '../app.ts';
+import { developersCommand } from './developers.ts';
+
+const USAGE = `tributary — self-hosted, Terra-compatible wearable data platform
+
+Usage:
+  tributary start [--api] [--worker]     start the server (both roles unless one is given)
+  tributary developers create --name NAME [--json]
+  tributary developers list [--json]
+  tributary help
+
+Configuration comes from TRIBUTARY_* environment variables (see README).`;
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'start':
+      return start(rest);
+    case 'developers':
+      return developersCommand(rest);
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(USAGE + '\n');
+      return 0;
+    default:
+      process.stderr.write(`unknown command: ${command}\n\n${USAGE}\n`);
+      return 2;
+  }
+}
+
+async function start(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { api: { type: 'boolean' }, worker: { type: 'boolean' } } });
+  const both = !values.api && !values.worker;
+  const config = loadConfig(process.env);
+  const app = await createTributary(config, { api: both || values.api === true, worker: both || values.worker === true });
+  const url = await app.listen();
+  process.stdout.write(`Tributary is running at ${url}  (store: ${app.store.engine}; docs: ${url}/docs)\n`);
+  const stop = async () => {
+    await app.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  return new Promise<number>(() => undefined);
+}
+
+/** Runs the CLI; config errors print one clear line and exit 1 (no stack trace). */
+export function run(argv: string[]): void {
+  main(argv).then(
+    (code) => {
+      if (code !== 0) process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(`tributary: ${isTributaryError(error) || error instanceof Error ? error.message : String(error)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

@@ -1,0 +1,116 @@
+import { z } from 'zod';
+import { TributaryError } from './errors.ts';
+
+/**
+ * The one typed configuration schema. Only the composition root (`app.ts`, `cli/`) calls
+ * `loadConfig(process.env)`; everything else receives the parsed `Config`.
+ * Each key maps to one environment variable; an invalid value stops start-up with a
+ * message naming that variable.
+ */
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const port = z.coerce.number().int().min(0).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+
+const retrySchedule = z
+  .string()
+  .regex(/^\s*\d+(\.\d+)?(\s*,\s*\d+(\.\d+)?)*\s*$/, 'a comma-separated list of seconds, e.g. "30,60,120"')
+  .transform((s) => s.split(',').map((part) => Number(part.trim())));
+
+/** Default webhook retry schedule: doubling from 30 s, capped at 8 h, 10 tries (Terra's documented policy). */
+export const DEFAULT_RETRY_SCHEDULE_SECONDS = Array.from({ length: 10 }, (_, i) => Math.min(30 * 2 ** i, 8 * 3600));
+
+export const ENV = {
+  port: 'TRIBUTARY_PORT',
+  host: 'TRIBUTARY_HOST',
+  dataDir: 'TRIBUTARY_DATA_DIR',
+  databaseUrl: 'TRIBUTARY_DATABASE_URL',
+  queueUrl: 'TRIBUTARY_QUEUE_URL',
+  publicUrl: 'TRIBUTARY_PUBLIC_URL',
+  encryptionKey: 'TRIBUTARY_ENCRYPTION_KEY',
+  bootstrapDevId: 'TRIBUTARY_BOOTSTRAP_DEV_ID',
+  bootstrapApiKey: 'TRIBUTARY_BOOTSTRAP_API_KEY',
+  logLevel: 'TRIBUTARY_LOG_LEVEL',
+  maxBodyBytes: 'TRIBUTARY_MAX_BODY_BYTES',
+  maxUploadBytes: 'TRIBUTARY_MAX_UPLOAD_BYTES',
+  webhookTimeoutMs: 'TRIBUTARY_WEBHOOK_TIMEOUT_MS',
+  webhookRetrySchedule: 'TRIBUTARY_WEBHOOK_RETRY_SCHEDULE',
+  webhookAllowPrivate: 'TRIBUTARY_WEBHOOK_ALLOW_PRIVATE',
+  destinationDisableAfterSeconds: 'TRIBUTARY_DESTINATION_DISABLE_AFTER_SECONDS',
+} as const;
+
+const schema = z.object({
+  port: port.default(8787),
+  host: z.string().min(1).default('127.0.0.1'),
+  dataDir: z.string().min(1).default('./.tributary'),
+  databaseUrl: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL (leave it unset for the embedded store)')
+    .optional(),
+  queueUrl: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL (leave it unset for the embedded queue)').optional(),
+  publicUrl: z.string().url().optional(),
+  encryptionKey: z
+    .string()
+    .regex(/^([0-9a-fA-F]{64}|[A-Za-z0-9+/]{43}=)$/, 'must be 32 bytes as 64 hex characters or base64')
+    .optional(),
+  bootstrapDevId: z.string().min(1).optional(),
+  bootstrapApiKey: z.string().min(16, 'must be at least 16 characters').optional(),
+  logLevel: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  maxBodyBytes: positiveInt.default(10 * 1024 * 1024),
+  maxUploadBytes: positiveInt.default(50 * 1024 * 1024),
+  webhookTimeoutMs: positiveInt.default(8000),
+  webhookRetrySchedule: retrySchedule.optional(),
+  webhookAllowPrivate: bool.default('true'),
+  destinationDisableAfterSeconds: positiveInt.default(5 * 24 * 3600),
+});
+
+type Parsed = z.infer<typeof schema>;
+
+export interface Config extends Omit<Parsed, 'webhookRetrySchedule' | 'publicUrl'> {
+  /** Base for links handed to browsers, without a trailing slash. */
+  publicUrl: string;
+  webhookRetrySchedule: number[];
+  /** `TRIBUTARY_PROVIDER_<NAME>_<KEY>` values, by lower-case provider name then upper-case key. */
+  providers: Record<string, Record<string, string>>;
+}
+
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const input: Record<string, string> = {};
+  for (const [key, variable] of Object.entries(ENV)) {
+    const value = env[variable];
+    if (value !== undefined && value !== '') input[key] = value;
+  }
+  const result = schema.safeParse(input);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    const key = String(issue.path[0]) as keyof typeof ENV;
+    const variable = ENV[key] ?? key;
+    throw new TributaryError('config_invalid', `${variable}: ${issue.message} (got ${JSON.stringify(input[key])})`, { variable });
+  }
+  if ((result.data.bootstrapDevId === undefined) !== (result.data.bootstrapApiKey === undefined)) {
+    throw new TributaryError('config_invalid', `${ENV.bootstrapDevId} and ${ENV.bootstrapApiKey} must be set together`, {
+      variable: ENV.bootstrapDevId,
+    });
+  }
+  const parsed = result.data;
+  const publicHost = parsed.host === '0.0.0.0' || parsed.host === '::' ? '127.0.0.1' : parsed.host;
+  return {
+    ...parsed,
+    publicUrl: (parsed.publicUrl ?? `http://${publicHost}:${parsed.port}`).replace(/\/+$/, ''),
+    webhookRetrySchedule: parsed.webhookRetrySchedule ?? DEFAULT_RETRY_SCHEDULE_SECONDS,
+    providers: providerSettings(env),
+  };
+}
+
+function providerSettings(env: Record<string, string | undefined>): Record<string, Record<string, string>> {
+  const out: Record<string, Record<string, string>> = {};
+  for (const [variable, value] of Object.entries(env)) {
+    const match = /^TRIBUTARY_PROVIDER_([A-Z0-9]+)_([A-Z0-9_]+)$/.exec(variable);
+    if (!match || value === undefined || value === '') continue;
+    const provider = match[1]!.toLowerCase();
+    (out[provider] ??= {})[match[2]!] = value;
+  }
+  return out;
+}

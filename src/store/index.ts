@@ -1,0 +1,27 @@
+import type { SecretBox } from '../core/crypto.ts';
+import { openPostgres } from './postgres/postgres-driver.ts';
+import { openSqlStore } from './sql/sql-store.ts';
+import { openSqlite } from './sqlite/sqlite-driver.ts';
+import type { Store } from './store.ts';
+
+export type * from './store.ts';
+export { dbOf } from './sql/sql-store.ts';
+export type { Db } from './sql/db.ts';
+
+export interface StoreOptions {
+  /** A postgres:// URL selects PostgreSQL; otherwise the embedded SQLite file is used. */
+  databaseUrl?: string;
+  /** Embedded engine: the SQLite file path. */
+  sqliteFile?: string;
+  /** PostgreSQL: run inside this schema (tests isolate themselves this way). */
+  schema?: string;
+  box: SecretBox;
+}
+
+/** Opens (and migrates) the store selected by the options. */
+export async function openStore(options: StoreOptions): Promise<Store> {
+  if (options.databaseUrl) {
+    return openSqlStore(await openPostgres({ url: options.databaseUrl, schema: options.schema }), options.box);
+  }
+  return openSqlStore(openSqlite(options.sqliteFile ?? ':memory:'), options.box);
+}

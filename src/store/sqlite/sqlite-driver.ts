@@ -1,0 +1,105 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type { Db } from '../sql/db.ts';
+
+/**
+ * The embedded engine: one SQLite file in WAL mode, so the CLI can read and write it
+ * from a second process while the server runs (busy_timeout waits out the other writer).
+ *
+ * better-sqlite3 is synchronous, but our transactions span awaits. An async mutex keeps
+ * any other caller out while a transaction is open; AsyncLocalStorage lets code inside
+ * the transaction (and nested `transaction` calls) pass straight through.
+ */
+export function openSqlite(file: string): Db {
+  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  const sqlite = new Database(file);
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('busy_timeout = 10000');
+  sqlite.pragma('foreign_keys = ON');
+  return new SqliteDb(sqlite);
+}
+
+class SqliteDb implements Db {
+  readonly dialect = 'sqlite' as const;
+  readonly #sqlite: Database.Database;
+  readonly #inTransaction = new AsyncLocalStorage<boolean>();
+  #lock: Promise<void> = Promise.resolve();
+  readonly #statements = new Map<string, Database.Statement>();
+
+  constructor(sqlite: Database.Database) {
+    this.#sqlite = sqlite;
+  }
+
+  async all<T>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
+    await this.#waitOutsideTransaction();
+    return this.#prepare(sql).all(...toSqlite(params)) as T[];
+  }
+
+  async get<T>(sql: string, params: readonly unknown[] = []): Promise<T | undefined> {
+    await this.#waitOutsideTransaction();
+    return this.#prepare(sql).get(...toSqlite(params)) as T | undefined;
+  }
+
+  async run(sql: string, params: readonly unknown[] = []): Promise<{ changes: number }> {
+    await this.#waitOutsideTransaction();
+    const statement = this.#prepare(sql);
+    if (!statement.reader) return { changes: statement.run(...toSqlite(params)).changes };
+    statement.all(...toSqlite(params));
+    return { changes: 0 };
+  }
+
+  async transaction<T>(fn: (db: Db) => Promise<T>): Promise<T> {
+    if (this.#inTransaction.getStore()) return fn(this);
+    let release!: () => void;
+    const previous = this.#lock;
+    this.#lock = new Promise<void>((resolve) => (release = resolve));
+    await previous;
+    try {
+      return await this.#inTransaction.run(true, async () => {
+        this.#sqlite.exec('BEGIN IMMEDIATE');
+        try {
+          const result = await fn(this);
+          this.#sqlite.exec('COMMIT');
+          return result;
+        } catch (error) {
+          if (this.#sqlite.inTransaction) this.#sqlite.exec('ROLLBACK');
+          throw error;
+        }
+      });
+    } finally {
+      release();
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.#lock;
+    this.#sqlite.close();
+  }
+
+  async #waitOutsideTransaction(): Promise<void> {
+    if (this.#inTransaction.getStore()) return;
+    // Wait until no transaction of ours is open, so we never write into someone else's.
+    let current: Promise<void>;
+    do {
+      current = this.#lock;
+      await current;
+    } while (current !== this.#lock);
+  }
+
+  #prepare(sql: string): Database.Statement {
+    let statement = this.#statements.get(sql);
+    if (!statement) {
+      statement = this.#sqlite.prepare(sql);
+      if (this.#statements.size > 500) this.#statements.clear();
+      this.#statements.set(sql, statement);
+    }
+    return statement;
+  }
+}
+
+function toSqlite(params: readonly unknown[]): unknown[] {
+  return params.map((value) => (typeof value === 'boolean' ? (value ? 1 : 0) : value === undefined ? null : value));
+}
