@@ -11,6 +11,7 @@ import { SecretBox } from './core/crypto.ts';
 import { TributaryError } from './core/errors.ts';
 import { createLogger, type Logger } from './core/logger.ts';
 import { Signal } from './core/signal.ts';
+import { createProviderRegistry } from './providers/registry.ts';
 import { openStore } from './store/index.ts';
 import type { Store } from './store/store.ts';
 
@@ -23,9 +24,18 @@ export interface Tributary {
   readonly store: Store;
   readonly server: FastifyInstance;
   readonly context: ApiContext;
-  /** Listens on config.host:config.port; resolves with the base URL. */
+  /** Background loops of the worker role (delivery, polling); empty in an API-only process. */
+  readonly tasks: readonly BackgroundTask[];
+  /** Listens on config.host:config.port (API role) and starts the tasks (worker role); resolves with the base URL. */
   listen(): Promise<string>;
   close(): Promise<void>;
+}
+
+/** A loop of the worker role. `start` must return promptly; `stop` waits for in-flight work. */
+export interface BackgroundTask {
+  readonly name: string;
+  start(): void;
+  stop(): Promise<void>;
 }
 
 export interface TributaryOptions {
@@ -50,14 +60,22 @@ export async function createTributary(config: Config, options: TributaryOptions 
     options.store ??
     (await openStore({ databaseUrl: config.databaseUrl, sqliteFile: join(resolve(config.dataDir), 'tributary.db'), schema: options.schema, box }));
   await bootstrapDeveloper(config, store);
-  const context: ApiContext = { config, store, logger, eventsCommitted: new Signal() };
-  const server = await buildServer(context, { v2: V2_ROUTES, root: ROOT_ROUTES });
+  const providers = createProviderRegistry(config.providers, { publicUrl: config.publicUrl });
+  const context: ApiContext = { config, store, logger, eventsCommitted: new Signal(), providers };
+  const runWorker = options.worker ?? true;
+  const runApi = options.api ?? true;
+  // A worker-only process serves /health alone, so orchestrators can probe it.
+  const server = await buildServer(context, runApi ? { v2: V2_ROUTES, root: ROOT_ROUTES } : { v2: [], root: [healthRoutes] });
+  const tasks: BackgroundTask[] = [];
   return {
     config,
     store,
     server,
     context,
+    tasks: runWorker ? tasks : [],
     async listen() {
+      if (runWorker) for (const task of tasks) task.start();
+      // A worker-only process still answers /health, on its own port.
       await server.listen({ host: config.host, port: config.port });
       const address = server.server.address();
       const port = typeof address === 'object' && address ? address.port : config.port;
@@ -65,6 +83,7 @@ export async function createTributary(config: Config, options: TributaryOptions 
     },
     async close() {
       await server.close();
+      if (runWorker) for (const task of [...tasks].reverse()) await task.stop();
       await store.close();
     },
   };

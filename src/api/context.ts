@@ -3,6 +3,7 @@ import type { Config } from '../core/config.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Signal } from '../core/signal.ts';
 import type { DataType } from '../model/data-types.ts';
+import type { ProviderRegistry } from '../providers/registry.ts';
 import type { DataRequest, Store, User } from '../store/store.ts';
 
 /**
@@ -15,6 +16,8 @@ export interface ApiContext {
   readonly logger: Logger;
   /** Notified after a transaction committed outbox events, to wake the dispatcher. */
   readonly eventsCommitted: Signal;
+  /** Providers the operator configured. */
+  readonly providers: ProviderRegistry;
   /** Fetches a period the provider has not synced yet before a read answers (ingest/). */
   history?: HistorySync;
   /** Answers reads with `to_webhook=true` through the destinations (delivery/). */

@@ -1,0 +1,30 @@
+import type { ConfiguredProvider, ProviderDefinition, ProviderEnvironment } from './provider.ts';
+
+/**
+ * Every provider Tributary knows. The only module that imports provider folders: add a
+ * provider by adding its definition here.
+ */
+export const PROVIDER_DEFINITIONS: readonly ProviderDefinition[] = [];
+
+export interface ProviderRegistry {
+  /** Providers the operator configured, in definition order. */
+  list(): ConfiguredProvider[];
+  /** A configured provider by its Terra name (case-insensitive), or undefined. */
+  get(name: string): ConfiguredProvider | undefined;
+}
+
+export function createProviderRegistry(
+  settingsByProvider: Record<string, Record<string, string>>,
+  environment: ProviderEnvironment,
+  definitions: readonly ProviderDefinition[] = PROVIDER_DEFINITIONS,
+): ProviderRegistry {
+  const configured = new Map<string, ConfiguredProvider>();
+  for (const definition of definitions) {
+    const provider = definition.configure(settingsByProvider[definition.capabilities.name.toLowerCase()] ?? {}, environment);
+    if (provider) configured.set(definition.capabilities.name, provider);
+  }
+  return {
+    list: () => [...configured.values()],
+    get: (name) => configured.get(name.toUpperCase()),
+  };
+}
