@@ -38,7 +38,12 @@ export interface ProviderDefinition<Configured extends ConfiguredProvider = Conf
   configure(settings: Record<string, string>, environment: ProviderEnvironment): Configured | undefined;
 }
 
-/** A provider ready to use. Auth- and sync-specific operations live on sub-interfaces in the provider's folder. */
+/** A provider ready to use. Auth- and sync-specific operations live on sub-interfaces (see auth/ and ingest/). */
 export interface ConfiguredProvider {
   capabilities: ProviderCapabilities;
+  /**
+   * For `upload` providers: the hosted page (under the public URL) where the user adds
+   * data; `authenticateUser` returns it as `auth_url` for a user it created connected.
+   */
+  hostedConnectUrl?(user: { devId: string; userId: string }): string;
 }

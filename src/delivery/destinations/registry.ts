@@ -1,0 +1,15 @@
+import type { DestinationDefinition } from './destination.ts';
+
+/**
+ * Every destination type. The only module that imports destination folders: add a type by
+ * adding its definition here (the webhook, SQL, S3, … folders each export one).
+ */
+export const DESTINATION_DEFINITIONS: readonly DestinationDefinition[] = [];
+
+export function destinationDefinition(type: string): DestinationDefinition | undefined {
+  return DESTINATION_DEFINITIONS.find((definition) => definition.type === type);
+}
+
+export function destinationTypes(): string[] {
+  return DESTINATION_DEFINITIONS.map((definition) => definition.type);
+}
