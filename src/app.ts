@@ -3,6 +3,9 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { ApiContext, RouteModule } from './api/context.ts';
 import { dataReadRoutes } from './api/routes/data.ts';
+import { integrationRoutes } from './api/routes/integrations.ts';
+import { userRoutes } from './api/routes/users.ts';
+import { writeRoutes } from './api/routes/writes.ts';
 import { healthRoutes } from './api/routes/health.ts';
 import { buildServer } from './api/server.ts';
 import type { Config } from './core/config.ts';
@@ -50,7 +53,7 @@ export interface TributaryOptions {
   schema?: string;
 }
 
-const V2_ROUTES: RouteModule[] = [dataReadRoutes];
+const V2_ROUTES: RouteModule[] = [dataReadRoutes, userRoutes, writeRoutes, integrationRoutes];
 const ROOT_ROUTES: RouteModule[] = [healthRoutes];
 
 export async function createTributary(config: Config, options: TributaryOptions = {}): Promise<Tributary> {
