@@ -45,11 +45,20 @@ export interface DateRange {
   endMs: number;
 }
 
-/** start_date is required, end_date defaults to now; the range must be ordered. */
+/**
+ * start_date is required; end_date defaults to now (or, for a start_date in the future such
+ * as a planned workout's day, to the end of that day, not a 400 about a parameter the
+ * caller never sent). The range must be ordered.
+ */
 export function parseRange(query: Record<string, unknown>, now = Date.now()): DateRange {
   const startMs = parseDateParam('start_date', requireParam('start_date', query.start_date), 'start');
-  const endMs = query.end_date === undefined || query.end_date === '' ? now : parseDateParam('end_date', query.end_date, 'end');
-  if (endMs < startMs) throw badParameter('end_date', 'end_date must not be before start_date');
+  if (query.end_date === undefined || query.end_date === '') {
+    return { startMs, endMs: now >= startMs ? now : Math.floor(startMs / DAY_MS) * DAY_MS + DAY_MS };
+  }
+  const endMs = parseDateParam('end_date', query.end_date, 'end');
+  // Compare where the end date begins: a day-long end_date one day before start_date
+  // would otherwise end exactly at start_date and slip through as an empty range.
+  if (parseDateParam('end_date', query.end_date, 'start') < startMs) throw badParameter('end_date', 'end_date must not be before start_date');
   return { startMs, endMs };
 }
 
