@@ -1,4 +1,4 @@
-import type { DataType } from '../model/data-types.ts';
+import type { DataType, TerraRecord } from '../model/data-types.ts';
 
 /**
  * The provider family contract. A provider folder (`providers/<name>/`) exports one
@@ -46,4 +46,77 @@ export interface ConfiguredProvider {
    * data; `authenticateUser` returns it as `auth_url` for a user it created connected.
    */
   hostedConnectUrl?(user: { devId: string; userId: string }): string;
+  /** For `password` providers: exchanges the user's login for tokens (auth/ connect flow). */
+  passwordLogin?: PasswordLogin;
+  /** For providers whose access tokens expire: renews them (ingest/ keeps one refresh in flight per connection). */
+  tokenRefresh?: TokenRefresh;
+  /** For `poll` providers: how to fetch data and how often (ingest/ schedules it). */
+  polling?: Polling;
+}
+
+/**
+ * A connection's tokens as stored (sealed) in `connections.credentials`. Providers that
+ * need more keep it in `extra`.
+ */
+export interface TokenSet {
+  accessToken: string;
+  refreshToken: string | null;
+  /** Epoch ms when the access token expires; null = unknown (refreshed only on a 401). */
+  expiresAt: number | null;
+  extra?: Record<string, unknown>;
+}
+
+/** The provider account a login connected: its tokens and the provider's stable user id. */
+export interface ProviderAccount {
+  credentials: TokenSet;
+  /** The provider's user id: reconnecting the same account is detected by it (user_reauth). */
+  providerUserId: string;
+  scopes: string | null;
+}
+
+/**
+ * `password` auth kind: the user types their provider login into Tributary's hosted form;
+ * it is exchanged once for tokens and never stored. Wrong credentials throw a
+ * `provider_auth_failed` TributaryError with `details.reason = 'invalid_credentials'`.
+ */
+export interface PasswordLogin {
+  login(username: string, password: string): Promise<ProviderAccount>;
+}
+
+/**
+ * Token renewal. A refresh the provider rejects for good (revoked, expired) throws
+ * `provider_auth_failed` with `details.reason = 'invalid_grant'`; an access token the
+ * provider rejects on an API call throws `provider_auth_failed` with
+ * `details.reason = 'access_token_rejected'` (ingest then refreshes once and retries).
+ */
+export interface TokenRefresh {
+  /** Returns the new token set; a provider that rotates refresh tokens returns the new one. */
+  refresh(credentials: TokenSet): Promise<TokenSet>;
+}
+
+/** Runs a provider call with a valid access token (refreshing first or on rejection). */
+export type WithAccess = <T>(call: (credentials: TokenSet) => Promise<T>) => Promise<T>;
+
+/** One provider payload and the records normalized from it, ready for `storeRecords`. */
+export interface PolledItem {
+  type: DataType;
+  /** Start of the item, epoch ms: ingest advances its cursor with it. */
+  startMs: number;
+  raw: { externalId: string; contentType: string; body: string | Buffer };
+  /** Further payloads the records were built from (e.g. a library workout), stored verbatim too. */
+  related?: { dataType: string; externalId: string; contentType: string; body: string | Buffer }[];
+  records: TerraRecord[];
+}
+
+/**
+ * `poll` sync kind. Rate limits surface as `rate_limited` TributaryErrors with
+ * `details.retry_after_seconds`; ingest reschedules the connection accordingly.
+ */
+export interface Polling {
+  /** How often each connected user is polled. */
+  intervalMs: number;
+  /** How far back a new connection is backfilled. */
+  backfillDays: number;
+  /** Items that started after `sinceMs` (and before `untilMs` when given). */
+  fetch(withAccess: WithAccess, window: { sinceMs: number; untilMs?: number }): AsyncIterable<PolledItem>;
 }

@@ -1,10 +1,11 @@
+import { IFIT } from './ifit/index.ts';
 import type { ConfiguredProvider, ProviderDefinition, ProviderEnvironment } from './provider.ts';
 
 /**
  * Every provider Tributary knows. The only module that imports provider folders: add a
  * provider by adding its definition here.
  */
-export const PROVIDER_DEFINITIONS: readonly ProviderDefinition[] = [];
+export const PROVIDER_DEFINITIONS: readonly ProviderDefinition[] = [IFIT];
 
 export interface ProviderRegistry {
   /** Providers the operator configured, in definition order. */
