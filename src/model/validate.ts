@@ -1,0 +1,235 @@
+import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import formatsModule from 'ajv-formats';
+import type { DataType } from './data-types.ts';
+import type { TerraSchemaName, TerraSchemaTypes } from './generated/terra-types.ts';
+import { terraSchemaDocument } from './schemas.ts';
+
+/**
+ * Validation against Terra's own JSON Schemas (2020-12), for write endpoints, webhook
+ * events and tests. Every problem comes back as a readable issue naming the field:
+ * `{path: "data[0].metadata.type", message: "…"}`.
+ *
+ * Two readings of the contract, both from its OpenAPI heritage:
+ * - `nullable: true` admits null (ajv's built-in OpenAPI keyword); `example` and
+ *   `discriminator` are annotations.
+ * - A `oneOf` that carries an OpenAPI `discriminator` (planned-workout steps, targets and
+ *   durations) is read as `anyOf`: its alternatives share every property and require none,
+ *   and the discriminator's `type` values (schema names) never occur in data, so JSON
+ *   Schema's exactly-one rule would reject every real step. Tools that honour the
+ *   discriminator pick one alternative; accepting any matching one is the closest reading.
+ */
+export interface ValidationIssue {
+  /** Where in the value: `metadata.type`, `data[0].samples[3].level`; `(root)` for the value itself. */
+  path: string;
+  message: string;
+}
+
+/** The schema each data type's records follow. */
+export const DATA_TYPE_SCHEMAS: Record<DataType, TerraSchemaName> = {
+  activity: 'Activity',
+  athlete: 'Athlete',
+  body: 'Body',
+  daily: 'Daily',
+  menstruation: 'Menstruation',
+  nutrition: 'Nutrition',
+  sleep: 'Sleep',
+  planned_workout: 'PlannedWorkout',
+};
+
+type Schema = Record<string, unknown>;
+
+interface Compiled {
+  ajv: Ajv2020;
+  /** Schema object → its component name, to name enums and union members in messages. */
+  names: Map<object, string>;
+  defs: Record<string, Schema>;
+  /** Event `type` → the event schemas that carry it (auth has a success and an error shape). */
+  eventSchemas: Map<string, TerraSchemaName[]>;
+  validators: Map<string, ValidateFunction>;
+}
+
+let compiled: Compiled | undefined;
+
+function setup(): Compiled {
+  if (compiled) return compiled;
+  const document = structuredClone(terraSchemaDocument()) as unknown as Schema & { $id: string; $defs: Record<string, Schema> };
+  readDiscriminatedUnionsAsAnyOf(document.$defs);
+  const ajv = new Ajv2020({ allErrors: true, strict: true, strictTuples: false, verbose: true });
+  ajv.addVocabulary(['example', 'discriminator']);
+  const addFormats = formatsModule as unknown as (ajv: Ajv2020) => void;
+  addFormats(ajv);
+  ajv.addSchema(document);
+  const names = new Map<object, string>();
+  for (const [name, schema] of Object.entries(document.$defs)) names.set(schema, name);
+  compiled = { ajv, names, defs: document.$defs, eventSchemas: eventSchemaIndex(document.$defs), validators: new Map() };
+  return compiled;
+}
+
+function readDiscriminatedUnionsAsAnyOf(defs: Record<string, Schema>): void {
+  for (const schema of Object.values(defs)) {
+    if (schema.discriminator && Array.isArray(schema.oneOf)) {
+      schema.anyOf = schema.oneOf;
+      delete schema.oneOf;
+    }
+  }
+}
+
+function eventSchemaIndex(defs: Record<string, Schema>): Map<string, TerraSchemaName[]> {
+  const index = new Map<string, TerraSchemaName[]>();
+  const union = (defs.WebhookEventType.oneOf ?? []) as Schema[];
+  for (const member of union) {
+    const name = String(member.$ref).replace('#/$defs/', '') as TerraSchemaName;
+    const type = constOf(defs, defs[name], 'type');
+    if (typeof type !== 'string') continue;
+    index.set(type, [...(index.get(type) ?? []), name]);
+  }
+  return index;
+}
+
+/** The `const` of a property, looking through `allOf` parents (AuthSuccessEvent → AuthEvent). */
+function constOf(defs: Record<string, Schema>, schema: Schema | undefined, property: string): unknown {
+  if (!schema) return undefined;
+  const own = (schema.properties as Record<string, Schema> | undefined)?.[property];
+  if (own && 'const' in own) return own.const;
+  for (const parent of (schema.allOf ?? []) as Schema[]) {
+    const found = constOf(defs, defs[String(parent.$ref).replace('#/$defs/', '')], property);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
+function validatorFor(name: string): ValidateFunction {
+  const state = setup();
+  let validate = state.validators.get(name);
+  if (!validate) {
+    if (!state.defs[name]) throw new Error(`unknown Terra schema ${name}`);
+    validate = state.ajv.getSchema(`${terraSchemaDocument().$id}#/$defs/${name}`);
+    if (!validate) throw new Error(`Terra schema ${name} did not compile`);
+    state.validators.set(name, validate);
+  }
+  return validate;
+}
+
+/** Validates `value` against the named component schema (e.g. `Activity`, `SleepEvent`, `TerraUser`). */
+export function validateSchema(name: TerraSchemaName, value: unknown): ValidationIssue[] {
+  const validate = validatorFor(name);
+  if (validate(value)) return [];
+  return readableIssues(validate.errors ?? []);
+}
+
+/** Type guard form of validateSchema. */
+export function isTerra<N extends TerraSchemaName>(name: N, value: unknown): value is TerraSchemaTypes[N] {
+  return validatorFor(name)(value) === true;
+}
+
+/** Validates one record of a data type (an Activity, a Sleep…). */
+export function validateRecord(type: DataType, record: unknown): ValidationIssue[] {
+  return validateSchema(DATA_TYPE_SCHEMAS[type], record);
+}
+
+/**
+ * Validates a webhook event: picks the event schema by its `type` (and, for `auth`, by
+ * `status`), so that errors name fields of that event rather than of all 21 shapes.
+ */
+export function validateEvent(event: unknown): ValidationIssue[] {
+  const state = setup();
+  if (event === null || typeof event !== 'object' || Array.isArray(event)) return [{ path: '(root)', message: 'an event must be a JSON object' }];
+  const { type, status } = event as { type?: unknown; status?: unknown };
+  if (typeof type !== 'string') return [{ path: 'type', message: 'is required and must be a string naming the event type' }];
+  const candidates = state.eventSchemas.get(type);
+  if (!candidates) return [{ path: 'type', message: `unknown event type ${JSON.stringify(type)}; Terra's events are ${[...state.eventSchemas.keys()].join(', ')}` }];
+  const chosen = candidates.find((name) => constOf(state.defs, state.defs[name], 'status') === status) ?? candidates[0];
+  return validateSchema(chosen, event);
+}
+
+/** The event schema names by event `type` (for documentation and tests). */
+export function eventSchemasByType(): ReadonlyMap<string, readonly TerraSchemaName[]> {
+  return setup().eventSchemas;
+}
+
+/** One line per issue, for error messages. */
+export function formatIssues(issues: readonly ValidationIssue[]): string {
+  return issues.map((issue) => `${issue.path}: ${issue.message}`).join('\n');
+}
+
+// ---------------------------------------------------------------------------------------
+// Error condensing
+
+function readableIssues(errors: ErrorObject[]): ValidationIssue[] {
+  const state = setup();
+  const unions = errors.filter((e) => e.keyword === 'oneOf' || e.keyword === 'anyOf');
+  // Errors of the individual alternatives of a failed union are noise: the union explains them.
+  const insideUnion = (e: ErrorObject) =>
+    unions.some((u) => u !== e && e.instancePath.startsWith(u.instancePath) && e.schemaPath.startsWith(`${u.schemaPath}/`));
+  const issues: ValidationIssue[] = [];
+  const seen = new Set<string>();
+  for (const error of errors) {
+    if (insideUnion(error)) continue;
+    const issue = describe(error, state);
+    const key = `${issue.path}\u0000${issue.message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    issues.push(issue);
+  }
+  return issues;
+}
+
+function describe(error: ErrorObject, state: Compiled): ValidationIssue {
+  const path = readablePath(error.instancePath);
+  const got = describeValue(error.data);
+  switch (error.keyword) {
+    case 'required': {
+      const missing = String((error.params as { missingProperty: string }).missingProperty);
+      return { path: readablePath(`${error.instancePath}/${missing}`), message: 'is required' };
+    }
+    case 'type':
+      return { path, message: `must be ${String((error.params as { type: string | string[] }).type).replace(',', ' or ')} (got ${got})` };
+    case 'const':
+      return { path, message: `must be ${JSON.stringify((error.params as { allowedValue: unknown }).allowedValue)} (got ${got})` };
+    case 'enum':
+      return { path, message: `must be one of ${((error.params as { allowedValues: unknown[] }).allowedValues ?? []).map((v) => JSON.stringify(v)).join(', ')} (got ${got})` };
+    case 'format':
+      return { path, message: `must be a valid ${String((error.params as { format: string }).format)} (got ${got})` };
+    case 'oneOf':
+    case 'anyOf':
+      return { path, message: unionMessage(error, state, got) };
+    default:
+      return { path, message: `${error.message ?? 'is invalid'} (got ${got})` };
+  }
+}
+
+function unionMessage(error: ErrorObject, state: Compiled, got: string): string {
+  const schema = (error.parentSchema ?? {}) as Schema;
+  const name = state.names.get(schema) ?? /#\/\$defs\/(\w+)\/(?:oneOf|anyOf)$/.exec(error.schemaPath)?.[1];
+  const branches = ((schema.oneOf ?? schema.anyOf ?? []) as Schema[]);
+  if (branches.length > 0 && branches.every((b) => 'const' in b)) {
+    const codes = branches.map((b) => (b.title ? `${JSON.stringify(b.const)} ${String(b.title)}` : JSON.stringify(b.const)));
+    const allowed = codes.length <= 16 ? codes.join(', ') : `${codes.slice(0, 6).join(', ')}, … (${codes.length} codes)`;
+    return `${got} is not a valid ${name ?? 'enum'} code; allowed: ${allowed}`;
+  }
+  const members = branches.map((b) => (typeof b.$ref === 'string' ? b.$ref.replace('#/$defs/', '') : 'an inline schema'));
+  const passing = (error.params as { passingSchemas?: number[] | null }).passingSchemas;
+  if (error.keyword === 'oneOf' && passing && passing.length > 1) {
+    return `matches more than one of ${passing.map((i) => members[i]).join(', ')}; ${name ?? 'the union'} needs exactly one`;
+  }
+  return `does not match any of ${members.join(', ')}${name ? ` (${name})` : ''} (got ${got})`;
+}
+
+function readablePath(pointer: string): string {
+  if (!pointer) return '(root)';
+  let path = '';
+  for (const raw of pointer.split('/').slice(1)) {
+    const segment = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    path += /^\d+$/.test(segment) ? `[${segment}]` : path ? `.${segment}` : segment;
+  }
+  return path;
+}
+
+function describeValue(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object') return 'an object';
+  const text = JSON.stringify(value);
+  return text.length > 60 ? `${text.slice(0, 57)}…` : text;
+}
