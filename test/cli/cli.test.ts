@@ -1,0 +1,145 @@
+import { spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTributary, type Tributary } from '../../src/app.ts';
+import { loadConfig } from '../../src/core/config.ts';
+import { createLogger } from '../../src/core/logger.ts';
+import { markEngineUsed, tempDir } from '../helpers/engines.ts';
+
+const BIN = resolve(import.meta.dirname, '../../bin/tributary.js');
+
+/** The test process's environment without its TRIBUTARY_* variables, plus `env`. */
+function childEnv(env: Record<string, string>): Record<string, string> {
+  const base: Record<string, string> = {};
+  for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('TRIBUTARY_') && value !== undefined) base[key] = value;
+  return { ...base, ...env };
+}
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `node bin/tributary.js ...` as its own process, with only the given TRIBUTARY_* variables. */
+function tributary(args: string[], env: Record<string, string>): Promise<Run> {
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    child.on('error', fail);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      done({ code, stdout, stderr });
+    });
+  });
+}
+
+describe('tributary CLI (embedded store, second process beside a running server)', () => {
+  let dataDir: string;
+  let server: Tributary;
+  let url: string;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    markEngineUsed('sqlite');
+    dataDir = tempDir('tributary-cli-');
+    env = { TRIBUTARY_DATA_DIR: dataDir, TRIBUTARY_LOG_LEVEL: 'silent' };
+    // The server generates the encryption key into the data dir; the CLI must find it there.
+    const config = loadConfig({ ...env, TRIBUTARY_PORT: '0' });
+    server = await createTributary(config, { logger: createLogger('silent') });
+    url = await server.listen();
+  });
+  afterAll(async () => {
+    await server?.close();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('developers create --name X --json prints one JSON line with dev_id and api_key that the running server accepts', async () => {
+    const run = await tributary(['developers', 'create', '--name', 'Acme Fitness', '--json'], env);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const lines = run.stdout.split('\n').filter(Boolean);
+    expect(lines).toHaveLength(1);
+    const created = JSON.parse(lines[0]!);
+    expect(Object.keys(created).sort()).toEqual(['api_key', 'dev_id']);
+    expect(created.dev_id).toEqual(expect.any(String));
+    expect(created.api_key.length).toBeGreaterThanOrEqual(20);
+
+    const authed = await fetch(`${url}/v2/subscriptions`, { headers: { 'dev-id': created.dev_id, 'x-api-key': created.api_key } });
+    expect(authed.status).toBe(200);
+    expect(await authed.json()).toEqual({ users: [] });
+    const wrong = await fetch(`${url}/v2/subscriptions`, { headers: { 'dev-id': created.dev_id, 'x-api-key': created.api_key + 'x' } });
+    expect(wrong.status).toBe(401);
+  });
+
+  it('developers create without --json prints the id and key for a person', async () => {
+    const run = await tributary(['developers', 'create', '--name', 'Beta'], env);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/dev-id:\s+\S+/);
+    expect(run.stdout).toMatch(/x-api-key:\s+\S+/);
+  });
+
+  it('developers list shows developers created by the CLI and by the server process', async () => {
+    await server.store.developers.create({ name: 'Made by the server' });
+    const run = await tributary(['developers', 'list'], env);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('Acme Fitness');
+    expect(run.stdout).toContain('Beta');
+    expect(run.stdout).toContain('Made by the server');
+    const json = await tributary(['developers', 'list', '--json'], env);
+    const listed = JSON.parse(json.stdout.trim()) as Array<{ dev_id: string; name: string }>;
+    expect(listed.map((d) => d.name)).toEqual(expect.arrayContaining(['Acme Fitness', 'Beta', 'Made by the server']));
+    expect(JSON.stringify(listed)).not.toContain('api_key');
+  });
+
+  it('developers create without --name exits 2 with usage on stderr', async () => {
+    const run = await tributary(['developers', 'create'], env);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('--name');
+  });
+
+  it('an invalid variable stops the CLI with exit 1 and one line naming it, no stack trace', async () => {
+    for (const [variable, value] of [
+      ['TRIBUTARY_PORT', 'eighty'],
+      ['TRIBUTARY_DATABASE_URL', 'mysql://x'],
+    ]) {
+      const run = await tributary(['start'], { ...env, [variable!]: value! });
+      expect(run.code, variable).toBe(1);
+      expect(run.stderr, variable).toContain(variable);
+      expect(run.stderr, variable).not.toMatch(/\n\s+at /);
+    }
+  });
+
+  it('start serves /health on the configured port and prints its URL', async () => {
+    const child = spawn(process.execPath, [BIN, 'start'], {
+      env: childEnv({ ...env, TRIBUTARY_DATA_DIR: join(dataDir, 'second'), TRIBUTARY_PORT: '0' }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    try {
+      const printed = await new Promise<string>((done, fail) => {
+        let out = '';
+        const timer = setTimeout(() => fail(new Error(`no URL printed; got ${out}`)), 20_000);
+        child.stdout.on('data', (chunk: Buffer) => {
+          out += chunk.toString();
+          const match = /(http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+          if (match) {
+            clearTimeout(timer);
+            done(match[1]!);
+          }
+        });
+        child.on('close', (code) => fail(new Error(`exited ${code}`)));
+      });
+      const health = await fetch(`${printed}/health`);
+      expect(await health.json()).toEqual({ status: 'ok' });
+    } finally {
+      const exited = new Promise((done) => child.once('exit', done));
+      child.kill('SIGTERM');
+      await exited;
+    }
+  });
+});
