@@ -1,0 +1,70 @@
+import yauzl from 'yauzl';
+import { badFile, fileTooLarge } from './errors.ts';
+import type { RejectedPart } from './index.ts';
+
+export function isZip(bytes: Buffer): boolean {
+  return bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04;
+}
+
+const MAX_ENTRIES = 10_000;
+
+/**
+ * The files of a zip archive, read with yauzl. Sizes are checked while inflating (a zip
+ * bomb cannot exhaust memory): one entry and the whole archive are each capped at
+ * `maxBytes`. Folders and macOS metadata are skipped silently.
+ */
+export async function readZip(bytes: Buffer, maxBytes: number): Promise<{ files: { name: string; bytes: Buffer }[]; rejected: RejectedPart[] }> {
+  const zip = await new Promise<yauzl.ZipFile>((resolve, reject) => {
+    yauzl.fromBuffer(bytes, { lazyEntries: true, validateEntrySizes: true, strictFileNames: false }, (error, file) => {
+      if (error || !file) reject(badFile(`the zip archive is corrupted: ${error?.message ?? 'unreadable'}`));
+      else resolve(file);
+    });
+  });
+  const files: { name: string; bytes: Buffer }[] = [];
+  const rejected: RejectedPart[] = [];
+  let total = 0;
+  let count = 0;
+  await new Promise<void>((resolve, reject) => {
+    const fail = (error: Error) => {
+      zip.close();
+      reject(error);
+    };
+    zip.on('error', (error: Error) => fail(badFile(`the zip archive is corrupted: ${error.message}`)));
+    zip.on('end', () => resolve());
+    zip.on('entry', (entry: yauzl.Entry) => {
+      count++;
+      if (count > MAX_ENTRIES) return fail(badFile(`the zip archive has more than ${MAX_ENTRIES} entries`));
+      const name = entry.fileName;
+      if (name.endsWith('/') || name.startsWith('__MACOSX/') || /(^|\/)\.[^/]*$/.test(name)) return zip.readEntry();
+      if (entry.uncompressedSize > maxBytes || total + entry.uncompressedSize > maxBytes) {
+        return fail(fileTooLarge(total + entry.uncompressedSize, maxBytes));
+      }
+      zip.openReadStream(entry, (error, stream) => {
+        if (error || !stream) {
+          rejected.push({ name, reason: `unreadable zip entry: ${error?.message ?? 'no data'}` });
+          return zip.readEntry();
+        }
+        const chunks: Buffer[] = [];
+        let size = 0;
+        stream.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > maxBytes) stream.destroy(fileTooLarge(size, maxBytes));
+          else chunks.push(chunk);
+        });
+        stream.on('error', (streamError: Error) => {
+          if ((streamError as { code?: string }).code === 'payload_too_large' || streamError.name === 'TributaryError') return fail(streamError);
+          rejected.push({ name, reason: `corrupted zip entry: ${streamError.message}` });
+          zip.readEntry();
+        });
+        stream.on('end', () => {
+          total += size;
+          files.push({ name, bytes: Buffer.concat(chunks) });
+          zip.readEntry();
+        });
+      });
+    });
+    zip.readEntry();
+  });
+  if (files.length === 0 && rejected.length === 0) throw badFile('the zip archive is empty');
+  return { files, rejected };
+}
