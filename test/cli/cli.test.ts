@@ -137,9 +137,11 @@ describe('tributary CLI (embedded store, second process beside a running server)
       const health = await fetch(`${printed}/health`);
       expect(await health.json()).toEqual({ status: 'ok' });
     } finally {
-      const exited = new Promise((done) => child.once('exit', done));
-      child.kill('SIGTERM');
-      await exited;
+      if (child.exitCode === null) {
+        const exited = new Promise((done) => child.once('exit', done));
+        child.kill('SIGTERM');
+        await exited;
+      }
     }
   });
 });
