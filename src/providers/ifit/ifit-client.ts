@@ -97,7 +97,7 @@ export class IfitClient {
       const error = parseJson(text) as { error?: unknown; error_description?: unknown } | undefined;
       const code = typeof error?.error === 'string' ? error.error : 'unknown';
       if (code === 'invalid_client') {
-        throw new TributaryError('provider_error', 'iFit rejected the client id/secret (check TRIBUTARY_PROVIDER_IFIT_CLIENT_ID and _CLIENT_SECRET)', {
+        throw new TributaryError('provider_error', 'iFit rejected the client id/secret (check TRIBUTARY_PROVIDER_IFIT_CLIENT_ID and TRIBUTARY_PROVIDER_IFIT_CLIENT_SECRET)', {
           provider: 'IFIT',
           status: response.status,
         });
