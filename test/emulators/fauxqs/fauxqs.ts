@@ -18,7 +18,7 @@ export interface Fauxqs {
   region: string;
   credentials: { accessKeyId: string; secretAccessKey: string };
   createBucket(name: string): Promise<void>;
-  /** Queue URL on `endpoint` (as a developer would configure it). */
+  /** The queue URL fauxqs assigns (a developer configures it with `endpoint`). */
   createQueue(name: string, attributes?: Record<string, string>): Promise<string>;
   /** Test-side clients (through the gate, with the good key). */
   s3: S3Client;
@@ -53,8 +53,10 @@ export async function startFauxqs(): Promise<Fauxqs> {
       await s3.send(new CreateBucketCommand({ Bucket: name }));
     },
     async createQueue(name, attributes) {
-      await sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }));
-      return `${endpoint}/000000000000/${name}`;
+      // fauxqs names queues by the URL it returns (http://sqs.<region>.localhost:<port>/000000000000/<name>);
+      // requests still go to `endpoint`, as with any SQS-compatible server behind a custom endpoint.
+      const created = await sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }));
+      return created.QueueUrl!;
     },
     async listKeys(bucket) {
       const keys: string[] = [];

@@ -26,7 +26,7 @@ export type S3DestinationConfig = z.output<typeof s3ConfigSchema>;
 /** The object written (then deleted, when allowed) by `verify` to prove write access. */
 export const VERIFY_OBJECT_NAME = 'tributary-connection-check.json';
 
-export function s3Client(config: S3DestinationConfig): S3Client {
+export function s3Client(config: S3DestinationConfig, services: DestinationServices): S3Client {
   return new S3Client({
     region: config.region,
     credentials: { accessKeyId: config.access_key_id, secretAccessKey: config.secret_access_key },
@@ -39,7 +39,7 @@ export function s3Client(config: S3DestinationConfig): S3Client {
     responseChecksumValidation: 'WHEN_REQUIRED',
     // One attempt: the delivery machinery owns retries (and their schedule).
     maxAttempts: 1,
-    requestHandler: { connectionTimeout: 5_000, requestTimeout: 30_000 },
+    requestHandler: { connectionTimeout: 5_000, requestTimeout: services.timeoutMs ?? 30_000 },
   });
 }
 
@@ -49,7 +49,7 @@ export const s3Destination: DestinationDefinition<S3DestinationConfig> = {
   parseConfig: (input) => parseDestinationConfig('s3', s3ConfigSchema, input),
 
   open(config: S3DestinationConfig, services: DestinationServices): Destination {
-    const client = s3Client(config);
+    const client = s3Client(config, services);
     return {
       async deliver(event) {
         let objects;
@@ -73,8 +73,8 @@ export const s3Destination: DestinationDefinition<S3DestinationConfig> = {
     };
   },
 
-  async verify(config: S3DestinationConfig): Promise<void> {
-    const client = s3Client(config);
+  async verify(config: S3DestinationConfig, services: DestinationServices): Promise<void> {
+    const client = s3Client(config, services);
     const key = normalizePrefix(config.prefix) + VERIFY_OBJECT_NAME;
     try {
       // A write, not HeadBucket: PutObject is the one permission deliveries need.
