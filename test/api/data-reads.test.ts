@@ -60,10 +60,10 @@ describe.each(ENGINES)('data reads and server basics (%s)', (engine) => {
     expect(withSamples.body.data).toEqual([march[0]]);
   });
 
-  it('to_webhook defaults to true and answers the DataSentToWebhook shape with a reference (nothing is delivered)', async () => {
-    const { status, body: answer } = await read('activity', 'start_date=2026-03-01');
+  it('to_webhook defaults to true and answers the DataSentToWebhook shape with a reference, not the data', async () => {
+    const { status, body: answer } = await read('activity', 'start_date=2026-03-01&end_date=2026-03-03');
     expect(status).toBe(200);
-    expect(answer).toMatchObject({ reference: expect.any(String), message: expect.any(String), type: 'activity', user: { user_id: user.userId } });
+    expect(answer).toMatchObject({ reference: expect.any(String), message: expect.any(String), user: { user_id: user.userId } });
     expect(answer.data).toBeUndefined();
     expect(await t.app.store.dataRequests.get(t.devId, answer.reference)).toMatchObject({ userId: user.userId, dataType: 'activity' });
   });

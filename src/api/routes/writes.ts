@@ -2,6 +2,7 @@ import { badParameter } from '../../core/errors.ts';
 import { terraUser } from '../../delivery/terra-events.ts';
 import { storeRecords } from '../../ingest/store-records.ts';
 import { naturalKey, type DataType, type TerraRecord } from '../../model/data-types.ts';
+import { formatIssues, validateRecord } from '../../model/validate.ts';
 import { developerOf } from '../authenticate.ts';
 import type { RouteModule } from '../context.ts';
 import { DATA_PATHS, findUser, requireParam } from '../params.ts';
@@ -62,14 +63,19 @@ function recordsOf(type: DataType, body: unknown): TerraRecord[] {
 }
 
 /**
- * The checks every record must pass before it is stored.
- * TODO(model): validate against Terra's JSON Schema with `validateRecord` from
- * src/model/validate.ts once it exists; until then the natural key and the time
- * window (what storage and range reads depend on) are checked here.
+ * A record must follow Terra's JSON Schema for its type and carry what storage and range
+ * reads depend on: its natural key and a parseable time window.
  */
 function checkRecord(type: DataType, record: unknown, index: number): TerraRecord {
   const at = `data[${index}]`;
   if (typeof record !== 'object' || record === null || Array.isArray(record)) throw badParameter(at, `${at} must be a JSON object`);
+  const issues = validateRecord(type, record);
+  if (issues.length > 0) {
+    const first = issues[0]!;
+    const parameter = first.path === '(root)' ? at : `${at}.${first.path}`;
+    const more = issues.length > 1 ? ` (and ${issues.length - 1} more: ${formatIssues(issues.slice(1, 4)).replaceAll('\n', '; ')})` : '';
+    throw badParameter(parameter, `${parameter}: ${first.message}${more}`);
+  }
   const metadata = (record as TerraRecord).metadata;
   if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) throw badParameter(`${at}.metadata`, `${at}.metadata must be an object`);
   if (naturalKey(type, record as TerraRecord) === undefined) {
