@@ -3,6 +3,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { ApiContext, RouteModule } from './api/context.ts';
 import { dataReadRoutes } from './api/routes/data.ts';
+import { deliveryRoutes, destinationRoutes } from './api/routes/destinations.ts';
+import { openDelivery } from './delivery/open.ts';
 import { integrationRoutes } from './api/routes/integrations.ts';
 import { userRoutes } from './api/routes/users.ts';
 import { writeRoutes } from './api/routes/writes.ts';
@@ -53,7 +55,7 @@ export interface TributaryOptions {
   schema?: string;
 }
 
-const V2_ROUTES: RouteModule[] = [dataReadRoutes, userRoutes, writeRoutes, integrationRoutes];
+const V2_ROUTES: RouteModule[] = [dataReadRoutes, userRoutes, writeRoutes, integrationRoutes, destinationRoutes, deliveryRoutes];
 const ROOT_ROUTES: RouteModule[] = [healthRoutes];
 
 export async function createTributary(config: Config, options: TributaryOptions = {}): Promise<Tributary> {
@@ -65,11 +67,15 @@ export async function createTributary(config: Config, options: TributaryOptions 
   await bootstrapDeveloper(config, store);
   const providers = createProviderRegistry(config.providers, { publicUrl: config.publicUrl });
   const context: ApiContext = { config, store, logger, eventsCommitted: new Signal(), providers };
+  const delivery = openDelivery({ config, store, box, encryptionKeyHex: encryptionKey(config), logger, eventsCommitted: context.eventsCommitted });
+  context.delivery = delivery.service;
+  context.webhookReads = delivery.webhookReads;
   const runWorker = options.worker ?? true;
   const runApi = options.api ?? true;
   // A worker-only process serves /health alone, so orchestrators can probe it.
   const server = await buildServer(context, runApi ? { v2: V2_ROUTES, root: ROOT_ROUTES } : { v2: [], root: [healthRoutes] });
   const tasks: BackgroundTask[] = [];
+  tasks.push(...delivery.tasks);
   return {
     config,
     store,
@@ -87,6 +93,7 @@ export async function createTributary(config: Config, options: TributaryOptions 
     async close() {
       await server.close();
       if (runWorker) for (const task of [...tasks].reverse()) await task.stop();
+      await delivery.close();
       await store.close();
     },
   };

@@ -3,6 +3,7 @@ import type { Config } from '../core/config.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Signal } from '../core/signal.ts';
 import type { DataType } from '../model/data-types.ts';
+import type { DeliveryService } from '../delivery/service.ts';
 import type { ProviderRegistry } from '../providers/registry.ts';
 import type { DataRequest, Store, User } from '../store/store.ts';
 
@@ -22,6 +23,8 @@ export interface ApiContext {
   history?: HistorySync;
   /** Answers reads with `to_webhook=true` through the destinations (delivery/). */
   webhookReads?: WebhookReads;
+  /** Destinations, deliveries and the outbox → queue → destination machinery (delivery/). */
+  delivery?: DeliveryService;
 }
 
 export interface HistorySync {

@@ -28,6 +28,7 @@ export const ENV = {
   dataDir: 'TRIBUTARY_DATA_DIR',
   databaseUrl: 'TRIBUTARY_DATABASE_URL',
   queueUrl: 'TRIBUTARY_QUEUE_URL',
+  queuePrefix: 'TRIBUTARY_QUEUE_PREFIX',
   publicUrl: 'TRIBUTARY_PUBLIC_URL',
   encryptionKey: 'TRIBUTARY_ENCRYPTION_KEY',
   bootstrapDevId: 'TRIBUTARY_BOOTSTRAP_DEV_ID',
@@ -50,6 +51,8 @@ const schema = z.object({
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL (leave it unset for the embedded store)')
     .optional(),
   queueUrl: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL (leave it unset for the embedded queue)').optional(),
+  /** Redis key prefix of the BullMQ queue, so deployments (or test runs) can share one Redis. */
+  queuePrefix: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ and - only').default('tributary'),
   publicUrl: z.string().url().optional(),
   encryptionKey: z
     .string()

@@ -29,3 +29,70 @@ export function dataEvent(type: DataType, user: User, records: TerraRecord[]): R
   if (type === 'athlete') return { type, user: terraUser(user), athlete: records[0] ?? null, version: MODEL_VERSION };
   return { type, user: terraUser(user), data: records, version: MODEL_VERSION };
 }
+
+// --- Delivery events (issue 4): healthcheck, large requests, rate limits, permissions, ping mode. ---
+
+/** `healthcheck`: sent by `POST /v2/destinations/{id}/test` (and usable as a periodic ping). */
+export function healthcheckEvent(input: { sentWebhooksLastHour: number; trendPercentage: number; now?: Date }): Record<string, unknown> {
+  return {
+    type: 'healthcheck',
+    status: 'success',
+    creation_timestamp: (input.now ?? new Date()).toISOString(),
+    trend_percentage: Math.round(input.trendPercentage),
+    sent_webhooks_last_hour: input.sentWebhooksLastHour,
+  };
+}
+
+/** HTTP answer and first event of a read spanning more than one month. */
+export function largeRequestProcessingEvent(user: User, reference: string): Record<string, unknown> {
+  return {
+    type: 'large_request_processing',
+    status: 'processing',
+    message: 'Large request is being processed; the data will be sent to your destinations in chunks',
+    user: terraUser(user),
+    reference,
+  };
+}
+
+export function largeRequestSendingEvent(user: User, reference: string, expectedPayloads: number): Record<string, unknown> {
+  return {
+    type: 'large_request_sending',
+    user: terraUser(user),
+    reference,
+    message: `Sending ${expectedPayloads} payload(s) for this request`,
+    expected_payloads: expectedPayloads,
+  };
+}
+
+export function rateLimitHitEvent(user: User, input: { startDate: string; endDate: string; retryingAt: string; message?: string }): Record<string, unknown> {
+  return {
+    type: 'rate_limit_hit',
+    user: terraUser(user),
+    start_date: input.startDate,
+    end_date: input.endDate,
+    retrying_at: input.retryingAt,
+    message: input.message ?? 'The provider rate limit was hit; the request will be retried',
+  };
+}
+
+export function permissionChangeEvent(user: User, input: { scopesAdded: string[]; scopesRemoved: string[] }): Record<string, unknown> {
+  return {
+    type: 'permission_change',
+    user: terraUser(user),
+    status: 'warning',
+    message: 'User permissions changed',
+    version: MODEL_VERSION,
+    scopes_added: input.scopesAdded.join(','),
+    scopes_removed: input.scopesRemoved.join(','),
+  };
+}
+
+/** Ping mode: the POST carries this wrapper; GET `url` returns the full event. */
+export function s3PayloadEvent(url: string, expiresInSeconds: number): Record<string, unknown> {
+  return { type: 's3_payload', status: 'success', url, expires_in: expiresInSeconds };
+}
+
+/** The answer to a read with `to_webhook=true` (DataSentToWebhook). */
+export function dataSentToWebhook(user: User, reference: string): Record<string, unknown> {
+  return { reference, message: 'Data will be sent to webhook', type: 'webhook', user: terraUser(user) };
+}

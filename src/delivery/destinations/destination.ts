@@ -33,6 +33,14 @@ export interface DestinationServices {
   payloadUrl(eventId: string, expiresInSeconds: number): string;
   /** A signed, expiring URL of the activity's FIT file, when the destination's format asks for FIT. */
   fitUrl?(eventId: string, expiresInSeconds: number): string;
+  // ADDED by delivery (issue 4), optional so existing destinations compile unchanged:
+  /** Per-attempt budget in ms (TRIBUTARY_WEBHOOK_TIMEOUT_MS); network destinations should abort after it. */
+  timeoutMs?: number;
+  /**
+   * TRIBUTARY_WEBHOOK_ALLOW_PRIVATE. When false, destinations that open connections to a
+   * user-given host should refuse loopback/private/link-local targets (see webhook/ssrf.ts).
+   */
+  allowPrivateNetworks?: boolean;
 }
 
 export interface Destination {
@@ -53,4 +61,23 @@ export interface DestinationDefinition<Config = unknown> {
   open(config: Config, services: DestinationServices): Destination;
   /** Checks the config with a real connection at creation; throws `bad_request` with the reason. */
   verify(config: Config, services: DestinationServices): Promise<void>;
+  /**
+   * ADDED by delivery (issue 4), optional: secret fields Tributary generates at creation when
+   * the request omits them (the webhook's `signing_secret`). They are returned once in the
+   * 201 response (and by `rotate-secret`), then never again. `parseConfig` receives them merged in.
+   */
+  generateSecrets?(): Record<string, string>;
 }
+
+/*
+ * NOTES FOR DESTINATION IMPLEMENTERS (from delivery, issue 4):
+ * - `POST /v2/destinations` body: `{type, event_types?, format?, delivery_mode?, ...config}`
+ *   (or the type's fields nested under `config`). Everything that is not a common key is
+ *   handed to `parseConfig`; `secretFields` are sealed at rest and never returned.
+ * - `DestinationEvent.body` is already rendered: in ping mode it is the `s3_payload` wrapper,
+ *   in `format: fhir|fit` it is what src/delivery/formats.ts produced. Send it byte-exact.
+ * - Return `{ok:false, retryable:true}` for transient failures: the shared machinery retries
+ *   on TRIBUTARY_WEBHOOK_RETRY_SCHEDULE, records every attempt, and dead-letters after the last.
+ * - `open()` is called once per destination and cached by the worker; `close()` on shutdown
+ *   and when the destination is updated or deleted.
+ */

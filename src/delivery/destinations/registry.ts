@@ -1,10 +1,13 @@
 import type { DestinationDefinition } from './destination.ts';
+import { webhookDestination } from './webhook/index.ts';
 
 /**
  * Every destination type. The only module that imports destination folders: add a type by
  * adding its definition here (the webhook, SQL, S3, … folders each export one).
  */
-export const DESTINATION_DEFINITIONS: readonly DestinationDefinition[] = [];
+export const DESTINATION_DEFINITIONS: readonly DestinationDefinition[] = [
+  webhookDestination as DestinationDefinition,
+];
 
 export function destinationDefinition(type: string): DestinationDefinition | undefined {
   return DESTINATION_DEFINITIONS.find((definition) => definition.type === type);

@@ -1,0 +1,85 @@
+import http from 'node:http';
+import https from 'node:https';
+import type { DeliveryOutcome } from '../destination.ts';
+import { BlockedAddressError, guardedLookup } from './ssrf.ts';
+
+const agents = {
+  http: new http.Agent({ keepAlive: true, maxSockets: 256 }),
+  https: new https.Agent({ keepAlive: true, maxSockets: 256 }),
+  guardedHttp: new http.Agent({ keepAlive: true, maxSockets: 256, lookup: guardedLookup as never }),
+  guardedHttps: new https.Agent({ keepAlive: true, maxSockets: 256, lookup: guardedLookup as never }),
+};
+
+/** At most this much of an error response body is kept in `last_error`. */
+const MAX_ERROR_BODY = 512;
+
+/**
+ * One POST attempt, turned into a typed outcome: 2xx is success; a timeout, a network
+ * error or any other status is retryable (Terra retries every non-2xx). Never throws.
+ */
+export function postOnce(input: {
+  url: URL;
+  headers: Record<string, string>;
+  body: string;
+  timeoutMs: number;
+  allowPrivateNetworks: boolean;
+}): Promise<DeliveryOutcome> {
+  const { url } = input;
+  const secure = url.protocol === 'https:';
+  const agent = input.allowPrivateNetworks ? (secure ? agents.https : agents.http) : secure ? agents.guardedHttps : agents.guardedHttp;
+  const payload = Buffer.from(input.body, 'utf8');
+  return new Promise<DeliveryOutcome>((resolve) => {
+    let settled = false;
+    const finish = (outcome: DeliveryOutcome) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      resolve(outcome);
+    };
+    const request = (secure ? https : http).request(
+      url,
+      { method: 'POST', agent, headers: { ...input.headers, 'content-length': String(payload.length), 'user-agent': 'Tributary-Webhooks/1' } },
+      (response) => {
+        const status = response.statusCode ?? 0;
+        const chunks: Buffer[] = [];
+        let kept = 0;
+        response.on('data', (chunk: Buffer) => {
+          if (kept < MAX_ERROR_BODY) {
+            chunks.push(chunk);
+            kept += chunk.length;
+          }
+        });
+        response.on('error', (error) => finish({ ok: false, retryable: true, statusCode: status, error: `response aborted: ${error.message}` }));
+        response.on('end', () => {
+          if (status >= 200 && status < 300) return finish({ ok: true, statusCode: status });
+          const text = Buffer.concat(chunks).toString('utf8').slice(0, MAX_ERROR_BODY).trim();
+          finish({
+            ok: false,
+            retryable: true,
+            statusCode: status,
+            error: `HTTP ${status}${text ? `: ${text}` : ''}`,
+            ...retryAfter(response.headers['retry-after']),
+          });
+        });
+      },
+    );
+    const timer = setTimeout(() => {
+      finish({ ok: false, retryable: true, error: `timed out after ${input.timeoutMs} ms` });
+      request.destroy();
+    }, input.timeoutMs);
+    request.on('error', (error: NodeJS.ErrnoException) => {
+      const blocked = error instanceof BlockedAddressError;
+      finish({ ok: false, retryable: true, error: blocked ? error.message : `network error: ${error.code ?? ''} ${error.message}`.trim() });
+    });
+    request.end(payload);
+  });
+}
+
+/** Retry-After as seconds or an HTTP date. */
+export function retryAfter(value: string | string[] | undefined, now = Date.now()): { retryAfterMs?: number } {
+  const text = Array.isArray(value) ? value[0] : value;
+  if (!text) return {};
+  if (/^\d+$/.test(text.trim())) return { retryAfterMs: Number(text.trim()) * 1000 };
+  const at = Date.parse(text);
+  return Number.isNaN(at) ? {} : { retryAfterMs: Math.max(0, at - now) };
+}

@@ -1,0 +1,50 @@
+import type { Config } from '../core/config.ts';
+import type { SecretBox } from '../core/crypto.ts';
+import type { Logger } from '../core/logger.ts';
+import type { Signal } from '../core/signal.ts';
+import { openQueue } from '../queue/index.ts';
+import type { DataRequest, Store, User } from '../store/store.ts';
+import { dbOf } from '../store/index.ts';
+import { PayloadUrls } from './payload-urls.ts';
+import { DeliveryService } from './service.ts';
+import { deliveryTasks, type Task } from './tasks.ts';
+
+export interface OpenedDelivery {
+  service: DeliveryService;
+  webhookReads: { accept(request: DataRequest, user: User): Promise<Record<string, unknown>> };
+  /** Worker-role loops: dispatcher, queue consumer, sweep. */
+  tasks: Task[];
+  close(): Promise<void>;
+}
+
+/** Wires delivery from the config: the queue engine (embedded, or BullMQ with TRIBUTARY_QUEUE_URL) and the service. */
+export function openDelivery(input: { config: Config; store: Store; box: SecretBox; encryptionKeyHex: string; logger: Logger; eventsCommitted: Signal }): OpenedDelivery {
+  const { config } = input;
+  const leaseMs = config.webhookTimeoutMs + 2000;
+  const queue = openQueue({ name: 'deliveries', url: config.queueUrl, prefix: config.queuePrefix, db: dbOf(input.store), leaseMs, retryDelayMs: 5000 });
+  const service = new DeliveryService({
+    store: input.store,
+    db: dbOf(input.store),
+    box: input.box,
+    queue,
+    logger: input.logger.child({ component: 'delivery' }),
+    eventsCommitted: input.eventsCommitted,
+    // Read at use time: tests and proxies may set the public URL after start-up.
+    payloadUrls: new PayloadUrls(input.encryptionKeyHex, () => config.publicUrl),
+    settings: {
+      timeoutMs: config.webhookTimeoutMs,
+      retryScheduleSeconds: config.webhookRetrySchedule,
+      allowPrivateNetworks: config.webhookAllowPrivate,
+      disableAfterSeconds: config.destinationDisableAfterSeconds,
+    },
+  });
+  return {
+    service,
+    webhookReads: { accept: (request, user) => service.acceptRead(request, user) },
+    tasks: deliveryTasks(service, input.eventsCommitted, input.logger),
+    async close() {
+      await service.close();
+      await queue.close();
+    },
+  };
+}

@@ -1,0 +1,512 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { SecretBox } from '../core/crypto.ts';
+import { TributaryError, badParameter, notFound } from '../core/errors.ts';
+import type { Logger } from '../core/logger.ts';
+import type { Signal } from '../core/signal.ts';
+import { DATA_TYPES, type DataType, type TerraRecord } from '../model/data-types.ts';
+import type { Job, Queue } from '../queue/queue.ts';
+import type { Db } from '../store/sql/db.ts';
+import type { DataRequest, StoredEvent, Store, User } from '../store/store.ts';
+import type { Destination, DestinationDefinition, DestinationServices } from './destinations/destination.ts';
+import { destinationDefinition, destinationTypes } from './destinations/registry.ts';
+import { EVENT_FORMATS, renderEvent } from './formats.ts';
+import type { PayloadUrls } from './payload-urls.ts';
+import { DeliveryRepo, type Delivery, type DeliveryMode, type DeliveryStatus, type EventFormat, type StoredDestination } from './repo.ts';
+import { nextRetry } from './schedule.ts';
+import {
+  dataEvent,
+  dataSentToWebhook,
+  healthcheckEvent,
+  largeRequestProcessingEvent,
+  largeRequestSendingEvent,
+  s3PayloadEvent,
+} from './terra-events.ts';
+
+export interface DeliverySettings {
+  timeoutMs: number;
+  retryScheduleSeconds: readonly number[];
+  allowPrivateNetworks: boolean;
+  disableAfterSeconds: number;
+  /** Jobs delivered at once per worker process. */
+  concurrency?: number;
+}
+
+export interface DeliveryServiceDeps {
+  store: Store;
+  db: Db;
+  box: SecretBox;
+  queue: Queue;
+  logger: Logger;
+  eventsCommitted: Signal;
+  payloadUrls: PayloadUrls;
+  settings: DeliverySettings;
+}
+
+/** How long a ping-mode payload link stays valid. */
+export const PING_URL_TTL_SECONDS = 600;
+/** A large request's data event carries at most this many records and this many bytes. */
+export const CHUNK_MAX_RECORDS = 10;
+export const CHUNK_MAX_BYTES = 10 * 1024 * 1024;
+
+const COMMON_KEYS = new Set(['type', 'event_types', 'format', 'delivery_mode', 'config', 'enabled']);
+const DELIVERY_MODES: readonly DeliveryMode[] = ['push', 'ping'];
+const STATUSES: readonly DeliveryStatus[] = ['pending', 'delivered', 'failed'];
+
+/** Event types a destination may subscribe to. */
+export const EVENT_TYPES: readonly string[] = [
+  ...DATA_TYPES,
+  'auth',
+  'deauth',
+  'user_reauth',
+  'access_revoked',
+  'connection_error',
+  'permission_change',
+  'large_request_processing',
+  'large_request_sending',
+  'rate_limit_hit',
+  'healthcheck',
+];
+
+/**
+ * The delivery machinery, shared by every destination type:
+ * outbox → deliveries (one per event × destination) → queue jobs that carry only the
+ * delivery id → one attempt per job → retry schedule → dead letter. Every step re-reads the
+ * store, so a crash anywhere leaves work that the dispatcher or the sweep picks up again
+ * (at-least-once).
+ */
+export class DeliveryService {
+  readonly repo: DeliveryRepo;
+  readonly queue: Queue;
+  readonly #deps: DeliveryServiceDeps;
+  readonly #open = new Map<string, { version: string; destination: Destination }>();
+
+  constructor(deps: DeliveryServiceDeps) {
+    this.#deps = deps;
+    this.queue = deps.queue;
+    this.repo = new DeliveryRepo(deps.db, deps.box);
+  }
+
+  get settings(): DeliverySettings {
+    return this.#deps.settings;
+  }
+
+  /** A delivery's lease: one attempt (the timeout) plus room to record it. */
+  get leaseMs(): number {
+    return this.#deps.settings.timeoutMs + 2000;
+  }
+
+  // ---------------------------------------------------------------- destinations (API)
+
+  async createDestination(devId: string, body: unknown): Promise<{ destination: StoredDestination; generatedSecrets: Record<string, string> }> {
+    const input = asObject(body);
+    const type = typeof input.type === 'string' ? input.type : undefined;
+    if (!type) throw badParameter('type', `type is required: one of ${destinationTypes().join(', ')}`);
+    const definition = destinationDefinition(type);
+    if (!definition) throw badParameter('type', `unknown destination type ${JSON.stringify(type)}: one of ${destinationTypes().join(', ')}`);
+    const generatedSecrets = definition.generateSecrets?.() ?? {};
+    const given = typeConfig(input);
+    const config = definition.parseConfig({ ...generatedSecrets, ...given });
+    await definition.verify(config, this.#services(devId));
+    const { visible, secrets } = splitSecrets(definition, config);
+    const destination = await this.repo.createDestination(devId, {
+      type,
+      config: visible,
+      secrets,
+      deliveryMode: parseDeliveryMode(input.delivery_mode) ?? 'push',
+      eventTypes: parseEventTypes(input.event_types) ?? null,
+      format: parseFormat(input.format) ?? 'json',
+    });
+    // A secret the caller chose is theirs already; only generated ones are echoed (once).
+    const echoed = Object.fromEntries(Object.entries(generatedSecrets).filter(([key]) => given[key] === undefined));
+    return { destination, generatedSecrets: echoed };
+  }
+
+  async getDestination(devId: string, destinationId: string): Promise<StoredDestination> {
+    const destination = await this.repo.getDestination(devId, destinationId);
+    if (!destination) throw notFound(`destination ${destinationId} not found`);
+    return destination;
+  }
+
+  async updateDestination(devId: string, destinationId: string, body: unknown): Promise<StoredDestination> {
+    const current = await this.getDestination(devId, destinationId);
+    const input = asObject(body);
+    if (input.type !== undefined && input.type !== current.type) throw badParameter('type', 'the type of a destination cannot change; create a new destination');
+    const definition = this.#definition(current.type);
+    const given = typeConfig(input);
+    let config: { visible: Record<string, unknown>; secrets: Record<string, unknown> } | undefined;
+    if (Object.keys(given).length > 0) {
+      const parsed = definition.parseConfig({ ...current.config, ...current.secrets, ...given });
+      await definition.verify(parsed, this.#services(devId));
+      config = splitSecrets(definition, parsed);
+    }
+    if (input.enabled !== undefined && typeof input.enabled !== 'boolean') throw badParameter('enabled', 'enabled must be true or false');
+    const updated = await this.repo.updateDestination(devId, destinationId, {
+      ...(config ? { config: config.visible, secrets: config.secrets } : {}),
+      deliveryMode: parseDeliveryMode(input.delivery_mode),
+      eventTypes: input.event_types === undefined ? undefined : parseEventTypes(input.event_types) ?? null,
+      format: parseFormat(input.format),
+      enabled: input.enabled as boolean | undefined,
+    });
+    await this.#forget(destinationId);
+    return updated!;
+  }
+
+  async deleteDestination(devId: string, destinationId: string): Promise<void> {
+    if (!(await this.repo.deleteDestination(devId, destinationId))) throw notFound(`destination ${destinationId} not found`);
+    await this.#forget(destinationId);
+  }
+
+  async rotateSecret(devId: string, destinationId: string): Promise<{ destination: StoredDestination; generatedSecrets: Record<string, string> }> {
+    const current = await this.getDestination(devId, destinationId);
+    const definition = this.#definition(current.type);
+    if (!definition.generateSecrets) throw new TributaryError('bad_request', `a ${current.type} destination has no secret Tributary generates`);
+    const generatedSecrets = definition.generateSecrets();
+    const parsed = definition.parseConfig({ ...current.config, ...current.secrets, ...generatedSecrets });
+    const { visible, secrets } = splitSecrets(definition, parsed);
+    const destination = (await this.repo.updateDestination(devId, destinationId, { config: visible, secrets }))!;
+    await this.#forget(destinationId);
+    return { destination, generatedSecrets };
+  }
+
+  /** Sends a `healthcheck` event to one destination now; returns its delivery. */
+  async sendTest(devId: string, destinationId: string): Promise<Delivery> {
+    const destination = await this.getDestination(devId, destinationId);
+    const now = Date.now();
+    const lastHour = await this.repo.countSince(devId, destinationId, now - 3_600_000);
+    const hourBefore = (await this.repo.countSince(devId, destinationId, now - 7_200_000)) - lastHour;
+    const payload = healthcheckEvent({ sentWebhooksLastHour: lastHour, trendPercentage: hourBefore === 0 ? 0 : ((lastHour - hourBefore) / hourBefore) * 100 });
+    const delivery = await this.#deps.store.transaction(async (tx) => {
+      const event = await tx.events.insert(devId, { type: 'healthcheck', payload });
+      await tx.events.markDispatched([event.eventId]);
+      const [created] = await this.repo.within(dbOfTx(tx, this.#deps.db)).createDeliveries(devId, [
+        { destinationId: destination.destinationId, eventId: event.eventId, eventType: 'healthcheck', traceId: randomUUID() },
+      ]);
+      return created!;
+    });
+    await this.#enqueue([delivery]);
+    return delivery;
+  }
+
+  // ---------------------------------------------------------------- deliveries (API)
+
+  async listDeliveries(devId: string, query: Record<string, unknown>) {
+    const status = query.status === undefined || query.status === '' ? undefined : String(query.status);
+    if (status !== undefined && !STATUSES.includes(status as DeliveryStatus)) throw badParameter('status', `status must be one of ${STATUSES.join(', ')}`);
+    const limit = query.limit === undefined || query.limit === '' ? 50 : Number(query.limit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw badParameter('limit', 'limit must be an integer from 1 to 500');
+    return this.repo.listDeliveries(devId, {
+      destinationId: optionalString(query.destination_id),
+      eventId: optionalString(query.event_id),
+      status: status as DeliveryStatus | undefined,
+      limit,
+      cursor: optionalString(query.cursor),
+    });
+  }
+
+  async redeliver(devId: string, deliveryId: string): Promise<Delivery> {
+    const existing = await this.repo.getDelivery(devId, deliveryId);
+    if (!existing) throw notFound(`delivery ${deliveryId} not found`);
+    const now = Date.now();
+    const delivery = (await this.repo.redeliver(devId, deliveryId, now))!;
+    await this.#enqueue([delivery], `r${now.toString(36)}`);
+    return delivery;
+  }
+
+  // ---------------------------------------------------------------- to_webhook reads (API)
+
+  /** `ctx.webhookReads.accept`: queue the requested data as events, answer at once. */
+  async acceptRead(request: DataRequest, user: User): Promise<Record<string, unknown>> {
+    const rows = await this.#deps.store.records.listJson(user.devId, user.userId, request.dataType, {
+      startMs: request.startMs ?? undefined,
+      endMs: request.endMs ?? undefined,
+      withSamples: request.withSamples,
+    });
+    const large = request.dataType !== 'athlete' && request.startMs !== null && request.endMs !== null && isLongerThanOneMonth(request.startMs, request.endMs);
+    const type = request.dataType;
+    const reference = request.reference;
+    await this.#deps.store.transaction(async (tx) => {
+      if (!large) {
+        await tx.events.insert(user.devId, { type, userId: user.userId, reference, payload: dataEvent(type, user, rows.map(parseRecord)) });
+      } else {
+        const chunks = chunkRecords(rows);
+        await tx.events.insert(user.devId, { type: 'large_request_processing', userId: user.userId, reference, payload: largeRequestProcessingEvent(user, reference) });
+        await tx.events.insert(user.devId, { type: 'large_request_sending', userId: user.userId, reference, payload: largeRequestSendingEvent(user, reference, chunks.length) });
+        const repo = this.repo.within(dbOfTx(tx, this.#deps.db));
+        for (const [index, chunk] of chunks.entries()) {
+          const event = await tx.events.insert(user.devId, { type, userId: user.userId, reference, payload: dataEvent(type, user, chunk.map(parseRecord)) });
+          await repo.setChunk(user.devId, event.eventId, reference, index);
+        }
+      }
+      await tx.dataRequests.setStatus(user.devId, reference, 'sending');
+    });
+    this.#deps.eventsCommitted.notify();
+    return large ? largeRequestProcessingEvent(user, reference) : dataSentToWebhook(user, reference);
+  }
+
+  // ---------------------------------------------------------------- payload links (API)
+
+  payloadCheck(devId: string, eventId: string, expires: number, signature: string): 'ok' | 'invalid' | 'expired' {
+    return this.#deps.payloadUrls.check(devId, eventId, expires, signature);
+  }
+
+  async payloadFor(devId: string, eventId: string): Promise<StoredEvent> {
+    const event = await this.#deps.store.events.get(devId, eventId);
+    if (!event) throw notFound(`event ${eventId} not found`);
+    return event;
+  }
+
+  // ---------------------------------------------------------------- worker
+
+  /** Hands committed outbox events to the queue, one delivery per matching destination. Returns how many events it took. */
+  async dispatchOnce(limit = 200): Promise<number> {
+    const events = await this.#deps.store.events.undispatched(limit);
+    if (events.length === 0) return 0;
+    const byDeveloper = new Map<string, StoredDestination[]>();
+    const created: Delivery[] = [];
+    for (const event of events) {
+      let destinations = byDeveloper.get(event.devId);
+      if (!destinations) {
+        destinations = await this.repo.listDestinations(event.devId);
+        byDeveloper.set(event.devId, destinations);
+      }
+      const targets = destinations.filter((d) => d.enabled && (d.eventTypes === null || d.eventTypes.includes(event.type)));
+      if (targets.length === 0) continue;
+      const chunk = event.reference ? await this.repo.chunkOf(event.devId, event.eventId) : undefined;
+      created.push(
+        ...(await this.repo.createDeliveries(
+          event.devId,
+          targets.map((d) => ({ destinationId: d.destinationId, eventId: event.eventId, eventType: event.type, traceId: traceIdFor(event, d.destinationId, chunk) })),
+        )),
+      );
+    }
+    // Jobs first, then the flag: a crash in between re-dispatches, and both steps are idempotent.
+    await this.#enqueue(created);
+    await this.#deps.store.events.markDispatched(events.map((e) => e.eventId));
+    return events.length;
+  }
+
+  /** Re-enqueues pending deliveries whose job was lost (queue flushed, crash between steps). */
+  async sweepOnce(): Promise<number> {
+    const overdue = await this.repo.overdue(Date.now(), this.leaseMs, 500);
+    await this.#enqueue(overdue);
+    return overdue.length;
+  }
+
+  /** The queue job: one attempt of one delivery. */
+  async handleJob(job: Job): Promise<void> {
+    const devId = String(job.data.devId);
+    const deliveryId = String(job.data.deliveryId);
+    const attempt = Number(job.data.attempt);
+    const startedAt = Date.now();
+    const delivery = await this.repo.claim(devId, deliveryId, startedAt, this.leaseMs);
+    if (!delivery) return; // delivered, dead, or held by another worker right now
+    if (delivery.attempts !== attempt) {
+      // A stale job (the delivery moved on: redelivered by hand, or retried meanwhile).
+      await this.repo.release(devId, deliveryId);
+      return;
+    }
+    const destination = await this.repo.getDestination(devId, delivery.destinationId);
+    if (!destination) return this.repo.abandon(delivery, 'destination deleted');
+    if (!destination.enabled) return this.repo.abandon(delivery, `destination disabled${destination.statusNotice ? `: ${destination.statusNotice}` : ''}`);
+    const event = await this.#deps.store.events.get(devId, delivery.eventId);
+    if (!event) return this.repo.abandon(delivery, 'event no longer exists (its user was deleted)');
+
+    const outcome = await this.#attempt(destination, delivery, event);
+    const now = Date.now();
+    const durationMs = now - startedAt;
+    if (outcome.ok) {
+      await this.repo.recordAttempt(delivery, { startedAt, durationMs, statusCode: outcome.statusCode ?? null, error: null }, { status: 'delivered' });
+      await this.repo.markDestinationHealthy(devId, destination.destinationId);
+      return;
+    }
+    const decision = outcome.retryable
+      ? nextRetry({ attempts: delivery.attempts + 1, scheduleSeconds: this.#deps.settings.retryScheduleSeconds, retryAfterMs: outcome.retryAfterMs })
+      : ({ retry: false } as const);
+    const attemptRecord = { startedAt, durationMs, statusCode: outcome.statusCode ?? null, error: outcome.error };
+    if (decision.retry) {
+      const nextAttemptAt = now + decision.delayMs;
+      await this.repo.recordAttempt(delivery, attemptRecord, { status: 'pending', nextAttemptAt });
+      await this.#deps.queue.add([{ id: jobId(deliveryId, delivery.attempts + 1), data: { devId, deliveryId, attempt: delivery.attempts + 1 }, runAt: nextAttemptAt }]);
+    } else {
+      await this.repo.recordAttempt(delivery, attemptRecord, { status: 'failed' });
+    }
+    const disabled = await this.repo.markDestinationFailing(devId, destination.destinationId, now, this.#deps.settings.disableAfterSeconds * 1000);
+    if (disabled) this.#deps.logger.warn('destination disabled after failing continuously', { devId, destinationId: destination.destinationId });
+  }
+
+  async #attempt(destination: StoredDestination, delivery: Delivery, event: StoredEvent) {
+    try {
+      const instance = this.#instance(destination);
+      const isData = (DATA_TYPES as readonly string[]).includes(event.type);
+      const services = this.#services(destination.devId);
+      const rendered =
+        destination.deliveryMode === 'ping' && isData
+          ? (() => {
+              const payload = s3PayloadEvent(services.payloadUrl(event.eventId, PING_URL_TTL_SECONDS), PING_URL_TTL_SECONDS);
+              return { body: JSON.stringify(payload), payload };
+            })()
+          : renderEvent(destination.format, event, { fitUrl: services.fitUrl });
+      return await instance.deliver({
+        eventId: event.eventId,
+        type: event.type,
+        userId: event.userId,
+        reference: event.reference,
+        body: rendered.body,
+        payload: rendered.payload,
+        traceId: delivery.traceId,
+        orderingTimestamp: event.createdMs,
+      });
+    } catch (error) {
+      return { ok: false as const, retryable: true, error: `destination error: ${error instanceof Error ? error.message : String(error)}` };
+    }
+  }
+
+  #instance(destination: StoredDestination): Destination {
+    const version = destination.updatedAt;
+    const cached = this.#open.get(destination.destinationId);
+    if (cached && cached.version === version) return cached.destination;
+    if (cached) void cached.destination.close().catch(() => undefined);
+    const definition = this.#definition(destination.type);
+    const config = definition.parseConfig({ ...destination.config, ...destination.secrets });
+    const opened = definition.open(config, this.#services(destination.devId));
+    this.#open.set(destination.destinationId, { version, destination: opened });
+    return opened;
+  }
+
+  async #forget(destinationId: string): Promise<void> {
+    const cached = this.#open.get(destinationId);
+    this.#open.delete(destinationId);
+    if (cached) await cached.destination.close().catch(() => undefined);
+  }
+
+  #services(devId: string): DestinationServices {
+    return {
+      payloadUrl: (eventId, expiresInSeconds) => this.#deps.payloadUrls.url(devId, eventId, expiresInSeconds),
+      timeoutMs: this.#deps.settings.timeoutMs,
+      allowPrivateNetworks: this.#deps.settings.allowPrivateNetworks,
+    };
+  }
+
+  #definition(type: string): DestinationDefinition {
+    const definition = destinationDefinition(type);
+    if (!definition) throw new TributaryError('internal', `destination type ${type} is not available in this build`);
+    return definition;
+  }
+
+  async #enqueue(deliveries: readonly Delivery[], suffix?: string): Promise<void> {
+    await this.#deps.queue.add(
+      deliveries.map((d) => ({
+        id: suffix ? `${jobId(d.deliveryId, d.attempts)}.${suffix}` : jobId(d.deliveryId, d.attempts),
+        data: { devId: d.devId, deliveryId: d.deliveryId, attempt: d.attempts },
+        runAt: d.nextAttemptAt ?? undefined,
+      })),
+    );
+  }
+
+  async close(): Promise<void> {
+    for (const id of [...this.#open.keys()]) await this.#forget(id);
+  }
+}
+
+/** One job per attempt of a delivery, so a re-add of the same attempt is ignored by the queue. */
+function jobId(deliveryId: string, attempt: number): string {
+  return `${deliveryId}.${attempt}`;
+}
+
+/**
+ * X-Terra-Trace-Id: one per event × destination, kept on every retry. The chunks of one
+ * large request share a base (derived from reference × destination) and end in `:chunk:<n>`.
+ */
+function traceIdFor(event: StoredEvent, destinationId: string, chunk: number | undefined): string {
+  if (chunk === undefined || !event.reference) return randomUUID();
+  const hex = createHash('sha256').update(`${event.reference}|${destinationId}`).digest('hex');
+  const base = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+  return `${base}:chunk:${chunk}`;
+}
+
+/** A range is "large" (Terra) when it spans more than one calendar month. */
+export function isLongerThanOneMonth(startMs: number, endMs: number): boolean {
+  const start = new Date(startMs);
+  const oneMonthLater = Date.UTC(start.getUTCFullYear(), start.getUTCMonth() + 1, start.getUTCDate(), start.getUTCHours(), start.getUTCMinutes(), start.getUTCSeconds());
+  return endMs > oneMonthLater;
+}
+
+/** Groups stored records into chunks of at most CHUNK_MAX_RECORDS records and CHUNK_MAX_BYTES bytes (a single larger record goes alone). */
+export function chunkRecords(rows: readonly string[], maxRecords = CHUNK_MAX_RECORDS, maxBytes = CHUNK_MAX_BYTES): string[][] {
+  const chunks: string[][] = [];
+  let current: string[] = [];
+  let bytes = 0;
+  for (const row of rows) {
+    const size = Buffer.byteLength(row, 'utf8');
+    if (current.length > 0 && (current.length >= maxRecords || bytes + size > maxBytes)) {
+      chunks.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(row);
+    bytes += size;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}
+
+function parseRecord(row: string): TerraRecord {
+  return JSON.parse(row) as TerraRecord;
+}
+
+function dbOfTx(tx: Store, fallback: Db): Db {
+  return (tx as Store & { db?: Db }).db ?? fallback;
+}
+
+function asObject(body: unknown): Record<string, unknown> {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badParameter('body', 'the body must be a JSON object');
+  return body as Record<string, unknown>;
+}
+
+/** The type-specific fields: `config: {…}` or every non-common top-level key. */
+function typeConfig(input: Record<string, unknown>): Record<string, unknown> {
+  if (input.config !== undefined) return asObjectParam('config', input.config);
+  return Object.fromEntries(Object.entries(input).filter(([key]) => !COMMON_KEYS.has(key)));
+}
+
+function asObjectParam(name: string, value: unknown): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw badParameter(name, `${name} must be an object`);
+  return value as Record<string, unknown>;
+}
+
+function splitSecrets(definition: DestinationDefinition, config: unknown): { visible: Record<string, unknown>; secrets: Record<string, unknown> } {
+  const visible: Record<string, unknown> = {};
+  const secrets: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(config as Record<string, unknown>)) {
+    if (definition.secretFields.includes(key)) secrets[key] = value;
+    else visible[key] = value;
+  }
+  return { visible, secrets };
+}
+
+function parseDeliveryMode(value: unknown): DeliveryMode | undefined {
+  if (value === undefined) return undefined;
+  if (!DELIVERY_MODES.includes(value as DeliveryMode)) throw badParameter('delivery_mode', `delivery_mode must be one of ${DELIVERY_MODES.join(', ')}`);
+  return value as DeliveryMode;
+}
+
+function parseFormat(value: unknown): EventFormat | undefined {
+  if (value === undefined) return undefined;
+  if (!EVENT_FORMATS.includes(value as EventFormat)) throw badParameter('format', `format must be one of ${EVENT_FORMATS.join(', ')}`);
+  return value as EventFormat;
+}
+
+function parseEventTypes(value: unknown): string[] | null | undefined {
+  if (value === undefined || value === null) return value as null | undefined;
+  if (!Array.isArray(value) || value.length === 0 || value.some((v) => typeof v !== 'string'))
+    throw badParameter('event_types', 'event_types must be a non-empty array of event type names (or null for all)');
+  const unknown = (value as string[]).find((v) => !EVENT_TYPES.includes(v));
+  if (unknown) throw badParameter('event_types', `unknown event type ${JSON.stringify(unknown)}: one of ${EVENT_TYPES.join(', ')}`);
+  return [...new Set(value as string[])];
+}
+
+function optionalString(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+export type { DataType };
