@@ -45,8 +45,10 @@ export function decodeFit(bytes: Buffer): TerraRecord[] {
   const laps = (messages.lapMesgs ?? []) as Mesg[];
   const device = deviceOf(messages.fileIdMesgs?.[0] as Mesg | undefined, (messages.deviceInfoMesgs ?? []) as Mesg[]);
   const activities: TerraRecord[] = [];
+  const starts = sessions.map((s) => (s.startTime instanceof Date ? s.startTime.getTime() : undefined));
   sessions.forEach((session, index) => {
-    const window = sessionWindow(session, records);
+    const nextStart = starts.slice(index + 1).find((t) => t !== undefined && t > (starts[index] ?? -Infinity));
+    const window = sessionWindow(session, records, nextStart);
     if (!window) return;
     const inWindow = (t: number) => t >= window.startMs && t <= window.endMs;
     const points = records.filter((r) => inWindow((r.timestamp as Date).getTime())).map(pointOf);
@@ -92,7 +94,11 @@ export function decodeFit(bytes: Buffer): TerraRecord[] {
   return activities;
 }
 
-function sessionWindow(session: Mesg, records: Mesg[]): { startMs: number; endMs: number } | undefined {
+/**
+ * A session spans from its start to the later of start + elapsed time and its timestamp
+ * (devices disagree on which one is exact), never into the next session.
+ */
+function sessionWindow(session: Mesg, records: Mesg[], nextStartMs: number | undefined): { startMs: number; endMs: number } | undefined {
   let startMs = session.startTime instanceof Date ? session.startTime.getTime() : undefined;
   if (startMs === undefined) {
     const first = records[0]?.timestamp;
@@ -100,8 +106,9 @@ function sessionWindow(session: Mesg, records: Mesg[]): { startMs: number; endMs
   }
   if (startMs === undefined) return undefined;
   const elapsed = num(session.totalElapsedTime);
-  let endMs = elapsed !== undefined ? startMs + elapsed * 1000 : session.timestamp instanceof Date ? session.timestamp.getTime() : startMs;
-  if (endMs < startMs) endMs = startMs;
+  const stampMs = session.timestamp instanceof Date ? session.timestamp.getTime() : undefined;
+  let endMs = Math.max(elapsed !== undefined ? startMs + elapsed * 1000 : startMs, stampMs ?? startMs);
+  if (nextStartMs !== undefined && endMs >= nextStartMs) endMs = Math.max(startMs, nextStartMs - 1);
   return { startMs, endMs };
 }
 
