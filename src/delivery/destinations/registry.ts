@@ -1,5 +1,6 @@
 import type { DestinationDefinition } from './destination.ts';
 import { webhookDestination } from './webhook/index.ts';
+import { sqlDestination } from './sql/index.ts';
 
 /**
  * Every destination type. The only module that imports destination folders: add a type by
@@ -7,6 +8,7 @@ import { webhookDestination } from './webhook/index.ts';
  */
 export const DESTINATION_DEFINITIONS: readonly DestinationDefinition[] = [
   webhookDestination as DestinationDefinition,
+  sqlDestination as DestinationDefinition,
 ];
 
 export function destinationDefinition(type: string): DestinationDefinition | undefined {

@@ -1,0 +1,12 @@
+import type { DestinationDefinition } from '../destination.ts';
+import { parseSqlConfig, type SqlConfig } from './sql-config.ts';
+import { openSqlDestination, verifySqlDestination } from './sql-destination.ts';
+
+/** `sql`: PostgreSQL or MySQL/MariaDB, Terra's three tables created on first use. */
+export const sqlDestination: DestinationDefinition<SqlConfig> = {
+  type: 'sql',
+  parseConfig: parseSqlConfig,
+  secretFields: ['password'],
+  open: (config, services) => openSqlDestination(config, services),
+  verify: (config, services) => verifySqlDestination(config, services),
+};
