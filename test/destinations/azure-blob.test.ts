@@ -1,0 +1,79 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TributaryError } from '../../src/core/errors.ts';
+import { azureBlobDestination, type AzureBlobDestinationConfig } from '../../src/delivery/destinations/azure-blob/azure-blob.ts';
+import { eventsOfEveryKind, startPayloadServer, type PayloadServer } from '../emulators/destination-events.ts';
+import { startAzurite, type Azurite } from '../emulators/azurite/azurite.ts';
+import { objectStoreCases } from '../emulators/object-store-cases.ts';
+
+/** The Azure Blob destination against Azurite, which checks Shared Key and SAS signatures as Azure does. */
+describe('azure_blob destination (azurite)', () => {
+  let azurite: Azurite;
+  let payloads: PayloadServer;
+  let containerCount = 0;
+
+  beforeAll(async () => {
+    [azurite, payloads] = await Promise.all([startAzurite(), startPayloadServer()]);
+  });
+  afterAll(async () => {
+    await payloads?.close();
+    await azurite?.close();
+  });
+
+  async function freshContainer(): Promise<string> {
+    const name = `tributary-${process.pid}-${++containerCount}`;
+    await azurite.createContainer(name);
+    return name;
+  }
+
+  describe('with a connection string', () => {
+    objectStoreCases<AzureBlobDestinationConfig>({
+      definition: azureBlobDestination,
+      payloads: () => payloads,
+      freshConfig: async (extra = {}) => azureBlobDestination.parseConfig({ container: await freshContainer(), connection_string: azurite.connectionString(), ...extra }),
+      listKeys: (config) => azurite.listBlobs(config.container),
+      getObject: (config, key) => azurite.getBlob(config.container, key),
+      down: () => azurite.down(),
+      up: () => azurite.up(),
+      badConfigs: (config) => [
+        { name: 'wrong account key', config: { ...config, connection_string: azurite.connectionString(Buffer.alloc(64, 7).toString('base64')) }, reason: /(AuthenticationFailed|AuthorizationFailure) \(HTTP 403\): Server failed to authenticate/ },
+        { name: 'missing container', config: { ...config, container: 'no-such-container' }, reason: /ContainerNotFound \(HTTP 404\)/ },
+      ],
+      downReason: /ECONNREFUSED|ECONNRESET|socket|connect/i,
+    });
+  });
+
+  describe('with a SAS URL', () => {
+    it('delivers with a container SAS that may only create and write', async () => {
+      const container = await freshContainer();
+      const config = azureBlobDestination.parseConfig({ container, sas_url: azurite.containerSasUrl(container, 'cw') });
+      await azureBlobDestination.verify(config, payloads.services);
+      const destination = azureBlobDestination.open(config, payloads.services);
+      const event = eventsOfEveryKind().sleep;
+      expect(await destination.deliver(event)).toEqual({ ok: true });
+      expect(await destination.deliver(event)).toEqual({ ok: true });
+      await destination.close();
+      const blobs = await azurite.listBlobs(container);
+      // The verify blob stays: a create+write SAS may not delete it.
+      expect(blobs).toEqual([expect.stringMatching(/^2022-03-16\/sleep\/.+\.json$/), 'tributary-connection-check.json']);
+      expect((await azurite.getBlob(container, blobs[0])).body.toString('utf8')).toBe(event.body);
+    });
+
+    it('a read-only SAS fails verify with the reason', async () => {
+      const container = await freshContainer();
+      const config = azureBlobDestination.parseConfig({ container, sas_url: azurite.containerSasUrl(container, 'r') });
+      const error = await azureBlobDestination.verify(config, payloads.services).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(TributaryError);
+      expect((error as TributaryError).message).toMatch(/AuthorizationPermissionMismatch|AuthorizationFailure|403/);
+    });
+  });
+
+  it('validates the config: exactly one credential, a valid container name', () => {
+    expect(azureBlobDestination.secretFields).toEqual(['connection_string', 'sas_url']);
+    expect(() => azureBlobDestination.parseConfig({ container: 'ok-container' })).toThrow(/exactly one of connection_string or sas_url/);
+    expect(() => azureBlobDestination.parseConfig({ container: 'ok-container', connection_string: azurite.connectionString(), sas_url: 'https://a.blob.core.windows.net/c?sv=1&sig=x' })).toThrow(
+      /exactly one/,
+    );
+    expect(() => azureBlobDestination.parseConfig({ container: 'Bad_Name', connection_string: azurite.connectionString() })).toThrow(/config\.container/);
+    expect(() => azureBlobDestination.parseConfig({ container: 'ok-container', sas_url: 'https://a.blob.core.windows.net/c' })).toThrow(/config\.sas_url/);
+  });
+});
