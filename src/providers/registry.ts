@@ -1,3 +1,4 @@
+import { appleProvider } from './apple/definition.ts';
 import { IFIT } from './ifit/index.ts';
 import type { ConfiguredProvider, ProviderDefinition, ProviderEnvironment } from './provider.ts';
 
@@ -5,7 +6,7 @@ import type { ConfiguredProvider, ProviderDefinition, ProviderEnvironment } from
  * Every provider Tributary knows. The only module that imports provider folders: add a
  * provider by adding its definition here.
  */
-export const PROVIDER_DEFINITIONS: readonly ProviderDefinition[] = [IFIT];
+export const PROVIDER_DEFINITIONS: readonly ProviderDefinition[] = [IFIT, appleProvider];
 
 export interface ProviderRegistry {
   /** Providers the operator configured, in definition order. */

@@ -1,6 +1,7 @@
 import type { Migration } from '../sql/db.ts';
 import { core } from './0001-core.ts';
 import { delivery } from './0020-delivery.ts';
+import { apple } from './0050-apple.ts';
 
 /** Every migration, in order. Add new files here; never edit one that has shipped. */
-export const MIGRATIONS: readonly Migration[] = [core, delivery];
+export const MIGRATIONS: readonly Migration[] = [core, delivery, apple];

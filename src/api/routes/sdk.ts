@@ -1,0 +1,117 @@
+import type { FastifyRequest } from 'fastify';
+import { TributaryError } from '../../core/errors.ts';
+import { newSecret } from '../../core/ids.ts';
+import { terraUser } from '../../delivery/terra-events.ts';
+import { batchJsonSchema, BatchSchema, describeIssue } from '../../providers/apple/batch.ts';
+import { ingestBatch, PROVIDER } from '../../providers/apple/ingest.ts';
+import { authenticateSdkUser, consumeToken, saveCredential, saveToken } from '../../providers/apple/sample-store.ts';
+import { dbOf, type User } from '../../store/index.ts';
+import { developerOf } from '../authenticate.ts';
+import type { ApiContext, RouteModule } from '../context.ts';
+
+/** Lifetime of a connection token (Terra's example: 180 s). */
+export const SDK_TOKEN_TTL_SECONDS = 180;
+
+/**
+ * The mobile-SDK flow for Apple Health (Terra's):
+ * 1. the app's backend calls `POST /v2/auth/generateAuthToken` (dev-id + x-api-key) and hands
+ *    the short-lived, single-use token to the phone;
+ * 2. the phone calls `POST /v2/sdk/users` with `Authorization: Bearer <token>` and gets
+ *    `{user_id, sdk_secret}`; the user is created with provider APPLE and an `auth` event goes out;
+ * 3. the phone posts HealthKit batches to `POST /v2/sdk/users/{user_id}/samples` with
+ *    `Authorization: Bearer <sdk_secret>`.
+ */
+export const sdkRoutes: RouteModule = (app, ctx) => {
+  app.post('/auth/generateAuthToken', async (request) => {
+    requireAppleEnabled(ctx);
+    const developer = developerOf(request);
+    if (developer.enabledProviders && !developer.enabledProviders.map((p) => p.toUpperCase()).includes(PROVIDER)) {
+      throw new TributaryError('forbidden', 'Apple Health is not enabled for this developer');
+    }
+    return generateToken(ctx, developer.devId);
+  });
+
+  app.get('/sdk/batch-schema.json', { config: { public: true } }, async () => batchJsonSchema());
+
+  app.post('/sdk/users', { config: { public: true } }, async (request, reply) => {
+    requireAppleEnabled(ctx);
+    const token = bearer(request, 'the token from POST /v2/auth/generateAuthToken');
+    const body = (request.body ?? {}) as Record<string, unknown>;
+    const referenceId = body.reference_id;
+    if (referenceId !== undefined && referenceId !== null && (typeof referenceId !== 'string' || referenceId.length > 256)) {
+      throw new TributaryError('bad_request', 'reference_id must be a string of at most 256 characters', { parameter: 'reference_id' });
+    }
+    const secret = newSecret(32);
+    const user = await ctx.store.transaction(async (tx) => {
+      const check = await consumeToken(dbOf(tx), token, Date.now());
+      if (!check.ok) {
+        if (check.reason === 'unknown') throw new TributaryError('unauthorized', 'invalid SDK token: generate one with POST /v2/auth/generateAuthToken');
+        throw new TributaryError('gone', check.reason === 'used' ? 'this SDK token was already used: tokens are single-use' : 'this SDK token has expired: generate a new one');
+      }
+      const developer = await tx.developers.get(check.devId);
+      if (developer?.enabledProviders && !developer.enabledProviders.map((p) => p.toUpperCase()).includes(PROVIDER)) {
+        throw new TributaryError('forbidden', 'Apple Health is not enabled for this developer');
+      }
+      const created = await tx.users.create(check.devId, { provider: PROVIDER, referenceId: (referenceId as string | undefined) ?? null, state: 'connected' });
+      await saveCredential(dbOf(tx), check.devId, created.userId, secret);
+      await tx.events.insert(check.devId, { type: 'auth', userId: created.userId, payload: sdkAuthEvent(created) });
+      return created;
+    });
+    ctx.eventsCommitted.notify();
+    return reply.status(201).send({ status: 'success', user_id: user.userId, sdk_secret: secret, reference_id: user.referenceId, user: terraUser(user) });
+  });
+
+  // Batches are kept verbatim: this scope parses JSON itself and keeps the text.
+  app.register(async (scope) => {
+    scope.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: ctx.config.maxUploadBytes }, (_request, body, done) => {
+      const text = body as string;
+      try {
+        done(null, { text, json: JSON.parse(text) as unknown });
+      } catch {
+        done(new TributaryError('bad_request', 'request body is not valid JSON', { parameter: 'body' }));
+      }
+    });
+    scope.post('/sdk/users/:user_id/samples', { config: { public: true }, bodyLimit: ctx.config.maxUploadBytes }, async (request) => {
+      const { user_id: userId } = request.params as { user_id: string };
+      const secret = bearer(request, "the user's sdk_secret");
+      const devId = await authenticateSdkUser(dbOf(ctx.store), userId, secret);
+      if (!devId) throw new TributaryError('unauthorized', 'invalid sdk_secret for this user_id');
+      const user = await ctx.store.users.get(devId, userId);
+      if (!user) throw new TributaryError('not_found', `user ${userId} not found`);
+      if (!user.active) throw new TributaryError('forbidden', 'this user is deactivated: it receives no further data');
+      const body = request.body as { text: string; json: unknown } | undefined;
+      if (!body) throw new TributaryError('unsupported_media_type', 'send the batch as application/json');
+      const parsed = BatchSchema.safeParse(body.json);
+      if (!parsed.success) {
+        const { path, message } = describeIssue(parsed.error);
+        throw new TributaryError('bad_request', `invalid batch: ${message}`, { parameter: path });
+      }
+      const result = await ingestBatch(ctx.store, user as User, parsed.data, body.text);
+      if (result.events > 0) ctx.eventsCommitted.notify();
+      return { status: 'success', user_id: user.userId, ...result };
+    });
+  });
+};
+
+function requireAppleEnabled(ctx: ApiContext): void {
+  if (!ctx.providers.get(PROVIDER)) throw new TributaryError('not_found', 'Apple Health is not enabled on this server');
+}
+
+async function generateToken(ctx: ApiContext, devId: string) {
+  const token = newSecret(32);
+  await saveToken(dbOf(ctx.store), devId, token, Date.now() + SDK_TOKEN_TTL_SECONDS * 1000);
+  return { status: 'success', token, expires_in: SDK_TOKEN_TTL_SECONDS };
+}
+
+function bearer(request: FastifyRequest, what: string): string {
+  const header = request.headers.authorization;
+  const match = typeof header === 'string' ? /^Bearer\s+(\S+)$/i.exec(header) : null;
+  if (!match) throw new TributaryError('unauthorized', `missing Authorization: Bearer header (send ${what})`);
+  return match[1]!;
+}
+
+/** Terra's AuthSuccessEvent for a user connected from the phone (no widget session). */
+function sdkAuthEvent(user: User): Record<string, unknown> {
+  return { type: 'auth', status: 'success', user: terraUser(user), reference_id: user.referenceId, widget_session_id: null, message: 'User has successfully authenticated' };
+}
+

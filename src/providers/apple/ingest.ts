@@ -1,0 +1,247 @@
+import type { DataType, TerraRecord } from '../../model/data-types.ts';
+import { storeRecords } from '../../ingest/store-records.ts';
+import { dbOf, type Store, type User } from '../../store/index.ts';
+import { TributaryError } from '../../core/errors.ts';
+import type { Batch } from './batch.ts';
+import { sourceTier } from './hk-types.ts';
+import { normalizeActivity, workoutSummaryId, type WorkoutInput } from './normalize/activity.ts';
+import { normalizeBody } from './normalize/body.ts';
+import { normalizeDaily } from './normalize/daily.ts';
+import { normalizeMenstruation } from './normalize/menstruation.ts';
+import { normalizeNutrition } from './normalize/nutrition.ts';
+import { normalizeSleep } from './normalize/sleep.ts';
+import { activitySummaryRow, categoryRow, quantityRow } from './rows.ts';
+import { deleteSamples, insertSamples, loadBuckets } from './sample-store.ts';
+import { isSleepBucket, type SampleRow } from './samples.ts';
+import { parseLocalInstant, toCanonical, type LocalInstant } from './units.ts';
+
+export const PROVIDER = 'APPLE';
+/** Pseudo-type of the marker row that maps a workout's HealthKit UUID to its activity (so a deletion can find it). */
+export const WORKOUT_MARKER_TYPE = 'HKWorkout';
+const DAY_TYPES = ['daily', 'body', 'nutrition', 'menstruation'] as const satisfies readonly DataType[];
+const RECOMPUTE_CHUNK = 31;
+
+export type RecordCounts = Partial<Record<DataType, number>>;
+
+export interface RecomputeResult {
+  /** Records whose stored payload changed, per type (these went out as events). */
+  changed: RecordCounts;
+  events: number;
+}
+
+/**
+ * Recomputes the Terra records of the given buckets (local dates and sleep nights) from
+ * every stored sample, and stores the ones that changed (one event per type per chunk of
+ * days). With `cleanup`, records a bucket no longer produces (its samples were deleted)
+ * are removed. Runs in the caller's transaction when given one.
+ */
+export async function recomputeBuckets(store: Store, user: User, buckets: Iterable<string>, options: { cleanup?: boolean } = {}): Promise<RecomputeResult> {
+  const all = [...new Set(buckets)].sort();
+  const result: RecomputeResult = { changed: {}, events: 0 };
+  for (let i = 0; i < all.length; i += RECOMPUTE_CHUNK) {
+    const chunk = all.slice(i, i + RECOMPUTE_CHUNK);
+    await store.transaction(async (tx) => {
+      const rows = await loadBuckets(dbOf(tx), user.devId, user.userId, chunk);
+      const byBucket = new Map<string, SampleRow[]>(chunk.map((bucket) => [bucket, []]));
+      for (const row of rows) byBucket.get(row.bucket)?.push(row);
+      const records: Record<DataType, TerraRecord[]> = { activity: [], athlete: [], body: [], daily: [], menstruation: [], nutrition: [], sleep: [], planned_workout: [] };
+      const stale: { type: DataType; key: string }[] = [];
+      for (const [bucket, bucketRows] of byBucket) {
+        if (isSleepBucket(bucket)) {
+          const night = bucket.slice('sleep:'.length);
+          const sessions = normalizeSleep(night, bucketRows);
+          records.sleep.push(...sessions);
+          if (options.cleanup) for (let n = sessions.length; n < sessions.length + 8; n++) stale.push({ type: 'sleep', key: `apple-sleep-${night}-${n}` });
+          continue;
+        }
+        const built = { daily: normalizeDaily(bucket, bucketRows), body: normalizeBody(bucket, bucketRows), nutrition: normalizeNutrition(bucket, bucketRows), menstruation: normalizeMenstruation(bucket, bucketRows) };
+        for (const type of DAY_TYPES) {
+          const record = built[type];
+          if (record) records[type].push(record);
+          else if (options.cleanup) stale.push({ type, key: bucket });
+        }
+      }
+      for (const { type, key } of stale) await tx.records.delete(user.devId, user.userId, type, [key]);
+      for (const type of ['daily', 'body', 'nutrition', 'menstruation', 'sleep'] as const) {
+        if (records[type].length === 0) continue;
+        const stored = await storeRecords(tx, { user, type, records: records[type] });
+        if (stored.changedKeys.length) result.changed[type] = (result.changed[type] ?? 0) + stored.changedKeys.length;
+        if (stored.eventId) result.events++;
+      }
+    });
+  }
+  return result;
+}
+
+/** Stores workouts as activities (with a marker row per HealthKit UUID); returns how many changed. */
+export async function storeWorkouts(store: Store, user: User, workouts: readonly { uuid?: string; input: WorkoutInput }[]): Promise<{ changed: number; events: number }> {
+  if (workouts.length === 0) return { changed: 0, events: 0 };
+  return store.transaction(async (tx) => {
+    const markers: SampleRow[] = workouts
+      .filter((w) => w.uuid)
+      .map(({ uuid, input }) => ({
+        uuid: uuid!,
+        type: WORKOUT_MARKER_TYPE,
+        sourceName: input.sourceName,
+        startMs: input.startMs,
+        endMs: input.endMs,
+        offsetMin: input.offsetMin,
+        bucket: 'workout',
+        value: null,
+        textValue: workoutSummaryId(input),
+        priority: 0,
+        meta: null,
+      }));
+    await insertSamples(dbOf(tx), user.devId, user.userId, markers);
+    const stored = await storeRecords(tx, { user, type: 'activity', records: workouts.map((w) => normalizeActivity(w.input)) });
+    return { changed: stored.changedKeys.length, events: stored.eventId ? 1 : 0 };
+  });
+}
+
+export interface BatchResult {
+  accepted: number;
+  duplicates: number;
+  ignored: number;
+  deleted: number;
+  workouts: number;
+  days_recomputed: number;
+  changed: RecordCounts;
+  events: number;
+}
+
+/**
+ * Ingests one SDK batch: keeps it verbatim, stores new samples (re-sent UUIDs are skipped),
+ * applies deletions, stores workouts, then recomputes every day and night the batch touched,
+ * late or out-of-order. Each step commits on its own; re-sending the batch after a failure
+ * is safe because every step is idempotent.
+ */
+export async function ingestBatch(store: Store, user: User, batch: Batch, rawBody: string): Promise<BatchResult> {
+  const { rows, summaries, ignored } = batchRows(batch);
+  const workouts = batch.workouts.map((w, i) => ({ uuid: w.uuid, input: workoutInput(w, i) }));
+  const touched = new Set<string>();
+  let deletedCount = 0;
+  let inserted = 0;
+  let removedActivities = 0;
+  await store.transaction(async (tx) => {
+    const txDb = dbOf(tx);
+    await tx.raw.put(user.devId, {
+      userId: user.userId,
+      provider: PROVIDER,
+      dataType: 'batch',
+      externalId: batch.batch_id ?? 'sdk-batch',
+      contentType: 'application/json',
+      body: rawBody,
+    });
+    const fresh = await insertSamples(txDb, user.devId, user.userId, rows);
+    inserted = fresh.inserted;
+    for (const bucket of fresh.buckets) touched.add(bucket);
+    if (summaries.length) {
+      await deleteSamples(txDb, user.devId, user.userId, summaries.map((s) => s.uuid));
+      await insertSamples(txDb, user.devId, user.userId, summaries);
+      for (const s of summaries) touched.add(s.bucket);
+    }
+    const deleted = await deleteSamples(txDb, user.devId, user.userId, batch.deleted);
+    deletedCount = deleted.length;
+    for (const row of deleted) {
+      if (row.bucket === 'workout' && row.textValue) removedActivities += (await tx.records.delete(user.devId, user.userId, 'activity', [row.textValue])).length;
+      else touched.add(row.bucket);
+    }
+  });
+  const stored = await storeWorkouts(store, user, workouts);
+  const recomputed = await recomputeBuckets(store, user, touched, { cleanup: deletedCount > 0 });
+  return {
+    accepted: inserted,
+    duplicates: rows.length - inserted,
+    ignored,
+    deleted: deletedCount + removedActivities,
+    workouts: workouts.length,
+    days_recomputed: touched.size,
+    changed: { ...recomputed.changed, ...(stored.changed ? { activity: stored.changed } : {}) },
+    events: recomputed.events + stored.events,
+  };
+}
+
+function instant(text: string, path: string): LocalInstant {
+  const parsed = parseLocalInstant(text);
+  if (!parsed) throw new TributaryError('bad_request', `${path}: ${JSON.stringify(text)} is not an ISO 8601 timestamp with an offset`, { parameter: path });
+  return parsed;
+}
+
+function withPath<T>(path: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (error) {
+    if (error instanceof TributaryError && error.code === 'bad_request') throw new TributaryError('bad_request', `${path}: ${error.message}`, { parameter: path });
+    throw error;
+  }
+}
+
+function ordered(start: LocalInstant, end: LocalInstant, path: string): void {
+  if (end.ms < start.ms) throw new TributaryError('bad_request', `${path}.end_date is before start_date`, { parameter: `${path}.end_date` });
+}
+
+/** Batch samples → table rows (canonical units). Types Tributary does not normalize are counted as ignored. */
+export function batchRows(batch: Batch): { rows: SampleRow[]; summaries: SampleRow[]; ignored: number } {
+  const rows: SampleRow[] = [];
+  let ignored = 0;
+  batch.quantity_samples.forEach((s, i) => {
+    const path = `quantity_samples[${i}]`;
+    const start = instant(s.start_date, `${path}.start_date`);
+    const end = instant(s.end_date, `${path}.end_date`);
+    ordered(start, end, path);
+    const tier = sourceTier({ name: s.source.name, bundleId: s.source.bundle_id, deviceModel: s.device?.model, hardware: s.device?.hardware_version });
+    const row = withPath(`${path}.unit`, () => quantityRow({ uuid: s.uuid, type: s.type, value: s.value, unit: s.unit, start, end, sourceName: s.source.name, tier, metadata: s.metadata }));
+    if (row) rows.push(row);
+    else ignored++;
+  });
+  batch.category_samples.forEach((s, i) => {
+    const path = `category_samples[${i}]`;
+    const start = instant(s.start_date, `${path}.start_date`);
+    const end = instant(s.end_date, `${path}.end_date`);
+    ordered(start, end, path);
+    const tier = sourceTier({ name: s.source.name, bundleId: s.source.bundle_id, deviceModel: s.device?.model, hardware: s.device?.hardware_version });
+    const row = categoryRow({ uuid: s.uuid, type: s.type, value: s.value, start, end, sourceName: s.source.name, tier, metadata: s.metadata });
+    if (row) rows.push(row);
+    else ignored++;
+  });
+  const summaries = batch.activity_summaries.map((s, i) =>
+    withPath(`activity_summaries[${i}]`, () =>
+      activitySummaryRow({
+        date: s.date,
+        offsetMin: s.utc_offset_minutes ?? 0,
+        activeEnergyBurnedKcal: s.active_energy_burned === undefined ? undefined : toCanonical(s.active_energy_burned, s.active_energy_burned_unit, 'energy', 'active_energy_burned'),
+        activeEnergyBurnedGoalKcal: s.active_energy_burned_goal === undefined ? undefined : toCanonical(s.active_energy_burned_goal, s.active_energy_burned_unit, 'energy', 'active_energy_burned_goal'),
+        appleExerciseTimeSeconds: s.apple_exercise_time_minutes === undefined ? undefined : s.apple_exercise_time_minutes * 60,
+        appleExerciseTimeGoalSeconds: s.apple_exercise_time_goal_minutes === undefined ? undefined : s.apple_exercise_time_goal_minutes * 60,
+        appleStandHours: s.apple_stand_hours,
+        appleStandHoursGoal: s.apple_stand_hours_goal,
+      }),
+    ),
+  );
+  return { rows, summaries, ignored };
+}
+
+function workoutInput(w: Batch['workouts'][number], i: number): WorkoutInput {
+  const path = `workouts[${i}]`;
+  const start = instant(w.start_date, `${path}.start_date`);
+  const end = instant(w.end_date, `${path}.end_date`);
+  ordered(start, end, path);
+  const metadata: Record<string, string> = {};
+  for (const [key, value] of Object.entries(w.metadata ?? {})) metadata[key] = typeof value === 'boolean' ? (value ? '1' : '0') : String(value);
+  const input: WorkoutInput = {
+    activityType: w.activity_type,
+    startMs: start.ms,
+    endMs: end.ms,
+    offsetMin: start.offsetMin,
+    duration: w.duration === undefined ? undefined : { value: w.duration, unit: 's' },
+    sourceName: w.source.name,
+    device: w.device && { name: w.device.name, manufacturer: w.device.manufacturer, model: w.device.model, hardwareVersion: w.device.hardware_version, softwareVersion: w.device.software_version },
+    statistics: w.statistics,
+    metadata,
+    events: w.events.map((e, j) => ({ type: e.type, startMs: instant(e.start_date, `${path}.events[${j}].start_date`).ms, endMs: e.end_date ? instant(e.end_date, `${path}.events[${j}].end_date`).ms : undefined })),
+    route: w.route.map((p, j) => ({ ms: instant(p.timestamp, `${path}.route[${j}].timestamp`).ms, lat: p.latitude, lon: p.longitude, elevation: p.altitude, speed: p.speed })),
+  };
+  // Validate units now, so a bad batch is rejected before anything is stored.
+  withPath(path, () => normalizeActivity(input));
+  return input;
+}

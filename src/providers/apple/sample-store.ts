@@ -1,0 +1,126 @@
+import { hashApiKey, safeEqualHex } from '../../core/crypto.ts';
+import type { Db } from '../../store/index.ts';
+import type { SampleRow } from './samples.ts';
+
+/**
+ * SQL for the Apple tables (migration 0050): SDK tokens, per-user SDK secrets and the
+ * sample table. Every statement is scoped by developer id.
+ */
+const COLUMNS = ['dev_id', 'user_id', 'uuid', 'type', 'source_name', 'start_ms', 'end_ms', 'offset_min', 'bucket', 'value', 'text_value', 'priority', 'meta'] as const;
+const ROWS_PER_STATEMENT = 400;
+const insertSql = new Map<number, string>();
+
+function insertStatement(rows: number): string {
+  let sql = insertSql.get(rows);
+  if (!sql) {
+    const tuple = `(${COLUMNS.map(() => '?').join(', ')})`;
+    sql = `INSERT INTO apple_samples (${COLUMNS.join(', ')}) VALUES ${Array.from({ length: rows }, () => tuple).join(', ')} ON CONFLICT DO NOTHING RETURNING bucket`;
+    insertSql.set(rows, sql);
+  }
+  return sql;
+}
+
+/**
+ * Inserts samples, skipping any already stored (same UUID, or same type, source, start and
+ * end). Returns the buckets that received at least one new sample.
+ */
+export async function insertSamples(db: Db, devId: string, userId: string, rows: readonly SampleRow[]): Promise<{ buckets: Set<string>; inserted: number }> {
+  const buckets = new Set<string>();
+  let inserted = 0;
+  for (let offset = 0; offset < rows.length; offset += ROWS_PER_STATEMENT) {
+    const chunk = rows.slice(offset, offset + ROWS_PER_STATEMENT);
+    const params: unknown[] = [];
+    for (const r of chunk) {
+      params.push(devId, userId, r.uuid, r.type, r.sourceName, r.startMs, r.endMs, r.offsetMin, r.bucket, r.value, r.textValue, r.priority, r.meta ? JSON.stringify(r.meta) : null);
+    }
+    const returned = await db.all<{ bucket: string }>(insertStatement(chunk.length), params);
+    inserted += returned.length;
+    for (const row of returned) buckets.add(row.bucket);
+  }
+  return { buckets, inserted };
+}
+
+/** Deletes samples by UUID; returns the deleted rows' bucket, type and text value. */
+export async function deleteSamples(db: Db, devId: string, userId: string, uuids: readonly string[]): Promise<{ bucket: string; type: string; textValue: string | null }[]> {
+  const out: { bucket: string; type: string; textValue: string | null }[] = [];
+  for (let offset = 0; offset < uuids.length; offset += 500) {
+    const chunk = uuids.slice(offset, offset + 500);
+    const rows = await db.all<{ bucket: string; type: string; text_value: string | null }>(
+      `DELETE FROM apple_samples WHERE dev_id = ? AND user_id = ? AND uuid IN (${chunk.map(() => '?').join(', ')}) RETURNING bucket, type, text_value`,
+      [devId, userId, ...chunk],
+    );
+    out.push(...rows.map((row) => ({ bucket: row.bucket, type: row.type, textValue: row.text_value })));
+  }
+  return out;
+}
+
+interface Row {
+  uuid: string;
+  type: string;
+  source_name: string;
+  start_ms: number | string;
+  end_ms: number | string;
+  offset_min: number;
+  bucket: string;
+  value: number | null;
+  text_value: string | null;
+  priority: number;
+  meta: string | null;
+}
+
+/** Every stored sample of the given buckets. */
+export async function loadBuckets(db: Db, devId: string, userId: string, buckets: readonly string[]): Promise<SampleRow[]> {
+  if (buckets.length === 0) return [];
+  const rows = await db.all<Row>(
+    `SELECT uuid, type, source_name, start_ms, end_ms, offset_min, bucket, value, text_value, priority, meta FROM apple_samples
+     WHERE dev_id = ? AND user_id = ? AND bucket IN (${buckets.map(() => '?').join(', ')})`,
+    [devId, userId, ...buckets],
+  );
+  return rows.map((row) => ({
+    uuid: row.uuid,
+    type: row.type,
+    sourceName: row.source_name,
+    startMs: Number(row.start_ms),
+    endMs: Number(row.end_ms),
+    offsetMin: Number(row.offset_min),
+    bucket: row.bucket,
+    value: row.value === null ? null : Number(row.value),
+    textValue: row.text_value,
+    priority: Number(row.priority),
+    meta: row.meta ? (JSON.parse(row.meta) as Record<string, string | number>) : null,
+  }));
+}
+
+export async function countSamples(db: Db, devId: string, userId: string): Promise<number> {
+  const row = await db.get<{ n: number | string }>('SELECT COUNT(*) AS n FROM apple_samples WHERE dev_id = ? AND user_id = ?', [devId, userId]);
+  return Number(row?.n ?? 0);
+}
+
+/** Stores a single-use SDK token (its hash only). */
+export async function saveToken(db: Db, devId: string, token: string, expiresMs: number): Promise<void> {
+  await db.run('INSERT INTO apple_sdk_tokens (token_hash, dev_id, expires_ms, used_ms, created_at) VALUES (?, ?, ?, NULL, ?)', [hashApiKey(token), devId, expiresMs, new Date().toISOString()]);
+}
+
+export type TokenCheck = { ok: true; devId: string } | { ok: false; reason: 'unknown' | 'used' | 'expired' };
+
+/** Marks the token used, atomically: two concurrent exchanges of one token cannot both succeed. */
+export async function consumeToken(db: Db, token: string, now: number): Promise<TokenCheck> {
+  const hash = hashApiKey(token);
+  const row = await db.get<{ dev_id: string; expires_ms: number | string; used_ms: number | string | null }>('SELECT dev_id, expires_ms, used_ms FROM apple_sdk_tokens WHERE token_hash = ?', [hash]);
+  if (!row) return { ok: false, reason: 'unknown' };
+  if (row.used_ms !== null) return { ok: false, reason: 'used' };
+  if (Number(row.expires_ms) <= now) return { ok: false, reason: 'expired' };
+  const { changes } = await db.run('UPDATE apple_sdk_tokens SET used_ms = ? WHERE token_hash = ? AND used_ms IS NULL', [now, hash]);
+  return changes === 1 ? { ok: true, devId: row.dev_id } : { ok: false, reason: 'used' };
+}
+
+export async function saveCredential(db: Db, devId: string, userId: string, secret: string): Promise<void> {
+  await db.run('INSERT INTO apple_sdk_credentials (user_id, dev_id, secret_hash, created_at) VALUES (?, ?, ?, ?)', [userId, devId, hashApiKey(secret), new Date().toISOString()]);
+}
+
+/** The developer owning `userId` when `secret` is that user's SDK secret (constant-time compare). */
+export async function authenticateSdkUser(db: Db, userId: string, secret: string): Promise<string | undefined> {
+  const row = await db.get<{ dev_id: string; secret_hash: string }>('SELECT dev_id, secret_hash FROM apple_sdk_credentials WHERE user_id = ?', [userId]);
+  if (!row) return undefined;
+  return safeEqualHex(row.secret_hash, hashApiKey(secret)) ? row.dev_id : undefined;
+}
