@@ -26,4 +26,11 @@ if ! (exec 3<>/dev/tcp/127.0.0.1/3306) 2>/dev/null; then
   start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd || true
 fi
 wait_for mariadb "(exec 3<>/dev/tcp/127.0.0.1/3306)" || exit 1
+
+# Kafka destination tests: librdkafka's mock cluster, compiled by the test setup
+# (test/emulators/kafka-mock/build.sh) against Debian's librdkafka-dev.
+if ! pkg-config --exists rdkafka 2>/dev/null; then
+  (apt-get install -y librdkafka-dev || (apt-get update && apt-get install -y librdkafka-dev)) >/dev/null || { echo "librdkafka-dev: install failed" >&2; exit 1; }
+fi
+echo "librdkafka-dev: $(pkg-config --modversion rdkafka)"
 exit 0

@@ -1,0 +1,11 @@
+import { MongoClient } from 'mongodb';
+import { startMockMongo } from '/work/main/test/emulators/mongodb/mock-mongo.ts';
+const mock = await startMockMongo();
+const client = new MongoClient(`mongodb://127.0.0.1:${mock.port}/?directConnection=true&serverSelectionTimeoutMS=2000`);
+const coll = client.db('lab').collection('activity');
+await coll.createIndexes([{ key: { 'metadata.start_time': -1 } }, { key: { 'metadata.end_time': -1 } }]);
+const r = await coll.bulkWrite([{ replaceOne: { filter: { _id: { user_id: 'u', start_time: 's' } as never }, replacement: { a: 1, when: new Date(0) }, upsert: true } }]);
+console.log(r.upsertedCount, r.modifiedCount);
+console.log(JSON.stringify(mock.commands, null, 1));
+console.log([...mock.collection('lab','activity').entries()]);
+await client.close(); await mock.close();
