@@ -9,6 +9,7 @@ import { integrationRoutes } from './api/routes/integrations.ts';
 import { userRoutes } from './api/routes/users.ts';
 import { writeRoutes } from './api/routes/writes.ts';
 import { healthRoutes } from './api/routes/health.ts';
+import { docsRoutes } from './api/routes/docs.ts';
 import { sdkRoutes } from './api/routes/sdk.ts';
 import { buildServer } from './api/server.ts';
 import type { Config } from './core/config.ts';
@@ -57,7 +58,7 @@ export interface TributaryOptions {
 }
 
 const V2_ROUTES: RouteModule[] = [dataReadRoutes, userRoutes, writeRoutes, integrationRoutes, destinationRoutes, deliveryRoutes, sdkRoutes];
-const ROOT_ROUTES: RouteModule[] = [healthRoutes];
+const ROOT_ROUTES: RouteModule[] = [healthRoutes, docsRoutes];
 
 export async function createTributary(config: Config, options: TributaryOptions = {}): Promise<Tributary> {
   const logger = options.logger ?? createLogger(config.logLevel);

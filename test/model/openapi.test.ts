@@ -1,0 +1,155 @@
+import { validate } from '@readme/openapi-parser';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registerOperations, registerSchemas } from '../../src/api/openapi/index.ts';
+import { TERRA_SCHEMA_NAMES } from '../../src/model/generated/terra-types.ts';
+import { startTestApp, type TestApp } from '../helpers/harness.ts';
+
+/** The 25 operations of terra-contract.md §1.2, written out independently of the generated files. */
+const TERRA_OPERATIONS: [string, string][] = [
+  ['post', '/v2/auth/authenticateUser'],
+  ['post', '/v2/auth/generateWidgetSession'],
+  ['delete', '/v2/auth/deauthenticateUser'],
+  ['post', '/v2/auth/generateAuthToken'],
+  ['patch', '/v2/users/{user_id}'],
+  ['get', '/v2/userInfo'],
+  ['get', '/v2/subscriptions'],
+  ['post', '/v2/bulkUserInfo'],
+  ['get', '/v2/activity'],
+  ['post', '/v2/activity'],
+  ['get', '/v2/athlete'],
+  ['get', '/v2/body'],
+  ['post', '/v2/body'],
+  ['delete', '/v2/body'],
+  ['get', '/v2/daily'],
+  ['get', '/v2/menstruation'],
+  ['get', '/v2/nutrition'],
+  ['post', '/v2/nutrition'],
+  ['delete', '/v2/nutrition'],
+  ['get', '/v2/sleep'],
+  ['get', '/v2/plannedWorkout'],
+  ['post', '/v2/plannedWorkout'],
+  ['delete', '/v2/plannedWorkout'],
+  ['get', '/v2/integrations'],
+  ['get', '/v2/integrations/detailed'],
+];
+
+type Doc = {
+  openapi: string;
+  servers: { url: string }[];
+  security: Record<string, string[]>[];
+  paths: Record<string, Record<string, { security?: unknown[]; parameters?: { name: string; in: string; required?: boolean }[]; responses: Record<string, unknown>; tags: string[] }>>;
+  components: { schemas: Record<string, unknown>; securitySchemes: Record<string, { type: string; in: string; name: string }> };
+  webhooks: Record<string, unknown>;
+};
+
+let t: TestApp;
+beforeAll(async () => {
+  // A feature documenting its own route, as destinations/deliveries/files do.
+  registerSchemas({ OpenApiTestThing: { type: 'object', properties: { id: { type: 'string' } }, required: ['id'] } });
+  registerOperations({
+    method: 'get',
+    path: '/v2/openapi-test-things/{thing_id}',
+    tag: 'OpenApiTest',
+    operation: {
+      summary: 'Read one test thing',
+      operationId: 'OpenApiTest_Get',
+      parameters: [{ name: 'thing_id', in: 'path', required: true, schema: { type: 'string' } }],
+      responses: { '200': { description: 'The thing', content: { 'application/json': { schema: { $ref: '#/components/schemas/OpenApiTestThing' } } } } },
+    },
+  });
+  t = await startTestApp('sqlite', 'openapi');
+});
+afterAll(async () => t?.close());
+
+async function getDoc(): Promise<Doc> {
+  const response = await fetch(`${t.url}/openapi.json`);
+  expect(response.status).toBe(200);
+  expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+  return (await response.json()) as Doc;
+}
+
+describe('GET /openapi.json', () => {
+  it('is a valid OpenAPI 3.1 document (structure, refs, path parameters)', async () => {
+    const doc = await getDoc();
+    expect(doc.openapi).toBe('3.1.0');
+    const result = await validate(structuredClone(doc) as never);
+    expect(result).toMatchObject({ valid: true });
+  });
+
+  it('documents all 25 Terra operations under /v2, plus /health', async () => {
+    const doc = await getDoc();
+    for (const [method, path] of TERRA_OPERATIONS) expect(doc.paths[path]?.[method], `${method.toUpperCase()} ${path}`).toBeDefined();
+    expect(doc.paths['/health'].get).toBeDefined();
+    const terraOps = Object.entries(doc.paths)
+      .filter(([path]) => path.startsWith('/v2/') && !path.startsWith('/v2/openapi-test'))
+      .flatMap(([, item]) => Object.keys(item));
+    expect(terraOps.length).toBeGreaterThanOrEqual(25);
+  });
+
+  it("keeps Terra's parameters, and points bodies at Terra's schemas", async () => {
+    const doc = await getDoc();
+    const activity = doc.paths['/v2/activity'].get;
+    expect(activity.parameters?.map((p) => p.name)).toEqual(['user_id', 'start_date', 'end_date', 'to_webhook', 'with_samples']);
+    expect(activity.parameters?.find((p) => p.name === 'user_id')).toMatchObject({ in: 'query', required: true });
+    expect(JSON.stringify(activity.responses['200'])).toContain('#/components/schemas/Activity');
+    expect(JSON.stringify(doc.paths['/v2/sleep'].get.responses['200'])).toContain('#/components/schemas/Sleep');
+    expect(JSON.stringify(doc.paths['/v2/plannedWorkout'].post)).toContain('#/components/schemas/PlannedWorkout');
+    expect(doc.paths['/v2/activity'].post.responses['413']).toBeDefined();
+  });
+
+  it('has every Terra schema as a component, with refs rewritten to components', async () => {
+    const doc = await getDoc();
+    for (const name of TERRA_SCHEMA_NAMES) expect(doc.components.schemas[name], name).toBeDefined();
+    expect(JSON.stringify(doc.components.schemas)).not.toContain('#/$defs/');
+    expect(Object.keys(doc.webhooks)).toEqual(expect.arrayContaining(['auth', 'activity', 'sleep', 'healthcheck']));
+  });
+
+  it('declares the dev-id + x-api-key schemes, both required, and marks the public operations', async () => {
+    const doc = await getDoc();
+    expect(doc.components.securitySchemes.DevID).toMatchObject({ type: 'apiKey', in: 'header', name: 'dev-id' });
+    expect(doc.components.securitySchemes.ApiKeyAuth).toMatchObject({ type: 'apiKey', in: 'header', name: 'x-api-key' });
+    expect(doc.security).toEqual([{ DevID: [], ApiKeyAuth: [] }]);
+    expect(doc.paths['/v2/integrations'].get.security).toEqual([]);
+    expect(doc.paths['/v2/integrations/detailed'].get.security).toEqual([]);
+    expect(doc.paths['/v2/activity'].get.security).toBeUndefined();
+    expect(doc.paths['/health'].get.security).toEqual([]);
+  });
+
+  it('points its server at this instance', async () => {
+    expect((await getDoc()).servers[0].url).toBe(t.url);
+  });
+
+  it('includes operations and schemas registered by features', async () => {
+    const doc = await getDoc();
+    expect(doc.paths['/v2/openapi-test-things/{thing_id}'].get.tags).toEqual(['OpenApiTest']);
+    expect(doc.components.schemas.OpenApiTestThing).toBeDefined();
+  });
+
+  it('refuses to document one route twice, or to shadow a Terra schema', () => {
+    expect(() => registerOperations({ method: 'get', path: '/v2/openapi-test-things/{thing_id}', tag: 'x', operation: { responses: {} } })).toThrow(/registered twice/);
+    expect(() => registerSchemas({ OpenApiTestThing: {} })).toThrow(/registered twice/);
+  });
+});
+
+describe('GET /docs', () => {
+  it('is a self-contained HTML page naming every operation', async () => {
+    const response = await fetch(`${t.url}/docs`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(response.headers.get('content-security-policy')).toContain("default-src 'none'");
+    const html = await response.text();
+    expect(html).toMatch(/^<!doctype html>/);
+    for (const [method, path] of [...TERRA_OPERATIONS, ['get', '/health'], ['get', '/v2/openapi-test-things/{thing_id}']]) {
+      expect(html, path).toContain(`<code class="path">${path}</code>`);
+      expect(html).toContain(`<span class="method ${method}">${method.toUpperCase()}</span>`);
+    }
+    for (const tag of ['Authentication', 'User', 'Activity', 'Sleep', 'PlannedWorkout', 'Integrations', 'Server']) expect(html).toContain(`<h2>${tag}</h2>`);
+    // Request and response schema names, parameters, webhook events.
+    expect(html).toContain('{user: TerraUser, data: Activity[], type: string | null}');
+    expect(html).toContain('<code>{data: PlannedWorkout[]}</code>');
+    expect(html).toContain('<code>with_samples</code>');
+    expect(html).toContain('<code>SleepEvent</code>');
+    // Nothing external: no scripts, no stylesheet or image links.
+    expect(html).not.toMatch(/<script|<link|<img|@import|url\(/i);
+  });
+});
