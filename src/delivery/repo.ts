@@ -225,14 +225,13 @@ export class DeliveryRepo {
    * than `disableAfterMs` without a success, and was disabled.
    */
   async markDestinationFailing(devId: string, destinationId: string, now: number, disableAfterMs: number): Promise<boolean> {
+    // Two statements, each atomic: a success in between (failing_since reset) simply wins.
     await this.#db.run('UPDATE destinations SET failing_since = ? WHERE dev_id = ? AND destination_id = ? AND failing_since IS NULL', [now, devId, destinationId]);
-    const since = now - disableAfterMs;
-    const notice = `disabled at ${new Date(now).toISOString()}: every delivery failed since ${'{since}'}; fix the endpoint, then PATCH {"enabled": true}`;
-    const row = await this.#db.get<{ failing_since: number }>('SELECT failing_since FROM destinations WHERE dev_id = ? AND destination_id = ? AND enabled = 1', [devId, destinationId]);
-    if (!row || Number(row.failing_since) > since) return false;
+    const notice = `disabled at ${new Date(now).toISOString()}: every delivery failed for more than ${Math.round(disableAfterMs / 1000)} s; fix the endpoint, then PATCH {"enabled": true}`;
     const { changes } = await this.#db.run(
-      'UPDATE destinations SET enabled = 0, status_notice = ?, updated_at = ? WHERE dev_id = ? AND destination_id = ? AND enabled = 1',
-      [notice.replace('{since}', new Date(Number(row.failing_since)).toISOString()), new Date(now).toISOString(), devId, destinationId],
+      `UPDATE destinations SET enabled = 0, status_notice = ?, updated_at = ?
+       WHERE dev_id = ? AND destination_id = ? AND enabled = 1 AND failing_since IS NOT NULL AND failing_since <= ?`,
+      [notice, new Date(now).toISOString(), devId, destinationId, now - disableAfterMs],
     );
     return changes > 0;
   }
