@@ -9,6 +9,9 @@ import { integrationRoutes } from './api/routes/integrations.ts';
 import { userRoutes } from './api/routes/users.ts';
 import { writeRoutes } from './api/routes/writes.ts';
 import { healthRoutes } from './api/routes/health.ts';
+import { filesRoutes, uploadPageRoutes } from './api/routes/files.ts';
+import { FitLinks } from './export/fit/links.ts';
+import { UploadLinks } from './providers/upload/links.ts';
 import { docsRoutes } from './api/routes/docs.ts';
 import { sdkRoutes } from './api/routes/sdk.ts';
 import { buildServer } from './api/server.ts';
@@ -57,8 +60,8 @@ export interface TributaryOptions {
   schema?: string;
 }
 
-const V2_ROUTES: RouteModule[] = [dataReadRoutes, userRoutes, writeRoutes, integrationRoutes, destinationRoutes, deliveryRoutes, sdkRoutes];
-const ROOT_ROUTES: RouteModule[] = [healthRoutes, docsRoutes];
+const V2_ROUTES: RouteModule[] = [dataReadRoutes, filesRoutes, userRoutes, writeRoutes, integrationRoutes, destinationRoutes, deliveryRoutes, sdkRoutes];
+const ROOT_ROUTES: RouteModule[] = [healthRoutes, uploadPageRoutes, docsRoutes];
 
 export async function createTributary(config: Config, options: TributaryOptions = {}): Promise<Tributary> {
   const logger = options.logger ?? createLogger(config.logLevel);
@@ -67,8 +70,17 @@ export async function createTributary(config: Config, options: TributaryOptions 
     options.store ??
     (await openStore({ databaseUrl: config.databaseUrl, sqliteFile: join(resolve(config.dataDir), 'tributary.db'), schema: options.schema, box }));
   await bootstrapDeveloper(config, store);
-  const providers = createProviderRegistry(config.providers, { publicUrl: config.publicUrl });
+  const providers = createProviderRegistry(config.providers, {
+    // Read at use time: tests and proxies set the public URL after start-up.
+    get publicUrl() {
+      return config.publicUrl;
+    },
+    encryptionKeyHex: encryptionKey(config),
+  });
   const context: ApiContext = { config, store, logger, eventsCommitted: new Signal(), providers };
+  // Workout files (issue 5): signed links of the hosted upload page and of FIT files for destinations.
+  context.uploadLinks = new UploadLinks(encryptionKey(config), () => config.publicUrl);
+  context.fitLinks = new FitLinks(encryptionKey(config), () => config.publicUrl);
   const delivery = openDelivery({ config, store, box, encryptionKeyHex: encryptionKey(config), logger, eventsCommitted: context.eventsCommitted });
   context.delivery = delivery.service;
   context.webhookReads = delivery.webhookReads;

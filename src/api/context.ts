@@ -5,6 +5,8 @@ import type { Signal } from '../core/signal.ts';
 import type { DataType } from '../model/data-types.ts';
 import type { DeliveryService } from '../delivery/service.ts';
 import type { ProviderRegistry } from '../providers/registry.ts';
+import type { UploadLinks } from '../providers/upload/links.ts';
+import type { FitLinks } from '../export/fit/links.ts';
 import type { DataRequest, Store, User } from '../store/store.ts';
 
 /**
@@ -23,6 +25,10 @@ export interface ApiContext {
   history?: HistorySync;
   /** Answers reads with `to_webhook=true` through the destinations (delivery/). */
   webhookReads?: WebhookReads;
+  /** Signed links of the hosted upload page (UPLOAD's `auth_url`). */
+  uploadLinks?: UploadLinks;
+  /** Signed links to an activity event's FIT file (destinations with `format: "fit"`). */
+  fitLinks?: FitLinks;
   /** Destinations, deliveries and the outbox → queue → destination machinery (delivery/). */
   delivery?: DeliveryService;
 }

@@ -26,6 +26,8 @@ export interface ProviderCapabilities {
 /** Host facts a provider may need when configured. */
 export interface ProviderEnvironment {
   publicUrl: string;
+  /** The deployment's encryption key (hex), for providers that sign links handed to browsers (UPLOAD's page). */
+  encryptionKeyHex?: string;
 }
 
 export interface ProviderDefinition<Configured extends ConfiguredProvider = ConfiguredProvider> {

@@ -1,12 +1,13 @@
 import { appleProvider } from './apple/definition.ts';
 import { IFIT } from './ifit/index.ts';
 import type { ConfiguredProvider, ProviderDefinition, ProviderEnvironment } from './provider.ts';
+import { UPLOAD } from './upload/index.ts';
 
 /**
  * Every provider Tributary knows. The only module that imports provider folders: add a
  * provider by adding its definition here.
  */
-export const PROVIDER_DEFINITIONS: readonly ProviderDefinition[] = [IFIT, appleProvider];
+export const PROVIDER_DEFINITIONS: readonly ProviderDefinition[] = [IFIT, appleProvider, UPLOAD];
 
 export interface ProviderRegistry {
   /** Providers the operator configured, in definition order. */
