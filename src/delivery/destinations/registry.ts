@@ -1,6 +1,7 @@
 import type { DestinationDefinition } from './destination.ts';
 import { webhookDestination } from './webhook/index.ts';
 import { sqlDestination } from './sql/index.ts';
+import { mongodbDestination } from './mongodb/index.ts';
 
 /**
  * Every destination type. The only module that imports destination folders: add a type by
@@ -9,6 +10,7 @@ import { sqlDestination } from './sql/index.ts';
 export const DESTINATION_DEFINITIONS: readonly DestinationDefinition[] = [
   webhookDestination as DestinationDefinition,
   sqlDestination as DestinationDefinition,
+  mongodbDestination as DestinationDefinition,
 ];
 
 export function destinationDefinition(type: string): DestinationDefinition | undefined {

@@ -52,7 +52,7 @@ export async function startMockMongo(): Promise<MockMongo> {
   server.setMessageHandler((request) => {
     const doc = request.document;
     const name = Object.keys(doc)[0];
-    const db = String(doc.$db ?? 'admin');
+    const db = String(doc.$db ?? request.response.ns?.split('.')[0] ?? 'admin');
     if (name === 'hello' || name === 'ismaster' || name === 'isMaster') {
       return request.reply({
         ...mockServer.DEFAULT_ISMASTER_36,

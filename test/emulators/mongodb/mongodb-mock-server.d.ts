@@ -3,6 +3,8 @@ declare module 'mongodb-mock-server' {
   export interface MockRequest {
     /** The command document (OP_MSG body / OP_QUERY query), already BSON-decoded. */
     readonly document: Record<string, unknown>;
+    /** The parsed wire message; for OP_QUERY, `ns` is `<db>.$cmd`. */
+    readonly response: { ns?: string };
     reply(documents: Record<string, unknown> | Record<string, unknown>[], options?: Record<string, unknown>): void;
   }
   export interface MockServer {
