@@ -9,6 +9,10 @@ import { integrationRoutes } from './api/routes/integrations.ts';
 import { userRoutes } from './api/routes/users.ts';
 import { writeRoutes } from './api/routes/writes.ts';
 import { healthRoutes } from './api/routes/health.ts';
+import { authRoutes, hostedAuthPages } from './api/routes/auth.ts';
+import { ConnectFlow } from './auth/connect.ts';
+import { SyncScheduler } from './ingest/sync-scheduler.ts';
+import { SyncService } from './ingest/sync.ts';
 import { filesRoutes, uploadPageRoutes } from './api/routes/files.ts';
 import { FitLinks } from './export/fit/links.ts';
 import { UploadLinks } from './providers/upload/links.ts';
@@ -60,8 +64,8 @@ export interface TributaryOptions {
   schema?: string;
 }
 
-const V2_ROUTES: RouteModule[] = [dataReadRoutes, filesRoutes, userRoutes, writeRoutes, integrationRoutes, destinationRoutes, deliveryRoutes, sdkRoutes];
-const ROOT_ROUTES: RouteModule[] = [healthRoutes, uploadPageRoutes, docsRoutes];
+const V2_ROUTES: RouteModule[] = [dataReadRoutes, authRoutes, filesRoutes, userRoutes, writeRoutes, integrationRoutes, destinationRoutes, deliveryRoutes, sdkRoutes];
+const ROOT_ROUTES: RouteModule[] = [healthRoutes, hostedAuthPages, uploadPageRoutes, docsRoutes];
 
 export async function createTributary(config: Config, options: TributaryOptions = {}): Promise<Tributary> {
   const logger = options.logger ?? createLogger(config.logLevel);
@@ -78,6 +82,20 @@ export async function createTributary(config: Config, options: TributaryOptions 
     encryptionKeyHex: encryptionKey(config),
   });
   const context: ApiContext = { config, store, logger, eventsCommitted: new Signal(), providers };
+  // Ingest and the connect flow (issue 3): polling/backfill/history for `poll` providers, hosted login.
+  const sync = new SyncService({ store, providers, logger, eventsCommitted: context.eventsCommitted });
+  const syncScheduler = new SyncScheduler(sync, logger);
+  context.history = sync;
+  context.sync = sync;
+  context.connect = new ConnectFlow({
+    store,
+    providers,
+    logger,
+    eventsCommitted: context.eventsCommitted,
+    publicUrl: () => context.config.publicUrl,
+    onConnected: () => syncScheduler.wake(),
+    onDisconnected: (user) => sync.stop(user.devId, user.userId),
+  });
   // Workout files (issue 5): signed links of the hosted upload page and of FIT files for destinations.
   context.uploadLinks = new UploadLinks(encryptionKey(config), () => config.publicUrl);
   context.fitLinks = new FitLinks(encryptionKey(config), () => config.publicUrl);
@@ -89,6 +107,7 @@ export async function createTributary(config: Config, options: TributaryOptions 
   // A worker-only process serves /health alone, so orchestrators can probe it.
   const server = await buildServer(context, runApi ? { v2: V2_ROUTES, root: ROOT_ROUTES } : { v2: [], root: [healthRoutes] });
   const tasks: BackgroundTask[] = [];
+  tasks.push(syncScheduler);
   tasks.push(...delivery.tasks);
   return {
     config,

@@ -4,6 +4,7 @@ import type { Logger } from '../core/logger.ts';
 import type { Signal } from '../core/signal.ts';
 import type { DataType } from '../model/data-types.ts';
 import type { DeliveryService } from '../delivery/service.ts';
+import type { ConnectFlow } from '../auth/connect.ts';
 import type { ProviderRegistry } from '../providers/registry.ts';
 import type { UploadLinks } from '../providers/upload/links.ts';
 import type { FitLinks } from '../export/fit/links.ts';
@@ -25,6 +26,10 @@ export interface ApiContext {
   history?: HistorySync;
   /** Answers reads with `to_webhook=true` through the destinations (delivery/). */
   webhookReads?: WebhookReads;
+  /** The hosted connect flow: authenticateUser, widget, login pages, deauth (auth/). */
+  connect?: ConnectFlow;
+  /** Provider polling (ingest/): sync one connection now (tests, manual refresh). */
+  sync?: { syncNow(devId: string, userId: string): Promise<void>; runDue(now?: number): Promise<number> };
   /** Signed links of the hosted upload page (UPLOAD's `auth_url`). */
   uploadLinks?: UploadLinks;
   /** Signed links to an activity event's FIT file (destinations with `format: "fit"`). */

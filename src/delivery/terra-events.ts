@@ -30,6 +30,54 @@ export function dataEvent(type: DataType, user: User, records: TerraRecord[]): R
   return { type, user: terraUser(user), data: records, version: MODEL_VERSION };
 }
 
+// --- Connection events (issue 3, src/auth/ and src/ingest/): Terra's AuthSuccessEvent, AuthErrorEvent,
+// DeauthEvent, UserReauthEvent, AccessRevokedEvent, ConnectionErrorEvent. ---
+
+/** `auth` success: a provider connection completed (widget_session_id = the hosted session's id). */
+export function authSuccessEvent(user: User, widgetSessionId: string): Record<string, unknown> {
+  return { type: 'auth', status: 'success', user: terraUser(user), reference_id: user.referenceId, widget_session_id: widgetSessionId, message: 'User has successfully authenticated' };
+}
+
+/** `auth` error: a connection attempt failed or was cancelled (the half-created user is deleted). */
+export function authErrorEvent(user: User, input: { reason: string; message: string; widgetSessionId: string }): Record<string, unknown> {
+  return {
+    type: 'auth',
+    status: 'error',
+    user: terraUser(user),
+    provider: user.provider,
+    message: input.message,
+    reason: input.reason,
+    reference_id: user.referenceId,
+    widget_session_id: input.widgetSessionId,
+  };
+}
+
+export function deauthEvent(user: User, message = 'User has deauthenticated'): Record<string, unknown> {
+  return { type: 'deauth', status: 'success', user: terraUser(user), message };
+}
+
+/** The same provider account connected again: the old user is deleted, the new one replaces it. */
+export function userReauthEvent(oldUser: User, newUser: User): Record<string, unknown> {
+  return {
+    type: 'user_reauth',
+    status: 'warning',
+    old_user: terraUser(oldUser),
+    new_user: terraUser(newUser),
+    message: 'User has reauthenticated and the old user_id has been deleted',
+    version: MODEL_VERSION,
+  };
+}
+
+/** The provider says access is gone for good (e.g. refresh token revoked): the user must reconnect. */
+export function accessRevokedEvent(user: User, message: string): Record<string, unknown> {
+  return { type: 'access_revoked', status: 'warning', user: terraUser(user), message };
+}
+
+/** The provider rejected our credentials in a way we cannot tell apart from a revocation. */
+export function connectionErrorEvent(user: User, message: string): Record<string, unknown> {
+  return { type: 'connection_error', status: 'warning', user: terraUser(user), message };
+}
+
 // --- Delivery events (issue 4): healthcheck, large requests, rate limits, permissions, ping mode. ---
 
 /** `healthcheck`: sent by `POST /v2/destinations/{id}/test` (and usable as a periodic ping). */

@@ -4,6 +4,7 @@ import polyline from '@mapbox/polyline';
 import { activityLogSchema, workoutSchema } from './ifit-schemas.ts';
 import { activityType, isoTimestamp, normalizeActivity } from './ifit-normalize-activity.ts';
 import { haversineMeters } from './ifit-route.ts';
+import { validateRecord } from '../../model/validate.ts';
 
 const fixture = (name: string) => JSON.parse(readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8')) as unknown;
 const log = (name: string) => activityLogSchema.parse(fixture(name));
@@ -121,6 +122,17 @@ describe('iFit activity normalizer: imported log with no series and no library w
     expect(activity.power_data).toBeUndefined();
     expect(activity.movement_data).toBeUndefined();
     expect(activity.device_data).toEqual({ name: 'iFit', manufacturer: 'iFit' });
+  });
+});
+
+describe('iFit activity normalizer: output follows Terra’s Activity schema', () => {
+  it.each([
+    ['activity-log-run-route.json', 'workout-route.json'],
+    ['activity-log-bike.json', 'workout-studio.json'],
+    ['activity-log-imported.json', undefined],
+  ])('%s', (logName, workoutName) => {
+    const activity = normalizeActivity(log(logName), workoutName ? workout(workoutName) : undefined);
+    expect(validateRecord('activity', activity)).toEqual([]);
   });
 });
 

@@ -136,7 +136,8 @@ function distanceData(
   // iFit reports 0 steps for bikes and rowers: that is "not counted", not a measurement.
   const stepCount = totalSteps !== undefined && (totalSteps > 0 || steps) ? Math.round(totalSteps) : undefined;
   const summary = compact({
-    distance_meters: totalMeters,
+    // Terra types the summary distance as an integer (meters); samples keep iFit's precision.
+    distance_meters: totalMeters === undefined ? undefined : Math.round(totalMeters),
     steps: stepCount,
     elevation: elevation ? elevationSummary(elevation.map((point) => point.value!)) : undefined,
   });

@@ -1,0 +1,115 @@
+import type { FastifyReply } from 'fastify';
+import { badParameter, TributaryError } from '../../core/errors.ts';
+import { redirectUrl, type ConnectFlow, type PageOutcome } from '../../auth/connect.ts';
+import { invalidLinkPage, loginPage, resultPage, widgetPage } from '../../auth/pages.ts';
+import { developerOf } from '../authenticate.ts';
+import type { ApiContext, RouteModule } from '../context.ts';
+import { requireParam } from '../params.ts';
+
+/**
+ * Terra's /v2/auth endpoints: authenticateUser, generateWidgetSession, deauthenticateUser.
+ * The hosted pages they hand out are in `hostedAuthPages` (mounted at the root).
+ */
+export const authRoutes: RouteModule = (app, ctx) => {
+  app.post('/auth/authenticateUser', async (request) => {
+    const developer = developerOf(request);
+    const resource = requireParam('resource', (request.query as Record<string, unknown>).resource);
+    const body = connectBody(request.body);
+    const { user, authUrl } = await flow(ctx).authenticateUser(developer, resource, body);
+    return { status: 'success', user_id: user.userId, auth_url: authUrl };
+  });
+
+  app.post('/auth/generateWidgetSession', async (request) => {
+    const developer = developerOf(request);
+    const body = connectBody(request.body);
+    const providers = optionalString('providers', (request.body as Record<string, unknown> | undefined)?.providers);
+    const session = await flow(ctx).generateWidgetSession(developer, { ...body, providers });
+    return { status: 'success', session_id: session.sessionId, url: session.url, expires_in: session.expiresIn };
+  });
+
+  app.delete('/auth/deauthenticateUser', async (request) => {
+    const developer = developerOf(request);
+    const userId = requireParam('user_id', (request.query as Record<string, unknown>).user_id);
+    await flow(ctx).deauthenticate(developer.devId, userId);
+    return { status: 'success' };
+  });
+};
+
+/** The browser side of the connect flow: login form, widget, cancel, result pages. */
+export const hostedAuthPages: RouteModule = (app, ctx) => {
+  app.get('/connect/:secret', async (request, reply) => {
+    const { secret } = request.params as { secret: string };
+    return sendPage(reply, await flow(ctx).openLogin(secret), secret);
+  });
+
+  app.post('/connect/:secret', async (request, reply) => {
+    const { secret } = request.params as { secret: string };
+    const form = (request.body ?? {}) as Record<string, unknown>;
+    return sendPage(reply, await flow(ctx).submitLogin(secret, form), secret);
+  });
+
+  app.get('/connect/:secret/cancel', async (request, reply) => {
+    const { secret } = request.params as { secret: string };
+    return sendPage(reply, await flow(ctx).cancelLogin(secret), secret);
+  });
+
+  app.get('/widget/:secret', async (request, reply) => {
+    const { secret } = request.params as { secret: string };
+    const outcome = await flow(ctx).openWidget(secret);
+    if (outcome.kind !== 'widget') return sendPage(reply, outcome, secret);
+    const html = widgetPage({ session: outcome.session, providers: outcome.providers, actionFor: (provider) => `/widget/${secret}/${provider.capabilities.name}` });
+    return html200(reply, html);
+  });
+
+  app.post('/widget/:secret/:provider', async (request, reply) => {
+    const { secret, provider } = request.params as { secret: string; provider: string };
+    return sendPage(reply, await flow(ctx).chooseInWidget(secret, provider), secret);
+  });
+
+  app.get('/auth/success', async (request, reply) => html200(reply, resultPage('success', request.query as Record<string, unknown>)));
+  app.get('/auth/failure', async (request, reply) => html200(reply, resultPage('failure', request.query as Record<string, unknown>)));
+};
+
+function flow(ctx: ApiContext): ConnectFlow {
+  if (!ctx.connect) throw new TributaryError('internal', 'the connect flow is not wired into this server');
+  return ctx.connect;
+}
+
+function sendPage(reply: FastifyReply, outcome: PageOutcome, secret: string) {
+  void reply.header('cache-control', 'no-store');
+  switch (outcome.kind) {
+    case 'redirect':
+      return reply.redirect(outcome.location, 303);
+    case 'invalid':
+      return reply.status(outcome.reason === 'unknown' ? 404 : 410).type('text/html; charset=utf-8').send(invalidLinkPage(outcome.message));
+    case 'widget':
+      return html200(reply, widgetPage({ session: outcome.session, providers: outcome.providers, actionFor: (provider) => `/widget/${secret}/${provider.capabilities.name}` }));
+    case 'form': {
+      const status = outcome.errorKind === 'credentials' ? 401 : outcome.errorKind === 'input' ? 400 : outcome.errorKind === 'provider' ? 502 : 200;
+      const html = loginPage({ session: outcome.session, provider: outcome.provider, action: `/connect/${secret}`, cancelUrl: `/connect/${secret}/cancel`, error: outcome.error, username: outcome.username });
+      return reply.status(status).type('text/html; charset=utf-8').send(html);
+    }
+  }
+}
+
+function html200(reply: FastifyReply, html: string) {
+  return reply.header('cache-control', 'no-store').type('text/html; charset=utf-8').send(html);
+}
+
+function connectBody(body: unknown) {
+  if (body !== undefined && body !== null && (typeof body !== 'object' || Array.isArray(body))) throw badParameter('body', 'the request body must be a JSON object');
+  const fields = (body ?? {}) as Record<string, unknown>;
+  return {
+    referenceId: optionalString('reference_id', fields.reference_id),
+    language: optionalString('language', fields.language),
+    successUrl: redirectUrl('auth_success_redirect_url', fields.auth_success_redirect_url),
+    failureUrl: redirectUrl('auth_failure_redirect_url', fields.auth_failure_redirect_url),
+  };
+}
+
+function optionalString(name: string, value: unknown): string | null {
+  if (value === undefined || value === null || value === '') return null;
+  if (typeof value !== 'string') throw badParameter(name, `${name} must be a string`);
+  if (value.length > 2048) throw badParameter(name, `${name} is too long (at most 2048 characters)`);
+  return value;
+}

@@ -1,0 +1,306 @@
+import { TributaryError, badParameter, isTributaryError } from '../core/errors.ts';
+import type { Logger } from '../core/logger.ts';
+import type { Signal } from '../core/signal.ts';
+import { authErrorEvent, authSuccessEvent, deauthEvent, userReauthEvent } from '../delivery/terra-events.ts';
+import { initialSync } from '../ingest/sync.ts';
+import type { ConfiguredProvider } from '../providers/provider.ts';
+import type { ProviderRegistry } from '../providers/registry.ts';
+import type { Developer, Store, User } from '../store/store.ts';
+import { authSessions, type AuthSession } from './auth-sessions.ts';
+
+/** A login link works for 15 minutes; a widget session as long (Terra's `expires_in`: 900). */
+export const LOGIN_TTL_MS = 15 * 60_000;
+export const WIDGET_TTL_MS = 15 * 60_000;
+
+export interface ConnectRequest {
+  referenceId?: string | null;
+  successUrl?: string | null;
+  failureUrl?: string | null;
+  language?: string | null;
+}
+
+/** What a hosted page should do next (api/ turns it into a status code and HTML). */
+export type PageOutcome =
+  | { kind: 'form'; session: AuthSession; provider: ConfiguredProvider; error?: string; errorKind?: 'credentials' | 'input' | 'provider'; username?: string }
+  | { kind: 'redirect'; location: string }
+  | { kind: 'widget'; session: AuthSession; providers: ConfiguredProvider[] }
+  | { kind: 'invalid'; reason: 'unknown' | 'expired' | 'used'; message: string };
+
+export interface ConnectFlowOptions {
+  store: Store;
+  providers: ProviderRegistry;
+  logger: Logger;
+  eventsCommitted: Signal;
+  /** Base for hosted links (the public URL), read on each call so tests can point it at an ephemeral port. */
+  publicUrl: () => string;
+  /** Called after a connection was stored (ingest wakes up to backfill). */
+  onConnected?: (user: User) => void;
+  /** Called after a user was deauthorized (ingest aborts in-flight work). */
+  onDisconnected?: (user: User) => void;
+}
+
+/**
+ * Terra's connect flow for every auth kind: `authenticateUser`, widget sessions, the
+ * hosted login form of `password` providers, cancellation, deauthentication and
+ * re-authentication of the same provider account. Emits Terra's auth events through the
+ * outbox in the transaction that changes the user.
+ */
+export class ConnectFlow {
+  readonly #o: ConnectFlowOptions;
+
+  constructor(options: ConnectFlowOptions) {
+    this.#o = options;
+  }
+
+  /** The provider `resource` names, if this developer may connect it. */
+  provider(developer: Developer, resource: string): ConfiguredProvider {
+    const provider = this.#o.providers.get(resource);
+    if (!provider) {
+      const known = this.#o.providers.list().map((p) => p.capabilities.name);
+      throw badParameter('resource', `unknown or unconfigured resource ${JSON.stringify(resource)}; this server offers: ${known.join(', ') || '(none configured)'}`);
+    }
+    if (developer.enabledProviders && !developer.enabledProviders.some((name) => name.toUpperCase() === provider.capabilities.name)) {
+      throw badParameter('resource', `${provider.capabilities.name} is not enabled for this developer`);
+    }
+    return provider;
+  }
+
+  /** POST /auth/authenticateUser: allocates the user and returns where to send the browser. */
+  async authenticateUser(developer: Developer, resource: string, request: ConnectRequest): Promise<{ user: User; authUrl: string }> {
+    const provider = this.provider(developer, resource);
+    const name = provider.capabilities.name;
+    switch (provider.capabilities.auth) {
+      case 'mobile_sdk':
+        throw badParameter(
+          'resource',
+          `${name} is connected from the user's phone, not a browser: call POST /v2/auth/generateAuthToken and pass the token to the mobile SDK, which registers the user through POST /v2/sdk/users`,
+        );
+      case 'upload':
+        return this.#connectUpload(developer, provider, request);
+      case 'password': {
+        if (!provider.passwordLogin) throw new TributaryError('internal', `${name} declares password auth but offers no login`);
+        const user = await this.#o.store.users.create(developer.devId, { provider: name, referenceId: request.referenceId ?? null, state: 'pending' });
+        const { secret } = await authSessions.create(this.#o.store, { kind: 'login', devId: developer.devId, userId: user.userId, provider: name, providers: null, widgetSessionId: null, ...fields(request), ttlMs: LOGIN_TTL_MS });
+        return { user, authUrl: this.loginUrl(secret) };
+      }
+      case 'oauth2':
+        throw badParameter('resource', `${name} uses OAuth2, which this server does not support yet`);
+    }
+  }
+
+  /** POST /auth/generateWidgetSession: a hosted page listing the developer's providers. */
+  async generateWidgetSession(developer: Developer, request: ConnectRequest & { providers?: string | null }): Promise<{ sessionId: string; url: string; expiresIn: number }> {
+    const providers = request.providers
+      ? request.providers
+          .split(',')
+          .map((name) => name.trim())
+          .filter(Boolean)
+          .map((name) => this.provider(developer, name).capabilities.name)
+      : null;
+    const { session, secret } = await authSessions.create(this.#o.store, {
+      kind: 'widget',
+      devId: developer.devId,
+      userId: null,
+      provider: null,
+      providers,
+      widgetSessionId: null,
+      ...fields(request),
+      ttlMs: WIDGET_TTL_MS,
+    });
+    return { sessionId: session.sessionId, url: `${this.#o.publicUrl()}/widget/${secret}`, expiresIn: Math.round(WIDGET_TTL_MS / 1000) };
+  }
+
+  loginUrl(secret: string): string {
+    return `${this.#o.publicUrl()}/connect/${secret}`;
+  }
+
+  /** GET of a login link: the form, or why it cannot be used. */
+  async openLogin(secret: string): Promise<PageOutcome> {
+    const found = await this.#usable(secret, 'login');
+    if ('kind' in found) return found;
+    return { kind: 'form', session: found.session, provider: found.provider };
+  }
+
+  /** POST of the login form: the password grant at the provider, then the redirect. */
+  async submitLogin(secret: string, form: { username?: unknown; password?: unknown }): Promise<PageOutcome> {
+    const found = await this.#usable(secret, 'login');
+    if ('kind' in found) return found;
+    const { session, provider } = found;
+    const username = typeof form.username === 'string' ? form.username.trim() : '';
+    const password = typeof form.password === 'string' ? form.password : '';
+    if (!username || !password) return { kind: 'form', session, provider, username, errorKind: 'input', error: 'Enter both your email and your password.' };
+    let account;
+    try {
+      account = await provider.passwordLogin!.login(username, password);
+    } catch (error) {
+      if (isTributaryError(error) && error.code === 'provider_auth_failed') {
+        return { kind: 'form', session, provider, username, errorKind: 'credentials', error: `${provider.capabilities.displayName} did not accept this email and password. Check them and try again.` };
+      }
+      this.#o.logger.warn('provider login failed', { provider: provider.capabilities.name, error: error instanceof Error ? error.message : String(error) });
+      return { kind: 'form', session, provider, username, errorKind: 'provider', error: `${provider.capabilities.displayName} could not be reached just now. Please try again in a moment.` };
+    }
+    const now = Date.now();
+    const { syncState, nextSyncAt } = initialSync(provider, now);
+    const connected = await this.#o.store.transaction(async (tx) => {
+      if (!(await authSessions.consume(tx, secret, now))) return undefined;
+      const pending = await tx.users.get(session.devId, session.userId!);
+      if (!pending) return undefined;
+      const previous = (await tx.users.byProviderAccount(session.devId, provider.capabilities.name, account.providerUserId)).filter((user) => user.userId !== pending.userId);
+      const user = (await tx.users.update(session.devId, pending.userId, { state: 'connected', providerUserId: account.providerUserId, scopes: account.scopes, active: true }))!;
+      await tx.connections.save(session.devId, { userId: user.userId, provider: provider.capabilities.name, credentials: account.credentials, status: 'active', syncState, nextSyncAt });
+      // Terra: reconnecting the same provider account replaces the old user.
+      for (const old of previous) {
+        await tx.events.insert(session.devId, { type: 'user_reauth', userId: user.userId, payload: userReauthEvent(old, user) });
+        await tx.users.delete(session.devId, old.userId);
+      }
+      await tx.events.insert(session.devId, { type: 'auth', userId: user.userId, payload: authSuccessEvent(user, session.widgetSessionId ?? session.sessionId) });
+      return { user, previous };
+    });
+    if (!connected) return { kind: 'invalid', reason: 'used', message: 'This login link has already been used.' };
+    this.#o.eventsCommitted.notify();
+    for (const old of connected.previous) this.#o.onDisconnected?.(old);
+    this.#o.onConnected?.(connected.user);
+    return { kind: 'redirect', location: this.#resultUrl(session, 'success', connected.user.userId) };
+  }
+
+  /** The cancel link: the pending user is deleted and the browser goes to the failure URL. */
+  async cancelLogin(secret: string): Promise<PageOutcome> {
+    const found = await this.#usable(secret, 'login');
+    if ('kind' in found) return found;
+    const { session } = found;
+    const cancelled = await this.#o.store.transaction(async (tx) => {
+      if (!(await authSessions.consume(tx, secret))) return false;
+      const pending = await tx.users.get(session.devId, session.userId!);
+      if (pending) {
+        await tx.events.insert(session.devId, {
+          type: 'auth',
+          userId: pending.userId,
+          payload: authErrorEvent(pending, { reason: 'cancelled', message: 'The user cancelled the connection', widgetSessionId: session.widgetSessionId ?? session.sessionId }),
+        });
+        if (pending.state === 'pending') await tx.users.delete(session.devId, pending.userId);
+      }
+      return true;
+    });
+    if (!cancelled) return { kind: 'invalid', reason: 'used', message: 'This login link has already been used.' };
+    this.#o.eventsCommitted.notify();
+    return { kind: 'redirect', location: this.#resultUrl(session, 'failure', session.userId, { reason: 'cancelled' }) };
+  }
+
+  /** GET of a widget link. */
+  async openWidget(secret: string): Promise<PageOutcome> {
+    const found = await this.#widget(secret);
+    if ('kind' in found) return found;
+    return { kind: 'widget', session: found.session, providers: found.providers };
+  }
+
+  /** The user chose a provider in the widget. */
+  async chooseInWidget(secret: string, resource: string): Promise<PageOutcome> {
+    const found = await this.#widget(secret);
+    if ('kind' in found) return found;
+    const { session, developer } = found;
+    const provider = found.providers.find((p) => p.capabilities.name === resource.toUpperCase());
+    if (!provider) return { kind: 'invalid', reason: 'unknown', message: `${resource} is not offered in this session.` };
+    const request: ConnectRequest = { referenceId: session.referenceId, successUrl: session.successUrl, failureUrl: session.failureUrl, language: session.language };
+    if (provider.capabilities.auth === 'mobile_sdk') {
+      // Terra: SDK providers continue on the phone; the widget reports success without a user.
+      return { kind: 'redirect', location: this.#resultUrl({ ...session, provider: provider.capabilities.name }, 'success', null) };
+    }
+    if (provider.capabilities.auth === 'upload') {
+      const { authUrl } = await this.#connectUpload(developer, provider, request, session.sessionId);
+      return { kind: 'redirect', location: authUrl };
+    }
+    if (provider.capabilities.auth !== 'password' || !provider.passwordLogin) return { kind: 'invalid', reason: 'unknown', message: `${provider.capabilities.displayName} cannot be connected from this page yet.` };
+    const user = await this.#o.store.users.create(developer.devId, { provider: provider.capabilities.name, referenceId: session.referenceId, state: 'pending' });
+    const { secret: loginSecret } = await authSessions.create(this.#o.store, {
+      kind: 'login',
+      devId: developer.devId,
+      userId: user.userId,
+      provider: provider.capabilities.name,
+      providers: null,
+      widgetSessionId: session.sessionId,
+      ...fields(request),
+      ttlMs: LOGIN_TTL_MS,
+    });
+    return { kind: 'redirect', location: this.loginUrl(loginSecret) };
+  }
+
+  /** DELETE /auth/deauthenticateUser: `deauth` event, then the user, its tokens and data are deleted. */
+  async deauthenticate(devId: string, userId: string): Promise<void> {
+    const user = await this.#o.store.transaction(async (tx) => {
+      const found = await tx.users.get(devId, userId);
+      if (!found) return undefined;
+      await tx.connections.delete(devId, userId);
+      const inactive = (await tx.users.update(devId, userId, { active: false, state: 'deauthorized' })) ?? found;
+      await tx.events.insert(devId, { type: 'deauth', userId, payload: deauthEvent(inactive) });
+      await tx.users.delete(devId, userId);
+      return inactive;
+    });
+    if (!user) throw new TributaryError('not_found', `user ${userId} not found`);
+    this.#o.onDisconnected?.(user);
+    this.#o.eventsCommitted.notify();
+  }
+
+  async #connectUpload(developer: Developer, provider: ConfiguredProvider, request: ConnectRequest, widgetSessionId?: string): Promise<{ user: User; authUrl: string }> {
+    if (!provider.hostedConnectUrl) throw new TributaryError('internal', `${provider.capabilities.name} declares upload auth but offers no hosted page`);
+    const user = await this.#o.store.transaction(async (tx) => {
+      const created = await tx.users.create(developer.devId, { provider: provider.capabilities.name, referenceId: request.referenceId ?? null, state: 'connected' });
+      await tx.events.insert(developer.devId, { type: 'auth', userId: created.userId, payload: authSuccessEvent(created, widgetSessionId ?? `direct_${created.userId}`) });
+      return created;
+    });
+    this.#o.eventsCommitted.notify();
+    return { user, authUrl: provider.hostedConnectUrl({ devId: developer.devId, userId: user.userId }) };
+  }
+
+  async #usable(secret: string, kind: 'login'): Promise<{ session: AuthSession; provider: ConfiguredProvider } | Extract<PageOutcome, { kind: 'invalid' }>> {
+    const session = await authSessions.bySecret(this.#o.store, secret);
+    if (!session || session.kind !== kind) return { kind: 'invalid', reason: 'unknown', message: 'This login link is not valid. Ask the app you came from for a new one.' };
+    if (session.usedMs !== null) return { kind: 'invalid', reason: 'used', message: 'This login link has already been used. Ask the app you came from for a new one.' };
+    if (session.expiresMs <= Date.now()) return { kind: 'invalid', reason: 'expired', message: 'This login link has expired (links work for 15 minutes). Ask the app you came from for a new one.' };
+    const provider = this.#o.providers.get(session.provider ?? '');
+    if (!provider) return { kind: 'invalid', reason: 'unknown', message: 'This provider is no longer offered by this server.' };
+    return { session, provider };
+  }
+
+  async #widget(secret: string): Promise<{ session: AuthSession; developer: Developer; providers: ConfiguredProvider[] } | Extract<PageOutcome, { kind: 'invalid' }>> {
+    const session = await authSessions.bySecret(this.#o.store, secret);
+    if (!session || session.kind !== 'widget') return { kind: 'invalid', reason: 'unknown', message: 'This connection page is not valid. Ask the app you came from for a new one.' };
+    if (session.expiresMs <= Date.now()) return { kind: 'invalid', reason: 'expired', message: 'This connection page has expired. Ask the app you came from for a new one.' };
+    const developer = await this.#o.store.developers.get(session.devId);
+    if (!developer) return { kind: 'invalid', reason: 'unknown', message: 'This connection page is not valid.' };
+    const enabled = developer.enabledProviders?.map((name) => name.toUpperCase()) ?? null;
+    const providers = this.#o.providers
+      .list()
+      .filter((p) => enabled === null || enabled.includes(p.capabilities.name))
+      .filter((p) => session.providers === null || session.providers.includes(p.capabilities.name));
+    return { session, developer, providers };
+  }
+
+  /** Terra's final URL: the developer's (or the hosted page) with user_id, resource, reference_id. */
+  #resultUrl(session: AuthSession, outcome: 'success' | 'failure', userId: string | null, extra: Record<string, string> = {}): string {
+    const base = (outcome === 'success' ? session.successUrl : session.failureUrl) ?? `${this.#o.publicUrl()}/auth/${outcome}`;
+    const url = new URL(base);
+    url.searchParams.set('user_id', userId ?? 'null');
+    url.searchParams.set('resource', session.provider ?? 'null');
+    url.searchParams.set('reference_id', session.referenceId ?? 'null');
+    for (const [key, value] of Object.entries(extra)) url.searchParams.set(key, value);
+    return url.toString();
+  }
+}
+
+function fields(request: ConnectRequest) {
+  return { referenceId: request.referenceId ?? null, successUrl: request.successUrl ?? null, failureUrl: request.failureUrl ?? null, language: request.language ?? null };
+}
+
+/** A redirect target the developer gave: an absolute URL (web or app deep link), never `javascript:`/`data:`. */
+export function redirectUrl(parameter: string, value: unknown): string | null {
+  if (value === undefined || value === null || value === '') return null;
+  if (typeof value !== 'string') throw badParameter(parameter, `${parameter} must be a URL string`);
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw badParameter(parameter, `${parameter} must be an absolute URL (got ${JSON.stringify(value)})`);
+  }
+  if (['javascript:', 'data:', 'vbscript:', 'file:'].includes(url.protocol)) throw badParameter(parameter, `${parameter} may not use the ${url.protocol} scheme`);
+  return value;
+}

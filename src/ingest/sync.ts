@@ -1,0 +1,222 @@
+import { isTributaryError, TributaryError } from '../core/errors.ts';
+import type { Logger } from '../core/logger.ts';
+import type { Signal } from '../core/signal.ts';
+import { connectionErrorEvent } from '../delivery/terra-events.ts';
+import type { DataType } from '../model/data-types.ts';
+import type { ConfiguredProvider, PolledItem } from '../providers/provider.ts';
+import type { ProviderRegistry } from '../providers/registry.ts';
+import type { Connection, Store, User } from '../store/store.ts';
+import { storeRecords } from './store-records.ts';
+import { isAccessRejected, isGrantRevoked, TokenKeeper } from './token-keeper.ts';
+
+const DAY_MS = 86_400_000;
+
+/** What ingest keeps in `connections.sync_state` for a polled provider. */
+export interface PollState extends Record<string, unknown> {
+  /** Items that started after this instant (epoch ms) are fetched by the next poll. */
+  cursorMs: number;
+  /** Everything that started after this instant has been fetched (backfill/history floor). */
+  syncedFromMs: number;
+  lastSyncAt?: string;
+  /** Consecutive failed polls (transient errors), for backoff. */
+  failures?: number;
+  lastError?: string;
+}
+
+/** The sync bookkeeping of a new connection: backfill `backfillDays`, starting now. */
+export function initialSync(provider: ConfiguredProvider, now = Date.now()): { syncState: PollState; nextSyncAt: number | null } {
+  if (!provider.polling) return { syncState: { cursorMs: now, syncedFromMs: now }, nextSyncAt: null };
+  const from = now - provider.polling.backfillDays * DAY_MS;
+  return { syncState: { cursorMs: from, syncedFromMs: from }, nextSyncAt: now };
+}
+
+export interface SyncServiceOptions {
+  store: Store;
+  providers: ProviderRegistry;
+  logger: Logger;
+  eventsCommitted: Signal;
+  /** How long a claimed connection stays leased to this worker. */
+  leaseMs?: number;
+  /** Connections claimed per tick. */
+  batchSize?: number;
+}
+
+/**
+ * Polling, backfill and historical pulls for `poll` providers. Each connection is synced
+ * by one caller at a time in this process (and one worker at a time across processes,
+ * through the store's lease); each item goes raw → normalized → event via `storeRecords`.
+ */
+export class SyncService {
+  readonly tokens: TokenKeeper;
+  readonly #options: Required<SyncServiceOptions>;
+  readonly #locks = new Map<string, Promise<unknown>>();
+  readonly #running = new Map<string, AbortController>();
+
+  constructor(options: SyncServiceOptions) {
+    this.#options = { leaseMs: 10 * 60_000, batchSize: 10, ...options };
+    this.tokens = new TokenKeeper(options.store);
+  }
+
+  /** Polls every connection whose next sync is due; returns how many were synced. */
+  async runDue(now = Date.now()): Promise<number> {
+    const { store, batchSize, leaseMs } = this.#options;
+    const due = await store.connections.claimDue(now, batchSize, leaseMs);
+    await Promise.all(
+      due.map(async (connection) => {
+        try {
+          await this.#exclusive(connection, () => this.#poll(connection.devId, connection.userId));
+        } finally {
+          await store.connections.release(connection.devId, connection.userId);
+        }
+      }),
+    );
+    return due.length;
+  }
+
+  /** Polls one connection now (tests, the demo, a manual refresh). */
+  async syncNow(devId: string, userId: string): Promise<void> {
+    const connection = await this.#options.store.connections.get(devId, userId);
+    if (!connection) throw new TributaryError('not_found', `user ${userId} has no connection`);
+    await this.#exclusive(connection, () => this.#poll(devId, userId));
+  }
+
+  /** Fetches a period older than what was synced before a read answers (`ApiContext.history`). */
+  async ensureSynced(user: User, type: DataType, range: { startMs: number; endMs: number }): Promise<void> {
+    const provider = this.#options.providers.get(user.provider);
+    if (!provider?.polling || !provider.capabilities.dataTypes.includes(type)) return;
+    const connection = await this.#options.store.connections.get<unknown, PollState>(user.devId, user.userId);
+    if (!connection || connection.status !== 'active' || !user.active) return;
+    if (typeof connection.syncState.syncedFromMs !== 'number' || range.startMs >= connection.syncState.syncedFromMs) return;
+    await this.#exclusive(connection, () => this.#history(user, provider, range.startMs));
+  }
+
+  /** Aborts an in-flight sync of this connection (deauth): no further provider calls are made. */
+  stop(devId: string, userId: string): void {
+    this.#running.get(`${devId}\u0000${userId}`)?.abort(new TributaryError('not_found', 'connection removed'));
+  }
+
+  /** Serializes work per connection in this process. */
+  async #exclusive<T>(connection: Pick<Connection, 'devId' | 'userId'>, work: () => Promise<T>): Promise<T> {
+    const key = `${connection.devId}\u0000${connection.userId}`;
+    const previous = this.#locks.get(key) ?? Promise.resolve();
+    const next = previous.catch(() => undefined).then(work);
+    this.#locks.set(key, next);
+    try {
+      return await next;
+    } finally {
+      if (this.#locks.get(key) === next) this.#locks.delete(key);
+    }
+  }
+
+  async #poll(devId: string, userId: string): Promise<void> {
+    const { store, providers, logger } = this.#options;
+    const connection = await store.connections.get<unknown, PollState>(devId, userId);
+    const user = await store.users.get(devId, userId);
+    if (!connection || !user || connection.status !== 'active') return;
+    const provider = providers.get(connection.provider);
+    if (!provider?.polling) {
+      await store.connections.update(devId, userId, { nextSyncAt: null });
+      return;
+    }
+    const intervalMs = provider.polling.intervalMs;
+    if (!user.active) {
+      await store.connections.update(devId, userId, { nextSyncAt: Date.now() + intervalMs });
+      return;
+    }
+    const state: PollState = { ...connection.syncState };
+    try {
+      await this.#fetch(user, provider, { sinceMs: state.cursorMs }, (item) => {
+        state.cursorMs = Math.max(state.cursorMs, item.startMs);
+        return store.connections.update(devId, userId, { syncState: state });
+      });
+      await store.connections.update(devId, userId, {
+        syncState: { ...state, lastSyncAt: new Date().toISOString(), failures: 0, lastError: undefined },
+        nextSyncAt: Date.now() + intervalMs,
+      });
+    } catch (error) {
+      await this.#failed(user, provider, state, error);
+      if (!(isTributaryError(error) && ['rate_limited', 'provider_error', 'provider_auth_failed', 'not_found'].includes(error.code))) {
+        logger.error('sync failed', { devId, userId, provider: provider.capabilities.name, error });
+      }
+    }
+  }
+
+  async #history(user: User, provider: ConfiguredProvider, startMs: number): Promise<void> {
+    const { store } = this.#options;
+    const connection = await store.connections.get<unknown, PollState>(user.devId, user.userId);
+    if (!connection || connection.status !== 'active' || startMs >= connection.syncState.syncedFromMs) return;
+    const floor = provider.capabilities.historyDays === null ? startMs : Math.max(startMs, Date.now() - provider.capabilities.historyDays * DAY_MS);
+    const syncedFromMs = connection.syncState.syncedFromMs;
+    try {
+      await this.#fetch(user, provider, { sinceMs: floor - 1, untilMs: syncedFromMs + 1 }, async () => undefined);
+    } catch (error) {
+      await this.#failed(user, provider, connection.syncState, error);
+      throw error;
+    }
+    const latest = (await store.connections.get<unknown, PollState>(user.devId, user.userId))?.syncState ?? connection.syncState;
+    await store.connections.update(user.devId, user.userId, { syncState: { ...latest, syncedFromMs: Math.min(latest.syncedFromMs, floor) } });
+  }
+
+  async #fetch(user: User, provider: ConfiguredProvider, window: { sinceMs: number; untilMs?: number }, progressed: (item: PolledItem) => Promise<unknown>): Promise<void> {
+    const { store, eventsCommitted } = this.#options;
+    const key = `${user.devId}\u0000${user.userId}`;
+    const controller = new AbortController();
+    this.#running.set(key, controller);
+    try {
+      const withAccess = this.tokens.withAccess(provider, user.devId, user.userId, controller.signal);
+      for await (const item of provider.polling!.fetch(withAccess, window)) {
+        controller.signal.throwIfAborted();
+        // The user may have been deauthorized while the provider answered: store nothing for it.
+        const current = await store.users.get(user.devId, user.userId);
+        if (!current) return;
+        for (const related of item.related ?? []) await store.raw.put(user.devId, { ...related, userId: user.userId, provider: provider.capabilities.name });
+        const result = await storeRecords(store, {
+          user: current,
+          type: item.type,
+          raw: { provider: provider.capabilities.name, dataType: item.type, ...item.raw },
+          records: item.records,
+        });
+        if (result.eventId) eventsCommitted.notify();
+        await progressed(item);
+      }
+    } finally {
+      if (this.#running.get(key) === controller) this.#running.delete(key);
+    }
+  }
+
+  /** Decides what a failed sync means for the connection: retry later, or stop until reconnected. */
+  async #failed(user: User, provider: ConfiguredProvider, state: PollState, error: unknown): Promise<void> {
+    const { store, eventsCommitted, logger } = this.#options;
+    const { devId, userId } = user;
+    if (isTributaryError(error) && error.code === 'not_found') return; // disconnected meanwhile
+    const intervalMs = provider.polling?.intervalMs ?? 15 * 60_000;
+    if (isGrantRevoked(error) || isAccessRejected(error)) {
+      const message = isGrantRevoked(error)
+        ? `${provider.capabilities.displayName} no longer accepts this connection's refresh token (revoked or expired); the user must reconnect`
+        : `${provider.capabilities.displayName} rejects this connection's access even after a token refresh; the user must reconnect`;
+      const stopped = await store.transaction(async (tx) => {
+        const current = await tx.users.get(devId, userId);
+        if (!current || !(await tx.connections.get(devId, userId))) return false;
+        await tx.connections.update(devId, userId, { status: isGrantRevoked(error) ? 'revoked' : 'error', nextSyncAt: null, syncState: { ...state, lastError: message } });
+        const updated = (await tx.users.update(devId, userId, { state: 'error' })) ?? current;
+        await tx.events.insert(devId, { type: 'connection_error', userId, payload: connectionErrorEvent(updated, message) });
+        return true;
+      });
+      if (stopped) {
+        eventsCommitted.notify();
+        logger.warn('connection stopped: reconnect needed', { devId, userId, provider: provider.capabilities.name });
+      }
+      return;
+    }
+    const failures = (state.failures ?? 0) + 1;
+    const retryAfterMs =
+      isTributaryError(error) && error.code === 'rate_limited'
+        ? Number(error.details.retry_after_seconds ?? 60) * 1000
+        : Math.min(intervalMs, 60_000 * 2 ** Math.min(failures - 1, 10));
+    await store.connections.update(devId, userId, {
+      syncState: { ...state, failures, lastError: error instanceof Error ? error.message : String(error) },
+      nextSyncAt: Date.now() + retryAfterMs,
+    });
+    logger.warn('sync will be retried', { devId, userId, provider: provider.capabilities.name, retryInMs: retryAfterMs, error: error instanceof Error ? error.message : String(error) });
+  }
+}

@@ -1,0 +1,82 @@
+import { TributaryError, isTributaryError } from '../core/errors.ts';
+import type { ConfiguredProvider, TokenSet, WithAccess } from '../providers/provider.ts';
+import type { Store } from '../store/store.ts';
+
+/**
+ * Keeps a connection's access token valid: refreshes shortly before expiry and once after
+ * the provider rejects it, stores the newest (rotated) token set, and never runs two
+ * refreshes of one connection at once in this process. Across processes, a refresh that
+ * loses the race (its refresh token was already rotated) adopts the token set the winner
+ * stored instead of failing.
+ */
+export class TokenKeeper {
+  readonly #store: Store;
+  readonly #skewMs: number;
+  readonly #inflight = new Map<string, Promise<TokenSet>>();
+
+  constructor(store: Store, options: { refreshSkewMs?: number } = {}) {
+    this.#store = store;
+    this.#skewMs = options.refreshSkewMs ?? 60_000;
+  }
+
+  /** A `WithAccess` for one connection; `signal` aborts between calls (deauth). */
+  withAccess(provider: ConfiguredProvider, devId: string, userId: string, signal?: AbortSignal): WithAccess {
+    return async <T>(call: (credentials: TokenSet) => Promise<T>): Promise<T> => {
+      signal?.throwIfAborted();
+      let credentials = await this.#current(devId, userId);
+      if (provider.tokenRefresh && credentials.expiresAt !== null && credentials.expiresAt - this.#skewMs <= Date.now()) {
+        credentials = await this.refresh(provider, devId, userId, credentials);
+      }
+      try {
+        return await call(credentials);
+      } catch (error) {
+        if (!provider.tokenRefresh || !isAccessRejected(error)) throw error;
+        signal?.throwIfAborted();
+        credentials = await this.refresh(provider, devId, userId, credentials);
+        return call(credentials);
+      }
+    };
+  }
+
+  /** Refreshes `used` (the token set that failed or is expiring), single-flight per connection. */
+  refresh(provider: ConfiguredProvider, devId: string, userId: string, used: TokenSet): Promise<TokenSet> {
+    const key = `${devId}\u0000${userId}`;
+    const running = this.#inflight.get(key);
+    if (running) return running;
+    const promise = this.#refresh(provider, devId, userId, used).finally(() => this.#inflight.delete(key));
+    this.#inflight.set(key, promise);
+    return promise;
+  }
+
+  async #refresh(provider: ConfiguredProvider, devId: string, userId: string, used: TokenSet): Promise<TokenSet> {
+    const stored = await this.#current(devId, userId);
+    // Someone refreshed since `used` was read: their token set is the newest.
+    if (stored.accessToken !== used.accessToken && (stored.expiresAt === null || stored.expiresAt - this.#skewMs > Date.now())) return stored;
+    let fresh: TokenSet;
+    try {
+      fresh = await provider.tokenRefresh!.refresh(stored);
+    } catch (error) {
+      if (isTributaryError(error) && error.details.reason === 'invalid_grant') {
+        const now = await this.#current(devId, userId);
+        if (now.refreshToken !== stored.refreshToken) return now; // another process rotated it first
+      }
+      throw error;
+    }
+    await this.#store.connections.update(devId, userId, { credentials: fresh });
+    return fresh;
+  }
+
+  async #current(devId: string, userId: string): Promise<TokenSet> {
+    const connection = await this.#store.connections.get<TokenSet>(devId, userId);
+    if (!connection?.credentials) throw new TributaryError('not_found', `no stored credentials for user ${userId} (disconnected)`);
+    return connection.credentials;
+  }
+}
+
+export function isAccessRejected(error: unknown): boolean {
+  return isTributaryError(error) && error.code === 'provider_auth_failed' && error.details.reason === 'access_token_rejected';
+}
+
+export function isGrantRevoked(error: unknown): boolean {
+  return isTributaryError(error) && error.code === 'provider_auth_failed' && error.details.reason === 'invalid_grant';
+}
