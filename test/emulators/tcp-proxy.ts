@@ -29,6 +29,9 @@ export class TcpProxy {
     for (const socket of this.sockets) socket.destroy();
     this.sockets.clear();
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    // Let clients see their pooled connections close, as they would when a server has been
+    // down for more than an instant (the next request is then refused, not written to a dead socket).
+    await new Promise((resolve) => setTimeout(resolve, 50));
   }
 
   async up(): Promise<void> {
