@@ -1,5 +1,7 @@
 import type { SecretBox } from '../core/crypto.ts';
 import { badParameter } from '../core/errors.ts';
+import { randomBytes } from 'node:crypto';
+import { monotonicMicros } from '../core/clock.ts';
 import { newId } from '../core/ids.ts';
 import type { Db } from '../store/sql/db.ts';
 
@@ -243,7 +245,7 @@ export class DeliveryRepo {
       await this.#db.run(
         `INSERT INTO deliveries (delivery_id, dev_id, destination_id, event_id, event_type, trace_id, status, attempts, next_attempt_at, created_at, created_ms)
          VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?) ON CONFLICT (destination_id, event_id) DO NOTHING`,
-        [newId('dlv'), devId, item.destinationId, item.eventId, item.eventType, item.traceId, now, new Date(now).toISOString(), now],
+        [deliveryId(), devId, item.destinationId, item.eventId, item.eventType, item.traceId, now, new Date(now).toISOString(), now],
       );
       const row = await this.#db.get<DeliveryRow>('SELECT * FROM deliveries WHERE destination_id = ? AND event_id = ? AND dev_id = ?', [item.destinationId, item.eventId, devId]);
       if (row && row.status === 'pending') out.push(toDelivery(row));
@@ -391,4 +393,9 @@ function decodeCursor(cursor: string): { ms: number; id: string } {
   const match = /^(\d+):(dlv_[0-9a-f]+)$/.exec(text);
   if (!match) throw badParameter('cursor', 'cursor is not one returned by this endpoint');
   return { ms: Number(match[1]), id: match[2]! };
+}
+
+/** Delivery ids sort by creation (monotonic microseconds first), so the log pages in a stable order. */
+function deliveryId(): string {
+  return `dlv_${monotonicMicros().toString(16).padStart(14, '0')}${randomBytes(8).toString('hex')}`;
 }

@@ -245,6 +245,11 @@ export class DeliveryService {
 
   // ---------------------------------------------------------------- payload links (API)
 
+  /** A signed payload link, as ping mode issues it. */
+  payloadUrl(devId: string, eventId: string, expiresInSeconds: number): string {
+    return this.#deps.payloadUrls.url(devId, eventId, expiresInSeconds);
+  }
+
   payloadCheck(devId: string, eventId: string, expires: number, signature: string): 'ok' | 'invalid' | 'expired' {
     return this.#deps.payloadUrls.check(devId, eventId, expires, signature);
   }

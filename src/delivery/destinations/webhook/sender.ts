@@ -1,7 +1,8 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { DeliveryOutcome } from '../destination.ts';
-import { BlockedAddressError, guardedLookup } from './ssrf.ts';
+import { isIP } from 'node:net';
+import { BlockedAddressError, guardedLookup, isPublicAddress } from './ssrf.ts';
 
 const agents = {
   http: new http.Agent({ keepAlive: true, maxSockets: 256 }),
@@ -28,6 +29,11 @@ export function postOnce(input: {
   const secure = url.protocol === 'https:';
   const agent = input.allowPrivateNetworks ? (secure ? agents.https : agents.http) : secure ? agents.guardedHttps : agents.guardedHttp;
   const payload = Buffer.from(input.body, 'utf8');
+  // Sockets skip `lookup` for IP literals, so those are checked here.
+  const literal = url.hostname.replace(/^\[|\]$/g, '');
+  if (!input.allowPrivateNetworks && isIP(literal) && !isPublicAddress(literal)) {
+    return Promise.resolve({ ok: false, retryable: true, error: new BlockedAddressError(literal, literal).message });
+  }
   return new Promise<DeliveryOutcome>((resolve) => {
     let settled = false;
     const finish = (outcome: DeliveryOutcome) => {
