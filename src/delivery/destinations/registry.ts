@@ -2,6 +2,11 @@ import type { DestinationDefinition } from './destination.ts';
 import { webhookDestination } from './webhook/index.ts';
 import { sqlDestination } from './sql/index.ts';
 import { mongodbDestination } from './mongodb/index.ts';
+import { s3Destination } from './s3/index.ts';
+import { gcsDestination } from './gcs/index.ts';
+import { azureBlobDestination } from './azure-blob/index.ts';
+import { sqsDestination } from './sqs/index.ts';
+import { kafkaDestination } from './kafka/index.ts';
 
 /**
  * Every destination type. The only module that imports destination folders: add a type by
@@ -11,6 +16,11 @@ export const DESTINATION_DEFINITIONS: readonly DestinationDefinition[] = [
   webhookDestination as DestinationDefinition,
   sqlDestination as DestinationDefinition,
   mongodbDestination as DestinationDefinition,
+  s3Destination as DestinationDefinition,
+  gcsDestination as DestinationDefinition,
+  azureBlobDestination as DestinationDefinition,
+  sqsDestination as DestinationDefinition,
+  kafkaDestination as DestinationDefinition,
 ];
 
 export function destinationDefinition(type: string): DestinationDefinition | undefined {
