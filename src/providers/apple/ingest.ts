@@ -35,11 +35,17 @@ export interface RecomputeResult {
  * days). With `cleanup`, records a bucket no longer produces (its samples were deleted)
  * are removed. Runs in the caller's transaction when given one.
  */
-export async function recomputeBuckets(store: Store, user: User, buckets: Iterable<string>, options: { cleanup?: boolean } = {}): Promise<RecomputeResult> {
+export async function recomputeBuckets(
+  store: Store,
+  user: User,
+  buckets: Iterable<string>,
+  options: { cleanup?: boolean; onChunk?: (buckets: number, events: number) => void } = {},
+): Promise<RecomputeResult> {
   const all = [...new Set(buckets)].sort();
   const result: RecomputeResult = { changed: {}, events: 0 };
   for (let i = 0; i < all.length; i += RECOMPUTE_CHUNK) {
     const chunk = all.slice(i, i + RECOMPUTE_CHUNK);
+    const eventsBefore = result.events;
     await store.transaction(async (tx) => {
       const rows = await loadBuckets(dbOf(tx), user.devId, user.userId, chunk);
       const byBucket = new Map<string, SampleRow[]>(chunk.map((bucket) => [bucket, []]));
@@ -69,6 +75,7 @@ export async function recomputeBuckets(store: Store, user: User, buckets: Iterab
         if (stored.eventId) result.events++;
       }
     });
+    options.onChunk?.(chunk.length, result.events - eventsBefore);
   }
   return result;
 }

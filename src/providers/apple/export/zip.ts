@@ -1,0 +1,72 @@
+import type { Readable } from 'node:stream';
+import yauzl from 'yauzl';
+
+export interface ExportZip {
+  /** The export.xml entry's name, e.g. `apple_health_export/export.xml`. */
+  xmlName: string;
+  xmlSize: number;
+  openXml(): Promise<Readable>;
+  /** Opens a file referenced from export.xml (`/workout-routes/…gpx`), relative to its folder; undefined if absent. */
+  openReferenced(path: string): Promise<Readable | undefined>;
+  close(): void;
+}
+
+/**
+ * Opens an `export.zip` from the Health app. The zip's central directory is read (names
+ * only); entries are inflated as streams on demand, so nothing is held in memory whole.
+ * The XML is `apple_health_export/export.xml` (localized exports name it differently, so the
+ * largest `.xml` beside it that is not the CDA document is taken as a fallback).
+ */
+export async function openExportZip(path: string): Promise<ExportZip | undefined> {
+  const zip = await new Promise<yauzl.ZipFile>((resolve, reject) =>
+    yauzl.open(path, { lazyEntries: true, autoClose: false, decodeStrings: true }, (error, file) => (error || !file ? reject(error ?? new Error('cannot open zip')) : resolve(file))),
+  );
+  const entries = new Map<string, yauzl.Entry>();
+  await new Promise<void>((resolve, reject) => {
+    zip.on('entry', (entry: yauzl.Entry) => {
+      if (!entry.fileName.endsWith('/')) entries.set(entry.fileName, entry);
+      zip.readEntry();
+    });
+    zip.on('end', () => resolve());
+    zip.on('error', reject);
+    zip.readEntry();
+  });
+  const xml = pickExportXml([...entries.values()]);
+  if (!xml) {
+    zip.close();
+    return undefined;
+  }
+  const folder = xml.fileName.includes('/') ? xml.fileName.slice(0, xml.fileName.lastIndexOf('/') + 1) : '';
+  const open = (entry: yauzl.Entry) =>
+    new Promise<Readable>((resolve, reject) => zip.openReadStream(entry, (error, stream) => (error || !stream ? reject(error ?? new Error('cannot read zip entry')) : resolve(stream))));
+  return {
+    xmlName: xml.fileName,
+    xmlSize: xml.uncompressedSize,
+    openXml: () => open(xml),
+    async openReferenced(reference) {
+      const entry = entries.get(folder + reference.replace(/^\/+/, ''));
+      return entry ? open(entry) : undefined;
+    },
+    close: () => zip.close(),
+  };
+}
+
+function pickExportXml(entries: yauzl.Entry[]): yauzl.Entry | undefined {
+  const exact = entries.find((e) => /(^|\/)export\.xml$/.test(e.fileName));
+  if (exact) return exact;
+  const candidates = entries.filter((e) => /^(?:[^/]*\/)?[^/]+\.xml$/.test(e.fileName) && !/cda/i.test(e.fileName));
+  return candidates.sort((a, b) => b.uncompressedSize - a.uncompressedSize)[0];
+}
+
+/** True when the zip at `path` holds an Apple Health export (for upload format detection). */
+export async function isAppleHealthZip(path: string): Promise<boolean> {
+  try {
+    const zip = await openExportZip(path);
+    if (!zip) return false;
+    const apple = /(^|\/)apple_health_export\//.test(zip.xmlName) || /(^|\/)export\.xml$/.test(zip.xmlName);
+    zip.close();
+    return apple;
+  } catch {
+    return false;
+  }
+}
