@@ -9,7 +9,13 @@ import { terraSchemaDocument } from './schemas.ts';
  * events and tests. Every problem comes back as a readable issue naming the field:
  * `{path: "data[0].metadata.type", message: "…"}`.
  *
- * Two readings of the contract, both from its OpenAPI heritage:
+ * Nulls: Terra documents that every field is nullable unless it is required ("every field
+ * is nullable unless marked required", terra-contract.md §4, §2.5) although most schemas
+ * only say `type: string`; Terra's own payloads carry such nulls. The default policy
+ * `terra` therefore accepts null for every property its object does not require (unless the
+ * property says `nullable: false`); `strict` reads the schemas literally (null only where `nullable: true` or `type: [.., 'null']`).
+ *
+ * Two more readings of the contract, both from its OpenAPI heritage:
  * - `nullable: true` admits null (ajv's built-in OpenAPI keyword); `example` and
  *   `discriminator` are annotations.
  * - A `oneOf` that carries an OpenAPI `discriminator` (planned-workout steps, targets and
@@ -36,6 +42,13 @@ export const DATA_TYPE_SCHEMAS: Record<DataType, TerraSchemaName> = {
   planned_workout: 'PlannedWorkout',
 };
 
+export type NullPolicy = 'terra' | 'strict';
+
+export interface ValidateOptions {
+  /** `terra` (default): null allowed for every property that is not required; `strict`: as written. */
+  nulls?: NullPolicy;
+}
+
 type Schema = Record<string, unknown>;
 
 interface Compiled {
@@ -48,12 +61,14 @@ interface Compiled {
   validators: Map<string, ValidateFunction>;
 }
 
-let compiled: Compiled | undefined;
+const compiled = new Map<NullPolicy, Compiled>();
 
-function setup(): Compiled {
-  if (compiled) return compiled;
+function setup(nulls: NullPolicy = 'terra'): Compiled {
+  const existing = compiled.get(nulls);
+  if (existing) return existing;
   const document = structuredClone(terraSchemaDocument()) as unknown as Schema & { $id: string; $defs: Record<string, Schema> };
   readDiscriminatedUnionsAsAnyOf(document.$defs);
+  if (nulls === 'terra') for (const schema of Object.values(document.$defs)) admitNullForOptionalProperties(schema);
   const ajv = new Ajv2020({ allErrors: true, strict: true, strictTuples: false, verbose: true });
   ajv.addVocabulary(['example', 'discriminator']);
   const addFormats = formatsModule as unknown as (ajv: Ajv2020) => void;
@@ -61,8 +76,36 @@ function setup(): Compiled {
   ajv.addSchema(document);
   const names = new Map<object, string>();
   for (const [name, schema] of Object.entries(document.$defs)) names.set(schema, name);
-  compiled = { ajv, names, defs: document.$defs, eventSchemas: eventSchemaIndex(document.$defs), validators: new Map() };
-  return compiled;
+  const state: Compiled = { ajv, names, defs: document.$defs, eventSchemas: eventSchemaIndex(document.$defs), validators: new Map() };
+  compiled.set(nulls, state);
+  return state;
+}
+
+/**
+ * Wraps every optional property that does not admit null as `{if: {type: 'null'}, else: <schema>}`:
+ * null passes, anything else is checked (and reported) exactly as before.
+ */
+function admitNullForOptionalProperties(schema: unknown): void {
+  if (Array.isArray(schema)) return schema.forEach(admitNullForOptionalProperties);
+  if (schema === null || typeof schema !== 'object') return;
+  const node = schema as Schema;
+  const properties = node.properties as Record<string, Schema> | undefined;
+  if (properties && typeof properties === 'object') {
+    const required = new Set((node.required ?? []) as string[]);
+    for (const [key, property] of Object.entries(properties)) {
+      admitNullForOptionalProperties(property);
+      // An explicit `nullable: false` is the contract saying "never null": honour it.
+      if (!required.has(key) && property.nullable !== false && !admitsNull(property)) properties[key] = { if: { type: 'null' }, else: property };
+    }
+  }
+  for (const key of ['items', 'prefixItems', 'allOf', 'anyOf', 'oneOf', 'then', 'else']) admitNullForOptionalProperties(node[key]);
+}
+
+function admitsNull(schema: Schema): boolean {
+  if (schema.nullable === true) return true;
+  const type = schema.type;
+  if (type === 'null' || (Array.isArray(type) && type.includes('null'))) return true;
+  return Array.isArray(schema.enum) && schema.enum.includes(null);
 }
 
 function readDiscriminatedUnionsAsAnyOf(defs: Record<string, Schema>): void {
@@ -98,8 +141,8 @@ function constOf(defs: Record<string, Schema>, schema: Schema | undefined, prope
   return undefined;
 }
 
-function validatorFor(name: string): ValidateFunction {
-  const state = setup();
+function validatorFor(name: string, nulls: NullPolicy = 'terra'): ValidateFunction {
+  const state = setup(nulls);
   let validate = state.validators.get(name);
   if (!validate) {
     if (!state.defs[name]) throw new Error(`unknown Terra schema ${name}`);
@@ -111,35 +154,35 @@ function validatorFor(name: string): ValidateFunction {
 }
 
 /** Validates `value` against the named component schema (e.g. `Activity`, `SleepEvent`, `TerraUser`). */
-export function validateSchema(name: TerraSchemaName, value: unknown): ValidationIssue[] {
-  const validate = validatorFor(name);
+export function validateSchema(name: TerraSchemaName, value: unknown, options: ValidateOptions = {}): ValidationIssue[] {
+  const validate = validatorFor(name, options.nulls);
   if (validate(value)) return [];
-  return readableIssues(validate.errors ?? []);
+  return readableIssues(validate.errors ?? [], setup(options.nulls));
 }
 
 /** Type guard form of validateSchema. */
-export function isTerra<N extends TerraSchemaName>(name: N, value: unknown): value is TerraSchemaTypes[N] {
-  return validatorFor(name)(value) === true;
+export function isTerra<N extends TerraSchemaName>(name: N, value: unknown, options: ValidateOptions = {}): value is TerraSchemaTypes[N] {
+  return validatorFor(name, options.nulls)(value) === true;
 }
 
 /** Validates one record of a data type (an Activity, a Sleep…). */
-export function validateRecord(type: DataType, record: unknown): ValidationIssue[] {
-  return validateSchema(DATA_TYPE_SCHEMAS[type], record);
+export function validateRecord(type: DataType, record: unknown, options: ValidateOptions = {}): ValidationIssue[] {
+  return validateSchema(DATA_TYPE_SCHEMAS[type], record, options);
 }
 
 /**
  * Validates a webhook event: picks the event schema by its `type` (and, for `auth`, by
  * `status`), so that errors name fields of that event rather than of all 21 shapes.
  */
-export function validateEvent(event: unknown): ValidationIssue[] {
-  const state = setup();
+export function validateEvent(event: unknown, options: ValidateOptions = {}): ValidationIssue[] {
+  const state = setup(options.nulls);
   if (event === null || typeof event !== 'object' || Array.isArray(event)) return [{ path: '(root)', message: 'an event must be a JSON object' }];
   const { type, status } = event as { type?: unknown; status?: unknown };
   if (typeof type !== 'string') return [{ path: 'type', message: 'is required and must be a string naming the event type' }];
   const candidates = state.eventSchemas.get(type);
   if (!candidates) return [{ path: 'type', message: `unknown event type ${JSON.stringify(type)}; Terra's events are ${[...state.eventSchemas.keys()].join(', ')}` }];
   const chosen = candidates.find((name) => constOf(state.defs, state.defs[name], 'status') === status) ?? candidates[0];
-  return validateSchema(chosen, event);
+  return validateSchema(chosen, event, options);
 }
 
 /** The event schema names by event `type` (for documentation and tests). */
@@ -155,8 +198,7 @@ export function formatIssues(issues: readonly ValidationIssue[]): string {
 // ---------------------------------------------------------------------------------------
 // Error condensing
 
-function readableIssues(errors: ErrorObject[]): ValidationIssue[] {
-  const state = setup();
+function readableIssues(errors: ErrorObject[], state: Compiled): ValidationIssue[] {
   const unions = errors.filter((e) => e.keyword === 'oneOf' || e.keyword === 'anyOf');
   // Errors of the individual alternatives of a failed union are noise: the union explains them.
   const insideUnion = (e: ErrorObject) =>
@@ -164,7 +206,8 @@ function readableIssues(errors: ErrorObject[]): ValidationIssue[] {
   const issues: ValidationIssue[] = [];
   const seen = new Set<string>();
   for (const error of errors) {
-    if (insideUnion(error)) continue;
+    // `if` only says that the `else` branch failed (null-admitting wrappers); that branch's errors explain it.
+    if (error.keyword === 'if' || insideUnion(error)) continue;
     const issue = describe(error, state);
     const key = `${issue.path}\u0000${issue.message}`;
     if (seen.has(key)) continue;

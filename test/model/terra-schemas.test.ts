@@ -159,6 +159,27 @@ describe('invalid values fail with a message naming the field', () => {
     expect(validateRecord('planned_workout', planned)[0].path).toBe('metadata.type');
   });
 
+  it("null policy: Terra's rule (optional fields nullable) by default, the schemas literally with nulls: 'strict'", () => {
+    const activity = terraFixture<{ metadata: Record<string, unknown>; device_data: Record<string, unknown> }>('activity.json');
+    activity.metadata.state = null; // optional, `type: string`
+    activity.device_data.name = null;
+    expect(validateRecord('activity', activity)).toEqual([]);
+    const strict = validateRecord('activity', activity, { nulls: 'strict' });
+    expect(strict).toHaveLength(2);
+    expect(strict).toEqual(
+      expect.arrayContaining([
+        { path: 'device_data.name', message: 'must be string (got null)' },
+        { path: 'metadata.state', message: 'must be string (got null)' },
+      ]),
+    );
+    activity.metadata.summary_id = null; // required: never null
+    expect(validateRecord('activity', activity)).toEqual([{ path: 'metadata.summary_id', message: 'must be string (got null)' }]);
+    const sleep = terraFixture<{ sleep_durations_data: { hypnogram_samples: Record<string, unknown>[] } }>('sleep.json');
+    sleep.sleep_durations_data.hypnogram_samples[0].level = null; // optional enum ref
+    expect(validateRecord('sleep', sleep)).toEqual([]);
+    expect(validateRecord('sleep', sleep, { nulls: 'strict' })[0]).toMatchObject({ path: 'sleep_durations_data.hypnogram_samples[0].level', message: expect.stringContaining('null is not a valid SleepLevel code') });
+  });
+
   it('events: wrong status constant, unknown type, data not an array, missing user', () => {
     const deauth = terraFixture<Record<string, unknown>>('events/deauth.json');
     expect(validateEvent({ ...deauth, status: 'warning' })).toEqual([{ path: 'status', message: 'must be "success" (got "warning")' }]);
