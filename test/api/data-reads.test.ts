@@ -68,6 +68,31 @@ describe.each(ENGINES)('data reads and server basics (%s)', (engine) => {
     expect(await t.app.store.dataRequests.get(t.devId, answer.reference)).toMatchObject({ userId: user.userId, dataType: 'activity' });
   });
 
+  it('a response over 1 MiB is streamed and is the same JSON, rows large and small in order', async () => {
+    const big = await t.app.store.users.create(t.devId, { provider: 'IFIT', state: 'connected' });
+    const records = Array.from({ length: 40 }, (_, i) => {
+      const start = new Date(Date.parse('2026-05-01T06:00:00Z') + i * 3_600_000).toISOString();
+      const record = activity(`s${String(i).padStart(2, '0')}`, start);
+      // Every fifth activity carries an hour of 1 Hz samples (~150 KB), the others a few.
+      if (i % 5 === 0) {
+        record.heart_rate_data.detailed.hr_samples = Array.from({ length: 3600 }, (_, s) => ({ timestamp: new Date(Date.parse(start) + s * 1000).toISOString(), bpm: 100 + (s % 60) }));
+      }
+      return record;
+    });
+    for (const record of records) await storeRecords(t.app.store, { user: big, type: 'activity', records: [record] });
+    const response = await fetch(`${t.url}/v2/activity?user_id=${big.userId}&start_date=2026-05-01&end_date=2026-05-03&to_webhook=false&with_samples=true`, { headers: t.headers });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toContain('application/json');
+    // Streamed: chunked, so no content-length.
+    expect(response.headers.get('content-length')).toBeNull();
+    const text = await response.text();
+    expect(text.length).toBeGreaterThan(1 << 20);
+    const parsed = JSON.parse(text);
+    expect(parsed.type).toBe('activity');
+    expect(parsed.user.user_id).toBe(big.userId);
+    expect(parsed.data).toEqual(records);
+  });
+
   it('other types: body by day, athlete as one object', async () => {
     const bodies = await read('body', 'start_date=2026-03-02&end_date=2026-03-02&to_webhook=false');
     expect(bodies.body.data.map((b: { metadata: { start_time: string } }) => b.metadata.start_time.slice(0, 10))).toEqual(['2026-03-02']);

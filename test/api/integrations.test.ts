@@ -103,7 +103,8 @@ describe.each(ENGINES)('integrations (%s)', (engine) => {
       const detailed = await call(t, 'GET', '/v2/integrations/detailed?sdk=true', { headers: null });
       expect(detailed.body.providers.map((p: { provider: string }) => p.provider)).toEqual(configured.map((p) => p.capabilities.name));
       for (const entry of detailed.body.providers) {
-        expect(entry.icon).toMatch(/^https?:\/\//);
+        // An absolute URL (http(s) or an inline data: image), usable as <img src> anywhere.
+        expect(() => new URL(entry.icon), entry.icon).not.toThrow();
         expect(Object.values(entry.types).some(Boolean)).toBe(true);
       }
     } finally {

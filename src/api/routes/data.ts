@@ -1,5 +1,6 @@
 import type { FastifyReply } from 'fastify';
 import { randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { DATA_TYPES, type DataType } from '../../model/data-types.ts';
 import { terraUser } from '../../delivery/terra-events.ts';
 import type { User } from '../../store/store.ts';
@@ -57,5 +58,38 @@ async function sendRecords(ctx: ApiContext, reply: FastifyReply, user: User, typ
     if (body === null) return reply.type('application/json').send({ status: 'success', message: 'No athlete data stored for this user yet', type: 'no_data', user: terraUser(user) });
     return reply.type('application/json').send(body);
   }
-  return reply.type('application/json').send(`{"user":${userJson},"data":[${rows.join(',')}],"type":${JSON.stringify(type)}}`);
+  const head = `{"user":${userJson},"data":[`;
+  const tail = `],"type":${JSON.stringify(type)}}`;
+  let length = head.length + tail.length;
+  for (const row of rows) length += row.length + 1;
+  if (length < STREAM_ABOVE_CHARS) return reply.type('application/json').send(head + rows.join(',') + tail);
+  // A year of 1 Hz activities is ~700 MB: more than one V8 string can hold, and joining
+  // would copy it all before the first byte leaves. Stream the stored rows instead.
+  return reply.type('application/json').send(Readable.from(jsonChunks(head, rows, tail)));
+}
+
+/** Responses at least this long (in characters) are streamed rather than joined. */
+const STREAM_ABOVE_CHARS = 1 << 20;
+/** Small rows are batched into chunks of about this size; large rows go out as they are. */
+const CHUNK_CHARS = 64 * 1024;
+
+function* jsonChunks(head: string, rows: readonly string[], tail: string): Generator<string> {
+  let pending = head;
+  for (let i = 0; i < rows.length; i++) {
+    if (i > 0) pending += ',';
+    const row = rows[i]!;
+    if (row.length >= CHUNK_CHARS) {
+      // Never copy a large row into a bigger string: flush what is pending, then the row.
+      if (pending) yield pending;
+      yield row;
+      pending = '';
+    } else {
+      pending += row;
+      if (pending.length >= CHUNK_CHARS) {
+        yield pending;
+        pending = '';
+      }
+    }
+  }
+  yield pending + tail;
 }
