@@ -29,6 +29,7 @@ export function parseBoolParam(name: string, value: unknown, fallback: boolean):
 }
 
 export function requireParam(name: string, value: unknown): string {
+  if (Array.isArray(value)) throw badParameter(name, `parameter ${name} must be given once`);
   if (typeof value !== 'string' || value.trim() === '') throw badParameter(name, `missing required parameter ${name}`);
   return value;
 }

@@ -122,6 +122,9 @@ describe.each(ENGINES)('data reads and server basics (%s)', (engine) => {
     const noUser = await call(t, 'GET', '/v2/activity?start_date=2026-03-01');
     expect(noUser.status).toBe(400);
     expect(noUser.body.parameter).toBe('user_id');
+    const twice = await call(t, 'GET', `/v2/activity?user_id=${user.userId}&user_id=other&start_date=2026-03-01`);
+    expect(twice.status).toBe(400);
+    expect(twice.body.parameter).toBe('user_id');
   });
 
   it('404 for an unknown user and for another developer’s user (whose data stays hidden)', async () => {

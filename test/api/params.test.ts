@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { TributaryError } from '../../src/core/errors.ts';
-import { parseDateParam, parseRange } from '../../src/api/params.ts';
+import { parseDateParam, parseRange, requireParam } from '../../src/api/params.ts';
 
 const NOW = Date.parse('2026-06-15T12:00:00Z');
 
@@ -39,5 +39,12 @@ describe('date parameters', () => {
       endMs: Date.parse('2026-03-03T00:00:00Z'),
     });
     expect(parameterOf(() => parseRange({}, NOW))).toBe('start_date');
+  });
+});
+
+describe('requireParam', () => {
+  it('names the parameter when it is missing, empty or repeated', () => {
+    expect(requireParam('user_id', 'abc')).toBe('abc');
+    for (const value of [undefined, '', '  ', ['a', 'b']]) expect(parameterOf(() => requireParam('user_id', value))).toBe('user_id');
   });
 });
