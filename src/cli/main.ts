@@ -3,6 +3,7 @@ import { loadConfig } from '../core/config.ts';
 import { isTributaryError } from '../core/errors.ts';
 import { createTributary } from '../app.ts';
 import { developersCommand } from './developers.ts';
+import { DESTINATIONS_USAGE, destinationsCommand } from './destinations.ts';
 
 const USAGE = `tributary — self-hosted, Terra-compatible wearable data platform
 
@@ -10,6 +11,7 @@ Usage:
   tributary start [--api] [--worker]     start the server (both roles unless one is given)
   tributary developers create --name NAME [--json]
   tributary developers list [--json]
+${DESTINATIONS_USAGE}
   tributary help
 
 Configuration comes from TRIBUTARY_* environment variables (see README).`;
@@ -21,6 +23,9 @@ export async function main(argv: string[]): Promise<number> {
       return start(rest);
     case 'developers':
       return developersCommand(rest);
+    case 'destinations':
+    case 'deliveries':
+      return destinationsCommand(command, rest);
     case undefined:
     case 'help':
     case '--help':

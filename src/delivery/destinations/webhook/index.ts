@@ -14,7 +14,7 @@ const schema = z.object({
   url: z
     .string({ required_error: 'url is required' })
     .url('url must be an absolute http(s) URL')
-    .refine((u) => /^https?:$/.test(new URL(u).protocol), 'url must use http or https'),
+    .refine((u) => URL.canParse(u) && /^https?:$/.test(new URL(u).protocol), 'url must use http or https'),
   signing_secret: z.string().min(16, 'signing_secret must be at least 16 characters'),
 });
 
