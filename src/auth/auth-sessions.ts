@@ -103,8 +103,19 @@ export const authSessions = {
     return changes === 1;
   },
 
-  /** Drops sessions that expired more than a day ago (housekeeping). */
+  /**
+   * Housekeeping: users whose login link expired unused more than a day ago never
+   * connected (Terra deletes such half-created users), and their sessions go with them.
+   */
   async purgeExpired(store: Store, now = Date.now()): Promise<number> {
-    return (await dbOf(store).run('DELETE FROM auth_sessions WHERE expires_ms < ?', [now - 86_400_000])).changes;
+    const cutoff = now - 86_400_000;
+    const db = dbOf(store);
+    const abandoned = await db.all<{ dev_id: string; user_id: string }>(
+      `SELECT s.dev_id, s.user_id FROM auth_sessions s JOIN users u ON u.dev_id = s.dev_id AND u.user_id = s.user_id
+       WHERE s.kind = 'login' AND s.used_ms IS NULL AND s.expires_ms < ? AND u.state = 'pending'`,
+      [cutoff],
+    );
+    for (const row of abandoned) await store.users.delete(row.dev_id, row.user_id);
+    return (await db.run('DELETE FROM auth_sessions WHERE expires_ms < ?', [cutoff])).changes;
   },
 };

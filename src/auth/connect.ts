@@ -47,9 +47,18 @@ export interface ConnectFlowOptions {
  */
 export class ConnectFlow {
   readonly #o: ConnectFlowOptions;
+  #lastHousekeeping = 0;
 
   constructor(options: ConnectFlowOptions) {
     this.#o = options;
+  }
+
+  /** Purges expired links and abandoned pending users, at most once a minute, off the request path. */
+  #housekeeping(): void {
+    const now = Date.now();
+    if (now - this.#lastHousekeeping < 60_000) return;
+    this.#lastHousekeeping = now;
+    authSessions.purgeExpired(this.#o.store, now).catch((error: unknown) => this.#o.logger.warn('auth housekeeping failed', { error }));
   }
 
   /** The provider `resource` names, if this developer may connect it. */
@@ -67,6 +76,7 @@ export class ConnectFlow {
 
   /** POST /auth/authenticateUser: allocates the user and returns where to send the browser. */
   async authenticateUser(developer: Developer, resource: string, request: ConnectRequest): Promise<{ user: User; authUrl: string }> {
+    this.#housekeeping();
     const provider = this.provider(developer, resource);
     const name = provider.capabilities.name;
     switch (provider.capabilities.auth) {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dbOf } from '../../src/store/index.ts';
+import { authSessions } from '../../src/auth/auth-sessions.ts';
 import { ENGINES } from '../helpers/engines.ts';
 import { startTestApp, type TestApp } from '../helpers/harness.ts';
 import type { IfitEmulator } from '../emulators/ifit/ifit-emulator.ts';
@@ -48,6 +49,19 @@ describe.each(ENGINES)('connect flow (%s)', (engine) => {
     expect((await submitLogin(json.auth_url, IFIT_LOGIN.username, IFIT_LOGIN.password)).status).toBe(410);
   });
 
+  it('housekeeping deletes users whose login link expired unused a day ago', async () => {
+    const { json } = await api(t, 'POST', '/v2/auth/authenticateUser?resource=IFIT', {});
+    await dbOf(t.app.store).run('UPDATE auth_sessions SET expires_ms = ? WHERE user_id = ?', [Date.now() - 2 * 86_400_000, json.user_id]);
+    expect(await authSessions.purgeExpired(t.app.store)).toBeGreaterThanOrEqual(1);
+    expect(await t.app.store.users.get(t.devId, json.user_id)).toBeUndefined();
+    expect((await fetch(json.auth_url)).status).toBe(404);
+  });
+
+  it('documents the hosted pages in /openapi.json', async () => {
+    const document = (await (await fetch(`${t.url}/openapi.json`)).json()) as { paths: Record<string, unknown> };
+    expect(Object.keys(document.paths)).toEqual(expect.arrayContaining(['/connect/{secret}', '/widget/{secret}', '/v2/auth/authenticateUser']));
+  });
+
   it('an unknown link is a 404 page; the default result pages exist', async () => {
     expect((await fetch(`${t.url}/connect/not-a-real-link-secret-value`)).status).toBe(404);
     const success = await fetch(`${t.url}/auth/success?user_id=x&resource=IFIT&reference_id=null`);
@@ -79,6 +93,11 @@ describe.each(ENGINES)('connect flow (%s)', (engine) => {
     const userId = new URL(done.headers.get('location')!).searchParams.get('user_id');
     const auth = (await events('auth')).find((e) => (e.payload.user as { user_id: string }).user_id === userId)!;
     expect(auth.payload).toMatchObject({ status: 'success', widget_session_id: json.session_id, reference_id: 'w-1' });
+    // The worker's background scheduler backfills the new connection by itself.
+    const deadline = Date.now() + 20_000;
+    const synced = async () => Boolean((await t.app.store.connections.get(t.devId, userId!))?.syncState.lastSyncAt);
+    while (!(await synced()) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(await t.app.store.records.count(t.devId, userId!, 'activity')).toBeGreaterThan(15);
   });
 
   it('widget: a mobile-SDK provider redirects to the success URL with a null user_id, like Terra', async () => {

@@ -5,6 +5,37 @@ import { invalidLinkPage, loginPage, resultPage, widgetPage } from '../../auth/p
 import { developerOf } from '../authenticate.ts';
 import type { ApiContext, RouteModule } from '../context.ts';
 import { requireParam } from '../params.ts';
+import { describeTag, registerOperations, type OperationObject } from '../openapi/index.ts';
+
+const html = (description: string) => ({ description, content: { 'text/html': { schema: { type: 'string' } } } });
+const secretParam = { name: 'secret', in: 'path', required: true, description: 'The secret of a link handed out by /v2/auth', schema: { type: 'string' } };
+const page = (summary: string, responses: OperationObject['responses'], extra: Partial<OperationObject> = {}): OperationObject => ({ summary, parameters: [secretParam], responses, ...extra });
+describeTag('Hosted pages', 'Pages for the end user’s browser, under the public URL: the login form of password providers, the widget, the result pages. No API key: the link itself is the credential (single use, 15 minutes).');
+registerOperations(
+  { method: 'get', path: '/connect/{secret}', tag: 'Hosted pages', operation: page('Login form of a password provider (fields username, password)', { '200': html('The form'), '404': html('Unknown link'), '410': html('Link used or expired') }) },
+  {
+    method: 'post',
+    path: '/connect/{secret}',
+    tag: 'Hosted pages',
+    operation: page(
+      'Submit the login form (application/x-www-form-urlencoded)',
+      { '303': { description: 'Connected: redirect to the success URL with user_id, resource, reference_id' }, '400': html('Missing fields: the form again'), '401': html('Wrong credentials: the form again with an error'), '410': html('Link used or expired'), '502': html('The provider could not be reached: the form again') },
+      { requestBody: { content: { 'application/x-www-form-urlencoded': { schema: { type: 'object', properties: { username: { type: 'string' }, password: { type: 'string' } }, required: ['username', 'password'] } } } } },
+    ),
+  },
+  { method: 'get', path: '/connect/{secret}/cancel', tag: 'Hosted pages', operation: page('Cancel: auth error event, redirect to the failure URL with reason=cancelled', { '303': { description: 'Redirect to the failure URL' }, '410': html('Link used or expired') }) },
+  { method: 'get', path: '/widget/{secret}', tag: 'Hosted pages', operation: page('The widget: the developer’s enabled providers', { '200': html('The provider list'), '410': html('Session expired') }) },
+  {
+    method: 'post',
+    path: '/widget/{secret}/{provider}',
+    tag: 'Hosted pages',
+    operation: page('Choose a provider in the widget', { '303': { description: 'To the provider’s login form, the upload page, or (mobile-SDK providers) the success URL with user_id=null' } }, {
+      parameters: [secretParam, { name: 'provider', in: 'path', required: true, schema: { type: 'string' } }],
+    }),
+  },
+  { method: 'get', path: '/auth/success', tag: 'Hosted pages', operation: { summary: 'Default success page', responses: { '200': html('Connected') } } },
+  { method: 'get', path: '/auth/failure', tag: 'Hosted pages', operation: { summary: 'Default failure page', responses: { '200': html('Not connected') } } },
+);
 
 /**
  * Terra's /v2/auth endpoints: authenticateUser, generateWidgetSession, deauthenticateUser.
