@@ -126,10 +126,12 @@ export function buildActivity(parts: WorkoutParts): TerraRecord {
     min_meters: altitudeStats?.min,
     avg_meters: altitudeStats?.avg,
   });
-  const swimming = compact({ pool_length_meters: summary.poolLength, num_laps: summary.numLengths, num_strokes: summary.numStrokes });
+  const swimming = compact({ pool_length_meters: intOrUndefined(summary.poolLength), num_laps: intOrUndefined(summary.numLengths), num_strokes: intOrUndefined(summary.numStrokes) });
+  const totalDistance = summary.distance ?? distanceSeries.at(-1)?.distance;
   const distanceSummary = compact({
-    distance_meters: summary.distance ?? distanceSeries.at(-1)?.distance,
-    steps: summary.steps,
+    // Terra's schema types the summary distance as an integer (the samples keep full precision).
+    distance_meters: totalDistance === undefined ? undefined : Math.round(totalDistance),
+    steps: summary.steps === undefined ? undefined : Math.round(summary.steps),
     elevation,
     swimming,
   });
@@ -198,7 +200,7 @@ export function buildActivity(parts: WorkoutParts): TerraRecord {
           calories: lap.calories,
           avg_hr_bpm: lap.avgHr,
           avg_speed_meters_per_second: lap.avgSpeed,
-          total_strokes: lap.totalStrokes,
+          total_strokes: intOrUndefined(lap.totalStrokes),
           stroke_type: lap.strokeType,
         }),
       ),
@@ -222,6 +224,10 @@ function stats(values: number[]): { avg: number; max: number; min: number } | un
     if (v < min) min = v;
   }
   return { avg: round(sum / values.length, 3), max, min };
+}
+
+function intOrUndefined(value: number | undefined): number | undefined {
+  return value === undefined ? undefined : Math.round(value);
 }
 
 export function round(value: number, digits: number): number {

@@ -1,4 +1,4 @@
-import { Decoder, Stream } from '@garmin/fitsdk';
+import { Decoder, Profile, Stream } from '@garmin/fitsdk';
 import type { TerraRecord } from '../model/data-types.ts';
 import { buildActivity, contentSummaryId, num, type DeviceInfo, type LapSummary, type TrackPoint } from './activity.ts';
 import { badFile } from './errors.ts';
@@ -29,7 +29,17 @@ export function decodeFit(bytes: Buffer): TerraRecord[] {
   if (!decoder.checkIntegrity()) {
     throw badFile('the FIT file fails the integrity check (its size or CRC does not match its header): it is truncated or corrupted');
   }
-  const { messages, errors } = decoder.read({ mergeHeartRates: true, expandComponents: true, applyScaleAndOffset: true });
+  // File order tells which records and laps belong to which session (they precede it), even
+  // when sessions overlap in time (chained files); time windows are the fallback.
+  const order: { num: number; mesg: Mesg }[] = [];
+  const { messages, errors } = decoder.read({
+    mergeHeartRates: true,
+    expandComponents: true,
+    applyScaleAndOffset: true,
+    mesgListener: (num, mesg) => {
+      if (num === RECORD || num === LAP || num === SESSION) order.push({ num, mesg: mesg as Mesg });
+    },
+  });
   if (errors.length > 0) {
     throw badFile(`the FIT file could not be decoded: ${describeFitError(errors[0]!)}`);
   }
@@ -46,16 +56,26 @@ export function decodeFit(bytes: Buffer): TerraRecord[] {
   const device = deviceOf(messages.fileIdMesgs?.[0] as Mesg | undefined, (messages.deviceInfoMesgs ?? []) as Mesg[]);
   const activities: TerraRecord[] = [];
   const starts = sessions.map((s) => (s.startTime instanceof Date ? s.startTime.getTime() : undefined));
+  const groups = groupBySession(order, sessions);
   sessions.forEach((session, index) => {
     const nextStart = starts.slice(index + 1).find((t) => t !== undefined && t > (starts[index] ?? -Infinity));
     const window = sessionWindow(session, records, nextStart);
     if (!window) return;
     const inWindow = (t: number) => t >= window.startMs && t <= window.endMs;
-    const points = records.filter((r) => inWindow((r.timestamp as Date).getTime())).map(pointOf);
+    const group = groups.get(session);
+    const ownRecords = group && group.records.length > 0 ? group.records : records.filter((r) => inWindow((r.timestamp as Date).getTime()));
+    const points = ownRecords.map(pointOf);
     const sessionLaps: LapSummary[] = [];
-    for (const lap of laps) {
-      const summary = lapOf(lap, sessionLaps.at(-1)?.endMs ?? window.startMs);
-      if (summary && inWindow(summary.startMs) && summary.startMs < window.endMs + 1000) sessionLaps.push(summary);
+    if (group && group.laps.length > 0) {
+      for (const lap of group.laps) {
+        const summary = lapOf(lap, sessionLaps.at(-1)?.endMs ?? window.startMs);
+        if (summary) sessionLaps.push(summary);
+      }
+    } else {
+      for (const lap of laps) {
+        const summary = lapOf(lap, sessionLaps.at(-1)?.endMs ?? window.startMs);
+        if (summary && inWindow(summary.startMs) && summary.startMs < window.endMs + 1000) sessionLaps.push(summary);
+      }
     }
     activities.push(
       buildActivity({
@@ -92,6 +112,31 @@ export function decodeFit(bytes: Buffer): TerraRecord[] {
   });
   if (activities.length === 0) throw badFile('not a workout: the FIT sessions carry no start time and no timed records');
   return activities;
+}
+
+const RECORD = Profile.MesgNum.RECORD!;
+const LAP = Profile.MesgNum.LAP!;
+const SESSION = Profile.MesgNum.SESSION!;
+
+/** Records and laps written before each session (and after the previous one), in file order. */
+function groupBySession(order: { num: number; mesg: Mesg }[], sessions: Mesg[]): Map<Mesg, { records: Mesg[]; laps: Mesg[] }> {
+  const groups = new Map<Mesg, { records: Mesg[]; laps: Mesg[] }>();
+  let pending = { records: [] as Mesg[], laps: [] as Mesg[] };
+  for (const { num, mesg } of order) {
+    if (num === RECORD) {
+      if (mesg.timestamp instanceof Date) pending.records.push(mesg);
+    } else if (num === LAP) pending.laps.push(mesg);
+    else {
+      groups.set(mesg, pending);
+      pending = { records: [], laps: [] };
+    }
+  }
+  // Records after the last session (a file that writes its summary first) stay with it.
+  const last = sessions.at(-1);
+  const lastGroup = last ? groups.get(last) : undefined;
+  if (lastGroup && lastGroup.records.length === 0) lastGroup.records.push(...pending.records);
+  if (lastGroup && lastGroup.laps.length === 0) lastGroup.laps.push(...pending.laps);
+  return groups;
 }
 
 /**

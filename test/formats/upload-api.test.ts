@@ -37,7 +37,7 @@ for (const engine of ENGINES) {
       fetch(`${t.url}/v2/files?${new URLSearchParams({ user_id: userId, ...query })}`, {
         method: 'POST',
         headers: { ...t.headers, 'content-type': 'application/octet-stream', ...headers },
-        body: bytes,
+        body: new Uint8Array(bytes),
       });
 
     it('authenticateUser?resource=UPLOAD creates a connected user with an upload page', async () => {
@@ -87,8 +87,8 @@ for (const engine of ENGINES) {
     it('the upload page accepts multipart/form-data with several files and an iFit start time', async () => {
       const form = new FormData();
       form.append('start_time', '2024-03-01T06:30:00Z');
-      form.append('file', new Blob([fixture('tcx/python-tcxparser/sup_activity_1.tcx')]), 'paddle.tcx');
-      form.append('file', new Blob([Buffer.from('Stages_Data,,\nEnglish,,\nTime,Miles,MPH,Watts,HR,RPM\n00:00,0,0,0,0,0\n00:01,0.001,3.6,90,120,60\n')]), 'ifit.csv');
+      form.append('file', new Blob([new Uint8Array(fixture('tcx/python-tcxparser/sup_activity_1.tcx'))]), 'paddle.tcx');
+      form.append('file', new Blob([new TextEncoder().encode('Stages_Data,,\nEnglish,,\nTime,Miles,MPH,Watts,HR,RPM\n00:00,0,0,0,0,0\n00:01,0.001,3.6,90,120,60\n')]), 'ifit.csv');
       const response = await fetch(authUrl.replace('/upload?', '/upload/files?'), { method: 'POST', body: form });
       expect(response.status).toBe(201);
       const body = (await response.json()) as { summary_ids: string[]; files: { filename: string; format: string }[] };
@@ -144,9 +144,9 @@ for (const engine of ENGINES) {
     });
 
     it('uploads need an API key and a user of the developer', async () => {
-      expect((await fetch(`${t.url}/v2/files?user_id=${userId}`, { method: 'POST', body: RUN, headers: { 'content-type': 'application/octet-stream' } })).status).toBe(401);
+      expect((await fetch(`${t.url}/v2/files?user_id=${userId}`, { method: 'POST', body: new Uint8Array(RUN), headers: { 'content-type': 'application/octet-stream' } })).status).toBe(401);
       const other = await t.otherDeveloper();
-      const response = await fetch(`${t.url}/v2/files?user_id=${userId}`, { method: 'POST', body: RUN, headers: { ...other.headers, 'content-type': 'application/octet-stream' } });
+      const response = await fetch(`${t.url}/v2/files?user_id=${userId}`, { method: 'POST', body: new Uint8Array(RUN), headers: { ...other.headers, 'content-type': 'application/octet-stream' } });
       expect(response.status).toBe(404);
       expect((await fetch(`${t.url}/upload?token=not-a-token`)).status).toBe(403);
       expect((await fetch(`${t.url}/upload`)).status).toBe(400);

@@ -54,22 +54,15 @@ export function encodeActivitiesFit(activities: readonly TerraRecord[]): Uint8Ar
     ...(typeof device.name === 'string' && device.name ? { productName: device.name.slice(0, 60) } : {}),
   });
   write(Profile.MesgNum.EVENT, { timestamp: date(first.startMs), event: 'timer', eventType: 'start' });
+  // Multisport layout: each session's records, then its laps, then the session.
   let lapIndex = 0;
-  const laps: Obj[] = [];
-  const sessionMesgs: Obj[] = [];
   for (const [index, session] of sessions.entries()) {
     for (const row of session.rows) write(Profile.MesgNum.RECORD, recordMesg(row));
     const sessionLaps = session.laps.length > 0 ? session.laps : [{ startMs: session.startMs, endMs: session.endMs }];
     const firstLapIndex = lapIndex;
-    for (const lap of sessionLaps) {
-      laps.push(
-        lapMesg(lap, lapIndex++, session.sport),
-      );
-    }
-    sessionMesgs.push(sessionMesg(session, index, firstLapIndex, sessionLaps.length));
+    for (const lap of sessionLaps) write(Profile.MesgNum.LAP, lapMesg(lap, lapIndex++, session.sport));
+    write(Profile.MesgNum.SESSION, sessionMesg(session, index, firstLapIndex, sessionLaps.length));
   }
-  for (const lap of laps) write(Profile.MesgNum.LAP, lap);
-  for (const session of sessionMesgs) write(Profile.MesgNum.SESSION, session);
   write(Profile.MesgNum.EVENT, { timestamp: date(last.endMs), event: 'timer', eventType: 'stopAll' });
   const totalTimer = sessions.reduce((sum, s) => sum + s.timerSeconds, 0);
   write(Profile.MesgNum.ACTIVITY, {
