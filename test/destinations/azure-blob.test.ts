@@ -4,6 +4,8 @@ import { azureBlobDestination, type AzureBlobDestinationConfig } from '../../src
 import { eventsOfEveryKind, startPayloadServer, type PayloadServer } from '../emulators/destination-events.ts';
 import { startAzurite, type Azurite } from '../emulators/azurite/azurite.ts';
 import { objectStoreCases } from '../emulators/object-store-cases.ts';
+import { storedObjects } from '../emulators/contract-views.ts';
+import { destinationContract, type ContractTarget } from './contract.ts';
 
 /** The Azure Blob destination against Azurite, which checks Shared Key and SAS signatures as Azure does. */
 describe('azure_blob destination (azurite)', () => {
@@ -76,4 +78,36 @@ describe('azure_blob destination (azurite)', () => {
     expect(() => azureBlobDestination.parseConfig({ container: 'Bad_Name', connection_string: azurite.connectionString() })).toThrow(/config\.container/);
     expect(() => azureBlobDestination.parseConfig({ container: 'ok-container', sas_url: 'https://a.blob.core.windows.net/c' })).toThrow(/config\.sas_url/);
   });
+});
+
+destinationContract('azure_blob (azurite)', async (): Promise<ContractTarget> => {
+  const [azurite, payloads] = await Promise.all([startAzurite(), startPayloadServer()]);
+  const container = `contract-${process.pid}`;
+  await azurite.createContainer(container);
+  // The two credentials are alternatives (exactly one is given); `sas_url` is listed, unset,
+  // because the contract checks that every secret field name exists in the config.
+  const config = { container, connection_string: azurite.connectionString(), sas_url: undefined, prefix: 'contract' };
+  const read = (key: string) => azurite.getBlob(container, key).then((blob) => blob.body, () => undefined);
+  return {
+    definition: azureBlobDestination as never,
+    config,
+    invalidConfig: { config: { ...config, container: 'UPPER_case' }, parameter: 'config.container' },
+    badConfigs: [
+      { name: 'wrong account key', config: { ...config, connection_string: azurite.connectionString(Buffer.alloc(64, 1).toString('base64')) }, message: /Server failed to authenticate/ },
+      { name: 'read-only SAS', config: { container, sas_url: azurite.containerSasUrl(container, 'r') }, message: /403/ },
+      { name: 'missing container', config: { ...config, container: 'no-such-container' }, message: /ContainerNotFound \(HTTP 404\)/ },
+      { name: 'nothing listening', config: { ...config, connection_string: azurite.connectionString().replace(/127\.0\.0\.1:\d+/, '127.0.0.1:1') }, message: /ECONNREFUSED/ },
+    ],
+    stored: (event) => storedObjects(event, read, 'contract/'),
+    count: async () => (await azurite.listBlobs(container)).length,
+    outage: async () => {
+      await azurite.down();
+      return () => azurite.up();
+    },
+    services: { ...payloads.services, timeoutMs: 5_000 },
+    close: async () => {
+      await payloads.close();
+      await azurite.close();
+    },
+  };
 });

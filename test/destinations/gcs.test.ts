@@ -4,6 +4,8 @@ import { gcsDestination, type GcsDestinationConfig } from '../../src/delivery/de
 import { startPayloadServer, type PayloadServer } from '../emulators/destination-events.ts';
 import { startGcsEmulator, type GcsEmulator } from '../emulators/gcs/gcs.ts';
 import { objectStoreCases } from '../emulators/object-store-cases.ts';
+import { storedObjects } from '../emulators/contract-views.ts';
+import { destinationContract, type ContractTarget } from './contract.ts';
 
 /**
  * The GCS destination against the Storage emulator of firebase-tools (GCS JSON API). The
@@ -53,4 +55,34 @@ describe('gcs destination (firebase-tools Storage emulator)', () => {
     expect(() => gcsDestination.parseConfig({ bucket: 'My_Bucket' })).toThrow(/config\.bucket/);
     expect(() => gcsDestination.parseConfig({ bucket: 'my-bucket', api_endpoint: 'localhost:4443' })).toThrow(/config\.api_endpoint/);
   });
+});
+
+destinationContract('gcs (firebase-tools Storage emulator)', async (): Promise<ContractTarget> => {
+  const [gcs, payloads] = await Promise.all([startGcsEmulator(), startPayloadServer()]);
+  const bucket = `contract-${process.pid}`;
+  // The emulator checks no credentials: `credentials_json` is listed, unset, because the
+  // contract checks that every secret field name exists in the config.
+  const config = { bucket, api_endpoint: gcs.apiEndpoint, credentials_json: undefined, prefix: 'contract' };
+  const read = (key: string) => gcs.getObject(bucket, key).then((object) => object.body, () => undefined);
+  return {
+    definition: gcsDestination as never,
+    config,
+    invalidConfig: { config: { ...config, credentials_json: '{"type":"service_account"' }, parameter: 'config.credentials_json' },
+    // Only what can fail here: the emulator accepts any credentials and creates missing buckets.
+    badConfigs: [
+      { name: 'nothing listening', config: { ...config, api_endpoint: 'http://127.0.0.1:1' }, message: /ECONNREFUSED/ },
+      { name: 'not a key file', config: { ...config, credentials_json: { type: 'service_account', client_email: 'a@b.iam.gserviceaccount.com', private_key: 'nope' } }, message: /private_key: is not a readable PEM/ },
+    ],
+    stored: (event) => storedObjects(event, read, 'contract/'),
+    count: async () => (await gcs.listKeys(bucket).catch(() => [])).length,
+    outage: async () => {
+      await gcs.down();
+      return () => gcs.up();
+    },
+    services: { ...payloads.services, timeoutMs: 5_000 },
+    close: async () => {
+      await payloads.close();
+      await gcs.close();
+    },
+  };
 });

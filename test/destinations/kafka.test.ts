@@ -4,7 +4,9 @@ import { TributaryError } from '../../src/core/errors.ts';
 import { kafkaDestination, type KafkaDestinationConfig } from '../../src/delivery/destinations/kafka/kafka.ts';
 import { dataEvent } from '../../src/delivery/terra-events.ts';
 import { activity, destinationEvent, eventsOfEveryKind, startPayloadServer, TEST_USER, type PayloadServer } from '../emulators/destination-events.ts';
-import { startKafkaMock, type KafkaMock } from '../emulators/kafka-mock/kafka-mock.ts';
+import { startKafkaMock, type KafkaMock, type TopicFollower } from '../emulators/kafka-mock/kafka-mock.ts';
+import { QueueView } from '../emulators/contract-views.ts';
+import { destinationContract, type ContractTarget } from './contract.ts';
 
 /** The Kafka destination against librdkafka's mock cluster (real Kafka protocol), read back with kafkajs. */
 describe('kafka destination (librdkafka mock cluster)', () => {
@@ -148,4 +150,42 @@ describe('kafka destination (librdkafka mock cluster)', () => {
     await destination.close();
     expect(await mock.messageCount(config.topic)).toBe(2);
   });
+});
+
+destinationContract('kafka (librdkafka mock cluster)', async (): Promise<ContractTarget> => {
+  const [mock, payloads] = await Promise.all([startKafkaMock({ brokers: 1 }), startPayloadServer()]);
+  const topic = `contract-${process.pid}`;
+  await mock.createTopic(topic, 3);
+  // The mock has no SASL: `sasl` is listed, unset, because the contract checks that every
+  // secret field name exists in the config.
+  const config = { brokers: [mock.bootstrap], topic, sasl: undefined };
+  const follower: TopicFollower = await mock.follow(topic);
+  // A topic keeps every record; the view deduplicates on terra_trace_id as consumers are told to.
+  const view = async () => {
+    await follower.caughtUp();
+    const queue = new QueueView();
+    for (const message of follower.messages) queue.add({ traceId: message.headers.terra_trace_id, type: message.headers.terra_event_type, body: message.value });
+    return queue;
+  };
+  return {
+    definition: kafkaDestination as never,
+    config,
+    invalidConfig: { config: { ...config, brokers: ['no-port-here'] }, parameter: 'config.brokers.0' },
+    badConfigs: [
+      { name: 'nothing listening', config: { ...config, brokers: ['127.0.0.1:1'] }, message: /ECONNREFUSED/ },
+      { name: 'SASL against a broker without it', config: { ...config, sasl: { mechanism: 'plain', username: 'u', password: 'p' } }, message: /SaslHandshake/ },
+    ],
+    stored: async (event) => (await view()).stored(event),
+    count: async () => (await view()).count(),
+    outage: async () => {
+      await mock.down();
+      return () => mock.up();
+    },
+    services: { ...payloads.services, timeoutMs: 5_000 },
+    close: async () => {
+      await follower.stop().catch(() => undefined);
+      await payloads.close();
+      await mock.close();
+    },
+  };
 });

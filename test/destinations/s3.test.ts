@@ -4,6 +4,8 @@ import { TributaryError } from '../../src/core/errors.ts';
 import { eventsOfEveryKind, startPayloadServer, TEST_USER, destinationEvent, activity, type PayloadServer } from '../emulators/destination-events.ts';
 import { startFauxqs, type Fauxqs } from '../emulators/fauxqs/fauxqs.ts';
 import { dataEvent } from '../../src/delivery/terra-events.ts';
+import { storedObjects } from '../emulators/contract-views.ts';
+import { destinationContract, type ContractTarget } from './contract.ts';
 
 /** The S3 destination against fauxqs (a local S3 server), behind a SigV4 check and a down/up proxy. */
 describe('s3 destination (fauxqs)', () => {
@@ -166,4 +168,42 @@ describe('s3 destination (fauxqs)', () => {
     expect(outcome.ok === false && outcome.error).toMatch(/SignatureDoesNotMatch/);
     expect(await fauxqs.listKeys(config.bucket)).toEqual([]);
   });
+});
+
+destinationContract('s3 (fauxqs)', async (): Promise<ContractTarget> => {
+  const [fauxqs, payloads] = await Promise.all([startFauxqs(), startPayloadServer()]);
+  const bucket = `tributary-contract-${process.pid}`;
+  await fauxqs.createBucket(bucket);
+  const config = {
+    bucket,
+    region: fauxqs.region,
+    access_key_id: fauxqs.credentials.accessKeyId,
+    secret_access_key: fauxqs.credentials.secretAccessKey,
+    endpoint: fauxqs.endpoint,
+    force_path_style: true,
+    prefix: 'contract',
+  };
+  const read = (key: string) => fauxqs.getObject(bucket, key).then((object) => object.body, () => undefined);
+  return {
+    definition: s3Destination as never,
+    config,
+    invalidConfig: { config: { ...config, region: 'Not A Region' }, parameter: 'config.region' },
+    badConfigs: [
+      { name: 'wrong secret', config: { ...config, secret_access_key: 'wrong' }, message: /SignatureDoesNotMatch \(HTTP 403\)/ },
+      { name: 'unknown access key', config: { ...config, access_key_id: 'AKIAUNKNOWN' }, message: /InvalidAccessKeyId \(HTTP 403\)/ },
+      { name: 'missing bucket', config: { ...config, bucket: 'no-such-bucket' }, message: /NoSuchBucket \(HTTP 404\)/ },
+      { name: 'nothing listening', config: { ...config, endpoint: 'http://127.0.0.1:1' }, message: /ECONNREFUSED/ },
+    ],
+    stored: (event) => storedObjects(event, read, 'contract/'),
+    count: async () => (await fauxqs.listKeys(bucket)).length,
+    outage: async () => {
+      await fauxqs.down();
+      return () => fauxqs.up();
+    },
+    services: { ...payloads.services, timeoutMs: 5_000 },
+    close: async () => {
+      await payloads.close();
+      await fauxqs.close();
+    },
+  };
 });

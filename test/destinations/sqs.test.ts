@@ -4,6 +4,8 @@ import { sqsDestination, type SqsDestinationConfig } from '../../src/delivery/de
 import { dataEvent } from '../../src/delivery/terra-events.ts';
 import { activity, destinationEvent, eventsOfEveryKind, startPayloadServer, TEST_USER, type PayloadServer } from '../emulators/destination-events.ts';
 import { startFauxqs, type Fauxqs } from '../emulators/fauxqs/fauxqs.ts';
+import { QueueView } from '../emulators/contract-views.ts';
+import { destinationContract, type ContractTarget } from './contract.ts';
 
 /** The SQS destination against fauxqs (a local SQS server), behind a SigV4 check and a down/up proxy. */
 describe('sqs destination (fauxqs)', () => {
@@ -161,4 +163,51 @@ describe('sqs destination (fauxqs)', () => {
     expect(outcome).toMatchObject({ ok: false, statusCode: 400 });
     expect(outcome.ok === false && outcome.error).toMatch(/InvalidClientTokenId|UnrecognizedClient/);
   });
+});
+
+destinationContract('sqs (fauxqs)', async (): Promise<ContractTarget> => {
+  const [fauxqs, payloads] = await Promise.all([startFauxqs(), startPayloadServer()]);
+  const queueUrl = await fauxqs.createQueue(`tributary-contract-${process.pid}`);
+  const config = {
+    queue_url: queueUrl,
+    region: fauxqs.region,
+    access_key_id: fauxqs.credentials.accessKeyId,
+    secret_access_key: fauxqs.credentials.secretAccessKey,
+    endpoint: fauxqs.endpoint,
+  };
+  // A standard queue keeps every message; the view deduplicates on terra_trace_id as consumers are told to.
+  const view = new QueueView();
+  const drain = async () => {
+    for (const message of await fauxqs.drainMessages(queueUrl)) {
+      view.add({ traceId: message.MessageAttributes!.terra_trace_id.StringValue!, type: message.MessageAttributes!.terra_event_type.StringValue!, body: message.Body! });
+    }
+  };
+  return {
+    definition: sqsDestination as never,
+    config,
+    invalidConfig: { config: { ...config, payload_mode: 'sometimes' }, parameter: 'config.payload_mode' },
+    badConfigs: [
+      { name: 'wrong secret', config: { ...config, secret_access_key: 'wrong' }, message: /SignatureDoesNotMatch|InvalidSignature/ },
+      { name: 'unknown access key', config: { ...config, access_key_id: 'AKIAUNKNOWN' }, message: /InvalidClientTokenId|UnrecognizedClient/ },
+      { name: 'missing queue', config: { ...config, queue_url: queueUrl.replace(/[^/]+$/, 'no-such-queue') }, message: /NonExistentQueue|QueueDoesNotExist/ },
+      { name: 'nothing listening', config: { ...config, endpoint: 'http://127.0.0.1:1' }, message: /ECONNREFUSED/ },
+    ],
+    stored: async (event) => {
+      await drain();
+      return view.stored(event);
+    },
+    count: async () => {
+      await drain();
+      return view.count();
+    },
+    outage: async () => {
+      await fauxqs.down();
+      return () => fauxqs.up();
+    },
+    services: { ...payloads.services, timeoutMs: 5_000 },
+    close: async () => {
+      await payloads.close();
+      await fauxqs.close();
+    },
+  };
 });

@@ -44,7 +44,16 @@ export interface KafkaMock {
   messageCount(topic: string): Promise<number>;
   /** Reads the topic from the beginning with a fresh consumer group until `count` messages arrived. */
   readMessages(topic: string, count: number): Promise<ReceivedMessage[]>;
+  /** A consumer that keeps reading the topic from the beginning into `messages`. */
+  follow(topic: string): Promise<TopicFollower>;
   close(): Promise<void>;
+}
+
+export interface TopicFollower {
+  messages: ReceivedMessage[];
+  /** Resolves once every message the topic holds has been read. */
+  caughtUp(): Promise<void>;
+  stop(): Promise<void>;
 }
 
 export async function startKafkaMock(options: { brokers?: number; topics?: string[] } = {}): Promise<KafkaMock> {
@@ -75,7 +84,7 @@ export async function startKafkaMock(options: { brokers?: number; topics?: strin
   const admin = kafka.admin();
   let adminConnected = false;
   let groups = 0;
-  return {
+  const mock: KafkaMock = {
     bootstrap,
     createTopic: (name, partitions = 1) => command(`topic ${name} ${partitions}`),
     down: () => command('down'),
@@ -89,7 +98,7 @@ export async function startKafkaMock(options: { brokers?: number; topics?: strin
       return offsets.reduce((sum, partition) => sum + Number(partition.high) - Number(partition.low), 0);
     },
     async readMessages(topic, count) {
-      const consumer = kafka.consumer({ groupId: `reader-${process.pid}-${++groups}`, sessionTimeout: 10_000, heartbeatInterval: 500 });
+      const consumer = kafka.consumer({ groupId: `reader-${process.pid}-${++groups}`, sessionTimeout: 10_000, heartbeatInterval: 500, maxWaitTimeInMs: 100 });
       const received: ReceivedMessage[] = [];
       try {
         await consumer.connect();
@@ -120,6 +129,38 @@ export async function startKafkaMock(options: { brokers?: number; topics?: strin
       }
       return received;
     },
+    async follow(topic) {
+      const consumer = kafka.consumer({ groupId: `follower-${process.pid}-${++groups}`, sessionTimeout: 10_000, heartbeatInterval: 500, maxWaitTimeInMs: 100 });
+      const messages: ReceivedMessage[] = [];
+      await consumer.connect();
+      await consumer.subscribe({ topic, fromBeginning: true });
+      await consumer.run({
+        eachMessage: async ({ partition, message }) => {
+          messages.push({
+            partition,
+            offset: message.offset,
+            key: message.key?.toString('utf8') ?? null,
+            value: message.value?.toString('utf8') ?? '',
+            headers: stringHeaders(message.headers),
+            timestamp: message.timestamp,
+          });
+        },
+      });
+      const count = (name: string) => mock.messageCount(name);
+      return {
+        messages,
+        async caughtUp() {
+          const deadline = Date.now() + 20_000;
+          for (;;) {
+            const total = await count(topic);
+            if (messages.length >= total) return;
+            if (Date.now() > deadline) throw new Error(`follower read ${messages.length} of ${total} messages of ${topic}`);
+            await new Promise((resolve) => setTimeout(resolve, 50));
+          }
+        },
+        stop: () => consumer.disconnect(),
+      };
+    },
     async close() {
       if (adminConnected) await admin.disconnect().catch(() => undefined);
       child.stdin.end();
@@ -127,6 +168,7 @@ export async function startKafkaMock(options: { brokers?: number; topics?: strin
       await exited;
     },
   };
+  return mock;
 }
 
 function stringHeaders(headers: IHeaders | undefined): Record<string, string> {
