@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import formbody from '@fastify/formbody';
 import { randomUUID } from 'node:crypto';
 import { requireDeveloper } from './authenticate.ts';
@@ -30,6 +30,11 @@ export async function buildServer(ctx: ApiContext, modules: ServerModules): Prom
     },
     ajv: { customOptions: { coerceTypes: true, removeAdditional: false, useDefaults: true, allErrors: false } },
     routerOptions: { ignoreTrailingSlash: true },
+    // Errors raised before routing (a malformed URL such as /v2/users/%ZZ) bypass the
+    // error handler; answer them in the same JSON shape.
+    frameworkErrors: (error, request, reply) => {
+      void (reply as unknown as FastifyReply).status(400).type('application/json').send(errorBody('bad_request', error.message, request.id));
+    },
   });
   app.setErrorHandler(errorHandler(ctx.logger));
   app.setNotFoundHandler((request, reply) => {

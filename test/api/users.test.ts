@@ -173,12 +173,20 @@ describe.each(ENGINES)('users endpoints (%s)', (engine) => {
         [{ reference_id: 5 }, 'reference_id'],
         [{ reference: 'x' }, 'reference'],
         [['x'], 'body'],
+        [null, 'body'],
       ] as const) {
         const answer = await call(t, 'PATCH', `/v2/users/${bob.userId}`, { body });
         expect(answer.status).toBe(400);
         expect(answer.body.parameter).toBe(parameter);
       }
       expect(await t.app.store.users.get(t.devId, bob.userId)).toMatchObject({ referenceId: 'bob', active: true });
+    });
+
+    it('a malformed user id in the path is a JSON 400', async () => {
+      const { status, body } = await call(t, 'PATCH', '/v2/users/%ZZ', { body: { active: false } });
+      expect(status).toBe(400);
+      expect(isErrorBody(body)).toBe(true);
+      expect(body.status).toBe('error');
     });
 
     it('404 for an unknown user and another developer’s user (which stays unchanged)', async () => {

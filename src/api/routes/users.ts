@@ -77,7 +77,8 @@ export const userRoutes: RouteModule = (app, ctx) => {
   app.patch('/users/:user_id', async (request) => {
     const dev = developerOf(request);
     const { user_id: userId } = request.params as { user_id: string };
-    const body = request.body ?? {};
+    // The SDK always sends a JSON object; no body at all is a no-op too.
+    const body = request.body === undefined ? {} : request.body;
     if (typeof body !== 'object' || Array.isArray(body) || body === null) throw badParameter('body', 'the body must be a JSON object {reference_id?, active?}');
     const patch: { referenceId?: string | null; active?: boolean } = {};
     for (const [key, value] of Object.entries(body)) {
