@@ -110,6 +110,7 @@ describe.each(ENGINES)('writes and deletes (%s)', (engine) => {
       ['POST', `/v2/activity${q()}`, { data: ['not an object'] }, 'data[0]'],
       ['POST', `/v2/body${q()}`, { data: [{ metadata: { start_time: 'soon', end_time: '2026-01-02T00:00:00Z' } }] }, 'data[0].metadata.start_time'],
       ['POST', `/v2/plannedWorkout${q()}`, { data: [{ metadata: { name: 'no id' } }] }, 'data[0].metadata.id'],
+      ['POST', `/v2/plannedWorkout${q()}`, { data: [{ metadata: { id: 'undated', name: 'no date' } }] }, 'data[0].metadata.planned_date'],
       ['POST', `/v2/nutrition${q()}`, { data: [{ summary: {} }] }, 'data[0].metadata'],
       ['DELETE', '/v2/body', { log_ids: ['2026-06-03'] }, 'user_id'],
       ['DELETE', `/v2/body${q()}`, { log_ids: [] }, 'log_ids'],

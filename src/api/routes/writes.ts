@@ -82,6 +82,14 @@ function checkRecord(type: DataType, record: unknown, index: number): TerraRecor
     const field = keyField(type);
     throw badParameter(`${at}.${field}`, `${at}.${field} is required${field.endsWith('start_time') ? ' as an ISO-8601 date-time' : ''}`);
   }
+  if (type === 'planned_workout') {
+    // Range reads find a planned workout by its planned (or else created) date: without one
+    // it could be stored but never read back.
+    const when = metadata.planned_date ?? metadata.created_date;
+    if (typeof when !== 'string' || Number.isNaN(Date.parse(when))) {
+      throw badParameter(`${at}.metadata.planned_date`, `${at}.metadata.planned_date must be an ISO-8601 date-time (got ${JSON.stringify(when)})`);
+    }
+  }
   for (const field of type === 'planned_workout' ? [] : ['start_time', 'end_time']) {
     const value = metadata[field];
     if (value === undefined && field === 'end_time') continue;
