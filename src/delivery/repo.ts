@@ -302,12 +302,11 @@ export class DeliveryRepo {
    * passes, so a delivery is never sent twice at the same time, whatever the queue does.
    */
   async claim(devId: string, deliveryId: string, now: number, leaseMs: number): Promise<Delivery | undefined> {
-    const { changes } = await this.#db.run(
-      `UPDATE deliveries SET lease_until = ? WHERE dev_id = ? AND delivery_id = ? AND status = 'pending' AND (lease_until IS NULL OR lease_until < ?)`,
+    const row = await this.#db.get<DeliveryRow>(
+      `UPDATE deliveries SET lease_until = ? WHERE dev_id = ? AND delivery_id = ? AND status = 'pending' AND (lease_until IS NULL OR lease_until < ?) RETURNING *`,
       [now + leaseMs, devId, deliveryId, now],
     );
-    if (changes === 0) return undefined;
-    return this.getDelivery(devId, deliveryId);
+    return row && toDelivery(row);
   }
 
   async release(devId: string, deliveryId: string): Promise<void> {

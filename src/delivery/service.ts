@@ -321,7 +321,7 @@ export class DeliveryService {
     const durationMs = now - startedAt;
     if (outcome.ok) {
       await this.repo.recordAttempt(delivery, { startedAt, durationMs, statusCode: outcome.statusCode ?? null, error: null }, { status: 'delivered' });
-      await this.repo.markDestinationHealthy(devId, destination.destinationId);
+      if (destination.failingSince !== null) await this.repo.markDestinationHealthy(devId, destination.destinationId);
       return;
     }
     const decision = outcome.retryable

@@ -24,7 +24,7 @@ describe.each(ENGINES)('webhook delivery on %s', (engine) => {
 
   beforeEach(async () => {
     receiver = await startReceiver();
-    t = await startTestApp(engine, 'webhook', { TRIBUTARY_WEBHOOK_RETRY_SCHEDULE: '0.2,0.2', TRIBUTARY_WEBHOOK_TIMEOUT_MS: '2000' });
+    t = await startTestApp(engine, 'webhook', { TRIBUTARY_WEBHOOK_RETRY_SCHEDULE: '0.2,0.2' });
   });
   afterEach(async () => {
     await t.close();
