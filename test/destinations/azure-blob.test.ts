@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ENGINES } from '../helpers/engines.ts';
+import { runApiFlow } from '../emulators/api-flow.ts';
 import { TributaryError } from '../../src/core/errors.ts';
 import { azureBlobDestination, type AzureBlobDestinationConfig } from '../../src/delivery/destinations/azure-blob/azure-blob.ts';
 import { eventsOfEveryKind, startPayloadServer, type PayloadServer } from '../emulators/destination-events.ts';
@@ -110,4 +112,28 @@ destinationContract('azure_blob (azurite)', async (): Promise<ContractTarget> =>
       await azurite.close();
     },
   };
+});
+
+describe.each(ENGINES)('azure_blob through POST /v2/destinations on %s', (engine) => {
+  it('refuses a wrong key with 400 and the reason, hides the secret, delivers stored data', async () => {
+    const azurite = await startAzurite();
+    try {
+      const container = `api-${process.pid}`;
+      await azurite.createContainer(container);
+      const config = { container, connection_string: azurite.connectionString() };
+      await runApiFlow(engine, {
+        type: 'azure_blob',
+        config,
+        secretFields: ['connection_string'],
+        badConfig: { config: { container, connection_string: azurite.connectionString(Buffer.alloc(64, 9).toString('base64')) }, message: /Server failed to authenticate/ },
+        delivered: async (userId, summaryId) => {
+          const names = (await azurite.listBlobs(container)).filter((name) => name.startsWith(`2022-03-16/activity/${userId}-`));
+          for (const name of names) if ((await azurite.getBlob(container, name)).body.toString('utf8').includes(summaryId)) return name;
+          return undefined;
+        },
+      });
+    } finally {
+      await azurite.close();
+    }
+  });
 });

@@ -1,5 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ENGINES } from '../helpers/engines.ts';
+import { runApiFlow } from '../emulators/api-flow.ts';
 import { gcsDestination, type GcsDestinationConfig } from '../../src/delivery/destinations/gcs/gcs.ts';
 import { startPayloadServer, type PayloadServer } from '../emulators/destination-events.ts';
 import { startGcsEmulator, type GcsEmulator } from '../emulators/gcs/gcs.ts';
@@ -85,4 +87,27 @@ destinationContract('gcs (firebase-tools Storage emulator)', async (): Promise<C
       await gcs.close();
     },
   };
+});
+
+describe.each(ENGINES)('gcs through POST /v2/destinations on %s', (engine) => {
+  it('refuses an unreachable endpoint with 400 and the reason, delivers stored data', async () => {
+    const gcs = await startGcsEmulator();
+    try {
+      const bucket = `api-${process.pid}`;
+      const config = { bucket, api_endpoint: gcs.apiEndpoint };
+      await runApiFlow(engine, {
+        type: 'gcs',
+        config,
+        secretFields: ['credentials_json'],
+        badConfig: { config: { ...config, api_endpoint: 'http://127.0.0.1:1' }, message: /ECONNREFUSED/ },
+        delivered: async (userId, summaryId) => {
+          const keys = (await gcs.listKeys(bucket).catch(() => [] as string[])).filter((key) => key.startsWith(`2022-03-16/activity/${userId}-`));
+          for (const key of keys) if ((await gcs.getObject(bucket, key)).body.toString('utf8').includes(summaryId)) return key;
+          return undefined;
+        },
+      });
+    } finally {
+      await gcs.close();
+    }
+  });
 });

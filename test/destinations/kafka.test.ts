@@ -1,5 +1,7 @@
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ENGINES } from '../helpers/engines.ts';
+import { runApiFlow } from '../emulators/api-flow.ts';
 import { TributaryError } from '../../src/core/errors.ts';
 import { kafkaDestination, type KafkaDestinationConfig } from '../../src/delivery/destinations/kafka/kafka.ts';
 import { dataEvent } from '../../src/delivery/terra-events.ts';
@@ -188,4 +190,28 @@ destinationContract('kafka (librdkafka mock cluster)', async (): Promise<Contrac
       await mock.close();
     },
   };
+});
+
+describe.each(ENGINES)('kafka through POST /v2/destinations on %s', (engine) => {
+  it('refuses an unreachable broker with 400 and the reason, delivers stored data keyed by user', async () => {
+    const mock = await startKafkaMock({ brokers: 1 });
+    try {
+      const topic = `api-${process.pid}`;
+      await mock.createTopic(topic, 2);
+      await runApiFlow(engine, {
+        type: 'kafka',
+        config: { brokers: [mock.bootstrap], topic },
+        secretFields: ['sasl'],
+        badConfig: { config: { brokers: ['127.0.0.1:1'], topic }, message: /ECONNREFUSED/ },
+        delivered: async (userId, summaryId) => {
+          if ((await mock.messageCount(topic)) < 1) return undefined;
+          const [record] = await mock.readMessages(topic, 1);
+          expect(record.key).toBe(userId);
+          return record.value.includes(summaryId);
+        },
+      });
+    } finally {
+      await mock.close();
+    }
+  });
 });

@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ENGINES } from '../helpers/engines.ts';
+import { runApiFlow } from '../emulators/api-flow.ts';
 import { s3Destination, type S3DestinationConfig } from '../../src/delivery/destinations/s3/s3.ts';
 import { TributaryError } from '../../src/core/errors.ts';
 import { eventsOfEveryKind, startPayloadServer, TEST_USER, destinationEvent, activity, type PayloadServer } from '../emulators/destination-events.ts';
@@ -206,4 +208,28 @@ destinationContract('s3 (fauxqs)', async (): Promise<ContractTarget> => {
       await fauxqs.close();
     },
   };
+});
+
+describe.each(ENGINES)('s3 through POST /v2/destinations on %s', (engine) => {
+  it('refuses bad credentials with 400 and the reason, hides the secret, delivers stored data', async () => {
+    const fauxqs = await startFauxqs();
+    try {
+      const bucket = `tributary-api-${process.pid}`;
+      await fauxqs.createBucket(bucket);
+      const config = { bucket, region: fauxqs.region, access_key_id: fauxqs.credentials.accessKeyId, secret_access_key: fauxqs.credentials.secretAccessKey, endpoint: fauxqs.endpoint };
+      await runApiFlow(engine, {
+        type: 's3',
+        config,
+        secretFields: ['secret_access_key'],
+        badConfig: { config: { ...config, secret_access_key: 'not-the-secret' }, message: /SignatureDoesNotMatch/ },
+        delivered: async (userId, summaryId) => {
+          const keys = (await fauxqs.listKeys(bucket)).filter((key) => key.startsWith(`2022-03-16/activity/${userId}-`));
+          for (const key of keys) if ((await fauxqs.getObject(bucket, key)).body.toString('utf8').includes(summaryId)) return key;
+          return undefined;
+        },
+      });
+    } finally {
+      await fauxqs.close();
+    }
+  });
 });

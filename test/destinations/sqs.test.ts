@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ENGINES } from '../helpers/engines.ts';
+import { runApiFlow } from '../emulators/api-flow.ts';
 import { TributaryError } from '../../src/core/errors.ts';
 import { sqsDestination, type SqsDestinationConfig } from '../../src/delivery/destinations/sqs/sqs.ts';
 import { dataEvent } from '../../src/delivery/terra-events.ts';
@@ -210,4 +212,27 @@ destinationContract('sqs (fauxqs)', async (): Promise<ContractTarget> => {
       await fauxqs.close();
     },
   };
+});
+
+describe.each(ENGINES)('sqs through POST /v2/destinations on %s', (engine) => {
+  it('refuses bad credentials with 400 and the reason, hides the secret, delivers stored data', async () => {
+    const fauxqs = await startFauxqs();
+    try {
+      const queueUrl = await fauxqs.createQueue(`tributary-api-${process.pid}`);
+      const config = { queue_url: queueUrl, region: fauxqs.region, access_key_id: fauxqs.credentials.accessKeyId, secret_access_key: fauxqs.credentials.secretAccessKey, endpoint: fauxqs.endpoint };
+      const received: string[] = [];
+      await runApiFlow(engine, {
+        type: 'sqs',
+        config,
+        secretFields: ['secret_access_key'],
+        badConfig: { config: { ...config, access_key_id: 'AKIANOTAKEY' }, message: /InvalidClientTokenId|UnrecognizedClient/ },
+        delivered: async (userId, summaryId) => {
+          for (const message of await fauxqs.drainMessages(queueUrl)) received.push(message.Body!);
+          return received.find((body) => body.includes(summaryId) && body.includes(userId));
+        },
+      });
+    } finally {
+      await fauxqs.close();
+    }
+  });
 });
