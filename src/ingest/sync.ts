@@ -64,7 +64,11 @@ export class SyncService {
     await Promise.all(
       due.map(async (connection) => {
         try {
-          await this.#exclusive(connection, () => this.#poll(connection.devId, connection.userId));
+          await this.#exclusive(connection, async () => {
+            // Another caller in this process may have synced it while we waited for the lock.
+            const current = await store.connections.get(connection.devId, connection.userId);
+            if (current?.nextSyncAt !== null && current?.nextSyncAt !== undefined && current.nextSyncAt <= now) await this.#poll(connection.devId, connection.userId);
+          });
         } finally {
           await store.connections.release(connection.devId, connection.userId);
         }
@@ -123,7 +127,7 @@ export class SyncService {
       await store.connections.update(devId, userId, { nextSyncAt: Date.now() + intervalMs });
       return;
     }
-    const state: PollState = { ...connection.syncState };
+    const state: PollState = { ...initialSync(provider).syncState, ...connection.syncState };
     try {
       await this.#fetch(user, provider, { sinceMs: state.cursorMs }, (item) => {
         state.cursorMs = Math.max(state.cursorMs, item.startMs);

@@ -1,0 +1,82 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TokenKeeper } from '../../src/ingest/token-keeper.ts';
+import type { SyncService } from '../../src/ingest/sync.ts';
+import type { TokenSet } from '../../src/providers/provider.ts';
+import { ENGINES } from '../helpers/engines.ts';
+import { startTestApp, type TestApp } from '../helpers/harness.ts';
+import type { IfitEmulator } from '../emulators/ifit/ifit-emulator.ts';
+import { api, IFIT_LOGIN, ifitEnv, startEmulator, submitLogin } from './helpers.ts';
+
+/** Sync edges: refresh races between processes, access rejected after a refresh, inactive users. */
+describe.each(ENGINES)('iFit sync edges (%s)', (engine) => {
+  let emulator: IfitEmulator;
+  let accountId: string;
+  let t: TestApp;
+  let sync: SyncService;
+
+  beforeAll(async () => {
+    ({ emulator, accountId } = await startEmulator());
+    t = await startTestApp(engine, `ifit-edges-${engine}`, ifitEnv(emulator));
+    sync = t.app.context.sync as SyncService;
+  });
+  afterAll(async () => {
+    await t?.close();
+    await emulator?.close();
+  });
+
+  async function connect(): Promise<string> {
+    const { json } = await api(t, 'POST', '/v2/auth/authenticateUser?resource=IFIT', {});
+    expect((await submitLogin(json.auth_url, IFIT_LOGIN.username, IFIT_LOGIN.password)).status).toBe(303);
+    await sync.syncNow(t.devId, json.user_id);
+    return json.user_id;
+  }
+
+  it('a refresh that loses a race with another process adopts the winner’s rotated tokens', async () => {
+    const userId = await connect();
+    const provider = t.app.context.providers.get('IFIT')!;
+    const used = (await t.app.store.connections.get<TokenSet>(t.devId, userId))!.credentials!;
+    // Two keepers = two processes sharing the store; each has its own single-flight map.
+    const [a, b] = [new TokenKeeper(t.app.store), new TokenKeeper(t.app.store)];
+    const first = await a.refresh(provider, t.devId, userId, used);
+    // B still holds the old token set: its refresh token was rotated away by A.
+    const forced = { ...used, accessToken: 'stale' };
+    await t.app.store.connections.update(t.devId, userId, { credentials: { ...first, accessToken: 'stale' } });
+    const second = await b.refresh(provider, t.devId, userId, forced);
+    expect(second.refreshToken).not.toBe(used.refreshToken);
+    const stored = (await t.app.store.connections.get<TokenSet>(t.devId, userId))!;
+    expect(stored.status).toBe('active');
+    expect(second.accessToken).toBe(stored.credentials!.accessToken);
+  });
+
+  it('access still rejected after a successful refresh: connection_error, polling stops', async () => {
+    const userId = await connect();
+    emulator.failNext({ path: '/v1/activity_logs' }, { status: 401, times: 2, body: { error: 'invalid_token' } });
+    await sync.syncNow(t.devId, userId);
+    const connection = await t.app.store.connections.get(t.devId, userId);
+    expect(connection).toMatchObject({ status: 'error', nextSyncAt: null });
+    const events = await t.app.store.events.list(t.devId, { userId, type: 'connection_error' });
+    expect(events).toHaveLength(1);
+    expect(String(events[0]!.payload.message)).toContain('even after a token refresh');
+  });
+
+  it('a deactivated user (PATCH active=false) is not polled', async () => {
+    const userId = await connect();
+    await t.app.store.users.update(t.devId, userId, { active: false });
+    emulator.addWorkout(accountId, { type: 'yoga', start: Date.now() - 5 * 60_000 });
+    const before = emulator.requests.length;
+    await sync.syncNow(t.devId, userId);
+    expect(emulator.requests.length).toBe(before);
+    expect((await t.app.store.connections.get(t.devId, userId))!.nextSyncAt).toBeGreaterThan(Date.now());
+  });
+
+  it('transient failures back off instead of stopping', async () => {
+    const userId = await connect();
+    emulator.failNext({ path: '/v1/activity_logs' }, { status: 500, times: 4 });
+    await sync.syncNow(t.devId, userId);
+    const connection = await t.app.store.connections.get(t.devId, userId);
+    expect(connection!.status).toBe('active');
+    expect(connection!.syncState).toMatchObject({ failures: 1 });
+    expect(connection!.nextSyncAt! - Date.now()).toBeLessThanOrEqual(60_000);
+    expect(connection!.nextSyncAt! - Date.now()).toBeGreaterThan(30_000);
+  });
+});
