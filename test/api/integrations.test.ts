@@ -47,6 +47,13 @@ describe.each(ENGINES)('integrations (%s)', (engine) => {
     expect(body).toEqual({ providers: ['TREADCO', 'FILES'], sdk_resource: ['PHONEKIT'], status: 'success' });
   });
 
+  it('public routes ignore keys: a wrong x-api-key is not a 401 there (it is elsewhere)', async () => {
+    const wrong = { 'dev-id': t.devId, 'x-api-key': 'wrong' };
+    expect((await call(t, 'GET', '/v2/integrations', { headers: wrong })).status).toBe(200);
+    expect((await call(t, 'GET', '/v2/integrations/detailed', { headers: wrong })).status).toBe(200);
+    expect((await call(t, 'GET', '/v2/subscriptions', { headers: wrong })).status).toBe(401);
+  });
+
   it('GET /v2/integrations/detailed is public and describes each provider with its data types', async () => {
     const { status, body } = await call(t, 'GET', '/v2/integrations/detailed', { headers: null });
     expect(status).toBe(200);
