@@ -55,6 +55,8 @@ describe.each(ENGINES)('iFit end to end (%s)', (engine) => {
     const page = await fetch(authUrl);
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toContain('text/html');
+    expect(page.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    expect(page.headers.get('cache-control')).toBe('no-store');
     const html = await page.text();
     expect(html).toMatch(/<form method="post" action="\/connect\/[^"]+">/);
     expect(html).toContain('name="username"');

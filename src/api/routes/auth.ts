@@ -101,13 +101,25 @@ export const hostedAuthPages: RouteModule = (app, ctx) => {
   app.get('/auth/failure', async (request, reply) => html200(reply, resultPage('failure', request.query as Record<string, unknown>)));
 };
 
+/**
+ * The pages load nothing from elsewhere and may not be framed (a password form inside
+ * someone else's frame is a clickjacking target). No `form-action`: browsers apply it to
+ * the redirect after the login, which goes to the developer's URL.
+ */
+const PAGE_SECURITY = {
+  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; img-src data: https:; base-uri 'none'; frame-ancestors 'none'",
+  'x-frame-options': 'DENY',
+  'x-content-type-options': 'nosniff',
+  'cache-control': 'no-store',
+};
+
 function flow(ctx: ApiContext): ConnectFlow {
   if (!ctx.connect) throw new TributaryError('internal', 'the connect flow is not wired into this server');
   return ctx.connect;
 }
 
 function sendPage(reply: FastifyReply, outcome: PageOutcome, secret: string) {
-  void reply.header('cache-control', 'no-store');
+  void reply.headers(PAGE_SECURITY);
   switch (outcome.kind) {
     case 'redirect':
       return reply.redirect(outcome.location, 303);
@@ -124,7 +136,7 @@ function sendPage(reply: FastifyReply, outcome: PageOutcome, secret: string) {
 }
 
 function html200(reply: FastifyReply, html: string) {
-  return reply.header('cache-control', 'no-store').type('text/html; charset=utf-8').send(html);
+  return reply.headers(PAGE_SECURITY).type('text/html; charset=utf-8').send(html);
 }
 
 function connectBody(body: unknown) {
