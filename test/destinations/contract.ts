@@ -18,8 +18,13 @@ export interface ContractTarget {
   config: Record<string, unknown>;
   /** A config the schema rejects, and the parameter the error must name (e.g. `config.port`). */
   invalidConfig: { config: unknown; parameter: string };
-  /** Configs with wrong credentials / unreachable servers: parseConfig or verify must throw bad_request matching `message`. */
-  badConfigs: { name: string; config: unknown; message: RegExp }[];
+  /**
+   * Configs with wrong credentials / unreachable servers: parseConfig or verify must throw
+   * bad_request matching `message`. `during` arranges the environment for that one check
+   * (e.g. takes the server down when the address comes from an environment variable) and
+   * resolves with the function that undoes it.
+   */
+  badConfigs: { name: string; config: unknown; message: RegExp; during?: () => Promise<() => Promise<void>> }[];
   /**
    * What the destination stored for this event, read back from the server in Terra's terms:
    * for a data event the records (`data[]` items, or the `athlete` object), for any other event
@@ -79,10 +84,16 @@ export function destinationContract(name: string, setup: () => Promise<ContractT
     it('rejects bad credentials and unreachable servers with a clear bad_request', async () => {
       expect(target.badConfigs.length).toBeGreaterThan(0);
       for (const bad of target.badConfigs) {
-        const error = await catchAsync(async () => {
-          const config = parse(bad.config);
-          await (target.definition as DestinationDefinition<unknown>).verify(config, services);
-        });
+        const undo = bad.during ? await bad.during() : undefined;
+        let error: unknown;
+        try {
+          error = await catchAsync(async () => {
+            const config = parse(bad.config);
+            await (target.definition as DestinationDefinition<unknown>).verify(config, services);
+          });
+        } finally {
+          await undo?.();
+        }
         expect(error, bad.name).toBeDefined();
         expect(isTributaryError(error) && error.code, `${bad.name}: ${String(error)}`).toBe('bad_request');
         expect((error as Error).message, bad.name).toMatch(bad.message);

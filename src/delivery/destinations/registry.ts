@@ -2,6 +2,7 @@ import type { DestinationDefinition } from './destination.ts';
 import { webhookDestination } from './webhook/index.ts';
 import { sqlDestination } from './sql/index.ts';
 import { mongodbDestination } from './mongodb/index.ts';
+import { firestoreDestination } from './firestore/index.ts';
 import { s3Destination } from './s3/index.ts';
 import { gcsDestination } from './gcs/index.ts';
 import { azureBlobDestination } from './azure-blob/index.ts';
@@ -16,6 +17,7 @@ export const DESTINATION_DEFINITIONS: readonly DestinationDefinition[] = [
   webhookDestination as DestinationDefinition,
   sqlDestination as DestinationDefinition,
   mongodbDestination as DestinationDefinition,
+  firestoreDestination as DestinationDefinition,
   s3Destination as DestinationDefinition,
   gcsDestination as DestinationDefinition,
   azureBlobDestination as DestinationDefinition,
