@@ -1,6 +1,6 @@
 import { validate } from '@readme/openapi-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registerOperations, registerSchemas } from '../../src/api/openapi/index.ts';
+import { parseServedRoutes, registerOperations, registerSchemas } from '../../src/api/openapi/index.ts';
 import { TERRA_SCHEMA_NAMES } from '../../src/model/generated/terra-types.ts';
 import { startTestApp, type TestApp } from '../helpers/harness.ts';
 
@@ -123,6 +123,23 @@ describe('GET /openapi.json', () => {
     const doc = await getDoc();
     expect(doc.paths['/v2/openapi-test-things/{thing_id}'].get.tags).toEqual(['OpenApiTest']);
     expect(doc.components.schemas.OpenApiTestThing).toBeDefined();
+  });
+
+  it('matches what the server serves: every documented operation exists, every served route is listed', async () => {
+    const doc = await getDoc();
+    const documented: string[] = [];
+    for (const [path, item] of Object.entries(doc.paths)) {
+      for (const method of Object.keys(item)) {
+        documented.push(`${method} ${path}`);
+        if (path.startsWith('/v2/openapi-test')) continue; // registered by this test, without a route
+        const url = path.replace(/\{(\w+)\}/g, ':$1');
+        expect(t.app.server.hasRoute({ method: method.toUpperCase() as 'GET', url }), `${method.toUpperCase()} ${path} is served`).toBe(true);
+      }
+    }
+    for (const route of parseServedRoutes(t.app.server.printRoutes({ commonPrefix: false }))) expect(documented).toContain(`${route.method} ${route.path}`);
+    for (const item of Object.values(doc.paths)) {
+      for (const operation of Object.values(item)) if (operation.tags[0] === 'Undocumented') expect(operation.responses.default).toBeDefined();
+    }
   });
 
   it('refuses to document one route twice, or to shadow a Terra schema', () => {

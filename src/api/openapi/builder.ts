@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { terraOpenApiExtract, terraSchemaDocument } from '../../model/schemas.ts';
+import type { ServedRoute } from './served-routes.ts';
 import { OPENAPI_OPERATIONS, OPENAPI_SCHEMAS, TAG_DESCRIPTIONS, type RegisteredOperation } from './registry.ts';
 import { ERROR_SCHEMA, ERROR_SCHEMA_NAME, TERRA_TAG_DESCRIPTIONS, terraOperations } from './terra-operations.ts';
 
@@ -15,6 +16,11 @@ export type OpenApiDocument = Record<string, unknown> & {
 export interface BuildOptions {
   /** Base URL handed to clients (config.publicUrl). */
   publicUrl: string;
+  /**
+   * The routes the server actually serves. Those no feature documented are listed anyway
+   * (tag `Undocumented`), so the document never hides a route.
+   */
+  served?: readonly ServedRoute[];
 }
 
 /** Operations of the server itself (root, no credentials). */
@@ -72,7 +78,7 @@ const cache = new Map<string, OpenApiDocument>();
  * public URL and registry size; callers must not mutate the result.
  */
 export function buildOpenApiDocument(options: BuildOptions): OpenApiDocument {
-  const key = `${options.publicUrl}\u0000${OPENAPI_OPERATIONS.length}\u0000${Object.keys(OPENAPI_SCHEMAS).length}\u0000${TAG_DESCRIPTIONS.size}`;
+  const key = `${options.publicUrl}\u0000${options.served?.length ?? 0}\u0000${OPENAPI_OPERATIONS.length}\u0000${Object.keys(OPENAPI_SCHEMAS).length}\u0000${TAG_DESCRIPTIONS.size}`;
   const cached = cache.get(key);
   if (cached) return cached;
   const document = build(options);
@@ -83,7 +89,8 @@ export function buildOpenApiDocument(options: BuildOptions): OpenApiDocument {
 
 function build(options: BuildOptions): OpenApiDocument {
   const extract = terraOpenApiExtract();
-  const operations = [...ROOT_OPERATIONS, ...terraOperations(), ...OPENAPI_OPERATIONS];
+  const documented = [...ROOT_OPERATIONS, ...terraOperations(), ...OPENAPI_OPERATIONS];
+  const operations = [...documented, ...undocumented(options.served ?? [], documented)];
   const paths: OpenApiDocument['paths'] = {};
   const tags: OpenApiDocument['tags'] = [];
   for (const { method, path, tag, operation } of operations) {
@@ -123,6 +130,24 @@ function build(options: BuildOptions): OpenApiDocument {
     webhooks: toComponentRefs(extract.webhooks) as Record<string, unknown>,
     components: { schemas, securitySchemes: structuredClone(extract.securitySchemes) },
   };
+}
+
+function undocumented(served: readonly ServedRoute[], documented: RegisteredOperation[]): RegisteredOperation[] {
+  const known = new Set(documented.map((o) => `${o.method} ${o.path}`));
+  return served
+    .filter((route) => !known.has(`${route.method} ${route.path}`))
+    .map((route) => ({
+      method: route.method,
+      path: route.path,
+      tag: 'Undocumented',
+      operation: {
+        summary: 'Undocumented route',
+        description: 'Served by this server, but its feature has not described it yet (see registerOperations in src/api/openapi/registry.ts).',
+        ...(route.path.startsWith('/v2/') ? {} : { security: [] }),
+        parameters: [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } })),
+        responses: { default: { description: 'Not documented' } },
+      },
+    }));
 }
 
 /** Terra's schema document refers to `#/$defs/X`; inside OpenAPI the same schema is `#/components/schemas/X`. */
