@@ -7,6 +7,7 @@ import type { User } from '../../store/store.ts';
 import { developerOf } from '../authenticate.ts';
 import type { ApiContext, RouteModule } from '../context.ts';
 import { DATA_PATHS, findUser, parseBoolParam, parseRange, requireParam, type DateRange } from '../params.ts';
+import { readFormat, sendFhir } from './fhir-reads.ts';
 
 /**
  * GET /v2/{activity,body,daily,sleep,nutrition,menstruation,athlete,plannedWorkout}.
@@ -24,6 +25,7 @@ export const dataReadRoutes: RouteModule = (app, ctx) => {
       const withSamples = type === 'planned_workout' ? true : parseBoolParam('with_samples', query.with_samples, false);
       const user = await findUser(ctx.store, dev.devId, userId);
       if (range && ctx.history) await ctx.history.ensureSynced(user, type, range);
+      if (readFormat(query.format) === 'fhir') return sendFhir(ctx, reply, user, type, range, withSamples);
       if (toWebhook) return answerThroughWebhook(ctx, user, type, range, withSamples);
       return sendRecords(ctx, reply, user, type, range, withSamples);
     });
