@@ -1,5 +1,6 @@
 import { sha256Hex } from '../core/crypto.ts';
 import { newId, newSecret } from '../core/ids.ts';
+import { authErrorEvent } from '../delivery/terra-events.ts';
 import { dbOf, type Store } from '../store/index.ts';
 
 /**
@@ -104,18 +105,27 @@ export const authSessions = {
   },
 
   /**
-   * Housekeeping: users whose login link expired unused more than a day ago never
-   * connected (Terra deletes such half-created users), and their sessions go with them.
+   * Housekeeping: a user whose login link expired unused more than a day ago never
+   * connected. Like Terra with a failed connection, the half-created user is deleted and an
+   * `auth` error event (reason `expired`) says so. Returns the number of such users.
    */
   async purgeExpired(store: Store, now = Date.now()): Promise<number> {
     const cutoff = now - 86_400_000;
-    const db = dbOf(store);
-    const abandoned = await db.all<{ dev_id: string; user_id: string }>(
-      `SELECT s.dev_id, s.user_id FROM auth_sessions s JOIN users u ON u.dev_id = s.dev_id AND u.user_id = s.user_id
+    const abandoned = await dbOf(store).all<{ dev_id: string; user_id: string; session_id: string; widget_session_id: string | null }>(
+      `SELECT s.dev_id, s.user_id, s.session_id, s.widget_session_id FROM auth_sessions s JOIN users u ON u.dev_id = s.dev_id AND u.user_id = s.user_id
        WHERE s.kind = 'login' AND s.used_ms IS NULL AND s.expires_ms < ? AND u.state = 'pending'`,
       [cutoff],
     );
-    for (const row of abandoned) await store.users.delete(row.dev_id, row.user_id);
-    return (await db.run('DELETE FROM auth_sessions WHERE expires_ms < ?', [cutoff])).changes;
+    for (const row of abandoned) {
+      await store.transaction(async (tx) => {
+        const user = await tx.users.get(row.dev_id, row.user_id);
+        if (!user || user.state !== 'pending') return;
+        const message = 'The user did not finish connecting before the login link expired';
+        await tx.events.insert(row.dev_id, { type: 'auth', userId: user.userId, payload: authErrorEvent(user, { reason: 'expired', message, widgetSessionId: row.widget_session_id ?? row.session_id }) });
+        await tx.users.delete(row.dev_id, row.user_id);
+      });
+    }
+    await dbOf(store).run('DELETE FROM auth_sessions WHERE expires_ms < ?', [cutoff]);
+    return abandoned.length;
   },
 };

@@ -58,7 +58,10 @@ export class ConnectFlow {
     const now = Date.now();
     if (now - this.#lastHousekeeping < 60_000) return;
     this.#lastHousekeeping = now;
-    authSessions.purgeExpired(this.#o.store, now).catch((error: unknown) => this.#o.logger.warn('auth housekeeping failed', { error }));
+    authSessions.purgeExpired(this.#o.store, now).then(
+      (purged) => purged > 0 && this.#o.eventsCommitted.notify(),
+      (error: unknown) => this.#o.logger.warn('auth housekeeping failed', { error }),
+    );
   }
 
   /** The provider `resource` names, if this developer may connect it. */

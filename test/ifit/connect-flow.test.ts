@@ -49,11 +49,14 @@ describe.each(ENGINES)('connect flow (%s)', (engine) => {
     expect((await submitLogin(json.auth_url, IFIT_LOGIN.username, IFIT_LOGIN.password)).status).toBe(410);
   });
 
-  it('housekeeping deletes users whose login link expired unused a day ago', async () => {
+  it('housekeeping deletes users whose login link expired unused a day ago, with an auth error event', async () => {
     const { json } = await api(t, 'POST', '/v2/auth/authenticateUser?resource=IFIT', {});
     await dbOf(t.app.store).run('UPDATE auth_sessions SET expires_ms = ? WHERE user_id = ?', [Date.now() - 2 * 86_400_000, json.user_id]);
     expect(await authSessions.purgeExpired(t.app.store)).toBeGreaterThanOrEqual(1);
     expect(await t.app.store.users.get(t.devId, json.user_id)).toBeUndefined();
+    const [event] = (await events('auth')).filter((e) => (e.payload.user as { user_id: string }).user_id === json.user_id);
+    expect(event!.payload).toMatchObject({ type: 'auth', status: 'error', reason: 'expired', provider: 'IFIT' });
+    expectTerraEvent(event!);
     expect((await fetch(json.auth_url)).status).toBe(404);
   });
 
