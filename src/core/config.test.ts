@@ -67,6 +67,7 @@ describe('loadConfig', () => {
     [ENV.port, '70000'],
     [ENV.databaseUrl, 'mysql://root@localhost/t'],
     [ENV.queueUrl, 'amqp://localhost'],
+    [ENV.queuePrefix, 'has space'],
     [ENV.publicUrl, 'not a url'],
     [ENV.encryptionKey, 'short'],
     [ENV.logLevel, 'verbose'],
@@ -91,6 +92,7 @@ describe('loadConfig', () => {
     expect(failure({ TRIBUTARY_BOOTSTRAP_DEV_ID: 'demo', TRIBUTARY_BOOTSTRAP_API_KEY: 'short' }).details.variable).toBe(ENV.bootstrapApiKey);
   });
 
+  // A new variable makes this fail until an invalid value for it is listed above.
   it('every variable of the schema is covered by these tests', () => {
     const tested = new Set([...invalid.map(([variable]) => variable), ENV.bootstrapDevId, ENV.bootstrapApiKey, ENV.host, ENV.dataDir]);
     expect(Object.values(ENV).filter((variable) => !tested.has(variable))).toEqual([]);
