@@ -3,6 +3,7 @@ import { webhookDestination } from './webhook/index.ts';
 import { sqlDestination } from './sql/index.ts';
 import { mongodbDestination } from './mongodb/index.ts';
 import { firestoreDestination } from './firestore/index.ts';
+import { supabaseDestination } from './supabase/index.ts';
 import { s3Destination } from './s3/index.ts';
 import { gcsDestination } from './gcs/index.ts';
 import { azureBlobDestination } from './azure-blob/index.ts';
@@ -18,6 +19,7 @@ export const DESTINATION_DEFINITIONS: readonly DestinationDefinition[] = [
   sqlDestination as DestinationDefinition,
   mongodbDestination as DestinationDefinition,
   firestoreDestination as DestinationDefinition,
+  supabaseDestination as DestinationDefinition,
   s3Destination as DestinationDefinition,
   gcsDestination as DestinationDefinition,
   azureBlobDestination as DestinationDefinition,

@@ -1,0 +1,85 @@
+/**
+ * The three Supabase Storage REST calls the destination makes (GET/POST bucket, upsert an
+ * object), with the service-role key in both `apikey` and `Authorization` as Supabase's
+ * gateway expects. Failures carry the HTTP status so delivery can tell transient from permanent.
+ */
+export const BUCKET = 'terra-payloads';
+
+export class StorageError extends Error {
+  readonly status: number | null;
+  constructor(message: string, status: number | null) {
+    super(message);
+    this.name = 'StorageError';
+    this.status = status;
+  }
+}
+
+export interface StorageClient {
+  ensureBucket(): Promise<void>;
+  upload(path: string, json: string): Promise<void>;
+}
+
+export function storageClient(url: string, key: string, timeoutMs: number): StorageClient {
+  const headers = { apikey: key, authorization: `Bearer ${key}` };
+  const call = async (method: string, path: string, init: { body?: string; headers?: Record<string, string> } = {}) => {
+    try {
+      return await fetch(`${url}/storage/v1/${path}`, {
+        method,
+        headers: { ...headers, ...init.headers },
+        body: init.body,
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+    } catch (error) {
+      const reason = (error as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : String((error as { cause?: unknown }).cause ?? error);
+      throw new StorageError(`could not reach ${url}: ${reason}`, null);
+    }
+  };
+  const fail = async (response: Response, what: string) => {
+    const text = await response.text().catch(() => '');
+    const hint = response.status === 401 || response.status === 403 ? ' (is service_role_key the service_role key of this project?)' : '';
+    return new StorageError(`${what}: HTTP ${response.status} ${text.slice(0, 300)}${hint}`, response.status);
+  };
+  let bucketReady: Promise<void> | null = null;
+  return {
+    ensureBucket() {
+      bucketReady ??= (async () => {
+        const found = await call('GET', `bucket/${BUCKET}`);
+        if (found.ok) return;
+        // Storage answers a missing bucket with 404, or 400 carrying statusCode "404" (older versions).
+        const body = (await found.json().catch(() => ({}))) as { statusCode?: unknown; error?: unknown };
+        if (found.status !== 404 && !(found.status === 400 && (body.statusCode === '404' || body.error === 'Bucket not found'))) {
+          throw await failFromBody(found.status, body, `reading bucket ${BUCKET}`);
+        }
+        const created = await call('POST', 'bucket', {
+          body: JSON.stringify({ id: BUCKET, name: BUCKET, public: false }),
+          headers: { 'content-type': 'application/json' },
+        });
+        // 409: created meanwhile by another worker.
+        if (!created.ok && created.status !== 409) throw await fail(created, `creating bucket ${BUCKET}`);
+      })().catch((error: unknown) => {
+        bucketReady = null;
+        throw error;
+      });
+      return bucketReady;
+    },
+    async upload(path, json) {
+      const encoded = path.split('/').map(encodeURIComponent).join('/');
+      const response = await call('POST', `object/${BUCKET}/${encoded}`, {
+        body: json,
+        headers: { 'content-type': 'application/json', 'x-upsert': 'true', 'cache-control': 'no-cache' },
+      });
+      if (!response.ok) throw await fail(response, `uploading ${BUCKET}/${path}`);
+    },
+  };
+}
+
+function failFromBody(status: number, body: unknown, what: string): StorageError {
+  const hint = status === 401 || status === 403 ? ' (is service_role_key the service_role key of this project?)' : '';
+  return new StorageError(`${what}: HTTP ${status} ${JSON.stringify(body).slice(0, 300)}${hint}`, status);
+}
+
+/** Client errors other than auth/rate limits will not change on retry (e.g. 413 too large, 400 invalid name). */
+export function storageErrorIsPermanent(error: unknown): boolean {
+  if (!(error instanceof StorageError) || error.status === null) return false;
+  return error.status >= 400 && error.status < 500 && ![401, 403, 408, 409, 429].includes(error.status);
+}
