@@ -71,6 +71,13 @@ describe('azure_blob destination (azurite)', () => {
     });
   });
 
+  it('with private targets refused: verify refuses a loopback blob endpoint', async () => {
+    const config = azureBlobDestination.parseConfig({ container: await freshContainer(), connection_string: azurite.connectionString() });
+    const error = await azureBlobDestination.verify(config, { ...payloads.services, allowPrivateNetworks: false }).catch((e: unknown) => e);
+    expect((error as TributaryError).message).toMatch(/refusing to send to 127\.0\.0\.1/);
+    expect((error as TributaryError).details.parameter).toBe('config.connection_string');
+  });
+
   it('validates the config: exactly one credential, a valid container name', () => {
     expect(azureBlobDestination.secretFields).toEqual(['connection_string', 'sas_url']);
     expect(() => azureBlobDestination.parseConfig({ container: 'ok-container' })).toThrow(/exactly one of connection_string or sas_url/);

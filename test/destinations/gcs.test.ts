@@ -42,6 +42,13 @@ describe('gcs destination (firebase-tools Storage emulator)', () => {
     });
   });
 
+  it('with private targets refused: verify refuses a loopback api_endpoint', async () => {
+    const config = gcsDestination.parseConfig({ bucket: 'private-check', api_endpoint: gcs.apiEndpoint });
+    const error = await gcsDestination.verify(config, { ...payloads.services, allowPrivateNetworks: false }).catch((e: unknown) => e);
+    expect((error as Error).message).toMatch(/refusing to send to 127\.0\.0\.1/);
+    expect((error as { details: Record<string, unknown> }).details.parameter).toBe('config.api_endpoint');
+  });
+
   it('validates the config and the service-account key, naming the bad field', () => {
     expect(gcsDestination.secretFields).toEqual(['credentials_json']);
     const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });

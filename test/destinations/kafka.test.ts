@@ -134,6 +134,20 @@ describe('kafka destination (librdkafka mock cluster)', () => {
     expect(await mock.messageCount(config.topic)).toBe(2);
   });
 
+  it('with private targets refused: verify refuses a loopback broker, and delivery refuses a name that resolves to one', async () => {
+    const config = await freshConfig();
+    const guarded = { ...services(), allowPrivateNetworks: false };
+    const error = await kafkaDestination.verify(config, guarded).catch((e: unknown) => e);
+    expect((error as TributaryError).message).toMatch(/refusing to send to 127\.0\.0\.1/);
+    expect((error as TributaryError).details.parameter).toBe('config.brokers');
+    const destination = kafkaDestination.open({ ...config, brokers: [mock.bootstrap.replace('127.0.0.1', 'localhost')] }, guarded);
+    const outcome = await destination.deliver(eventsOfEveryKind().auth);
+    await destination.close();
+    expect(outcome).toMatchObject({ ok: false, retryable: true });
+    expect(outcome.ok === false && outcome.error).toMatch(/refusing to send to localhost/);
+    expect(await mock.messageCount(config.topic)).toBe(0);
+  });
+
   it('broker down: a retryable failure with the reason, delivered once it is back', async () => {
     const config = await freshConfig();
     const destination = kafkaDestination.open(config, services());

@@ -161,6 +161,21 @@ describe('s3 destination (fauxqs)', () => {
     expect(await fauxqs.listKeys(config.bucket)).toHaveLength(1);
   });
 
+  it('with private targets refused (TRIBUTARY_WEBHOOK_ALLOW_PRIVATE=false): verify refuses a loopback endpoint, and delivery refuses a name that resolves to one', async () => {
+    const config = await freshConfig();
+    const guarded = { ...payloads.services, allowPrivateNetworks: false };
+    const error = await s3Destination.verify(config, guarded).catch((e: unknown) => e);
+    expect((error as TributaryError).code).toBe('bad_request');
+    expect((error as TributaryError).message).toMatch(/refusing to send to 127\.0\.0\.1/);
+    expect((error as TributaryError).details.parameter).toBe('config.endpoint');
+    const destination = s3Destination.open({ ...config, endpoint: fauxqs.endpoint.replace('127.0.0.1', 'localhost') }, guarded);
+    const outcome = await destination.deliver(eventsOfEveryKind().auth);
+    await destination.close();
+    expect(outcome).toMatchObject({ ok: false, retryable: true });
+    expect(outcome.ok === false && outcome.error).toMatch(/refusing to send to localhost/);
+    expect(await fauxqs.listKeys(config.bucket)).toEqual([]);
+  });
+
   it('bad credentials at delivery time: a failed outcome naming the S3 error', async () => {
     const config = await freshConfig();
     const destination = s3Destination.open({ ...config, secret_access_key: 'rotated-away' }, payloads.services);

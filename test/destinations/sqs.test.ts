@@ -157,6 +157,13 @@ describe('sqs destination (fauxqs)', () => {
     expect((await fauxqs.drainMessages(config.queue_url)).map((m) => m.Body)).toEqual([event.body]);
   });
 
+  it('with private targets refused: verify refuses a loopback endpoint', async () => {
+    const config = await freshConfig();
+    const error = await sqsDestination.verify(config, { ...payloads.services, allowPrivateNetworks: false }).catch((e: unknown) => e);
+    expect((error as TributaryError).message).toMatch(/refusing to send to 127\.0\.0\.1/);
+    expect((error as TributaryError).details.parameter).toBe('config.endpoint');
+  });
+
   it('bad credentials at delivery time: a failed outcome naming the SQS error', async () => {
     const config = await freshConfig();
     const destination = sqsDestination.open({ ...config, access_key_id: 'AKIAREVOKED' }, payloads.services);

@@ -1,6 +1,7 @@
 import { BlobServiceClient, ContainerClient, StorageRetryPolicyType, type StoragePipelineOptions } from '@azure/storage-blob';
 import { z } from 'zod';
 import type { Destination, DestinationDefinition, DestinationServices } from '../destination.ts';
+import { assertPublicTargets } from '../network-guard.ts';
 import { normalizePrefix, objectsForEvent } from '../object-key.ts';
 import { errorReason, parseDestinationConfig, verifyFailed } from '../parse-config.ts';
 
@@ -90,6 +91,7 @@ export const azureBlobDestination: DestinationDefinition<AzureBlobDestinationCon
 
   async verify(config: AzureBlobDestinationConfig, services: DestinationServices): Promise<void> {
     const container = containerClient(config, services);
+    await assertPublicTargets('azure_blob', [container.url], services, config.sas_url ? 'config.sas_url' : 'config.connection_string');
     const name = normalizePrefix(config.prefix) + VERIFY_BLOB_NAME;
     const blob = container.getBlockBlobClient(name);
     const body = Buffer.from(JSON.stringify({ type: 'tributary_connection_check', checked_at: new Date().toISOString() }));

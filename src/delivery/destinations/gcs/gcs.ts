@@ -2,6 +2,7 @@ import { createPrivateKey } from 'node:crypto';
 import { Storage, type StorageOptions } from '@google-cloud/storage';
 import { z } from 'zod';
 import type { Destination, DestinationDefinition, DestinationServices } from '../destination.ts';
+import { assertPublicTargets } from '../network-guard.ts';
 import { normalizePrefix, objectsForEvent } from '../object-key.ts';
 import { errorReason, parseDestinationConfig, verifyFailed } from '../parse-config.ts';
 
@@ -121,6 +122,7 @@ export const gcsDestination: DestinationDefinition<GcsDestinationConfig> = {
   },
 
   async verify(config: GcsDestinationConfig, services: DestinationServices): Promise<void> {
+    await assertPublicTargets('gcs', [config.api_endpoint], services, 'config.api_endpoint');
     const file = gcsStorage(config, services).bucket(config.bucket).file(normalizePrefix(config.prefix) + VERIFY_OBJECT_NAME);
     try {
       // A write: storage.objects.create is what deliveries need.

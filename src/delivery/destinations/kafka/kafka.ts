@@ -1,12 +1,13 @@
-import { connect as netConnect } from 'node:net';
+import { connect as netConnect, isIP, Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { Kafka, logLevel, Partitioners, type IHeaders, type ISocketFactory, type KafkaConfig, type Producer, type SASLOptions } from 'kafkajs';
 import { z } from 'zod';
 import type { Destination, DestinationDefinition, DestinationEvent, DestinationServices } from '../destination.ts';
+import { assertPublicTargets } from '../network-guard.ts';
 import { eventUserId } from '../object-key.ts';
 import { parseDestinationConfig, verifyFailed } from '../parse-config.ts';
 import { payloadModeSchema, payloadUrlTtlSchema, queueMessage } from '../queue-message.ts';
-import { guardedLookup } from '../webhook/ssrf.ts';
+import { BlockedAddressError, guardedLookup, isPublicAddress } from '../webhook/ssrf.ts';
 
 /**
  * Apache Kafka (and Kafka-protocol brokers: Redpanda, MSK, Confluent Cloud, Event Hubs) through
@@ -77,8 +78,16 @@ function kafkaClient(config: KafkaDestinationConfig, services: DestinationServic
   return new Kafka(options);
 }
 
-/** kafkajs's default socket factory, with the SSRF guard's DNS lookup (private targets refused). */
+/**
+ * kafkajs's default socket factory, with the SSRF guard: names resolve through the guarded
+ * lookup, and address literals (brokers advertised in metadata) are checked directly.
+ */
 const guardedSocketFactory: ISocketFactory = ({ host, port, ssl, onConnect }) => {
+  if (isIP(host) && !isPublicAddress(host)) {
+    const refused = new Socket();
+    process.nextTick(() => refused.destroy(new BlockedAddressError(host, host)));
+    return refused;
+  }
   const socket = ssl ? tlsConnect({ host, port, servername: host, ...ssl, lookup: guardedLookup }, onConnect) : netConnect({ host, port, lookup: guardedLookup }, onConnect);
   socket.setKeepAlive(true, 60_000);
   return socket;
@@ -194,6 +203,7 @@ export const kafkaDestination: DestinationDefinition<KafkaDestinationConfig> = {
   },
 
   async verify(config: KafkaDestinationConfig, services: DestinationServices): Promise<void> {
+    await assertPublicTargets('kafka', config.brokers.map((broker) => `kafka://${broker}`), services, 'config.brokers');
     const admin = kafkaClient(config, services).admin();
     const timeoutMs = services.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     try {

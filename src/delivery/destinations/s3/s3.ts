@@ -2,6 +2,7 @@ import { DeleteObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client
 import { z } from 'zod';
 import { awsFailure, awsReason } from '../aws-errors.ts';
 import type { Destination, DestinationDefinition, DestinationServices } from '../destination.ts';
+import { assertPublicTargets, guardedAgents, privateTargetsRefused } from '../network-guard.ts';
 import { normalizePrefix, objectsForEvent } from '../object-key.ts';
 import { parseDestinationConfig, verifyFailed } from '../parse-config.ts';
 
@@ -39,7 +40,7 @@ export function s3Client(config: S3DestinationConfig, services: DestinationServi
     responseChecksumValidation: 'WHEN_REQUIRED',
     // One attempt: the delivery machinery owns retries (and their schedule).
     maxAttempts: 1,
-    requestHandler: { connectionTimeout: 5_000, requestTimeout: services.timeoutMs ?? 30_000 },
+    requestHandler: { connectionTimeout: 5_000, requestTimeout: services.timeoutMs ?? 30_000, ...(privateTargetsRefused(services) ? guardedAgents() : {}) },
   });
 }
 
@@ -74,6 +75,7 @@ export const s3Destination: DestinationDefinition<S3DestinationConfig> = {
   },
 
   async verify(config: S3DestinationConfig, services: DestinationServices): Promise<void> {
+    await assertPublicTargets('s3', [config.endpoint], services, 'config.endpoint');
     const client = s3Client(config, services);
     const key = normalizePrefix(config.prefix) + VERIFY_OBJECT_NAME;
     try {

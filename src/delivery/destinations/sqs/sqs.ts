@@ -3,6 +3,7 @@ import { GetQueueUrlCommand, SendMessageCommand, SQSClient, type MessageAttribut
 import { z } from 'zod';
 import { awsFailure, awsReason } from '../aws-errors.ts';
 import type { Destination, DestinationDefinition, DestinationEvent, DestinationServices } from '../destination.ts';
+import { assertPublicTargets, guardedAgents, privateTargetsRefused } from '../network-guard.ts';
 import { eventUserId } from '../object-key.ts';
 import { parseDestinationConfig, verifyFailed } from '../parse-config.ts';
 import { payloadModeSchema, payloadUrlTtlSchema, queueMessage } from '../queue-message.ts';
@@ -42,7 +43,7 @@ function sqsClient(config: SqsDestinationConfig, services: DestinationServices):
     ...(config.endpoint ? { endpoint: config.endpoint } : {}),
     // One attempt: the delivery machinery owns retries (and their schedule).
     maxAttempts: 1,
-    requestHandler: { connectionTimeout: 5_000, requestTimeout: services.timeoutMs ?? 30_000 },
+    requestHandler: { connectionTimeout: 5_000, requestTimeout: services.timeoutMs ?? 30_000, ...(privateTargetsRefused(services) ? guardedAgents() : {}) },
   });
 }
 
@@ -109,6 +110,7 @@ export const sqsDestination: DestinationDefinition<SqsDestinationConfig> = {
   },
 
   async verify(config: SqsDestinationConfig, services: DestinationServices): Promise<void> {
+    await assertPublicTargets('sqs', [config.endpoint ?? config.queue_url], services, config.endpoint ? 'config.endpoint' : 'config.queue_url');
     const client = sqsClient(config, services);
     const { account, name } = queueParts(config.queue_url);
     try {
