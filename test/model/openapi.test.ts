@@ -95,6 +95,10 @@ describe('GET /openapi.json', () => {
     expect(JSON.stringify(doc.paths['/v2/sleep'].get.responses['200'])).toContain('#/components/schemas/Sleep');
     expect(JSON.stringify(doc.paths['/v2/plannedWorkout'].post)).toContain('#/components/schemas/PlannedWorkout');
     expect(doc.paths['/v2/activity'].post.responses['413']).toBeDefined();
+    // Tributary needs the target user on every write (Terra's contract names none for /activity, /body, /nutrition).
+    for (const path of ['/v2/activity', '/v2/body', '/v2/nutrition', '/v2/plannedWorkout']) {
+      expect(doc.paths[path].post.parameters?.filter((p) => p.name === 'user_id'), path).toEqual([expect.objectContaining({ in: 'query', required: true })]);
+    }
   });
 
   it('has every Terra schema as a component, with refs rewritten to components', async () => {

@@ -92,9 +92,9 @@ function renderOperation(method: string, path: string, op: Operation, doc: OpenA
   <h3><span class="method ${esc(method)}">${esc(method.toUpperCase())}</span> <code class="path">${esc(path)}</code>${isPublic ? ' <span class="badge">no auth</span>' : ''}</h3>
   ${op.summary ? `<p class="opsum">${esc(op.summary)}</p>` : ''}
   ${op.description && op.description !== op.summary ? `<p>${inline(op.description)}</p>` : ''}
-  ${paramRows ? `<table><caption>Parameters</caption><thead><tr><th>name</th><th>in</th><th>type</th><th>description</th></tr></thead><tbody>${paramRows}</tbody></table>` : ''}
+  ${paramRows ? `<table class="params"><caption>Parameters</caption><thead><tr><th>name</th><th>in</th><th>type</th><th>description</th></tr></thead><tbody>${paramRows}</tbody></table>` : ''}
   ${body ? `<p class="body"><strong>Request body:</strong> ${body}</p>` : ''}
-  ${responses ? `<table><caption>Responses</caption><thead><tr><th>status</th><th>body</th><th>description</th></tr></thead><tbody>${responses}</tbody></table>` : ''}
+  ${responses ? `<table class="responses"><caption>Responses</caption><thead><tr><th>status</th><th>body</th><th>description</th></tr></thead><tbody>${responses}</tbody></table>` : ''}
 </article>`;
 }
 
@@ -108,7 +108,7 @@ function renderWebhooks(doc: OpenApiDocument): string {
     .join('');
   if (!rows) return '';
   return `<section id="webhooks"><h2>Webhook events</h2><p class="lead">Events delivered to your destinations as a JSON <code>POST</code> body, each with a <code>type</code> naming it.</p>
-<table><thead><tr><th>event</th><th>body</th><th>description</th></tr></thead><tbody>${rows}</tbody></table></section>`;
+<table class="events"><thead><tr><th>event</th><th>body</th><th>description</th></tr></thead><tbody>${rows}</tbody></table></section>`;
 }
 
 /** A short name for a schema: its component name, `Name[]`, `A | B`, or the inline object's fields. */
@@ -179,7 +179,7 @@ code{font:13px/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;backgrou
 .op h3{margin:0 0 6px;font-size:16px;display:flex;align-items:center;gap:8px;flex-wrap:wrap}
 .op .path{font-size:15px;background:none;padding:0}
 .opsum{font-weight:600;margin:4px 0}
-.method{display:inline-block;min-width:62px;text-align:center;color:#fff;border-radius:4px;padding:2px 6px;font-size:12px;font-weight:700;letter-spacing:.03em}
+.method{display:inline-block;min-width:62px;margin-right:8px;text-align:center;color:#fff;border-radius:4px;padding:2px 6px;font-size:12px;font-weight:700;letter-spacing:.03em}
 .method.get{background:var(--get)}.method.post{background:var(--post)}.method.patch,.method.put{background:var(--patch)}.method.delete{background:var(--delete)}
 .badge{font-size:11px;font-weight:600;color:var(--muted);border:1px solid var(--line);border-radius:10px;padding:1px 8px}
 .req{font-size:11px;color:var(--delete);font-weight:600}
@@ -187,6 +187,10 @@ code{font:13px/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;backgrou
 table{border-collapse:collapse;width:100%;margin:10px 0;font-size:14px}
 caption{text-align:left;font-weight:600;font-size:13px;color:var(--muted);padding-bottom:4px}
 th,td{border-top:1px solid var(--line);padding:6px 8px;text-align:left;vertical-align:top}
+table.params,table.responses,table.events{table-layout:fixed}
+.params th:nth-child(1){width:24%}.params th:nth-child(2){width:9%}.params th:nth-child(3){width:22%}
+.responses th:nth-child(1){width:9%}.responses th:nth-child(2){width:46%}
+.events th:nth-child(1){width:22%}.events th:nth-child(2){width:30%}
 th{font-size:12px;text-transform:uppercase;letter-spacing:.04em;color:var(--muted);font-weight:600}
 .status{font-weight:700;font-family:ui-monospace,monospace}
 .status.s2{color:var(--get)}.status.s4{color:var(--patch)}.status.s5{color:var(--delete)}

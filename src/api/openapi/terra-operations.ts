@@ -38,6 +38,12 @@ export function terraOperations(): RegisteredOperation[] {
       const source = item[method];
       if (!source) continue;
       const operation = structuredClone(source) as OperationObject;
+      const note = TRIBUTARY_NOTES[String(operation.operationId)];
+      if (note) operation.description = note;
+      if (note === STORED_WRITE && !operation.parameters?.some((p) => p.name === 'user_id')) {
+        // Terra names no target user on these writes; Tributary needs one (as Terra's /plannedWorkout write does).
+        operation.parameters = [...(operation.parameters ?? []), { name: 'user_id', in: 'query', required: true, description: 'The user the records belong to (Tributary requires it on every write)', schema: { type: 'string' } }];
+      }
       const isPublic = Array.isArray(operation.security) && operation.security.length === 0;
       operation.responses = { ...operation.responses };
       if (!isPublic && !operation.responses['401']) operation.responses['401'] = errorResponse('Missing or wrong `dev-id` / `x-api-key`');
@@ -47,6 +53,24 @@ export function terraOperations(): RegisteredOperation[] {
   }
   return operations;
 }
+
+const STORED_WRITE =
+  "Validates each record against Terra's schema for the type (400 naming the first bad field) and stores it for the user, upserted by Terra's natural key; answers with one log id per record, in posted order. Stored records emit the same data events as provider data. Tributary keeps written data in its own store: nothing is forwarded to the provider.";
+const STORED_DELETE = "Deletes the listed records of the user from Tributary's store; 207 when some ids were not found.";
+
+/**
+ * Where Tributary's behaviour differs from Terra's text (Terra forwards writes to a few
+ * providers; Tributary keeps them), the operation's description says what Tributary does.
+ */
+const TRIBUTARY_NOTES: Record<string, string> = {
+  Activity_Write: STORED_WRITE,
+  Body_Write: STORED_WRITE,
+  Nutrition_Write: STORED_WRITE,
+  PlannedWorkout_Write: STORED_WRITE,
+  Body_Delete: STORED_DELETE,
+  Nutrition_Delete: STORED_DELETE,
+  PlannedWorkout_Delete: STORED_DELETE,
+};
 
 /** Tag descriptions for Terra's groups. */
 export const TERRA_TAG_DESCRIPTIONS: Record<string, string> = {
