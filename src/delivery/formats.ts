@@ -1,5 +1,6 @@
 import type { StoredEvent } from '../store/store.ts';
 import type { EventFormat } from './repo.ts';
+import { fhirRenderer, fitRenderer } from './render-fit-fhir.ts';
 
 /**
  * The format seam: how one event becomes the body a destination receives, per the
@@ -24,8 +25,8 @@ const json: EventRenderer = (event) => ({ body: JSON.stringify(event.payload), p
 /** Renderers by format; the formats engineer replaces the `fit` and `fhir` entries. */
 export const RENDERERS: Record<EventFormat, EventRenderer> = {
   json,
-  fit: json,
-  fhir: json,
+  fit: fitRenderer(json),
+  fhir: fhirRenderer(json),
 };
 
 export const EVENT_FORMATS: readonly EventFormat[] = ['json', 'fit', 'fhir'];

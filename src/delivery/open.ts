@@ -6,6 +6,7 @@ import { openQueue } from '../queue/index.ts';
 import type { DataRequest, Store, User } from '../store/store.ts';
 import { dbOf } from '../store/index.ts';
 import { PayloadUrls } from './payload-urls.ts';
+import { FitLinks } from '../export/fit/links.ts';
 import { DeliveryService } from './service.ts';
 import { deliveryTasks, type Task } from './tasks.ts';
 
@@ -31,6 +32,7 @@ export function openDelivery(input: { config: Config; store: Store; box: SecretB
     eventsCommitted: input.eventsCommitted,
     // Read at use time: tests and proxies may set the public URL after start-up.
     payloadUrls: new PayloadUrls(input.encryptionKeyHex, () => config.publicUrl),
+    fitLinks: new FitLinks(input.encryptionKeyHex, () => config.publicUrl),
     settings: {
       timeoutMs: config.webhookTimeoutMs,
       retryScheduleSeconds: config.webhookRetrySchedule,

@@ -11,6 +11,7 @@ import type { Destination, DestinationDefinition, DestinationServices } from './
 import { destinationDefinition, destinationTypes } from './destinations/registry.ts';
 import { EVENT_FORMATS, renderEvent } from './formats.ts';
 import type { PayloadUrls } from './payload-urls.ts';
+import type { FitLinks } from '../export/fit/links.ts';
 import { DeliveryRepo, type Delivery, type DeliveryMode, type DeliveryStatus, type EventFormat, type StoredDestination } from './repo.ts';
 import { nextRetry } from './schedule.ts';
 import {
@@ -39,6 +40,8 @@ export interface DeliveryServiceDeps {
   logger: Logger;
   eventsCommitted: Signal;
   payloadUrls: PayloadUrls;
+  /** Signed links to an activity event's FIT file, handed to destinations whose format is `fit`. */
+  fitLinks?: FitLinks;
   settings: DeliverySettings;
 }
 
@@ -343,7 +346,7 @@ export class DeliveryService {
     try {
       const instance = this.#instance(destination);
       const isData = (DATA_TYPES as readonly string[]).includes(event.type);
-      const services = this.#services(destination.devId);
+      const services = this.#services(destination.devId, destination.format);
       const rendered =
         destination.deliveryMode === 'ping' && isData
           ? (() => {
@@ -373,7 +376,7 @@ export class DeliveryService {
     if (cached) void cached.destination.close().catch(() => undefined);
     const definition = this.#definition(destination.type);
     const config = definition.parseConfig({ ...destination.config, ...destination.secrets });
-    const opened = definition.open(config, this.#services(destination.devId));
+    const opened = definition.open(config, this.#services(destination.devId, destination.format));
     this.#open.set(destination.destinationId, { version, destination: opened });
     return opened;
   }
@@ -384,9 +387,11 @@ export class DeliveryService {
     if (cached) await cached.destination.close().catch(() => undefined);
   }
 
-  #services(devId: string): DestinationServices {
+  #services(devId: string, format?: EventFormat): DestinationServices {
+    const fitLinks = format === 'fit' ? this.#deps.fitLinks : undefined;
     return {
       payloadUrl: (eventId, expiresInSeconds) => this.#deps.payloadUrls.url(devId, eventId, expiresInSeconds),
+      ...(fitLinks ? { fitUrl: (eventId: string, expiresInSeconds: number) => fitLinks.url(devId, eventId, expiresInSeconds) } : {}),
       timeoutMs: this.#deps.settings.timeoutMs,
       allowPrivateNetworks: this.#deps.settings.allowPrivateNetworks,
     };
