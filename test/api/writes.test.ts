@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { ENGINES } from '../helpers/engines.ts';
 import { startTestApp, type TestApp } from '../helpers/harness.ts';
 import type { User } from '../../src/store/store.ts';
@@ -23,6 +23,9 @@ describe.each(ENGINES)('writes and deletes (%s)', (engine) => {
   const q = (userId = user.userId) => `?user_id=${encodeURIComponent(userId)}`;
 
   it('POST /v2/activity stores the records, answers 201 {user, log_ids, message} in posted order, and emits one data event', async () => {
+    let woken = 0;
+    const unsubscribe = t.app.context.eventsCommitted.subscribe(() => woken++);
+    onTestFinished(() => void unsubscribe());
     const posted = [activity('act-b', '2026-03-02T08:00:00.000Z'), activity('act-a', '2026-03-01T08:00:00.000Z')];
     const { status, body: answer } = await call(t, 'POST', `/v2/activity${q()}`, { body: { data: posted } });
     expect(status).toBe(201);
@@ -34,6 +37,7 @@ describe.each(ENGINES)('writes and deletes (%s)', (engine) => {
     const read = await call(t, 'GET', `/v2/activity${q()}&start_date=2026-03-01&end_date=2026-03-02&to_webhook=false&with_samples=true`);
     expect(read.body.data).toEqual([posted[1], posted[0]]);
 
+    expect(woken).toBeGreaterThanOrEqual(1);
     const events = await t.app.store.events.list(t.devId, { userId: user.userId, type: 'activity' });
     expect(events).toHaveLength(1);
     expect(events[0]!.payload).toMatchObject({ type: 'activity', user: { user_id: user.userId }, data: posted });

@@ -33,7 +33,9 @@ export const writeRoutes: RouteModule = (app, ctx) => {
       const userId = requireParam('user_id', (request.query as Record<string, unknown>).user_id);
       const records = recordsOf(type, request.body);
       const user = await findUser(ctx.store, dev.devId, userId);
-      const { keys } = await storeRecords(ctx.store, { user, type, records });
+      const { keys, eventId } = await storeRecords(ctx.store, { user, type, records });
+      // Wake the dispatcher now rather than at its next poll.
+      if (eventId) ctx.eventsCommitted.notify();
       const fresh = (await ctx.store.users.get(dev.devId, userId)) ?? user;
       const noun = records.length === 1 ? 'record' : 'records';
       return reply.status(201).send({ user: terraUser(fresh), log_ids: keys, message: `${records.length} ${type} ${noun} stored` });
