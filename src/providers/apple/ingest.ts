@@ -19,7 +19,7 @@ export const PROVIDER = 'APPLE';
 /** Pseudo-type of the marker row that maps a workout's HealthKit UUID to its activity (so a deletion can find it). */
 export const WORKOUT_MARKER_TYPE = 'HKWorkout';
 const DAY_TYPES = ['daily', 'body', 'nutrition', 'menstruation'] as const satisfies readonly DataType[];
-const RECOMPUTE_CHUNK = 31;
+const RECOMPUTE_CHUNK = 14;
 
 export type RecordCounts = Partial<Record<DataType, number>>;
 
@@ -142,11 +142,8 @@ export async function ingestBatch(store: Store, user: User, batch: Batch, rawBod
     const fresh = await insertSamples(txDb, user.devId, user.userId, rows);
     inserted = fresh.inserted;
     for (const bucket of fresh.buckets) touched.add(bucket);
-    if (summaries.length) {
-      await deleteSamples(txDb, user.devId, user.userId, summaries.map((s) => s.uuid));
-      await insertSamples(txDb, user.devId, user.userId, summaries);
-      for (const s of summaries) touched.add(s.bucket);
-    }
+    // A day's rings grow while the day lasts: a newer summary replaces the stored one.
+    for (const bucket of (await insertSamples(txDb, user.devId, user.userId, summaries, { replace: true })).buckets) touched.add(bucket);
     const deleted = await deleteSamples(txDb, user.devId, user.userId, batch.deleted);
     deletedCount = deleted.length;
     for (const row of deleted) {

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { TributaryError } from '../../core/errors.ts';
 import { ACTIVITY_SUMMARY_TYPE, categoryValueName, QUANTITY_TYPES } from './hk-types.ts';
 import { bucketFor, type SampleRow } from './samples.ts';
@@ -8,7 +7,7 @@ import { localMidnightMs, toCanonical, type LocalInstant } from './units.ts';
 const KEPT_METADATA = ['HKMenstrualCycleStart', 'HKWasUserEntered'];
 
 export interface SampleInput {
-  /** HealthKit UUID; absent for export records (a digest of type, source, start and end stands in). */
+  /** HealthKit UUID; absent for export records (the natural key, type + source + start + end, dedupes those). */
   uuid?: string;
   type: string;
   start: LocalInstant;
@@ -18,12 +17,7 @@ export interface SampleInput {
   metadata?: Record<string, unknown>;
 }
 
-/** The stand-in UUID of a sample that has none: the same identity the table is unique on. */
-export function contentUuid(type: string, sourceName: string, startMs: number, endMs: number): string {
-  return `x-${createHash('sha1').update(`${type}|${sourceName}|${startMs}|${endMs}`).digest('base64url')}`;
-}
-
-function base(input: SampleInput): Omit<SampleRow, 'value' | 'textValue'> {
+function base(input: SampleInput): SampleRow {
   let meta: Record<string, string | number> | null = null;
   if (input.metadata) {
     for (const key of KEPT_METADATA) {
@@ -34,13 +28,15 @@ function base(input: SampleInput): Omit<SampleRow, 'value' | 'textValue'> {
     }
   }
   return {
-    uuid: input.uuid ?? contentUuid(input.type, input.sourceName, input.start.ms, input.end.ms),
+    uuid: input.uuid ?? null,
     type: input.type,
     sourceName: input.sourceName,
     startMs: input.start.ms,
     endMs: input.end.ms,
     offsetMin: input.start.offsetMin,
     bucket: bucketFor(input.type, input.start.ms, input.start.offsetMin),
+    value: null,
+    textValue: null,
     priority: input.tier,
     meta,
   };
@@ -62,14 +58,20 @@ export function quantityRow(input: SampleInput & { value: number; unit: string |
   } else {
     value = toCanonical(input.value, input.unit, info.dimension, input.type);
   }
-  return { ...base(input), value, textValue: null };
+  const row = base(input);
+  row.value = value;
+  row.textValue = null;
+  return row;
 }
 
 /** A category sample with its value's canonical name; undefined for an unknown type or value. */
 export function categoryRow(input: SampleInput & { value: number | string }): SampleRow | undefined {
   const name = categoryValueName(input.type, input.value);
   if (name === undefined) return undefined;
-  return { ...base(input), value: null, textValue: name };
+  const row = base(input);
+  row.value = null;
+  row.textValue = name;
+  return row;
 }
 
 export interface ActivitySummaryInput {
@@ -89,7 +91,7 @@ export function activitySummaryRow(input: ActivitySummaryInput): SampleRow {
   const meta: Record<string, number> = {};
   for (const [key, value] of Object.entries(input)) if (key !== 'date' && key !== 'offsetMin' && typeof value === 'number' && Number.isFinite(value)) meta[key] = value;
   return {
-    uuid: `summary-${input.date}`,
+    uuid: null,
     type: ACTIVITY_SUMMARY_TYPE,
     sourceName: 'Activity',
     startMs: start,

@@ -1,3 +1,4 @@
+import { hash } from 'node:crypto';
 import { hashApiKey, safeEqualHex } from '../../core/crypto.ts';
 import type { Db } from '../../store/index.ts';
 import type { SampleRow } from './samples.ts';
@@ -6,34 +7,64 @@ import type { SampleRow } from './samples.ts';
  * SQL for the Apple tables (migration 0050): SDK tokens, per-user SDK secrets and the
  * sample table. Every statement is scoped by developer id.
  */
-const COLUMNS = ['dev_id', 'user_id', 'uuid', 'type', 'source_name', 'start_ms', 'end_ms', 'offset_min', 'bucket', 'value', 'text_value', 'priority', 'meta'] as const;
+const COLUMNS = ['owner_key', 'bucket', 'natural_key', 'uuid', 'type', 'source_name', 'start_ms', 'end_ms', 'offset_min', 'value', 'text_value', 'priority', 'meta'] as const;
 const ROWS_PER_STATEMENT = 400;
-const insertSql = new Map<number, string>();
+const statements = new Map<string, string>();
 
-function insertStatement(rows: number): string {
-  let sql = insertSql.get(rows);
+function insertStatement(rows: number, upsert: boolean): string {
+  const cacheKey = `${rows}:${upsert}`;
+  let sql = statements.get(cacheKey);
   if (!sql) {
     const tuple = `(${COLUMNS.map(() => '?').join(', ')})`;
-    sql = `INSERT INTO apple_samples (${COLUMNS.join(', ')}) VALUES ${Array.from({ length: rows }, () => tuple).join(', ')} ON CONFLICT DO NOTHING RETURNING bucket`;
-    insertSql.set(rows, sql);
+    const conflict = upsert ? 'ON CONFLICT (owner_key, bucket, natural_key) DO UPDATE SET meta = excluded.meta, offset_min = excluded.offset_min' : 'ON CONFLICT DO NOTHING';
+    sql = `INSERT INTO apple_samples (${COLUMNS.join(', ')}) VALUES ${Array.from({ length: rows }, () => tuple).join(', ')} ${conflict} RETURNING bucket`;
+    statements.set(cacheKey, sql);
   }
   return sql;
 }
 
 /**
- * Inserts samples, skipping any already stored (same UUID, or same type, source, start and
- * end). Returns the buckets that received at least one new sample.
+ * The natural key: a 53-bit digest (SHA-1 prefix, exact as a JS number) of (type, source,
+ * start, end). Two different samples sharing it would need a ~1-in-2^53 coincidence within
+ * one user's day.
  */
-export async function insertSamples(db: Db, devId: string, userId: string, rows: readonly SampleRow[]): Promise<{ buckets: Set<string>; inserted: number }> {
+export function naturalKey(row: Pick<SampleRow, 'type' | 'sourceName' | 'startMs' | 'endMs'>): number {
+  const digest = hash('sha1', `${row.type}|${row.sourceName}|${row.startMs}|${row.endMs}`, 'buffer');
+  return (digest.readUInt32BE(0) & 0x1fffff) * 0x1_0000_0000 + digest.readUInt32BE(4);
+}
+
+/** The user's small integer key in the sample table (created on first use). */
+export async function ownerKey(db: Db, devId: string, userId: string): Promise<number> {
+  const existing = await db.get<{ owner_key: number | string }>('SELECT owner_key FROM apple_sample_owners WHERE dev_id = ? AND user_id = ?', [devId, userId]);
+  if (existing) return Number(existing.owner_key);
+  await db.run('INSERT INTO apple_sample_owners (dev_id, user_id) VALUES (?, ?) ON CONFLICT (user_id) DO NOTHING', [devId, userId]);
+  const created = await db.get<{ owner_key: number | string }>('SELECT owner_key FROM apple_sample_owners WHERE dev_id = ? AND user_id = ?', [devId, userId]);
+  if (!created) throw new Error(`user ${userId} does not belong to developer ${devId}`);
+  return Number(created.owner_key);
+}
+
+async function existingOwnerKey(db: Db, devId: string, userId: string): Promise<number | undefined> {
+  const row = await db.get<{ owner_key: number | string }>('SELECT owner_key FROM apple_sample_owners WHERE dev_id = ? AND user_id = ?', [devId, userId]);
+  return row ? Number(row.owner_key) : undefined;
+}
+
+/**
+ * Inserts samples, skipping any already stored (same UUID, or same type, source, start and
+ * end). With `replace`, an existing sample's metadata is updated instead (activity summaries,
+ * which grow during their day). Returns the buckets that changed and how many rows were new.
+ */
+export async function insertSamples(db: Db, devId: string, userId: string, rows: readonly SampleRow[], options: { replace?: boolean } = {}): Promise<{ buckets: Set<string>; inserted: number }> {
   const buckets = new Set<string>();
   let inserted = 0;
+  if (rows.length === 0) return { buckets, inserted };
+  const owner = await ownerKey(db, devId, userId);
   for (let offset = 0; offset < rows.length; offset += ROWS_PER_STATEMENT) {
     const chunk = rows.slice(offset, offset + ROWS_PER_STATEMENT);
     const params: unknown[] = [];
     for (const r of chunk) {
-      params.push(devId, userId, r.uuid, r.type, r.sourceName, r.startMs, r.endMs, r.offsetMin, r.bucket, r.value, r.textValue, r.priority, r.meta ? JSON.stringify(r.meta) : null);
+      params.push(owner, r.bucket, naturalKey(r), r.uuid, r.type, r.sourceName, r.startMs, r.endMs, r.offsetMin, r.value, r.textValue, r.priority, r.meta ? JSON.stringify(r.meta) : null);
     }
-    const returned = await db.all<{ bucket: string }>(insertStatement(chunk.length), params);
+    const returned = await db.all<{ bucket: string }>(insertStatement(chunk.length, options.replace === true), params);
     inserted += returned.length;
     for (const row of returned) buckets.add(row.bucket);
   }
@@ -42,12 +73,14 @@ export async function insertSamples(db: Db, devId: string, userId: string, rows:
 
 /** Deletes samples by UUID; returns the deleted rows' bucket, type and text value. */
 export async function deleteSamples(db: Db, devId: string, userId: string, uuids: readonly string[]): Promise<{ bucket: string; type: string; textValue: string | null }[]> {
+  const owner = await existingOwnerKey(db, devId, userId);
+  if (owner === undefined || uuids.length === 0) return [];
   const out: { bucket: string; type: string; textValue: string | null }[] = [];
   for (let offset = 0; offset < uuids.length; offset += 500) {
     const chunk = uuids.slice(offset, offset + 500);
     const rows = await db.all<{ bucket: string; type: string; text_value: string | null }>(
-      `DELETE FROM apple_samples WHERE dev_id = ? AND user_id = ? AND uuid IN (${chunk.map(() => '?').join(', ')}) RETURNING bucket, type, text_value`,
-      [devId, userId, ...chunk],
+      `DELETE FROM apple_samples WHERE owner_key = ? AND uuid IN (${chunk.map(() => '?').join(', ')}) RETURNING bucket, type, text_value`,
+      [owner, ...chunk],
     );
     out.push(...rows.map((row) => ({ bucket: row.bucket, type: row.type, textValue: row.text_value })));
   }
@@ -55,7 +88,7 @@ export async function deleteSamples(db: Db, devId: string, userId: string, uuids
 }
 
 interface Row {
-  uuid: string;
+  uuid: string | null;
   type: string;
   source_name: string;
   start_ms: number | string;
@@ -70,11 +103,13 @@ interface Row {
 
 /** Every stored sample of the given buckets. */
 export async function loadBuckets(db: Db, devId: string, userId: string, buckets: readonly string[]): Promise<SampleRow[]> {
-  if (buckets.length === 0) return [];
+  const owner = await existingOwnerKey(db, devId, userId);
+  if (owner === undefined || buckets.length === 0) return [];
   const rows = await db.all<Row>(
     `SELECT uuid, type, source_name, start_ms, end_ms, offset_min, bucket, value, text_value, priority, meta FROM apple_samples
-     WHERE dev_id = ? AND user_id = ? AND bucket IN (${buckets.map(() => '?').join(', ')})`,
-    [devId, userId, ...buckets],
+     WHERE owner_key = ? AND bucket IN (${buckets.map(() => '?').join(', ')})
+     ORDER BY bucket, start_ms, end_ms, natural_key`,
+    [owner, ...buckets],
   );
   return rows.map((row) => ({
     uuid: row.uuid,
@@ -92,7 +127,9 @@ export async function loadBuckets(db: Db, devId: string, userId: string, buckets
 }
 
 export async function countSamples(db: Db, devId: string, userId: string): Promise<number> {
-  const row = await db.get<{ n: number | string }>('SELECT COUNT(*) AS n FROM apple_samples WHERE dev_id = ? AND user_id = ?', [devId, userId]);
+  const owner = await existingOwnerKey(db, devId, userId);
+  if (owner === undefined) return 0;
+  const row = await db.get<{ n: number | string }>('SELECT COUNT(*) AS n FROM apple_samples WHERE owner_key = ?', [owner]);
   return Number(row?.n ?? 0);
 }
 

@@ -7,7 +7,8 @@ import { localDate } from './units.ts';
  * carry their value name in `textValue`.
  */
 export interface SampleRow {
-  uuid: string;
+  /** HealthKit UUID (SDK samples, workout markers); null for export records, which have none. */
+  uuid: string | null;
   type: string;
   sourceName: string;
   startMs: number;

@@ -90,6 +90,10 @@ export interface LocalInstant {
  * instants are absolute, and the offset decides which local day a sample belongs to.
  */
 export function parseLocalInstant(text: string): LocalInstant | undefined {
+  if (text.length === 25 && text.charCodeAt(10) === 32 && text.charCodeAt(19) === 32) {
+    const fast = parseExportDate(text);
+    if (fast) return fast;
+  }
   const m = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?\s*(Z|[+-]\d{2}:?\d{2})$/.exec(text);
   if (!m) return undefined;
   const [, y, mo, d, h, mi, s, frac, tz] = m;
@@ -108,6 +112,28 @@ export function parseLocalInstant(text: string): LocalInstant | undefined {
   return { ms, offsetMin };
 }
 
+const DIGIT0 = 48;
+const digit = (t: string, i: number) => t.charCodeAt(i) - DIGIT0;
+const twoDigits = (t: string, i: number) => digit(t, i) * 10 + digit(t, i + 1);
+
+/** Fast path for the export's fixed layout `YYYY-MM-DD HH:MM:SS ±HHMM` (millions of dates per export). */
+function parseExportDate(t: string): LocalInstant | undefined {
+  if (t.charCodeAt(4) !== 45 || t.charCodeAt(7) !== 45 || t.charCodeAt(13) !== 58 || t.charCodeAt(16) !== 58) return undefined;
+  const signChar = t.charCodeAt(20);
+  const sign = signChar === 45 ? -1 : signChar === 43 ? 1 : 0;
+  if (sign === 0) return undefined;
+  const year = digit(t, 0) * 1000 + digit(t, 1) * 100 + twoDigits(t, 2);
+  const month = twoDigits(t, 5);
+  const day = twoDigits(t, 8);
+  const hour = twoDigits(t, 11);
+  const minute = twoDigits(t, 14);
+  const second = twoDigits(t, 17);
+  const offsetMin = sign * (twoDigits(t, 21) * 60 + twoDigits(t, 23));
+  // NaN (a non-digit) fails every comparison below.
+  if (!(year >= 0 && month >= 1 && month <= 12 && day >= 1 && day <= 31 && hour >= 0 && hour <= 23 && minute >= 0 && minute <= 59 && second >= 0 && second <= 60 && Math.abs(offsetMin) <= 18 * 60)) return undefined;
+  return { ms: Date.UTC(year, month - 1, day, hour, minute, second) - offsetMin * 60_000, offsetMin };
+}
+
 /** ISO 8601 in the given offset with Terra's microsecond precision: `2024-01-01T01:01:36.000000+02:00`. */
 export function formatLocal(ms: number, offsetMin: number): string {
   const local = new Date(ms + offsetMin * 60_000);
@@ -123,8 +149,16 @@ export function formatOffset(offsetMin: number): string {
 
 /** The local calendar date (YYYY-MM-DD) of an instant in its own offset. */
 export function localDate(ms: number, offsetMin: number): string {
-  return new Date(ms + offsetMin * 60_000).toISOString().slice(0, 10);
+  const dayNumber = Math.floor((ms + offsetMin * 60_000) / 86_400_000);
+  let date = DATE_CACHE.get(dayNumber);
+  if (date === undefined) {
+    if (DATE_CACHE.size > 100_000) DATE_CACHE.clear();
+    date = new Date(dayNumber * 86_400_000).toISOString().slice(0, 10);
+    DATE_CACHE.set(dayNumber, date);
+  }
+  return date;
 }
+const DATE_CACHE = new Map<number, string>();
 
 /** Local midnight of `date` in `offsetMin`, as epoch ms. */
 export function localMidnightMs(date: string, offsetMin: number): number {

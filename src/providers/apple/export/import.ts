@@ -58,7 +58,7 @@ export interface ImportOptions {
   filename?: string;
 }
 
-const FLUSH_ROWS = 4000;
+const FLUSH_ROWS = 1000;
 const FLUSH_WORKOUTS = 25;
 
 /**
@@ -102,7 +102,7 @@ export async function importAppleExport(deps: ImportDeps, user: User, source: st
     }
     if (!stream) {
       const size = (await stat(path!)).size;
-      return await run(deps, user, createReadStream(path!, { highWaterMark: 1 << 20 }), { ...options, totalBytes: options.totalBytes ?? size }, 'xml', undefined);
+      return await run(deps, user, createReadStream(path!, { highWaterMark: 1 << 18 }), { ...options, totalBytes: options.totalBytes ?? size }, 'xml', undefined);
     }
     return await run(deps, user, stream, options, 'xml', undefined);
   } finally {

@@ -151,7 +151,7 @@ export class ExportXmlParser {
       this.counts.invalid++;
       return;
     }
-    const device = a.device ? parseDevice(a.device) : undefined;
+    const device = a.device ? cachedDevice(a.device) : undefined;
     const tier = sourceTier({ name: sourceName, deviceModel: device?.model, hardware: device?.hardwareVersion });
     const input = { type, start, end, sourceName, tier, metadata: metadata ?? undefined };
     let row: SampleRow | undefined;
@@ -278,6 +278,19 @@ function notAnExport(why: string): TributaryError {
 }
 
 const DEVICE_FIELD = /(name|manufacturer|model|hardware|software):([^,>]*(?:,\d+(?=[,>]))?)/g;
+
+const deviceCache = new Map<string, DeviceInfo>();
+
+/** parseDevice with a small cache: an export repeats a handful of device strings millions of times. */
+function cachedDevice(text: string): DeviceInfo {
+  let device = deviceCache.get(text);
+  if (!device) {
+    if (deviceCache.size > 5000) deviceCache.clear();
+    device = parseDevice(text);
+    deviceCache.set(text, device);
+  }
+  return device;
+}
 
 /** `<<HKDevice: 0x…>, name:Apple Watch, manufacturer:Apple Inc., model:Watch, hardware:Watch6,7, software:10.2>` → its fields. */
 export function parseDevice(text: string): DeviceInfo {
