@@ -24,7 +24,8 @@ export function deliveryTasks(service: DeliveryService, eventsCommitted: Signal,
       start: () => service.queue.work((job) => service.handleJob(job), { concurrency: service.settings.concurrency ?? 32 }),
       stop: () => service.queue.stop(),
     },
-    loop('delivery-sweep', sweepMs, () => service.sweepOnce(), logger),
+    // One pass per interval: the deliveries it re-enqueues stay overdue until a worker takes them.
+    loop('delivery-sweep', sweepMs, async () => (await service.sweepOnce(), 0), logger),
   ];
 }
 
@@ -50,6 +51,8 @@ function loop(name: string, intervalMs: number, step: () => Promise<number>, log
         do {
           pending = false;
           n = await step();
+          // Let timers and I/O run between batches (SQLite calls resolve as microtasks only).
+          await new Promise((resolve) => setImmediate(resolve));
         } while (running && (n > 0 || pending));
       } catch (error) {
         logger.error(`${name} failed; retrying`, { error });
