@@ -1,6 +1,20 @@
+import type { Activity, Athlete, Body, Daily, Menstruation, Nutrition, PlannedWorkout, Sleep } from './generated/terra-types.ts';
+
 /** The eight Terra data types, as they appear in event `type`s and store rows. */
 export const DATA_TYPES = ['activity', 'athlete', 'body', 'daily', 'menstruation', 'nutrition', 'sleep', 'planned_workout'] as const;
 export type DataType = (typeof DATA_TYPES)[number];
+
+/** The generated Terra type of each data type's records (src/model/generated/terra-types.ts). */
+export interface DataTypeRecords {
+  activity: Activity;
+  athlete: Athlete;
+  body: Body;
+  daily: Daily;
+  menstruation: Menstruation;
+  nutrition: Nutrition;
+  sleep: Sleep;
+  planned_workout: PlannedWorkout;
+}
 
 /** Terra's data-model version string, sent as `version` on data events. */
 export const MODEL_VERSION = '2022-03-16';
