@@ -39,7 +39,8 @@ function tributary(args: string[], env: Record<string, string>): Promise<Run> {
   });
 }
 
-describe('tributary CLI (embedded store, second process beside a running server)', () => {
+// Each test spawns Node processes that compile the CLI through tsx: allow for a busy CI box.
+describe('tributary CLI (embedded store, second process beside a running server)', { timeout: 90_000 }, () => {
   let dataDir: string;
   let server: Tributary;
   let url: string;
