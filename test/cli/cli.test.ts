@@ -30,7 +30,7 @@ function tributary(args: string[], env: Record<string, string>): Promise<Run> {
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
     child.on('error', fail);
     child.on('close', (code) => {
       clearTimeout(timer);
@@ -124,7 +124,7 @@ describe('tributary CLI (embedded store, second process beside a running server)
     try {
       const printed = await new Promise<string>((done, fail) => {
         let out = '';
-        const timer = setTimeout(() => fail(new Error(`no URL printed; got ${out}`)), 20_000);
+        const timer = setTimeout(() => fail(new Error(`no URL printed; got ${out}`)), 60_000);
         child.stdout.on('data', (chunk: Buffer) => {
           out += chunk.toString();
           const match = /(http:\/\/127\.0\.0\.1:\d+)/.exec(out);
