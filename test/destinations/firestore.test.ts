@@ -3,6 +3,8 @@ import { Firestore } from '@google-cloud/firestore';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DestinationEvent } from '../../src/delivery/destinations/destination.ts';
 import { firestoreDestination } from '../../src/delivery/destinations/firestore/index.ts';
+import { runApiFlow } from '../emulators/api-flow.ts';
+import { ENGINES } from '../helpers/engines.ts';
 import { startFirestoreEmulator, type FirestoreEmulator } from '../emulators/firestore/firestore-emulator.ts';
 import { destinationContract, type ContractTarget } from './contract.ts';
 import { dataPayload, destinationEvent, testUser } from './events.ts';
@@ -134,5 +136,24 @@ describe('firestore destination layout', () => {
     const fromText = firestoreDestination.parseConfig({ project_id: PROJECT, credentials_json: JSON.stringify(key) });
     expect(fromText.credentials_json).toEqual(key);
     expect(firestoreDestination.parseConfig(fromText)).toEqual(fromText);
+  });
+});
+
+describe.each(ENGINES)('firestore through POST /v2/destinations on the %s store', (engine) => {
+  beforeAll(startServer);
+  afterAll(stopServer);
+
+  it('refuses a malformed key with 400 and the reason, hides the key, delivers stored data', async () => {
+    const config = { project_id: PROJECT, credentials_json: JSON.stringify(TEST_KEY) };
+    await runApiFlow(engine, {
+      type: 'firestore',
+      config,
+      secretFields: ['credentials_json'],
+      badConfig: { config: { ...config, credentials_json: '{"type": "service_account"' }, message: /credentials_json: must be the service-account key file/ },
+      delivered: async (userId) => {
+        const doc = await reader.doc(`${ROOT}/activity/${userId}-2026-02-01T08:00:00Z.json`).get();
+        return doc.exists ? doc.data() : undefined;
+      },
+    });
   });
 });

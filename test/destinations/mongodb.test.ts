@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DestinationEvent } from '../../src/delivery/destinations/destination.ts';
 import { mongodbDestination } from '../../src/delivery/destinations/mongodb/index.ts';
+import { runApiFlow } from '../emulators/api-flow.ts';
+import { ENGINES } from '../helpers/engines.ts';
 import { canonicalId, startMockMongo, type MockMongo } from '../emulators/mongodb/mock-mongo.ts';
 import { destinationContract, type ContractTarget } from './contract.ts';
 import { activity, dataPayload, destinationEvent, testUser } from './events.ts';
@@ -190,5 +192,27 @@ describe('mongodb destination: commands sent to the server', () => {
     mock.commands.length = 0;
     await mongodbDestination.verify(mongodbDestination.parseConfig({ uri: `mongodb://127.0.0.1:${mock.port}/?${URI_OPTIONS}`, database: 'd2' }), SERVICES);
     expect(mock.commands.map((command) => [command.name, command.db])).toEqual([['createIndexes', 'd2']]);
+  });
+});
+
+describe.each(ENGINES)('mongodb through POST /v2/destinations on the %s store', (engine) => {
+  it('refuses bad credentials with 400 and the reason, hides the connection string, delivers stored data', async () => {
+    const mock = await startMockMongo();
+    mock.rejectAuthentication = true;
+    try {
+      const config = { uri: `mongodb://127.0.0.1:${mock.port}/?${URI_OPTIONS}&appName=api-flow`, database: DATABASE };
+      await runApiFlow(engine, {
+        type: 'mongodb',
+        config,
+        secretFields: ['uri'],
+        badConfig: { config: { ...config, uri: `mongodb://tributary:wrong@127.0.0.1:${mock.port}/?${URI_OPTIONS}` }, message: /Authentication failed/ },
+        delivered: async (userId, summaryId) =>
+          [...mock.collection(DATABASE, 'activity').values()].find(
+            (doc) => (doc._id as { user_id: string }).user_id === userId && (doc.metadata as { summary_id: string }).summary_id === summaryId,
+          ),
+      });
+    } finally {
+      await mock.close();
+    }
   });
 });

@@ -4,7 +4,8 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DestinationEvent } from '../../src/delivery/destinations/destination.ts';
 import { sqlDestination } from '../../src/delivery/destinations/sql/index.ts';
-import { TEST_DATABASE_URL } from '../helpers/engines.ts';
+import { runApiFlow } from '../emulators/api-flow.ts';
+import { ENGINES, TEST_DATABASE_URL } from '../helpers/engines.ts';
 import { destinationContract, type ContractTarget } from './contract.ts';
 import { dataPayload, destinationEvent, eventCatalogue, testUser } from './events.ts';
 import { startTcpProxy } from './tcp-proxy.ts';
@@ -263,5 +264,38 @@ describe('sql destination config', () => {
   });
   it('fills in the default port only when connecting, keeping the config as given', () => {
     expect(sqlDestination.parseConfig(base)).toEqual(base);
+  });
+});
+
+// Through the real API and delivery machinery, on both store engines (one SQL scheme each).
+describe.each(ENGINES)('sql through POST /v2/destinations on the %s store', (engine) => {
+  it('refuses bad credentials with 400 and the reason, hides the password, delivers stored data', async () => {
+    const server = engine === 'postgres' ? postgresServer : mysqlServer;
+    const database = throwawayName();
+    await server.createDatabase(database);
+    // A password that must never come back from the API (PostgreSQL here trusts loopback and ignores it;
+    // on MariaDB it belongs to a user limited to the throwaway database).
+    const password = `pw-${randomBytes(8).toString('hex')}`;
+    const username = server.scheme === 'postgres' ? 'postgres' : `u_${randomBytes(6).toString('hex')}`;
+    if (server.scheme === 'mysql') {
+      await adminMysql(`CREATE USER '${username}'@'127.0.0.1' IDENTIFIED BY '${password}'`);
+      await adminMysql(`GRANT CREATE, SELECT, INSERT, UPDATE, DELETE, INDEX ON \`${database}\`.* TO '${username}'@'127.0.0.1'`);
+    }
+    try {
+      const config = { scheme: server.scheme, host: '127.0.0.1', port: server.port, database, username, password };
+      await runApiFlow(engine, {
+        type: 'sql',
+        config,
+        secretFields: ['password'],
+        badConfig: { config: { ...config, database: 'no_such_database_x' }, message: /sql destination check failed: .*no_such_database_x/ },
+        delivered: async (userId, summaryId) => {
+          const rows = await server.query<{ payload_id: string }>(database, 'SELECT payload_id FROM terra_data_payloads WHERE user_id = ?', [userId]).catch(() => []);
+          return rows.find((row) => row.payload_id === `activity:${userId}:${summaryId}`);
+        },
+      });
+    } finally {
+      await server.dropDatabase(database);
+      if (server.scheme === 'mysql') await adminMysql(`DROP USER IF EXISTS '${username}'@'127.0.0.1'`);
+    }
   });
 });

@@ -3,7 +3,8 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DestinationEvent } from '../../src/delivery/destinations/destination.ts';
 import { supabaseDestination } from '../../src/delivery/destinations/supabase/index.ts';
-import { TEST_DATABASE_URL } from '../helpers/engines.ts';
+import { runApiFlow } from '../emulators/api-flow.ts';
+import { ENGINES, TEST_DATABASE_URL } from '../helpers/engines.ts';
 import { startStorageStub, type StorageStub } from '../emulators/supabase/storage-stub.ts';
 import { destinationContract, type ContractTarget } from './contract.ts';
 import { activity, dataPayload, destinationEvent, testUser } from './events.ts';
@@ -177,5 +178,27 @@ describe('supabase destination: tables and storage', () => {
     const [user] = await query<{ user_id: string }>(f.database, 'SELECT user_id FROM terra_data_payloads LIMIT 1');
     await query(f.database, 'DELETE FROM terra_users WHERE user_id = $1', [user.user_id]);
     expect(await query(f.database, 'SELECT 1 FROM terra_data_payloads WHERE user_id = $1', [user.user_id])).toEqual([]);
+  });
+});
+
+describe.each(ENGINES)('supabase through POST /v2/destinations on the %s store', (engine) => {
+  it('refuses a wrong key with 400 and the reason, hides the secrets, delivers stored data', async () => {
+    const f = await fixture();
+    try {
+      await runApiFlow(engine, {
+        type: 'supabase',
+        config: f.config,
+        secretFields: ['service_role_key', 'database_url'],
+        badConfig: { config: { ...f.config, service_role_key: 'y'.repeat(40) }, message: /Invalid API key/ },
+        // The file is uploaded inside the row's transaction: wait for the committed row too.
+        delivered: async (userId, summaryId) => {
+          const name = `2022-03-16/activity/${userId}-${summaryId}.json`;
+          const rows = await query(f.database, 'SELECT 1 FROM terra_data_payloads WHERE payload_id = $1', [name]).catch(() => []);
+          return rows.length === 1 && f.stub.buckets.get('terra-payloads')?.get(name);
+        },
+      });
+    } finally {
+      await f.close();
+    }
   });
 });
