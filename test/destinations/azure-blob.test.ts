@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENGINES } from '../helpers/engines.ts';
 import { runApiFlow } from '../emulators/api-flow.ts';
 import { TributaryError } from '../../src/core/errors.ts';
-import { azureBlobDestination, type AzureBlobDestinationConfig } from '../../src/delivery/destinations/azure-blob/azure-blob.ts';
+import { azureBlobConfigSchema, azureBlobDestination, type AzureBlobDestinationConfig } from '../../src/delivery/destinations/azure-blob/azure-blob.ts';
+import { expectDocsTableInSync } from '../emulators/docs-table.ts';
 import { eventsOfEveryKind, startPayloadServer, type PayloadServer } from '../emulators/destination-events.ts';
 import { startAzurite, type Azurite } from '../emulators/azurite/azurite.ts';
 import { objectStoreCases } from '../emulators/object-store-cases.ts';
@@ -143,4 +144,8 @@ describe.each(ENGINES)('azure_blob through POST /v2/destinations on %s', (engine
       await azurite.close();
     }
   });
+});
+
+it('docs/destinations/azure-blob.md: the config table matches the schema', () => {
+  expectDocsTableInSync('azure-blob', azureBlobConfigSchema, azureBlobDestination.secretFields);
 });

@@ -2,7 +2,8 @@ import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENGINES } from '../helpers/engines.ts';
 import { runApiFlow } from '../emulators/api-flow.ts';
-import { gcsDestination, type GcsDestinationConfig } from '../../src/delivery/destinations/gcs/gcs.ts';
+import { gcsConfigSchema, gcsDestination, type GcsDestinationConfig } from '../../src/delivery/destinations/gcs/gcs.ts';
+import { expectDocsTableInSync } from '../emulators/docs-table.ts';
 import { startPayloadServer, type PayloadServer } from '../emulators/destination-events.ts';
 import { startGcsEmulator, type GcsEmulator } from '../emulators/gcs/gcs.ts';
 import { objectStoreCases } from '../emulators/object-store-cases.ts';
@@ -117,4 +118,8 @@ describe.each(ENGINES)('gcs through POST /v2/destinations on %s', (engine) => {
       await gcs.close();
     }
   });
+});
+
+it('docs/destinations/gcs.md: the config table matches the schema', () => {
+  expectDocsTableInSync('gcs', gcsConfigSchema, gcsDestination.secretFields);
 });

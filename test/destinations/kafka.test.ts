@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENGINES } from '../helpers/engines.ts';
 import { runApiFlow } from '../emulators/api-flow.ts';
 import { TributaryError } from '../../src/core/errors.ts';
-import { kafkaDestination, type KafkaDestinationConfig } from '../../src/delivery/destinations/kafka/kafka.ts';
+import { kafkaConfigSchema, kafkaDestination, type KafkaDestinationConfig } from '../../src/delivery/destinations/kafka/kafka.ts';
+import { expectDocsTableInSync } from '../emulators/docs-table.ts';
 import { dataEvent } from '../../src/delivery/terra-events.ts';
 import { activity, destinationEvent, eventsOfEveryKind, startPayloadServer, TEST_USER, type PayloadServer } from '../emulators/destination-events.ts';
 import { startKafkaMock, type KafkaMock, type TopicFollower } from '../emulators/kafka-mock/kafka-mock.ts';
@@ -228,4 +229,8 @@ describe.each(ENGINES)('kafka through POST /v2/destinations on %s', (engine) => 
       await mock.close();
     }
   });
+});
+
+it('docs/destinations/kafka.md: the config table matches the schema', () => {
+  expectDocsTableInSync('kafka', kafkaConfigSchema, kafkaDestination.secretFields);
 });

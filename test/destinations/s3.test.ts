@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENGINES } from '../helpers/engines.ts';
 import { runApiFlow } from '../emulators/api-flow.ts';
-import { s3Destination, type S3DestinationConfig } from '../../src/delivery/destinations/s3/s3.ts';
+import { s3ConfigSchema, s3Destination, type S3DestinationConfig } from '../../src/delivery/destinations/s3/s3.ts';
+import { expectDocsTableInSync } from '../emulators/docs-table.ts';
 import { TributaryError } from '../../src/core/errors.ts';
 import { eventsOfEveryKind, startPayloadServer, TEST_USER, destinationEvent, activity, type PayloadServer } from '../emulators/destination-events.ts';
 import { startFauxqs, type Fauxqs } from '../emulators/fauxqs/fauxqs.ts';
@@ -247,4 +248,8 @@ describe.each(ENGINES)('s3 through POST /v2/destinations on %s', (engine) => {
       await fauxqs.close();
     }
   });
+});
+
+it('docs/destinations/s3.md: the config table matches the schema', () => {
+  expectDocsTableInSync('s3', s3ConfigSchema, s3Destination.secretFields);
 });

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENGINES } from '../helpers/engines.ts';
 import { runApiFlow } from '../emulators/api-flow.ts';
 import { TributaryError } from '../../src/core/errors.ts';
-import { sqsDestination, type SqsDestinationConfig } from '../../src/delivery/destinations/sqs/sqs.ts';
+import { sqsConfigSchema, sqsDestination, type SqsDestinationConfig } from '../../src/delivery/destinations/sqs/sqs.ts';
+import { expectDocsTableInSync } from '../emulators/docs-table.ts';
 import { dataEvent } from '../../src/delivery/terra-events.ts';
 import { activity, destinationEvent, eventsOfEveryKind, startPayloadServer, TEST_USER, type PayloadServer } from '../emulators/destination-events.ts';
 import { startFauxqs, type Fauxqs } from '../emulators/fauxqs/fauxqs.ts';
@@ -242,4 +243,8 @@ describe.each(ENGINES)('sqs through POST /v2/destinations on %s', (engine) => {
       await fauxqs.close();
     }
   });
+});
+
+it('docs/destinations/sqs.md: the config table matches the schema', () => {
+  expectDocsTableInSync('sqs', sqsConfigSchema, sqsDestination.secretFields);
 });

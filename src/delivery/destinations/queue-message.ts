@@ -14,9 +14,18 @@ import type { DestinationEvent, DestinationServices } from './destination.ts';
 export const PAYLOAD_MODES = ['auto', 'inline', 's3_payload'] as const;
 export type PayloadMode = (typeof PAYLOAD_MODES)[number];
 
-export const payloadModeSchema = z.enum(PAYLOAD_MODES).default('auto');
+export const payloadModeSchema = z
+  .enum(PAYLOAD_MODES)
+  .default('auto')
+  .describe('`auto`: the event inline when it fits, else s3_payload; `inline`: always inline; `s3_payload`: always the wrapper (as Terra)');
 /** Seconds the wrapper's URL stays valid: Terra's example is 600 s; queues may sit longer, so up to 7 days. */
-export const payloadUrlTtlSchema = z.number().int().min(60).max(7 * 24 * 3600).default(600);
+export const payloadUrlTtlSchema = z
+  .number()
+  .int()
+  .min(60)
+  .max(7 * 24 * 3600)
+  .default(600)
+  .describe('Seconds the s3_payload URL stays valid (`expires_in`)');
 
 export type QueueMessage =
   | { ok: true; body: string; inline: boolean }

@@ -43,10 +43,16 @@ export const gcsConfigSchema = z
       .string()
       .min(3)
       .max(222)
-      .regex(/^[a-z0-9][a-z0-9._-]*[a-z0-9]$/, 'must be a bucket name: lower-case letters, digits, "-", "_" and "."'),
-    credentials_json: credentialsJson.optional(),
-    api_endpoint: z.string().url().regex(/^https?:\/\//, 'must be an http:// or https:// URL').optional(),
-    prefix: z.string().max(512).optional(),
+      .regex(/^[a-z0-9][a-z0-9._-]*[a-z0-9]$/, 'must be a bucket name: lower-case letters, digits, "-", "_" and "."')
+      .describe('Bucket the objects are written to (it must exist)'),
+    credentials_json: credentialsJson.optional().describe('Service-account key file (JSON text or object); absent = the machine\'s Application Default Credentials'),
+    api_endpoint: z
+      .string()
+      .url()
+      .regex(/^https?:\/\//, 'must be an http:// or https:// URL')
+      .optional()
+      .describe('Another GCS JSON API server (emulator, private endpoint); absent = Google'),
+    prefix: z.string().max(512).optional().describe('Folder the layout is written under'),
   })
   .strict();
 

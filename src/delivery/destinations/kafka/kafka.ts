@@ -24,9 +24,10 @@ const hostPort = z.string().regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/
 
 export const kafkaConfigSchema = z
   .object({
-    brokers: z.array(hostPort).min(1, 'needs at least one host:port'),
-    topic: z.string().min(1).max(249).regex(/^[A-Za-z0-9._-]+$/, 'must be a topic name: letters, digits, ".", "_" and "-"'),
-    client_id: z.string().min(1).max(255).default('tributary'),
+    brokers: z.array(hostPort).min(1, 'needs at least one host:port').describe('Bootstrap brokers, `host:port`'),
+    topic: z.string().min(1).max(249).regex(/^[A-Za-z0-9._-]+$/, 'must be a topic name: letters, digits, ".", "_" and "-"')
+      .describe('Topic the records are produced to (auto-created if the cluster allows)'),
+    client_id: z.string().min(1).max(255).default('tributary').describe('Client id shown in broker logs and quotas'),
     sasl: z
       .object({
         mechanism: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']),
@@ -34,7 +35,8 @@ export const kafkaConfigSchema = z
         password: z.string().min(1),
       })
       .strict()
-      .optional(),
+      .optional()
+      .describe('`{mechanism: plain|scram-sha-256|scram-sha-512, username, password}`'),
     ssl: z
       .union([
         z.boolean(),
@@ -47,9 +49,16 @@ export const kafkaConfigSchema = z
           })
           .strict(),
       ])
-      .optional(),
+      .optional()
+      .describe('`true` for TLS with the system CAs, or `{ca?, servername?, reject_unauthorized?}`'),
     payload_mode: payloadModeSchema,
-    max_message_bytes: z.number().int().min(1024).max(100 * 1024 * 1024).default(KAFKA_DEFAULT_MAX_MESSAGE_BYTES),
+    max_message_bytes: z
+      .number()
+      .int()
+      .min(1024)
+      .max(100 * 1024 * 1024)
+      .default(KAFKA_DEFAULT_MAX_MESSAGE_BYTES)
+      .describe('Largest record sent inline (match the topic\'s `max.message.bytes`)'),
     payload_url_ttl_seconds: payloadUrlTtlSchema,
   })
   .strict();
