@@ -3,6 +3,7 @@ import { loadConfig } from '../core/config.ts';
 import { isTributaryError } from '../core/errors.ts';
 import { createTributary } from '../app.ts';
 import { developersCommand } from './developers.ts';
+import { IMPORT_USAGE, importCommand } from './import.ts';
 import { DESTINATIONS_USAGE, destinationsCommand } from './destinations.ts';
 
 const USAGE = `tributary — self-hosted, Terra-compatible wearable data platform
@@ -11,6 +12,7 @@ Usage:
   tributary start [--api] [--worker]     start the server (both roles unless one is given)
   tributary developers create --name NAME [--json]
   tributary developers list [--json]
+${IMPORT_USAGE}
 ${DESTINATIONS_USAGE}
   tributary help
 
@@ -21,6 +23,8 @@ export async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'start':
       return start(rest);
+    case 'import':
+      return importCommand(rest);
     case 'developers':
       return developersCommand(rest);
     case 'destinations':
