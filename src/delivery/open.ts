@@ -7,7 +7,7 @@ import type { DataRequest, Store, User } from '../store/store.ts';
 import { dbOf } from '../store/index.ts';
 import { PayloadUrls } from './payload-urls.ts';
 import { FitLinks } from '../export/fit/links.ts';
-import { DeliveryService } from './service.ts';
+import { DeliveryService, LEASE_MARGIN_MS } from './service.ts';
 import { deliveryTasks, type Task } from './tasks.ts';
 
 export interface OpenedDelivery {
@@ -21,7 +21,7 @@ export interface OpenedDelivery {
 /** Wires delivery from the config: the queue engine (embedded, or BullMQ with TRIBUTARY_QUEUE_URL) and the service. */
 export function openDelivery(input: { config: Config; store: Store; box: SecretBox; encryptionKeyHex: string; logger: Logger; eventsCommitted: Signal }): OpenedDelivery {
   const { config } = input;
-  const leaseMs = config.webhookTimeoutMs + 2000;
+  const leaseMs = config.webhookTimeoutMs + LEASE_MARGIN_MS;
   const queue = openQueue({ name: 'deliveries', url: config.queueUrl, prefix: config.queuePrefix, db: dbOf(input.store), leaseMs, retryDelayMs: 5000 });
   const service = new DeliveryService({
     store: input.store,

@@ -45,6 +45,12 @@ export interface DeliveryServiceDeps {
   settings: DeliverySettings;
 }
 
+/**
+ * A delivery (and its job) is leased for the timeout plus this margin: long enough that the
+ * attempt has ended before anyone else may take it, short enough that a dead worker's
+ * deliveries are retried soon.
+ */
+export const LEASE_MARGIN_MS = 5000;
 /** How long a ping-mode payload link stays valid. */
 export const PING_URL_TTL_SECONDS = 600;
 /** A large request's data event carries at most this many records and this many bytes. */
@@ -95,7 +101,7 @@ export class DeliveryService {
 
   /** A delivery's lease: one attempt (the timeout) plus room to record it. */
   get leaseMs(): number {
-    return this.#deps.settings.timeoutMs + 2000;
+    return this.#deps.settings.timeoutMs + LEASE_MARGIN_MS;
   }
 
   // ---------------------------------------------------------------- destinations (API)

@@ -60,4 +60,4 @@ it('manages destinations and deliveries from the CLI beside a running server', a
   const bad = await cli(['destinations', 'create', '--dev-id', 'cli-dev', '--url', 'nope'], env);
   expect(bad.code).toBe(1);
   expect(bad.stderr).toContain('url must be');
-}, 60_000);
+}, 150_000);

@@ -80,7 +80,7 @@ describe.each(Object.keys(SETUPS))('SIGKILL mid-delivery: %s', (name) => {
       TRIBUTARY_WEBHOOK_RETRY_SCHEDULE: '0.2,0.2,0.2,0.2,0.2,0.2,0.2,0.2',
     };
     // Slow answers keep deliveries in flight when the kill lands; every 7th request fails.
-    receiver = await startReceiver((_request, index) => ({ delayMs: 60, status: index % 7 === 3 ? 500 : 200 }));
+    receiver = await startReceiver((_request, index) => ({ delayMs: 250, status: index % 7 === 3 ? 500 : 200 }));
 
     const first = await spawnServer([], env);
     processes.push(first);
@@ -98,14 +98,14 @@ describe.each(Object.keys(SETUPS))('SIGKILL mid-delivery: %s', (name) => {
       await storeRecords(store, { user, type: 'activity', records: [activity(id, new Date(Date.UTC(2026, 0, 1, 0, i)).toISOString())] });
     }
 
-    await receiver.waitFor((r) => r.length >= 6, 20_000);
+    await receiver.waitFor((r) => r.length >= 6, 60_000);
     await first.kill();
     const deliveredBeforeKill = new Set(receiver.received.filter((_, i) => i % 7 !== 3).map((r) => summaryId(r.body)));
     expect(deliveredBeforeKill.size).toBeLessThan(EVENTS);
 
     processes.push(await spawnServer(['--worker'], env), await spawnServer(['--worker'], env));
     try {
-      await receiver.waitFor((r) => new Set(r.filter((_, i) => i % 7 !== 3).map((x) => summaryId(x.body))).size >= EVENTS, 30_000);
+      await receiver.waitFor((r) => new Set(r.filter((_, i) => i % 7 !== 3).map((x) => summaryId(x.body))).size >= EVENTS, 90_000);
     } catch (e) {
       const { dbOf } = await import('../../src/store/index.ts');
       console.log(await dbOf(store).all("SELECT delivery_id, status, attempts, last_error, next_attempt_at, lease_until FROM deliveries WHERE status <> 'delivered'"), Date.now());
@@ -117,7 +117,7 @@ describe.each(Object.keys(SETUPS))('SIGKILL mid-delivery: %s', (name) => {
     const delivered = new Set(receiver.received.filter((_, i) => i % 7 !== 3).map((r) => summaryId(r.body)));
     expect([...delivered].sort()).toEqual([...ids].sort());
     expect(receiver.maxConcurrentSameTrace).toBe(1);
-  }, 120_000);
+  }, 240_000);
 });
 
 function summaryId(body: string): string {
