@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTributary, type Tributary } from '../../src/app.ts';
@@ -76,6 +76,12 @@ describe('tributary CLI (embedded store, second process beside a running server)
     expect(await authed.json()).toEqual({ users: [] });
     const wrong = await fetch(`${url}/v2/subscriptions`, { headers: { 'dev-id': created.dev_id, 'x-api-key': created.api_key + 'x' } });
     expect(wrong.status).toBe(401);
+  });
+
+  it('the embedded start generated the encryption key into the data dir, readable by its owner only', () => {
+    const key = join(dataDir, 'encryption.key');
+    expect(readFileSync(key, 'utf8').trim()).toMatch(/^[0-9a-f]{64}$/);
+    expect(statSync(key).mode & 0o777).toBe(0o600);
   });
 
   it('developers create without --json prints the id and key for a person', async () => {
