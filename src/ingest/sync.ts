@@ -10,6 +10,11 @@ import { storeRecords } from './store-records.ts';
 import { isAccessRejected, isGrantRevoked, TokenKeeper } from './token-keeper.ts';
 
 const DAY_MS = 86_400_000;
+/**
+ * Each poll looks this far behind its cursor: a console that synced late reports a workout
+ * that started before the newest one seen. Logs already stored are skipped, not refetched.
+ */
+export const POLL_OVERLAP_MS = 2 * DAY_MS;
 
 /** What ingest keeps in `connections.sync_state` for a polled provider. */
 export interface PollState extends Record<string, unknown> {
@@ -129,7 +134,7 @@ export class SyncService {
     }
     const state: PollState = { ...initialSync(provider).syncState, ...connection.syncState };
     try {
-      await this.#fetch(user, provider, { sinceMs: state.cursorMs }, (item) => {
+      await this.#fetch(user, provider, { sinceMs: Math.max(state.syncedFromMs, state.cursorMs - POLL_OVERLAP_MS) }, (item) => {
         state.cursorMs = Math.max(state.cursorMs, item.startMs);
         return store.connections.update(devId, userId, { syncState: state });
       });
@@ -168,7 +173,9 @@ export class SyncService {
     this.#running.set(key, controller);
     try {
       const withAccess = this.tokens.withAccess(provider, user.devId, user.userId, controller.signal);
-      for await (const item of provider.polling!.fetch(withAccess, window)) {
+      const name = provider.capabilities.name;
+      const known = async (externalId: string) => (await store.raw.list(user.devId, user.userId, { provider: name, externalId })).length > 0;
+      for await (const item of provider.polling!.fetch(withAccess, { ...window, known })) {
         controller.signal.throwIfAborted();
         // The user may have been deauthorized while the provider answered: store nothing for it.
         const current = await store.users.get(user.devId, user.userId);

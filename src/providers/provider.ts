@@ -119,6 +119,9 @@ export interface Polling {
   intervalMs: number;
   /** How far back a new connection is backfilled. */
   backfillDays: number;
-  /** Items that started after `sinceMs` (and before `untilMs` when given). */
-  fetch(withAccess: WithAccess, window: { sinceMs: number; untilMs?: number }): AsyncIterable<PolledItem>;
+  /**
+   * Items that started after `sinceMs` (and before `untilMs` when given). Items for which
+   * `known(externalId)` is true are already stored: a provider skips fetching their details.
+   */
+  fetch(withAccess: WithAccess, window: { sinceMs: number; untilMs?: number; known?: (externalId: string) => Promise<boolean> }): AsyncIterable<PolledItem>;
 }

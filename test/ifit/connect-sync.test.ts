@@ -145,16 +145,28 @@ describe.each(ENGINES)('iFit end to end (%s)', (engine) => {
   it('finds a new workout by polling with `after`, and a second poll duplicates nothing', async () => {
     const before = (await events('activity')).length;
     const added = emulator.addWorkout(accountId, { type: 'cycle', start: Date.now() - 30 * 60_000 });
+    const cursor = (await connection())!.syncState.cursorMs as number;
+    expect(cursor).toBe(Math.max(...logsSince(0).filter((log) => log.id !== added.id).map((log) => log.start)));
     const requestsBefore = emulator.requests.length;
     await sync.syncNow(t.devId, userId);
-    const list = emulator.requests.slice(requestsBefore).find((request) => request.path === '/v1/activity_logs');
-    expect(Number(list!.query.after)).toBeGreaterThan(Date.now() - 2 * DAY);
+    const made = emulator.requests.slice(requestsBefore);
+    const list = made.find((request) => request.path === '/v1/activity_logs');
+    // `after` = the newest start seen, less a 2-day overlap for consoles that sync late.
+    expect(Number(list!.query.after)).toBe(cursor - 2 * DAY);
+    // Logs already stored inside the overlap are not fetched again.
+    expect(made.filter((request) => request.path.startsWith('/v1/activity_logs/')).map((request) => request.path)).toEqual([`/v1/activity_logs/${added.id}`]);
     const after = await events('activity');
     expect(after).toHaveLength(before + 1);
     expect((after.at(-1)!.payload.data as { metadata: { summary_id: string } }[])[0]!.metadata.summary_id).toBe(added.id);
     await sync.syncNow(t.devId, userId);
     expect(await events('activity')).toHaveLength(before + 1);
     expect(await t.app.store.records.count(t.devId, userId, 'activity')).toBe(logsSince(Date.now() - 30 * DAY).length);
+  });
+
+  it('finds a workout a console synced late (started before the newest one seen)', async () => {
+    const late = emulator.addWorkout(accountId, { type: 'elliptical', start: Date.now() - 26 * 3_600_000 });
+    await sync.syncNow(t.devId, userId);
+    expect(await t.app.store.records.get(t.devId, userId, 'activity', late.id)).toBeDefined();
   });
 
   it('fetches an older, unsynced period from iFit when it is read', async () => {

@@ -59,6 +59,7 @@ export function ifitPolling(client: IfitClient, settings: { intervalMs: number; 
         .sort((a, b) => a.start - b.start);
       const workouts = new Map<string, { value: IfitWorkout; text: string } | undefined>();
       for (const item of wanted) {
+        if (window.known && (await window.known(item.id))) continue;
         const detail = await withAccess((tokens) => client.activityLog(tokens.accessToken, item.id));
         const workoutId = detail.value.workout_id ?? item.workout_id ?? undefined;
         if (workoutId && !workouts.has(workoutId)) workouts.set(workoutId, await withAccess((tokens) => client.workout(tokens.accessToken, workoutId)));
