@@ -9,6 +9,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { generateDestinationDocs } from './gen-destinations.ts';
 import { DEFAULT_SPEC, generateModel, REPO_ROOT, type Artifact } from './gen-model.ts';
 
 interface Options {
@@ -16,7 +17,10 @@ interface Options {
   spec: string;
 }
 
-const GENERATORS: { name: string; run(options: Options): Artifact[] }[] = [{ name: 'model', run: (options) => generateModel(options.spec) }];
+const GENERATORS: { name: string; run(options: Options): Artifact[] }[] = [
+  { name: 'model', run: (options) => generateModel(options.spec) },
+  { name: 'destination docs', run: () => generateDestinationDocs() },
+];
 
 function parseArgs(argv: string[]): Options {
   const options: Options = { check: false, spec: DEFAULT_SPEC };
