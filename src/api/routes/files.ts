@@ -4,6 +4,7 @@ import { TributaryError, badParameter, notFound } from '../../core/errors.ts';
 import { encodeActivitiesFit } from '../../export/fit/encode.ts';
 import { formatBytes } from '../../formats/errors.ts';
 import { importWorkoutUpload, type UploadResult } from '../../ingest/upload-files.ts';
+import { importAppleExportUpload } from '../../providers/apple/export/upload.ts';
 import type { TerraRecord } from '../../model/data-types.ts';
 import type { User } from '../../store/store.ts';
 import { developerOf } from '../authenticate.ts';
@@ -28,6 +29,12 @@ export const filesRoutes: RouteModule = async (app, ctx) => {
       const query = request.query as Record<string, unknown>;
       const dev = developerOf(request);
       const user = await findUser(ctx.store, dev.devId, requireParam('user_id', query.user_id));
+      // An Apple Health export (export.zip / export.xml) goes to the Apple importer (providers/apple).
+      if (Buffer.isBuffer(request.body)) {
+        const filename = typeof query.filename === 'string' ? query.filename : undefined;
+        const apple = await importAppleExportUpload(ctx, user, request.body, { filename });
+        if (apple) return reply.status(201).send(apple);
+      }
       const results = await receiveUpload(ctx, request, user, query);
       return reply.status(201).send(uploadResponse(results));
     });
