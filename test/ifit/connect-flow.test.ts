@@ -124,6 +124,26 @@ describe.each(ENGINES)('connect flow (%s)', (engine) => {
     expect(bad.json.parameter).toBe('resource');
   });
 
+  it('widget: choosing UPLOAD connects at once and leads to its hosted page', async () => {
+    const { json } = await api(t, 'POST', '/v2/auth/generateWidgetSession', { reference_id: 'w-upload' });
+    const html = await (await fetch(json.url)).text();
+    const action = /action="([^"]+\/UPLOAD)"/.exec(html)![1]!;
+    const chosen = await fetch(new URL(action, t.url), { method: 'POST', redirect: 'manual' });
+    expect(chosen.status).toBe(303);
+    expect(chosen.headers.get('location')!.startsWith(t.url)).toBe(true);
+    const auth = (await events('auth')).find((e) => e.payload.widget_session_id === json.session_id)!;
+    expect(auth.payload).toMatchObject({ status: 'success', reference_id: 'w-upload', user: { provider: 'UPLOAD' } });
+    expect((await t.app.store.users.get(t.devId, (auth.payload.user as { user_id: string }).user_id))?.state).toBe('connected');
+  });
+
+  it('two simultaneous submits of one link: one connects, the other is told the link was used', async () => {
+    const { json } = await api(t, 'POST', '/v2/auth/authenticateUser?resource=IFIT', { reference_id: 'race' });
+    const answers = await Promise.all([submitLogin(json.auth_url, IFIT_LOGIN.username, IFIT_LOGIN.password), submitLogin(json.auth_url, IFIT_LOGIN.username, IFIT_LOGIN.password)]);
+    expect(answers.map((answer) => answer.status).sort()).toEqual([303, 410]);
+    const successes = (await events('auth')).filter((e) => e.payload.status === 'success' && (e.payload.user as { user_id: string }).user_id === json.user_id);
+    expect(successes).toHaveLength(1);
+  });
+
   it('APPLE through authenticateUser is a clear 400 pointing to the mobile SDK flow', async () => {
     const { status, json } = await api(t, 'POST', '/v2/auth/authenticateUser?resource=APPLE', {});
     expect(status).toBe(400);
