@@ -1,6 +1,6 @@
 import { MongoAPIError, MongoClient, MongoParseError, MongoRuntimeError, type AnyBulkWriteOperation, type Document, type MongoClientOptions } from 'mongodb';
 import type { DeliveryOutcome, Destination, DestinationEvent, DestinationServices } from '../destination.ts';
-import { eventParts, verifyFailed } from '../sql/event-parts.ts';
+import { assertPublicHosts, connectionStringHosts, eventParts, refusedTarget, verifyFailed } from '../sql/event-parts.ts';
 import type { MongodbConfig } from './mongodb-config.ts';
 
 /**
@@ -70,6 +70,8 @@ export function openMongoDestination(config: MongodbConfig, services: Destinatio
   };
   return {
     async deliver(event: DestinationEvent): Promise<DeliveryOutcome> {
+      const refused = await refusedTarget('mongodb', connectionStringHosts(config.uri), services);
+      if (refused) return refused;
       const { collection, operations } = mongoWrites(event);
       try {
         await ensureIndexes(collection);
@@ -85,6 +87,7 @@ export function openMongoDestination(config: MongodbConfig, services: Destinatio
 
 /** Connects (authenticating), pings, and creates the `user_events` indexes, proving the user may write. */
 export async function verifyMongoDestination(config: MongodbConfig, services: DestinationServices): Promise<void> {
+  await assertPublicHosts('mongodb', connectionStringHosts(config.uri), services);
   let client: MongoClient | undefined;
   try {
     client = new MongoClient(config.uri, clientOptions(config.uri, services.timeoutMs ?? DEFAULT_TIMEOUT_MS));

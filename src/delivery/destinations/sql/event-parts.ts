@@ -1,7 +1,8 @@
 import type { ZodType, ZodTypeDef } from 'zod';
 import { TributaryError } from '../../../core/errors.ts';
 import { DATA_TYPES, MODEL_VERSION, naturalKey, recordWindow, type DataType, type TerraRecord } from '../../../model/data-types.ts';
-import type { DestinationEvent } from '../destination.ts';
+import type { DeliveryOutcome, DestinationEvent, DestinationServices } from '../destination.ts';
+import { assertPublicTargets } from '../network-guard.ts';
 
 /**
  * How the database-like destinations (sql, supabase, mongodb, firestore) cut a Terra event
@@ -132,4 +133,39 @@ export function verifyFailed(type: string, reason: string, cause?: unknown): Tri
 /** Milliseconds → ISO-8601 UTC, the format of every timestamp column we add. */
 export function isoTime(ms: number): string {
   return new Date(ms).toISOString();
+}
+
+/**
+ * With TRIBUTARY_WEBHOOK_ALLOW_PRIVATE=false, a destination may not connect to a loopback,
+ * private or link-local address (SSRF guard shared with the webhook): resolves each host and
+ * throws `bad_request` naming the first one refused. A no-op when private targets are allowed.
+ */
+export async function assertPublicHosts(type: string, hosts: readonly string[], services: DestinationServices): Promise<void> {
+  await assertPublicTargets(
+    type,
+    hosts.map((host) => `tcp://${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}`),
+    services,
+  );
+}
+
+/** The hosts of a `mongodb://` / `postgres://` connection string (several for a replica set seed list). */
+export function connectionStringHosts(uri: string): string[] {
+  const afterScheme = uri.slice(uri.indexOf('://') + 3);
+  const authority = afterScheme.split(/[/?]/)[0] ?? '';
+  const hostList = authority.slice(authority.lastIndexOf('@') + 1);
+  return hostList
+    .split(',')
+    .map((entry) => (entry.startsWith('[') ? entry.slice(1, entry.indexOf(']')) : entry.split(':')[0]))
+    .filter((host) => host.length > 0);
+}
+
+/** The same guard at delivery time (the host may resolve elsewhere since creation): a refused target is not retried. */
+export async function refusedTarget(type: string, hosts: readonly string[], services: DestinationServices): Promise<DeliveryOutcome | null> {
+  if (services.allowPrivateNetworks !== false) return null;
+  try {
+    await assertPublicHosts(type, hosts, services);
+    return null;
+  } catch (error) {
+    return { ok: false, error: (error as Error).message, retryable: false };
+  }
 }

@@ -1,7 +1,7 @@
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 import type { DeliveryOutcome, Destination, DestinationEvent, DestinationServices } from '../destination.ts';
-import { verifyFailed } from './event-parts.ts';
+import { assertPublicHosts, refusedTarget, verifyFailed } from './event-parts.ts';
 import { describeMysqlError, mysqlErrorIsPermanent, MysqlTables } from './mysql-tables.ts';
 import { describePostgresError, postgresErrorIsPermanent, PostgresTables } from './postgres-tables.ts';
 import { defaultPort, type SqlConfig } from './sql-config.ts';
@@ -24,6 +24,8 @@ export function openSqlDestination(config: SqlConfig, services: DestinationServi
   const where = location(config);
   return {
     async deliver(event: DestinationEvent): Promise<DeliveryOutcome> {
+      const refused = await refusedTarget('sql', [config.host], services);
+      if (refused) return refused;
       try {
         await target.write(terraRows(event));
         return { ok: true };
@@ -37,6 +39,7 @@ export function openSqlDestination(config: SqlConfig, services: DestinationServi
 
 /** Connects, creates the tables when missing (this is their first use), and disconnects. */
 export async function verifySqlDestination(config: SqlConfig, services: DestinationServices): Promise<void> {
+  await assertPublicHosts('sql', [config.host], services);
   const target = openTarget(config, services.timeoutMs ?? DEFAULT_TIMEOUT_MS, 1);
   try {
     await target.ensure();

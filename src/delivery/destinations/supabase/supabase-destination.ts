@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { MODEL_VERSION } from '../../../model/data-types.ts';
 import type { DeliveryOutcome, Destination, DestinationEvent, DestinationServices } from '../destination.ts';
-import { verifyFailed } from '../sql/event-parts.ts';
+import { assertPublicHosts, connectionStringHosts, refusedTarget, verifyFailed } from '../sql/event-parts.ts';
 import { describePostgresError, postgresErrorIsPermanent, PostgresTables } from '../sql/postgres-tables.ts';
 import { terraRows, type TerraRows } from '../sql/terra-rows.ts';
 import { StorageError, storageClient, storageErrorIsPermanent, type StorageClient } from './storage.ts';
@@ -59,6 +59,11 @@ function openTarget(config: SupabaseConfig, timeoutMs: number, maxConnections: n
   };
 }
 
+/** The project's API host and the database host(s). */
+function targetHosts(config: SupabaseConfig): string[] {
+  return [new URL(config.url).hostname, ...connectionStringHosts(config.database_url)];
+}
+
 function describe(error: unknown): string {
   return error instanceof StorageError ? `storage: ${error.message}` : `database: ${describePostgresError(error)}`;
 }
@@ -71,6 +76,8 @@ export function openSupabaseDestination(config: SupabaseConfig, services: Destin
   const target = openTarget(config, services.timeoutMs ?? DEFAULT_TIMEOUT_MS, 2);
   return {
     async deliver(event: DestinationEvent): Promise<DeliveryOutcome> {
+      const refused = await refusedTarget('supabase', targetHosts(config), services);
+      if (refused) return refused;
       const rows = supabaseRows(event);
       const files = [...rows.data, ...rows.other].map((row) => ({ path: row.payload_id, json: row.payload }));
       try {
@@ -89,6 +96,7 @@ export function openSupabaseDestination(config: SupabaseConfig, services: Destin
 
 /** Creates the tables (their first use) and the bucket when missing: proves the database URL and the service-role key. */
 export async function verifySupabaseDestination(config: SupabaseConfig, services: DestinationServices): Promise<void> {
+  await assertPublicHosts('supabase', targetHosts(config), services);
   const target = openTarget(config, services.timeoutMs ?? DEFAULT_TIMEOUT_MS, 1);
   try {
     await target.tables.ensure();
