@@ -6,6 +6,13 @@ import { azureBlobConfigSchema, azureBlobDestination, type AzureBlobDestinationC
 import { expectDocsTableInSync } from '../emulators/docs-table.ts';
 import { eventsOfEveryKind, startPayloadServer, type PayloadServer } from '../emulators/destination-events.ts';
 import { startAzurite, type Azurite } from '../emulators/azurite/azurite.ts';
+
+// One Azurite for the whole file (each suite uses its own containers): it takes ~1 s to start.
+let shared: Promise<Azurite> | undefined;
+const sharedAzurite = () => (shared ??= startAzurite());
+afterAll(async () => {
+  await (await shared)?.close();
+});
 import { objectStoreCases } from '../emulators/object-store-cases.ts';
 import { storedObjects } from '../emulators/contract-views.ts';
 import { destinationContract, type ContractTarget } from './contract.ts';
@@ -17,11 +24,10 @@ describe('azure_blob destination (azurite)', () => {
   let containerCount = 0;
 
   beforeAll(async () => {
-    [azurite, payloads] = await Promise.all([startAzurite(), startPayloadServer()]);
+    [azurite, payloads] = await Promise.all([sharedAzurite(), startPayloadServer()]);
   });
   afterAll(async () => {
     await payloads?.close();
-    await azurite?.close();
   });
 
   async function freshContainer(): Promise<string> {
@@ -91,7 +97,7 @@ describe('azure_blob destination (azurite)', () => {
 });
 
 destinationContract('azure_blob (azurite)', async (): Promise<ContractTarget> => {
-  const [azurite, payloads] = await Promise.all([startAzurite(), startPayloadServer()]);
+  const [azurite, payloads] = await Promise.all([sharedAzurite(), startPayloadServer()]);
   const container = `contract-${process.pid}`;
   await azurite.createContainer(container);
   // The two credentials are alternatives (exactly one is given); `sas_url` is listed, unset,
@@ -117,32 +123,27 @@ destinationContract('azure_blob (azurite)', async (): Promise<ContractTarget> =>
     services: { ...payloads.services, timeoutMs: 5_000 },
     close: async () => {
       await payloads.close();
-      await azurite.close();
     },
   };
 });
 
 describe.each(ENGINES)('azure_blob through POST /v2/destinations on %s', (engine) => {
   it('refuses a wrong key with 400 and the reason, hides the secret, delivers stored data', async () => {
-    const azurite = await startAzurite();
-    try {
-      const container = `api-${process.pid}`;
-      await azurite.createContainer(container);
-      const config = { container, connection_string: azurite.connectionString() };
-      await runApiFlow(engine, {
-        type: 'azure_blob',
-        config,
-        secretFields: ['connection_string'],
-        badConfig: { config: { container, connection_string: azurite.connectionString(Buffer.alloc(64, 9).toString('base64')) }, message: /Server failed to authenticate/ },
-        delivered: async (userId, summaryId) => {
-          const names = (await azurite.listBlobs(container)).filter((name) => name.startsWith(`2022-03-16/activity/${userId}-`));
-          for (const name of names) if ((await azurite.getBlob(container, name)).body.toString('utf8').includes(summaryId)) return name;
-          return undefined;
-        },
-      });
-    } finally {
-      await azurite.close();
-    }
+    const azurite = await sharedAzurite();
+    const container = `api-${engine}-${process.pid}`;
+    await azurite.createContainer(container);
+    const config = { container, connection_string: azurite.connectionString() };
+    await runApiFlow(engine, {
+      type: 'azure_blob',
+      config,
+      secretFields: ['connection_string'],
+      badConfig: { config: { container, connection_string: azurite.connectionString(Buffer.alloc(64, 9).toString('base64')) }, message: /Server failed to authenticate/ },
+      delivered: async (userId, summaryId) => {
+        const names = (await azurite.listBlobs(container)).filter((name) => name.startsWith(`2022-03-16/activity/${userId}-`));
+        for (const name of names) if ((await azurite.getBlob(container, name)).body.toString('utf8').includes(summaryId)) return name;
+        return undefined;
+      },
+    });
   });
 });
 
