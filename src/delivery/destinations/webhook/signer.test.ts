@@ -28,6 +28,7 @@ describe('webhook signatures', () => {
     expect(standardWebhookSignature(secret, 'msg_1', seconds, body)).toBe(new Webhook(secret).sign('msg_1', at, body));
     const headers = signedHeaders({ secret, body, traceId: 'trace-1', orderingTimestamp: 1, reference: 'ref', nowSeconds: Math.floor(Date.now() / 1000) });
     expect(new Webhook(secret).verify(body, headers)).toEqual(JSON.parse(body));
+    expect(headers['x-terra-signature']).toBe(headers['terra-signature']);
     expect(headers).toMatchObject({ 'terra-reference': 'ref', 'x-terra-trace-id': 'trace-1', 'webhook-id': 'trace-1', 'x-terra-ordering-timestamp': '1' });
     expect(signedHeaders({ secret, body, traceId: 't', orderingTimestamp: 1, reference: null, nowSeconds: 1 })['terra-reference']).toBeUndefined();
   });

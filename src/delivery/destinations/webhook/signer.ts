@@ -32,9 +32,12 @@ export function signedHeaders(input: {
   reference: string | null;
   nowSeconds: number;
 }): Record<string, string> {
+  const signature = terraSignature(input.secret, input.nowSeconds, input.body);
   const headers: Record<string, string> = {
     'content-type': 'application/json',
-    'terra-signature': terraSignature(input.secret, input.nowSeconds, input.body),
+    'terra-signature': signature,
+    // Terra's newer name for the same value; receivers may read either.
+    'x-terra-signature': signature,
     'x-terra-trace-id': input.traceId,
     'x-terra-ordering-timestamp': String(input.orderingTimestamp),
     'webhook-id': input.traceId,
