@@ -80,7 +80,8 @@ export const UPLOAD_TYPE_THIRD_PARTY = 6;
 
 /** Terra's timestamp shape: ISO 8601 with microseconds and an explicit offset. */
 export function terraTime(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000+00:00');
+  const iso = new Date(ms).toISOString();
+  return `${iso.slice(0, 23)}000+00:00`;
 }
 
 /** A summary id that is the same for the same bytes, so re-uploading a file replaces instead of duplicating. */
@@ -92,6 +93,13 @@ export function contentSummaryId(prefix: string, bytes: Buffer | string, index: 
 /** Builds the Terra Activity. Series the file does not carry are left out, never zero-filled. */
 export function buildActivity(parts: WorkoutParts): TerraRecord {
   const { points, summary } = parts;
+  // Each point's timestamp is formatted once and shared by every series (the hot path of big files).
+  const stamps = new Map<TrackPoint, string>();
+  const stamp = (p: TrackPoint) => {
+    let text = stamps.get(p);
+    if (text === undefined) stamps.set(p, (text = terraTime(p.t)));
+    return text;
+  };
   const activity: TerraRecord = {
     metadata: {
       summary_id: parts.summaryId,
@@ -113,7 +121,7 @@ export function buildActivity(parts: WorkoutParts): TerraRecord {
   if (hrSeries.length > 0 || heart) {
     activity.heart_rate_data = {
       summary: heart ?? {},
-      detailed: { hr_samples: hrSeries.map((p) => ({ timestamp: terraTime(p.t), bpm: p.hr })) },
+      detailed: { hr_samples: hrSeries.map((p) => ({ timestamp: stamp(p), bpm: p.hr })) },
     };
   }
   const distanceSeries = series(points, 'distance');
@@ -139,8 +147,8 @@ export function buildActivity(parts: WorkoutParts): TerraRecord {
     activity.distance_data = {
       summary: distanceSummary ?? {},
       detailed: {
-        distance_samples: distanceSeries.map((p) => ({ timestamp: terraTime(p.t), distance_meters: p.distance })),
-        elevation_samples: altitudeSeries.map((p) => ({ timestamp: terraTime(p.t), elev_meters: p.altitude })),
+        distance_samples: distanceSeries.map((p) => ({ timestamp: stamp(p), distance_meters: p.distance })),
+        elevation_samples: altitudeSeries.map((p) => ({ timestamp: stamp(p), elev_meters: p.altitude })),
       },
     };
   }
@@ -157,15 +165,15 @@ export function buildActivity(parts: WorkoutParts): TerraRecord {
   if (movement || speedSeries.length > 0 || cadenceSeries.length > 0) {
     activity.movement_data = {
       ...movement,
-      speed_samples: speedSeries.map((p) => ({ timestamp: terraTime(p.t), speed_meters_per_second: p.speed })),
-      cadence_samples: cadenceSeries.map((p) => ({ timestamp: terraTime(p.t), cadence_rpm: p.cadence })),
+      speed_samples: speedSeries.map((p) => ({ timestamp: stamp(p), speed_meters_per_second: p.speed })),
+      cadence_samples: cadenceSeries.map((p) => ({ timestamp: stamp(p), cadence_rpm: p.cadence })),
     };
   }
   const powerSeries = series(points, 'power');
   const powerStats = stats(powerSeries.map((p) => p.power!));
   const power = compact({ avg_watts: summary.avgPower ?? powerStats?.avg, max_watts: summary.maxPower ?? powerStats?.max });
   if (power || powerSeries.length > 0) {
-    activity.power_data = { ...power, power_samples: powerSeries.map((p) => ({ timestamp: terraTime(p.t), watts: p.power })) };
+    activity.power_data = { ...power, power_samples: powerSeries.map((p) => ({ timestamp: stamp(p), watts: p.power })) };
   }
   const positions = points.filter((p) => p.lat !== undefined && p.lng !== undefined);
   if (positions.length > 0) {
@@ -175,7 +183,7 @@ export function buildActivity(parts: WorkoutParts): TerraRecord {
       start_pos_lat_lng_deg: [positions[0]!.lat, positions[0]!.lng],
       end_pos_lat_lng_deg: [positions.at(-1)!.lat, positions.at(-1)!.lng],
       center_pos_lat_lng_deg: [(Math.min(...lats) + Math.max(...lats)) / 2, (Math.min(...lngs) + Math.max(...lngs)) / 2],
-      position_samples: positions.map((p) => ({ timestamp: terraTime(p.t), coords_lat_lng_deg: [p.lat, p.lng] })),
+      position_samples: positions.map((p) => ({ timestamp: stamp(p), coords_lat_lng_deg: [p.lat, p.lng] })),
     };
   }
   if (summary.calories !== undefined) activity.calories_data = { total_burned_calories: summary.calories };

@@ -74,6 +74,16 @@ describe('FIT out for provider activities (the iFit normalizer)', () => {
     expect((back!.lap_data as { laps: unknown[] }).laps).toHaveLength(1); // FIT requires a lap per session
   });
 
+  it('the comparison is not a rubber stamp: a changed sample is caught', () => {
+    const activity = decodeFit(readFileSync(new URL('../fixtures/files/fit/python-fitparse/garmin-fenix-5-run.fit', import.meta.url)))[0]!;
+    const [back] = writeAndCheck([activity]);
+    const altered = structuredClone(back!) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+    altered.heart_rate_data.detailed.hr_samples[3].bpm += 1;
+    expect(() => expectSameAtFitResolution(activity, altered)).toThrow(/bpm at/);
+    altered.heart_rate_data.detailed.hr_samples.pop();
+    expect(() => expectSameAtFitResolution(activity, altered)).toThrow(/samples written back/);
+  });
+
   it('refuses an activity without valid times', () => {
     expect(() => encodeActivitiesFit([{ metadata: { summary_id: 'x' } }])).toThrow(/start_time/);
     expect(() => encodeActivitiesFit([])).toThrow(/no activity/);
