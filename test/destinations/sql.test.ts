@@ -299,3 +299,37 @@ describe.each(ENGINES)('sql through POST /v2/destinations on the %s store', (eng
     }
   });
 });
+
+describe('sql destination (postgres) permissions', () => {
+  const database = throwawayName();
+  const role = `r_${randomBytes(6).toString('hex')}`;
+  beforeAll(async () => {
+    await postgresServer.createDatabase(database);
+    await adminPg(`CREATE ROLE ${role} LOGIN`);
+    await adminPg(`GRANT CONNECT ON DATABASE "${database}" TO ${role}`);
+    await postgresServer.query(database, 'CREATE SCHEMA terra');
+  });
+  afterAll(async () => {
+    await postgresServer.dropDatabase(database);
+    await adminPg(`DROP ROLE IF EXISTS ${role}`);
+  });
+  const config = () => sqlDestination.parseConfig({ scheme: 'postgres', host: '127.0.0.1', port: postgresServer.port, database, username: role, password: '', schema: 'terra' });
+
+  it('names the missing grant when the user may not create in the schema', async () => {
+    await expect(sqlDestination.verify(config(), SERVICES)).rejects.toThrow(/permission denied for schema terra \(the user needs CONNECT on the database, CREATE on the schema/);
+  });
+
+  it('works with exactly the documented grants: CONNECT on the database, USAGE and CREATE on an existing schema', async () => {
+    await postgresServer.query(database, `GRANT USAGE, CREATE ON SCHEMA terra TO ${role}`);
+    await sqlDestination.verify(config(), SERVICES);
+    const destination = sqlDestination.open(config(), SERVICES);
+    try {
+      const event = destinationEvent({ type: 'auth', status: 'success', user: testUser() });
+      expect(await destination.deliver(event)).toEqual({ ok: true });
+      expect(await destination.deliver(event)).toEqual({ ok: true });
+      expect(await storedRows(postgresServer, database, event, (name) => `terra.${name}`)).toEqual([event.payload]);
+    } finally {
+      await destination.close();
+    }
+  });
+});

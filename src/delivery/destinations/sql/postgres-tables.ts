@@ -64,7 +64,12 @@ export class PostgresTables {
       await client.query('BEGIN');
       // Concurrent first uses (several workers) would race on CREATE … IF NOT EXISTS.
       await client.query(`SELECT pg_advisory_xact_lock(hashtext('tributary.terra_tables'))`);
-      if (this.#schema) await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(this.#schema)}`);
+      // CREATE SCHEMA IF NOT EXISTS needs CREATE on the database even when the schema exists;
+      // a user granted only USAGE, CREATE on an existing schema must still get through.
+      if (this.#schema) {
+        const existing = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [this.#schema]);
+        if (existing.rowCount === 0) await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(this.#schema)}`);
+      }
       for (const statement of this.#ddl()) await client.query(statement);
       await client.query('COMMIT');
     } catch (error) {
