@@ -38,6 +38,15 @@ describe("Terra's object-store keys", () => {
     expect(objects).toEqual([{ key: '2022-03-16/activity/u-2-2026-03-12T07:30:00.123Z.json', body: '{"resourceType":"Bundle","entry":[]}', contentType: 'application/json' }]);
   });
 
+  it('records without a start time fall back to their natural key, then to the emission time and position', () => {
+    const payload = { type: 'activity', user, data: [{ metadata: { summary_id: 'log-7' } }, { metadata: {} }, { metadata: {} }], version: '2022-03-16' };
+    expect(jsonObjectsForEvent(event('activity', payload)).map((o) => o.key)).toEqual([
+      '2022-03-16/activity/u-1-log-7.json',
+      '2022-03-16/activity/u-1-2026-03-12T07:30:00.123Z-1.json',
+      '2022-03-16/activity/u-1-2026-03-12T07:30:00.123Z-2.json',
+    ]);
+  });
+
   it('a value never adds a folder; prefixes are normalized', () => {
     expect(jsonObjectsForEvent(event('auth', { type: 'auth', user: { user_id: '../x/y' } }))[0].key).toBe('2022-03-16/auth/.._x_y-2026-03-12T07:30:00.123Z.json');
     expect(normalizePrefix('/a/b/')).toBe('a/b/');

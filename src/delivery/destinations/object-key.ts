@@ -1,4 +1,4 @@
-import { DATA_TYPES, MODEL_VERSION, recordWindow, type DataType, type TerraRecord } from '../../model/data-types.ts';
+import { DATA_TYPES, MODEL_VERSION, naturalKey, recordWindow, type DataType, type TerraRecord } from '../../model/data-types.ts';
 import type { DestinationEvent, DestinationServices } from './destination.ts';
 
 /**
@@ -35,9 +35,8 @@ export function jsonObjectsForEvent(event: DestinationEvent, prefix = ''): Objec
   const records = dataType ? eventRecords(dataType, event.payload) : undefined;
   if (dataType && records) {
     if (dataType === 'athlete') return [{ key: `${base}/athlete/${user || 'unknown'}.json`, body: event.body, contentType: JSON_TYPE }];
-    // A record without a start time (should not happen) is keyed by the event's emission time.
-    return records.map((record) => ({
-      key: `${base}/${dataType}/${nameWithUser(user, keySafe(recordWindow(dataType, record).start ?? emittedAt(event)))}.json`,
+    return records.map((record, index) => ({
+      key: `${base}/${dataType}/${nameWithUser(user, keySafe(recordName(dataType, record, event, index)))}.json`,
       body: records.length === 1 ? event.body : JSON.stringify({ ...event.payload, data: [record] }),
       contentType: JSON_TYPE,
     }));
@@ -68,6 +67,15 @@ async function fetchFit(url: string, fetchImpl: typeof fetch): Promise<Uint8Arra
 }
 
 const JSON_TYPE = 'application/json';
+
+/**
+ * The record's part of its key: its start time (Terra's layout). A record without one (should
+ * not happen) falls back to its natural key (summary_id, planned workout id), then to the
+ * event's emission time and its position, so two such records never share a key.
+ */
+function recordName(type: DataType, record: TerraRecord, event: DestinationEvent, index: number): string {
+  return recordWindow(type, record).start ?? naturalKey(type, record) ?? `${emittedAt(event)}-${index}`;
+}
 
 function asDataType(type: string): DataType | undefined {
   return (DATA_TYPES as readonly string[]).includes(type) ? (type as DataType) : undefined;
