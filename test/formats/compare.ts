@@ -57,7 +57,7 @@ export function expectSameAtFitResolution(stored: TerraRecord, back: TerraRecord
     const [bLat, bLng] = (backPositions.get(t) as number[] | undefined) ?? [];
     if (!(Math.abs(bLat! - lat!) < 1e-7 && Math.abs(bLng! - lng!) < 1e-7)) mismatches.push(`position at ${new Date(t * 1000).toISOString()}: ${bLat},${bLng} vs ${lat},${lng}`);
   }
-  expect(mismatches.slice(0, 10)).toEqual([]);
+  expect(mismatches.slice(0, 10).join('\n')).toBe('');
   const summaryDistance = get(stored, ['distance_data', 'summary', 'distance_meters']);
   if (typeof summaryDistance === 'number') expect(get(back, ['distance_data', 'summary', 'distance_meters'])).toBe(Math.round(summaryDistance));
   const calories = get(stored, ['calories_data', 'total_burned_calories']);
