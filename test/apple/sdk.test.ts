@@ -48,6 +48,17 @@ describe.each(ENGINES)('Apple SDK ingestion (%s)', (engine) => {
     expect(body.providers).not.toContain('APPLE');
   });
 
+  it('publishes the batch JSON Schema and documents the SDK operations in OpenAPI', async () => {
+    const schema = (await (await fetch(`${t.url}/v2/sdk/batch-schema.json`)).json()) as Json;
+    expect(schema).toMatchObject({ $schema: 'https://json-schema.org/draft/2020-12/schema', type: 'object' });
+    expect(Object.keys(schema.properties)).toEqual(['batch_id', 'quantity_samples', 'category_samples', 'workouts', 'activity_summaries', 'deleted']);
+    const doc = (await (await fetch(`${t.url}/openapi.json`)).json()) as Json;
+    expect(doc.paths['/v2/sdk/users/{user_id}/samples'].post.requestBody.content['application/json'].schema).toEqual({ $ref: '#/components/schemas/AppleHealthBatch' });
+    expect(doc.paths['/v2/sdk/users'].post).toBeDefined();
+    expect(doc.paths['/v2/auth/generateAuthToken'].post).toBeDefined();
+    expect(doc.components.schemas.AppleHealthBatch.properties.quantity_samples.items.required).toContain('uuid');
+  });
+
   it('connects a phone with a single-use token and announces it with an auth event', async () => {
     const user = await connect('ref-apple-1');
     const again = await post('/v2/sdk/users', {}, { authorization: `Bearer ${user.token}` });

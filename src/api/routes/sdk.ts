@@ -8,6 +8,75 @@ import { authenticateSdkUser, consumeToken, saveCredential, saveToken } from '..
 import { dbOf, type User } from '../../store/index.ts';
 import { developerOf } from '../authenticate.ts';
 import type { ApiContext, RouteModule } from '../context.ts';
+import { describeTag, registerOperations, registerSchemas } from '../openapi/index.ts';
+
+const json = (description: string, schema: Record<string, unknown>) => ({ description, content: { 'application/json': { schema } } });
+const error = (description: string) => json(description, { $ref: '#/components/schemas/TributaryError' });
+const bearerHeader = (what: string) => ({ name: 'Authorization', in: 'header', required: true, description: `Bearer ${what}`, schema: { type: 'string', examples: ['Bearer 3q2-…'] } });
+const { $schema: _schema, $id: _id, ...batchSchema } = batchJsonSchema();
+registerSchemas({ AppleHealthBatch: batchSchema });
+describeTag('Apple Health SDK', 'The phone side of Apple Health: exchange the token from /v2/auth/generateAuthToken for a user and its sdk_secret, then post HealthKit batches. Batches are idempotent (sample UUIDs) and may arrive late or out of order; the days they touch are recomputed.');
+registerOperations(
+  {
+    method: 'post',
+    path: '/v2/sdk/users',
+    tag: 'Apple Health SDK',
+    operation: {
+      summary: 'Create an APPLE user from a single-use SDK token',
+      operationId: 'AppleSdk_CreateUser',
+      security: [],
+      parameters: [bearerHeader('<token from POST /v2/auth/generateAuthToken>')],
+      requestBody: { required: false, content: { 'application/json': { schema: { type: 'object', properties: { reference_id: { type: 'string', maxLength: 256 } } } } } },
+      responses: {
+        '201': json('The user, connected; an `auth` event is sent', {
+          type: 'object',
+          properties: { status: { const: 'success' }, user_id: { type: 'string' }, sdk_secret: { type: 'string', description: 'Credential of this user for /v2/sdk/users/{user_id}/samples; shown once, stored hashed' }, reference_id: { type: ['string', 'null'] } },
+          required: ['status', 'user_id', 'sdk_secret'],
+        }),
+        '401': error('Missing or unknown token'),
+        '410': error('Token already used or expired'),
+      },
+    },
+  },
+  {
+    method: 'post',
+    path: '/v2/sdk/users/{user_id}/samples',
+    tag: 'Apple Health SDK',
+    operation: {
+      summary: 'Upload a batch of HealthKit samples, workouts and activity summaries',
+      operationId: 'AppleSdk_UploadSamples',
+      security: [],
+      parameters: [{ name: 'user_id', in: 'path', required: true, schema: { type: 'string' } }, bearerHeader("<the user's sdk_secret>")],
+      requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/AppleHealthBatch' } } } },
+      responses: {
+        '200': json('Stored; the days and nights the batch touched were recomputed and changed records went out as events', {
+          type: 'object',
+          properties: {
+            status: { const: 'success' },
+            accepted: { type: 'integer', description: 'New samples stored' },
+            duplicates: { type: 'integer', description: 'Samples already stored (same UUID, or same type, source, start and end)' },
+            ignored: { type: 'integer', description: 'Samples of types Tributary does not normalize (kept in the raw batch)' },
+            deleted: { type: 'integer' },
+            workouts: { type: 'integer' },
+            days_recomputed: { type: 'integer' },
+            changed: { type: 'object', additionalProperties: { type: 'integer' }, description: 'Records changed per Terra data type' },
+            events: { type: 'integer' },
+          },
+        }),
+        '400': error('The batch does not match the schema (the parameter names the path, e.g. quantity_samples[3].unit)'),
+        '401': error('Wrong sdk_secret for this user_id'),
+        '403': error('The user is deactivated'),
+        '413': error('The batch is larger than TRIBUTARY_MAX_UPLOAD_BYTES'),
+      },
+    },
+  },
+  {
+    method: 'get',
+    path: '/v2/sdk/batch-schema.json',
+    tag: 'Apple Health SDK',
+    operation: { summary: 'The JSON Schema (2020-12) of an Apple Health batch', operationId: 'AppleSdk_BatchSchema', security: [], responses: { '200': json('The schema', { type: 'object' }) } },
+  },
+);
 
 /** Lifetime of a connection token (Terra's example: 180 s). */
 export const SDK_TOKEN_TTL_SECONDS = 180;
