@@ -40,6 +40,9 @@ export async function startAzurite(): Promise<Azurite> {
     [main, '--blobHost', '127.0.0.1', '--blobPort', '0', '--inMemoryPersistence', '--silent', '--skipApiVersionCheck', '--disableTelemetry'],
     { cwd: workDir, stdio: ['ignore', 'pipe', 'pipe'] },
   );
+  // Never outlive the test process, even when it ends without running afterAll.
+  const killChild = () => child.kill('SIGKILL');
+  process.once('exit', killChild);
   const port = await listeningPort(child);
   const proxy = await TcpProxy.start(port);
   const blobEndpoint = `${proxy.url}/${AZURITE_ACCOUNT}`;
@@ -72,6 +75,7 @@ export async function startAzurite(): Promise<Azurite> {
     down: () => proxy.down(),
     up: () => proxy.up(),
     async close() {
+      process.off('exit', killChild);
       await proxy.close();
       await new Promise<void>((resolve) => {
         child.once('exit', () => resolve());
