@@ -33,8 +33,10 @@ export class SyncScheduler {
     this.#wake?.();
   }
 
+  /** Stops ticking; a sync in flight stops at its next provider call (its progress is kept). */
   async stop(): Promise<void> {
     this.#running = false;
+    this.#sync.stopAll();
     this.#wake?.();
     await this.#loop;
   }

@@ -104,6 +104,11 @@ export class SyncService {
     this.#running.get(`${devId}\u0000${userId}`)?.abort(new TributaryError('not_found', 'connection removed'));
   }
 
+  /** Aborts every in-flight sync between two provider calls (shutdown); progress so far is kept. */
+  stopAll(): void {
+    for (const controller of this.#running.values()) controller.abort(new TributaryError('not_found', 'shutting down'));
+  }
+
   /** Serializes work per connection in this process. */
   async #exclusive<T>(connection: Pick<Connection, 'devId' | 'userId'>, work: () => Promise<T>): Promise<T> {
     const key = `${connection.devId}\u0000${connection.userId}`;
