@@ -76,3 +76,18 @@ describe('private targets (TRIBUTARY_WEBHOOK_ALLOW_PRIVATE=false)', () => {
     expect(await refusedTarget('sql', ['127.0.0.1'], { payloadUrl: () => '' })).toBeNull();
   });
 });
+
+describe('other formats', () => {
+  it('keeps a FHIR Bundle (format fhir) whole as an other payload instead of dropping it', () => {
+    const bundle = { resourceType: 'Bundle', type: 'collection', entry: [{ resource: { resourceType: 'Observation' } }] };
+    const rows = terraRows({ ...event({ type: 'activity' }, 'evt-fhir'), body: JSON.stringify(bundle), payload: bundle });
+    expect(rows.data).toEqual([]);
+    expect(rows.other).toEqual([expect.objectContaining({ payload_id: 'evt-fhir', user_id: 'u-1', data_type: 'activity', payload: JSON.stringify(bundle) })]);
+  });
+
+  it('keeps the FIT link of a format fit activity in each record payload', () => {
+    const payload = { type: 'activity', format: 'fit', user, data: [{ metadata: { summary_id: 's1', start_time: '2026-03-12T06:00:00Z' } }], url: 'https://t/fit/1', expires_in: 86400, version: '2022-03-16' };
+    const [row] = terraRows(event(payload)).data;
+    expect(JSON.parse(row.payload)).toEqual(payload);
+  });
+});

@@ -1,6 +1,6 @@
 import type { ZodType, ZodTypeDef } from 'zod';
 import { TributaryError } from '../../../core/errors.ts';
-import { DATA_TYPES, MODEL_VERSION, naturalKey, recordWindow, type DataType, type TerraRecord } from '../../../model/data-types.ts';
+import { DATA_TYPES, naturalKey, recordWindow, type DataType, type TerraRecord } from '../../../model/data-types.ts';
 import type { DeliveryOutcome, DestinationEvent, DestinationServices } from '../destination.ts';
 import { assertPublicTargets } from '../network-guard.ts';
 
@@ -28,7 +28,7 @@ export interface DataPart {
   startTime: string | null;
   endTime: string | null;
   record: TerraRecord;
-  /** The record alone, as a one-record Terra event `{type, user, data: [record], version}` (athlete: `athlete`). */
+  /** The event with this record alone: `{type, user, data: [record], version}` (athlete: `athlete`). */
   payload: Record<string, unknown>;
 }
 
@@ -53,7 +53,10 @@ export function eventParts(event: DestinationEvent): EventParts {
   const payload = event.payload;
   const user = asUser(payload.user) ?? asUser(payload.new_user);
   const replacedUser = event.type === 'user_reauth' ? asUser(payload.old_user) : null;
-  if (!isDataEventType(event.type)) return { isData: false, user, replacedUser, records: [] };
+  // A data event in another format than Terra JSON (a `format: "fhir"` Bundle) has no records
+  // to split: it is kept whole, like any other event, rather than silently dropped.
+  const terraShaped = event.type === 'athlete' ? isObject(payload.athlete) : Array.isArray(payload.data);
+  if (!isDataEventType(event.type) || !terraShaped) return { isData: false, user, replacedUser, records: [] };
   const type = event.type;
   const records: TerraRecord[] =
     type === 'athlete'
@@ -63,15 +66,12 @@ export function eventParts(event: DestinationEvent): EventParts {
       : Array.isArray(payload.data)
         ? (payload.data.filter(isObject) as TerraRecord[])
         : [];
-  const version = typeof payload.version === 'string' ? payload.version : MODEL_VERSION;
   const parts = records.map((record, index): DataPart => {
     const window = recordWindow(type, record);
     // A record without its natural key (malformed provider data) still gets a stable key per event.
     const key = naturalKey(type, record) ?? window.start ?? `${event.eventId}#${index}`;
-    const single =
-      type === 'athlete'
-        ? { type, user: payload.user ?? null, athlete: record, version }
-        : { type, user: payload.user ?? null, data: [record], version };
+    // Every other top-level field is kept (e.g. `url` and `expires_in` of a `format: "fit"` activity).
+    const single = type === 'athlete' ? { ...payload, athlete: record } : { ...payload, data: [record] };
     return { dataType: type, key, startTime: window.start ?? null, endTime: window.end ?? null, record, payload: single };
   });
   return { isData: true, user, replacedUser, records: parts };
