@@ -143,6 +143,18 @@ for (const engine of ENGINES) {
       expect(await t.app.store.raw.list(t.devId, userId)).toHaveLength(rawBefore);
     });
 
+    it('the body is the file whatever its content type (detection is from the content)', async () => {
+      for (const type of ['application/x-www-form-urlencoded', 'text/plain', 'application/json', 'application/gpx+xml']) {
+        const response = await upload(fixture('gpx/python-garminconnect/sample_activity.gpx'), {}, { 'content-type': type });
+        expect(response.status, type).toBe(201);
+      }
+      const noType = await fetch(`${t.url}/v2/files?user_id=${userId}`, { method: 'POST', headers: t.headers, body: new Blob([new Uint8Array(RUN)]) });
+      expect(noType.status).toBe(201);
+      const noBody = await fetch(`${t.url}/v2/files?user_id=${userId}`, { method: 'POST', headers: t.headers });
+      expect(noBody.status).toBe(400);
+      expect(await noBody.json()).toMatchObject({ parameter: 'file', message: expect.stringMatching(/no body/) });
+    });
+
     it('uploads need an API key and a user of the developer', async () => {
       expect((await fetch(`${t.url}/v2/files?user_id=${userId}`, { method: 'POST', body: new Uint8Array(RUN), headers: { 'content-type': 'application/octet-stream' } })).status).toBe(401);
       const other = await t.otherDeveloper();

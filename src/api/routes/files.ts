@@ -98,7 +98,10 @@ async function userOfToken(ctx: ApiContext, token: unknown): Promise<User> {
 
 async function registerUploadParsers(scope: FastifyInstance, ctx: ApiContext): Promise<void> {
   const limit = ctx.config.maxUploadBytes;
-  scope.addContentTypeParser('application/octet-stream', { parseAs: 'buffer', bodyLimit: limit }, (_request, body, done) => done(null, body));
+  // The format comes from the content, so any body that is not a form upload is the file itself
+  // (curl --data-binary sends application/x-www-form-urlencoded unless told otherwise).
+  scope.removeAllContentTypeParsers();
+  scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: limit }, (_request, body, done) => done(null, body));
   await scope.register(multipart, { limits: { fileSize: limit, files: 50, fields: 10 } });
   // Say what the limit is before reading a byte of an oversized upload.
   scope.addHook('onRequest', async (request) => {
@@ -145,7 +148,7 @@ async function receiveUpload(ctx: ApiContext, request: FastifyRequest, user: Use
   }
   const body = request.body;
   if (!Buffer.isBuffer(body)) {
-    throw new TributaryError('unsupported_media_type', 'send the file as application/octet-stream (or multipart/form-data)');
+    throw badParameter('file', 'the request has no body: send the workout file as the body (application/octet-stream) or as multipart/form-data');
   }
   const filename = typeof query.filename === 'string' && query.filename !== '' ? query.filename : 'upload';
   const result = await importWorkoutUpload(ctx.store, user, body, { ...options, filename });
