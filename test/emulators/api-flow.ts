@@ -51,8 +51,16 @@ export async function runApiFlow(engine: Engine, flow: ApiFlow): Promise<void> {
     const summaryId = `api-${flow.type}-${engine}`;
     await storeRecords(t.app.store, { user, type: 'activity', records: [activity(summaryId, '2026-02-01T08:00:00Z')] });
     await eventually(() => flow.delivered(user.userId, summaryId), 20_000, `${flow.type} delivery`);
-    const deliveries = JSON.parse((await api('GET', `/v2/deliveries?destination_id=${id}`)).text) as any;
-    expect(deliveries.deliveries).toEqual([expect.objectContaining({ event_type: 'activity', status: 'delivered' })]);
+    // The object can be visible a moment before the machinery records the attempt.
+    const deliveries = await eventually(
+      async () => {
+        const list = (JSON.parse((await api('GET', `/v2/deliveries?destination_id=${id}`)).text) as any).deliveries as any[];
+        return list.length === 1 && list[0].status === 'delivered' ? list : undefined;
+      },
+      10_000,
+      'the delivery recorded as delivered',
+    );
+    expect(deliveries).toEqual([expect.objectContaining({ event_type: 'activity', status: 'delivered', attempts: 1 })]);
   } finally {
     await t.close();
   }
