@@ -18,6 +18,8 @@ import { FitLinks } from './export/fit/links.ts';
 import { UploadLinks } from './providers/upload/links.ts';
 import { docsRoutes } from './api/routes/docs.ts';
 import { sdkRoutes } from './api/routes/sdk.ts';
+import { dashboardRoutes } from './api/routes/dashboard.ts';
+import { eventRoutes } from './api/routes/events.ts';
 import { buildServer } from './api/server.ts';
 import type { Config } from './core/config.ts';
 import { ENV } from './core/config.ts';
@@ -64,8 +66,8 @@ export interface TributaryOptions {
   schema?: string;
 }
 
-const V2_ROUTES: RouteModule[] = [dataReadRoutes, authRoutes, filesRoutes, userRoutes, writeRoutes, integrationRoutes, destinationRoutes, deliveryRoutes, sdkRoutes];
-const ROOT_ROUTES: RouteModule[] = [healthRoutes, hostedAuthPages, uploadPageRoutes, docsRoutes];
+const V2_ROUTES: RouteModule[] = [dataReadRoutes, authRoutes, filesRoutes, userRoutes, writeRoutes, integrationRoutes, destinationRoutes, deliveryRoutes, sdkRoutes, eventRoutes];
+const ROOT_ROUTES: RouteModule[] = [healthRoutes, hostedAuthPages, uploadPageRoutes, docsRoutes, dashboardRoutes];
 
 export async function createTributary(config: Config, options: TributaryOptions = {}): Promise<Tributary> {
   const logger = options.logger ?? createLogger(config.logLevel);

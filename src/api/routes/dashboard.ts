@@ -1,0 +1,100 @@
+import type { FastifyReply } from 'fastify';
+import { build } from 'esbuild';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { notFound } from '../../core/errors.ts';
+import type { RouteModule } from '../context.ts';
+import { describeTag, registerOperations } from '../openapi/index.ts';
+
+/** Where the dashboard's sources live (src/web/dashboard/); the web layer never imports store code. */
+const WEB_DIR = fileURLToPath(new URL('../../web/dashboard/', import.meta.url));
+
+/**
+ * The page loads its own script and stylesheet and talks to /v2 on the same origin; nothing
+ * inline, nothing from elsewhere (provider icons are data: URIs), and it may not be framed.
+ */
+export const DASHBOARD_CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+const SECURITY_HEADERS = {
+  'content-security-policy': DASHBOARD_CSP,
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+};
+
+/** Static assets: name → content type and file. The script is bundled from TypeScript on first request. */
+const STATIC_ASSETS: Record<string, { type: string; file: string }> = {
+  'dashboard.css': { type: 'text/css; charset=utf-8', file: 'dashboard.css' },
+  'icon.svg': { type: 'image/svg+xml', file: 'icon.svg' },
+};
+
+let script: Promise<string> | undefined;
+
+/** Bundles src/web/dashboard/main.ts (and its modules) into one ES module, once per process. */
+export function dashboardScript(): Promise<string> {
+  script ??= build({
+    entryPoints: [`${WEB_DIR}main.ts`],
+    bundle: true,
+    write: false,
+    format: 'esm',
+    target: 'es2022',
+    platform: 'browser',
+    minify: false,
+    legalComments: 'none',
+    logLevel: 'silent',
+  }).then((result) => result.outputFiles[0]!.text);
+  // A failed build is not cached: the next request tries again (and the error reaches the log).
+  script.catch(() => (script = undefined));
+  return script;
+}
+
+/**
+ * `GET /dashboard`: the developer dashboard, a self-contained single-page app that signs in
+ * with dev-id + API key (kept in sessionStorage) and reads the /v2 API over HTTP.
+ */
+export const dashboardRoutes: RouteModule = (app) => {
+  const html = readFileSync(`${WEB_DIR}index.html`, 'utf8');
+  const files = new Map(Object.entries(STATIC_ASSETS).map(([name, asset]) => [name, { type: asset.type, body: readFileSync(`${WEB_DIR}${asset.file}`) }]));
+
+  app.get('/dashboard', async (_request, reply) => {
+    return secure(reply).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(html);
+  });
+
+  app.get('/dashboard/assets/:name', async (request, reply) => {
+    const { name } = request.params as { name: string };
+    if (name === 'dashboard.js') return secure(reply).type('text/javascript; charset=utf-8').header('cache-control', 'no-cache').send(await dashboardScript());
+    const file = files.get(name);
+    if (!file) throw notFound(`no dashboard asset ${name}`);
+    return secure(reply).type(file.type).header('cache-control', 'no-cache').send(file.body);
+  });
+};
+
+function secure(reply: FastifyReply): FastifyReply {
+  return reply.headers(SECURITY_HEADERS);
+}
+
+const asset = (description: string, type: string) => ({ description, content: { [type]: { schema: { type: 'string' } } } });
+describeTag('Dashboard', 'The developer dashboard (a web page; its data comes from the authenticated /v2 API, with the dev-id and API key the developer types in).');
+registerOperations(
+  { method: 'get', path: '/dashboard', tag: 'Dashboard', operation: { summary: 'The developer dashboard (HTML page)', security: [], responses: { '200': asset('The page', 'text/html') } } },
+  {
+    method: 'get',
+    path: '/dashboard/assets/{name}',
+    tag: 'Dashboard',
+    operation: {
+      summary: 'A dashboard asset: dashboard.js, dashboard.css, icon.svg',
+      security: [],
+      parameters: [{ name: 'name', in: 'path', required: true, schema: { type: 'string', enum: ['dashboard.js', ...Object.keys(STATIC_ASSETS)] } }],
+      responses: { '200': asset('The asset', 'text/javascript'), '404': { description: 'No such asset' } },
+    },
+  },
+);

@@ -1,0 +1,61 @@
+/** Shapes of the /v2 answers the dashboard reads (only the fields it uses). */
+export interface TerraUser {
+  user_id: string;
+  provider: string;
+  reference_id: string | null;
+  last_webhook_update: string | null;
+  scopes: string | null;
+  active: boolean;
+  created_at?: string;
+}
+
+export interface DeliveryView {
+  id: string;
+  event_id: string;
+  event_type: string;
+  destination_id: string;
+  status: 'pending' | 'delivered' | 'failed';
+  attempts: number;
+  last_status_code: number | null;
+  last_error: string | null;
+  next_attempt_at: string | null;
+  created_at: string;
+  delivered_at: string | null;
+}
+
+export interface DeliveryDetail extends DeliveryView {
+  attempt_log: { attempt: number; started_at: string; duration_ms: number; status_code: number | null; error: string | null }[];
+}
+
+export interface DestinationView {
+  id: string;
+  type: string;
+  url?: string;
+  delivery_mode: string;
+  event_types: string[] | null;
+  format: string;
+  enabled: boolean;
+  status: string;
+  status_notice: string | null;
+  failing_since: string | null;
+  created_at: string;
+  [key: string]: unknown;
+}
+
+export interface EventSummary {
+  id: string;
+  type: string;
+  user_id: string | null;
+  created_at: string;
+  delivery_status: 'none' | 'pending' | 'failed' | 'delivered';
+  deliveries: { id: string; destination_id: string; status: string; attempts: number; last_error: string | null }[];
+}
+
+export interface IntegrationProvider {
+  provider: string;
+  name: string;
+  icon: string;
+  setup: string;
+  enabled: boolean;
+  types: Record<string, boolean>;
+}

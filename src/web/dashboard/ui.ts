@@ -1,0 +1,114 @@
+import { ApiError } from './api.ts';
+import { h, type Child } from './dom.ts';
+
+/** Shared building blocks of the views: headers, cards, pills, tables, empty and error states. */
+
+export type Tone = 'ok' | 'warn' | 'bad' | 'info' | 'muted';
+
+const STATUS_TONES: Record<string, Tone> = {
+  delivered: 'ok',
+  active: 'ok',
+  connected: 'ok',
+  pending: 'warn',
+  failed: 'bad',
+  error: 'bad',
+  disabled: 'muted',
+  inactive: 'muted',
+  none: 'muted',
+};
+
+export function pill(text: string, tone: Tone = STATUS_TONES[text] ?? 'info'): HTMLElement {
+  return h('span', { class: `pill pill-${tone}` }, text);
+}
+
+export function pageHeader(title: string, subtitle: string, ...actions: Child[]): HTMLElement {
+  return h('header', { class: 'page-header' }, h('div', {}, h('h1', {}, title), h('p', { class: 'subtitle' }, subtitle)), h('div', { class: 'actions' }, ...actions));
+}
+
+export function card(title: string | null, ...children: Child[]): HTMLElement {
+  return h('section', { class: 'card' }, title ? h('h2', { class: 'card-title' }, title) : null, ...children);
+}
+
+export function stat(label: string, value: string | number, note: string, tone: Tone | null = null): HTMLElement {
+  return h('div', { class: `stat${tone ? ` stat-${tone}` : ''}` }, h('div', { class: 'stat-label' }, label), h('div', { class: 'stat-value' }, String(value)), h('div', { class: 'stat-note' }, note));
+}
+
+export function empty(title: string, hint: string, ...actions: Child[]): HTMLElement {
+  return h('div', { class: 'empty' }, h('div', { class: 'empty-mark', 'aria-hidden': 'true' }, '∅'), h('p', { class: 'empty-title' }, title), h('p', { class: 'empty-hint' }, hint), ...actions);
+}
+
+export function errorBox(error: unknown): HTMLElement {
+  const message = error instanceof ApiError ? error.message : error instanceof Error ? error.message : String(error);
+  const status = error instanceof ApiError && error.status ? ` (HTTP ${error.status})` : '';
+  return h('div', { class: 'alert alert-bad', role: 'alert' }, h('strong', {}, 'Something went wrong'), h('span', {}, `${message}${status}`));
+}
+
+export function loading(text = 'Loading…'): HTMLElement {
+  return h('div', { class: 'loading', 'aria-busy': 'true' }, h('span', { class: 'spinner', 'aria-hidden': 'true' }), text);
+}
+
+export function table(headers: string[], rows: HTMLTableRowElement[], extraClass = ''): HTMLElement {
+  return h(
+    'div',
+    { class: 'table-wrap' },
+    h('table', { class: `table ${extraClass}` }, h('thead', {}, h('tr', {}, ...headers.map((title) => h('th', { scope: 'col' }, title)))), h('tbody', {}, ...rows)),
+  );
+}
+
+export function button(label: string, onclick: (event: Event) => void, variant: 'primary' | 'secondary' | 'ghost' | 'danger' = 'secondary', attrs: Record<string, string> = {}): HTMLButtonElement {
+  return h('button', { type: 'button', class: `btn btn-${variant}`, onclick: onclick as EventListener, ...attrs }, label);
+}
+
+/** Runs an async action from a button: disabled while running, errors shown in `target`. */
+export async function busy(btn: HTMLButtonElement, action: () => Promise<void>, target?: HTMLElement): Promise<void> {
+  const label = btn.textContent;
+  btn.disabled = true;
+  btn.classList.add('is-busy');
+  try {
+    await action();
+  } catch (error) {
+    if (target) target.replaceChildren(errorBox(error));
+    else toast(error instanceof Error ? error.message : String(error), 'bad');
+  } finally {
+    btn.disabled = false;
+    btn.classList.remove('is-busy');
+    btn.textContent = label;
+  }
+}
+
+export function toast(message: string, tone: Tone = 'ok'): void {
+  let host = document.getElementById('toasts');
+  if (!host) {
+    host = h('div', { id: 'toasts', class: 'toasts', 'aria-live': 'polite' });
+    document.body.append(host);
+  }
+  const item = h('div', { class: `toast toast-${tone}` }, message);
+  host.append(item);
+  setTimeout(() => item.remove(), 4000);
+}
+
+export function code(text: string): HTMLElement {
+  return h('code', { class: 'mono' }, text);
+}
+
+/** "3 min ago", "in 2 h", or the date for anything older than a week. */
+export function ago(iso: string | null | undefined, now = Date.now()): string {
+  if (!iso) return '—';
+  const ms = Date.parse(iso);
+  if (!Number.isFinite(ms)) return iso;
+  const diff = now - ms;
+  const abs = Math.abs(diff);
+  const unit = abs < 60_000 ? 'just now' : abs < 3_600_000 ? `${Math.round(abs / 60_000)} min` : abs < 86_400_000 ? `${Math.round(abs / 3_600_000)} h` : abs < 7 * 86_400_000 ? `${Math.round(abs / 86_400_000)} d` : null;
+  if (unit === null) return new Date(ms).toLocaleDateString(undefined, { year: 'numeric', month: 'short', day: 'numeric' });
+  if (unit === 'just now') return unit;
+  return diff >= 0 ? `${unit} ago` : `in ${unit}`;
+}
+
+export function time(iso: string | null | undefined): HTMLElement {
+  if (!iso) return h('span', { class: 'muted' }, '—');
+  return h('time', { datetime: iso, title: new Date(iso).toLocaleString() }, ago(iso));
+}
+
+export function short(id: string, keep = 10): string {
+  return id.length > keep + 1 ? `${id.slice(0, keep)}…` : id;
+}

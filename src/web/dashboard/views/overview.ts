@@ -1,0 +1,156 @@
+import { api, qs } from '../api.ts';
+import { h } from '../dom.ts';
+import type { DeliveryView, DestinationView, EventSummary, TerraUser } from '../types.ts';
+import { card, code, empty, pageHeader, pill, stat, table, time } from '../ui.ts';
+
+const DAY_MS = 86_400_000;
+/** The overview reads at most this many pages of events and deliveries; beyond, counts say "N+". */
+const MAX_PAGES = 5;
+
+export async function overviewView(root: HTMLElement): Promise<void> {
+  const since = new Date(Date.now() - DAY_MS);
+  const [users, events, deliveries, destinations] = await Promise.all([
+    api<{ users: TerraUser[] }>('GET', '/v2/subscriptions').then((r) => r.users),
+    recentEvents(since),
+    recentDeliveries(since),
+    api<{ destinations: DestinationView[] }>('GET', '/v2/destinations').then((r) => r.destinations),
+  ]);
+  const failed = deliveries.items.filter((d) => d.status === 'failed');
+  const pending = deliveries.items.filter((d) => d.status === 'pending');
+  const delivered = deliveries.items.filter((d) => d.status === 'delivered');
+  const active = users.filter((u) => u.active).length;
+  const plus = (capped: boolean) => (capped ? '+' : '');
+
+  root.append(
+    pageHeader('Overview', 'Your users, events and deliveries at a glance (last 24 hours).'),
+    h(
+      'div',
+      { class: 'stats' },
+      stat('Users', users.length, `${active} active · ${users.length - active} inactive`),
+      stat('Events', `${events.items.length}${plus(events.capped)}`, 'emitted in the last 24 h'),
+      stat('Delivered', `${delivered.length}${plus(deliveries.capped)}`, `${pending.length} pending · ${destinations.length} destination${destinations.length === 1 ? '' : 's'}`, 'ok'),
+      stat('Failed deliveries', `${failed.length}${plus(deliveries.capped)}`, failed.length ? 'need your attention' : 'all clear', failed.length ? 'bad' : null),
+    ),
+  );
+
+  if (failed.length > 0) {
+    root.append(
+      h(
+        'section',
+        { class: 'card card-alert', 'data-testid': 'failed-deliveries' },
+        h('div', { class: 'card-head' }, h('h2', { class: 'card-title' }, `${failed.length} failed deliver${failed.length === 1 ? 'y' : 'ies'}`), h('a', { class: 'btn btn-secondary', href: '#/deliveries?status=failed' }, 'Review and redeliver →')),
+        table(
+          ['Event', 'Destination', 'Last error', 'When'],
+          failed.slice(0, 5).map((d) => h('tr', {}, h('td', {}, pill(d.event_type, 'info')), h('td', {}, code(d.destination_id)), h('td', { class: 'error-text' }, d.last_error ?? (d.last_status_code ? `HTTP ${d.last_status_code}` : '—')), h('td', {}, time(d.created_at)))),
+        ),
+      ),
+    );
+  }
+
+  root.append(h('div', { class: 'grid-2' }, usersByProvider(users), eventsByType(events.items)));
+}
+
+function usersByProvider(users: TerraUser[]): HTMLElement {
+  if (users.length === 0) return card('Users by provider', empty('No users yet', 'Connect one from the Users page: it opens the widget where your user picks a provider.', h('a', { class: 'btn btn-primary', href: '#/users' }, 'Go to users')));
+  const byProvider = new Map<string, { active: number; inactive: number }>();
+  for (const user of users) {
+    const entry = byProvider.get(user.provider) ?? { active: 0, inactive: 0 };
+    if (user.active) entry.active++;
+    else entry.inactive++;
+    byProvider.set(user.provider, entry);
+  }
+  const max = Math.max(...[...byProvider.values()].map((v) => v.active + v.inactive));
+  const rows = [...byProvider.entries()].sort((a, b) => b[1].active + b[1].inactive - (a[1].active + a[1].inactive));
+  return card(
+    'Users by provider',
+    h(
+      'ul',
+      { class: 'meter-list' },
+      ...rows.map(([provider, count]) =>
+        h(
+          'li',
+          {},
+          h('span', { class: 'meter-label' }, provider),
+          meter([
+            { value: count.active, max, tone: 'ok' },
+            { value: count.inactive, max, tone: 'muted' },
+          ]),
+          h('span', { class: 'meter-value' }, `${count.active} active`, count.inactive ? h('span', { class: 'muted' }, ` · ${count.inactive} inactive`) : null),
+        ),
+      ),
+    ),
+  );
+}
+
+function eventsByType(events: EventSummary[]): HTMLElement {
+  if (events.length === 0) return card('Events by type · 24 h', empty('No events in the last 24 hours', 'Events appear when users connect, data syncs, or you send a test to a destination.'));
+  const byType = new Map<string, { total: number; failed: number }>();
+  for (const event of events) {
+    const entry = byType.get(event.type) ?? { total: 0, failed: 0 };
+    entry.total++;
+    if (event.delivery_status === 'failed') entry.failed++;
+    byType.set(event.type, entry);
+  }
+  const max = Math.max(...[...byType.values()].map((v) => v.total));
+  return card(
+    'Events by type · 24 h',
+    h(
+      'ul',
+      { class: 'meter-list' },
+      ...[...byType.entries()]
+        .sort((a, b) => b[1].total - a[1].total)
+        .map(([type, count]) =>
+          h(
+            'li',
+            {},
+            h('span', { class: 'meter-label' }, type),
+            meter([
+              { value: count.total - count.failed, max, tone: 'info' },
+              { value: count.failed, max, tone: 'bad' },
+            ]),
+            h('span', { class: 'meter-value' }, String(count.total), count.failed ? h('span', { class: 'error-text' }, ` · ${count.failed} failed`) : null),
+          ),
+        ),
+    ),
+  );
+}
+
+function meter(parts: { value: number; max: number; tone: string }[]): HTMLElement {
+  const bar = h('span', { class: 'meter', 'aria-hidden': 'true' });
+  for (const part of parts) {
+    if (part.value <= 0) continue;
+    const segment = h('span', { class: `meter-fill meter-${part.tone}` });
+    // CSSOM, not a style attribute: allowed under the page's strict CSP.
+    segment.style.width = `${(part.value / part.max) * 100}%`;
+    bar.append(segment);
+  }
+  return bar;
+}
+
+async function recentEvents(since: Date): Promise<{ items: EventSummary[]; capped: boolean }> {
+  const items: EventSummary[] = [];
+  let cursor: string | null = null;
+  for (let page = 0; page < MAX_PAGES; page++) {
+    const answer: { events: EventSummary[]; cursor: string | null } = await api('GET', `/v2/events${qs({ since: since.toISOString(), limit: 500, cursor })}`);
+    items.push(...answer.events);
+    cursor = answer.cursor;
+    if (!cursor) return { items, capped: false };
+  }
+  return { items, capped: true };
+}
+
+async function recentDeliveries(since: Date): Promise<{ items: DeliveryView[]; capped: boolean }> {
+  const items: DeliveryView[] = [];
+  let cursor: string | null = null;
+  for (let page = 0; page < MAX_PAGES; page++) {
+    const answer: { deliveries: DeliveryView[]; cursor: string | null } = await api('GET', `/v2/deliveries${qs({ limit: 500, cursor })}`);
+    // Newest first: stop at the first delivery older than the window.
+    for (const delivery of answer.deliveries) {
+      if (Date.parse(delivery.created_at) < since.getTime()) return { items, capped: false };
+      items.push(delivery);
+    }
+    cursor = answer.cursor;
+    if (!cursor) return { items, capped: false };
+  }
+  return { items, capped: true };
+}

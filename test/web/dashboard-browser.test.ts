@@ -1,0 +1,120 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApp, type TestApp } from '../helpers/harness.ts';
+import { eventually } from '../delivery/eventually.ts';
+import { startReceiver } from '../delivery/receiver.ts';
+import { seedRunner } from './seed.ts';
+
+/**
+ * The dashboard in a real browser: Debian's chromium (installed by .ci/services.sh) driven by
+ * playwright-core over CDP. Runs on the embedded store: the /v2 endpoints it reads are
+ * covered on both engines by their own suites (test/web/events-api.test.ts and others).
+ * Set TRIBUTARY_DASHBOARD_SCREENSHOTS=<dir> to keep screenshots of each view.
+ */
+const CHROMIUM = '/usr/bin/chromium';
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'];
+const SHOTS = process.env.TRIBUTARY_DASHBOARD_SCREENSHOTS;
+
+describe('dashboard in chromium', () => {
+  let t: TestApp;
+  let browser: Browser;
+  let failing = true;
+  const receiver = startReceiver(() => (failing ? { status: 500 } : { status: 200 }));
+
+  beforeAll(async () => {
+    expect(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install -y chromium (see .ci/services.sh)`).toBe(true);
+    t = await startTestApp('sqlite', 'dashboard-browser', { TRIBUTARY_WEBHOOK_RETRY_SCHEDULE: '0.1,0.1' });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await t?.close();
+    await (await receiver).close();
+  });
+
+  const shot = async (page: Page, name: string) => {
+    if (SHOTS) await page.screenshot({ path: join(SHOTS, `dashboard-${name}.png`), fullPage: true });
+  };
+
+  it('signs in, shows a seeded user and a failed delivery, and redelivers it', async () => {
+    const hook = await receiver;
+    const created = await fetch(`${t.url}/v2/destinations`, { method: 'POST', headers: { ...t.headers, 'content-type': 'application/json' }, body: JSON.stringify({ type: 'webhook', url: hook.url }) });
+    expect(created.status).toBe(201);
+    await seedRunner(t, 'alice-runner');
+    await seedRunner(t, 'bob-cyclist', 'IFIT');
+    // The seeded activities' events go to the failing webhook until their retries run out.
+    await eventually(async () => {
+      const answer = (await (await fetch(`${t.url}/v2/deliveries?status=failed`, { headers: t.headers })).json()) as { deliveries: unknown[] };
+      return answer.deliveries.length >= 2;
+    }, 20_000, 'two failed deliveries');
+
+    const context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
+    const page = await context.newPage();
+    const consoleErrors: string[] = [];
+    page.on('console', (message) => {
+      if (message.type() === 'error') consoleErrors.push(message.text());
+    });
+    page.on('pageerror', (error) => consoleErrors.push(error.message));
+    await page.goto(`${t.url}/dashboard`);
+
+    // A wrong key is refused with a clear message, and nothing is kept.
+    await page.fill('#dev-id', t.devId);
+    await page.fill('#api-key', 'not-the-key');
+    await page.click('button[type=submit]');
+    await expect.poll(() => page.textContent('.signin-feedback')).toContain('Wrong dev-id or API key');
+    await shot(page, 'signin-error');
+    // The browser logs the refused request itself; anything after this point is a real error.
+    consoleErrors.length = 0;
+
+    await page.fill('#api-key', t.apiKey);
+    await page.click('button[type=submit]');
+    await page.waitForSelector('.stats', { timeout: 10_000 }).catch(async (error: Error) => {
+      await shot(page, 'failure');
+      throw new Error(`${error.message}\npage: ${await page.textContent('body')}\nconsole: ${consoleErrors.join('\n')}`);
+    });
+    expect(page.url()).not.toContain(t.apiKey);
+    expect(await page.evaluate(() => sessionStorage.length)).toBe(1);
+    expect(await page.evaluate(() => localStorage.length)).toBe(0);
+    await page.waitForSelector('[data-testid="failed-deliveries"]');
+    expect(await page.textContent('[data-testid="failed-deliveries"]')).toContain('failed deliver');
+    await shot(page, 'overview');
+
+    await page.click('a[href="#/users"]');
+    await page.waitForSelector('tr[data-user-id]');
+    expect(await page.textContent('.table')).toContain('alice-runner');
+    await shot(page, 'users');
+    await page.click('tr:has-text("alice-runner")');
+    await page.waitForSelector('svg.chart');
+    expect(await page.locator('svg.chart rect.chart-bar:not(.chart-bar-zero)').count()).toBeGreaterThan(3);
+    expect(await page.textContent('.view')).toContain('Run run-alice-runner-0');
+    await shot(page, 'user-detail');
+
+    await page.click('a[href="#/destinations"]');
+    await page.waitForSelector('[data-testid="create-destination"]');
+    await shot(page, 'destinations');
+
+    await page.click('a[href="#/integrations"]');
+    await page.waitForSelector('.integration, .empty');
+    await shot(page, 'integrations');
+
+    // Deliveries, failed only: redeliver one once the endpoint is fixed.
+    failing = false;
+    await page.click('a[href="#/deliveries"]');
+    await page.click('a.tab[href="#/deliveries?status=failed"]');
+    await page.waitForSelector('tr[data-delivery-id]');
+    await shot(page, 'deliveries-failed');
+    const row = page.locator('tr[data-delivery-id]').first();
+    const deliveryId = await row.getAttribute('data-delivery-id');
+    expect(await row.locator('[data-testid="status"]').textContent()).toBe('failed');
+    await row.locator('[data-testid="redeliver"]').click();
+    await expect.poll(() => page.locator(`tr[data-delivery-id="${deliveryId}"] [data-testid="status"]`).textContent(), { timeout: 15_000 }).toBe('delivered');
+    await shot(page, 'deliveries-redelivered');
+    const stored = (await (await fetch(`${t.url}/v2/deliveries/${deliveryId}`, { headers: t.headers })).json()) as { status: string };
+    expect(stored.status).toBe('delivered');
+    expect(consoleErrors).toEqual([]);
+    await context.close();
+  }, 60_000);
+});
