@@ -7,6 +7,7 @@ import { SecretBox } from '../core/crypto.ts';
 import { isTributaryError } from '../core/errors.ts';
 import { formatBytes } from '../formats/errors.ts';
 import { importWorkoutUpload } from '../ingest/upload-files.ts';
+import { importAppleExportUpload } from '../providers/apple/export/upload.ts';
 import { openStore } from '../store/index.ts';
 import type { Store, User } from '../store/store.ts';
 
@@ -121,6 +122,12 @@ function collectFiles(paths: string[]): { files: string[]; found: Set<string>; s
 
 async function importOne(store: Store, user: User, file: string, options: { maxBytes: number; startTime?: string }): Promise<Outcome> {
   try {
+    // An Apple Health export (export.zip / export.xml, often gigabytes) streams from disk: no size limit (providers/apple).
+    const apple = await importAppleExportUpload({ store }, user, file, { filename: basename(file) });
+    if (apple) {
+      const reason = `Apple Health export: ${apple.samples.new} new samples (${apple.samples.duplicate} already stored), ${apple.days_recomputed} days recomputed`;
+      return { file, status: apple.samples.new === 0 && apple.events === 0 ? 'skipped' : 'imported', activities: apple.workouts, reason };
+    }
     const size = statSync(file).size;
     if (size > options.maxBytes) return { file, status: 'rejected', reason: `the file is ${formatBytes(size)}, over the limit of ${formatBytes(options.maxBytes)} (TRIBUTARY_MAX_UPLOAD_BYTES)` };
     const result = await importWorkoutUpload(store, user, readFileSync(file), { filename: basename(file), maxBytes: options.maxBytes, startTime: options.startTime });
