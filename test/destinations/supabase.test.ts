@@ -165,6 +165,20 @@ describe('supabase destination: tables and storage', () => {
     }
   });
 
+  it('recreates the bucket when it was deleted after first use', async () => {
+    const destination = supabaseDestination.open(supabaseDestination.parseConfig(f.config), SERVICES);
+    try {
+      expect(await destination.deliver(destinationEvent({ type: 'auth', status: 'success', user: testUser() }))).toEqual({ ok: true });
+      f.stub.buckets.delete('terra-payloads');
+      const event = destinationEvent({ type: 'deauth', status: 'success', user: testUser(), message: 'bye' });
+      expect(await destination.deliver(event)).toEqual(expect.objectContaining({ ok: false, retryable: true }));
+      expect(await destination.deliver(event)).toEqual({ ok: true });
+      expect(f.stub.buckets.get('terra-payloads')?.size).toBe(1);
+    } finally {
+      await destination.close();
+    }
+  });
+
   it("follows Terra's Supabase schema: timestamptz columns and payload rows cascading from terra_users", async () => {
     const columns = await query<{ table_name: string; column_name: string; data_type: string }>(
       f.database,

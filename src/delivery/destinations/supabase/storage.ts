@@ -68,7 +68,15 @@ export function storageClient(url: string, key: string, timeoutMs: number): Stor
         body: json,
         headers: { 'content-type': 'application/json', 'x-upsert': 'true', 'cache-control': 'no-cache' },
       });
-      if (!response.ok) throw await fail(response, `uploading ${BUCKET}/${path}`);
+      if (!response.ok) {
+        const error = await fail(response, `uploading ${BUCKET}/${path}`);
+        // The bucket was deleted after we saw it: look for it (and recreate it) on the next attempt.
+        if (/Bucket not found/.test(error.message)) {
+          bucketReady = null;
+          throw new StorageError(error.message, 404);
+        }
+        throw error;
+      }
     },
   };
 }
@@ -81,5 +89,5 @@ function failFromBody(status: number, body: unknown, what: string): StorageError
 /** Client errors other than auth/rate limits will not change on retry (e.g. 413 too large, 400 invalid name). */
 export function storageErrorIsPermanent(error: unknown): boolean {
   if (!(error instanceof StorageError) || error.status === null) return false;
-  return error.status >= 400 && error.status < 500 && ![401, 403, 408, 409, 429].includes(error.status);
+  return error.status >= 400 && error.status < 500 && ![401, 403, 404, 408, 409, 429].includes(error.status);
 }
