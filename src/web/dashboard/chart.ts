@@ -33,7 +33,10 @@ export function barChart(bars: readonly Bar[], options: { height?: number; unit:
     rect.append(s('title', {}, `${bar.label}: ${bar.title}`));
     svg.append(rect);
     if (bars.length <= 31 && (index % Math.ceil(bars.length / 8) === 0 || index === bars.length - 1)) {
-      svg.append(s('text', { class: 'chart-axis', x: x + (slot - gap) / 2, y: height - 6, 'text-anchor': 'middle' }, bar.label));
+      // The first and last labels hug the edges so they are never clipped.
+      const anchor = index === 0 ? 'start' : index === bars.length - 1 ? 'end' : 'middle';
+      const labelX = anchor === 'start' ? x : anchor === 'end' ? x + slot - gap : x + (slot - gap) / 2;
+      svg.append(s('text', { class: 'chart-axis', x: labelX, y: height - 6, 'text-anchor': anchor }, bar.label));
     }
   });
   return svg;

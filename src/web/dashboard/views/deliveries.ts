@@ -1,7 +1,7 @@
 import { api, qs } from '../api.ts';
 import { h } from '../dom.ts';
 import type { DeliveryDetail, DeliveryView } from '../types.ts';
-import { busy, button, card, code, empty, errorBox, pageHeader, pill, table, time, toast } from '../ui.ts';
+import { busy, button, card, code, empty, errorBox, pageHeader, pill, short, table, time, toast } from '../ui.ts';
 
 const STATUSES = ['all', 'failed', 'pending', 'delivered'] as const;
 type Filter = (typeof STATUSES)[number];
@@ -60,11 +60,11 @@ function deliveryRows(initial: DeliveryView): HTMLTableRowElement[] {
     const toggle = button(detail.hidden ? 'Attempts' : 'Hide', () => void showAttempts(d.id, detail, toggle), 'ghost');
     row.className = d.status === 'failed' ? 'row-failed' : '';
     row.replaceChildren(
-      h('td', {}, pill(d.event_type, 'info'), h('div', { class: 'small muted mono' }, d.event_id)),
+      h('td', {}, pill(d.event_type, 'info'), h('div', { class: 'small muted mono', title: d.event_id }, short(d.event_id, 14))),
       h('td', { 'data-testid': 'status' }, pill(d.status)),
       h('td', { class: 'num' }, String(d.attempts)),
       h('td', { class: 'error-cell' }, d.last_error ? h('span', { class: 'error-text' }, d.last_error) : d.last_status_code ? code(`HTTP ${d.last_status_code}`) : h('span', { class: 'muted' }, '—'), d.next_attempt_at ? h('div', { class: 'small muted' }, 'next try ', time(d.next_attempt_at)) : null),
-      h('td', {}, code(d.destination_id)),
+      h('td', { title: d.destination_id }, code(short(d.destination_id, 14))),
       h('td', {}, time(d.created_at)),
       h('td', { class: 'row-actions' }, toggle, d.status === 'pending' ? null : redeliver),
     );

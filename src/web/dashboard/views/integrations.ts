@@ -8,6 +8,7 @@ const SETUP_NOTES: Record<string, string> = {
   PASSWORD: 'The user signs in on a hosted form',
   UPLOAD: 'The user uploads workout files',
   SDK: 'Through the mobile SDK',
+  MOBILE_SDK: 'Through the mobile SDK (data comes from the phone)',
 };
 
 export async function integrationsView(root: HTMLElement): Promise<void> {

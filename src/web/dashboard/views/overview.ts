@@ -1,7 +1,7 @@
 import { api, qs } from '../api.ts';
 import { h } from '../dom.ts';
 import type { DeliveryView, DestinationView, EventSummary, TerraUser } from '../types.ts';
-import { card, code, empty, pageHeader, pill, stat, table, time } from '../ui.ts';
+import { card, code, empty, pageHeader, pill, short, stat, table, time } from '../ui.ts';
 
 const DAY_MS = 86_400_000;
 /** The overview reads at most this many pages of events and deliveries; beyond, counts say "N+". */
@@ -41,7 +41,7 @@ export async function overviewView(root: HTMLElement): Promise<void> {
         h('div', { class: 'card-head' }, h('h2', { class: 'card-title' }, `${failed.length} failed deliver${failed.length === 1 ? 'y' : 'ies'}`), h('a', { class: 'btn btn-secondary', href: '#/deliveries?status=failed' }, 'Review and redeliver →')),
         table(
           ['Event', 'Destination', 'Last error', 'When'],
-          failed.slice(0, 5).map((d) => h('tr', {}, h('td', {}, pill(d.event_type, 'info')), h('td', {}, code(d.destination_id)), h('td', { class: 'error-text' }, d.last_error ?? (d.last_status_code ? `HTTP ${d.last_status_code}` : '—')), h('td', {}, time(d.created_at)))),
+          failed.slice(0, 5).map((d) => h('tr', {}, h('td', {}, pill(d.event_type, 'info')), h('td', { title: d.destination_id }, code(short(d.destination_id, 14))), h('td', { class: 'error-text' }, d.last_error ?? (d.last_status_code ? `HTTP ${d.last_status_code}` : '—')), h('td', {}, time(d.created_at)))),
         ),
       ),
     );
