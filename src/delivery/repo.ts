@@ -350,9 +350,12 @@ export class DeliveryRepo {
     ]);
   }
 
-  /** Puts a delivery back to pending for an attempt now (manual redelivery). */
+  /**
+   * Puts a delivery back to pending for an attempt now (manual redelivery). The lease is kept:
+   * an attempt in flight finishes first, so one delivery is never sent twice at once.
+   */
   async redeliver(devId: string, deliveryId: string, now: number): Promise<Delivery | undefined> {
-    await this.#db.run(`UPDATE deliveries SET status = 'pending', next_attempt_at = ?, lease_until = NULL, delivered_at = NULL WHERE dev_id = ? AND delivery_id = ?`, [now, devId, deliveryId]);
+    await this.#db.run(`UPDATE deliveries SET status = 'pending', next_attempt_at = ?, delivered_at = NULL WHERE dev_id = ? AND delivery_id = ?`, [now, devId, deliveryId]);
     return this.getDelivery(devId, deliveryId);
   }
 
