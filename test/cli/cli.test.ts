@@ -110,16 +110,12 @@ describe('tributary CLI (embedded store, second process beside a running server)
     expect(run.stderr).toContain('--name');
   });
 
-  it('an invalid variable stops the CLI with exit 1 and one line naming it, no stack trace', async () => {
-    for (const [variable, value] of [
-      ['TRIBUTARY_PORT', 'eighty'],
-      ['TRIBUTARY_DATABASE_URL', 'mysql://x'],
-    ]) {
-      const run = await tributary(['start'], { ...env, [variable!]: value! });
-      expect(run.code, variable).toBe(1);
-      expect(run.stderr, variable).toContain(variable);
-      expect(run.stderr, variable).not.toMatch(/\n\s+at /);
-    }
+  it('an invalid variable stops start-up with exit 1 and one line naming it, no stack trace', async () => {
+    // Every variable's validation is covered in src/core/config.test.ts; this proves the CLI path.
+    const run = await tributary(['start'], { ...env, TRIBUTARY_PORT: 'eighty' });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('TRIBUTARY_PORT');
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
   });
 
   it('start serves /health on the configured port and prints its URL', async () => {
