@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { createServer, type Socket } from 'node:net';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -330,6 +331,27 @@ describe('sql destination (postgres) permissions', () => {
       expect(await storedRows(postgresServer, database, event, (name) => `terra.${name}`)).toEqual([event.payload]);
     } finally {
       await destination.close();
+    }
+  });
+});
+
+describe('sql destination against a server that accepts connections and never answers', () => {
+  it.each(['postgres', 'mysql'] as const)('%s: the attempt ends within the per-attempt budget, retryably', async (scheme) => {
+    const sockets = new Set<Socket>();
+    const silent = createServer((socket) => sockets.add(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const port = (silent.address() as { port: number }).port;
+    const services = { payloadUrl: () => '', timeoutMs: 500 };
+    const destination = sqlDestination.open(sqlDestination.parseConfig({ scheme, host: '127.0.0.1', port, database: 'd', username: 'u' }), services);
+    try {
+      // Without the budget this would hang until the test times out.
+      const outcome = await destination.deliver(destinationEvent({ type: 'auth', status: 'success', user: testUser() }));
+      expect(outcome).toEqual(expect.objectContaining({ ok: false, retryable: true }));
+      expect((outcome as { error: string }).error).toMatch(/timed out|timeout|no answer within 500 ms/i);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await Promise.race([destination.close(), new Promise((resolve) => setTimeout(resolve, 1000))]);
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
     }
   });
 });

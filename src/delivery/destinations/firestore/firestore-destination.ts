@@ -1,7 +1,7 @@
 import { Firestore, type DocumentData } from '@google-cloud/firestore';
 import { MODEL_VERSION } from '../../../model/data-types.ts';
 import type { DeliveryOutcome, Destination, DestinationEvent, DestinationServices } from '../destination.ts';
-import { eventParts, isoTime, verifyFailed } from '../sql/event-parts.ts';
+import { eventParts, isoTime, verifyFailed, withDeadline } from '../sql/event-parts.ts';
 import type { FirestoreConfig } from './firestore-config.ts';
 
 /**
@@ -49,19 +49,6 @@ function openClient(config: FirestoreConfig): Firestore {
     ...(credentials ? { credentials: { client_email: credentials.client_email, private_key: credentials.private_key } } : {}),
     ignoreUndefinedProperties: true,
   });
-}
-
-/** The client retries unreachable servers on its own for minutes; a delivery attempt gets the budget only. */
-async function withDeadline<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { code: 'DEADLINE' })), timeoutMs);
-  });
-  try {
-    return await Promise.race([work, deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 export function openFirestoreDestination(config: FirestoreConfig, services: DestinationServices): Destination {

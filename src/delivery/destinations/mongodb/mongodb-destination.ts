@@ -1,6 +1,6 @@
 import { MongoAPIError, MongoClient, MongoParseError, MongoRuntimeError, type AnyBulkWriteOperation, type Document, type MongoClientOptions } from 'mongodb';
 import type { DeliveryOutcome, Destination, DestinationEvent, DestinationServices } from '../destination.ts';
-import { assertPublicHosts, connectionStringHosts, eventParts, refusedTarget, verifyFailed } from '../sql/event-parts.ts';
+import { assertPublicHosts, connectionStringHosts, eventParts, refusedTarget, verifyFailed, withDeadline } from '../sql/event-parts.ts';
 import type { MongodbConfig } from './mongodb-config.ts';
 
 /**
@@ -43,9 +43,10 @@ function replaceById(_id: unknown, replacement: Document): AnyBulkWriteOperation
 }
 
 export function openMongoDestination(config: MongodbConfig, services: DestinationServices): Destination {
+  const timeoutMs = services.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   let client: MongoClient;
   try {
-    client = new MongoClient(config.uri, clientOptions(config.uri, services.timeoutMs ?? DEFAULT_TIMEOUT_MS));
+    client = new MongoClient(config.uri, clientOptions(config.uri, timeoutMs));
   } catch (error) {
     // A connection string the driver cannot parse (verify() reports it at creation).
     const failure = `mongodb: ${describeMongoError(error, config.database)}`;
@@ -74,8 +75,11 @@ export function openMongoDestination(config: MongodbConfig, services: Destinatio
       if (refused) return refused;
       const { collection, operations } = mongoWrites(event);
       try {
-        await ensureIndexes(collection);
-        if (operations.length > 0) await db.collection(collection).bulkWrite(operations, { ordered: true });
+        const write = async () => {
+          await ensureIndexes(collection);
+          if (operations.length > 0) await db.collection(collection).bulkWrite(operations, { ordered: true });
+        };
+        await withDeadline(write(), timeoutMs);
         return { ok: true };
       } catch (error) {
         return { ok: false, error: `mongodb ${config.database}.${collection}: ${describeMongoError(error, config.database)}`, retryable: !mongoErrorIsPermanent(error) };
@@ -127,6 +131,7 @@ export function describeMongoError(error: unknown, database: string): string {
   const e = error as { code?: unknown; codeName?: string; name?: string; message?: string };
   if (e.code === 18 || e.codeName === 'AuthenticationFailed') return `the server rejected the credentials: ${e.message}`;
   if (e.code === 13 || e.codeName === 'Unauthorized') return `${e.message} (the user needs the readWrite role on database "${database}")`;
+  if (e.code === 'DEADLINE') return `${e.message} (the per-attempt budget, TRIBUTARY_WEBHOOK_TIMEOUT_MS)`;
   if (e.name === 'MongoServerSelectionError' || e.name === 'MongoNetworkError' || e.name === 'MongoNetworkTimeoutError') {
     return `could not reach the server (${e.message})`;
   }

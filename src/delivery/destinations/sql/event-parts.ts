@@ -169,3 +169,20 @@ export async function refusedTarget(type: string, hosts: readonly string[], serv
     return { ok: false, error: (error as Error).message, retryable: false };
   }
 }
+
+/**
+ * Bounds one delivery attempt by the machinery's per-attempt budget (its lease assumes the
+ * attempt is over by then). The abandoned work may still finish later; every write is an
+ * idempotent upsert, so that is harmless.
+ */
+export async function withDeadline<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { code: 'DEADLINE' })), timeoutMs);
+  });
+  try {
+    return await Promise.race([work, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

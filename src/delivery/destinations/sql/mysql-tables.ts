@@ -133,6 +133,8 @@ export function describeMysqlError(error: unknown): string {
       return 'host name not found';
     case 'ETIMEDOUT':
       return 'connection timed out';
+    case 'DEADLINE':
+      return `${e.message} (the per-attempt budget, TRIBUTARY_WEBHOOK_TIMEOUT_MS)`;
     case 'ER_ACCESS_DENIED_ERROR':
       return `the server rejected the credentials: ${e.message}`;
     case 'ER_BAD_DB_ERROR':

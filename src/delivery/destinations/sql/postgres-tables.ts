@@ -204,6 +204,8 @@ export function describePostgresError(error: unknown): string {
       return 'host name not found';
     case 'ETIMEDOUT':
       return 'connection timed out';
+    case 'DEADLINE':
+      return `${e.message} (the per-attempt budget, TRIBUTARY_WEBHOOK_TIMEOUT_MS)`;
     case '28P01':
     case '28000':
       return `the server rejected the credentials: ${e.message}`;

@@ -1,7 +1,7 @@
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 import type { DeliveryOutcome, Destination, DestinationEvent, DestinationServices } from '../destination.ts';
-import { assertPublicHosts, refusedTarget, verifyFailed } from './event-parts.ts';
+import { assertPublicHosts, refusedTarget, verifyFailed, withDeadline } from './event-parts.ts';
 import { describeMysqlError, mysqlErrorIsPermanent, MysqlTables } from './mysql-tables.ts';
 import { describePostgresError, postgresErrorIsPermanent, PostgresTables } from './postgres-tables.ts';
 import { defaultPort, type SqlConfig } from './sql-config.ts';
@@ -20,14 +20,15 @@ interface SqlTarget {
 }
 
 export function openSqlDestination(config: SqlConfig, services: DestinationServices): Destination {
-  const target = openTarget(config, services.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+  const timeoutMs = services.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const target = openTarget(config, timeoutMs);
   const where = location(config);
   return {
     async deliver(event: DestinationEvent): Promise<DeliveryOutcome> {
       const refused = await refusedTarget('sql', [config.host], services);
       if (refused) return refused;
       try {
-        await target.write(terraRows(event));
+        await withDeadline(target.write(terraRows(event)), timeoutMs);
         return { ok: true };
       } catch (error) {
         return { ok: false, error: `${where}: ${target.describe(error)}`, retryable: !target.isPermanent(error) };

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { MODEL_VERSION } from '../../../model/data-types.ts';
 import type { DeliveryOutcome, Destination, DestinationEvent, DestinationServices } from '../destination.ts';
-import { assertPublicHosts, connectionStringHosts, refusedTarget, verifyFailed } from '../sql/event-parts.ts';
+import { assertPublicHosts, connectionStringHosts, refusedTarget, verifyFailed, withDeadline } from '../sql/event-parts.ts';
 import { describePostgresError, postgresErrorIsPermanent, PostgresTables } from '../sql/postgres-tables.ts';
 import { terraRows, type TerraRows } from '../sql/terra-rows.ts';
 import { StorageError, storageClient, storageErrorIsPermanent, type StorageClient } from './storage.ts';
@@ -73,7 +73,8 @@ function isPermanent(error: unknown): boolean {
 }
 
 export function openSupabaseDestination(config: SupabaseConfig, services: DestinationServices): Destination {
-  const target = openTarget(config, services.timeoutMs ?? DEFAULT_TIMEOUT_MS, 2);
+  const timeoutMs = services.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const target = openTarget(config, timeoutMs, 2);
   return {
     async deliver(event: DestinationEvent): Promise<DeliveryOutcome> {
       const refused = await refusedTarget('supabase', targetHosts(config), services);
@@ -81,10 +82,13 @@ export function openSupabaseDestination(config: SupabaseConfig, services: Destin
       const rows = supabaseRows(event);
       const files = [...rows.data, ...rows.other].map((row) => ({ path: row.payload_id, json: row.payload }));
       try {
-        await target.storage.ensureBucket();
-        await target.tables.write(rows, async () => {
-          await Promise.all(files.map((file) => target.storage.upload(file.path, file.json)));
-        });
+        const write = async () => {
+          await target.storage.ensureBucket();
+          await target.tables.write(rows, async () => {
+            await Promise.all(files.map((file) => target.storage.upload(file.path, file.json)));
+          });
+        };
+        await withDeadline(write(), timeoutMs);
         return { ok: true };
       } catch (error) {
         return { ok: false, error: `supabase ${config.url}: ${describe(error)}`, retryable: !isPermanent(error) };
