@@ -1,4 +1,3 @@
-import { hash } from 'node:crypto';
 import { hashApiKey, safeEqualHex } from '../../core/crypto.ts';
 import type { Db } from '../../store/index.ts';
 import type { SampleRow } from './samples.ts';
@@ -24,13 +23,23 @@ function insertStatement(rows: number, upsert: boolean): string {
 }
 
 /**
- * The natural key: a 53-bit digest (SHA-1 prefix, exact as a JS number) of (type, source,
- * start, end). Two different samples sharing it would need a ~1-in-2^53 coincidence within
- * one user's day.
+ * The natural key: a 53-bit digest (exact as a JS number) of (type, source, start, end).
+ * Two different samples sharing it would need a ~1-in-2^53 coincidence within one user's
+ * day. cyrb53 (public domain): a fast, well-mixed non-cryptographic string hash — the key
+ * is computed for every one of an export's millions of records.
  */
 export function naturalKey(row: Pick<SampleRow, 'type' | 'sourceName' | 'startMs' | 'endMs'>): number {
-  const digest = hash('sha1', `${row.type}|${row.sourceName}|${row.startMs}|${row.endMs}`, 'buffer');
-  return (digest.readUInt32BE(0) & 0x1fffff) * 0x1_0000_0000 + digest.readUInt32BE(4);
+  const text = `${row.type}|${row.sourceName}|${row.startMs}|${row.endMs}`;
+  let h1 = 0xdeadbeef;
+  let h2 = 0x41c6ce57;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    h1 = Math.imul(h1 ^ ch, 2654435761);
+    h2 = Math.imul(h2 ^ ch, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
 }
 
 /** The user's small integer key in the sample table (created on first use). */

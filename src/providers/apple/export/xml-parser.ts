@@ -153,7 +153,6 @@ export class ExportXmlParser {
     }
     const device = a.device ? cachedDevice(a.device) : undefined;
     const tier = sourceTier({ name: sourceName, deviceModel: device?.model, hardware: device?.hardwareVersion });
-    const input = { type, start, end, sourceName, tier, metadata: metadata ?? undefined };
     let row: SampleRow | undefined;
     if (quantity) {
       const value = Number(a.value);
@@ -162,13 +161,13 @@ export class ExportXmlParser {
         return;
       }
       try {
-        row = quantityRow({ ...input, value, unit: a.unit });
+        row = quantityRow({ type, start, end, sourceName, tier, metadata: metadata ?? undefined, value, unit: a.unit });
       } catch {
         this.counts.invalid++;
         return;
       }
     } else {
-      row = categoryRow({ ...input, value: a.value ?? '' });
+      row = categoryRow({ type, start, end, sourceName, tier, metadata: metadata ?? undefined, value: a.value ?? '' });
     }
     if (row) this.#sink.sample(row);
     else this.counts.invalid++;
