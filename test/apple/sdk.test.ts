@@ -188,6 +188,11 @@ describe.each(ENGINES)('Apple SDK ingestion (%s)', (engine) => {
     expect(activity!.distance_data.summary).toMatchObject({ distance_meters: 5000, elevation: { gain_actual_meters: 41.8 } });
     expect(activity!.calories_data.net_activity_calories).toBe(350);
     expect(activity!.heart_rate_data.summary).toEqual({ avg_hr_bpm: 150, min_hr_bpm: 90, max_hr_bpm: 175 });
+    // The Watch's heart-rate samples recorded during the run come with it.
+    expect(activity!.heart_rate_data.detailed.hr_samples).toEqual([
+      { timestamp: '2024-01-10T08:05:00.000000+01:00', bpm: 80, timer_duration_seconds: 300 },
+      { timestamp: '2024-01-10T08:10:00.000000+01:00', bpm: 120, timer_duration_seconds: 600 },
+    ]);
     expect(activity!.position_data.position_samples).toHaveLength(2);
     expect(activity!.lap_data.laps).toHaveLength(1);
 

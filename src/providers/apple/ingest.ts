@@ -13,7 +13,7 @@ import { normalizeSleep } from './normalize/sleep.ts';
 import { activitySummaryRow, categoryRow, quantityRow } from './rows.ts';
 import { deleteSamples, insertSamples, loadBuckets } from './sample-store.ts';
 import { isSleepBucket, type SampleRow } from './samples.ts';
-import { parseLocalInstant, toCanonical, type LocalInstant } from './units.ts';
+import { localDate, parseLocalInstant, toCanonical, type LocalInstant } from './units.ts';
 
 export const PROVIDER = 'APPLE';
 /** Pseudo-type of the marker row that maps a workout's HealthKit UUID to its activity (so a deletion can find it). */
@@ -100,10 +100,25 @@ export async function storeWorkouts(store: Store, user: User, workouts: readonly
         meta: null,
       }));
     await insertSamples(dbOf(tx), user.devId, user.userId, markers);
-    const stored = await storeRecords(tx, { user, type: 'activity', records: workouts.map((w) => normalizeActivity(w.input)) });
+    const records: TerraRecord[] = [];
+    for (const { input } of workouts) records.push(normalizeActivity(input, await workoutHeartRate(tx, user, input)));
+    const stored = await storeRecords(tx, { user, type: 'activity', records });
     return { changed: stored.changedKeys.length, events: stored.eventId ? 1 : 0 };
   });
 }
+
+/** Heart-rate samples already stored for the workout's time window (from any source), in time order. */
+async function workoutHeartRate(store: Store, user: User, w: WorkoutInput): Promise<{ ms: number; bpm: number }[]> {
+  if (!Number.isFinite(w.startMs) || !Number.isFinite(w.endMs) || w.endMs - w.startMs > 2 * 86_400_000) return [];
+  const buckets = new Set<string>();
+  for (let day = w.startMs - 86_400_000; day <= w.endMs + 86_400_000; day += 86_400_000) buckets.add(localDate(day, w.offsetMin));
+  const rows = await loadBuckets(dbOf(store), user.devId, user.userId, [...buckets]);
+  return rows
+    .filter((row) => row.type === HEART_RATE && row.value !== null && row.startMs >= w.startMs && row.startMs <= w.endMs)
+    .sort((a, b) => a.startMs - b.startMs)
+    .map((row) => ({ ms: row.startMs, bpm: row.value! }));
+}
+const HEART_RATE = 'HKQuantityTypeIdentifierHeartRate';
 
 export interface BatchResult {
   accepted: number;

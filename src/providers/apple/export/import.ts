@@ -144,6 +144,8 @@ async function run(deps: ImportDeps, user: User, xml: AsyncIterable<Buffer | str
   };
   const flushWorkouts = async () => {
     if (pendingWorkouts.length === 0) return;
+    // Samples parsed so far go in first, so a workout finds the heart rate recorded during it.
+    await flushRows();
     const workouts = pendingWorkouts.splice(0, pendingWorkouts.length).filter((w) => Number.isFinite(w.input.startMs) && Number.isFinite(w.input.endMs));
     for (const w of workouts) {
       if (!w.routeFile) continue;

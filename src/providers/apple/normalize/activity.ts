@@ -59,8 +59,12 @@ export function workoutSummaryId(w: Pick<WorkoutInput, 'activityType' | 'sourceN
   return `apple-${createHash('sha256').update(`${w.activityType}|${w.sourceName}|${w.startMs}|${w.endMs}`).digest('hex').slice(0, 32)}`;
 }
 
-/** Terra Activity for one workout; totals from attributes when present, else from statistics. */
-export function normalizeActivity(w: WorkoutInput): TerraRecord {
+/**
+ * Terra Activity for one workout; totals from attributes when present, else from statistics.
+ * `heartRate`: the user's heart-rate samples stored for the workout's time (any source),
+ * given as `hr_samples`.
+ */
+export function normalizeActivity(w: WorkoutInput, heartRate: readonly { ms: number; bpm: number }[] = []): TerraRecord {
   const stat = (type: string) => w.statistics.find((s) => s.type === `${HK}${type}`);
   const convert = (value: number | undefined, unit: string | undefined, dimension: Dimension, what: string) =>
     value === undefined || !Number.isFinite(value) ? undefined : toCanonical(value, unit, dimension, what);
@@ -121,7 +125,14 @@ export function normalizeActivity(w: WorkoutInput): TerraRecord {
         elevation_samples: w.route.filter((p) => p.elevation !== undefined).map((p) => ({ timestamp: at(p.ms), elev_meters: p.elevation! })),
       }),
     }),
-    heart_rate_data: compact({ summary: compact({ avg_hr_bpm: r(hr?.average), min_hr_bpm: r(hr?.minimum), max_hr_bpm: r(hr?.maximum) }) }),
+    heart_rate_data: compact({
+      summary: compact({ avg_hr_bpm: r(hr?.average), min_hr_bpm: r(hr?.minimum), max_hr_bpm: r(hr?.maximum) }),
+      detailed: compact({
+        hr_samples: heartRate
+          .filter((s) => s.ms >= w.startMs && s.ms <= w.endMs)
+          .map((s) => ({ timestamp: at(s.ms), bpm: s.bpm, timer_duration_seconds: round((s.ms - w.startMs) / 1000, 3) })),
+      }),
+    }),
     power_data: compact({ avg_watts: r(power?.average), max_watts: r(power?.maximum) }),
     movement_data: compact({
       avg_speed_meters_per_second: r(speedOf(speed?.average)),
