@@ -7,7 +7,7 @@ import { SecretBox } from '../core/crypto.ts';
 import { isTributaryError } from '../core/errors.ts';
 import { formatBytes } from '../formats/errors.ts';
 import { importWorkoutUpload } from '../ingest/upload-files.ts';
-import { importAppleExportUpload } from '../providers/apple/export/upload.ts';
+import { importAppleExportUpload, progressLine } from '../providers/apple/export/upload.ts';
 import { openStore } from '../store/index.ts';
 import type { Store, User } from '../store/store.ts';
 
@@ -123,7 +123,7 @@ function collectFiles(paths: string[]): { files: string[]; found: Set<string>; s
 async function importOne(store: Store, user: User, file: string, options: { maxBytes: number; startTime?: string }): Promise<Outcome> {
   try {
     // An Apple Health export (export.zip / export.xml, often gigabytes) streams from disk: no size limit (providers/apple).
-    const apple = await importAppleExportUpload({ store }, user, file, { filename: basename(file) });
+    const apple = await importAppleExportUpload({ store }, user, file, { filename: basename(file), onProgress: progressLine(process.stderr) });
     if (apple) {
       const reason = `Apple Health export: ${apple.samples.new} new samples (${apple.samples.duplicate} already stored), ${apple.days_recomputed} days recomputed`;
       return { file, status: apple.samples.new === 0 && apple.events === 0 ? 'skipped' : 'imported', activities: apple.workouts, reason };

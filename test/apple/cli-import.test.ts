@@ -5,6 +5,7 @@ import { importCommand } from '../../src/cli/import.ts';
 import { openStore } from '../../src/store/index.ts';
 import type { Store } from '../../src/store/index.ts';
 import { TEST_KEY, markEngineUsed, tempDir, testBox } from '../helpers/engines.ts';
+import { progressLine } from '../../src/providers/apple/export/upload.ts';
 import { FIXTURES, zipFolder } from './helpers.ts';
 
 describe('tributary import with an Apple Health export (sqlite)', () => {
@@ -52,5 +53,17 @@ describe('tributary import with an Apple Health export (sqlite)', () => {
     } finally {
       await store.close();
     }
+  });
+
+  it('shows import progress on a terminal only', () => {
+    const tty = Object.assign(new PassThrough(), { isTTY: true });
+    const written: string[] = [];
+    tty.on('data', (c) => written.push(String(c)));
+    const onProgress = progressLine(tty)!;
+    onProgress({ phase: 'reading', bytesRead: 50e6, totalBytes: 100e6, samples: 123456, workouts: 7, days: 0, daysTotal: 0 });
+    onProgress({ phase: 'done', bytesRead: 100e6, totalBytes: 100e6, samples: 200000, workouts: 9, days: 30, daysTotal: 30 });
+    expect(written.join('')).toContain('reading 50% (50 MB of 100 MB), 123,456 samples, 7 workouts');
+    expect(written.join('')).toMatch(/done 30\/30\n$/);
+    expect(progressLine(new PassThrough())).toBeUndefined();
   });
 });

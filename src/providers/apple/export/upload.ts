@@ -90,3 +90,21 @@ export async function importAppleExportUpload(
     events: summary.events,
   };
 }
+
+/** An `onProgress` that keeps one status line up to date on a terminal (for `tributary import`). */
+export function progressLine(stream: NodeJS.WritableStream & { isTTY?: boolean }): ((progress: ImportProgress) => void) | undefined {
+  if (!stream.isTTY) return undefined;
+  let last = 0;
+  return (p) => {
+    const now = Date.now();
+    if (p.phase !== 'done' && now - last < 250) return;
+    last = now;
+    const mb = (n: number) => `${(n / 1e6).toFixed(0)} MB`;
+    const reading = p.totalBytes ? `${Math.floor((100 * p.bytesRead) / p.totalBytes)}% (${mb(p.bytesRead)} of ${mb(p.totalBytes)})` : mb(p.bytesRead);
+    const text =
+      p.phase === 'reading'
+        ? `Apple Health export: reading ${reading}, ${p.samples.toLocaleString('en-US')} samples, ${p.workouts} workouts`
+        : `Apple Health export: ${p.phase === 'done' ? 'done' : 'computing days'} ${p.days}/${p.daysTotal}`;
+    stream.write(`\r\u001b[2K${text}${p.phase === 'done' ? '\n' : ''}`);
+  };
+}
