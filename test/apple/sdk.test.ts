@@ -203,6 +203,17 @@ describe.each(ENGINES)('Apple SDK ingestion (%s)', (engine) => {
     expect(await t.app.store.records.count(t.devId, user.user_id, 'daily')).toBe(1);
   });
 
+  it('replaces a day’s activity summary as its rings grow (the last of a batch wins)', async () => {
+    const user = await connect();
+    const rings = (energy: number) => ({ date: '2024-01-15', utc_offset_minutes: 60, active_energy_burned: energy, apple_exercise_time_minutes: 10, apple_stand_hours: 3 });
+    const first = (await (await upload(user, { activity_summaries: [rings(100), rings(150)] })).json()) as Json;
+    expect(first).toMatchObject({ status: 'success', changed: { daily: 1 } });
+    expect((await read('daily', user.user_id))[0]!.calories_data.net_activity_calories).toBe(150);
+    await upload(user, { activity_summaries: [rings(420)] });
+    expect((await read('daily', user.user_id))[0]!.calories_data.net_activity_calories).toBe(420);
+    expect(await (await upload(user, { activity_summaries: [rings(420)] })).json()).toMatchObject({ days_recomputed: 0, events: 0 });
+  });
+
   it('recomputes days touched by late, out-of-order batches and by deletions', async () => {
     const user = await connect();
     await upload(user, { quantity_samples: [steps('a', '2024-01-20T10:00:00-05:00', '2024-01-20T10:30:00-05:00', 300)] });

@@ -223,7 +223,9 @@ export function batchRows(batch: Batch): { rows: SampleRow[]; summaries: SampleR
     if (row) rows.push(row);
     else ignored++;
   });
-  const summaries = batch.activity_summaries.map((s, i) =>
+  // One summary per date (the last one wins): a date given twice in one statement would make the upsert fail on PostgreSQL.
+  const lastPerDate = new Map(batch.activity_summaries.map((s, i) => [s.date, i]));
+  const summaries = batch.activity_summaries.flatMap((s, i) => (lastPerDate.get(s.date) === i ? [s] : [])).map((s, i) =>
     withPath(`activity_summaries[${i}]`, () =>
       activitySummaryRow({
         date: s.date,

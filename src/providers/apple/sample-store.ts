@@ -15,7 +15,7 @@ function insertStatement(rows: number, upsert: boolean): string {
   let sql = statements.get(cacheKey);
   if (!sql) {
     const tuple = `(${COLUMNS.map(() => '?').join(', ')})`;
-    const conflict = upsert ? 'ON CONFLICT (owner_key, bucket, natural_key) DO UPDATE SET meta = excluded.meta, offset_min = excluded.offset_min' : 'ON CONFLICT DO NOTHING';
+    const conflict = upsert ? 'ON CONFLICT (owner_key, bucket, natural_key) DO UPDATE SET meta = excluded.meta, offset_min = excluded.offset_min WHERE apple_samples.meta IS DISTINCT FROM excluded.meta' : 'ON CONFLICT DO NOTHING';
     sql = `INSERT INTO apple_samples (${COLUMNS.join(', ')}) VALUES ${Array.from({ length: rows }, () => tuple).join(', ')} ${conflict} RETURNING bucket`;
     statements.set(cacheKey, sql);
   }
@@ -60,7 +60,8 @@ async function existingOwnerKey(db: Db, devId: string, userId: string): Promise<
 /**
  * Inserts samples, skipping any already stored (same UUID, or same type, source, start and
  * end). With `replace`, an existing sample's metadata is updated instead (activity summaries,
- * which grow during their day). Returns the buckets that changed and how many rows were new.
+ * which grow during their day; unchanged ones are left alone). Returns the buckets that changed
+ * and how many rows were new or updated.
  */
 export async function insertSamples(db: Db, devId: string, userId: string, rows: readonly SampleRow[], options: { replace?: boolean } = {}): Promise<{ buckets: Set<string>; inserted: number }> {
   const buckets = new Set<string>();

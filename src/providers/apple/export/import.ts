@@ -14,6 +14,7 @@ import { dbOf, type Store, type User } from '../../../store/index.ts';
 import { PROVIDER, recomputeBuckets, storeWorkouts, type RecordCounts } from '../ingest.ts';
 import { insertSamples } from '../sample-store.ts';
 import type { SampleRow } from '../samples.ts';
+import { ACTIVITY_SUMMARY_TYPE } from '../hk-types.ts';
 import { parseGpx } from './gpx.ts';
 import { ExportXmlParser, type ExportCounts, type ExportWorkout } from './xml-parser.ts';
 import { openExportZip, type ExportZip } from './zip.ts';
@@ -113,10 +114,12 @@ export async function importAppleExport(deps: ImportDeps, user: User, source: st
 async function run(deps: ImportDeps, user: User, xml: AsyncIterable<Buffer | string>, options: ImportOptions, format: 'zip' | 'xml', zip: ExportZip | undefined, fileSha?: string): Promise<ImportSummary> {
   const { store } = deps;
   const pendingRows: SampleRow[] = [];
+  const pendingSummaries: SampleRow[] = [];
   const pendingWorkouts: ExportWorkout[] = [];
   let athlete: TerraRecord | undefined;
   const parser = new ExportXmlParser({
-    sample: (row) => pendingRows.push(row),
+    // Rings grow during their day: a later export's summary replaces the stored one.
+    sample: (row) => (row.type === ACTIVITY_SUMMARY_TYPE ? pendingSummaries.push(row) : pendingRows.push(row)),
     workout: (w) => pendingWorkouts.push(w),
     athlete: (record) => (athlete = record),
   });
@@ -135,10 +138,16 @@ async function run(deps: ImportDeps, user: User, xml: AsyncIterable<Buffer | str
   };
 
   const flushRows = async () => {
-    if (pendingRows.length === 0) return;
+    if (pendingRows.length === 0 && pendingSummaries.length === 0) return;
     const rows = pendingRows.splice(0, pendingRows.length);
+    const summaries = pendingSummaries.splice(0, pendingSummaries.length);
     summary.samplesSeen += rows.length;
-    const result = await store.transaction((tx) => insertSamples(dbOf(tx), user.devId, user.userId, rows));
+    const result = await store.transaction(async (tx) => {
+      const inserted = await insertSamples(dbOf(tx), user.devId, user.userId, rows);
+      const replaced = await insertSamples(dbOf(tx), user.devId, user.userId, summaries, { replace: true });
+      for (const bucket of replaced.buckets) inserted.buckets.add(bucket);
+      return inserted;
+    });
     summary.samplesNew += result.inserted;
     for (const bucket of result.buckets) touched.add(bucket);
   };
