@@ -63,7 +63,7 @@ export async function isAppleHealthZip(path: string): Promise<boolean> {
   try {
     const zip = await openExportZip(path);
     if (!zip) return false;
-    const apple = /(^|\/)apple_health_export\//.test(zip.xmlName) || /(^|\/)export\.xml$/.test(zip.xmlName);
+    const apple = /(^|\/)apple_health_export\//.test(zip.xmlName);
     zip.close();
     return apple;
   } catch {

@@ -70,11 +70,12 @@ export function normalizeActivity(w: WorkoutInput, heartRate: readonly { ms: num
     value === undefined || !Number.isFinite(value) ? undefined : toCanonical(value, unit, dimension, what);
 
   const distanceStat = DISTANCE_TYPES.map((t) => w.statistics.find((s) => s.type === t)).find((s) => s?.sum !== undefined);
-  const distance = w.totalDistance
+  // Some exports write totalDistance="0" / totalEnergyBurned="0" next to real statistics: a zero attribute defers to them.
+  const distance = w.totalDistance && (w.totalDistance.value > 0 || !distanceStat)
     ? convert(w.totalDistance.value, w.totalDistance.unit, 'length', 'totalDistance')
     : convert(distanceStat?.sum, distanceStat?.unit, 'length', 'WorkoutStatistics distance');
   const energyStat = stat('ActiveEnergyBurned');
-  const energy = w.totalEnergyBurned
+  const energy = w.totalEnergyBurned && (w.totalEnergyBurned.value > 0 || energyStat?.sum === undefined)
     ? convert(w.totalEnergyBurned.value, w.totalEnergyBurned.unit, 'energy', 'totalEnergyBurned')
     : convert(energyStat?.sum, energyStat?.unit, 'energy', 'WorkoutStatistics energy');
   const duration = w.duration ? toCanonical(w.duration.value, w.duration.unit, 'time', 'duration') : undefined;

@@ -69,5 +69,8 @@ describe('Apple normalizers (pure)', () => {
     expect(swim.metadata).toMatchObject({ type: 83 });
     expect(swim.distance_data).toEqual({ summary: { swimming: { pool_length_meters: 25 } } });
     expect(() => normalizeActivity({ ...base, activityType: 'Running', metadata: {}, totalDistance: { value: 5, unit: 'furlong' }, statistics: [] })).toThrow(/furlong/);
+    // A zero legacy attribute defers to the statistics.
+    const zero = normalizeActivity({ ...base, activityType: 'Walking', metadata: {}, totalDistance: { value: 0, unit: 'km' }, totalEnergyBurned: { value: 0, unit: 'kcal' }, statistics: [{ type: 'HKQuantityTypeIdentifierDistanceWalkingRunning', sum: 2, unit: 'km' }, { type: 'HKQuantityTypeIdentifierActiveEnergyBurned', sum: 80, unit: 'kcal' }] });
+    expect(zero).toMatchObject({ distance_data: { summary: { distance_meters: 2000 } }, calories_data: { net_activity_calories: 80 } });
   });
 });
