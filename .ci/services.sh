@@ -33,4 +33,11 @@ if ! pkg-config --exists rdkafka 2>/dev/null; then
   (apt-get install -y librdkafka-dev || (apt-get update && apt-get install -y librdkafka-dev)) >/dev/null || { echo "librdkafka-dev: install failed" >&2; exit 1; }
 fi
 echo "librdkafka-dev: $(pkg-config --modversion rdkafka)"
+
+# Dashboard browser test (test/web/dashboard-browser.test.ts): Debian's chromium, driven by
+# playwright-core (which never downloads a browser of its own).
+if [ ! -x /usr/bin/chromium ]; then
+  (apt-get install -y chromium || (apt-get update && apt-get install -y chromium)) >/dev/null || { echo "chromium: install failed" >&2; exit 1; }
+fi
+echo "chromium: $(/usr/bin/chromium --version 2>/dev/null | head -n1)"
 exit 0
