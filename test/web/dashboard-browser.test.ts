@@ -86,14 +86,44 @@ describe('dashboard in chromium', () => {
     await page.waitForSelector('tr[data-user-id]');
     expect(await page.textContent('.table')).toContain('alice-runner');
     await shot(page, 'users');
+    // Connect a new user: a widget session, opened in a new tab.
+    await page.click('[data-testid="connect-user"]');
+    await page.fill('#widget-reference', 'carol-new');
+    const [widget] = await Promise.all([context.waitForEvent('page'), page.click('.connect-panel button[type=submit]')]);
+    await page.waitForSelector('[data-testid="widget-link"]');
+    await expect.poll(() => widget.url()).toContain('/widget/');
+    expect(await page.getAttribute('[data-testid="widget-link"] a', 'href')).toBe(widget.url());
+    await shot(page, 'users-connect');
+    await widget.close();
     await page.click('tr:has-text("alice-runner")');
     await page.waitForSelector('svg.chart');
     expect(await page.locator('svg.chart rect.chart-bar:not(.chart-bar-zero)').count()).toBeGreaterThan(3);
     expect(await page.textContent('.view')).toContain('Run run-alice-runner-0');
     await shot(page, 'user-detail');
 
+    // Destinations: create a webhook (its secret shown once), send a test, rotate the secret.
+    page.on('dialog', (dialog) => void dialog.accept());
     await page.click('a[href="#/destinations"]');
     await page.waitForSelector('[data-testid="create-destination"]');
+    await page.fill('#dest-url', `${hook.url}?second`);
+    await page.fill('#dest-events', 'healthcheck');
+    await page.click('[data-testid="create-destination"] button[type=submit]');
+    const secret = await page.waitForSelector('[data-testid="secret-value"]');
+    const firstSecret = (await secret.textContent()) ?? '';
+    expect(firstSecret.length).toBeGreaterThanOrEqual(16);
+    await shot(page, 'destinations-created');
+    const secondRow = page.locator('tr', { hasText: '?second' });
+    await secondRow.locator('button', { hasText: 'Send test' }).click();
+    await page.waitForSelector('.toast:has-text("Test event queued")');
+    await hook.waitFor((received) => received.some((r) => r.body.includes('"healthcheck"')));
+    await secondRow.locator('button', { hasText: 'Rotate secret' }).click();
+    await expect.poll(async () => (await page.textContent('[data-testid="secret-value"]')) ?? firstSecret).not.toBe(firstSecret);
+    // Shown once: a fresh render of the page has no secret on it.
+    await page.click('a[href="#/overview"]');
+    await page.waitForSelector('.stats');
+    await page.click('a[href="#/destinations"]');
+    await page.waitForSelector('[data-testid="create-destination"]');
+    expect(await page.locator('[data-testid="secret-value"]').count()).toBe(0);
     await shot(page, 'destinations');
 
     await page.click('a[href="#/integrations"]');
@@ -115,6 +145,16 @@ describe('dashboard in chromium', () => {
     const stored = (await (await fetch(`${t.url}/v2/deliveries/${deliveryId}`, { headers: t.headers })).json()) as { status: string };
     expect(stored.status).toBe('delivered');
     expect(consoleErrors).toEqual([]);
+
+    // Narrow screens: the sidebar becomes a top bar and nothing overflows sideways.
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.click('a[href="#/overview"]');
+    await page.waitForSelector('.stats');
+    // The redelivered one is no longer counted as failed.
+    expect(await page.textContent('[data-testid="failed-deliveries"] .card-title')).toBe('1 failed delivery');
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await shot(page, 'overview-narrow');
+
     await context.close();
   }, 60_000);
 });

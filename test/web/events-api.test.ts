@@ -29,7 +29,10 @@ describe.each(ENGINES)('GET /v2/events on %s', (engine) => {
     const alice = await t.app.store.users.create(t.devId, { provider: 'GARMIN', referenceId: 'alice', state: 'connected' });
     const bob = await t.app.store.users.create(t.devId, { provider: 'GARMIN', referenceId: 'bob', state: 'connected' });
     await storeRecords(t.app.store, { user: alice, type: 'activity', records: [activity('a1', '2026-02-01T08:00:00Z')] });
+    // Distinct milliseconds: events of one millisecond are ordered by their (random) id.
+    await new Promise((resolve) => setTimeout(resolve, 5));
     await storeRecords(t.app.store, { user: bob, type: 'activity', records: [{ ...activity('fails', '2026-02-02T08:00:00Z'), metadata: { ...activity('x', '2026-02-02T08:00:00Z').metadata, summary_id: 'fails', name: 'fails' } }] });
+    await new Promise((resolve) => setTimeout(resolve, 5));
     await storeRecords(t.app.store, { user: alice, type: 'activity', records: [activity('a2', '2026-02-03T08:00:00Z')] });
     t.app.context.eventsCommitted.notify();
 

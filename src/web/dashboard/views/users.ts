@@ -57,18 +57,27 @@ async function openWidget(panel: HTMLElement): Promise<void> {
           onsubmit: ((event: Event) => {
             event.preventDefault();
             const submit = (event.target as HTMLFormElement).querySelector('button') as HTMLButtonElement;
+            // Opened now, inside the click, so that pop-up blockers allow it; pointed at the widget once it exists.
+            const tab = window.open('', '_blank');
             void busy(submit, async () => {
-              const answer = await api<{ url: string; expires_in: number }>('POST', '/v2/auth/generateWidgetSession', { reference_id: referenceInput.value.trim() || undefined });
-              const opened = window.open(answer.url, '_blank', 'noopener');
-              panel.replaceChildren(
-                h(
-                  'div',
-                  { class: 'alert alert-ok' },
-                  h('strong', {}, opened ? 'Widget opened in a new tab.' : 'Widget session ready.'),
-                  h('span', {}, 'Link (valid ', String(Math.round(answer.expires_in / 60)), ' min): '),
-                  h('a', { href: answer.url, target: '_blank', rel: 'noopener noreferrer', class: 'mono' }, answer.url),
-                ),
-              );
+              try {
+                const answer = await api<{ url: string; expires_in: number }>('POST', '/v2/auth/generateWidgetSession', { reference_id: referenceInput.value.trim() || undefined });
+                if (tab) {
+                  tab.opener = null;
+                  tab.location.href = answer.url;
+                }
+                panel.replaceChildren(
+                  h(
+                    'div',
+                    { class: 'alert alert-ok', 'data-testid': 'widget-link' },
+                    h('strong', {}, tab ? 'The widget opened in a new tab.' : 'Widget session ready: your browser blocked the new tab, use the link.'),
+                    h('span', {}, `Send this link to your user (valid ${Math.round(answer.expires_in / 60)} min): `, h('a', { href: answer.url, target: '_blank', rel: 'noopener noreferrer', class: 'mono' }, answer.url)),
+                  ),
+                );
+              } catch (error) {
+                tab?.close();
+                throw error;
+              }
             }, panel);
           }) as EventListener,
         },
