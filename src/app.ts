@@ -71,17 +71,16 @@ const ROOT_ROUTES: RouteModule[] = [healthRoutes, hostedAuthPages, uploadPageRou
 
 export async function createTributary(config: Config, options: TributaryOptions = {}): Promise<Tributary> {
   const logger = options.logger ?? createLogger(config.logLevel);
-  const box = new SecretBox(Buffer.from(encryptionKey(config), 'hex'));
-  const store =
-    options.store ??
-    (await openStore({ databaseUrl: config.databaseUrl, sqliteFile: join(resolve(config.dataDir), 'tributary.db'), schema: options.schema, box }));
+  const keyHex = encryptionKey(config);
+  const box = new SecretBox(Buffer.from(keyHex, 'hex'));
+  const store = options.store ?? (await openConfiguredStore(config, { schema: options.schema, box }));
   await bootstrapDeveloper(config, store);
   const providers = createProviderRegistry(config.providers, {
     // Read at use time: tests and proxies set the public URL after start-up.
     get publicUrl() {
       return config.publicUrl;
     },
-    encryptionKeyHex: encryptionKey(config),
+    encryptionKeyHex: keyHex,
   });
   const context: ApiContext = { config, store, logger, eventsCommitted: new Signal(), providers };
   // Ingest and the connect flow (issue 3): polling/backfill/history for `poll` providers, hosted login.
@@ -99,9 +98,9 @@ export async function createTributary(config: Config, options: TributaryOptions 
     onDisconnected: (user) => sync.stop(user.devId, user.userId),
   });
   // Workout files (issue 5): signed links of the hosted upload page and of FIT files for destinations.
-  context.uploadLinks = new UploadLinks(encryptionKey(config), () => config.publicUrl);
-  context.fitLinks = new FitLinks(encryptionKey(config), () => config.publicUrl);
-  const delivery = openDelivery({ config, store, box, encryptionKeyHex: encryptionKey(config), logger, eventsCommitted: context.eventsCommitted });
+  context.uploadLinks = new UploadLinks(keyHex, () => config.publicUrl);
+  context.fitLinks = new FitLinks(keyHex, () => config.publicUrl);
+  const delivery = openDelivery({ config, store, box, encryptionKeyHex: keyHex, logger, eventsCommitted: context.eventsCommitted });
   context.delivery = delivery.service;
   context.webhookReads = delivery.webhookReads;
   const runWorker = options.worker ?? true;
@@ -132,6 +131,15 @@ export async function createTributary(config: Config, options: TributaryOptions 
       await store.close();
     },
   };
+}
+
+/**
+ * Opens (and migrates) the store the config selects: PostgreSQL for a postgres:// URL,
+ * else the SQLite file in the data dir. The CLI uses it too, beside a running server.
+ */
+export async function openConfiguredStore(config: Config, options: { schema?: string; box?: SecretBox } = {}): Promise<Store> {
+  const box = options.box ?? new SecretBox(Buffer.from(encryptionKey(config), 'hex'));
+  return openStore({ databaseUrl: config.databaseUrl, sqliteFile: join(resolve(config.dataDir), 'tributary.db'), schema: options.schema, box });
 }
 
 /** TRIBUTARY_ENCRYPTION_KEY, or (embedded store only) a key generated once into the data dir. */

@@ -1,14 +1,12 @@
-import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { destinationView, deliveryView } from '../api/routes/destinations.ts';
-import { encryptionKey } from '../app.ts';
+import { encryptionKey, openConfiguredStore } from '../app.ts';
 import { loadConfig } from '../core/config.ts';
 import { SecretBox } from '../core/crypto.ts';
 import { isTributaryError } from '../core/errors.ts';
 import { createLogger } from '../core/logger.ts';
 import { Signal } from '../core/signal.ts';
 import { openDelivery } from '../delivery/open.ts';
-import { openStore } from '../store/index.ts';
 
 export const DESTINATIONS_USAGE = `  tributary destinations create --dev-id ID --url URL [--type webhook] [--mode push|ping] [--events a,b] [--format json|fit|fhir] [--json]
   tributary destinations list --dev-id ID [--json]
@@ -42,7 +40,7 @@ export async function destinationsCommand(group: 'destinations' | 'deliveries', 
   const config = loadConfig(process.env);
   const keyHex = encryptionKey(config);
   const box = new SecretBox(Buffer.from(keyHex, 'hex'));
-  const store = await openStore({ databaseUrl: config.databaseUrl, sqliteFile: join(resolve(config.dataDir), 'tributary.db'), box });
+  const store = await openConfiguredStore(config, { box });
   const delivery = openDelivery({ config, store, box, encryptionKeyHex: keyHex, logger: createLogger('silent'), eventsCommitted: new Signal() });
   const service = delivery.service;
   const print = (value: Record<string, unknown>, text: string) => process.stdout.write(values.json ? JSON.stringify(value) + '\n' : text + '\n');

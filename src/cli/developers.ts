@@ -1,20 +1,13 @@
-import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../core/config.ts';
-import { SecretBox } from '../core/crypto.ts';
-import { encryptionKey } from '../app.ts';
-import { openStore } from '../store/index.ts';
+import { openConfiguredStore } from '../app.ts';
 
 /** `tributary developers create|list`: works beside a running server (the SQLite file is shared). */
 export async function developersCommand(args: string[]): Promise<number> {
   const [sub, ...rest] = args;
   const { values } = parseArgs({ args: rest, options: { name: { type: 'string' }, json: { type: 'boolean' } } });
   const config = loadConfig(process.env);
-  const store = await openStore({
-    databaseUrl: config.databaseUrl,
-    sqliteFile: join(resolve(config.dataDir), 'tributary.db'),
-    box: new SecretBox(Buffer.from(encryptionKey(config), 'hex')),
-  });
+  const store = await openConfiguredStore(config);
   try {
     if (sub === 'create') {
       if (!values.name) {

@@ -1,14 +1,12 @@
 import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { encryptionKey } from '../app.ts';
+import { openConfiguredStore } from '../app.ts';
 import { loadConfig } from '../core/config.ts';
-import { SecretBox } from '../core/crypto.ts';
 import { isTributaryError } from '../core/errors.ts';
 import { formatBytes } from '../formats/errors.ts';
 import { importWorkoutUpload } from '../ingest/upload-files.ts';
 import { importAppleExportUpload, progressLine } from '../providers/apple/export/upload.ts';
-import { openStore } from '../store/index.ts';
 import type { Store, User } from '../store/store.ts';
 
 export const IMPORT_USAGE = `  tributary import <files or folders…> --user USER_ID [--dev-id DEV_ID] [--start-time ISO] [--json]
@@ -50,11 +48,7 @@ export async function importCommand(args: string[], out: NodeJS.WritableStream =
     return 2;
   }
   const config = loadConfig(process.env);
-  const store = await openStore({
-    databaseUrl: config.databaseUrl,
-    sqliteFile: join(resolve(config.dataDir), 'tributary.db'),
-    box: new SecretBox(Buffer.from(encryptionKey(config), 'hex')),
-  });
+  const store = await openConfiguredStore(config);
   try {
     const user = await findUser(store, values.user, values['dev-id']);
     if (!user) {

@@ -2,6 +2,7 @@ import { Encoder, Profile } from '@garmin/fitsdk';
 import type { Mesg } from '@garmin/fitsdk';
 import { TributaryError } from '../../core/errors.ts';
 import type { TerraRecord } from '../../model/data-types.ts';
+import type { TrackPoint } from '../../formats/activity.ts';
 import { fitSportOf } from '../../formats/sport.ts';
 
 type Obj = Record<string, unknown>;
@@ -10,17 +11,8 @@ const DEG_TO_SEMICIRCLES = 2 ** 31 / 180;
 /** Largest value the 16-bit `speed` field holds (scale 1000); faster goes only into enhanced_speed. */
 const MAX_SPEED_FIELD = 65.534;
 
-interface RecordRow {
-  t: number;
-  lat?: number;
-  lng?: number;
-  altitude?: number;
-  distance?: number;
-  hr?: number;
-  cadence?: number;
-  speed?: number;
-  power?: number;
-}
+/** One record message: a track point (the decoders' shape), series present only where the activity has them. */
+type RecordRow = TrackPoint;
 
 /**
  * Writes Terra Activities as one FIT activity file with @garmin/fitsdk's Encoder:
