@@ -1,8 +1,12 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { validate } from '@readme/openapi-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseServedRoutes, registerOperations, registerSchemas } from '../../src/api/openapi/index.ts';
 import { TERRA_SCHEMA_NAMES } from '../../src/model/generated/terra-types.ts';
 import { startTestApp, type TestApp } from '../helpers/harness.ts';
+import { DESTINATION_DEFINITIONS, destinationTypes } from '../../src/delivery/destinations/registry.ts';
+import { destinationDocsPath } from '../../src/api/routes/destinations.ts';
 
 /** The 25 operations of terra-contract.md §1.2, written out independently of the generated files. */
 const TERRA_OPERATIONS: [string, string][] = [
@@ -35,6 +39,7 @@ const TERRA_OPERATIONS: [string, string][] = [
 
 type Doc = {
   openapi: string;
+  tags: { name: string }[];
   servers: { url: string }[];
   security: Record<string, string[]>[];
   paths: Record<string, Record<string, { security?: unknown[]; parameters?: { name: string; in: string; required?: boolean }[]; responses: Record<string, unknown>; tags: string[] }>>;
@@ -144,6 +149,53 @@ describe('GET /openapi.json', () => {
     for (const item of Object.values(doc.paths)) {
       for (const operation of Object.values(item)) if (operation.tags[0] === 'Undocumented') expect(operation.responses.default).toBeDefined();
     }
+  });
+
+  it('leaves no served route Undocumented: every route module registers its operations', async () => {
+    const doc = await getDoc();
+    const undocumented = Object.entries(doc.paths).flatMap(([path, item]) =>
+      Object.entries(item)
+        .filter(([, operation]) => operation.tags[0] === 'Undocumented')
+        .map(([method]) => `${method.toUpperCase()} ${path}`),
+    );
+    expect(undocumented).toEqual([]);
+    expect(doc.tags.map((tag) => tag.name)).not.toContain('Undocumented');
+  });
+
+  it('documents destinations, deliveries, files and the upload page from the code: types, config schemas, security', async () => {
+    const doc = await getDoc();
+    const schemas = doc.components.schemas as Record<string, { properties?: Record<string, { enum?: string[]; writeOnly?: boolean }>; required?: string[]; description?: string; oneOf?: unknown[] }>;
+    // The create body's type enum is the destination registry's types, each with its config schema and docs page.
+    expect(schemas.DestinationCreate.properties?.type.enum).toEqual(destinationTypes());
+    expect(schemas.DestinationCreate.oneOf).toHaveLength(destinationTypes().length);
+    for (const definition of DESTINATION_DEFINITIONS) {
+      const config = schemas[`DestinationConfig_${definition.type}`];
+      expect(Object.keys(config?.properties ?? {}).length, definition.type).toBeGreaterThan(0);
+      for (const secret of definition.secretFields) expect(config.properties?.[secret]?.writeOnly, `${definition.type}.${secret}`).toBe(true);
+      const docsPath = destinationDocsPath(definition.type);
+      expect(config.description).toContain(docsPath);
+      expect(existsSync(join(import.meta.dirname, '../..', docsPath.replace(/#.*$/, ''))), docsPath).toBe(true);
+    }
+    // Read from the zod schemas: required fields, enums, defaults; a generated secret is optional.
+    expect(schemas.DestinationConfig_sql.required).toEqual(['scheme', 'host', 'database', 'username']);
+    expect(schemas.DestinationConfig_sql.properties?.scheme.enum).toEqual(['postgres', 'mysql']);
+    expect(schemas.DestinationConfig_sqs.properties?.payload_mode).toMatchObject({ enum: ['auto', 'inline', 's3_payload'], default: 'auto' });
+    expect(schemas.DestinationConfig_webhook.required).toEqual(['url']);
+    for (const name of ['Destination', 'DestinationPatch', 'DestinationWithSecrets', 'Delivery', 'DeliveryAttempt', 'DeliveryDetail', 'FilesUploadResult']) expect(schemas[name], name).toBeDefined();
+    const op = (method: string, path: string) => doc.paths[path][method] as (typeof doc.paths)[string][string] & { requestBody?: { content: Record<string, unknown> } };
+    expect(op('post', '/v2/destinations').responses['201']).toBeDefined();
+    expect(op('post', '/v2/destinations/{id}/test').responses['202']).toBeDefined();
+    expect(op('get', '/v2/deliveries').parameters?.map((p) => p.name)).toEqual(['destination_id', 'status', 'event_id', 'limit', 'cursor']);
+    expect(Object.keys(op('post', '/v2/files').requestBody?.content ?? {})).toEqual(['application/octet-stream', 'multipart/form-data']);
+    expect(op('post', '/v2/files').parameters?.find((p) => p.name === 'user_id')).toMatchObject({ in: 'query', required: true });
+    // Signed links and hosted pages need no API key; the rest of /v2 does.
+    for (const [method, path] of [['get', '/v2/payloads/{id}'], ['get', '/v2/events/{eventId}/activity.fit'], ['get', '/upload'], ['post', '/upload/files']]) {
+      expect(op(method, path).security, `${method} ${path}`).toEqual([]);
+    }
+    for (const [method, path] of [['get', '/v2/destinations'], ['get', '/v2/deliveries/{id}'], ['get', '/v2/activity/{file}'], ['post', '/v2/files']]) {
+      expect(op(method, path).security, `${method} ${path}`).toBeUndefined();
+    }
+    for (const name of ['dev_id', 'expires', 'signature']) expect(op('get', '/v2/payloads/{id}').parameters?.find((p) => p.name === name)).toMatchObject({ in: 'query', required: true });
   });
 
   it('refuses to document one route twice, or to shadow a Terra schema', () => {

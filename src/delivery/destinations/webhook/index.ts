@@ -57,3 +57,6 @@ export const webhookDestination: DestinationDefinition<WebhookConfig> = {
     };
   },
 };
+
+/** The config schema, for the OpenAPI document (src/api/routes/destinations.ts). */
+export { schema as webhookConfigSchema };

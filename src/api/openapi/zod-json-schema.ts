@@ -1,0 +1,104 @@
+import { z } from 'zod';
+
+/**
+ * JSON Schema (OpenAPI 3.1 dialect) of what a client sends for a zod (v3) schema: the input
+ * side of pipelines, defaults and descriptions kept, refinements left out (they stay in the
+ * server's 400 messages). Covers the zod types the destination configs use; anything else
+ * becomes `{}` (any value) rather than a wrong constraint.
+ */
+export function zodInputJsonSchema(schema: z.ZodTypeAny): Record<string, unknown> {
+  const { inner, description, defaultValue, nullable } = unwrap(schema);
+  const out = base(inner);
+  if (nullable && typeof out.type === 'string') out.type = [out.type, 'null'];
+  if (description) out.description = description;
+  if (defaultValue !== undefined) out.default = defaultValue;
+  return out;
+}
+
+/** Whether a client may leave the field out (optional, or with a default). */
+export function zodFieldOptional(schema: z.ZodTypeAny): boolean {
+  const { optional, defaultValue } = unwrap(schema);
+  return optional || defaultValue !== undefined;
+}
+
+function unwrap(schema: z.ZodTypeAny): { inner: z.ZodTypeAny; description: string; defaultValue?: unknown; optional: boolean; nullable: boolean } {
+  let current = schema;
+  let description = schema.description ?? '';
+  let defaultValue: unknown;
+  let optional = false;
+  let nullable = false;
+  for (;;) {
+    description ||= current.description ?? '';
+    if (current instanceof z.ZodOptional) {
+      optional = true;
+      current = current.unwrap();
+    } else if (current instanceof z.ZodNullable) {
+      nullable = true;
+      current = current.unwrap();
+    } else if (current instanceof z.ZodDefault) {
+      defaultValue = current._def.defaultValue();
+      current = current.removeDefault();
+    } else if (current instanceof z.ZodEffects && current._def.effect.type !== 'preprocess') {
+      current = current.innerType();
+    } else if (current instanceof z.ZodPipeline) {
+      current = current._def.in;
+    } else if (current instanceof z.ZodBranded || current instanceof z.ZodReadonly || current instanceof z.ZodCatch) {
+      current = current instanceof z.ZodCatch ? current.removeCatch() : current instanceof z.ZodBranded ? current.unwrap() : current._def.innerType;
+    } else {
+      return { inner: current, description: description || current.description || '', defaultValue, optional, nullable };
+    }
+  }
+}
+
+type Check = { kind: string; value?: number; regex?: RegExp; inclusive?: boolean };
+
+function base(schema: z.ZodTypeAny): Record<string, unknown> {
+  // z.preprocess: the fields that use it accept the value as JSON text too (service-account keys).
+  if (schema instanceof z.ZodEffects && schema._def.effect.type === 'preprocess') return { anyOf: [zodInputJsonSchema(schema.innerType()), { type: 'string', description: 'the same as JSON text' }] };
+  if (schema instanceof z.ZodString) {
+    const out: Record<string, unknown> = { type: 'string' };
+    for (const check of (schema._def.checks ?? []) as Check[]) {
+      if (check.kind === 'min') out.minLength = check.value;
+      else if (check.kind === 'max') out.maxLength = check.value;
+      else if (check.kind === 'length') out.minLength = out.maxLength = check.value;
+      else if (check.kind === 'url') out.format = 'uri';
+      else if (check.kind === 'email') out.format = 'email';
+      else if (check.kind === 'uuid') out.format = 'uuid';
+      else if (check.kind === 'regex' && check.regex && out.pattern === undefined) out.pattern = check.regex.source;
+    }
+    return out;
+  }
+  if (schema instanceof z.ZodNumber) {
+    const checks = (schema._def.checks ?? []) as Check[];
+    const out: Record<string, unknown> = { type: checks.some((c) => c.kind === 'int') ? 'integer' : 'number' };
+    for (const check of checks) {
+      if (check.kind === 'min') out[check.inclusive === false ? 'exclusiveMinimum' : 'minimum'] = check.value;
+      else if (check.kind === 'max') out[check.inclusive === false ? 'exclusiveMaximum' : 'maximum'] = check.value;
+    }
+    return out;
+  }
+  if (schema instanceof z.ZodBoolean) return { type: 'boolean' };
+  if (schema instanceof z.ZodEnum) return { type: 'string', enum: [...(schema.options as string[])] };
+  if (schema instanceof z.ZodLiteral) return { const: schema.value };
+  if (schema instanceof z.ZodArray) {
+    const out: Record<string, unknown> = { type: 'array', items: zodInputJsonSchema(schema.element) };
+    if (schema._def.minLength) out.minItems = schema._def.minLength.value;
+    if (schema._def.maxLength) out.maxItems = schema._def.maxLength.value;
+    return out;
+  }
+  if (schema instanceof z.ZodObject) {
+    const properties: Record<string, unknown> = {};
+    const required: string[] = [];
+    for (const [name, field] of Object.entries(schema.shape as Record<string, z.ZodTypeAny>)) {
+      properties[name] = zodInputJsonSchema(field);
+      if (!zodFieldOptional(field)) required.push(name);
+    }
+    const out: Record<string, unknown> = { type: 'object', properties };
+    if (required.length > 0) out.required = required;
+    if (schema._def.unknownKeys === 'strict') out.additionalProperties = false;
+    return out;
+  }
+  if (schema instanceof z.ZodRecord) return { type: 'object', additionalProperties: zodInputJsonSchema(schema._def.valueType) };
+  if (schema instanceof z.ZodUnion) return { anyOf: (schema.options as z.ZodTypeAny[]).map(zodInputJsonSchema) };
+  return {};
+}
