@@ -111,6 +111,14 @@ describe.each(ENGINES)('Store contract (%s)', (engine) => {
     expect(await t.store.records.count(dev.devId, user.userId)).toBe(1);
   });
 
+  it('lists events in insertion order, also within one millisecond', async () => {
+    const dev = (await t.store.developers.create({ name: 'A' })).developer;
+    const ids: string[] = [];
+    for (let i = 0; i < 30; i++) ids.push((await t.store.events.insert(dev.devId, { type: 'healthcheck', payload: { n: i } })).eventId);
+    expect((await t.store.events.list(dev.devId)).map((e) => e.eventId)).toEqual(ids);
+    expect((await t.store.events.undispatched(100)).map((e) => e.eventId)).toEqual(ids);
+  });
+
   it('rolls back the data when the transaction fails', async () => {
     const dev = (await t.store.developers.create({ name: 'A' })).developer;
     const user = await t.store.users.create(dev.devId, { provider: 'UPLOAD' });

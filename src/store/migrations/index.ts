@@ -1,9 +1,10 @@
 import type { Migration } from '../sql/db.ts';
 import { core } from './0001-core.ts';
+import { eventOrder } from './0002-event-order.ts';
 import { authSessions } from './0010-auth-sessions.ts';
 import { delivery } from './0020-delivery.ts';
 import { apple } from './0050-apple.ts';
 import { recordSummaryIndex } from './0060-record-summary-index.ts';
 
 /** Every migration, in order. Add new files here; never edit one that has shipped. */
-export const MIGRATIONS: readonly Migration[] = [core, authSessions, delivery, apple, recordSummaryIndex];
+export const MIGRATIONS: readonly Migration[] = [core, eventOrder, authSessions, delivery, apple, recordSummaryIndex];

@@ -1,3 +1,4 @@
+import { monotonicMicros } from '../../core/clock.ts';
 import { newId } from '../../core/ids.ts';
 import type { DataRequest, DataRequestRepo, EventRepo, StoredEvent } from '../store.ts';
 import type { Db } from './db.ts';
@@ -42,8 +43,8 @@ export function eventRepo(db: Db): EventRepo {
         dispatched: false,
       };
       await db.run(
-        'INSERT INTO events (event_id, dev_id, user_id, type, reference, payload, created_at, created_ms, dispatched) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0)',
-        [event.eventId, devId, event.userId, event.type, event.reference, JSON.stringify(event.payload), event.createdAt, now],
+        'INSERT INTO events (event_id, dev_id, user_id, type, reference, payload, created_at, created_ms, created_seq, dispatched) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0)',
+        [event.eventId, devId, event.userId, event.type, event.reference, JSON.stringify(event.payload), event.createdAt, now, monotonicMicros()],
       );
       return event;
     },
@@ -67,10 +68,10 @@ export function eventRepo(db: Db): EventRepo {
         params.push(filter.afterMs);
       }
       params.push(filter.limit ?? 1000);
-      return (await db.all<Row>(`SELECT * FROM events WHERE ${where.join(' AND ')} ORDER BY created_ms, event_id LIMIT ?`, params)).map(toEvent);
+      return (await db.all<Row>(`SELECT * FROM events WHERE ${where.join(' AND ')} ORDER BY created_ms, created_seq, event_id LIMIT ?`, params)).map(toEvent);
     },
     async undispatched(limit) {
-      return (await db.all<Row>('SELECT * FROM events WHERE dispatched = 0 ORDER BY created_ms, event_id LIMIT ?', [limit])).map(toEvent);
+      return (await db.all<Row>('SELECT * FROM events WHERE dispatched = 0 ORDER BY created_ms, created_seq, event_id LIMIT ?', [limit])).map(toEvent);
     },
     async markDispatched(eventIds) {
       for (const id of eventIds) await db.run('UPDATE events SET dispatched = 1 WHERE event_id = ?', [id]);
