@@ -120,6 +120,8 @@ describe('documented files and upload page match the server', () => {
     expect(fit.status).toBe(200);
     expect(fit.body.subarray(8, 12).toString('latin1')).toBe('.FIT');
     expect((await call('get', '/v2/activity/{file}', `/v2/activity/${encodeURIComponent(summaryId)}.fit`)).status).toBe(400);
+    // The path parameter arrives decoded once: an id holding '%' is looked up as such, not decoded again (was a 500).
+    expect((await call('get', '/v2/activity/{file}', `/v2/activity/${encodeURIComponent('no%such')}.fit?user_id=${userId}`)).status).toBe(404);
 
     const event = (await t.app.store.events.list(t.devId, { userId, type: 'activity', afterMs: 0, limit: 10 }))[0]!;
     const fitLink = new URL(t.app.context.fitLinks!.url(t.devId, event.eventId, 60));

@@ -49,7 +49,8 @@ export const filesRoutes: RouteModule = async (app, ctx) => {
     const query = request.query as Record<string, unknown>;
     const dev = developerOf(request);
     const user = await findUser(ctx.store, dev.devId, requireParam('user_id', query.user_id));
-    const summaryId = decodeURIComponent(file.slice(0, -'.fit'.length));
+    // Fastify has already decoded the path parameter: decoding again broke ids holding '%' (500).
+    const summaryId = file.slice(0, -'.fit'.length);
     const activity = await ctx.store.records.get(user.devId, user.userId, 'activity', summaryId);
     if (!activity) throw notFound(`activity ${summaryId} not found for user ${user.userId}`);
     return sendFit(reply, [activity], `${safeName(summaryId)}.fit`);
