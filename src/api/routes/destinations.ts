@@ -366,6 +366,7 @@ registerOperations(
     operation: {
       summary: 'Delete a destination',
       operationId: 'Destinations_Delete',
+      description: 'Its pending deliveries end as `failed` (“destination deleted”) when their next attempt comes; the deliveries log keeps them.',
       parameters: [idParam('destination')],
       responses: {
         '200': json('Deleted', {
