@@ -1,7 +1,7 @@
 import { isTributaryError, TributaryError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Signal } from '../core/signal.ts';
-import { connectionErrorEvent } from '../delivery/terra-events.ts';
+import { connectionErrorEvent, rateLimitHitEvent } from '../delivery/terra-events.ts';
 import type { DataType } from '../model/data-types.ts';
 import type { ConfiguredProvider, PolledItem } from '../providers/provider.ts';
 import type { ProviderRegistry } from '../providers/registry.ts';
@@ -138,8 +138,9 @@ export class SyncService {
       return;
     }
     const state: PollState = { ...initialSync(provider).syncState, ...connection.syncState };
+    const sinceMs = Math.max(state.syncedFromMs, state.cursorMs - POLL_OVERLAP_MS);
     try {
-      await this.#fetch(user, provider, { sinceMs: Math.max(state.syncedFromMs, state.cursorMs - POLL_OVERLAP_MS) }, (item) => {
+      await this.#fetch(user, provider, { sinceMs }, (item) => {
         state.cursorMs = Math.max(state.cursorMs, item.startMs);
         return store.connections.update(devId, userId, { syncState: state });
       });
@@ -148,7 +149,7 @@ export class SyncService {
         nextSyncAt: Date.now() + intervalMs,
       });
     } catch (error) {
-      await this.#failed(user, provider, state, error);
+      await this.#failed(user, provider, state, error, { startMs: sinceMs, endMs: Date.now() });
       if (!(isTributaryError(error) && ['rate_limited', 'provider_error', 'provider_auth_failed', 'not_found'].includes(error.code))) {
         logger.error('sync failed', { devId, userId, provider: provider.capabilities.name, error });
       }
@@ -164,7 +165,7 @@ export class SyncService {
     try {
       await this.#fetch(user, provider, { sinceMs: floor - 1, untilMs: syncedFromMs + 1 }, async () => undefined);
     } catch (error) {
-      await this.#failed(user, provider, connection.syncState, error);
+      await this.#failed(user, provider, connection.syncState, error, { startMs: floor, endMs: syncedFromMs });
       throw error;
     }
     const latest = (await store.connections.get<unknown, PollState>(user.devId, user.userId))?.syncState ?? connection.syncState;
@@ -201,7 +202,7 @@ export class SyncService {
   }
 
   /** Decides what a failed sync means for the connection: retry later, or stop until reconnected. */
-  async #failed(user: User, provider: ConfiguredProvider, state: PollState, error: unknown): Promise<void> {
+  async #failed(user: User, provider: ConfiguredProvider, state: PollState, error: unknown, window: { startMs: number; endMs: number }): Promise<void> {
     const { store, eventsCommitted, logger } = this.#options;
     const { devId, userId } = user;
     if (isTributaryError(error) && error.code === 'not_found') return; // disconnected meanwhile
@@ -229,10 +230,25 @@ export class SyncService {
       isTributaryError(error) && error.code === 'rate_limited'
         ? Number(error.details.retry_after_seconds ?? 60) * 1000
         : Math.min(intervalMs, 60_000 * 2 ** Math.min(failures - 1, 10));
-    await store.connections.update(devId, userId, {
-      syncState: { ...state, failures, lastError: error instanceof Error ? error.message : String(error) },
-      nextSyncAt: Date.now() + retryAfterMs,
+    const retryAt = Date.now() + retryAfterMs;
+    const rateLimited = isTributaryError(error) && error.code === 'rate_limited';
+    await store.transaction(async (tx) => {
+      await tx.connections.update(devId, userId, {
+        syncState: { ...state, failures, lastError: error instanceof Error ? error.message : String(error) },
+        nextSyncAt: retryAt,
+      });
+      // Terra tells the app when a provider's rate limit delays its data, and until when.
+      if (rateLimited) {
+        const payload = rateLimitHitEvent(user, {
+          startDate: new Date(window.startMs).toISOString(),
+          endDate: new Date(window.endMs).toISOString(),
+          retryingAt: new Date(retryAt).toISOString(),
+          message: `${provider.capabilities.displayName} rate limit hit; retrying at ${new Date(retryAt).toISOString()}`,
+        });
+        await tx.events.insert(devId, { type: 'rate_limit_hit', userId, payload });
+      }
     });
+    if (rateLimited) eventsCommitted.notify();
     logger.warn('sync will be retried', { devId, userId, provider: provider.capabilities.name, retryInMs: retryAfterMs, error: error instanceof Error ? error.message : String(error) });
   }
 }

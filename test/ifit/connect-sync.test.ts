@@ -237,6 +237,9 @@ describe.each(ENGINES)('iFit end to end (%s)', (engine) => {
     const next = (await connection())!.nextSyncAt!;
     expect(next).toBeGreaterThan(Date.now() + 7000 * 1000);
     expect((await connection())!.status).toBe('active');
+    const [hit] = await t.app.store.events.list(t.devId, { userId, type: 'rate_limit_hit' });
+    expect(hit?.payload).toMatchObject({ type: 'rate_limit_hit', user: { user_id: userId }, retrying_at: new Date(next).toISOString() });
+    expectTerraEvent(hit!);
   });
 
   it('another developer gets 404 for this user', async () => {
