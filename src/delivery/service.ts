@@ -112,6 +112,7 @@ export class DeliveryService {
     if (!type) throw badParameter('type', `type is required: one of ${destinationTypes().join(', ')}`);
     const definition = destinationDefinition(type);
     if (!definition) throw badParameter('type', `unknown destination type ${JSON.stringify(type)}: one of ${destinationTypes().join(', ')}`);
+    if (input.enabled !== undefined && typeof input.enabled !== 'boolean') throw badParameter('enabled', 'enabled must be true or false');
     const generatedSecrets = definition.generateSecrets?.() ?? {};
     const given = typeConfig(input);
     const config = definition.parseConfig({ ...generatedSecrets, ...given });
@@ -125,9 +126,11 @@ export class DeliveryService {
       eventTypes: parseEventTypes(input.event_types) ?? null,
       format: parseFormat(input.format) ?? 'json',
     });
+    // Created paused: nothing is delivered until `PATCH {"enabled": true}`.
+    const created = input.enabled === false ? (await this.repo.updateDestination(devId, destination.destinationId, { enabled: false }))! : destination;
     // A secret the caller chose is theirs already; only generated ones are echoed (once).
     const echoed = Object.fromEntries(Object.entries(generatedSecrets).filter(([key]) => given[key] === undefined));
-    return { destination, generatedSecrets: echoed };
+    return { destination: created, generatedSecrets: echoed };
   }
 
   async getDestination(devId: string, destinationId: string): Promise<StoredDestination> {

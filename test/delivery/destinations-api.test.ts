@@ -78,6 +78,21 @@ describe.each(ENGINES)('destinations API on %s', (engine) => {
     expect(new Set(page.map((d: any) => d.id)).size).toBe(3);
   });
 
+  it('creates a destination paused with enabled:false: nothing is delivered until it is enabled', async () => {
+    receiver = await startReceiver();
+    t = await startTestApp(engine, 'dest-paused');
+    const created = await api('POST', '/v2/destinations', { type: 'webhook', url: receiver.url, enabled: false });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ enabled: false, status: 'disabled' });
+    expect((await api('POST', '/v2/destinations', { type: 'webhook', url: receiver.url, enabled: 'no' })).body.parameter).toBe('enabled');
+    await storeRecords(t.app.store, { user: await user(), type: 'activity', records: [activity('p1', '2026-02-01T08:00:00Z')] });
+    await new Promise((r) => setTimeout(r, 500));
+    expect(receiver.received).toHaveLength(0);
+    expect((await api('PATCH', `/v2/destinations/${created.body.id}`, { enabled: true })).body).toMatchObject({ enabled: true, status: 'active' });
+    await storeRecords(t.app.store, { user: await user(), type: 'activity', records: [activity('p2', '2026-02-02T08:00:00Z')] });
+    await receiver.waitFor((r) => r.length >= 1);
+  });
+
   it('disables a destination that failed continuously for the configured period, with a notice', async () => {
     receiver = await startReceiver(() => ({ status: 500 }));
     t = await startTestApp(engine, 'dest-disable', {

@@ -219,6 +219,7 @@ registerSchemas({
       event_types: eventTypesSchema,
       format: { ...formatSchema, default: 'json' },
       delivery_mode: { ...modeSchema, default: 'push' },
+      enabled: { type: 'boolean', default: true, description: '`false` creates the destination paused: nothing is delivered until `PATCH {"enabled": true}`' },
     },
     required: ['type'],
     oneOf: variants,
