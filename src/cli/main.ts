@@ -48,7 +48,12 @@ async function start(args: string[]): Promise<number> {
   const config = loadConfig(process.env);
   const app = await createTributary(config, { api: both || values.api === true, worker: both || values.worker === true });
   const url = await app.listen();
-  process.stdout.write(`Tributary is running at ${url}  (store: ${app.store.engine}; docs: ${url}/docs)\n`);
+  const roles = [both || values.api ? 'api' : '', both || values.worker ? 'worker' : ''].filter(Boolean).join(' + ');
+  process.stdout.write(`Tributary is running at ${url}  (store: ${app.store.engine}; roles: ${roles})\n`);
+  process.stdout.write(`  API: ${url}/v2   docs: ${url}/docs   dashboard: ${url}/dashboard\n`);
+  if ((await app.store.developers.list()).length === 0) {
+    process.stdout.write('  No developer yet: create one with  npx tributary developers create --name "My app"\n');
+  }
   const stop = async () => {
     await app.close();
     process.exit(0);
