@@ -1,4 +1,5 @@
 import type { SecretBox } from '../../core/crypto.ts';
+import { TributaryError } from '../../core/errors.ts';
 import type { Connection, ConnectionRepo } from '../store.ts';
 import type { Db } from './db.ts';
 
@@ -29,13 +30,16 @@ export function connectionRepo(db: Db, box: SecretBox): ConnectionRepo {
 
   return {
     async save(devId, input) {
-      await db.run(
+      // Only the developer's own user: a user id of another developer is refused, never overwritten.
+      const { changes } = await db.run(
         `INSERT INTO connections (user_id, dev_id, provider, credentials_sealed, status, sync_state, next_sync_at, lease_until, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?)
+         SELECT ?, ?, ?, ?, ?, ?, ?, NULL, ? WHERE EXISTS (SELECT 1 FROM users WHERE dev_id = ? AND user_id = ?)
          ON CONFLICT (user_id) DO UPDATE SET provider = excluded.provider, credentials_sealed = excluded.credentials_sealed,
-           status = excluded.status, sync_state = excluded.sync_state, next_sync_at = excluded.next_sync_at, updated_at = excluded.updated_at`,
-        [input.userId, devId, input.provider, seal(input.credentials), input.status ?? 'active', JSON.stringify(input.syncState ?? {}), input.nextSyncAt ?? null, new Date().toISOString()],
+           status = excluded.status, sync_state = excluded.sync_state, next_sync_at = excluded.next_sync_at, updated_at = excluded.updated_at
+           WHERE connections.dev_id = excluded.dev_id`,
+        [input.userId, devId, input.provider, seal(input.credentials), input.status ?? 'active', JSON.stringify(input.syncState ?? {}), input.nextSyncAt ?? null, new Date().toISOString(), devId, input.userId],
       );
+      if (changes === 0) throw new TributaryError('not_found', `user ${input.userId} not found`);
     },
     async get<C, S extends Record<string, unknown>>(devId: string, userId: string) {
       const row = await db.get<Row>('SELECT * FROM connections WHERE dev_id = ? AND user_id = ?', [devId, userId]);
