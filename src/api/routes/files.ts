@@ -119,6 +119,32 @@ async function registerUploadParsers(scope: FastifyInstance, ctx: ApiContext): P
   });
 }
 
+/**
+ * busboy rejects a form with no or the wrong boundary, or one cut short, with a plain Error;
+ * that is the client's malformed body (400 naming `file`), not a server fault.
+ */
+function malformedMultipart(error: unknown): unknown {
+  if (error instanceof TributaryError) return error;
+  const status = (error as { statusCode?: number }).statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) return error;
+  return badParameter('file', `the multipart/form-data body is malformed: ${error instanceof Error ? error.message : String(error)}`);
+}
+
+/** Iterates the form's parts, turning a parse failure into a 400 (errors of the consumer pass through). */
+async function* malformedAs400<T>(parts: AsyncIterable<T>): AsyncGenerator<T> {
+  const iterator = parts[Symbol.asyncIterator]();
+  for (;;) {
+    let next: IteratorResult<T>;
+    try {
+      next = await iterator.next();
+    } catch (error) {
+      throw malformedMultipart(error);
+    }
+    if (next.done) return;
+    yield next.value;
+  }
+}
+
 interface FileResult {
   filename: string;
   result: UploadResult;
@@ -131,7 +157,7 @@ async function receiveUpload(ctx: ApiContext, request: FastifyRequest, user: Use
   const results: FileResult[] = [];
   if (request.isMultipart()) {
     const fields: Record<string, string> = {};
-    for await (const part of request.parts()) {
+    for await (const part of malformedAs400(request.parts())) {
       if (part.type === 'field') {
         fields[part.fieldname] = String(part.value);
         continue;
@@ -140,7 +166,7 @@ async function receiveUpload(ctx: ApiContext, request: FastifyRequest, user: Use
         if ((error as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') {
           throw new TributaryError('payload_too_large', `${part.filename} is over the upload limit of ${formatBytes(ctx.config.maxUploadBytes)}`, { limit_bytes: ctx.config.maxUploadBytes });
         }
-        throw error;
+        throw malformedMultipart(error);
       });
       const filename = part.filename || 'upload';
       const result = await importWorkoutUpload(ctx.store, user, bytes, { ...options, filename, startTime: options.startTime ?? fields.start_time });

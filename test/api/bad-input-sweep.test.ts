@@ -1,0 +1,287 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- the OpenAPI document and JSON answers are freely shaped */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { storeRecords } from '../../src/ingest/store-records.ts';
+import type { User } from '../../src/store/store.ts';
+import { startTestApp, type TestApp } from '../helpers/harness.ts';
+import { startReceiver, type Receiver } from '../delivery/receiver.ts';
+import { activity } from './records.ts';
+
+/**
+ * A systematic bad-input sweep: every operation documented in GET /openapi.json gets a
+ * bounded set of malformed requests. None may answer 5xx, hang, or answer an error that is
+ * not JSON with a `message` (hosted HTML pages may answer an HTML 4xx); a 2xx/3xx is only
+ * accepted where the operation documents it. Afterwards the server still answers and the
+ * seeded user and activity are unchanged.
+ */
+
+const LONG = 'x'.repeat(10 * 1024);
+/** Query/path values sent raw (already URL-encoded where needed). */
+const GARBAGE_VALUES = [
+  'yesterday',
+  '-1',
+  'abc',
+  '1e99',
+  'maybe',
+  '0',
+  '99999999999999999999999999',
+  LONG,
+  '%00',
+  'a%00b',
+  '%F0%9F%92%A9%E2%80%AE', // emoji + right-to-left override
+  '%ED%A0%80', // a lone surrogate: invalid UTF-8
+  '%C0%AF', // overlong encoding
+  '..%2F..%2Fetc%2Fpasswd',
+  '',
+];
+const GARBAGE_IDS = ['nope', '0', '-1', LONG, '%00', 'a%00b', '%F0%9F%92%A9', '%ED%A0%80', '..%2F..', '%2F', '1e99', 'null'];
+
+interface Body {
+  label: string;
+  contentType?: string;
+  body?: string;
+}
+const BODIES: Body[] = [
+  { label: 'invalid JSON', contentType: 'application/json', body: '{"data": [' },
+  { label: 'empty JSON', contentType: 'application/json', body: '' },
+  { label: 'JSON array', contentType: 'application/json', body: '[1,2,3]' },
+  { label: 'JSON null', contentType: 'application/json', body: 'null' },
+  { label: 'JSON number', contentType: 'application/json', body: '42' },
+  { label: 'JSON huge number', contentType: 'application/json', body: '1e400' },
+  { label: 'JSON string', contentType: 'application/json', body: '"hello"' },
+  { label: 'JSON empty object', contentType: 'application/json', body: '{}' },
+  { label: 'wrong-shape data', contentType: 'application/json', body: '{"data":"not-a-list","log_ids":5,"url":7,"type":[],"reference_id":{},"providers":1,"user_ids":"x","language":9}' },
+  { label: 'null fields', contentType: 'application/json', body: '{"data":[null,1,"x",[]],"log_ids":[null,{}],"url":null,"type":null,"reference_id":null,"event_types":[1],"user_ids":[null,5]}' },
+  { label: 'huge numbers', contentType: 'application/json', body: '{"data":[{"metadata":{"summary_id":1e308,"start_time":-1e308,"end_time":1e999}}],"expires":1e99,"page":1e99}' },
+  { label: 'long strings', contentType: 'application/json', body: JSON.stringify({ data: [{ metadata: { summary_id: LONG, start_time: LONG, end_time: LONG } }], url: `http://x.example/${LONG}`, reference_id: LONG, type: LONG, log_ids: [LONG], user_ids: [LONG] }) },
+  { label: 'odd unicode', contentType: 'application/json', body: '{"reference_id":"\\u0000\\ud800","url":"http://\\u202e.example/","data":[{"metadata":{"summary_id":"\\u0000","start_time":"\\ud800"}}]}' },
+  { label: 'deep nesting', contentType: 'application/json', body: '['.repeat(2000) + ']'.repeat(2000) },
+  { label: 'JSON as text/plain', contentType: 'text/plain', body: '{"data":[]}' },
+  { label: 'XML', contentType: 'application/xml', body: '<data/>' },
+  { label: 'form with garbage', contentType: 'application/x-www-form-urlencoded', body: 'a=%ZZ&email=&password=' + LONG },
+  { label: 'multipart without boundary', contentType: 'multipart/form-data', body: 'garbage' },
+  { label: 'multipart with wrong boundary', contentType: 'multipart/form-data; boundary=zzz', body: '--yyy\r\nContent-Disposition: form-data; name="file"\r\n\r\nx\r\n--yyy--' },
+  { label: 'octet-stream garbage', contentType: 'application/octet-stream', body: 'not a fit file' },
+  { label: 'empty octet-stream', contentType: 'application/octet-stream', body: '' },
+  { label: 'no content type', body: '{"data":[]}' },
+];
+
+interface Operation {
+  method: string;
+  path: string;
+  params: Array<{ name: string; in: string; required: boolean; schema?: any }>;
+  hasBody: boolean;
+  responses: Set<number>;
+  authenticated: boolean;
+}
+
+interface Outcome {
+  request: string;
+  status: number;
+  problem: string;
+}
+
+describe('bad-input sweep over every documented operation (sqlite)', () => {
+  let t: TestApp;
+  let receiver: Receiver;
+  let user: User;
+  let destinationId: string;
+  let uploadToken: string;
+  let connectSecret: string | undefined;
+  let widgetSecret: string | undefined;
+  let sdkUserId: string;
+  let sdkSecret: string;
+  let spareSdkToken: string;
+  const summaryId = 'sweep-activity-1';
+
+  beforeAll(async () => {
+    receiver = await startReceiver();
+    t = await startTestApp('sqlite', 'bad-input-sweep');
+    user = await t.app.store.users.create(t.devId, { provider: 'UPLOAD', referenceId: 'sweep-ref', state: 'connected' });
+    await storeRecords(t.app.store, { user, type: 'activity', records: [activity(summaryId, '2026-03-01T08:00:00.000Z')] });
+    const created = await fetch(`${t.url}/v2/destinations`, {
+      method: 'POST',
+      headers: { ...t.headers, 'content-type': 'application/json' },
+      body: JSON.stringify({ type: 'webhook', url: receiver.url }),
+    });
+    expect(created.status).toBe(201);
+    destinationId = ((await created.json()) as { id: string }).id;
+    // Live links for the hosted pages, so their bodies are reached, not only their 4xx for a bad link.
+    const post = async (path: string, payload: unknown) =>
+      (await (await fetch(`${t.url}${path}`, { method: 'POST', headers: { ...t.headers, 'content-type': 'application/json' }, body: JSON.stringify(payload) })).json()) as Record<string, string>;
+    uploadToken = new URL((await post('/v2/auth/authenticateUser?resource=UPLOAD', { reference_id: 'sweep-upload' })).auth_url!).searchParams.get('token')!;
+    connectSecret = /\/connect\/([^/?]+)/.exec((await post('/v2/auth/authenticateUser?resource=IFIT', { reference_id: 'sweep-connect' })).auth_url ?? '')?.[1];
+    widgetSecret = /\/widget\/([^/?]+)/.exec((await post('/v2/auth/generateWidgetSession', { reference_id: 'sweep-widget' })).url ?? '')?.[1];
+    // The Apple SDK flow: a single-use token (kept for POST /v2/sdk/users) and an SDK user's secret.
+    const sdkUser = await fetch(`${t.url}/v2/sdk/users`, { method: 'POST', headers: { authorization: `Bearer ${(await post('/v2/auth/generateAuthToken', {})).token}` } });
+    expect(sdkUser.status).toBe(201);
+    ({ user_id: sdkUserId, sdk_secret: sdkSecret } = (await sdkUser.json()) as { user_id: string; sdk_secret: string });
+    spareSdkToken = (await post('/v2/auth/generateAuthToken', {})).token!;
+    expect(uploadToken && sdkSecret && spareSdkToken).toBeTruthy();
+  });
+  afterAll(async () => {
+    await t?.close();
+    await receiver?.close();
+  });
+
+  it('answers every malformed request with a JSON 4xx (or a documented 2xx), never 5xx, and keeps stored data intact', async () => {
+    const userBefore = await t.app.store.users.get(t.devId, user.userId);
+    const activityBefore = await t.app.store.records.get(t.devId, user.userId, 'activity', summaryId);
+    expect(activityBefore).toBeDefined();
+
+    const spec = (await (await fetch(`${t.url}/openapi.json`)).json()) as any;
+    const globalSecurity = Array.isArray(spec.security) && spec.security.length > 0;
+    const operations: Operation[] = [];
+    for (const [path, item] of Object.entries<any>(spec.paths)) {
+      for (const [method, op] of Object.entries<any>(item)) {
+        if (!['get', 'post', 'put', 'patch', 'delete'].includes(method)) continue;
+        const security = op.security ?? (globalSecurity ? spec.security : []);
+        operations.push({
+          method: method.toUpperCase(),
+          path,
+          params: (op.parameters ?? []).map((p: any) => ({ name: p.name, in: p.in, required: Boolean(p.required), schema: p.schema })),
+          hasBody: Boolean(op.requestBody),
+          responses: new Set(Object.keys(op.responses ?? {}).map(Number)),
+          authenticated: Array.isArray(security) && security.length > 0,
+        });
+      }
+    }
+    expect(operations.length).toBeGreaterThan(40);
+    // Destructive operations last, so the valid ids stay valid for the rest of the sweep.
+    operations.sort((a, b) => Number(a.method === 'DELETE') - Number(b.method === 'DELETE'));
+
+    const validPath: Record<string, string> = {
+      user_id: user.userId,
+      id: destinationId,
+      file: `${summaryId}.fit`,
+      provider: 'GARMIN',
+      name: 'app.js',
+    };
+    const validQuery: Record<string, string> = {
+      user_id: user.userId,
+      reference_id: 'sweep-ref',
+      start_date: '2026-03-01',
+      end_date: '2026-03-02',
+      to_webhook: 'false',
+      with_samples: 'false',
+      resource: 'GARMIN',
+      page: '0',
+      per_page: '10',
+      limit: '10',
+      dev_id: t.devId,
+      expires: String(Math.floor(Date.now() / 1000) + 3600),
+      signature: 'deadbeef',
+      token: uploadToken,
+      filename: 'a.fit',
+      start_time: '2026-03-01T08:00:00Z',
+      sdk: 'false',
+    };
+    // Operations that would destroy the seeded user with a well-formed request only get
+    // garbage for that parameter.
+    const protectedUser = (op: Operation) => op.path === '/v2/auth/deauthenticateUser' || (op.method === 'DELETE' && op.path.startsWith('/v2/users'));
+
+    const outcomes: Outcome[] = [];
+    let sent = 0;
+    const send = async (op: Operation, path: string, query: string, options: { auth?: 'valid' | 'none' | 'wrong'; body?: Body; headers?: Record<string, string> } = {}) => {
+      const auth = options.auth ?? 'valid';
+      const headers: Record<string, string> = { ...options.headers };
+      if (auth === 'valid') Object.assign(headers, t.headers);
+      if (auth === 'wrong') Object.assign(headers, { 'dev-id': t.devId, 'x-api-key': 'wrong' });
+      if (op.params.some((p) => p.in === 'header' && p.name.toLowerCase() === 'authorization') && !headers.authorization) {
+        headers.authorization = `Bearer ${op.path === '/v2/sdk/users' ? spareSdkToken : sdkSecret}`;
+      }
+      if (options.body?.contentType) headers['content-type'] = options.body.contentType;
+      const request = `${op.method} ${path}${query ? `?${query}` : ''} [auth=${auth}${options.body ? `, body=${options.body.label}` : ''}]`.slice(0, 300);
+      sent++;
+      let response: Response;
+      try {
+        response = await fetch(`${t.url}${path}${query ? `?${query}` : ''}`, {
+          method: op.method,
+          headers,
+          body: options.body?.body,
+          redirect: 'manual',
+          signal: AbortSignal.timeout(5_000),
+        });
+      } catch (error) {
+        outcomes.push({ request, status: 0, problem: `no answer: ${(error as Error).message}` });
+        return;
+      }
+      const text = await response.text();
+      const type = response.headers.get('content-type') ?? '';
+      const status = response.status;
+      if (status >= 500) {
+        outcomes.push({ request, status, problem: `5xx: ${text.slice(0, 200)}` });
+      } else if (status >= 400) {
+        if (type.includes('text/html')) {
+          if (op.path.startsWith('/v2/')) outcomes.push({ request, status, problem: 'HTML error from an API route' });
+          return;
+        }
+        let body: any;
+        try {
+          body = JSON.parse(text);
+        } catch {
+          outcomes.push({ request, status, problem: `error body is not JSON (${type}): ${text.slice(0, 100)}` });
+          return;
+        }
+        if (typeof body?.message !== 'string' || body.message.length === 0) outcomes.push({ request, status, problem: `error body has no message: ${text.slice(0, 100)}` });
+        else if (text.includes('    at ')) outcomes.push({ request, status, problem: 'error body leaks a stack trace' });
+      } else if (!op.responses.has(status)) {
+        outcomes.push({ request, status, problem: `undocumented ${status}` });
+      }
+    };
+
+    const queryFrom = (values: Record<string, string | undefined>, extra = '') =>
+      [
+        ...Object.entries(values)
+          .filter(([, v]) => v !== undefined)
+          .map(([k, v]) => `${encodeURIComponent(k)}=${v}`),
+        ...(extra ? [extra] : []),
+      ].join('&');
+
+    for (const op of operations) {
+      const pathParams = op.params.filter((p) => p.in === 'path');
+      const queryParams = op.params.filter((p) => p.in === 'query');
+      // Path variants: all valid, then each path parameter as each garbage id.
+      const pathVariants: string[] = [];
+      const secret = op.path.startsWith('/widget') ? widgetSecret : connectSecret;
+      const valid = (name: string) => (name === 'secret' ? secret : op.path.startsWith('/v2/sdk/') && name === 'user_id' ? sdkUserId : validPath[name]) ?? 'nope';
+      const fill = (override: Record<string, string>) => op.path.replace(/\{(\w+)\}/g, (_m, name: string) => override[name] ?? encodeURIComponent(valid(name)));
+      pathVariants.push(fill({}));
+      for (const p of pathParams) for (const id of GARBAGE_IDS) pathVariants.push(fill({ [p.name]: id }));
+
+      const base: Record<string, string | undefined> = {};
+      // The well-formed baseline: every parameter we have a valid value for, and every required one.
+      for (const p of queryParams) if (p.required || validQuery[p.name] !== undefined) base[p.name] = encodeURIComponent(validQuery[p.name] ?? 'x');
+      if (protectedUser(op)) base.user_id = 'not-a-user';
+
+      for (const path of pathVariants) {
+        await send(op, path, queryFrom(base));
+        if (path !== pathVariants[0]) continue; // the query/body sweep runs on the valid path only
+        for (const p of queryParams) {
+          if (p.required) await send(op, path, queryFrom({ ...base, [p.name]: undefined }));
+          for (const value of GARBAGE_VALUES) await send(op, path, queryFrom({ ...base, [p.name]: value }));
+          // Duplicated parameter, once agreeing and once disagreeing.
+          await send(op, path, queryFrom(base, `${encodeURIComponent(p.name)}=${base[p.name] ?? ''}`));
+          await send(op, path, queryFrom(base, `${encodeURIComponent(p.name)}=other`));
+        }
+        // Unknown, empty-named and undecodable query parameters.
+        await send(op, path, queryFrom(base, `unknown=1&=x&%ZZ=%ZZ&page[0]=1&a[b]=c`));
+        // fetch cannot send a body with GET.
+        if (op.method !== 'GET') for (const body of BODIES) await send(op, path, queryFrom(base), { body });
+        if (op.authenticated) {
+          await send(op, path, queryFrom(base), { auth: 'none' });
+          await send(op, path, queryFrom(base), { auth: 'wrong' });
+          await send(op, path, queryFrom(base), { auth: 'none', headers: { 'dev-id': LONG, 'x-api-key': '\t' } });
+        }
+      }
+    }
+
+    const health = await fetch(`${t.url}/health`, { signal: AbortSignal.timeout(5_000) });
+    expect(health.status).toBe(200);
+    const userAfter = await t.app.store.users.get(t.devId, user.userId);
+    expect(userAfter).toEqual(userBefore);
+    expect(await t.app.store.records.get(t.devId, user.userId, 'activity', summaryId)).toEqual(activityBefore);
+    expect(await t.app.store.records.count(t.devId, user.userId, 'activity')).toBe(1);
+    expect(sent).toBeGreaterThan(1000);
+    expect(outcomes.map((o) => `${o.status} ${o.problem.slice(0, 120)} <- ${o.request.slice(0, 160)}`)).toEqual([]);
+  }, 60_000);
+});
