@@ -37,9 +37,19 @@ function pickPublic(details: Record<string, unknown>): Record<string, unknown> {
 export function errorHandler(logger: Logger) {
   return (error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) => {
     const { status, code, message, details } = classify(error);
-    if (status >= 500) logger.error('request failed', { requestId: request.id, method: request.method, url: request.url, error });
+    if (status >= 500) logger.error('request failed', { requestId: request.id, method: request.method, url: logSafeUrl(request.url), error });
     void reply.status(status).type('application/json').send(errorBody(code, message, request.id, details));
   };
+}
+
+/**
+ * The URL as it may be logged: link credentials (hosted-page secrets in the path, upload
+ * tokens and link signatures in the query) are masked, so a log line never carries a usable link.
+ */
+export function logSafeUrl(url: string): string {
+  return url
+    .replace(/^\/(connect|widget)\/[^/?#]+/, '/$1/[redacted]')
+    .replace(/([?&](?:token|signature)=)[^&#]*/gi, '$1[redacted]');
 }
 
 function classify(error: FastifyError | Error): { status: number; code: ErrorCode; message: string; details: Record<string, unknown> } {
