@@ -97,6 +97,8 @@ async function userOfToken(ctx: ApiContext, token: unknown): Promise<User> {
   if (verdict === 'expired') throw new TributaryError('gone', 'this upload link has expired: ask the app for a new one');
   const user = await ctx.store.users.get(verdict.devId, verdict.userId);
   if (!user) throw new TributaryError('gone', 'the user of this upload link no longer exists');
+  // As on the Apple SDK route: a user the developer deactivated receives no further data.
+  if (!user.active) throw new TributaryError('forbidden', 'this user is deactivated: it receives no further data');
   return user;
 }
 
