@@ -77,6 +77,12 @@ function classify(error: FastifyError | Error): { status: number; code: ErrorCod
   if (fastifyError.statusCode && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
     return { status: fastifyError.statusCode, code: fastifyError.statusCode === 404 ? 'not_found' : 'bad_request', message: fastifyError.message, details: {} };
   }
+  // PostgreSQL refuses text holding NUL (22021) or a \u0000 escape in JSON (22P05): the input's
+  // fault (a NUL in a JSON body; query and path parameters are refused earlier, by name).
+  const sqlState = (error as { code?: unknown }).code;
+  if (sqlState === '22021' || sqlState === '22P05') {
+    return { status: 400, code: 'bad_request', message: 'the request holds a NUL character (\\u0000), which cannot be stored', details: {} };
+  }
   if (error instanceof SyntaxError) return { status: 400, code: 'bad_request', message: 'request body is not valid JSON', details: { parameter: 'body' } };
   return { status: 500, code: 'internal', message: 'internal error', details: {} };
 }

@@ -1,6 +1,7 @@
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import formbody from '@fastify/formbody';
 import { randomUUID } from 'node:crypto';
+import { badParameter } from '../core/errors.ts';
 import { requireDeveloper } from './authenticate.ts';
 import type { ApiContext, RouteModule } from './context.ts';
 import { errorBody, errorHandler } from './errors.ts';
@@ -37,6 +38,19 @@ export async function buildServer(ctx: ApiContext, modules: ServerModules): Prom
     },
   });
   app.setErrorHandler(errorHandler(ctx.logger));
+  // PostgreSQL can neither store nor compare text holding NUL: refuse it up front, naming the
+  // parameter, so both engines answer the same 400 instead of a 500 from the database.
+  app.addHook('preValidation', async (request) => {
+    for (const [where, values] of [['query', request.query], ['path', request.params]] as const) {
+      if (typeof values !== 'object' || values === null) continue;
+      for (const [name, value] of Object.entries(values as Record<string, unknown>)) {
+        const texts = Array.isArray(value) ? value : [value];
+        if (texts.some((text) => typeof text === 'string' && text.includes('\u0000'))) {
+          throw badParameter(name, `${where} parameter '${name}' must not contain a NUL character (%00)`);
+        }
+      }
+    }
+  });
   app.setNotFoundHandler((request, reply) => {
     void reply.status(404).send(errorBody('not_found', `no route ${request.method} ${request.url.split('?')[0]}`, request.id));
   });
