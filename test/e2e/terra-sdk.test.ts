@@ -177,12 +177,13 @@ describe.each(ENGINES)('terra-api SDK 2.1.0 against Tributary (%s)', (engine) =>
 
     it('401 → Terra.UnauthorizedError for a wrong key (on methods whose SDK maps 401; others surface TerraError 401)', async () => {
       const wrong = new TerraClient({ devId: t.devId, apiKey: 'not-the-key', baseUrl: `${t.url}/v2` });
+      // Each call starts only when awaited: a rejection left waiting would be reported as unhandled.
       for (const call of [
-        wrong.activity.fetch({ user_id: user.userId, start_date: '2026-02-01', to_webhook: false }, once),
-        wrong.athlete.fetch({ user_id: user.userId }, once),
-        wrong.body.delete({ user_id: user.userId, log_ids: ['2026-02-01'] }, once),
+        () => wrong.activity.fetch({ user_id: user.userId, start_date: '2026-02-01', to_webhook: false }, once),
+        () => wrong.athlete.fetch({ user_id: user.userId }, once),
+        () => wrong.body.delete({ user_id: user.userId, log_ids: ['2026-02-01'] }, once),
       ]) {
-        const error = await rejection(call);
+        const error = await rejection(call());
         expect(error).toBeInstanceOf(Terra.UnauthorizedError);
         expect((error as TerraError).statusCode).toBe(401);
         expect((error as TerraError).body).toMatchObject({ message: expect.any(String) });
