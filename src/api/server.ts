@@ -50,6 +50,10 @@ export async function buildServer(ctx: ApiContext, modules: ServerModules): Prom
         }
       }
     }
+    const nulAt = nulPath(request.body);
+    if (nulAt !== undefined) {
+      throw badParameter(nulAt || 'body', `body field '${nulAt || 'body'}' must not contain a NUL character (\\u0000)`);
+    }
   });
   app.setNotFoundHandler((request, reply) => {
     void reply.status(404).send(errorBody('not_found', `no route ${request.method} ${request.url.split('?')[0]}`, request.id));
@@ -73,4 +77,21 @@ export async function buildServer(ctx: ApiContext, modules: ServerModules): Prom
   );
   for (const module of modules.root) await module(app, ctx);
   return app;
+}
+
+/**
+ * The path (`data.0.metadata.name`) of the first string in a parsed JSON body that holds a
+ * NUL character, '' for the body itself, or undefined. Buffers (file uploads) are not JSON
+ * and pass through untouched.
+ */
+export function nulPath(value: unknown, path = ''): string | undefined {
+  if (typeof value === 'string') return value.includes('\u0000') ? path : undefined;
+  if (value === null || typeof value !== 'object' || Buffer.isBuffer(value)) return undefined;
+  for (const [key, child] of Array.isArray(value) ? value.entries() : Object.entries(value)) {
+    const childPath = path ? `${path}.${key}` : String(key);
+    if (typeof key === 'string' && key.includes('\u0000')) return childPath;
+    const found = nulPath(child, childPath);
+    if (found !== undefined) return found;
+  }
+  return undefined;
 }
