@@ -1,5 +1,5 @@
 import { DATA_TYPES, MODEL_VERSION, naturalKey, recordWindow, type DataType, type TerraRecord } from '../../model/data-types.ts';
-import type { DestinationEvent, DestinationServices } from './destination.ts';
+import type { DeliveryOutcome, DestinationEvent, DestinationServices } from './destination.ts';
 
 /**
  * Terra's object-store layout, shared by the S3, GCS and Azure Blob destinations:
@@ -89,6 +89,39 @@ function eventRecords(type: DataType, payload: Record<string, unknown>): TerraRe
 }
 
 /** The user an event is about: `user`, or `new_user` on user_reauth. */
+/**
+ * One delivery to an object store: lays out the event's objects, then writes them in order.
+ * `put` writes one object; the first failure ends the attempt with the outcome `failed`
+ * builds (the store's own wording and status). Preparing the objects fails retryably.
+ */
+export async function putEventObjects(
+  event: DestinationEvent,
+  services: DestinationServices,
+  prefix: string | undefined,
+  store: {
+    /** Named in the error when the objects cannot be prepared ("objects", "blobs"). */
+    noun: string;
+    reason(error: unknown): string;
+    put(object: ObjectToWrite): Promise<void>;
+    failed(object: ObjectToWrite, error: unknown): DeliveryOutcome;
+  },
+): Promise<DeliveryOutcome> {
+  let objects: ObjectToWrite[];
+  try {
+    objects = await objectsForEvent(event, services, prefix);
+  } catch (error) {
+    return { ok: false, error: `preparing the ${store.noun} failed: ${store.reason(error)}`, retryable: true };
+  }
+  for (const object of objects) {
+    try {
+      await store.put(object);
+    } catch (error) {
+      return store.failed(object, error);
+    }
+  }
+  return { ok: true };
+}
+
 export function eventUserId(event: DestinationEvent): string | null {
   if (event.userId) return event.userId;
   for (const field of ['user', 'new_user']) {

@@ -2,7 +2,7 @@ import { BlobServiceClient, ContainerClient, StorageRetryPolicyType, type Storag
 import { z } from 'zod';
 import type { Destination, DestinationDefinition, DestinationServices } from '../destination.ts';
 import { assertPublicTargets } from '../network-guard.ts';
-import { normalizePrefix, objectsForEvent } from '../object-key.ts';
+import { normalizePrefix, putEventObjects } from '../object-key.ts';
 import { errorReason, parseDestinationConfig, verifyFailed } from '../parse-config.ts';
 
 /**
@@ -72,24 +72,19 @@ export const azureBlobDestination: DestinationDefinition<AzureBlobDestinationCon
   open(config: AzureBlobDestinationConfig, services: DestinationServices): Destination {
     const container = containerClient(config, services);
     return {
-      async deliver(event) {
-        let objects;
-        try {
-          objects = await objectsForEvent(event, services, config.prefix);
-        } catch (error) {
-          return { ok: false, error: `preparing the blobs failed: ${errorReason(error)}`, retryable: true };
-        }
-        for (const object of objects) {
-          const body = typeof object.body === 'string' ? Buffer.from(object.body) : object.body;
-          try {
+      deliver: (event) =>
+        putEventObjects(event, services, config.prefix, {
+          noun: 'blobs',
+          reason: errorReason,
+          put: async (object) => {
+            const body = typeof object.body === 'string' ? Buffer.from(object.body) : object.body;
             await container.getBlockBlobClient(object.key).upload(body, body.byteLength, { blobHTTPHeaders: { blobContentType: object.contentType } });
-          } catch (error) {
+          },
+          failed: (object, error) => {
             const { reason, status } = azureReason(error);
             return { ok: false, error: `Put Blob ${config.container}/${object.key} failed: ${reason}`, ...(status ? { statusCode: status } : {}), retryable: true };
-          }
-        }
-        return { ok: true };
-      },
+          },
+        }),
       async close() {},
     };
   },

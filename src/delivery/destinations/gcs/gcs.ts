@@ -3,7 +3,7 @@ import { Storage, type StorageOptions } from '@google-cloud/storage';
 import { z } from 'zod';
 import type { Destination, DestinationDefinition, DestinationServices } from '../destination.ts';
 import { assertPublicTargets } from '../network-guard.ts';
-import { normalizePrefix, objectsForEvent } from '../object-key.ts';
+import { normalizePrefix, putEventObjects } from '../object-key.ts';
 import { errorReason, parseDestinationConfig, verifyFailed } from '../parse-config.ts';
 
 /**
@@ -105,24 +105,17 @@ export const gcsDestination: DestinationDefinition<GcsDestinationConfig> = {
   open(config: GcsDestinationConfig, services: DestinationServices): Destination {
     const bucket = gcsStorage(config, services).bucket(config.bucket);
     return {
-      async deliver(event) {
-        let objects;
-        try {
-          objects = await objectsForEvent(event, services, config.prefix);
-        } catch (error) {
-          return { ok: false, error: `preparing the objects failed: ${errorReason(error)}`, retryable: true };
-        }
-        for (const object of objects) {
-          try {
-            // One-request (multipart) upload: events are small, and a retry rewrites the whole object.
-            await bucket.file(object.key).save(Buffer.from(object.body), { resumable: false, contentType: object.contentType, metadata: { contentType: object.contentType } });
-          } catch (error) {
+      deliver: (event) =>
+        putEventObjects(event, services, config.prefix, {
+          noun: 'objects',
+          reason: errorReason,
+          // One-request (multipart) upload: events are small, and a retry rewrites the whole object.
+          put: (object) => bucket.file(object.key).save(Buffer.from(object.body), { resumable: false, contentType: object.contentType, metadata: { contentType: object.contentType } }),
+          failed: (object, error) => {
             const { reason, status } = gcsReason(error);
             return { ok: false, error: `upload gs://${config.bucket}/${object.key} failed: ${reason}`, ...(status ? { statusCode: status } : {}), retryable: true };
-          }
-        }
-        return { ok: true };
-      },
+          },
+        }),
       async close() {},
     };
   },

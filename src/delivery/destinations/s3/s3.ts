@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { awsFailure, awsReason } from '../aws-errors.ts';
 import type { Destination, DestinationDefinition, DestinationServices } from '../destination.ts';
 import { assertPublicTargets, guardedAgents, privateTargetsRefused } from '../network-guard.ts';
-import { normalizePrefix, objectsForEvent } from '../object-key.ts';
+import { normalizePrefix, putEventObjects } from '../object-key.ts';
 import { parseDestinationConfig, verifyFailed } from '../parse-config.ts';
 
 /**
@@ -59,22 +59,15 @@ export const s3Destination: DestinationDefinition<S3DestinationConfig> = {
   open(config: S3DestinationConfig, services: DestinationServices): Destination {
     const client = s3Client(config, services);
     return {
-      async deliver(event) {
-        let objects;
-        try {
-          objects = await objectsForEvent(event, services, config.prefix);
-        } catch (error) {
-          return { ok: false, error: `preparing the objects failed: ${awsReason(error)}`, retryable: true };
-        }
-        for (const object of objects) {
-          try {
+      deliver: (event) =>
+        putEventObjects(event, services, config.prefix, {
+          noun: 'objects',
+          reason: awsReason,
+          put: async (object) => {
             await client.send(new PutObjectCommand({ Bucket: config.bucket, Key: object.key, Body: object.body, ContentType: object.contentType }));
-          } catch (error) {
-            return awsFailure(`PutObject s3://${config.bucket}/${object.key}`, error);
-          }
-        }
-        return { ok: true };
-      },
+          },
+          failed: (object, error) => awsFailure(`PutObject s3://${config.bucket}/${object.key}`, error),
+        }),
       async close() {
         client.destroy();
       },
