@@ -1,5 +1,6 @@
 import type { Pool, PoolConnection } from 'mysql2/promise';
 import type { TerraRows } from './terra-rows.ts';
+import { describeConnectionError } from './connection-errors.ts';
 
 /**
  * Terra's tables on MySQL / MariaDB, created on first use in the configured database and
@@ -125,16 +126,9 @@ export function mysqlErrorIsPermanent(error: unknown): boolean {
 
 export function describeMysqlError(error: unknown): string {
   const e = error as { code?: string; errno?: number; message?: string };
+  const network = describeConnectionError(error);
+  if (network !== undefined) return network;
   switch (e.code) {
-    case 'ECONNREFUSED':
-      return 'connection refused (is the server running and reachable from Tributary?)';
-    case 'ENOTFOUND':
-    case 'EAI_AGAIN':
-      return 'host name not found';
-    case 'ETIMEDOUT':
-      return 'connection timed out';
-    case 'DEADLINE':
-      return `${e.message} (the per-attempt budget, TRIBUTARY_WEBHOOK_TIMEOUT_MS)`;
     case 'ER_ACCESS_DENIED_ERROR':
       return `the server rejected the credentials: ${e.message}`;
     case 'ER_BAD_DB_ERROR':

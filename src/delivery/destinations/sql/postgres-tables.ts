@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { TerraRows } from './terra-rows.ts';
+import { describeConnectionError } from './connection-errors.ts';
 
 /**
  * Terra's tables on PostgreSQL, created on first use and written idempotently (upsert by key).
@@ -196,16 +197,9 @@ export function postgresErrorIsPermanent(error: unknown): boolean {
 /** A human reason for a failed connection or statement, for verify() and delivery errors. */
 export function describePostgresError(error: unknown): string {
   const e = error as { code?: string; message?: string };
+  const network = describeConnectionError(error);
+  if (network !== undefined) return network;
   switch (e.code) {
-    case 'ECONNREFUSED':
-      return 'connection refused (is the server running and reachable from Tributary?)';
-    case 'ENOTFOUND':
-    case 'EAI_AGAIN':
-      return 'host name not found';
-    case 'ETIMEDOUT':
-      return 'connection timed out';
-    case 'DEADLINE':
-      return `${e.message} (the per-attempt budget, TRIBUTARY_WEBHOOK_TIMEOUT_MS)`;
     case '28P01':
     case '28000':
       return `the server rejected the credentials: ${e.message}`;
