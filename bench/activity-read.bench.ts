@@ -13,7 +13,14 @@ import { terraUser } from '../src/delivery/terra-events.ts';
 import type { TerraRecord } from '../src/model/data-types.ts';
 import { withoutSamples } from '../src/model/samples.ts';
 import type { User } from '../src/store/store.ts';
-import { dropSchema, isolatedSchema, TEST_DATABASE_URL, TEST_KEY, tempDir, type Engine } from '../test/helpers/engines.ts';
+import {
+  dropSchema,
+  isolatedSchema,
+  TEST_DATABASE_URL,
+  TEST_KEY,
+  tempDir,
+  type Engine,
+} from '../test/helpers/engines.ts';
 
 const DAYS = Number(process.env.BENCH_ACTIVITY_DAYS ?? 365);
 const SECONDS = 3600;
@@ -42,7 +49,11 @@ async function benchEngine(engine: Engine, activities: TerraRecord[]): Promise<v
   try {
     const url = await app.listen();
     const { developer, apiKey } = await app.store.developers.create({ name: 'bench' });
-    const user0 = await app.store.users.create(developer.devId, { provider: 'IFIT', state: 'connected', referenceId: 'bench' });
+    const user0 = await app.store.users.create(developer.devId, {
+      provider: 'IFIT',
+      state: 'connected',
+      referenceId: 'bench',
+    });
     const seed0 = performance.now();
     // Seeded straight into the record store (one transaction, no outbox events): this
     // benchmark is about the read path.
@@ -60,12 +71,14 @@ async function benchEngine(engine: Engine, activities: TerraRecord[]): Promise<v
       const floorBytes = floor.value;
       const server = await measureAsync(async () => {
         const response = await fetch(`${url}/v2/activity?${query}&with_samples=${withSamples}`, { headers });
-        if (response.status !== 200) throw new Error(`GET /v2/activity answered ${response.status}: ${(await response.text()).slice(0, 300)}`);
+        if (response.status !== 200)
+          throw new Error(`GET /v2/activity answered ${response.status}: ${(await response.text()).slice(0, 300)}`);
         let bytes = 0;
         for await (const chunk of response.body as AsyncIterable<Uint8Array>) bytes += chunk.byteLength;
         return bytes;
       });
-      if (server.value !== floorBytes) console.log(`  note: response is ${server.value} bytes, JSON.stringify gives ${floorBytes}`);
+      if (server.value !== floorBytes)
+        console.log(`  note: response is ${server.value} bytes, JSON.stringify gives ${floorBytes}`);
       const label = `with_samples=${withSamples}`.padEnd(18);
       console.log(
         `[${engine}] ${label} ${mb(floorBytes).padStart(8)} MB | GET /v2/activity ${ms(server.ms).padStart(7)} ms ${rate(server.value, server.ms).padStart(7)} MB/s (cpu ${ms(server.cpuMs)} ms)` +
@@ -84,7 +97,8 @@ async function benchEngine(engine: Engine, activities: TerraRecord[]): Promise<v
  * ~740 MB, more than one V8 string can hold), returning the UTF-8 byte count.
  */
 function stringifyResponse(user: unknown, data: readonly unknown[]): number {
-  let bytes = Buffer.byteLength(`{"user":${JSON.stringify(user)},"data":[],"type":"activity"}`) + Math.max(0, data.length - 1);
+  let bytes =
+    Buffer.byteLength(`{"user":${JSON.stringify(user)},"data":[],"type":"activity"}`) + Math.max(0, data.length - 1);
   for (const record of data) bytes += Buffer.byteLength(JSON.stringify(record));
   return bytes;
 }
@@ -132,7 +146,7 @@ const rate = (bytes: number, millis: number) => (bytes / 1e6 / (millis / 1000)).
 /** A deterministic year of one-hour runs: one a day, with realistic 1 Hz series. */
 export function generateYear(): TerraRecord[] {
   let seed = 42;
-  const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+  const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
   const round = (value: number, digits: number) => Math.round(value * 10 ** digits) / 10 ** digits;
   const out: TerraRecord[] = [];
   for (let day = 0; day < DAYS; day++) {
@@ -175,9 +189,18 @@ export function generateYear(): TerraRecord[] {
       device_data: { name: 'Treadmill', manufacturer: 'iFit' },
       distance_data: { summary: { distance_meters: Math.round(meters) }, detailed: { distance_samples: distance } },
       heart_rate_data: { summary: { avg_hr_bpm: 150, max_hr_bpm: 181, min_hr_bpm: 92 }, detailed: { hr_samples: hr } },
-      movement_data: { avg_speed_meters_per_second: round(meters / SECONDS, 2), avg_cadence_rpm: 86, speed_samples: speed, cadence_samples: cadence },
+      movement_data: {
+        avg_speed_meters_per_second: round(meters / SECONDS, 2),
+        avg_cadence_rpm: 86,
+        speed_samples: speed,
+        cadence_samples: cadence,
+      },
       power_data: { avg_watts: 260, max_watts: 300, power_samples: power },
-      position_data: { start_pos_lat_lng_deg: position[0]!.coords_lat_lng_deg, end_pos_lat_lng_deg: position.at(-1)!.coords_lat_lng_deg, position_samples: position },
+      position_data: {
+        start_pos_lat_lng_deg: position[0]!.coords_lat_lng_deg,
+        end_pos_lat_lng_deg: position.at(-1)!.coords_lat_lng_deg,
+        position_samples: position,
+      },
     });
   }
   return out;

@@ -21,7 +21,9 @@ export default async function appleExportBench(): Promise<void> {
     const t0 = performance.now();
     const generated = await generateExport(file, MB * 1e6);
     const mb = generated.bytes / 1e6;
-    console.log(`generated ${mb.toFixed(0)} MB export (${generated.records} records, ${generated.days} days) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    console.log(
+      `generated ${mb.toFixed(0)} MB export (${generated.records} records, ${generated.days} days) in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+    );
 
     const bare = await bareParse(file);
     console.log(`bare saxes parse:       ${(bare / 1000).toFixed(2)} s  ${(mb / (bare / 1000)).toFixed(1)} MB/s`);
@@ -39,8 +41,12 @@ export default async function appleExportBench(): Promise<void> {
       });
       const total = performance.now() - t1;
       const reading = readingDone - t1;
-      console.log(`import, parse + store:  ${(reading / 1000).toFixed(2)} s  ${(mb / (reading / 1000)).toFixed(1)} MB/s  (${summary.samplesNew} samples)`);
-      console.log(`import, total:          ${(total / 1000).toFixed(2)} s  ${(mb / (total / 1000)).toFixed(1)} MB/s  (+ ${summary.daysRecomputed} days/nights recomputed)`);
+      console.log(
+        `import, parse + store:  ${(reading / 1000).toFixed(2)} s  ${(mb / (reading / 1000)).toFixed(1)} MB/s  (${summary.samplesNew} samples)`,
+      );
+      console.log(
+        `import, total:          ${(total / 1000).toFixed(2)} s  ${(mb / (total / 1000)).toFixed(1)} MB/s  (+ ${summary.daysRecomputed} days/nights recomputed)`,
+      );
       console.log(`ratio import/bare parse: ${(bare / total).toFixed(2)} (1.00 = as fast as parsing alone)`);
     } finally {
       await store.close();
@@ -54,7 +60,8 @@ async function bareParse(file: string): Promise<number> {
   const parser = new SaxesParser({ xmlns: false });
   const decoder = new StringDecoder('utf8');
   const t = performance.now();
-  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 18 })) parser.write(decoder.write(chunk as Buffer));
+  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 18 }))
+    parser.write(decoder.write(chunk as Buffer));
   parser.write(decoder.end());
   parser.close();
   return performance.now() - t;

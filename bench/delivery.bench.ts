@@ -63,10 +63,18 @@ async function rawPosts(url: string, count: number, body: string): Promise<numbe
       while (next < count) {
         next++;
         await new Promise<void>((resolve, reject) => {
-          const req = http.request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-            res.resume();
-            res.on('end', () => resolve());
-          });
+          const req = http.request(
+            url,
+            {
+              method: 'POST',
+              agent,
+              headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+            },
+            (res) => {
+              res.resume();
+              res.on('end', () => resolve());
+            },
+          );
           req.on('error', reject);
           req.end(body);
         });
@@ -91,21 +99,37 @@ function summaryId(body: string): string | undefined {
   return /"summary_id":"([^"]+)"/.exec(body)?.[1];
 }
 
-async function openApp(setup: string, receiverUrl: string): Promise<{ app: Tributary; user: User; cleanup(): Promise<void> }> {
-  const env: Record<string, string> = { TRIBUTARY_PORT: '0', TRIBUTARY_DATA_DIR: tempDir(), TRIBUTARY_ENCRYPTION_KEY: TEST_KEY, TRIBUTARY_LOG_LEVEL: 'silent' };
+async function openApp(
+  setup: string,
+  receiverUrl: string,
+): Promise<{ app: Tributary; user: User; cleanup(): Promise<void> }> {
+  const env: Record<string, string> = {
+    TRIBUTARY_PORT: '0',
+    TRIBUTARY_DATA_DIR: tempDir(),
+    TRIBUTARY_ENCRYPTION_KEY: TEST_KEY,
+    TRIBUTARY_LOG_LEVEL: 'silent',
+  };
   let schema: string | undefined;
   let prefix: string | undefined;
   if (setup === 'postgres+redis') {
     schema = isolatedSchema('bench-delivery');
     prefix = `tq-bench-${randomUUID().slice(0, 8)}`;
-    Object.assign(env, { TRIBUTARY_DATABASE_URL: TEST_DATABASE_URL, TRIBUTARY_QUEUE_URL: REDIS_URL, TRIBUTARY_QUEUE_PREFIX: prefix });
+    Object.assign(env, {
+      TRIBUTARY_DATABASE_URL: TEST_DATABASE_URL,
+      TRIBUTARY_QUEUE_URL: REDIS_URL,
+      TRIBUTARY_QUEUE_PREFIX: prefix,
+    });
   }
   const config = loadConfig(env);
   const app = await createTributary(config, { schema, logger: createLogger('silent') });
   await app.listen();
   const { developer } = await app.store.developers.create({ name: 'bench' });
   await app.context.delivery!.createDestination(developer.devId, { type: 'webhook', url: receiverUrl });
-  const user = await app.store.users.create(developer.devId, { provider: 'GARMIN', state: 'connected', scopes: 'ACTIVITY_EXPORT' });
+  const user = await app.store.users.create(developer.devId, {
+    provider: 'GARMIN',
+    state: 'connected',
+    scopes: 'ACTIVITY_EXPORT',
+  });
   return {
     app,
     user,
@@ -174,7 +198,8 @@ async function benchSetup(setup: string): Promise<void> {
     let nextDrain = 0;
     await Promise.all(
       Array.from({ length: 8 }, async () => {
-        while (nextDrain < EVENTS) await storeRecords(app.store, { user, type: 'activity', records: [record(nextDrain++, drainRun)] });
+        while (nextDrain < EVENTS)
+          await storeRecords(app.store, { user, type: 'activity', records: [record(nextDrain++, drainRun)] });
       }),
     );
     const d0 = performance.now();
@@ -198,15 +223,22 @@ async function benchSetup(setup: string): Promise<void> {
       app.context.eventsCommitted.notify();
     }
     const deadline = performance.now() + 30_000;
-    while ([...commitAt.keys()].some((id) => !received.has(id)) && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    const latencies = [...commitAt.entries()].filter(([id]) => received.has(id)).map(([id, at]) => received.get(id)! - at).sort((a, b) => a - b);
-    const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? NaN;
+    while ([...commitAt.keys()].some((id) => !received.has(id)) && performance.now() < deadline)
+      await new Promise((r) => setTimeout(r, 20));
+    const latencies = [...commitAt.entries()]
+      .filter(([id]) => received.has(id))
+      .map(([id, at]) => received.get(id)! - at)
+      .sort((a, b) => a - b);
+    const pct = (p: number) =>
+      latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? NaN;
 
     console.log(`[${setup}] raw POSTs (baseline, ${CONCURRENCY} concurrent): ${rawRate.toFixed(0)}/s`);
     console.log(
       `[${setup}] signed durable deliveries: ${durableRate.toFixed(0)}/s (${EVENTS} events; commits alone took ${((committed - t0) / 1000).toFixed(2)} s) — ratio to raw ${(durableRate / rawRate).toFixed(3)}`,
     );
-    console.log(`[${setup}] delivery pipeline alone (events already committed): ${drainRate.toFixed(0)}/s — ratio to raw ${(drainRate / rawRate).toFixed(3)}`);
+    console.log(
+      `[${setup}] delivery pipeline alone (events already committed): ${drainRate.toFixed(0)}/s — ratio to raw ${(drainRate / rawRate).toFixed(3)}`,
+    );
     console.log(
       `[${setup}] commit→receipt at ${rate.toFixed(0)}/s (half load, ${latencies.length}/${total} received): p50 ${pct(50).toFixed(1)} ms, p99 ${pct(99).toFixed(1)} ms; raw POST round trip at baseline rate ≈ ${((1000 * CONCURRENCY) / rawRate).toFixed(2)} ms`,
     );

@@ -19,7 +19,10 @@ const here = dirname(fileURLToPath(import.meta.url));
 
 function fitFiles(root: string): string[] {
   if (!existsSync(root)) return [];
-  const walk = (dir: string): string[] => readdirSync(dir).flatMap((name) => (statSync(join(dir, name)).isDirectory() ? walk(join(dir, name)) : [join(dir, name)]));
+  const walk = (dir: string): string[] =>
+    readdirSync(dir).flatMap((name) =>
+      statSync(join(dir, name)).isDirectory() ? walk(join(dir, name)) : [join(dir, name)],
+    );
   return walk(root).filter((path) => path.toLowerCase().endsWith('.fit'));
 }
 
@@ -32,10 +35,15 @@ function importable(bytes: Buffer): boolean {
 }
 
 export default async function fitImportBench(): Promise<void> {
-  const paths = [...fitFiles(resolve(here, '../test/fixtures/files')), ...fitFiles(resolve(here, '../../shared/fixtures'))];
+  const paths = [
+    ...fitFiles(resolve(here, '../test/fixtures/files')),
+    ...fitFiles(resolve(here, '../../shared/fixtures')),
+  ];
   const files = paths.map((path) => readFileSync(path)).filter(importable);
   const bytes = files.reduce((n, f) => n + f.length, 0);
-  console.log(`${files.length} importable FIT files, ${(bytes / 1024 / 1024).toFixed(2)} MB, ${ROUNDS} rounds each (after one warm-up)`);
+  console.log(
+    `${files.length} importable FIT files, ${(bytes / 1024 / 1024).toFixed(2)} MB, ${ROUNDS} rounds each (after one warm-up)`,
+  );
 
   const store = await openStore({ sqliteFile: join(tempDir('tributary-bench-fit-'), 'tributary.db'), box: testBox() });
   try {
@@ -71,7 +79,9 @@ export default async function fitImportBench(): Promise<void> {
     const imp = median(importMs);
     console.log(`@garmin/fitsdk decode only (baseline): median ${sdk.toFixed(0)} ms  ${mbps(sdk)} MB/s`);
     console.log(`import (decode + normalize + store):   median ${imp.toFixed(0)} ms  ${mbps(imp)} MB/s`);
-    console.log(`ratio import / decode-only: ${(imp / sdk).toFixed(2)}x the time (${((sdk / imp) * 100).toFixed(0)}% of the SDK's throughput)`);
+    console.log(
+      `ratio import / decode-only: ${(imp / sdk).toFixed(2)}x the time (${((sdk / imp) * 100).toFixed(0)}% of the SDK's throughput)`,
+    );
   } finally {
     await store.close();
   }

@@ -35,7 +35,9 @@ for (const file of files) {
     console.error(`FAILED ${file}:`, error);
   }
 }
-console.log(`\n${files.length - failed.length}/${files.length} benchmarks ran in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+console.log(
+  `\n${files.length - failed.length}/${files.length} benchmarks ran in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+);
 if (failed.length > 0) {
   console.error(`failed: ${failed.join(', ')}`);
   process.exitCode = 1;

@@ -34,8 +34,16 @@ const config = loadConfig({
 const app = await createTributary(config);
 const url = await app.listen();
 const headers = { 'dev-id': DEV_ID, 'x-api-key': API_KEY, 'content-type': 'application/json' };
-const auth = (await (await fetch(`${url}/v2/auth/authenticateUser?resource=IFIT`, { method: 'POST', headers, body: JSON.stringify({ reference_id: 'demo-user' }) })).json()) as { user_id: string; auth_url: string };
-const widget = (await (await fetch(`${url}/v2/auth/generateWidgetSession`, { method: 'POST', headers, body: '{}' })).json()) as { url: string };
+const auth = (await (
+  await fetch(`${url}/v2/auth/authenticateUser?resource=IFIT`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ reference_id: 'demo-user' }),
+  })
+).json()) as { user_id: string; auth_url: string };
+const widget = (await (
+  await fetch(`${url}/v2/auth/generateWidgetSession`, { method: 'POST', headers, body: '{}' })
+).json()) as { url: string };
 const since = new Date(Date.now() - 30 * 86_400_000).toISOString().slice(0, 10);
 const older = new Date(Date.now() - 44 * 86_400_000).toISOString().slice(0, 10);
 

@@ -24,15 +24,34 @@ import { REPO_ROOT, type Artifact } from './gen-model.ts';
 
 /** Config schema and one-line summary per destination type (the webhook is documented in README § Delivery). */
 const DESTINATIONS: Record<string, { schema: z.ZodTypeAny; summary: string }> = {
-  sql: { schema: sqlConfigSchema, summary: 'PostgreSQL or MySQL/MariaDB: `terra_users`, `terra_data_payloads`, `terra_other_payloads`, payload JSON in the row' },
-  supabase: { schema: supabaseConfigSchema, summary: 'the same tables in the project database, plus raw payload files in the `terra-payloads` bucket' },
-  mongodb: { schema: mongodbConfigSchema, summary: 'one collection per data type + `user_events`, upsert by Terra\'s `_id`s' },
-  firestore: { schema: firestoreConfigSchema, summary: 'documents under `terra/2022-03-16/<collection>/`, overwritten by name' },
-  s3: { schema: s3ConfigSchema, summary: 'objects `2022-03-16/{data_type}/{user_id}-{start_time}.json` (also MinIO, R2…)' },
+  sql: {
+    schema: sqlConfigSchema,
+    summary:
+      'PostgreSQL or MySQL/MariaDB: `terra_users`, `terra_data_payloads`, `terra_other_payloads`, payload JSON in the row',
+  },
+  supabase: {
+    schema: supabaseConfigSchema,
+    summary: 'the same tables in the project database, plus raw payload files in the `terra-payloads` bucket',
+  },
+  mongodb: {
+    schema: mongodbConfigSchema,
+    summary: "one collection per data type + `user_events`, upsert by Terra's `_id`s",
+  },
+  firestore: {
+    schema: firestoreConfigSchema,
+    summary: 'documents under `terra/2022-03-16/<collection>/`, overwritten by name',
+  },
+  s3: {
+    schema: s3ConfigSchema,
+    summary: 'objects `2022-03-16/{data_type}/{user_id}-{start_time}.json` (also MinIO, R2…)',
+  },
   gcs: { schema: gcsConfigSchema, summary: 'same object layout in a Cloud Storage bucket' },
   azure_blob: { schema: azureBlobConfigSchema, summary: 'same object layout in a Blob container' },
   sqs: { schema: sqsConfigSchema, summary: 'one message per event, inline or `s3_payload` wrapper' },
-  kafka: { schema: kafkaConfigSchema, summary: 'one record per event keyed by user_id, inline or `s3_payload` wrapper' },
+  kafka: {
+    schema: kafkaConfigSchema,
+    summary: 'one record per event keyed by user_id, inline or `s3_payload` wrapper',
+  },
 };
 
 const WEBHOOK = 'webhook';
@@ -45,10 +64,14 @@ export function docsPage(type: string): string {
 function registeredTypes(): string[] {
   const types = DESTINATION_DEFINITIONS.map((definition) => definition.type);
   for (const type of types) {
-    if (type !== WEBHOOK && !DESTINATIONS[type]) throw new Error(`destination type "${type}" is registered but has no schema in scripts/gen-destinations.ts`);
-    if (type !== WEBHOOK && !existsSync(join(REPO_ROOT, docsPage(type)))) throw new Error(`destination type "${type}" has no docs page ${docsPage(type)}`);
+    if (type !== WEBHOOK && !DESTINATIONS[type])
+      throw new Error(`destination type "${type}" is registered but has no schema in scripts/gen-destinations.ts`);
+    if (type !== WEBHOOK && !existsSync(join(REPO_ROOT, docsPage(type))))
+      throw new Error(`destination type "${type}" has no docs page ${docsPage(type)}`);
   }
-  for (const type of Object.keys(DESTINATIONS)) if (!types.includes(type)) throw new Error(`scripts/gen-destinations.ts documents "${type}", which is not registered`);
+  for (const type of Object.keys(DESTINATIONS))
+    if (!types.includes(type))
+      throw new Error(`scripts/gen-destinations.ts documents "${type}", which is not registered`);
   return types;
 }
 
@@ -57,7 +80,8 @@ export function overviewTable(): string {
   const pageLink = (type: string) => docsPage(type).split('/').pop()!;
   const rows = registeredTypes().map((type) => {
     const definition = DESTINATION_DEFINITIONS.find((d) => d.type === type)!;
-    if (type === WEBHOOK) return `| \`webhook\` | \`url\` | \`signing_secret\` | Terra's signed HTTP POST, push or ping | [README § Delivery](../../README.md#delivery) |`;
+    if (type === WEBHOOK)
+      return `| \`webhook\` | \`url\` | \`signing_secret\` | Terra's signed HTTP POST, push or ping | [README § Delivery](../../README.md#delivery) |`;
     const { schema, summary } = DESTINATIONS[type];
     const fields = configFields(schema, definition.secretFields)
       .map((field) => (field.required ? `\`${field.name}\`` : `\`${field.name}?\``))
@@ -65,7 +89,9 @@ export function overviewTable(): string {
     const secrets = definition.secretFields.map((field) => `\`${field}\``).join(', ');
     return `| \`${type}\` | ${fields} | ${secrets} | ${summary} | [${docsPage(type).split('/').pop()}](${pageLink(type)}) |`;
   });
-  return ['| type | config (`?` = optional) | secret fields | layout | docs |', '|---|---|---|---|---|', ...rows].join('\n');
+  return ['| type | config (`?` = optional) | secret fields | layout | docs |', '|---|---|---|---|---|', ...rows].join(
+    '\n',
+  );
 }
 
 const CONFIG_BLOCK = /(<!-- config-table:begin[^>]*-->\n)[\s\S]*?(<!-- config-table:end -->)/;
@@ -98,7 +124,10 @@ export function generateDestinationDocs(): Artifact[] {
     if (!CONFIG_BLOCK.test(text)) continue;
     const definition = DESTINATION_DEFINITIONS.find((d) => d.type === type)!;
     const table = configTable(DESTINATIONS[type].schema, definition.secretFields);
-    artifacts.push({ path: page, content: text.replace(CONFIG_BLOCK, (_m, begin: string, end: string) => `${begin}${table}\n${end}`) });
+    artifacts.push({
+      path: page,
+      content: text.replace(CONFIG_BLOCK, (_m, begin: string, end: string) => `${begin}${table}\n${end}`),
+    });
   }
   return artifacts;
 }

@@ -90,7 +90,12 @@ function cleanSchema(value: unknown): unknown {
 function rewriteMapping(discriminator: Schema): Schema {
   const mapping = discriminator.mapping as Record<string, string> | undefined;
   if (!mapping) return discriminator;
-  return { ...discriminator, mapping: Object.fromEntries(Object.entries(mapping).map(([k, v]) => [k, v.replace('#/components/schemas/', '#/$defs/')])) };
+  return {
+    ...discriminator,
+    mapping: Object.fromEntries(
+      Object.entries(mapping).map(([k, v]) => [k, v.replace('#/components/schemas/', '#/$defs/')]),
+    ),
+  };
 }
 
 function checkRefs(defs: Record<string, Schema>): void {
@@ -100,7 +105,8 @@ function checkRefs(defs: Record<string, Schema>): void {
       for (const [key, child] of Object.entries(value)) {
         if (key === '$ref') {
           const target = String(child).replace('#/$defs/', '');
-          if (!String(child).startsWith('#/$defs/') || !defs[target]) throw new Error(`unresolvable $ref ${String(child)} at ${where}`);
+          if (!String(child).startsWith('#/$defs/') || !defs[target])
+            throw new Error(`unresolvable $ref ${String(child)} at ${where}`);
         } else walk(child, `${where}/${key}`);
       }
     }
@@ -164,7 +170,9 @@ function activityTypeNames(defs: Record<string, Schema>, members: EnumMember[]):
     const a = member.name.split('_');
     const b = official.split('_');
     if (member.name.replaceAll('_', '') !== official.replaceAll('_', '') && !a.some((word) => b.includes(word))) {
-      throw new Error(`ActivityType code ${member.value} "${member.title}" does not match PlannedWorkoutMetadata.type[${i}] ${official}`);
+      throw new Error(
+        `ActivityType code ${member.value} "${member.title}" does not match PlannedWorkoutMetadata.type[${i}] ${official}`,
+      );
     }
     return { ...member, name: official };
   });
@@ -234,7 +242,8 @@ function baseType(schema: Schema, indent: string): string {
     return extra ? `${ref} & ${extra}` : ref;
   }
   if ('const' in schema) return literal(schema.const as string | number);
-  if (Array.isArray(schema.enum)) return (schema.enum as (string | number | null)[]).map((v) => (v === null ? 'null' : literal(v))).join(' | ');
+  if (Array.isArray(schema.enum))
+    return (schema.enum as (string | number | null)[]).map((v) => (v === null ? 'null' : literal(v))).join(' | ');
   const parts: string[] = [];
   const own = ownShape(schema, indent);
   if (own) parts.push(own);
@@ -252,7 +261,8 @@ function baseType(schema: Schema, indent: string): string {
 
 /** The type implied by `type` (+ properties/items), or undefined when the schema has no `type`. */
 function ownShape(schema: Schema, indent: string): string | undefined {
-  const types = schema.type === undefined ? [] : Array.isArray(schema.type) ? (schema.type as string[]) : [schema.type as string];
+  const types =
+    schema.type === undefined ? [] : Array.isArray(schema.type) ? (schema.type as string[]) : [schema.type as string];
   if (types.length === 0) return undefined;
   return types.map((t) => primitive(t, schema, indent)).join(' | ');
 }
@@ -276,7 +286,9 @@ function primitive(type: string, schema: Schema, indent: string): string {
       return schema.items ? `${wrap(typeOf(schema.items as Schema, indent))}[]` : 'unknown[]';
     }
     case 'object':
-      return schema.properties && Object.keys(schema.properties as Schema).length > 0 ? objectType(schema, indent) : 'Record<string, unknown>';
+      return schema.properties && Object.keys(schema.properties as Schema).length > 0
+        ? objectType(schema, indent)
+        : 'Record<string, unknown>';
     default:
       throw new Error(`unsupported JSON Schema type ${type}`);
   }

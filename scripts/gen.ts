@@ -35,7 +35,9 @@ function parseArgs(argv: string[]): Options {
 function main(): number {
   const options = parseArgs(process.argv.slice(2));
   if (!existsSync(options.spec)) {
-    console.error(`Terra's contract not found at ${options.spec} (clone the shared/ folder beside the repo or pass --spec FILE)`);
+    console.error(
+      `Terra's contract not found at ${options.spec} (clone the shared/ folder beside the repo or pass --spec FILE)`,
+    );
     return 2;
   }
   const stale: string[] = [];

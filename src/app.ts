@@ -66,7 +66,18 @@ export interface TributaryOptions {
   schema?: string;
 }
 
-const V2_ROUTES: RouteModule[] = [dataReadRoutes, authRoutes, filesRoutes, userRoutes, writeRoutes, integrationRoutes, destinationRoutes, deliveryRoutes, sdkRoutes, eventRoutes];
+const V2_ROUTES: RouteModule[] = [
+  dataReadRoutes,
+  authRoutes,
+  filesRoutes,
+  userRoutes,
+  writeRoutes,
+  integrationRoutes,
+  destinationRoutes,
+  deliveryRoutes,
+  sdkRoutes,
+  eventRoutes,
+];
 const ROOT_ROUTES: RouteModule[] = [healthRoutes, hostedAuthPages, uploadPageRoutes, docsRoutes, dashboardRoutes];
 
 export async function createTributary(config: Config, options: TributaryOptions = {}): Promise<Tributary> {
@@ -100,13 +111,23 @@ export async function createTributary(config: Config, options: TributaryOptions 
   // Workout files (issue 5): signed links of the hosted upload page and of FIT files for destinations.
   context.uploadLinks = new UploadLinks(keyHex, () => config.publicUrl);
   context.fitLinks = new FitLinks(keyHex, () => config.publicUrl);
-  const delivery = openDelivery({ config, store, box, encryptionKeyHex: keyHex, logger, eventsCommitted: context.eventsCommitted });
+  const delivery = openDelivery({
+    config,
+    store,
+    box,
+    encryptionKeyHex: keyHex,
+    logger,
+    eventsCommitted: context.eventsCommitted,
+  });
   context.delivery = delivery.service;
   context.webhookReads = delivery.webhookReads;
   const runWorker = options.worker ?? true;
   const runApi = options.api ?? true;
   // A worker-only process serves /health alone, so orchestrators can probe it.
-  const server = await buildServer(context, runApi ? { v2: V2_ROUTES, root: ROOT_ROUTES } : { v2: [], root: [healthRoutes] });
+  const server = await buildServer(
+    context,
+    runApi ? { v2: V2_ROUTES, root: ROOT_ROUTES } : { v2: [], root: [healthRoutes] },
+  );
   const tasks: BackgroundTask[] = [];
   tasks.push(syncScheduler);
   tasks.push(...delivery.tasks);
@@ -137,18 +158,33 @@ export async function createTributary(config: Config, options: TributaryOptions 
  * Opens (and migrates) the store the config selects: PostgreSQL for a postgres:// URL,
  * else the SQLite file in the data dir. The CLI uses it too, beside a running server.
  */
-export async function openConfiguredStore(config: Config, options: { schema?: string; box?: SecretBox } = {}): Promise<Store> {
+export async function openConfiguredStore(
+  config: Config,
+  options: { schema?: string; box?: SecretBox } = {},
+): Promise<Store> {
   const box = options.box ?? new SecretBox(Buffer.from(encryptionKey(config), 'hex'));
-  return openStore({ databaseUrl: config.databaseUrl, sqliteFile: join(resolve(config.dataDir), 'tributary.db'), schema: options.schema, box });
+  return openStore({
+    databaseUrl: config.databaseUrl,
+    sqliteFile: join(resolve(config.dataDir), 'tributary.db'),
+    schema: options.schema,
+    box,
+  });
 }
 
 /** TRIBUTARY_ENCRYPTION_KEY, or (embedded store only) a key generated once into the data dir. */
 export function encryptionKey(config: Config): string {
-  if (config.encryptionKey) return /^[0-9a-fA-F]{64}$/.test(config.encryptionKey) ? config.encryptionKey : Buffer.from(config.encryptionKey, 'base64').toString('hex');
+  if (config.encryptionKey)
+    return /^[0-9a-fA-F]{64}$/.test(config.encryptionKey)
+      ? config.encryptionKey
+      : Buffer.from(config.encryptionKey, 'base64').toString('hex');
   if (config.databaseUrl) {
-    throw new TributaryError('config_invalid', `${ENV.encryptionKey} is required with PostgreSQL, so that every process shares the key (generate one: openssl rand -hex 32)`, {
-      variable: ENV.encryptionKey,
-    });
+    throw new TributaryError(
+      'config_invalid',
+      `${ENV.encryptionKey} is required with PostgreSQL, so that every process shares the key (generate one: openssl rand -hex 32)`,
+      {
+        variable: ENV.encryptionKey,
+      },
+    );
   }
   const dir = resolve(config.dataDir);
   const file = join(dir, 'encryption.key');
@@ -162,5 +198,9 @@ export function encryptionKey(config: Config): string {
 async function bootstrapDeveloper(config: Config, store: Store): Promise<void> {
   if (!config.bootstrapDevId || !config.bootstrapApiKey) return;
   if (await store.developers.get(config.bootstrapDevId)) return;
-  await store.developers.create({ name: config.bootstrapDevId, devId: config.bootstrapDevId, apiKey: config.bootstrapApiKey });
+  await store.developers.create({
+    name: config.bootstrapDevId,
+    devId: config.bootstrapDevId,
+    apiKey: config.bootstrapApiKey,
+  });
 }

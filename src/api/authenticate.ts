@@ -14,7 +14,10 @@ export function requireDeveloper(store: Store) {
     const devId = header(request, 'dev-id');
     const apiKey = header(request, 'x-api-key');
     if (!devId || !apiKey) {
-      throw new TributaryError('unauthorized', `missing ${!devId ? 'dev-id' : 'x-api-key'} header: send your dev-id and x-api-key`);
+      throw new TributaryError(
+        'unauthorized',
+        `missing ${!devId ? 'dev-id' : 'x-api-key'} header: send your dev-id and x-api-key`,
+      );
     }
     const developer = await store.developers.authenticate(devId, apiKey);
     if (!developer) throw new TributaryError('unauthorized', 'invalid dev-id or x-api-key');

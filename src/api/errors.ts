@@ -23,13 +23,19 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
  * Terra's error body is `{status: "error", message}` (401: `{message}`); we add a
  * machine-readable `code`, the offending `parameter` where there is one, and the request id.
  */
-export function errorBody(code: ErrorCode, message: string, requestId: string, details: Record<string, unknown> = {}): Record<string, unknown> {
+export function errorBody(
+  code: ErrorCode,
+  message: string,
+  requestId: string,
+  details: Record<string, unknown> = {},
+): Record<string, unknown> {
   return { status: 'error', message, code, ...pickPublic(details), request_id: requestId };
 }
 
 function pickPublic(details: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const key of ['parameter', 'provider', 'retry_after_seconds', 'limit_bytes']) if (details[key] !== undefined) out[key] = details[key];
+  for (const key of ['parameter', 'provider', 'retry_after_seconds', 'limit_bytes'])
+    if (details[key] !== undefined) out[key] = details[key];
   return out;
 }
 
@@ -37,8 +43,17 @@ function pickPublic(details: Record<string, unknown>): Record<string, unknown> {
 export function errorHandler(logger: Logger) {
   return (error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) => {
     const { status, code, message, details } = classify(error);
-    if (status >= 500) logger.error('request failed', { requestId: request.id, method: request.method, url: logSafeUrl(request.url), error });
-    void reply.status(status).type('application/json').send(errorBody(code, message, request.id, details));
+    if (status >= 500)
+      logger.error('request failed', {
+        requestId: request.id,
+        method: request.method,
+        url: logSafeUrl(request.url),
+        error,
+      });
+    void reply
+      .status(status)
+      .type('application/json')
+      .send(errorBody(code, message, request.id, details));
   };
 }
 
@@ -52,7 +67,12 @@ export function logSafeUrl(url: string): string {
     .replace(/([?&](?:token|signature)=)[^&#]*/gi, '$1[redacted]');
 }
 
-function classify(error: FastifyError | Error): { status: number; code: ErrorCode; message: string; details: Record<string, unknown> } {
+function classify(error: FastifyError | Error): {
+  status: number;
+  code: ErrorCode;
+  message: string;
+  details: Record<string, unknown>;
+} {
   if (error instanceof TributaryError) {
     return { status: STATUS_BY_CODE[error.code], code: error.code, message: error.message, details: error.details };
   }
@@ -61,7 +81,9 @@ function classify(error: FastifyError | Error): { status: number; code: ErrorCod
     const first = fastifyError.validation[0];
     const parameter = first ? validationParameter(first) : undefined;
     const where = fastifyError.validationContext ?? 'request';
-    const message = parameter ? `invalid ${where} parameter '${parameter}': ${first?.message ?? 'invalid'}` : `invalid ${where}: ${fastifyError.message}`;
+    const message = parameter
+      ? `invalid ${where} parameter '${parameter}': ${first?.message ?? 'invalid'}`
+      : `invalid ${where}: ${fastifyError.message}`;
     return { status: 400, code: 'bad_request', message, details: parameter ? { parameter } : {} };
   }
   switch (fastifyError.code) {
@@ -70,20 +92,46 @@ function classify(error: FastifyError | Error): { status: number; code: ErrorCod
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return { status: 415, code: 'unsupported_media_type', message: `unsupported content type`, details: {} };
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return { status: 400, code: 'bad_request', message: 'request body is empty but content-type is application/json', details: {} };
+      return {
+        status: 400,
+        code: 'bad_request',
+        message: 'request body is empty but content-type is application/json',
+        details: {},
+      };
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
-      return { status: 400, code: 'bad_request', message: 'request body is not valid JSON', details: { parameter: 'body' } };
+      return {
+        status: 400,
+        code: 'bad_request',
+        message: 'request body is not valid JSON',
+        details: { parameter: 'body' },
+      };
   }
   if (fastifyError.statusCode && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
-    return { status: fastifyError.statusCode, code: fastifyError.statusCode === 404 ? 'not_found' : 'bad_request', message: fastifyError.message, details: {} };
+    return {
+      status: fastifyError.statusCode,
+      code: fastifyError.statusCode === 404 ? 'not_found' : 'bad_request',
+      message: fastifyError.message,
+      details: {},
+    };
   }
   // PostgreSQL refuses text holding NUL (22021) or a \u0000 escape in JSON (22P05): the input's
   // fault (a NUL in a JSON body; query and path parameters are refused earlier, by name).
   const sqlState = (error as { code?: unknown }).code;
   if (sqlState === '22021' || sqlState === '22P05') {
-    return { status: 400, code: 'bad_request', message: 'the request holds a NUL character (\\u0000), which cannot be stored', details: {} };
+    return {
+      status: 400,
+      code: 'bad_request',
+      message: 'the request holds a NUL character (\\u0000), which cannot be stored',
+      details: {},
+    };
   }
-  if (error instanceof SyntaxError) return { status: 400, code: 'bad_request', message: 'request body is not valid JSON', details: { parameter: 'body' } };
+  if (error instanceof SyntaxError)
+    return {
+      status: 400,
+      code: 'bad_request',
+      message: 'request body is not valid JSON',
+      details: { parameter: 'body' },
+    };
   return { status: 500, code: 'internal', message: 'internal error', details: {} };
 }
 

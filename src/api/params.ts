@@ -16,7 +16,8 @@ export function parseDateParam(name: string, value: unknown, role: 'start' | 'en
   if (match) {
     const ms = Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3]));
     const check = new Date(ms);
-    if (check.getUTCMonth() === Number(match[2]) - 1 && check.getUTCDate() === Number(match[3])) return role === 'end' ? ms + DAY_MS : ms;
+    if (check.getUTCMonth() === Number(match[2]) - 1 && check.getUTCDate() === Number(match[3]))
+      return role === 'end' ? ms + DAY_MS : ms;
   }
   throw badParameter(name, `${name} must be a date as YYYY-MM-DD or unix seconds (got ${JSON.stringify(text)})`);
 }
@@ -59,7 +60,8 @@ export function parseRange(query: Record<string, unknown>, now = Date.now()): Da
   const endMs = parseDateParam('end_date', query.end_date, 'end');
   // Compare where the end date begins: a day-long end_date one day before start_date
   // would otherwise end exactly at start_date and slip through as an empty range.
-  if (parseDateParam('end_date', query.end_date, 'start') < startMs) throw badParameter('end_date', 'end_date must not be before start_date');
+  if (parseDateParam('end_date', query.end_date, 'start') < startMs)
+    throw badParameter('end_date', 'end_date must not be before start_date');
   return { startMs, endMs };
 }
 

@@ -34,14 +34,20 @@ export async function buildServer(ctx: ApiContext, modules: ServerModules): Prom
     // Errors raised before routing (a malformed URL such as /v2/users/%ZZ) bypass the
     // error handler; answer them in the same JSON shape.
     frameworkErrors: (error, request, reply) => {
-      void (reply as unknown as FastifyReply).status(400).type('application/json').send(errorBody('bad_request', error.message, request.id));
+      void (reply as unknown as FastifyReply)
+        .status(400)
+        .type('application/json')
+        .send(errorBody('bad_request', error.message, request.id));
     },
   });
   app.setErrorHandler(errorHandler(ctx.logger));
   // PostgreSQL can neither store nor compare text holding NUL: refuse it up front, naming the
   // parameter, so both engines answer the same 400 instead of a 500 from the database.
   app.addHook('preValidation', async (request) => {
-    for (const [where, values] of [['query', request.query], ['path', request.params]] as const) {
+    for (const [where, values] of [
+      ['query', request.query],
+      ['path', request.params],
+    ] as const) {
       if (typeof values !== 'object' || values === null) continue;
       for (const [name, value] of Object.entries(values as Record<string, unknown>)) {
         const texts = Array.isArray(value) ? value : [value];
@@ -56,7 +62,9 @@ export async function buildServer(ctx: ApiContext, modules: ServerModules): Prom
     }
   });
   app.setNotFoundHandler((request, reply) => {
-    void reply.status(404).send(errorBody('not_found', `no route ${request.method} ${request.url.split('?')[0]}`, request.id));
+    void reply
+      .status(404)
+      .send(errorBody('not_found', `no route ${request.method} ${request.url.split('?')[0]}`, request.id));
   });
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);

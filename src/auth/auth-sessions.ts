@@ -66,9 +66,18 @@ export type NewAuthSession = Omit<AuthSession, 'sessionId' | 'usedMs' | 'expires
 
 export const authSessions = {
   /** Creates a session; returns it with the secret for its URL (shown once, never stored). */
-  async create(store: Store, input: NewAuthSession, now = Date.now()): Promise<{ session: AuthSession; secret: string }> {
+  async create(
+    store: Store,
+    input: NewAuthSession,
+    now = Date.now(),
+  ): Promise<{ session: AuthSession; secret: string }> {
     const secret = newSecret(24);
-    const session: AuthSession = { ...input, sessionId: newId(input.kind === 'widget' ? 'wgt' : 'lgn'), expiresMs: now + input.ttlMs, usedMs: null };
+    const session: AuthSession = {
+      ...input,
+      sessionId: newId(input.kind === 'widget' ? 'wgt' : 'lgn'),
+      expiresMs: now + input.ttlMs,
+      usedMs: null,
+    };
     await dbOf(store).run(
       `INSERT INTO auth_sessions (token_hash, session_id, kind, dev_id, user_id, provider, providers, reference_id, success_url, failure_url, language, widget_session_id, expires_ms, used_ms, created_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)`,
@@ -100,7 +109,10 @@ export const authSessions = {
 
   /** Marks the link used; false when it was already used (a concurrent submit won). */
   async consume(store: Store, secret: string, now = Date.now()): Promise<boolean> {
-    const { changes } = await dbOf(store).run('UPDATE auth_sessions SET used_ms = ? WHERE token_hash = ? AND used_ms IS NULL', [now, sha256Hex(secret)]);
+    const { changes } = await dbOf(store).run(
+      'UPDATE auth_sessions SET used_ms = ? WHERE token_hash = ? AND used_ms IS NULL',
+      [now, sha256Hex(secret)],
+    );
     return changes === 1;
   },
 
@@ -111,7 +123,12 @@ export const authSessions = {
    */
   async purgeExpired(store: Store, now = Date.now()): Promise<number> {
     const cutoff = now - 86_400_000;
-    const abandoned = await dbOf(store).all<{ dev_id: string; user_id: string; session_id: string; widget_session_id: string | null }>(
+    const abandoned = await dbOf(store).all<{
+      dev_id: string;
+      user_id: string;
+      session_id: string;
+      widget_session_id: string | null;
+    }>(
       `SELECT s.dev_id, s.user_id, s.session_id, s.widget_session_id FROM auth_sessions s JOIN users u ON u.dev_id = s.dev_id AND u.user_id = s.user_id
        WHERE s.kind = 'login' AND s.used_ms IS NULL AND s.expires_ms < ? AND u.state = 'pending'`,
       [cutoff],
@@ -121,7 +138,15 @@ export const authSessions = {
         const user = await tx.users.get(row.dev_id, row.user_id);
         if (!user || user.state !== 'pending') return;
         const message = 'The user did not finish connecting before the login link expired';
-        await tx.events.insert(row.dev_id, { type: 'auth', userId: user.userId, payload: authErrorEvent(user, { reason: 'expired', message, widgetSessionId: row.widget_session_id ?? row.session_id }) });
+        await tx.events.insert(row.dev_id, {
+          type: 'auth',
+          userId: user.userId,
+          payload: authErrorEvent(user, {
+            reason: 'expired',
+            message,
+            widgetSessionId: row.widget_session_id ?? row.session_id,
+          }),
+        });
         await tx.users.delete(row.dev_id, row.user_id);
       });
     }

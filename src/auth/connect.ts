@@ -21,7 +21,14 @@ export interface ConnectRequest {
 
 /** What a hosted page should do next (api/ turns it into a status code and HTML). */
 export type PageOutcome =
-  | { kind: 'form'; session: AuthSession; provider: ConfiguredProvider; error?: string; errorKind?: 'credentials' | 'input' | 'provider'; username?: string }
+  | {
+      kind: 'form';
+      session: AuthSession;
+      provider: ConfiguredProvider;
+      error?: string;
+      errorKind?: 'credentials' | 'input' | 'provider';
+      username?: string;
+    }
   | { kind: 'redirect'; location: string }
   | { kind: 'widget'; session: AuthSession; providers: ConfiguredProvider[] }
   | { kind: 'invalid'; reason: 'unknown' | 'expired' | 'used'; message: string };
@@ -69,16 +76,26 @@ export class ConnectFlow {
     const provider = this.#o.providers.get(resource);
     if (!provider) {
       const known = this.#o.providers.list().map((p) => p.capabilities.name);
-      throw badParameter('resource', `unknown or unconfigured resource ${JSON.stringify(resource)}; this server offers: ${known.join(', ') || '(none configured)'}`);
+      throw badParameter(
+        'resource',
+        `unknown or unconfigured resource ${JSON.stringify(resource)}; this server offers: ${known.join(', ') || '(none configured)'}`,
+      );
     }
-    if (developer.enabledProviders && !developer.enabledProviders.some((name) => name.toUpperCase() === provider.capabilities.name)) {
+    if (
+      developer.enabledProviders &&
+      !developer.enabledProviders.some((name) => name.toUpperCase() === provider.capabilities.name)
+    ) {
       throw badParameter('resource', `${provider.capabilities.name} is not enabled for this developer`);
     }
     return provider;
   }
 
   /** POST /auth/authenticateUser: allocates the user and returns where to send the browser. */
-  async authenticateUser(developer: Developer, resource: string, request: ConnectRequest): Promise<{ user: User; authUrl: string }> {
+  async authenticateUser(
+    developer: Developer,
+    resource: string,
+    request: ConnectRequest,
+  ): Promise<{ user: User; authUrl: string }> {
     this.#housekeeping();
     const provider = this.provider(developer, resource);
     const name = provider.capabilities.name;
@@ -91,9 +108,23 @@ export class ConnectFlow {
       case 'upload':
         return this.#connectUpload(developer, provider, request);
       case 'password': {
-        if (!provider.passwordLogin) throw new TributaryError('internal', `${name} declares password auth but offers no login`);
-        const user = await this.#o.store.users.create(developer.devId, { provider: name, referenceId: request.referenceId ?? null, state: 'pending' });
-        const { secret } = await authSessions.create(this.#o.store, { kind: 'login', devId: developer.devId, userId: user.userId, provider: name, providers: null, widgetSessionId: null, ...fields(request), ttlMs: LOGIN_TTL_MS });
+        if (!provider.passwordLogin)
+          throw new TributaryError('internal', `${name} declares password auth but offers no login`);
+        const user = await this.#o.store.users.create(developer.devId, {
+          provider: name,
+          referenceId: request.referenceId ?? null,
+          state: 'pending',
+        });
+        const { secret } = await authSessions.create(this.#o.store, {
+          kind: 'login',
+          devId: developer.devId,
+          userId: user.userId,
+          provider: name,
+          providers: null,
+          widgetSessionId: null,
+          ...fields(request),
+          ttlMs: LOGIN_TTL_MS,
+        });
         return { user, authUrl: this.loginUrl(secret) };
       }
       case 'oauth2':
@@ -102,7 +133,10 @@ export class ConnectFlow {
   }
 
   /** POST /auth/generateWidgetSession: a hosted page listing the developer's providers. */
-  async generateWidgetSession(developer: Developer, request: ConnectRequest & { providers?: string | null }): Promise<{ sessionId: string; url: string; expiresIn: number }> {
+  async generateWidgetSession(
+    developer: Developer,
+    request: ConnectRequest & { providers?: string | null },
+  ): Promise<{ sessionId: string; url: string; expiresIn: number }> {
     const providers = request.providers
       ? request.providers
           .split(',')
@@ -120,7 +154,11 @@ export class ConnectFlow {
       ...fields(request),
       ttlMs: WIDGET_TTL_MS,
     });
-    return { sessionId: session.sessionId, url: `${this.#o.publicUrl()}/widget/${secret}`, expiresIn: Math.round(WIDGET_TTL_MS / 1000) };
+    return {
+      sessionId: session.sessionId,
+      url: `${this.#o.publicUrl()}/widget/${secret}`,
+      expiresIn: Math.round(WIDGET_TTL_MS / 1000),
+    };
   }
 
   loginUrl(secret: string): string {
@@ -141,16 +179,41 @@ export class ConnectFlow {
     const { session, provider } = found;
     const username = typeof form.username === 'string' ? form.username.trim() : '';
     const password = typeof form.password === 'string' ? form.password : '';
-    if (!username || !password) return { kind: 'form', session, provider, username, errorKind: 'input', error: 'Enter both your email and your password.' };
+    if (!username || !password)
+      return {
+        kind: 'form',
+        session,
+        provider,
+        username,
+        errorKind: 'input',
+        error: 'Enter both your email and your password.',
+      };
     let account;
     try {
       account = await provider.passwordLogin!.login(username, password);
     } catch (error) {
       if (isTributaryError(error) && error.code === 'provider_auth_failed') {
-        return { kind: 'form', session, provider, username, errorKind: 'credentials', error: `${provider.capabilities.displayName} did not accept this email and password. Check them and try again.` };
+        return {
+          kind: 'form',
+          session,
+          provider,
+          username,
+          errorKind: 'credentials',
+          error: `${provider.capabilities.displayName} did not accept this email and password. Check them and try again.`,
+        };
       }
-      this.#o.logger.warn('provider login failed', { provider: provider.capabilities.name, error: error instanceof Error ? error.message : String(error) });
-      return { kind: 'form', session, provider, username, errorKind: 'provider', error: `${provider.capabilities.displayName} could not be reached just now. Please try again in a moment.` };
+      this.#o.logger.warn('provider login failed', {
+        provider: provider.capabilities.name,
+        error: error instanceof Error ? error.message : String(error),
+      });
+      return {
+        kind: 'form',
+        session,
+        provider,
+        username,
+        errorKind: 'provider',
+        error: `${provider.capabilities.displayName} could not be reached just now. Please try again in a moment.`,
+      };
     }
     const now = Date.now();
     const { syncState, nextSyncAt } = initialSync(provider, now);
@@ -158,15 +221,37 @@ export class ConnectFlow {
       if (!(await authSessions.consume(tx, secret, now))) return undefined;
       const pending = await tx.users.get(session.devId, session.userId!);
       if (!pending) return undefined;
-      const previous = (await tx.users.byProviderAccount(session.devId, provider.capabilities.name, account.providerUserId)).filter((user) => user.userId !== pending.userId);
-      const user = (await tx.users.update(session.devId, pending.userId, { state: 'connected', providerUserId: account.providerUserId, scopes: account.scopes, active: true }))!;
-      await tx.connections.save(session.devId, { userId: user.userId, provider: provider.capabilities.name, credentials: account.credentials, status: 'active', syncState, nextSyncAt });
+      const previous = (
+        await tx.users.byProviderAccount(session.devId, provider.capabilities.name, account.providerUserId)
+      ).filter((user) => user.userId !== pending.userId);
+      const user = (await tx.users.update(session.devId, pending.userId, {
+        state: 'connected',
+        providerUserId: account.providerUserId,
+        scopes: account.scopes,
+        active: true,
+      }))!;
+      await tx.connections.save(session.devId, {
+        userId: user.userId,
+        provider: provider.capabilities.name,
+        credentials: account.credentials,
+        status: 'active',
+        syncState,
+        nextSyncAt,
+      });
       // Terra: reconnecting the same provider account replaces the old user.
       for (const old of previous) {
-        await tx.events.insert(session.devId, { type: 'user_reauth', userId: user.userId, payload: userReauthEvent(old, user) });
+        await tx.events.insert(session.devId, {
+          type: 'user_reauth',
+          userId: user.userId,
+          payload: userReauthEvent(old, user),
+        });
         await tx.users.delete(session.devId, old.userId);
       }
-      await tx.events.insert(session.devId, { type: 'auth', userId: user.userId, payload: authSuccessEvent(user, session.widgetSessionId ?? session.sessionId) });
+      await tx.events.insert(session.devId, {
+        type: 'auth',
+        userId: user.userId,
+        payload: authSuccessEvent(user, session.widgetSessionId ?? session.sessionId),
+      });
       return { user, previous };
     });
     if (!connected) return { kind: 'invalid', reason: 'used', message: 'This login link has already been used.' };
@@ -188,7 +273,11 @@ export class ConnectFlow {
         await tx.events.insert(session.devId, {
           type: 'auth',
           userId: pending.userId,
-          payload: authErrorEvent(pending, { reason: 'cancelled', message: 'The user cancelled the connection', widgetSessionId: session.widgetSessionId ?? session.sessionId }),
+          payload: authErrorEvent(pending, {
+            reason: 'cancelled',
+            message: 'The user cancelled the connection',
+            widgetSessionId: session.widgetSessionId ?? session.sessionId,
+          }),
         });
         if (pending.state === 'pending') await tx.users.delete(session.devId, pending.userId);
       }
@@ -212,18 +301,36 @@ export class ConnectFlow {
     if ('kind' in found) return found;
     const { session, developer } = found;
     const provider = found.providers.find((p) => p.capabilities.name === resource.toUpperCase());
-    if (!provider) return { kind: 'invalid', reason: 'unknown', message: `${resource} is not offered in this session.` };
-    const request: ConnectRequest = { referenceId: session.referenceId, successUrl: session.successUrl, failureUrl: session.failureUrl, language: session.language };
+    if (!provider)
+      return { kind: 'invalid', reason: 'unknown', message: `${resource} is not offered in this session.` };
+    const request: ConnectRequest = {
+      referenceId: session.referenceId,
+      successUrl: session.successUrl,
+      failureUrl: session.failureUrl,
+      language: session.language,
+    };
     if (provider.capabilities.auth === 'mobile_sdk') {
       // Terra: SDK providers continue on the phone; the widget reports success without a user.
-      return { kind: 'redirect', location: this.#resultUrl({ ...session, provider: provider.capabilities.name }, 'success', null) };
+      return {
+        kind: 'redirect',
+        location: this.#resultUrl({ ...session, provider: provider.capabilities.name }, 'success', null),
+      };
     }
     if (provider.capabilities.auth === 'upload') {
       const { authUrl } = await this.#connectUpload(developer, provider, request, session.sessionId);
       return { kind: 'redirect', location: authUrl };
     }
-    if (provider.capabilities.auth !== 'password' || !provider.passwordLogin) return { kind: 'invalid', reason: 'unknown', message: `${provider.capabilities.displayName} cannot be connected from this page yet.` };
-    const user = await this.#o.store.users.create(developer.devId, { provider: provider.capabilities.name, referenceId: session.referenceId, state: 'pending' });
+    if (provider.capabilities.auth !== 'password' || !provider.passwordLogin)
+      return {
+        kind: 'invalid',
+        reason: 'unknown',
+        message: `${provider.capabilities.displayName} cannot be connected from this page yet.`,
+      };
+    const user = await this.#o.store.users.create(developer.devId, {
+      provider: provider.capabilities.name,
+      referenceId: session.referenceId,
+      state: 'pending',
+    });
     const { secret: loginSecret } = await authSessions.create(this.#o.store, {
       kind: 'login',
       devId: developer.devId,
@@ -253,31 +360,82 @@ export class ConnectFlow {
     this.#o.eventsCommitted.notify();
   }
 
-  async #connectUpload(developer: Developer, provider: ConfiguredProvider, request: ConnectRequest, widgetSessionId?: string): Promise<{ user: User; authUrl: string }> {
-    if (!provider.hostedConnectUrl) throw new TributaryError('internal', `${provider.capabilities.name} declares upload auth but offers no hosted page`);
+  async #connectUpload(
+    developer: Developer,
+    provider: ConfiguredProvider,
+    request: ConnectRequest,
+    widgetSessionId?: string,
+  ): Promise<{ user: User; authUrl: string }> {
+    if (!provider.hostedConnectUrl)
+      throw new TributaryError(
+        'internal',
+        `${provider.capabilities.name} declares upload auth but offers no hosted page`,
+      );
     const user = await this.#o.store.transaction(async (tx) => {
-      const created = await tx.users.create(developer.devId, { provider: provider.capabilities.name, referenceId: request.referenceId ?? null, state: 'connected' });
-      await tx.events.insert(developer.devId, { type: 'auth', userId: created.userId, payload: authSuccessEvent(created, widgetSessionId ?? `direct_${created.userId}`) });
+      const created = await tx.users.create(developer.devId, {
+        provider: provider.capabilities.name,
+        referenceId: request.referenceId ?? null,
+        state: 'connected',
+      });
+      await tx.events.insert(developer.devId, {
+        type: 'auth',
+        userId: created.userId,
+        payload: authSuccessEvent(created, widgetSessionId ?? `direct_${created.userId}`),
+      });
       return created;
     });
     this.#o.eventsCommitted.notify();
     return { user, authUrl: provider.hostedConnectUrl({ devId: developer.devId, userId: user.userId }) };
   }
 
-  async #usable(secret: string, kind: 'login'): Promise<{ session: AuthSession; provider: ConfiguredProvider } | Extract<PageOutcome, { kind: 'invalid' }>> {
+  async #usable(
+    secret: string,
+    kind: 'login',
+  ): Promise<{ session: AuthSession; provider: ConfiguredProvider } | Extract<PageOutcome, { kind: 'invalid' }>> {
     const session = await authSessions.bySecret(this.#o.store, secret);
-    if (!session || session.kind !== kind) return { kind: 'invalid', reason: 'unknown', message: 'This login link is not valid. Ask the app you came from for a new one.' };
-    if (session.usedMs !== null) return { kind: 'invalid', reason: 'used', message: 'This login link has already been used. Ask the app you came from for a new one.' };
-    if (session.expiresMs <= Date.now()) return { kind: 'invalid', reason: 'expired', message: 'This login link has expired (links work for 15 minutes). Ask the app you came from for a new one.' };
+    if (!session || session.kind !== kind)
+      return {
+        kind: 'invalid',
+        reason: 'unknown',
+        message: 'This login link is not valid. Ask the app you came from for a new one.',
+      };
+    if (session.usedMs !== null)
+      return {
+        kind: 'invalid',
+        reason: 'used',
+        message: 'This login link has already been used. Ask the app you came from for a new one.',
+      };
+    if (session.expiresMs <= Date.now())
+      return {
+        kind: 'invalid',
+        reason: 'expired',
+        message: 'This login link has expired (links work for 15 minutes). Ask the app you came from for a new one.',
+      };
     const provider = this.#o.providers.get(session.provider ?? '');
-    if (!provider) return { kind: 'invalid', reason: 'unknown', message: 'This provider is no longer offered by this server.' };
+    if (!provider)
+      return { kind: 'invalid', reason: 'unknown', message: 'This provider is no longer offered by this server.' };
     return { session, provider };
   }
 
-  async #widget(secret: string): Promise<{ session: AuthSession; developer: Developer; providers: ConfiguredProvider[] } | Extract<PageOutcome, { kind: 'invalid' }>> {
+  async #widget(
+    secret: string,
+  ): Promise<
+    | { session: AuthSession; developer: Developer; providers: ConfiguredProvider[] }
+    | Extract<PageOutcome, { kind: 'invalid' }>
+  > {
     const session = await authSessions.bySecret(this.#o.store, secret);
-    if (!session || session.kind !== 'widget') return { kind: 'invalid', reason: 'unknown', message: 'This connection page is not valid. Ask the app you came from for a new one.' };
-    if (session.expiresMs <= Date.now()) return { kind: 'invalid', reason: 'expired', message: 'This connection page has expired. Ask the app you came from for a new one.' };
+    if (!session || session.kind !== 'widget')
+      return {
+        kind: 'invalid',
+        reason: 'unknown',
+        message: 'This connection page is not valid. Ask the app you came from for a new one.',
+      };
+    if (session.expiresMs <= Date.now())
+      return {
+        kind: 'invalid',
+        reason: 'expired',
+        message: 'This connection page has expired. Ask the app you came from for a new one.',
+      };
     const developer = await this.#o.store.developers.get(session.devId);
     if (!developer) return { kind: 'invalid', reason: 'unknown', message: 'This connection page is not valid.' };
     const enabled = developer.enabledProviders?.map((name) => name.toUpperCase()) ?? null;
@@ -289,8 +447,14 @@ export class ConnectFlow {
   }
 
   /** Terra's final URL: the developer's (or the hosted page) with user_id, resource, reference_id. */
-  #resultUrl(session: AuthSession, outcome: 'success' | 'failure', userId: string | null, extra: Record<string, string> = {}): string {
-    const base = (outcome === 'success' ? session.successUrl : session.failureUrl) ?? `${this.#o.publicUrl()}/auth/${outcome}`;
+  #resultUrl(
+    session: AuthSession,
+    outcome: 'success' | 'failure',
+    userId: string | null,
+    extra: Record<string, string> = {},
+  ): string {
+    const base =
+      (outcome === 'success' ? session.successUrl : session.failureUrl) ?? `${this.#o.publicUrl()}/auth/${outcome}`;
     const url = new URL(base);
     url.searchParams.set('user_id', userId ?? 'null');
     url.searchParams.set('resource', session.provider ?? 'null');
@@ -301,7 +465,12 @@ export class ConnectFlow {
 }
 
 function fields(request: ConnectRequest) {
-  return { referenceId: request.referenceId ?? null, successUrl: request.successUrl ?? null, failureUrl: request.failureUrl ?? null, language: request.language ?? null };
+  return {
+    referenceId: request.referenceId ?? null,
+    successUrl: request.successUrl ?? null,
+    failureUrl: request.failureUrl ?? null,
+    language: request.language ?? null,
+  };
 }
 
 /** A redirect target the developer gave: an absolute URL (web or app deep link), never `javascript:`/`data:`. */
@@ -314,6 +483,7 @@ export function redirectUrl(parameter: string, value: unknown): string | null {
   } catch {
     throw badParameter(parameter, `${parameter} must be an absolute URL (got ${JSON.stringify(value)})`);
   }
-  if (['javascript:', 'data:', 'vbscript:', 'file:'].includes(url.protocol)) throw badParameter(parameter, `${parameter} may not use the ${url.protocol} scheme`);
+  if (['javascript:', 'data:', 'vbscript:', 'file:'].includes(url.protocol))
+    throw badParameter(parameter, `${parameter} may not use the ${url.protocol} scheme`);
   return value;
 }

@@ -6,7 +6,10 @@ import type { AuthSession } from './auth-sessions.ts';
  * CDN), readable on a phone, escaping everything that came from a request or a developer.
  */
 export function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  return value.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  );
 }
 
 const CSS = `
@@ -45,7 +48,14 @@ function providerHeader(provider: ConfiguredProvider, title: string): string {
   return `<header><img src="${escapeHtml(provider.capabilities.icon)}" alt=""><h1>${escapeHtml(title)}</h1></header>`;
 }
 
-export function loginPage(input: { session: AuthSession; provider: ConfiguredProvider; action: string; cancelUrl: string; error?: string; username?: string }): string {
+export function loginPage(input: {
+  session: AuthSession;
+  provider: ConfiguredProvider;
+  action: string;
+  cancelUrl: string;
+  error?: string;
+  username?: string;
+}): string {
   const name = input.provider.capabilities.displayName;
   return page(
     `Connect ${name}`,
@@ -64,11 +74,20 @@ ${input.error ? `<p class="error" role="alert">${escapeHtml(input.error)}</p>` :
   );
 }
 
-export function widgetPage(input: { session: AuthSession; providers: ConfiguredProvider[]; actionFor: (provider: ConfiguredProvider) => string }): string {
+export function widgetPage(input: {
+  session: AuthSession;
+  providers: ConfiguredProvider[];
+  actionFor: (provider: ConfiguredProvider) => string;
+}): string {
   const items = input.providers
     .map((provider) => {
       const { displayName, icon, auth } = provider.capabilities;
-      const note = auth === 'mobile_sdk' ? 'Connect from the mobile app' : auth === 'upload' ? 'Upload workout files' : 'Sign in to connect';
+      const note =
+        auth === 'mobile_sdk'
+          ? 'Connect from the mobile app'
+          : auth === 'upload'
+            ? 'Upload workout files'
+            : 'Sign in to connect';
       return `<li><form method="post" action="${escapeHtml(input.actionFor(provider))}"><button type="submit"><img src="${escapeHtml(icon)}" alt=""><span>${escapeHtml(displayName)}<small>${note}</small></span></button></form></li>`;
     })
     .join('\n');
@@ -84,8 +103,14 @@ ${input.providers.length ? `<ul>${items}</ul>` : '<p class="error">No data sourc
 export function resultPage(outcome: 'success' | 'failure', query: Record<string, unknown>): string {
   const resource = typeof query.resource === 'string' && query.resource !== 'null' ? query.resource : 'your account';
   return outcome === 'success'
-    ? page('Connected', `<header><h1>Connected</h1></header><p>${escapeHtml(resource)} is connected. You can close this page and return to the app.</p>`)
-    : page('Not connected', `<header><h1>Not connected</h1></header><p>${escapeHtml(resource)} was not connected${query.reason === 'cancelled' ? ' because the connection was cancelled' : ''}. You can close this page and try again from the app.</p>`);
+    ? page(
+        'Connected',
+        `<header><h1>Connected</h1></header><p>${escapeHtml(resource)} is connected. You can close this page and return to the app.</p>`,
+      )
+    : page(
+        'Not connected',
+        `<header><h1>Not connected</h1></header><p>${escapeHtml(resource)} was not connected${query.reason === 'cancelled' ? ' because the connection was cancelled' : ''}. You can close this page and try again from the app.</p>`,
+      );
 }
 
 export function invalidLinkPage(message: string): string {

@@ -41,9 +41,17 @@ export async function destinationsCommand(group: 'destinations' | 'deliveries', 
   const keyHex = encryptionKey(config);
   const box = new SecretBox(Buffer.from(keyHex, 'hex'));
   const store = await openConfiguredStore(config, { box });
-  const delivery = openDelivery({ config, store, box, encryptionKeyHex: keyHex, logger: createLogger('silent'), eventsCommitted: new Signal() });
+  const delivery = openDelivery({
+    config,
+    store,
+    box,
+    encryptionKeyHex: keyHex,
+    logger: createLogger('silent'),
+    eventsCommitted: new Signal(),
+  });
   const service = delivery.service;
-  const print = (value: Record<string, unknown>, text: string) => process.stdout.write(values.json ? JSON.stringify(value) + '\n' : text + '\n');
+  const print = (value: Record<string, unknown>, text: string) =>
+    process.stdout.write(values.json ? JSON.stringify(value) + '\n' : text + '\n');
   const id = positionals[0];
   try {
     if (!(await store.developers.get(devId))) throw new Error(`no developer ${devId}`);
@@ -58,12 +66,25 @@ export async function destinationsCommand(group: 'destinations' | 'deliveries', 
             ...(values.format ? { format: values.format } : {}),
           });
           const view = { ...destinationView(destination), ...generatedSecrets };
-          print(view, `Destination ${destination.destinationId} created (${destination.type} → ${String(destination.config.url ?? '')}).${generatedSecrets.signing_secret ? `\n  signing secret: ${generatedSecrets.signing_secret}\n(Shown once; rotate it with: tributary destinations rotate-secret)` : ''}`);
+          print(
+            view,
+            `Destination ${destination.destinationId} created (${destination.type} → ${String(destination.config.url ?? '')}).${generatedSecrets.signing_secret ? `\n  signing secret: ${generatedSecrets.signing_secret}\n(Shown once; rotate it with: tributary destinations rotate-secret)` : ''}`,
+          );
           return 0;
         }
         case 'list': {
           const list = await service.repo.listDestinations(devId);
-          print({ destinations: list.map(destinationView) }, list.length === 0 ? 'No destinations.' : list.map((d) => `${d.destinationId}  ${d.type}  ${String(d.config.url ?? '')}  ${d.enabled ? 'active' : `disabled (${d.statusNotice ?? ''})`}`).join('\n'));
+          print(
+            { destinations: list.map(destinationView) },
+            list.length === 0
+              ? 'No destinations.'
+              : list
+                  .map(
+                    (d) =>
+                      `${d.destinationId}  ${d.type}  ${String(d.config.url ?? '')}  ${d.enabled ? 'active' : `disabled (${d.statusNotice ?? ''})`}`,
+                  )
+                  .join('\n'),
+          );
           return 0;
         }
         case 'get':
@@ -95,10 +116,21 @@ export async function destinationsCommand(group: 'destinations' | 'deliveries', 
       return usage();
     }
     if (sub === 'list') {
-      const { deliveries } = await service.listDeliveries(devId, { destination_id: values.destination, status: values.status, limit: values.limit });
+      const { deliveries } = await service.listDeliveries(devId, {
+        destination_id: values.destination,
+        status: values.status,
+        limit: values.limit,
+      });
       print(
         { deliveries: deliveries.map(deliveryView) },
-        deliveries.length === 0 ? 'No deliveries.' : deliveries.map((d) => `${d.deliveryId}  ${d.eventType}  ${d.status}  attempts=${d.attempts}${d.lastError ? `  last error: ${d.lastError}` : ''}`).join('\n'),
+        deliveries.length === 0
+          ? 'No deliveries.'
+          : deliveries
+              .map(
+                (d) =>
+                  `${d.deliveryId}  ${d.eventType}  ${d.status}  attempts=${d.attempts}${d.lastError ? `  last error: ${d.lastError}` : ''}`,
+              )
+              .join('\n'),
       );
       return 0;
     }
@@ -109,7 +141,9 @@ export async function destinationsCommand(group: 'destinations' | 'deliveries', 
     }
     return usage();
   } catch (error) {
-    process.stderr.write(`tributary: ${isTributaryError(error) || error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(
+      `tributary: ${isTributaryError(error) || error instanceof Error ? error.message : String(error)}\n`,
+    );
     return 1;
   } finally {
     await delivery.close();

@@ -16,17 +16,26 @@ export async function developersCommand(args: string[]): Promise<number> {
       }
       const { developer, apiKey } = await store.developers.create({ name: values.name });
       if (values.json) process.stdout.write(JSON.stringify({ dev_id: developer.devId, api_key: apiKey }) + '\n');
-      else process.stdout.write(`Developer "${developer.name}" created.\n  dev-id:    ${developer.devId}\n  x-api-key: ${apiKey}\n(The API key is shown once; only its hash is stored.)\n`);
+      else
+        process.stdout.write(
+          `Developer "${developer.name}" created.\n  dev-id:    ${developer.devId}\n  x-api-key: ${apiKey}\n(The API key is shown once; only its hash is stored.)\n`,
+        );
       return 0;
     }
     if (sub === 'list') {
       const developers = await store.developers.list();
-      if (values.json) process.stdout.write(JSON.stringify(developers.map((d) => ({ dev_id: d.devId, name: d.name, created_at: d.createdAt }))) + '\n');
-      else if (developers.length === 0) process.stdout.write('No developers yet. Create one: tributary developers create --name NAME\n');
+      if (values.json)
+        process.stdout.write(
+          JSON.stringify(developers.map((d) => ({ dev_id: d.devId, name: d.name, created_at: d.createdAt }))) + '\n',
+        );
+      else if (developers.length === 0)
+        process.stdout.write('No developers yet. Create one: tributary developers create --name NAME\n');
       else for (const d of developers) process.stdout.write(`${d.devId}  ${d.name}  (created ${d.createdAt})\n`);
       return 0;
     }
-    process.stderr.write('usage: tributary developers create --name NAME [--json] | tributary developers list [--json]\n');
+    process.stderr.write(
+      'usage: tributary developers create --name NAME [--json] | tributary developers list [--json]\n',
+    );
     return 2;
   } finally {
     await store.close();

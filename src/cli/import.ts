@@ -30,13 +30,22 @@ interface Outcome {
  * the server's dispatcher delivers the events). Prints a progress bar and a summary of
  * imported, skipped and rejected files with reasons; exits 1 when a file was rejected.
  */
-export async function importCommand(args: string[], out: NodeJS.WritableStream = process.stdout, err: NodeJS.WriteStream | NodeJS.WritableStream = process.stderr): Promise<number> {
+export async function importCommand(
+  args: string[],
+  out: NodeJS.WritableStream = process.stdout,
+  err: NodeJS.WriteStream | NodeJS.WritableStream = process.stderr,
+): Promise<number> {
   let parsed;
   try {
     parsed = parseArgs({
       args,
       allowPositionals: true,
-      options: { user: { type: 'string' }, 'dev-id': { type: 'string' }, 'start-time': { type: 'string' }, json: { type: 'boolean' } },
+      options: {
+        user: { type: 'string' },
+        'dev-id': { type: 'string' },
+        'start-time': { type: 'string' },
+        json: { type: 'boolean' },
+      },
     });
   } catch (error) {
     err.write(`tributary import: ${(error as Error).message}\n\nusage:\n${IMPORT_USAGE}\n`);
@@ -52,7 +61,9 @@ export async function importCommand(args: string[], out: NodeJS.WritableStream =
   try {
     const user = await findUser(store, values.user, values['dev-id']);
     if (!user) {
-      err.write(`tributary import: user ${values.user} not found${values['dev-id'] ? ` for developer ${values['dev-id']}` : ''}\n`);
+      err.write(
+        `tributary import: user ${values.user} not found${values['dev-id'] ? ` for developer ${values['dev-id']}` : ''}\n`,
+      );
       return 1;
     }
     const { files, found, skipped } = collectFiles(positionals);
@@ -60,7 +71,10 @@ export async function importCommand(args: string[], out: NodeJS.WritableStream =
     const progress = progressBar(err, files.length);
     for (const [index, file] of files.entries()) {
       progress.update(index, basename(file));
-      const outcome = await importOne(store, user, file, { maxBytes: config.maxUploadBytes, startTime: values['start-time'] });
+      const outcome = await importOne(store, user, file, {
+        maxBytes: config.maxUploadBytes,
+        startTime: values['start-time'],
+      });
       // In a folder, a .csv or .zip that holds no workout (another app's export) is passed over, not an error.
       if (outcome.status === 'rejected' && outcome.unrecognized && found.has(file)) outcome.status = 'skipped';
       outcomes.push(outcome);
@@ -96,8 +110,12 @@ function collectFiles(paths: string[]): { files: string[]; found: Set<string>; s
       else if (WORKOUT_EXTENSIONS.test(name)) {
         files.push(path);
         found.add(path);
-      }
-      else skipped.push({ file: path, status: 'skipped', reason: 'not a workout file type (.fit, .tcx, .gpx, .csv, .zip, .gz)' });
+      } else
+        skipped.push({
+          file: path,
+          status: 'skipped',
+          reason: 'not a workout file type (.fit, .tcx, .gpx, .csv, .zip, .gz)',
+        });
     }
   };
   for (const path of paths) {
@@ -114,24 +132,48 @@ function collectFiles(paths: string[]): { files: string[]; found: Set<string>; s
   return { files, found, skipped };
 }
 
-async function importOne(store: Store, user: User, file: string, options: { maxBytes: number; startTime?: string }): Promise<Outcome> {
+async function importOne(
+  store: Store,
+  user: User,
+  file: string,
+  options: { maxBytes: number; startTime?: string },
+): Promise<Outcome> {
   try {
     // An Apple Health export (export.zip / export.xml, often gigabytes) streams from disk: no size limit (providers/apple).
-    const apple = await importAppleExportUpload({ store }, user, file, { filename: basename(file), onProgress: progressLine(process.stderr) });
+    const apple = await importAppleExportUpload({ store }, user, file, {
+      filename: basename(file),
+      onProgress: progressLine(process.stderr),
+    });
     if (apple) {
       const reason = `Apple Health export: ${apple.samples.new} new samples (${apple.samples.duplicate} already stored), ${apple.days_recomputed} days recomputed`;
-      return { file, status: apple.samples.new === 0 && apple.events === 0 ? 'skipped' : 'imported', activities: apple.workouts, reason };
+      return {
+        file,
+        status: apple.samples.new === 0 && apple.events === 0 ? 'skipped' : 'imported',
+        activities: apple.workouts,
+        reason,
+      };
     }
     const size = statSync(file).size;
-    if (size > options.maxBytes) return { file, status: 'rejected', reason: `the file is ${formatBytes(size)}, over the limit of ${formatBytes(options.maxBytes)} (TRIBUTARY_MAX_UPLOAD_BYTES)` };
-    const result = await importWorkoutUpload(store, user, readFileSync(file), { filename: basename(file), maxBytes: options.maxBytes, startTime: options.startTime });
+    if (size > options.maxBytes)
+      return {
+        file,
+        status: 'rejected',
+        reason: `the file is ${formatBytes(size)}, over the limit of ${formatBytes(options.maxBytes)} (TRIBUTARY_MAX_UPLOAD_BYTES)`,
+      };
+    const result = await importWorkoutUpload(store, user, readFileSync(file), {
+      filename: basename(file),
+      maxBytes: options.maxBytes,
+      startTime: options.startTime,
+    });
     const activities = result.summaryIds.length;
     const rejectedEntries = result.rejected.map((r) => `${r.name}: ${r.reason}`);
     const suffix = rejectedEntries.length > 0 ? ` (zip entries skipped: ${rejectedEntries.join('; ')})` : '';
-    if (result.parts.every((p) => p.duplicate)) return { file, status: 'skipped', reason: `already imported${suffix}`, activities };
+    if (result.parts.every((p) => p.duplicate))
+      return { file, status: 'skipped', reason: `already imported${suffix}`, activities };
     return { file, status: 'imported', activities, ...(suffix ? { reason: suffix.trim() } : {}) };
   } catch (error) {
-    if (isTributaryError(error)) return { file, status: 'rejected', reason: error.message, unrecognized: error.code === 'unsupported_media_type' };
+    if (isTributaryError(error))
+      return { file, status: 'rejected', reason: error.message, unrecognized: error.code === 'unsupported_media_type' };
     return { file, status: 'rejected', reason: `could not read the file: ${(error as Error).message}` };
   }
 }
@@ -143,7 +185,10 @@ function progressBar(stream: NodeJS.WritableStream, total: number) {
   const draw = (done: number, label: string) => {
     if (!tty || total === 0) return;
     const filled = Math.round((done / total) * width);
-    const line = `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${done}/${total} ${label}`.slice(0, ((stream as NodeJS.WriteStream).columns ?? 100) - 1);
+    const line = `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${done}/${total} ${label}`.slice(
+      0,
+      ((stream as NodeJS.WriteStream).columns ?? 100) - 1,
+    );
     stream.write(`\r\x1b[2K${line}`);
   };
   return {
@@ -171,7 +216,9 @@ function writeSummary(out: NodeJS.WritableStream, outcomes: Outcome[], json: boo
     return;
   }
   const activities = imported.reduce((n, o) => n + (o.activities ?? 0), 0);
-  out.write(`Imported ${imported.length} file${imported.length === 1 ? '' : 's'} (${activities} activit${activities === 1 ? 'y' : 'ies'}), skipped ${skipped.length}, rejected ${rejected.length}.\n`);
+  out.write(
+    `Imported ${imported.length} file${imported.length === 1 ? '' : 's'} (${activities} activit${activities === 1 ? 'y' : 'ies'}), skipped ${skipped.length}, rejected ${rejected.length}.\n`,
+  );
   for (const o of skipped) out.write(`  skipped   ${o.file}: ${o.reason}\n`);
   for (const o of rejected) out.write(`  rejected  ${o.file}: ${o.reason}\n`);
 }

@@ -46,7 +46,10 @@ async function start(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: { api: { type: 'boolean' }, worker: { type: 'boolean' } } });
   const both = !values.api && !values.worker;
   const config = loadConfig(process.env);
-  const app = await createTributary(config, { api: both || values.api === true, worker: both || values.worker === true });
+  const app = await createTributary(config, {
+    api: both || values.api === true,
+    worker: both || values.worker === true,
+  });
   const url = await app.listen();
   const roles = [both || values.api ? 'api' : '', both || values.worker ? 'worker' : ''].filter(Boolean).join(' + ');
   process.stdout.write(`Tributary is running at ${url}  (store: ${app.store.engine}; roles: ${roles})\n`);
@@ -70,7 +73,9 @@ export function run(argv: string[]): void {
       if (code !== 0) process.exitCode = code;
     },
     (error: unknown) => {
-      process.stderr.write(`tributary: ${isTributaryError(error) || error instanceof Error ? error.message : String(error)}\n`);
+      process.stderr.write(
+        `tributary: ${isTributaryError(error) || error instanceof Error ? error.message : String(error)}\n`,
+      );
       process.exitCode = 1;
     },
   );

@@ -54,12 +54,21 @@ describe('loadConfig', () => {
       webhookRetrySchedule: [1, 2, 3.5],
       logLevel: 'info',
     });
-    expect(loadConfig({ TRIBUTARY_PUBLIC_URL: 'https://tributary.example.com/' }).publicUrl).toBe('https://tributary.example.com');
+    expect(loadConfig({ TRIBUTARY_PUBLIC_URL: 'https://tributary.example.com/' }).publicUrl).toBe(
+      'https://tributary.example.com',
+    );
   });
 
   it('collects TRIBUTARY_PROVIDER_<NAME>_<KEY> settings by provider', () => {
-    const config = loadConfig({ TRIBUTARY_PROVIDER_IFIT_CLIENT_ID: 'id', TRIBUTARY_PROVIDER_IFIT_BASE_URL: 'http://127.0.0.1:1', TRIBUTARY_PROVIDER_UPLOAD_ENABLED: 'true' });
-    expect(config.providers).toEqual({ ifit: { CLIENT_ID: 'id', BASE_URL: 'http://127.0.0.1:1' }, upload: { ENABLED: 'true' } });
+    const config = loadConfig({
+      TRIBUTARY_PROVIDER_IFIT_CLIENT_ID: 'id',
+      TRIBUTARY_PROVIDER_IFIT_BASE_URL: 'http://127.0.0.1:1',
+      TRIBUTARY_PROVIDER_UPLOAD_ENABLED: 'true',
+    });
+    expect(config.providers).toEqual({
+      ifit: { CLIENT_ID: 'id', BASE_URL: 'http://127.0.0.1:1' },
+      upload: { ENABLED: 'true' },
+    });
   });
 
   const invalid: Array<[string, string]> = [
@@ -89,12 +98,20 @@ describe('loadConfig', () => {
   it('the bootstrap developer needs both variables, and a key of at least 16 characters', () => {
     expect(failure({ TRIBUTARY_BOOTSTRAP_DEV_ID: 'demo' }).message).toContain(ENV.bootstrapDevId);
     expect(failure({ TRIBUTARY_BOOTSTRAP_API_KEY: 'a-long-enough-api-key' }).message).toContain(ENV.bootstrapApiKey);
-    expect(failure({ TRIBUTARY_BOOTSTRAP_DEV_ID: 'demo', TRIBUTARY_BOOTSTRAP_API_KEY: 'short' }).details.variable).toBe(ENV.bootstrapApiKey);
+    expect(failure({ TRIBUTARY_BOOTSTRAP_DEV_ID: 'demo', TRIBUTARY_BOOTSTRAP_API_KEY: 'short' }).details.variable).toBe(
+      ENV.bootstrapApiKey,
+    );
   });
 
   // A new variable makes this fail until an invalid value for it is listed above.
   it('every variable of the schema is covered by these tests', () => {
-    const tested = new Set([...invalid.map(([variable]) => variable), ENV.bootstrapDevId, ENV.bootstrapApiKey, ENV.host, ENV.dataDir]);
+    const tested = new Set([
+      ...invalid.map(([variable]) => variable),
+      ENV.bootstrapDevId,
+      ENV.bootstrapApiKey,
+      ENV.host,
+      ENV.dataDir,
+    ]);
     expect(Object.values(ENV).filter((variable) => !tested.has(variable))).toEqual([]);
   });
 });

@@ -50,9 +50,15 @@ const schema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL (leave it unset for the embedded store)')
     .optional(),
-  queueUrl: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL (leave it unset for the embedded queue)').optional(),
+  queueUrl: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must be a redis:// URL (leave it unset for the embedded queue)')
+    .optional(),
   /** Redis key prefix of the BullMQ queue, so deployments (or test runs) can share one Redis. */
-  queuePrefix: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ and - only').default('tributary'),
+  queuePrefix: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ and - only')
+    .default('tributary'),
   publicUrl: z.string().url().optional(),
   encryptionKey: z
     .string()
@@ -90,12 +96,18 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     const issue = result.error.issues[0]!;
     const key = String(issue.path[0]) as keyof typeof ENV;
     const variable = ENV[key] ?? key;
-    throw new TributaryError('config_invalid', `${variable}: ${issue.message} (got ${JSON.stringify(input[key])})`, { variable });
+    throw new TributaryError('config_invalid', `${variable}: ${issue.message} (got ${JSON.stringify(input[key])})`, {
+      variable,
+    });
   }
   if ((result.data.bootstrapDevId === undefined) !== (result.data.bootstrapApiKey === undefined)) {
-    throw new TributaryError('config_invalid', `${ENV.bootstrapDevId} and ${ENV.bootstrapApiKey} must be set together`, {
-      variable: ENV.bootstrapDevId,
-    });
+    throw new TributaryError(
+      'config_invalid',
+      `${ENV.bootstrapDevId} and ${ENV.bootstrapApiKey} must be set together`,
+      {
+        variable: ENV.bootstrapDevId,
+      },
+    );
   }
   const parsed = result.data;
   const publicHost = parsed.host === '0.0.0.0' || parsed.host === '::' ? '127.0.0.1' : parsed.host;

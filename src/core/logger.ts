@@ -11,11 +11,25 @@ export interface Logger {
   child(fields: Record<string, unknown>): Logger;
 }
 
-export function createLogger(level: LogLevel, base: Record<string, unknown> = {}, write: (line: string) => void = (line) => process.stderr.write(line + '\n')): Logger {
-  const log = (at: Exclude<LogLevel, 'silent'>) => (message: string, fields: Record<string, unknown> = {}) => {
-    if (ORDER[at] < ORDER[level]) return;
-    write(JSON.stringify({ time: new Date().toISOString(), level: at, msg: message, ...base, ...serializeErrors(fields) }));
-  };
+export function createLogger(
+  level: LogLevel,
+  base: Record<string, unknown> = {},
+  write: (line: string) => void = (line) => process.stderr.write(line + '\n'),
+): Logger {
+  const log =
+    (at: Exclude<LogLevel, 'silent'>) =>
+    (message: string, fields: Record<string, unknown> = {}) => {
+      if (ORDER[at] < ORDER[level]) return;
+      write(
+        JSON.stringify({
+          time: new Date().toISOString(),
+          level: at,
+          msg: message,
+          ...base,
+          ...serializeErrors(fields),
+        }),
+      );
+    };
   return {
     debug: log('debug'),
     info: log('info'),

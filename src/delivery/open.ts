@@ -19,10 +19,24 @@ export interface OpenedDelivery {
 }
 
 /** Wires delivery from the config: the queue engine (embedded, or BullMQ with TRIBUTARY_QUEUE_URL) and the service. */
-export function openDelivery(input: { config: Config; store: Store; box: SecretBox; encryptionKeyHex: string; logger: Logger; eventsCommitted: Signal }): OpenedDelivery {
+export function openDelivery(input: {
+  config: Config;
+  store: Store;
+  box: SecretBox;
+  encryptionKeyHex: string;
+  logger: Logger;
+  eventsCommitted: Signal;
+}): OpenedDelivery {
   const { config } = input;
   const leaseMs = config.webhookTimeoutMs + LEASE_MARGIN_MS;
-  const queue = openQueue({ name: 'deliveries', url: config.queueUrl, prefix: config.queuePrefix, db: dbOf(input.store), leaseMs, retryDelayMs: 5000 });
+  const queue = openQueue({
+    name: 'deliveries',
+    url: config.queueUrl,
+    prefix: config.queuePrefix,
+    db: dbOf(input.store),
+    leaseMs,
+    retryDelayMs: 5000,
+  });
   const service = new DeliveryService({
     store: input.store,
     db: dbOf(input.store),

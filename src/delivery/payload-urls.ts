@@ -20,12 +20,22 @@ export class PayloadUrls {
 
   url(devId: string, eventId: string, expiresInSeconds: number, now = Date.now()): string {
     const expires = Math.floor(now / 1000) + expiresInSeconds;
-    const query = new URLSearchParams({ dev_id: devId, expires: String(expires), signature: this.#sign(devId, eventId, expires) });
+    const query = new URLSearchParams({
+      dev_id: devId,
+      expires: String(expires),
+      signature: this.#sign(devId, eventId, expires),
+    });
     return `${this.#publicUrl()}/v2/payloads/${encodeURIComponent(eventId)}?${query}`;
   }
 
   /** 'ok', or why the link is refused. */
-  check(devId: string, eventId: string, expires: number, signature: string, now = Date.now()): 'ok' | 'invalid' | 'expired' {
+  check(
+    devId: string,
+    eventId: string,
+    expires: number,
+    signature: string,
+    now = Date.now(),
+  ): 'ok' | 'invalid' | 'expired' {
     const expected = Buffer.from(this.#sign(devId, eventId, expires));
     const given = Buffer.from(signature);
     if (expected.length !== given.length || !timingSafeEqual(expected, given)) return 'invalid';

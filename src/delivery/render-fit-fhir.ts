@@ -37,7 +37,8 @@ export function fitRenderer(json: EventRenderer): EventRenderer {
 export function fhirRenderer(json: EventRenderer): EventRenderer {
   return (event: StoredEvent, context) => {
     const type = event.type as DataType;
-    if (!(DATA_TYPES as readonly string[]).includes(type) || !FHIR_DATA_TYPES.includes(type) || !event.userId) return json(event, context);
+    if (!(DATA_TYPES as readonly string[]).includes(type) || !FHIR_DATA_TYPES.includes(type) || !event.userId)
+      return json(event, context);
     const data = Array.isArray(event.payload.data) ? (event.payload.data as TerraRecord[]) : [];
     const payload = toFhirBundle(type, data, event.userId, { withSamples: true, now: new Date(event.createdMs) });
     return { body: JSON.stringify(payload), payload };

@@ -119,7 +119,9 @@ export interface NewDestination {
   format: EventFormat;
 }
 
-export type DestinationPatch = Partial<Pick<StoredDestination, 'config' | 'secrets' | 'deliveryMode' | 'eventTypes' | 'format' | 'enabled'>>;
+export type DestinationPatch = Partial<
+  Pick<StoredDestination, 'config' | 'secrets' | 'deliveryMode' | 'eventTypes' | 'format' | 'enabled'>
+>;
 
 export interface NewDelivery {
   destinationId: string;
@@ -166,28 +168,54 @@ export class DeliveryRepo {
     await this.#db.run(
       `INSERT INTO destinations (destination_id, dev_id, type, config, secrets_sealed, delivery_mode, event_types, format, enabled, status_notice, failing_since, created_at, updated_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, NULL, NULL, ?, ?)`,
-      [id, devId, input.type, JSON.stringify(input.config), this.#box.sealJson(input.secrets), input.deliveryMode, input.eventTypes && JSON.stringify(input.eventTypes), input.format, now, now],
+      [
+        id,
+        devId,
+        input.type,
+        JSON.stringify(input.config),
+        this.#box.sealJson(input.secrets),
+        input.deliveryMode,
+        input.eventTypes && JSON.stringify(input.eventTypes),
+        input.format,
+        now,
+        now,
+      ],
     );
     return (await this.getDestination(devId, id))!;
   }
 
   async getDestination(devId: string, destinationId: string): Promise<StoredDestination | undefined> {
-    const row = await this.#db.get<DestinationRow>('SELECT * FROM destinations WHERE dev_id = ? AND destination_id = ?', [devId, destinationId]);
+    const row = await this.#db.get<DestinationRow>(
+      'SELECT * FROM destinations WHERE dev_id = ? AND destination_id = ?',
+      [devId, destinationId],
+    );
     return row && this.#toDestination(row);
   }
 
   async listDestinations(devId: string): Promise<StoredDestination[]> {
-    const rows = await this.#db.all<DestinationRow>('SELECT * FROM destinations WHERE dev_id = ? ORDER BY created_at, destination_id', [devId]);
+    const rows = await this.#db.all<DestinationRow>(
+      'SELECT * FROM destinations WHERE dev_id = ? ORDER BY created_at, destination_id',
+      [devId],
+    );
     return rows.map((row) => this.#toDestination(row));
   }
 
   /** Enabled destinations that take events of `type`. */
   async destinationsFor(devId: string, type: string): Promise<StoredDestination[]> {
-    const rows = await this.#db.all<DestinationRow>('SELECT * FROM destinations WHERE dev_id = ? AND enabled = 1 ORDER BY created_at, destination_id', [devId]);
-    return rows.map((row) => this.#toDestination(row)).filter((d) => d.eventTypes === null || d.eventTypes.includes(type));
+    const rows = await this.#db.all<DestinationRow>(
+      'SELECT * FROM destinations WHERE dev_id = ? AND enabled = 1 ORDER BY created_at, destination_id',
+      [devId],
+    );
+    return rows
+      .map((row) => this.#toDestination(row))
+      .filter((d) => d.eventTypes === null || d.eventTypes.includes(type));
   }
 
-  async updateDestination(devId: string, destinationId: string, patch: DestinationPatch): Promise<StoredDestination | undefined> {
+  async updateDestination(
+    devId: string,
+    destinationId: string,
+    patch: DestinationPatch,
+  ): Promise<StoredDestination | undefined> {
     const sets: string[] = [];
     const params: unknown[] = [];
     const set = (column: string, value: unknown) => {
@@ -214,21 +242,35 @@ export class DeliveryRepo {
   }
 
   async deleteDestination(devId: string, destinationId: string): Promise<boolean> {
-    const { changes } = await this.#db.run('DELETE FROM destinations WHERE dev_id = ? AND destination_id = ?', [devId, destinationId]);
+    const { changes } = await this.#db.run('DELETE FROM destinations WHERE dev_id = ? AND destination_id = ?', [
+      devId,
+      destinationId,
+    ]);
     return changes > 0;
   }
 
   async markDestinationHealthy(devId: string, destinationId: string): Promise<void> {
-    await this.#db.run('UPDATE destinations SET failing_since = NULL WHERE dev_id = ? AND destination_id = ? AND failing_since IS NOT NULL', [devId, destinationId]);
+    await this.#db.run(
+      'UPDATE destinations SET failing_since = NULL WHERE dev_id = ? AND destination_id = ? AND failing_since IS NOT NULL',
+      [devId, destinationId],
+    );
   }
 
   /**
    * Records a failed attempt. Returns true when the destination has now failed for longer
    * than `disableAfterMs` without a success, and was disabled.
    */
-  async markDestinationFailing(devId: string, destinationId: string, now: number, disableAfterMs: number): Promise<boolean> {
+  async markDestinationFailing(
+    devId: string,
+    destinationId: string,
+    now: number,
+    disableAfterMs: number,
+  ): Promise<boolean> {
     // Two statements, each atomic: a success in between (failing_since reset) simply wins.
-    await this.#db.run('UPDATE destinations SET failing_since = ? WHERE dev_id = ? AND destination_id = ? AND failing_since IS NULL', [now, devId, destinationId]);
+    await this.#db.run(
+      'UPDATE destinations SET failing_since = ? WHERE dev_id = ? AND destination_id = ? AND failing_since IS NULL',
+      [now, devId, destinationId],
+    );
     const notice = `disabled at ${new Date(now).toISOString()}: every delivery failed for more than ${Math.round(disableAfterMs / 1000)} s; fix the endpoint, then PATCH {"enabled": true}`;
     const { changes } = await this.#db.run(
       `UPDATE destinations SET enabled = 0, status_notice = ?, updated_at = ?
@@ -245,16 +287,32 @@ export class DeliveryRepo {
       await this.#db.run(
         `INSERT INTO deliveries (delivery_id, dev_id, destination_id, event_id, event_type, trace_id, status, attempts, next_attempt_at, created_at, created_ms)
          VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?) ON CONFLICT (destination_id, event_id) DO NOTHING`,
-        [deliveryId(), devId, item.destinationId, item.eventId, item.eventType, item.traceId, now, new Date(now).toISOString(), now],
+        [
+          deliveryId(),
+          devId,
+          item.destinationId,
+          item.eventId,
+          item.eventType,
+          item.traceId,
+          now,
+          new Date(now).toISOString(),
+          now,
+        ],
       );
-      const row = await this.#db.get<DeliveryRow>('SELECT * FROM deliveries WHERE destination_id = ? AND event_id = ? AND dev_id = ?', [item.destinationId, item.eventId, devId]);
+      const row = await this.#db.get<DeliveryRow>(
+        'SELECT * FROM deliveries WHERE destination_id = ? AND event_id = ? AND dev_id = ?',
+        [item.destinationId, item.eventId, devId],
+      );
       if (row && row.status === 'pending') out.push(toDelivery(row));
     }
     return out;
   }
 
   async getDelivery(devId: string, deliveryId: string): Promise<Delivery | undefined> {
-    const row = await this.#db.get<DeliveryRow>('SELECT * FROM deliveries WHERE dev_id = ? AND delivery_id = ?', [devId, deliveryId]);
+    const row = await this.#db.get<DeliveryRow>('SELECT * FROM deliveries WHERE dev_id = ? AND delivery_id = ?', [
+      devId,
+      deliveryId,
+    ]);
     return row && toDelivery(row);
   }
 
@@ -283,18 +341,36 @@ export class DeliveryRepo {
       params.push(ms, ms, id);
     }
     params.push(filter.limit + 1);
-    const rows = await this.#db.all<DeliveryRow>(`SELECT * FROM deliveries WHERE ${where.join(' AND ')} ORDER BY created_ms DESC, delivery_id DESC LIMIT ?`, params);
+    const rows = await this.#db.all<DeliveryRow>(
+      `SELECT * FROM deliveries WHERE ${where.join(' AND ')} ORDER BY created_ms DESC, delivery_id DESC LIMIT ?`,
+      params,
+    );
     const page = rows.slice(0, filter.limit).map(toDelivery);
     const last = page.at(-1);
-    return { deliveries: page, nextCursor: rows.length > filter.limit && last ? encodeCursor(last.createdMs, last.deliveryId) : null };
+    return {
+      deliveries: page,
+      nextCursor: rows.length > filter.limit && last ? encodeCursor(last.createdMs, last.deliveryId) : null,
+    };
   }
 
   async attempts(devId: string, deliveryId: string): Promise<DeliveryAttempt[]> {
-    const rows = await this.#db.all<{ attempt: number; started_at: string; duration_ms: number; status_code: number | null; error: string | null }>(
+    const rows = await this.#db.all<{
+      attempt: number;
+      started_at: string;
+      duration_ms: number;
+      status_code: number | null;
+      error: string | null;
+    }>(
       'SELECT attempt, started_at, duration_ms, status_code, error FROM delivery_attempts WHERE dev_id = ? AND delivery_id = ? ORDER BY attempt',
       [devId, deliveryId],
     );
-    return rows.map((r) => ({ attempt: Number(r.attempt), startedAt: r.started_at, durationMs: Number(r.duration_ms), statusCode: r.status_code === null ? null : Number(r.status_code), error: r.error }));
+    return rows.map((r) => ({
+      attempt: Number(r.attempt),
+      startedAt: r.started_at,
+      durationMs: Number(r.duration_ms),
+      statusCode: r.status_code === null ? null : Number(r.status_code),
+      error: r.error,
+    }));
   }
 
   /**
@@ -310,7 +386,10 @@ export class DeliveryRepo {
   }
 
   async release(devId: string, deliveryId: string): Promise<void> {
-    await this.#db.run('UPDATE deliveries SET lease_until = NULL WHERE dev_id = ? AND delivery_id = ?', [devId, deliveryId]);
+    await this.#db.run('UPDATE deliveries SET lease_until = NULL WHERE dev_id = ? AND delivery_id = ?', [
+      devId,
+      deliveryId,
+    ]);
   }
 
   async recordAttempt(
@@ -323,7 +402,15 @@ export class DeliveryRepo {
     // attempt logged and the delivery pending, so it is simply tried again (at least once).
     await this.#db.run(
       'INSERT INTO delivery_attempts (delivery_id, attempt, dev_id, started_at, duration_ms, status_code, error) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (delivery_id, attempt) DO NOTHING',
-      [delivery.deliveryId, number, delivery.devId, new Date(attempt.startedAt).toISOString(), Math.round(attempt.durationMs), attempt.statusCode, attempt.error],
+      [
+        delivery.deliveryId,
+        number,
+        delivery.devId,
+        new Date(attempt.startedAt).toISOString(),
+        Math.round(attempt.durationMs),
+        attempt.statusCode,
+        attempt.error,
+      ],
     );
     await this.#db.run(
       `UPDATE deliveries SET status = ?, attempts = ?, last_status_code = ?, last_error = ?, next_attempt_at = ?, lease_until = NULL, delivered_at = ?
@@ -343,11 +430,10 @@ export class DeliveryRepo {
 
   /** Ends a delivery without an attempt (its destination was deleted or disabled). */
   async abandon(delivery: Delivery, reason: string): Promise<void> {
-    await this.#db.run(`UPDATE deliveries SET status = 'failed', last_error = ?, next_attempt_at = NULL, lease_until = NULL WHERE dev_id = ? AND delivery_id = ?`, [
-      reason,
-      delivery.devId,
-      delivery.deliveryId,
-    ]);
+    await this.#db.run(
+      `UPDATE deliveries SET status = 'failed', last_error = ?, next_attempt_at = NULL, lease_until = NULL WHERE dev_id = ? AND delivery_id = ?`,
+      [reason, delivery.devId, delivery.deliveryId],
+    );
   }
 
   /**
@@ -355,7 +441,10 @@ export class DeliveryRepo {
    * an attempt in flight finishes first, so one delivery is never sent twice at once.
    */
   async redeliver(devId: string, deliveryId: string, now: number): Promise<Delivery | undefined> {
-    await this.#db.run(`UPDATE deliveries SET status = 'pending', next_attempt_at = ?, delivered_at = NULL WHERE dev_id = ? AND delivery_id = ?`, [now, devId, deliveryId]);
+    await this.#db.run(
+      `UPDATE deliveries SET status = 'pending', next_attempt_at = ?, delivered_at = NULL WHERE dev_id = ? AND delivery_id = ?`,
+      [now, devId, deliveryId],
+    );
     return this.getDelivery(devId, deliveryId);
   }
 
@@ -377,11 +466,17 @@ export class DeliveryRepo {
   }
 
   async setChunk(devId: string, eventId: string, reference: string, chunk: number): Promise<void> {
-    await this.#db.run('INSERT INTO event_chunks (event_id, dev_id, reference, chunk) VALUES (?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING', [eventId, devId, reference, chunk]);
+    await this.#db.run(
+      'INSERT INTO event_chunks (event_id, dev_id, reference, chunk) VALUES (?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING',
+      [eventId, devId, reference, chunk],
+    );
   }
 
   async chunkOf(devId: string, eventId: string): Promise<number | undefined> {
-    const row = await this.#db.get<{ chunk: number }>('SELECT chunk FROM event_chunks WHERE dev_id = ? AND event_id = ?', [devId, eventId]);
+    const row = await this.#db.get<{ chunk: number }>(
+      'SELECT chunk FROM event_chunks WHERE dev_id = ? AND event_id = ?',
+      [devId, eventId],
+    );
     return row ? Number(row.chunk) : undefined;
   }
 }

@@ -12,7 +12,14 @@ import { destinationDefinition, destinationTypes } from './destinations/registry
 import { EVENT_FORMATS, renderEvent } from './formats.ts';
 import type { PayloadUrls } from './payload-urls.ts';
 import type { FitLinks } from '../export/fit/links.ts';
-import { DeliveryRepo, type Delivery, type DeliveryMode, type DeliveryStatus, type EventFormat, type StoredDestination } from './repo.ts';
+import {
+  DeliveryRepo,
+  type Delivery,
+  type DeliveryMode,
+  type DeliveryStatus,
+  type EventFormat,
+  type StoredDestination,
+} from './repo.ts';
 import { nextRetry } from './schedule.ts';
 import {
   dataEvent,
@@ -106,13 +113,21 @@ export class DeliveryService {
 
   // ---------------------------------------------------------------- destinations (API)
 
-  async createDestination(devId: string, body: unknown): Promise<{ destination: StoredDestination; generatedSecrets: Record<string, string> }> {
+  async createDestination(
+    devId: string,
+    body: unknown,
+  ): Promise<{ destination: StoredDestination; generatedSecrets: Record<string, string> }> {
     const input = asObject(body);
     const type = typeof input.type === 'string' ? input.type : undefined;
     if (!type) throw badParameter('type', `type is required: one of ${destinationTypes().join(', ')}`);
     const definition = destinationDefinition(type);
-    if (!definition) throw badParameter('type', `unknown destination type ${JSON.stringify(type)}: one of ${destinationTypes().join(', ')}`);
-    if (input.enabled !== undefined && typeof input.enabled !== 'boolean') throw badParameter('enabled', 'enabled must be true or false');
+    if (!definition)
+      throw badParameter(
+        'type',
+        `unknown destination type ${JSON.stringify(type)}: one of ${destinationTypes().join(', ')}`,
+      );
+    if (input.enabled !== undefined && typeof input.enabled !== 'boolean')
+      throw badParameter('enabled', 'enabled must be true or false');
     const generatedSecrets = definition.generateSecrets?.() ?? {};
     const given = typeConfig(input);
     const config = definition.parseConfig({ ...generatedSecrets, ...given });
@@ -127,7 +142,10 @@ export class DeliveryService {
       format: parseFormat(input.format) ?? 'json',
     });
     // Created paused: nothing is delivered until `PATCH {"enabled": true}`.
-    const created = input.enabled === false ? (await this.repo.updateDestination(devId, destination.destinationId, { enabled: false }))! : destination;
+    const created =
+      input.enabled === false
+        ? (await this.repo.updateDestination(devId, destination.destinationId, { enabled: false }))!
+        : destination;
     // A secret the caller chose is theirs already; only generated ones are echoed (once).
     const echoed = Object.fromEntries(Object.entries(generatedSecrets).filter(([key]) => given[key] === undefined));
     return { destination: created, generatedSecrets: echoed };
@@ -142,7 +160,8 @@ export class DeliveryService {
   async updateDestination(devId: string, destinationId: string, body: unknown): Promise<StoredDestination> {
     const current = await this.getDestination(devId, destinationId);
     const input = asObject(body);
-    if (input.type !== undefined && input.type !== current.type) throw badParameter('type', 'the type of a destination cannot change; create a new destination');
+    if (input.type !== undefined && input.type !== current.type)
+      throw badParameter('type', 'the type of a destination cannot change; create a new destination');
     const definition = this.#definition(current.type);
     const given = typeConfig(input);
     let config: { visible: Record<string, unknown>; secrets: Record<string, unknown> } | undefined;
@@ -151,11 +170,12 @@ export class DeliveryService {
       await definition.verify(parsed, this.#services(devId));
       config = splitSecrets(definition, parsed);
     }
-    if (input.enabled !== undefined && typeof input.enabled !== 'boolean') throw badParameter('enabled', 'enabled must be true or false');
+    if (input.enabled !== undefined && typeof input.enabled !== 'boolean')
+      throw badParameter('enabled', 'enabled must be true or false');
     const updated = await this.repo.updateDestination(devId, destinationId, {
       ...(config ? { config: config.visible, secrets: config.secrets } : {}),
       deliveryMode: parseDeliveryMode(input.delivery_mode),
-      eventTypes: input.event_types === undefined ? undefined : parseEventTypes(input.event_types) ?? null,
+      eventTypes: input.event_types === undefined ? undefined : (parseEventTypes(input.event_types) ?? null),
       format: parseFormat(input.format),
       enabled: input.enabled as boolean | undefined,
     });
@@ -164,14 +184,19 @@ export class DeliveryService {
   }
 
   async deleteDestination(devId: string, destinationId: string): Promise<void> {
-    if (!(await this.repo.deleteDestination(devId, destinationId))) throw notFound(`destination ${destinationId} not found`);
+    if (!(await this.repo.deleteDestination(devId, destinationId)))
+      throw notFound(`destination ${destinationId} not found`);
     await this.#forget(destinationId);
   }
 
-  async rotateSecret(devId: string, destinationId: string): Promise<{ destination: StoredDestination; generatedSecrets: Record<string, string> }> {
+  async rotateSecret(
+    devId: string,
+    destinationId: string,
+  ): Promise<{ destination: StoredDestination; generatedSecrets: Record<string, string> }> {
     const current = await this.getDestination(devId, destinationId);
     const definition = this.#definition(current.type);
-    if (!definition.generateSecrets) throw new TributaryError('bad_request', `a ${current.type} destination has no secret Tributary generates`);
+    if (!definition.generateSecrets)
+      throw new TributaryError('bad_request', `a ${current.type} destination has no secret Tributary generates`);
     const generatedSecrets = definition.generateSecrets();
     const parsed = definition.parseConfig({ ...current.config, ...current.secrets, ...generatedSecrets });
     const { visible, secrets } = splitSecrets(definition, parsed);
@@ -186,13 +211,23 @@ export class DeliveryService {
     const now = Date.now();
     const lastHour = await this.repo.countSince(devId, destinationId, now - 3_600_000);
     const hourBefore = (await this.repo.countSince(devId, destinationId, now - 7_200_000)) - lastHour;
-    const payload = healthcheckEvent({ sentWebhooksLastHour: lastHour, trendPercentage: hourBefore === 0 ? 0 : ((lastHour - hourBefore) / hourBefore) * 100 });
+    const payload = healthcheckEvent({
+      sentWebhooksLastHour: lastHour,
+      trendPercentage: hourBefore === 0 ? 0 : ((lastHour - hourBefore) / hourBefore) * 100,
+    });
     const delivery = await this.#deps.store.transaction(async (tx) => {
       const event = await tx.events.insert(devId, { type: 'healthcheck', payload });
       await tx.events.markDispatched([event.eventId]);
-      const [created] = await this.repo.within(dbOfTx(tx, this.#deps.db)).createDeliveries(devId, [
-        { destinationId: destination.destinationId, eventId: event.eventId, eventType: 'healthcheck', traceId: randomUUID() },
-      ]);
+      const [created] = await this.repo
+        .within(dbOfTx(tx, this.#deps.db))
+        .createDeliveries(devId, [
+          {
+            destinationId: destination.destinationId,
+            eventId: event.eventId,
+            eventType: 'healthcheck',
+            traceId: randomUUID(),
+          },
+        ]);
       return created!;
     });
     await this.#enqueue([delivery]);
@@ -203,9 +238,11 @@ export class DeliveryService {
 
   async listDeliveries(devId: string, query: Record<string, unknown>) {
     const status = query.status === undefined || query.status === '' ? undefined : String(query.status);
-    if (status !== undefined && !STATUSES.includes(status as DeliveryStatus)) throw badParameter('status', `status must be one of ${STATUSES.join(', ')}`);
+    if (status !== undefined && !STATUSES.includes(status as DeliveryStatus))
+      throw badParameter('status', `status must be one of ${STATUSES.join(', ')}`);
     const limit = query.limit === undefined || query.limit === '' ? 50 : Number(query.limit);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw badParameter('limit', 'limit must be an integer from 1 to 500');
+    if (!Number.isInteger(limit) || limit < 1 || limit > 500)
+      throw badParameter('limit', 'limit must be an integer from 1 to 500');
     return this.repo.listDeliveries(devId, {
       destinationId: optionalString(query.destination_id),
       eventId: optionalString(query.event_id),
@@ -233,19 +270,43 @@ export class DeliveryService {
       endMs: request.endMs ?? undefined,
       withSamples: request.withSamples,
     });
-    const large = request.dataType !== 'athlete' && request.startMs !== null && request.endMs !== null && isLongerThanOneMonth(request.startMs, request.endMs);
+    const large =
+      request.dataType !== 'athlete' &&
+      request.startMs !== null &&
+      request.endMs !== null &&
+      isLongerThanOneMonth(request.startMs, request.endMs);
     const type = request.dataType;
     const reference = request.reference;
     await this.#deps.store.transaction(async (tx) => {
       if (!large) {
-        await tx.events.insert(user.devId, { type, userId: user.userId, reference, payload: dataEvent(type, user, rows.map(parseRecord)) });
+        await tx.events.insert(user.devId, {
+          type,
+          userId: user.userId,
+          reference,
+          payload: dataEvent(type, user, rows.map(parseRecord)),
+        });
       } else {
         const chunks = chunkRecords(rows);
-        await tx.events.insert(user.devId, { type: 'large_request_processing', userId: user.userId, reference, payload: largeRequestProcessingEvent(user, reference) });
-        await tx.events.insert(user.devId, { type: 'large_request_sending', userId: user.userId, reference, payload: largeRequestSendingEvent(user, reference, chunks.length) });
+        await tx.events.insert(user.devId, {
+          type: 'large_request_processing',
+          userId: user.userId,
+          reference,
+          payload: largeRequestProcessingEvent(user, reference),
+        });
+        await tx.events.insert(user.devId, {
+          type: 'large_request_sending',
+          userId: user.userId,
+          reference,
+          payload: largeRequestSendingEvent(user, reference, chunks.length),
+        });
         const repo = this.repo.within(dbOfTx(tx, this.#deps.db));
         for (const [index, chunk] of chunks.entries()) {
-          const event = await tx.events.insert(user.devId, { type, userId: user.userId, reference, payload: dataEvent(type, user, chunk.map(parseRecord)) });
+          const event = await tx.events.insert(user.devId, {
+            type,
+            userId: user.userId,
+            reference,
+            payload: dataEvent(type, user, chunk.map(parseRecord)),
+          });
           await repo.setChunk(user.devId, event.eventId, reference, index);
         }
       }
@@ -286,13 +347,20 @@ export class DeliveryService {
         destinations = await this.repo.listDestinations(event.devId);
         byDeveloper.set(event.devId, destinations);
       }
-      const targets = destinations.filter((d) => d.enabled && (d.eventTypes === null || d.eventTypes.includes(event.type)));
+      const targets = destinations.filter(
+        (d) => d.enabled && (d.eventTypes === null || d.eventTypes.includes(event.type)),
+      );
       if (targets.length === 0) continue;
       const chunk = event.reference ? await this.repo.chunkOf(event.devId, event.eventId) : undefined;
       created.push(
         ...(await this.repo.createDeliveries(
           event.devId,
-          targets.map((d) => ({ destinationId: d.destinationId, eventId: event.eventId, eventType: event.type, traceId: traceIdFor(event, d.destinationId, chunk) })),
+          targets.map((d) => ({
+            destinationId: d.destinationId,
+            eventId: event.eventId,
+            eventType: event.type,
+            traceId: traceIdFor(event, d.destinationId, chunk),
+          })),
         )),
       );
     }
@@ -324,7 +392,11 @@ export class DeliveryService {
     }
     const destination = await this.repo.getDestination(devId, delivery.destinationId);
     if (!destination) return this.repo.abandon(delivery, 'destination deleted');
-    if (!destination.enabled) return this.repo.abandon(delivery, `destination disabled${destination.statusNotice ? `: ${destination.statusNotice}` : ''}`);
+    if (!destination.enabled)
+      return this.repo.abandon(
+        delivery,
+        `destination disabled${destination.statusNotice ? `: ${destination.statusNotice}` : ''}`,
+      );
     const event = await this.#deps.store.events.get(devId, delivery.eventId);
     if (!event) return this.repo.abandon(delivery, 'event no longer exists (its user was deleted)');
 
@@ -332,23 +404,46 @@ export class DeliveryService {
     const now = Date.now();
     const durationMs = now - startedAt;
     if (outcome.ok) {
-      await this.repo.recordAttempt(delivery, { startedAt, durationMs, statusCode: outcome.statusCode ?? null, error: null }, { status: 'delivered' });
+      await this.repo.recordAttempt(
+        delivery,
+        { startedAt, durationMs, statusCode: outcome.statusCode ?? null, error: null },
+        { status: 'delivered' },
+      );
       if (destination.failingSince !== null) await this.repo.markDestinationHealthy(devId, destination.destinationId);
       return;
     }
     const decision = outcome.retryable
-      ? nextRetry({ attempts: delivery.attempts + 1, scheduleSeconds: this.#deps.settings.retryScheduleSeconds, retryAfterMs: outcome.retryAfterMs })
+      ? nextRetry({
+          attempts: delivery.attempts + 1,
+          scheduleSeconds: this.#deps.settings.retryScheduleSeconds,
+          retryAfterMs: outcome.retryAfterMs,
+        })
       : ({ retry: false } as const);
     const attemptRecord = { startedAt, durationMs, statusCode: outcome.statusCode ?? null, error: outcome.error };
     if (decision.retry) {
       const nextAttemptAt = now + decision.delayMs;
       await this.repo.recordAttempt(delivery, attemptRecord, { status: 'pending', nextAttemptAt });
-      await this.#deps.queue.add([{ id: jobId(deliveryId, delivery.attempts + 1), data: { devId, deliveryId, attempt: delivery.attempts + 1 }, runAt: nextAttemptAt }]);
+      await this.#deps.queue.add([
+        {
+          id: jobId(deliveryId, delivery.attempts + 1),
+          data: { devId, deliveryId, attempt: delivery.attempts + 1 },
+          runAt: nextAttemptAt,
+        },
+      ]);
     } else {
       await this.repo.recordAttempt(delivery, attemptRecord, { status: 'failed' });
     }
-    const disabled = await this.repo.markDestinationFailing(devId, destination.destinationId, now, this.#deps.settings.disableAfterSeconds * 1000);
-    if (disabled) this.#deps.logger.warn('destination disabled after failing continuously', { devId, destinationId: destination.destinationId });
+    const disabled = await this.repo.markDestinationFailing(
+      devId,
+      destination.destinationId,
+      now,
+      this.#deps.settings.disableAfterSeconds * 1000,
+    );
+    if (disabled)
+      this.#deps.logger.warn('destination disabled after failing continuously', {
+        devId,
+        destinationId: destination.destinationId,
+      });
   }
 
   async #attempt(destination: StoredDestination, delivery: Delivery, event: StoredEvent) {
@@ -359,7 +454,10 @@ export class DeliveryService {
       const rendered =
         destination.deliveryMode === 'ping' && isData
           ? (() => {
-              const payload = s3PayloadEvent(services.payloadUrl(event.eventId, PING_URL_TTL_SECONDS), PING_URL_TTL_SECONDS);
+              const payload = s3PayloadEvent(
+                services.payloadUrl(event.eventId, PING_URL_TTL_SECONDS),
+                PING_URL_TTL_SECONDS,
+              );
               return { body: JSON.stringify(payload), payload };
             })()
           : renderEvent(destination.format, event, { fitUrl: services.fitUrl });
@@ -374,7 +472,11 @@ export class DeliveryService {
         orderingTimestamp: event.createdMs,
       });
     } catch (error) {
-      return { ok: false as const, retryable: true, error: `destination error: ${error instanceof Error ? error.message : String(error)}` };
+      return {
+        ok: false as const,
+        retryable: true,
+        error: `destination error: ${error instanceof Error ? error.message : String(error)}`,
+      };
     }
   }
 
@@ -400,7 +502,9 @@ export class DeliveryService {
     const fitLinks = format === 'fit' ? this.#deps.fitLinks : undefined;
     return {
       payloadUrl: (eventId, expiresInSeconds) => this.#deps.payloadUrls.url(devId, eventId, expiresInSeconds),
-      ...(fitLinks ? { fitUrl: (eventId: string, expiresInSeconds: number) => fitLinks.url(devId, eventId, expiresInSeconds) } : {}),
+      ...(fitLinks
+        ? { fitUrl: (eventId: string, expiresInSeconds: number) => fitLinks.url(devId, eventId, expiresInSeconds) }
+        : {}),
       timeoutMs: this.#deps.settings.timeoutMs,
       allowPrivateNetworks: this.#deps.settings.allowPrivateNetworks,
     };
@@ -446,12 +550,23 @@ function traceIdFor(event: StoredEvent, destinationId: string, chunk: number | u
 /** A range is "large" (Terra) when it spans more than one calendar month. */
 export function isLongerThanOneMonth(startMs: number, endMs: number): boolean {
   const start = new Date(startMs);
-  const oneMonthLater = Date.UTC(start.getUTCFullYear(), start.getUTCMonth() + 1, start.getUTCDate(), start.getUTCHours(), start.getUTCMinutes(), start.getUTCSeconds());
+  const oneMonthLater = Date.UTC(
+    start.getUTCFullYear(),
+    start.getUTCMonth() + 1,
+    start.getUTCDate(),
+    start.getUTCHours(),
+    start.getUTCMinutes(),
+    start.getUTCSeconds(),
+  );
   return endMs > oneMonthLater;
 }
 
 /** Groups stored records into chunks of at most CHUNK_MAX_RECORDS records and CHUNK_MAX_BYTES bytes (a single larger record goes alone). */
-export function chunkRecords(rows: readonly string[], maxRecords = CHUNK_MAX_RECORDS, maxBytes = CHUNK_MAX_BYTES): string[][] {
+export function chunkRecords(
+  rows: readonly string[],
+  maxRecords = CHUNK_MAX_RECORDS,
+  maxBytes = CHUNK_MAX_BYTES,
+): string[][] {
   const chunks: string[][] = [];
   let current: string[] = [];
   let bytes = 0;
@@ -478,7 +593,8 @@ function dbOfTx(tx: Store, fallback: Db): Db {
 }
 
 function asObject(body: unknown): Record<string, unknown> {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badParameter('body', 'the body must be a JSON object');
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw badParameter('body', 'the body must be a JSON object');
   return body as Record<string, unknown>;
 }
 
@@ -489,11 +605,15 @@ function typeConfig(input: Record<string, unknown>): Record<string, unknown> {
 }
 
 function asObjectParam(name: string, value: unknown): Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw badParameter(name, `${name} must be an object`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw badParameter(name, `${name} must be an object`);
   return value as Record<string, unknown>;
 }
 
-function splitSecrets(definition: DestinationDefinition, config: unknown): { visible: Record<string, unknown>; secrets: Record<string, unknown> } {
+function splitSecrets(
+  definition: DestinationDefinition,
+  config: unknown,
+): { visible: Record<string, unknown>; secrets: Record<string, unknown> } {
   const visible: Record<string, unknown> = {};
   const secrets: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(config as Record<string, unknown>)) {
@@ -505,13 +625,15 @@ function splitSecrets(definition: DestinationDefinition, config: unknown): { vis
 
 function parseDeliveryMode(value: unknown): DeliveryMode | undefined {
   if (value === undefined) return undefined;
-  if (!DELIVERY_MODES.includes(value as DeliveryMode)) throw badParameter('delivery_mode', `delivery_mode must be one of ${DELIVERY_MODES.join(', ')}`);
+  if (!DELIVERY_MODES.includes(value as DeliveryMode))
+    throw badParameter('delivery_mode', `delivery_mode must be one of ${DELIVERY_MODES.join(', ')}`);
   return value as DeliveryMode;
 }
 
 function parseFormat(value: unknown): EventFormat | undefined {
   if (value === undefined) return undefined;
-  if (!EVENT_FORMATS.includes(value as EventFormat)) throw badParameter('format', `format must be one of ${EVENT_FORMATS.join(', ')}`);
+  if (!EVENT_FORMATS.includes(value as EventFormat))
+    throw badParameter('format', `format must be one of ${EVENT_FORMATS.join(', ')}`);
   return value as EventFormat;
 }
 
@@ -520,7 +642,11 @@ function parseEventTypes(value: unknown): string[] | null | undefined {
   if (!Array.isArray(value) || value.length === 0 || value.some((v) => typeof v !== 'string'))
     throw badParameter('event_types', 'event_types must be a non-empty array of event type names (or null for all)');
   const unknown = (value as string[]).find((v) => !EVENT_TYPES.includes(v));
-  if (unknown) throw badParameter('event_types', `unknown event type ${JSON.stringify(unknown)}: one of ${EVENT_TYPES.join(', ')}`);
+  if (unknown)
+    throw badParameter(
+      'event_types',
+      `unknown event type ${JSON.stringify(unknown)}: one of ${EVENT_TYPES.join(', ')}`,
+    );
   return [...new Set(value as string[])];
 }
 

@@ -14,14 +14,20 @@ export interface Task {
  * polling for events other processes committed), the queue consumer, and the sweep that
  * re-enqueues deliveries whose job was lost.
  */
-export function deliveryTasks(service: DeliveryService, eventsCommitted: Signal, logger: Logger, options: { pollMs?: number; sweepMs?: number } = {}): Task[] {
+export function deliveryTasks(
+  service: DeliveryService,
+  eventsCommitted: Signal,
+  logger: Logger,
+  options: { pollMs?: number; sweepMs?: number } = {},
+): Task[] {
   const pollMs = options.pollMs ?? 200;
   const sweepMs = options.sweepMs ?? Math.min(10_000, service.leaseMs);
   return [
     loop('delivery-dispatcher', pollMs, () => service.dispatchOnce(), logger, eventsCommitted),
     {
       name: 'delivery-worker',
-      start: () => service.queue.work((job) => service.handleJob(job), { concurrency: service.settings.concurrency ?? 32 }),
+      start: () =>
+        service.queue.work((job) => service.handleJob(job), { concurrency: service.settings.concurrency ?? 32 }),
       stop: () => service.queue.stop(),
     },
     // One pass per interval: the deliveries it re-enqueues stay overdue until a worker takes them.

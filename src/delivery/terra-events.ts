@@ -35,11 +35,21 @@ export function dataEvent(type: DataType, user: User, records: TerraRecord[]): R
 
 /** `auth` success: a provider connection completed (widget_session_id = the hosted session's id). */
 export function authSuccessEvent(user: User, widgetSessionId: string): Record<string, unknown> {
-  return { type: 'auth', status: 'success', user: terraUser(user), reference_id: user.referenceId, widget_session_id: widgetSessionId, message: 'User has successfully authenticated' };
+  return {
+    type: 'auth',
+    status: 'success',
+    user: terraUser(user),
+    reference_id: user.referenceId,
+    widget_session_id: widgetSessionId,
+    message: 'User has successfully authenticated',
+  };
 }
 
 /** `auth` error: a connection attempt failed or was cancelled (the half-created user is deleted). */
-export function authErrorEvent(user: User, input: { reason: string; message: string; widgetSessionId: string }): Record<string, unknown> {
+export function authErrorEvent(
+  user: User,
+  input: { reason: string; message: string; widgetSessionId: string },
+): Record<string, unknown> {
   return {
     type: 'auth',
     status: 'error',
@@ -81,7 +91,11 @@ export function connectionErrorEvent(user: User, message: string): Record<string
 // --- Delivery events (issue 4): healthcheck, large requests, rate limits, permissions, ping mode. ---
 
 /** `healthcheck`: sent by `POST /v2/destinations/{id}/test` (and usable as a periodic ping). */
-export function healthcheckEvent(input: { sentWebhooksLastHour: number; trendPercentage: number; now?: Date }): Record<string, unknown> {
+export function healthcheckEvent(input: {
+  sentWebhooksLastHour: number;
+  trendPercentage: number;
+  now?: Date;
+}): Record<string, unknown> {
   return {
     type: 'healthcheck',
     status: 'success',
@@ -102,7 +116,11 @@ export function largeRequestProcessingEvent(user: User, reference: string): Reco
   };
 }
 
-export function largeRequestSendingEvent(user: User, reference: string, expectedPayloads: number): Record<string, unknown> {
+export function largeRequestSendingEvent(
+  user: User,
+  reference: string,
+  expectedPayloads: number,
+): Record<string, unknown> {
   return {
     type: 'large_request_sending',
     user: terraUser(user),
@@ -112,7 +130,10 @@ export function largeRequestSendingEvent(user: User, reference: string, expected
   };
 }
 
-export function rateLimitHitEvent(user: User, input: { startDate: string; endDate: string; retryingAt: string; message?: string }): Record<string, unknown> {
+export function rateLimitHitEvent(
+  user: User,
+  input: { startDate: string; endDate: string; retryingAt: string; message?: string },
+): Record<string, unknown> {
   return {
     type: 'rate_limit_hit',
     user: terraUser(user),
@@ -123,7 +144,10 @@ export function rateLimitHitEvent(user: User, input: { startDate: string; endDat
   };
 }
 
-export function permissionChangeEvent(user: User, input: { scopesAdded: string[]; scopesRemoved: string[] }): Record<string, unknown> {
+export function permissionChangeEvent(
+  user: User,
+  input: { scopesAdded: string[]; scopesRemoved: string[] },
+): Record<string, unknown> {
   return {
     type: 'permission_change',
     user: terraUser(user),

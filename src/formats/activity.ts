@@ -134,7 +134,11 @@ export function buildActivity(parts: WorkoutParts): TerraRecord {
     min_meters: altitudeStats?.min,
     avg_meters: altitudeStats?.avg,
   });
-  const swimming = compact({ pool_length_meters: intOrUndefined(summary.poolLength), num_laps: intOrUndefined(summary.numLengths), num_strokes: intOrUndefined(summary.numStrokes) });
+  const swimming = compact({
+    pool_length_meters: intOrUndefined(summary.poolLength),
+    num_laps: intOrUndefined(summary.numLengths),
+    num_strokes: intOrUndefined(summary.numStrokes),
+  });
   const totalDistance = summary.distance ?? distanceSeries.at(-1)?.distance;
   const distanceSummary = compact({
     // Terra's schema types the summary distance as an integer (the samples keep full precision).
@@ -171,9 +175,15 @@ export function buildActivity(parts: WorkoutParts): TerraRecord {
   }
   const powerSeries = series(points, 'power');
   const powerStats = stats(powerSeries.map((p) => p.power!));
-  const power = compact({ avg_watts: summary.avgPower ?? powerStats?.avg, max_watts: summary.maxPower ?? powerStats?.max });
+  const power = compact({
+    avg_watts: summary.avgPower ?? powerStats?.avg,
+    max_watts: summary.maxPower ?? powerStats?.max,
+  });
   if (power || powerSeries.length > 0) {
-    activity.power_data = { ...power, power_samples: powerSeries.map((p) => ({ timestamp: stamp(p), watts: p.power })) };
+    activity.power_data = {
+      ...power,
+      power_samples: powerSeries.map((p) => ({ timestamp: stamp(p), watts: p.power })),
+    };
   }
   const positions = points.filter((p) => p.lat !== undefined && p.lng !== undefined);
   if (positions.length > 0) {
@@ -182,7 +192,10 @@ export function buildActivity(parts: WorkoutParts): TerraRecord {
     activity.position_data = {
       start_pos_lat_lng_deg: [positions[0]!.lat, positions[0]!.lng],
       end_pos_lat_lng_deg: [positions.at(-1)!.lat, positions.at(-1)!.lng],
-      center_pos_lat_lng_deg: [(Math.min(...lats) + Math.max(...lats)) / 2, (Math.min(...lngs) + Math.max(...lngs)) / 2],
+      center_pos_lat_lng_deg: [
+        (Math.min(...lats) + Math.max(...lats)) / 2,
+        (Math.min(...lngs) + Math.max(...lngs)) / 2,
+      ],
       position_samples: positions.map((p) => ({ timestamp: stamp(p), coords_lat_lng_deg: [p.lat, p.lng] })),
     };
   }

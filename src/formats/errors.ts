@@ -10,7 +10,11 @@ export function unrecognizedFile(message: string): TributaryError {
 }
 
 export function fileTooLarge(size: number, limit: number): TributaryError {
-  return new TributaryError('payload_too_large', `the file is ${formatBytes(size)}, over the upload limit of ${formatBytes(limit)}`, { limit_bytes: limit });
+  return new TributaryError(
+    'payload_too_large',
+    `the file is ${formatBytes(size)}, over the upload limit of ${formatBytes(limit)}`,
+    { limit_bytes: limit },
+  );
 }
 
 export function formatBytes(bytes: number): string {

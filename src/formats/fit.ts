@@ -27,7 +27,9 @@ export function decodeFit(bytes: Buffer): TerraRecord[] {
   const decoder = new Decoder(Stream.fromBuffer(bytes));
   if (!decoder.isFIT()) throw badFile('not a FIT file: the header lacks the ".FIT" signature');
   if (!decoder.checkIntegrity()) {
-    throw badFile('the FIT file fails the integrity check (its size or CRC does not match its header): it is truncated or corrupted');
+    throw badFile(
+      'the FIT file fails the integrity check (its size or CRC does not match its header): it is truncated or corrupted',
+    );
   }
   // File order tells which records and laps belong to which session (they precede it), even
   // when sessions overlap in time (chained files); time windows are the fallback.
@@ -63,7 +65,10 @@ export function decodeFit(bytes: Buffer): TerraRecord[] {
     if (!window) return;
     const inWindow = (t: number) => t >= window.startMs && t <= window.endMs;
     const group = groups.get(session);
-    const ownRecords = group && group.records.length > 0 ? group.records : records.filter((r) => inWindow((r.timestamp as Date).getTime()));
+    const ownRecords =
+      group && group.records.length > 0
+        ? group.records
+        : records.filter((r) => inWindow((r.timestamp as Date).getTime()));
     const points = ownRecords.map(pointOf);
     const sessionLaps: LapSummary[] = [];
     if (group && group.laps.length > 0) {
@@ -104,13 +109,15 @@ export function decodeFit(bytes: Buffer): TerraRecord[] {
           timerSeconds: num(session.totalTimerTime),
           workKj: num(session.totalWork) === undefined ? undefined : num(session.totalWork)! / 1000,
           poolLength: session.sport === 'swimming' ? num(session.poolLength) : undefined,
-          numLengths: session.sport === 'swimming' ? num(session.numActiveLengths) ?? num(session.numLengths) : undefined,
+          numLengths:
+            session.sport === 'swimming' ? (num(session.numActiveLengths) ?? num(session.numLengths)) : undefined,
           numStrokes: session.sport === 'swimming' ? num(session.totalCycles) : undefined,
         },
       }),
     );
   });
-  if (activities.length === 0) throw badFile('not a workout: the FIT sessions carry no start time and no timed records');
+  if (activities.length === 0)
+    throw badFile('not a workout: the FIT sessions carry no start time and no timed records');
   return activities;
 }
 
@@ -119,7 +126,10 @@ const LAP = Profile.MesgNum.LAP!;
 const SESSION = Profile.MesgNum.SESSION!;
 
 /** Records and laps written before each session (and after the previous one), in file order. */
-function groupBySession(order: { num: number; mesg: Mesg }[], sessions: Mesg[]): Map<Mesg, { records: Mesg[]; laps: Mesg[] }> {
+function groupBySession(
+  order: { num: number; mesg: Mesg }[],
+  sessions: Mesg[],
+): Map<Mesg, { records: Mesg[]; laps: Mesg[] }> {
   const groups = new Map<Mesg, { records: Mesg[]; laps: Mesg[] }>();
   let pending = { records: [] as Mesg[], laps: [] as Mesg[] };
   for (const { num, mesg } of order) {
@@ -143,7 +153,11 @@ function groupBySession(order: { num: number; mesg: Mesg }[], sessions: Mesg[]):
  * A session spans from its start to the later of start + elapsed time and its timestamp
  * (devices disagree on which one is exact), never into the next session.
  */
-function sessionWindow(session: Mesg, records: Mesg[], nextStartMs: number | undefined): { startMs: number; endMs: number } | undefined {
+function sessionWindow(
+  session: Mesg,
+  records: Mesg[],
+  nextStartMs: number | undefined,
+): { startMs: number; endMs: number } | undefined {
   let startMs = session.startTime instanceof Date ? session.startTime.getTime() : undefined;
   if (startMs === undefined) {
     const first = records[0]?.timestamp;
@@ -202,7 +216,12 @@ function lapOf(lap: Mesg, previousEndMs: number): LapSummary | undefined {
   };
 }
 
-const STROKES: Record<string, string> = { freestyle: 'freestyle', backstroke: 'backstroke', breaststroke: 'breaststroke', butterfly: 'butterfly' };
+const STROKES: Record<string, string> = {
+  freestyle: 'freestyle',
+  backstroke: 'backstroke',
+  breaststroke: 'breaststroke',
+  butterfly: 'butterfly',
+};
 
 function strokeTypeOf(value: unknown): string | undefined {
   if (typeof value !== 'string') return undefined;
@@ -211,7 +230,8 @@ function strokeTypeOf(value: unknown): string | undefined {
 
 function sessionName(session: Mesg): string | undefined {
   const sport = typeof session.sport === 'string' ? session.sport : undefined;
-  const subSport = typeof session.subSport === 'string' && session.subSport !== 'generic' ? session.subSport : undefined;
+  const subSport =
+    typeof session.subSport === 'string' && session.subSport !== 'generic' ? session.subSport : undefined;
   if (!sport) return undefined;
   return subSport ? `${sport} (${subSport})` : sport;
 }
@@ -219,7 +239,8 @@ function sessionName(session: Mesg): string | undefined {
 function deviceOf(fileId: Mesg | undefined, deviceInfos: Mesg[]): DeviceInfo | undefined {
   if (!fileId) return undefined;
   const creator = deviceInfos.find((d) => d.deviceIndex === 'creator' || d.deviceIndex === 0) ?? {};
-  const manufacturer = typeof fileId.manufacturer === 'string' ? fileId.manufacturer : num(fileId.manufacturer)?.toString();
+  const manufacturer =
+    typeof fileId.manufacturer === 'string' ? fileId.manufacturer : num(fileId.manufacturer)?.toString();
   const product =
     (typeof fileId.productName === 'string' && fileId.productName) ||
     (typeof fileId.garminProduct === 'string' && fileId.garminProduct) ||
@@ -236,7 +257,8 @@ function deviceOf(fileId: Mesg | undefined, deviceInfos: Mesg[]): DeviceInfo | u
 
 function describeFitError(error: Error): string {
   const message = error.message.replace(/^FIT Runtime Error\s*/, '');
-  if (/compressed timestamp/i.test(message)) return `${message.trim()} (the file uses compressed-timestamp records, which @garmin/fitsdk does not decode)`;
+  if (/compressed timestamp/i.test(message))
+    return `${message.trim()} (the file uses compressed-timestamp records, which @garmin/fitsdk does not decode)`;
   if (/end of stream/i.test(message)) return `${message.trim()} (the file is truncated)`;
   if (/CRC/i.test(message)) return `${message.trim()} (a chained part of the file is corrupted)`;
   return message.trim() || 'decoder error';

@@ -79,7 +79,8 @@ export function decodeGpx(bytes: Buffer): TerraRecord[] {
   if (!sawRoot) throw badFile('not a GPX file: the root element is not <gpx>');
   const timed = tracks.filter((t) => t.points.length > 0);
   if (timed.length === 0) {
-    if (tracks.some((t) => t.untimed > 0)) throw badFile('not a workout: the GPX track points have no <time>, so this is a route, not a recorded activity');
+    if (tracks.some((t) => t.untimed > 0))
+      throw badFile('not a workout: the GPX track points have no <time>, so this is a route, not a recorded activity');
     if (routes > 0) throw badFile('not a workout: this GPX file holds a route (<rte>), not a recorded track');
     throw badFile('not a workout: the GPX file has no track points (only waypoints or nothing)');
   }

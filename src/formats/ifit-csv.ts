@@ -20,14 +20,23 @@ export function isIfitCsv(head: string): boolean {
  */
 export function decodeIfitCsv(bytes: Buffer, startTime: string | undefined): TerraRecord[] {
   if (!startTime) {
-    throw badParameter('start_time', 'an iFit CSV export has no start time: send start_time (ISO 8601, e.g. 2021-02-02T20:32:28Z) with the file');
+    throw badParameter(
+      'start_time',
+      'an iFit CSV export has no start time: send start_time (ISO 8601, e.g. 2021-02-02T20:32:28Z) with the file',
+    );
   }
   // Without an offset the time is read as UTC, never as the server's local zone.
   const startMs = Date.parse(/(Z|[+-]\d{2}:?\d{2})$/i.test(startTime) ? startTime : `${startTime}Z`);
   if (Number.isNaN(startMs) || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(startTime)) {
-    throw badParameter('start_time', `start_time must be an ISO 8601 date-time such as 2021-02-02T20:32:28Z (got ${JSON.stringify(startTime)})`);
+    throw badParameter(
+      'start_time',
+      `start_time must be an ISO 8601 date-time such as 2021-02-02T20:32:28Z (got ${JSON.stringify(startTime)})`,
+    );
   }
-  const lines = bytes.toString('utf8').replace(/^\uFEFF/, '').split(/\r?\n/);
+  const lines = bytes
+    .toString('utf8')
+    .replace(/^\uFEFF/, '')
+    .split(/\r?\n/);
   const headerIndex = lines.findIndex((line) => /^Time,/.test(line));
   if (headerIndex === -1) throw badFile('not an iFit CSV export: no "Time,…" header row');
   const header = lines[headerIndex]!.split(',').map((h) => h.trim().toLowerCase());

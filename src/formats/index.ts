@@ -54,7 +54,11 @@ export function detectFormat(bytes: Buffer): FileFormat | undefined {
   if (isFit(bytes)) return 'fit';
   if (isZip(bytes)) return 'zip';
   if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) return 'gzip';
-  const head = bytes.subarray(0, 4096).toString('utf8').replace(/^\uFEFF/, '').trimStart();
+  const head = bytes
+    .subarray(0, 4096)
+    .toString('utf8')
+    .replace(/^\uFEFF/, '')
+    .trimStart();
   if (head.startsWith('<')) {
     if (/<([\w-]+:)?TrainingCenterDatabase[\s>]/.test(head)) return 'tcx';
     if (/<([\w-]+:)?gpx[\s>]/.test(head)) return 'gpx';
@@ -103,7 +107,8 @@ async function decodeSingle(bytes: Buffer, name: string, options: DecodeOptions,
       inflated = gunzipSync(bytes, { maxOutputLength: options.maxBytes });
     } catch (error) {
       const code = (error as { code?: string }).code;
-      if (code === 'ERR_BUFFER_TOO_LARGE' || /buffer/i.test(String((error as Error).message))) throw fileTooLarge(options.maxBytes + 1, options.maxBytes);
+      if (code === 'ERR_BUFFER_TOO_LARGE' || /buffer/i.test(String((error as Error).message)))
+        throw fileTooLarge(options.maxBytes + 1, options.maxBytes);
       throw badFile(`the gzip file is corrupted: ${(error as Error).message}`);
     }
     return decodeSingle(inflated, name.replace(/\.gz$/i, ''), options, top);
@@ -113,7 +118,9 @@ async function decodeSingle(bytes: Buffer, name: string, options: DecodeOptions,
     throw badFile('a zip inside a zip is not read');
   }
   if (format === undefined) {
-    throw unrecognizedFile('not a workout file: the content is not FIT, TCX, GPX or an iFit CSV export (nor a zip or gzip of these)');
+    throw unrecognizedFile(
+      'not a workout file: the content is not FIT, TCX, GPX or an iFit CSV export (nor a zip or gzip of these)',
+    );
   }
   const activities = decodeAs(format, bytes, options);
   return [{ name, format, bytes, sha256: sha256Hex(bytes), activities }];

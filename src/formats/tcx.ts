@@ -1,5 +1,12 @@
 import type { TerraRecord } from '../model/data-types.ts';
-import { buildActivity, contentSummaryId, num, type LapSummary, type TrackPoint, type WorkoutSummary } from './activity.ts';
+import {
+  buildActivity,
+  contentSummaryId,
+  num,
+  type LapSummary,
+  type TrackPoint,
+  type WorkoutSummary,
+} from './activity.ts';
 import { badFile } from './errors.ts';
 import { activityTypeFromName } from './sport.ts';
 import { parseTime, walkXml } from './xml.ts';
@@ -102,8 +109,10 @@ export function decodeTcx(bytes: Buffer): TerraRecord[] {
             return;
         }
       }
-      if (lap && name === 'Value' && parent === 'AverageHeartRateBpm' && path.at(-3) === 'Lap') lap.avgHr = positive(num(text));
-      if (lap && name === 'Value' && parent === 'MaximumHeartRateBpm' && path.at(-3) === 'Lap') lap.maxHr = positive(num(text));
+      if (lap && name === 'Value' && parent === 'AverageHeartRateBpm' && path.at(-3) === 'Lap')
+        lap.avgHr = positive(num(text));
+      if (lap && name === 'Value' && parent === 'MaximumHeartRateBpm' && path.at(-3) === 'Lap')
+        lap.maxHr = positive(num(text));
       if (lap && name === 'AvgSpeed' && path.includes('Lap') && !path.includes('Trackpoint')) lap.avgSpeed = num(text);
       if (name === 'Lap' && lap) {
         current.laps.push(lap);
@@ -116,7 +125,11 @@ export function decodeTcx(bytes: Buffer): TerraRecord[] {
     },
   });
   if (activities.length === 0) {
-    throw badFile(courses > 0 ? 'not a workout: this TCX file holds a course (a planned route), not a recorded activity' : 'not a workout: the TCX file has no <Activity>');
+    throw badFile(
+      courses > 0
+        ? 'not a workout: this TCX file holds a course (a planned route), not a recorded activity'
+        : 'not a workout: the TCX file has no <Activity>',
+    );
   }
   const out: TerraRecord[] = [];
   activities.forEach((activity, index) => {
@@ -144,7 +157,8 @@ export function decodeTcx(bytes: Buffer): TerraRecord[] {
 }
 
 function summaryOfLaps(laps: TcxLap[]): WorkoutSummary {
-  const sum = (values: (number | undefined)[]) => (values.some((v) => v !== undefined) ? values.reduce<number>((a, v) => a + (v ?? 0), 0) : undefined);
+  const sum = (values: (number | undefined)[]) =>
+    values.some((v) => v !== undefined) ? values.reduce<number>((a, v) => a + (v ?? 0), 0) : undefined;
   const max = (values: (number | undefined)[]) => {
     const present = values.filter((v): v is number => v !== undefined);
     return present.length > 0 ? Math.max(...present) : undefined;

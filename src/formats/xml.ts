@@ -29,7 +29,8 @@ export function walkXml(text: string, what: string, events: XmlEvents): void {
     texts.push('');
     if (events.open) {
       const attributes: Record<string, string> = {};
-      for (const [key, value] of Object.entries(tag.attributes)) attributes[localName(key)] = typeof value === 'string' ? value : value.value;
+      for (const [key, value] of Object.entries(tag.attributes))
+        attributes[localName(key)] = typeof value === 'string' ? value : value.value;
       events.open(name, attributes, path);
     }
   });
@@ -53,7 +54,10 @@ export function walkXml(text: string, what: string, events: XmlEvents): void {
   } catch (error) {
     failure ??= error as Error;
   }
-  if (failure) throw badFile(`the ${what} file is not well-formed XML (truncated or corrupted): ${failure.message.split('\n')[0]}`);
+  if (failure)
+    throw badFile(
+      `the ${what} file is not well-formed XML (truncated or corrupted): ${failure.message.split('\n')[0]}`,
+    );
 }
 
 export function parseTime(text: string | undefined): number | undefined {

@@ -13,7 +13,10 @@ const MAX_ENTRIES = 10_000;
  * bomb cannot exhaust memory): one entry and the whole archive are each capped at
  * `maxBytes`. Folders and macOS metadata are skipped silently.
  */
-export async function readZip(bytes: Buffer, maxBytes: number): Promise<{ files: { name: string; bytes: Buffer }[]; rejected: RejectedPart[] }> {
+export async function readZip(
+  bytes: Buffer,
+  maxBytes: number,
+): Promise<{ files: { name: string; bytes: Buffer }[]; rejected: RejectedPart[] }> {
   const zip = await new Promise<yauzl.ZipFile>((resolve, reject) => {
     yauzl.fromBuffer(bytes, { lazyEntries: true, validateEntrySizes: true, strictFileNames: false }, (error, file) => {
       if (error || !file) reject(badFile(`the zip archive is corrupted: ${error?.message ?? 'unreadable'}`));
@@ -52,7 +55,8 @@ export async function readZip(bytes: Buffer, maxBytes: number): Promise<{ files:
           else chunks.push(chunk);
         });
         stream.on('error', (streamError: Error) => {
-          if ((streamError as { code?: string }).code === 'payload_too_large' || streamError.name === 'TributaryError') return fail(streamError);
+          if ((streamError as { code?: string }).code === 'payload_too_large' || streamError.name === 'TributaryError')
+            return fail(streamError);
           rejected.push({ name, reason: `corrupted zip entry: ${streamError.message}` });
           zip.readEntry();
         });

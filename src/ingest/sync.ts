@@ -29,7 +29,10 @@ export interface PollState extends Record<string, unknown> {
 }
 
 /** The sync bookkeeping of a new connection: backfill `backfillDays`, starting now. */
-export function initialSync(provider: ConfiguredProvider, now = Date.now()): { syncState: PollState; nextSyncAt: number | null } {
+export function initialSync(
+  provider: ConfiguredProvider,
+  now = Date.now(),
+): { syncState: PollState; nextSyncAt: number | null } {
   if (!provider.polling) return { syncState: { cursorMs: now, syncedFromMs: now }, nextSyncAt: null };
   const from = now - provider.polling.backfillDays * DAY_MS;
   return { syncState: { cursorMs: from, syncedFromMs: from }, nextSyncAt: now };
@@ -72,7 +75,8 @@ export class SyncService {
           await this.#exclusive(connection, async () => {
             // Another caller in this process may have synced it while we waited for the lock.
             const current = await store.connections.get(connection.devId, connection.userId);
-            if (current?.nextSyncAt !== null && current?.nextSyncAt !== undefined && current.nextSyncAt <= now) await this.#poll(connection.devId, connection.userId);
+            if (current?.nextSyncAt !== null && current?.nextSyncAt !== undefined && current.nextSyncAt <= now)
+              await this.#poll(connection.devId, connection.userId);
           });
         } finally {
           await store.connections.release(connection.devId, connection.userId);
@@ -95,7 +99,8 @@ export class SyncService {
     if (!provider?.polling || !provider.capabilities.dataTypes.includes(type)) return;
     const connection = await this.#options.store.connections.get<unknown, PollState>(user.devId, user.userId);
     if (!connection || connection.status !== 'active' || !user.active) return;
-    if (typeof connection.syncState.syncedFromMs !== 'number' || range.startMs >= connection.syncState.syncedFromMs) return;
+    if (typeof connection.syncState.syncedFromMs !== 'number' || range.startMs >= connection.syncState.syncedFromMs)
+      return;
     await this.#exclusive(connection, () => this.#history(user, provider, range.startMs));
   }
 
@@ -150,7 +155,10 @@ export class SyncService {
       });
     } catch (error) {
       await this.#failed(user, provider, state, error, { startMs: sinceMs, endMs: Date.now() });
-      if (!(isTributaryError(error) && ['rate_limited', 'provider_error', 'provider_auth_failed', 'not_found'].includes(error.code))) {
+      if (!(
+        isTributaryError(error) &&
+        ['rate_limited', 'provider_error', 'provider_auth_failed', 'not_found'].includes(error.code)
+      )) {
         logger.error('sync failed', { devId, userId, provider: provider.capabilities.name, error });
       }
     }
@@ -160,7 +168,10 @@ export class SyncService {
     const { store } = this.#options;
     const connection = await store.connections.get<unknown, PollState>(user.devId, user.userId);
     if (!connection || connection.status !== 'active' || startMs >= connection.syncState.syncedFromMs) return;
-    const floor = provider.capabilities.historyDays === null ? startMs : Math.max(startMs, Date.now() - provider.capabilities.historyDays * DAY_MS);
+    const floor =
+      provider.capabilities.historyDays === null
+        ? startMs
+        : Math.max(startMs, Date.now() - provider.capabilities.historyDays * DAY_MS);
     const syncedFromMs = connection.syncState.syncedFromMs;
     try {
       await this.#fetch(user, provider, { sinceMs: floor - 1, untilMs: syncedFromMs + 1 }, async () => undefined);
@@ -168,11 +179,19 @@ export class SyncService {
       await this.#failed(user, provider, connection.syncState, error, { startMs: floor, endMs: syncedFromMs });
       throw error;
     }
-    const latest = (await store.connections.get<unknown, PollState>(user.devId, user.userId))?.syncState ?? connection.syncState;
-    await store.connections.update(user.devId, user.userId, { syncState: { ...latest, syncedFromMs: Math.min(latest.syncedFromMs, floor) } });
+    const latest =
+      (await store.connections.get<unknown, PollState>(user.devId, user.userId))?.syncState ?? connection.syncState;
+    await store.connections.update(user.devId, user.userId, {
+      syncState: { ...latest, syncedFromMs: Math.min(latest.syncedFromMs, floor) },
+    });
   }
 
-  async #fetch(user: User, provider: ConfiguredProvider, window: { sinceMs: number; untilMs?: number }, progressed: (item: PolledItem) => Promise<unknown>): Promise<void> {
+  async #fetch(
+    user: User,
+    provider: ConfiguredProvider,
+    window: { sinceMs: number; untilMs?: number },
+    progressed: (item: PolledItem) => Promise<unknown>,
+  ): Promise<void> {
     const { store, eventsCommitted } = this.#options;
     const key = `${user.devId}\u0000${user.userId}`;
     const controller = new AbortController();
@@ -180,13 +199,15 @@ export class SyncService {
     try {
       const withAccess = this.tokens.withAccess(provider, user.devId, user.userId, controller.signal);
       const name = provider.capabilities.name;
-      const known = async (externalId: string) => (await store.raw.list(user.devId, user.userId, { provider: name, externalId })).length > 0;
+      const known = async (externalId: string) =>
+        (await store.raw.list(user.devId, user.userId, { provider: name, externalId })).length > 0;
       for await (const item of provider.polling!.fetch(withAccess, { ...window, known })) {
         controller.signal.throwIfAborted();
         // The user may have been deauthorized while the provider answered: store nothing for it.
         const current = await store.users.get(user.devId, user.userId);
         if (!current) return;
-        for (const related of item.related ?? []) await store.raw.put(user.devId, { ...related, userId: user.userId, provider: provider.capabilities.name });
+        for (const related of item.related ?? [])
+          await store.raw.put(user.devId, { ...related, userId: user.userId, provider: provider.capabilities.name });
         const result = await storeRecords(store, {
           user: current,
           type: item.type,
@@ -202,7 +223,13 @@ export class SyncService {
   }
 
   /** Decides what a failed sync means for the connection: retry later, or stop until reconnected. */
-  async #failed(user: User, provider: ConfiguredProvider, state: PollState, error: unknown, window: { startMs: number; endMs: number }): Promise<void> {
+  async #failed(
+    user: User,
+    provider: ConfiguredProvider,
+    state: PollState,
+    error: unknown,
+    window: { startMs: number; endMs: number },
+  ): Promise<void> {
     const { store, eventsCommitted, logger } = this.#options;
     const { devId, userId } = user;
     if (isTributaryError(error) && error.code === 'not_found') return; // disconnected meanwhile
@@ -214,9 +241,17 @@ export class SyncService {
       const stopped = await store.transaction(async (tx) => {
         const current = await tx.users.get(devId, userId);
         if (!current || !(await tx.connections.get(devId, userId))) return false;
-        await tx.connections.update(devId, userId, { status: isGrantRevoked(error) ? 'revoked' : 'error', nextSyncAt: null, syncState: { ...state, lastError: message } });
+        await tx.connections.update(devId, userId, {
+          status: isGrantRevoked(error) ? 'revoked' : 'error',
+          nextSyncAt: null,
+          syncState: { ...state, lastError: message },
+        });
         const updated = (await tx.users.update(devId, userId, { state: 'error' })) ?? current;
-        await tx.events.insert(devId, { type: 'connection_error', userId, payload: connectionErrorEvent(updated, message) });
+        await tx.events.insert(devId, {
+          type: 'connection_error',
+          userId,
+          payload: connectionErrorEvent(updated, message),
+        });
         return true;
       });
       if (stopped) {
@@ -249,6 +284,12 @@ export class SyncService {
       }
     });
     if (rateLimited) eventsCommitted.notify();
-    logger.warn('sync will be retried', { devId, userId, provider: provider.capabilities.name, retryInMs: retryAfterMs, error: error instanceof Error ? error.message : String(error) });
+    logger.warn('sync will be retried', {
+      devId,
+      userId,
+      provider: provider.capabilities.name,
+      retryInMs: retryAfterMs,
+      error: error instanceof Error ? error.message : String(error),
+    });
   }
 }

@@ -24,7 +24,11 @@ export class TokenKeeper {
     return async <T>(call: (credentials: TokenSet) => Promise<T>): Promise<T> => {
       signal?.throwIfAborted();
       let credentials = await this.#current(devId, userId);
-      if (provider.tokenRefresh && credentials.expiresAt !== null && credentials.expiresAt - this.#skewMs <= Date.now()) {
+      if (
+        provider.tokenRefresh &&
+        credentials.expiresAt !== null &&
+        credentials.expiresAt - this.#skewMs <= Date.now()
+      ) {
         credentials = await this.refresh(provider, devId, userId, credentials);
       }
       try {
@@ -51,7 +55,11 @@ export class TokenKeeper {
   async #refresh(provider: ConfiguredProvider, devId: string, userId: string, used: TokenSet): Promise<TokenSet> {
     const stored = await this.#current(devId, userId);
     // Someone refreshed since `used` was read: their token set is the newest.
-    if (stored.accessToken !== used.accessToken && (stored.expiresAt === null || stored.expiresAt - this.#skewMs > Date.now())) return stored;
+    if (
+      stored.accessToken !== used.accessToken &&
+      (stored.expiresAt === null || stored.expiresAt - this.#skewMs > Date.now())
+    )
+      return stored;
     let fresh: TokenSet;
     try {
       fresh = await provider.tokenRefresh!.refresh(stored);
@@ -68,13 +76,16 @@ export class TokenKeeper {
 
   async #current(devId: string, userId: string): Promise<TokenSet> {
     const connection = await this.#store.connections.get<TokenSet>(devId, userId);
-    if (!connection?.credentials) throw new TributaryError('not_found', `no stored credentials for user ${userId} (disconnected)`);
+    if (!connection?.credentials)
+      throw new TributaryError('not_found', `no stored credentials for user ${userId} (disconnected)`);
     return connection.credentials;
   }
 }
 
 export function isAccessRejected(error: unknown): boolean {
-  return isTributaryError(error) && error.code === 'provider_auth_failed' && error.details.reason === 'access_token_rejected';
+  return (
+    isTributaryError(error) && error.code === 'provider_auth_failed' && error.details.reason === 'access_token_rejected'
+  );
 }
 
 export function isGrantRevoked(error: unknown): boolean {

@@ -1,4 +1,10 @@
-import { CONTENT_TYPES, decodeWorkoutFile, type FileFormat, type RejectedPart, type WorkoutFormat } from '../formats/index.ts';
+import {
+  CONTENT_TYPES,
+  decodeWorkoutFile,
+  type FileFormat,
+  type RejectedPart,
+  type WorkoutFormat,
+} from '../formats/index.ts';
 import type { Store, User } from '../store/store.ts';
 import { storeRecords } from './store-records.ts';
 
@@ -33,8 +39,17 @@ export interface UploadResult {
  * transaction with its raw bytes verbatim. The raw row is keyed by the content hash and
  * activities by content-derived summary ids, so the same file twice changes nothing.
  */
-export async function importWorkoutUpload(store: Store, user: User, bytes: Buffer, options: UploadOptions): Promise<UploadResult> {
-  const decoded = await decodeWorkoutFile(bytes, { filename: options.filename, startTime: options.startTime, maxBytes: options.maxBytes });
+export async function importWorkoutUpload(
+  store: Store,
+  user: User,
+  bytes: Buffer,
+  options: UploadOptions,
+): Promise<UploadResult> {
+  const decoded = await decodeWorkoutFile(bytes, {
+    filename: options.filename,
+    startTime: options.startTime,
+    maxBytes: options.maxBytes,
+  });
   const parts: ImportedPart[] = [];
   let events = 0;
   for (const part of decoded.parts) {
@@ -52,7 +67,18 @@ export async function importWorkoutUpload(store: Store, user: User, bytes: Buffe
       reference: options.reference ?? null,
     });
     if (result.eventId) events++;
-    parts.push({ name: part.name, format: part.format, summaryIds: result.keys, duplicate: result.changedKeys.length === 0 });
+    parts.push({
+      name: part.name,
+      format: part.format,
+      summaryIds: result.keys,
+      duplicate: result.changedKeys.length === 0,
+    });
   }
-  return { format: decoded.format, summaryIds: parts.flatMap((p) => p.summaryIds), parts, rejected: decoded.rejected, events };
+  return {
+    format: decoded.format,
+    summaryIds: parts.flatMap((p) => p.summaryIds),
+    parts,
+    rejected: decoded.rejected,
+    events,
+  };
 }

@@ -1,7 +1,25 @@
-import type { Activity, Athlete, Body, Daily, Menstruation, Nutrition, PlannedWorkout, Sleep } from './generated/terra-types.ts';
+import type {
+  Activity,
+  Athlete,
+  Body,
+  Daily,
+  Menstruation,
+  Nutrition,
+  PlannedWorkout,
+  Sleep,
+} from './generated/terra-types.ts';
 
 /** The eight Terra data types, as they appear in event `type`s and store rows. */
-export const DATA_TYPES = ['activity', 'athlete', 'body', 'daily', 'menstruation', 'nutrition', 'sleep', 'planned_workout'] as const;
+export const DATA_TYPES = [
+  'activity',
+  'athlete',
+  'body',
+  'daily',
+  'menstruation',
+  'nutrition',
+  'sleep',
+  'planned_workout',
+] as const;
 export type DataType = (typeof DATA_TYPES)[number];
 
 /** The generated Terra type of each data type's records (src/model/generated/terra-types.ts). */
@@ -52,7 +70,10 @@ export function naturalKey(type: DataType, record: TerraRecord): string | undefi
 export function recordWindow(type: DataType, record: TerraRecord): { start?: string; end?: string } {
   if (type === 'athlete') return {};
   const metadata = (record.metadata ?? {}) as Record<string, unknown>;
-  const start = stringOrUndefined(metadata.start_time) ?? stringOrUndefined(metadata.planned_date) ?? stringOrUndefined(metadata.created_date);
+  const start =
+    stringOrUndefined(metadata.start_time) ??
+    stringOrUndefined(metadata.planned_date) ??
+    stringOrUndefined(metadata.created_date);
   const end = stringOrUndefined(metadata.end_time) ?? start;
   return { start, end };
 }

@@ -68,21 +68,38 @@ const compiled = new Map<NullPolicy, Compiled>();
 function setup(nulls: NullPolicy = 'terra'): Compiled {
   const existing = compiled.get(nulls);
   if (existing) return existing;
-  const document = structuredClone(terraSchemaDocument()) as unknown as Schema & { $id: string; $defs: Record<string, Schema> };
+  const document = structuredClone(terraSchemaDocument()) as unknown as Schema & {
+    $id: string;
+    $defs: Record<string, Schema>;
+  };
   readDiscriminatedUnionsAsAnyOf(document.$defs);
   const enumMembers = enumsAsEnumKeyword(document.$defs);
   if (nulls === 'terra') for (const schema of Object.values(document.$defs)) admitNullForOptionalProperties(schema);
   // Compile time matters more than validation speed here (it blocks the event loop once per
   // schema, ~1 s for ActivityEvent with defaults): refs are compiled once instead of
   // inlined, and ajv's code optimizer is off (~0.3 s).
-  const ajv = new Ajv2020({ allErrors: true, strict: true, strictTuples: false, verbose: true, inlineRefs: false, code: { optimize: false } });
+  const ajv = new Ajv2020({
+    allErrors: true,
+    strict: true,
+    strictTuples: false,
+    verbose: true,
+    inlineRefs: false,
+    code: { optimize: false },
+  });
   ajv.addVocabulary(['example', 'discriminator']);
   const addFormats = formatsModule as unknown as (ajv: Ajv2020) => void;
   addFormats(ajv);
   ajv.addSchema(document);
   const names = new Map<object, string>();
   for (const [name, schema] of Object.entries(document.$defs)) names.set(schema, name);
-  const state: Compiled = { ajv, names, enumMembers, defs: document.$defs, eventSchemas: eventSchemaIndex(document.$defs), validators: new Map() };
+  const state: Compiled = {
+    ajv,
+    names,
+    enumMembers,
+    defs: document.$defs,
+    eventSchemas: eventSchemaIndex(document.$defs),
+    validators: new Map(),
+  };
   compiled.set(nulls, state);
   return state;
 }
@@ -97,10 +114,24 @@ function enumsAsEnumKeyword(defs: Record<string, Schema>): Map<object, { const: 
   const members = new Map<object, { const: unknown; title?: string }[]>();
   for (const schema of Object.values(defs)) {
     const branches = schema.oneOf as Schema[] | undefined;
-    if (!branches || branches.length === 0 || !branches.every((b) => 'const' in b && Object.keys(b).every((k) => ['type', 'const', 'title', 'description'].includes(k)))) continue;
-    const sameType = branches.every((b) => b.type === undefined || b.type === (typeof b.const === 'string' ? 'string' : b.type === 'integer' ? 'integer' : 'number'));
+    if (
+      !branches ||
+      branches.length === 0 ||
+      !branches.every(
+        (b) => 'const' in b && Object.keys(b).every((k) => ['type', 'const', 'title', 'description'].includes(k)),
+      )
+    )
+      continue;
+    const sameType = branches.every(
+      (b) =>
+        b.type === undefined ||
+        b.type === (typeof b.const === 'string' ? 'string' : b.type === 'integer' ? 'integer' : 'number'),
+    );
     if (!sameType) continue;
-    members.set(schema, branches.map((b) => ({ const: b.const, title: b.title as string | undefined })));
+    members.set(
+      schema,
+      branches.map((b) => ({ const: b.const, title: b.title as string | undefined })),
+    );
     schema.enum = branches.map((b) => b.const);
     delete schema.oneOf;
   }
@@ -121,10 +152,12 @@ function admitNullForOptionalProperties(schema: unknown): void {
     for (const [key, property] of Object.entries(properties)) {
       admitNullForOptionalProperties(property);
       // An explicit `nullable: false` is the contract saying "never null": honour it.
-      if (!required.has(key) && property.nullable !== false && !admitsNull(property)) properties[key] = { if: { type: 'null' }, else: property };
+      if (!required.has(key) && property.nullable !== false && !admitsNull(property))
+        properties[key] = { if: { type: 'null' }, else: property };
     }
   }
-  for (const key of ['items', 'prefixItems', 'allOf', 'anyOf', 'oneOf', 'then', 'else']) admitNullForOptionalProperties(node[key]);
+  for (const key of ['items', 'prefixItems', 'allOf', 'anyOf', 'oneOf', 'then', 'else'])
+    admitNullForOptionalProperties(node[key]);
 }
 
 function admitsNull(schema: Schema): boolean {
@@ -180,14 +213,22 @@ function validatorFor(name: string, nulls: NullPolicy = 'terra'): ValidateFuncti
 }
 
 /** Validates `value` against the named component schema (e.g. `Activity`, `SleepEvent`, `TerraUser`). */
-export function validateSchema(name: TerraSchemaName, value: unknown, options: ValidateOptions = {}): ValidationIssue[] {
+export function validateSchema(
+  name: TerraSchemaName,
+  value: unknown,
+  options: ValidateOptions = {},
+): ValidationIssue[] {
   const validate = validatorFor(name, options.nulls);
   if (validate(value)) return [];
   return readableIssues(validate.errors ?? [], setup(options.nulls));
 }
 
 /** Type guard form of validateSchema. */
-export function isTerra<N extends TerraSchemaName>(name: N, value: unknown, options: ValidateOptions = {}): value is TerraSchemaTypes[N] {
+export function isTerra<N extends TerraSchemaName>(
+  name: N,
+  value: unknown,
+  options: ValidateOptions = {},
+): value is TerraSchemaTypes[N] {
   return validatorFor(name, options.nulls)(value) === true;
 }
 
@@ -202,11 +243,19 @@ export function validateRecord(type: DataType, record: unknown, options: Validat
  */
 export function validateEvent(event: unknown, options: ValidateOptions = {}): ValidationIssue[] {
   const state = setup(options.nulls);
-  if (event === null || typeof event !== 'object' || Array.isArray(event)) return [{ path: '(root)', message: 'an event must be a JSON object' }];
+  if (event === null || typeof event !== 'object' || Array.isArray(event))
+    return [{ path: '(root)', message: 'an event must be a JSON object' }];
   const { type, status } = event as { type?: unknown; status?: unknown };
-  if (typeof type !== 'string') return [{ path: 'type', message: 'is required and must be a string naming the event type' }];
+  if (typeof type !== 'string')
+    return [{ path: 'type', message: 'is required and must be a string naming the event type' }];
   const candidates = state.eventSchemas.get(type);
-  if (!candidates) return [{ path: 'type', message: `unknown event type ${JSON.stringify(type)}; Terra's events are ${[...state.eventSchemas.keys()].join(', ')}` }];
+  if (!candidates)
+    return [
+      {
+        path: 'type',
+        message: `unknown event type ${JSON.stringify(type)}; Terra's events are ${[...state.eventSchemas.keys()].join(', ')}`,
+      },
+    ];
   const chosen = candidates.find((name) => constOf(state.defs, state.defs[name], 'status') === status) ?? candidates[0];
   return validateSchema(chosen, event, options);
 }
@@ -228,7 +277,9 @@ function readableIssues(errors: ErrorObject[], state: Compiled): ValidationIssue
   const unions = errors.filter((e) => e.keyword === 'oneOf' || e.keyword === 'anyOf');
   // Errors of the individual alternatives of a failed union are noise: the union explains them.
   const insideUnion = (e: ErrorObject) =>
-    unions.some((u) => u !== e && e.instancePath.startsWith(u.instancePath) && e.schemaPath.startsWith(`${u.schemaPath}/`));
+    unions.some(
+      (u) => u !== e && e.instancePath.startsWith(u.instancePath) && e.schemaPath.startsWith(`${u.schemaPath}/`),
+    );
   const issues: ValidationIssue[] = [];
   const seen = new Set<string>();
   for (const error of errors) {
@@ -252,13 +303,22 @@ function describe(error: ErrorObject, state: Compiled): ValidationIssue {
       return { path: readablePath(`${error.instancePath}/${missing}`), message: 'is required' };
     }
     case 'type':
-      return { path, message: `must be ${String((error.params as { type: string | string[] }).type).replace(',', ' or ')} (got ${got})` };
+      return {
+        path,
+        message: `must be ${String((error.params as { type: string | string[] }).type).replace(',', ' or ')} (got ${got})`,
+      };
     case 'const':
-      return { path, message: `must be ${JSON.stringify((error.params as { allowedValue: unknown }).allowedValue)} (got ${got})` };
+      return {
+        path,
+        message: `must be ${JSON.stringify((error.params as { allowedValue: unknown }).allowedValue)} (got ${got})`,
+      };
     case 'enum': {
       const members = state.enumMembers.get(error.parentSchema as object);
       if (members) return { path, message: enumMessage(state.names.get(error.parentSchema as object), members, got) };
-      return { path, message: `must be one of ${((error.params as { allowedValues: unknown[] }).allowedValues ?? []).map((v) => JSON.stringify(v)).join(', ')} (got ${got})` };
+      return {
+        path,
+        message: `must be one of ${((error.params as { allowedValues: unknown[] }).allowedValues ?? []).map((v) => JSON.stringify(v)).join(', ')} (got ${got})`,
+      };
     }
     case 'format':
       return { path, message: `must be a valid ${String((error.params as { format: string }).format)} (got ${got})` };
@@ -273,9 +333,12 @@ function describe(error: ErrorObject, state: Compiled): ValidationIssue {
 function unionMessage(error: ErrorObject, state: Compiled, got: string): string {
   const schema = (error.parentSchema ?? {}) as Schema;
   const name = state.names.get(schema) ?? /#\/\$defs\/(\w+)\/(?:oneOf|anyOf)$/.exec(error.schemaPath)?.[1];
-  const branches = ((schema.oneOf ?? schema.anyOf ?? []) as Schema[]);
-  if (branches.length > 0 && branches.every((b) => 'const' in b)) return enumMessage(name, branches as { const: unknown; title?: string }[], got);
-  const members = branches.map((b) => (typeof b.$ref === 'string' ? b.$ref.replace('#/$defs/', '') : 'an inline schema'));
+  const branches = (schema.oneOf ?? schema.anyOf ?? []) as Schema[];
+  if (branches.length > 0 && branches.every((b) => 'const' in b))
+    return enumMessage(name, branches as { const: unknown; title?: string }[], got);
+  const members = branches.map((b) =>
+    typeof b.$ref === 'string' ? b.$ref.replace('#/$defs/', '') : 'an inline schema',
+  );
   const passing = (error.params as { passingSchemas?: number[] | null }).passingSchemas;
   if (error.keyword === 'oneOf' && passing && passing.length > 1) {
     return `matches more than one of ${passing.map((i) => members[i]).join(', ')}; ${name ?? 'the union'} needs exactly one`;

@@ -123,5 +123,8 @@ export interface Polling {
    * Items that started after `sinceMs` (and before `untilMs` when given). Items for which
    * `known(externalId)` is true are already stored: a provider skips fetching their details.
    */
-  fetch(withAccess: WithAccess, window: { sinceMs: number; untilMs?: number; known?: (externalId: string) => Promise<boolean> }): AsyncIterable<PolledItem>;
+  fetch(
+    withAccess: WithAccess,
+    window: { sinceMs: number; untilMs?: number; known?: (externalId: string) => Promise<boolean> },
+  ): AsyncIterable<PolledItem>;
 }

@@ -23,7 +23,10 @@ export function createProviderRegistry(
 ): ProviderRegistry {
   const configured = new Map<string, ConfiguredProvider>();
   for (const definition of definitions) {
-    const provider = definition.configure(settingsByProvider[definition.capabilities.name.toLowerCase()] ?? {}, environment);
+    const provider = definition.configure(
+      settingsByProvider[definition.capabilities.name.toLowerCase()] ?? {},
+      environment,
+    );
     if (provider) configured.set(definition.capabilities.name, provider);
   }
   return {

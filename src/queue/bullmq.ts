@@ -1,6 +1,13 @@
 import { Queue as BullQueue, Worker as BullWorker } from 'bullmq';
 import { Redis } from 'ioredis';
-import { assertJobId, type JobHandler, type JobInput, type Queue, type QueueOptions, type WorkOptions } from './queue.ts';
+import {
+  assertJobId,
+  type JobHandler,
+  type JobInput,
+  type Queue,
+  type QueueOptions,
+  type WorkOptions,
+} from './queue.ts';
 
 export interface BullmqQueueOptions extends QueueOptions {
   /** redis:// or rediss:// URL. */

@@ -1,5 +1,13 @@
 import type { Db } from '../store/sql/db.ts';
-import { assertJobId, type Job, type JobHandler, type JobInput, type Queue, type QueueOptions, type WorkOptions } from './queue.ts';
+import {
+  assertJobId,
+  type Job,
+  type JobHandler,
+  type JobInput,
+  type Queue,
+  type QueueOptions,
+  type WorkOptions,
+} from './queue.ts';
 
 interface JobRow {
   job_id: string;
@@ -42,16 +50,18 @@ export class EmbeddedQueue implements Queue {
     await this.#db.transaction(async (tx) => {
       for (const job of jobs) {
         assertJobId(job.id);
-        await tx.run('INSERT INTO jobs (job_id, queue, data, run_at, lease_until, tries, created_ms) VALUES (?, ?, ?, ?, NULL, 0, ?) ON CONFLICT (job_id) DO NOTHING', [
-          `${this.name}:${job.id}`,
-          this.name,
-          JSON.stringify(job.data),
-          job.runAt ?? now,
-          now,
-        ]);
+        await tx.run(
+          'INSERT INTO jobs (job_id, queue, data, run_at, lease_until, tries, created_ms) VALUES (?, ?, ?, ?, NULL, 0, ?) ON CONFLICT (job_id) DO NOTHING',
+          [`${this.name}:${job.id}`, this.name, JSON.stringify(job.data), job.runAt ?? now, now],
+        );
       }
     });
-    if (!this.#stopped) this.#wake(jobs.some((job) => (job.runAt ?? now) <= now) ? 0 : Math.max(0, Math.min(...jobs.map((j) => (j.runAt ?? now) - now))));
+    if (!this.#stopped)
+      this.#wake(
+        jobs.some((job) => (job.runAt ?? now) <= now)
+          ? 0
+          : Math.max(0, Math.min(...jobs.map((j) => (j.runAt ?? now) - now))),
+      );
   }
 
   work(handler: JobHandler, options: WorkOptions): void {
@@ -121,8 +131,15 @@ export class EmbeddedQueue implements Queue {
         `SELECT job_id, data FROM jobs WHERE queue = ? AND run_at <= ? AND (lease_until IS NULL OR lease_until < ?) ORDER BY run_at LIMIT ?${lock}`,
         [this.name, now, now, limit],
       );
-      for (const row of rows) await tx.run('UPDATE jobs SET lease_until = ?, tries = tries + 1 WHERE job_id = ?', [now + this.#leaseMs, row.job_id]);
-      return rows.map((row) => ({ id: row.job_id.slice(this.name.length + 1), data: JSON.parse(row.data) as Record<string, unknown> }));
+      for (const row of rows)
+        await tx.run('UPDATE jobs SET lease_until = ?, tries = tries + 1 WHERE job_id = ?', [
+          now + this.#leaseMs,
+          row.job_id,
+        ]);
+      return rows.map((row) => ({
+        id: row.job_id.slice(this.name.length + 1),
+        data: JSON.parse(row.data) as Record<string, unknown>,
+      }));
     });
   }
 
@@ -136,7 +153,12 @@ export class EmbeddedQueue implements Queue {
         await handler(job);
         await this.#db.run('DELETE FROM jobs WHERE job_id = ?', [key]);
       } catch {
-        await this.#db.run('UPDATE jobs SET lease_until = NULL, run_at = ? WHERE job_id = ?', [Date.now() + this.#retryDelayMs, key]).catch(() => undefined);
+        await this.#db
+          .run('UPDATE jobs SET lease_until = NULL, run_at = ? WHERE job_id = ?', [
+            Date.now() + this.#retryDelayMs,
+            key,
+          ])
+          .catch(() => undefined);
       }
     })().finally(() => {
       this.#running--;

@@ -54,13 +54,27 @@ export interface User {
 }
 
 export interface UserRepo {
-  create(devId: string, input: { provider: string; referenceId?: string | null; state?: UserState; userId?: string; providerUserId?: string | null; scopes?: string | null }): Promise<User>;
+  create(
+    devId: string,
+    input: {
+      provider: string;
+      referenceId?: string | null;
+      state?: UserState;
+      userId?: string;
+      providerUserId?: string | null;
+      scopes?: string | null;
+    },
+  ): Promise<User>;
   get(devId: string, userId: string): Promise<User | undefined>;
   byReferenceId(devId: string, referenceId: string): Promise<User[]>;
   byProviderAccount(devId: string, provider: string, providerUserId: string): Promise<User[]>;
   /** Page through a developer's users in creation order (zero-based pages). */
   list(devId: string, page?: { page: number; perPage: number }): Promise<{ users: User[]; total: number }>;
-  update(devId: string, userId: string, patch: Partial<Pick<User, 'referenceId' | 'active' | 'state' | 'providerUserId' | 'scopes' | 'lastWebhookUpdate'>>): Promise<User | undefined>;
+  update(
+    devId: string,
+    userId: string,
+    patch: Partial<Pick<User, 'referenceId' | 'active' | 'state' | 'providerUserId' | 'scopes' | 'lastWebhookUpdate'>>,
+  ): Promise<User | undefined>;
   /** Deletes the user with its connection, records and raw data. */
   delete(devId: string, userId: string): Promise<boolean>;
 }
@@ -82,9 +96,31 @@ export interface Connection<Credentials = unknown, SyncState = Record<string, un
 }
 
 export interface ConnectionRepo {
-  save<C, S extends Record<string, unknown>>(devId: string, input: { userId: string; provider: string; credentials: C | null; status?: ConnectionStatus; syncState?: S; nextSyncAt?: number | null }): Promise<void>;
-  get<C = unknown, S extends Record<string, unknown> = Record<string, unknown>>(devId: string, userId: string): Promise<Connection<C, S> | undefined>;
-  update(devId: string, userId: string, patch: { credentials?: unknown; status?: ConnectionStatus; syncState?: Record<string, unknown>; nextSyncAt?: number | null }): Promise<void>;
+  save<C, S extends Record<string, unknown>>(
+    devId: string,
+    input: {
+      userId: string;
+      provider: string;
+      credentials: C | null;
+      status?: ConnectionStatus;
+      syncState?: S;
+      nextSyncAt?: number | null;
+    },
+  ): Promise<void>;
+  get<C = unknown, S extends Record<string, unknown> = Record<string, unknown>>(
+    devId: string,
+    userId: string,
+  ): Promise<Connection<C, S> | undefined>;
+  update(
+    devId: string,
+    userId: string,
+    patch: {
+      credentials?: unknown;
+      status?: ConnectionStatus;
+      syncState?: Record<string, unknown>;
+      nextSyncAt?: number | null;
+    },
+  ): Promise<void>;
   /**
    * Claims up to `limit` active connections whose next sync is due, leasing each for
    * `leaseMs` so that two workers never poll one connection at once.
@@ -124,12 +160,23 @@ export interface RecordRepo {
    * Upserts by Terra's natural key. `changed` is false when an identical payload was
    * already stored (so callers emit no duplicate event).
    */
-  upsert(devId: string, userId: string, type: DataType, record: TerraRecord, rawId?: string | null): Promise<{ key: string; changed: boolean }>;
+  upsert(
+    devId: string,
+    userId: string,
+    type: DataType,
+    record: TerraRecord,
+    rawId?: string | null,
+  ): Promise<{ key: string; changed: boolean }>;
   /**
    * Records whose window overlaps [startMs, endMs), as JSON text (served without
    * re-parsing), ordered by start time. Athletes ignore the range.
    */
-  listJson(devId: string, userId: string, type: DataType, range: { startMs?: number; endMs?: number; withSamples: boolean; limit?: number }): Promise<string[]>;
+  listJson(
+    devId: string,
+    userId: string,
+    type: DataType,
+    range: { startMs?: number; endMs?: number; withSamples: boolean; limit?: number },
+  ): Promise<string[]>;
   get(devId: string, userId: string, type: DataType, key: string): Promise<TerraRecord | undefined>;
   /** Deletes by natural key; returns the keys that existed. */
   delete(devId: string, userId: string, type: DataType, keys: string[]): Promise<string[]>;
@@ -151,9 +198,15 @@ export interface StoredEvent {
 
 export interface EventRepo {
   /** Appends to the outbox; call inside the transaction that wrote the data. */
-  insert(devId: string, input: { type: string; userId?: string | null; reference?: string | null; payload: Record<string, unknown> }): Promise<StoredEvent>;
+  insert(
+    devId: string,
+    input: { type: string; userId?: string | null; reference?: string | null; payload: Record<string, unknown> },
+  ): Promise<StoredEvent>;
   get(devId: string, eventId: string): Promise<StoredEvent | undefined>;
-  list(devId: string, filter?: { userId?: string; type?: string; limit?: number; afterMs?: number }): Promise<StoredEvent[]>;
+  list(
+    devId: string,
+    filter?: { userId?: string; type?: string; limit?: number; afterMs?: number },
+  ): Promise<StoredEvent[]>;
   /** Events not yet handed to the queue, oldest first, across developers (for the dispatcher). */
   undispatched(limit: number): Promise<StoredEvent[]>;
   markDispatched(eventIds: string[]): Promise<void>;

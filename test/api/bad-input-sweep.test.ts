@@ -45,7 +45,20 @@ const GARBAGE_VALUES = [
   '..%2F..%2Fetc%2Fpasswd',
   '',
 ];
-const GARBAGE_IDS = ['nope', '0', '-1', LONG, '%00', 'a%00b', '%F0%9F%92%A9', '%ED%A0%80', '..%2F..', '%2F', '1e99', 'null'];
+const GARBAGE_IDS = [
+  'nope',
+  '0',
+  '-1',
+  LONG,
+  '%00',
+  'a%00b',
+  '%F0%9F%92%A9',
+  '%ED%A0%80',
+  '..%2F..',
+  '%2F',
+  '1e99',
+  'null',
+];
 
 interface Body {
   label: string;
@@ -61,27 +74,86 @@ const BODIES: Body[] = [
   { label: 'JSON huge number', contentType: 'application/json', body: '1e400' },
   { label: 'JSON string', contentType: 'application/json', body: '"hello"' },
   { label: 'JSON empty object', contentType: 'application/json', body: '{}' },
-  { label: 'wrong-shape data', contentType: 'application/json', body: '{"data":"not-a-list","log_ids":5,"url":7,"type":[],"reference_id":{},"providers":1,"user_ids":"x","language":9}' },
-  { label: 'null fields', contentType: 'application/json', body: '{"data":[null,1,"x",[]],"log_ids":[null,{}],"url":null,"type":null,"reference_id":null,"event_types":[1],"user_ids":[null,5]}' },
-  { label: 'huge numbers', contentType: 'application/json', body: '{"data":[{"metadata":{"summary_id":1e308,"start_time":-1e308,"end_time":1e999}}],"expires":1e99,"page":1e99}' },
-  { label: 'long strings', contentType: 'application/json', body: JSON.stringify({ data: [{ metadata: { summary_id: LONG, start_time: LONG, end_time: LONG } }], url: `http://x.example/${LONG}`, reference_id: LONG, type: LONG, log_ids: [LONG], user_ids: [LONG] }) },
-  { label: 'odd unicode', contentType: 'application/json', body: '{"reference_id":"\\u0000\\ud800","url":"http://\\u202e.example/","data":[{"metadata":{"summary_id":"\\u0000","start_time":"\\ud800"}}]}' },
+  {
+    label: 'wrong-shape data',
+    contentType: 'application/json',
+    body: '{"data":"not-a-list","log_ids":5,"url":7,"type":[],"reference_id":{},"providers":1,"user_ids":"x","language":9}',
+  },
+  {
+    label: 'null fields',
+    contentType: 'application/json',
+    body: '{"data":[null,1,"x",[]],"log_ids":[null,{}],"url":null,"type":null,"reference_id":null,"event_types":[1],"user_ids":[null,5]}',
+  },
+  {
+    label: 'huge numbers',
+    contentType: 'application/json',
+    body: '{"data":[{"metadata":{"summary_id":1e308,"start_time":-1e308,"end_time":1e999}}],"expires":1e99,"page":1e99}',
+  },
+  {
+    label: 'long strings',
+    contentType: 'application/json',
+    body: JSON.stringify({
+      data: [{ metadata: { summary_id: LONG, start_time: LONG, end_time: LONG } }],
+      url: `http://x.example/${LONG}`,
+      reference_id: LONG,
+      type: LONG,
+      log_ids: [LONG],
+      user_ids: [LONG],
+    }),
+  },
+  {
+    label: 'odd unicode',
+    contentType: 'application/json',
+    body: '{"reference_id":"\\u0000\\ud800","url":"http://\\u202e.example/","data":[{"metadata":{"summary_id":"\\u0000","start_time":"\\ud800"}}]}',
+  },
   { label: 'deep nesting', contentType: 'application/json', body: '['.repeat(2000) + ']'.repeat(2000) },
   { label: 'JSON as text/plain', contentType: 'text/plain', body: '{"data":[]}' },
   { label: 'XML', contentType: 'application/xml', body: '<data/>' },
-  { label: 'form with garbage', contentType: 'application/x-www-form-urlencoded', body: 'a=%ZZ&email=&password=' + LONG },
+  {
+    label: 'form with garbage',
+    contentType: 'application/x-www-form-urlencoded',
+    body: 'a=%ZZ&email=&password=' + LONG,
+  },
   { label: 'multipart without boundary', contentType: 'multipart/form-data', body: 'garbage' },
-  { label: 'multipart with wrong boundary', contentType: 'multipart/form-data; boundary=zzz', body: '--yyy\r\nContent-Disposition: form-data; name="file"\r\n\r\nx\r\n--yyy--' },
+  {
+    label: 'multipart with wrong boundary',
+    contentType: 'multipart/form-data; boundary=zzz',
+    body: '--yyy\r\nContent-Disposition: form-data; name="file"\r\n\r\nx\r\n--yyy--',
+  },
   { label: 'octet-stream garbage', contentType: 'application/octet-stream', body: 'not a fit file' },
   { label: 'empty octet-stream', contentType: 'application/octet-stream', body: '' },
   { label: 'no content type', body: '{"data":[]}' },
-  { label: 'invalid UTF-8 in JSON', contentType: 'application/json', body: Buffer.from([0x7b, 0x22, 0x64, 0x61, 0x74, 0x61, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0xc0, 0x22, 0x7d]) },
-  { label: 'JSON in UTF-16', contentType: 'application/json; charset=utf-16', body: Buffer.from('{"data":[]}', 'utf16le') },
+  {
+    label: 'invalid UTF-8 in JSON',
+    contentType: 'application/json',
+    body: Buffer.from([0x7b, 0x22, 0x64, 0x61, 0x74, 0x61, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0xc0, 0x22, 0x7d]),
+  },
+  {
+    label: 'JSON in UTF-16',
+    contentType: 'application/json; charset=utf-16',
+    body: Buffer.from('{"data":[]}', 'utf16le'),
+  },
   { label: 'JSON with odd media parameters', contentType: 'application/json; charset=%00; boundary', body: '{}' },
-  { label: 'records of the wrong shape', contentType: 'application/json', body: '{"data":[{},{"metadata":"x"},{"metadata":{"summary_id":"s","start_time":"yesterday","end_time":"never"}},{"metadata":{"summary_id":["a"],"start_time":5}}],"log_ids":[[],{}]}' },
-  { label: 'records with samples of the wrong shape', contentType: 'application/json', body: '{"data":[{"metadata":{"summary_id":"s2","start_time":"2026-01-01T00:00:00Z","end_time":"2026-01-01T01:00:00Z"},"heart_rate_data":{"detailed":{"hr_samples":"x"}},"distance_data":7}]}' },
-  { label: 'form with a long username', contentType: 'application/x-www-form-urlencoded', body: `username=${LONG}&password=%00&username=again` },
-  { label: 'destination of the wrong shape', contentType: 'application/json', body: '{"type":"webhook","url":"http://127.0.0.1:1/x","event_types":"activity","format":null,"delivery_mode":7,"enabled":"no","headers":[1]}' },
+  {
+    label: 'records of the wrong shape',
+    contentType: 'application/json',
+    body: '{"data":[{},{"metadata":"x"},{"metadata":{"summary_id":"s","start_time":"yesterday","end_time":"never"}},{"metadata":{"summary_id":["a"],"start_time":5}}],"log_ids":[[],{}]}',
+  },
+  {
+    label: 'records with samples of the wrong shape',
+    contentType: 'application/json',
+    body: '{"data":[{"metadata":{"summary_id":"s2","start_time":"2026-01-01T00:00:00Z","end_time":"2026-01-01T01:00:00Z"},"heart_rate_data":{"detailed":{"hr_samples":"x"}},"distance_data":7}]}',
+  },
+  {
+    label: 'form with a long username',
+    contentType: 'application/x-www-form-urlencoded',
+    body: `username=${LONG}&password=%00&username=again`,
+  },
+  {
+    label: 'destination of the wrong shape',
+    contentType: 'application/json',
+    body: '{"type":"webhook","url":"http://127.0.0.1:1/x","event_types":"activity","format":null,"delivery_mode":7,"enabled":"no","headers":[1]}',
+  },
 ];
 
 interface Operation {
@@ -122,8 +194,16 @@ describe.each(ENGINES)('bad-input sweep over every documented operation (%s)', (
       TRIBUTARY_PROVIDER_IFIT_CLIENT_SECRET: 'sweep',
       TRIBUTARY_PROVIDER_IFIT_BASE_URL: new URL(receiver.url).origin,
     });
-    user = await t.app.store.users.create(t.devId, { provider: 'UPLOAD', referenceId: 'sweep-ref', state: 'connected' });
-    await storeRecords(t.app.store, { user, type: 'activity', records: [activity(summaryId, '2026-03-01T08:00:00.000Z')] });
+    user = await t.app.store.users.create(t.devId, {
+      provider: 'UPLOAD',
+      referenceId: 'sweep-ref',
+      state: 'connected',
+    });
+    await storeRecords(t.app.store, {
+      user,
+      type: 'activity',
+      records: [activity(summaryId, '2026-03-01T08:00:00.000Z')],
+    });
     const created = await fetch(`${t.url}/v2/destinations`, {
       method: 'POST',
       headers: { ...t.headers, 'content-type': 'application/json' },
@@ -133,12 +213,27 @@ describe.each(ENGINES)('bad-input sweep over every documented operation (%s)', (
     destinationId = ((await created.json()) as { id: string }).id;
     // Live links for the hosted pages, so their bodies are reached, not only their 4xx for a bad link.
     const post = async (path: string, payload: unknown) =>
-      (await (await fetch(`${t.url}${path}`, { method: 'POST', headers: { ...t.headers, 'content-type': 'application/json' }, body: JSON.stringify(payload) })).json()) as Record<string, string>;
-    uploadToken = new URL((await post('/v2/auth/authenticateUser?resource=UPLOAD', { reference_id: 'sweep-upload' })).auth_url!).searchParams.get('token')!;
-    connectSecret = /\/connect\/([^/?]+)/.exec((await post('/v2/auth/authenticateUser?resource=IFIT', { reference_id: 'sweep-connect' })).auth_url ?? '')?.[1];
-    widgetSecret = /\/widget\/([^/?]+)/.exec((await post('/v2/auth/generateWidgetSession', { reference_id: 'sweep-widget' })).url ?? '')?.[1];
+      (await (
+        await fetch(`${t.url}${path}`, {
+          method: 'POST',
+          headers: { ...t.headers, 'content-type': 'application/json' },
+          body: JSON.stringify(payload),
+        })
+      ).json()) as Record<string, string>;
+    uploadToken = new URL(
+      (await post('/v2/auth/authenticateUser?resource=UPLOAD', { reference_id: 'sweep-upload' })).auth_url!,
+    ).searchParams.get('token')!;
+    connectSecret = /\/connect\/([^/?]+)/.exec(
+      (await post('/v2/auth/authenticateUser?resource=IFIT', { reference_id: 'sweep-connect' })).auth_url ?? '',
+    )?.[1];
+    widgetSecret = /\/widget\/([^/?]+)/.exec(
+      (await post('/v2/auth/generateWidgetSession', { reference_id: 'sweep-widget' })).url ?? '',
+    )?.[1];
     // The Apple SDK flow: a single-use token (kept for POST /v2/sdk/users) and an SDK user's secret.
-    const sdkUser = await fetch(`${t.url}/v2/sdk/users`, { method: 'POST', headers: { authorization: `Bearer ${(await post('/v2/auth/generateAuthToken', {})).token}` } });
+    const sdkUser = await fetch(`${t.url}/v2/sdk/users`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${(await post('/v2/auth/generateAuthToken', {})).token}` },
+    });
     expect(sdkUser.status).toBe(201);
     ({ user_id: sdkUserId, sdk_secret: sdkSecret } = (await sdkUser.json()) as { user_id: string; sdk_secret: string });
     spareSdkToken = (await post('/v2/auth/generateAuthToken', {})).token!;
@@ -164,7 +259,12 @@ describe.each(ENGINES)('bad-input sweep over every documented operation (%s)', (
         operations.push({
           method: method.toUpperCase(),
           path,
-          params: (op.parameters ?? []).map((p: any) => ({ name: p.name, in: p.in, required: Boolean(p.required), schema: p.schema })),
+          params: (op.parameters ?? []).map((p: any) => ({
+            name: p.name,
+            in: p.in,
+            required: Boolean(p.required),
+            schema: p.schema,
+          })),
           hasBody: Boolean(op.requestBody),
           responses: new Set(Object.keys(op.responses ?? {}).map(Number)),
           authenticated: Array.isArray(security) && security.length > 0,
@@ -203,22 +303,35 @@ describe.each(ENGINES)('bad-input sweep over every documented operation (%s)', (
     };
     // Operations that would destroy the seeded user with a well-formed request only get
     // garbage for that parameter.
-    const protectedUser = (op: Operation) => op.path === '/v2/auth/deauthenticateUser' || (op.method === 'DELETE' && op.path.startsWith('/v2/users'));
+    const protectedUser = (op: Operation) =>
+      op.path === '/v2/auth/deauthenticateUser' || (op.method === 'DELETE' && op.path.startsWith('/v2/users'));
 
     const outcomes: Outcome[] = [];
     /** Requests that wrote to the seeded user because the input was in fact acceptable. */
     const acceptedWrites: string[] = [];
     let sent = 0;
-    const send = async (op: Operation, path: string, query: string, options: { auth?: 'valid' | 'none' | 'wrong'; body?: Body; headers?: Record<string, string> } = {}) => {
+    const send = async (
+      op: Operation,
+      path: string,
+      query: string,
+      options: { auth?: 'valid' | 'none' | 'wrong'; body?: Body; headers?: Record<string, string> } = {},
+    ) => {
       const auth = options.auth ?? 'valid';
       const headers: Record<string, string> = { ...options.headers };
       if (auth === 'valid') Object.assign(headers, t.headers);
       if (auth === 'wrong') Object.assign(headers, { 'dev-id': t.devId, 'x-api-key': 'wrong' });
-      if (op.params.some((p) => p.in === 'header' && p.name.toLowerCase() === 'authorization') && !headers.authorization) {
+      if (
+        op.params.some((p) => p.in === 'header' && p.name.toLowerCase() === 'authorization') &&
+        !headers.authorization
+      ) {
         headers.authorization = `Bearer ${op.path === '/v2/sdk/users' ? spareSdkToken : sdkSecret}`;
       }
       if (options.body?.contentType) headers['content-type'] = options.body.contentType;
-      const request = `${op.method} ${path}${query ? `?${query}` : ''} [auth=${auth}${options.body ? `, body=${options.body.label}` : ''}]`.slice(0, 300);
+      const request =
+        `${op.method} ${path}${query ? `?${query}` : ''} [auth=${auth}${options.body ? `, body=${options.body.label}` : ''}]`.slice(
+          0,
+          300,
+        );
       sent++;
       let response: Response;
       try {
@@ -250,8 +363,10 @@ describe.each(ENGINES)('bad-input sweep over every documented operation (%s)', (
           outcomes.push({ request, status, problem: `error body is not JSON (${type}): ${text.slice(0, 100)}` });
           return;
         }
-        if (typeof body?.message !== 'string' || body.message.length === 0) outcomes.push({ request, status, problem: `error body has no message: ${text.slice(0, 100)}` });
-        else if (text.includes('    at ')) outcomes.push({ request, status, problem: 'error body leaks a stack trace' });
+        if (typeof body?.message !== 'string' || body.message.length === 0)
+          outcomes.push({ request, status, problem: `error body has no message: ${text.slice(0, 100)}` });
+        else if (text.includes('    at '))
+          outcomes.push({ request, status, problem: 'error body leaks a stack trace' });
       } else if (!op.responses.has(status)) {
         outcomes.push({ request, status, problem: `undocumented ${status}` });
       } else if (op.method === 'POST' && status < 300 && path.startsWith('/v2/') && query.includes(user.userId)) {
@@ -273,14 +388,22 @@ describe.each(ENGINES)('bad-input sweep over every documented operation (%s)', (
       // Path variants: all valid, then each path parameter as each garbage id.
       const pathVariants: string[] = [];
       const secret = op.path.startsWith('/widget') ? widgetSecret : connectSecret;
-      const valid = (name: string) => (name === 'secret' ? secret : op.path.startsWith('/v2/sdk/') && name === 'user_id' ? sdkUserId : validPath[name]) ?? 'nope';
-      const fill = (override: Record<string, string>) => op.path.replace(/\{(\w+)\}/g, (_m, name: string) => override[name] ?? encodeURIComponent(valid(name)));
+      const valid = (name: string) =>
+        (name === 'secret'
+          ? secret
+          : op.path.startsWith('/v2/sdk/') && name === 'user_id'
+            ? sdkUserId
+            : validPath[name]) ?? 'nope';
+      const fill = (override: Record<string, string>) =>
+        op.path.replace(/\{(\w+)\}/g, (_m, name: string) => override[name] ?? encodeURIComponent(valid(name)));
       pathVariants.push(fill({}));
       for (const p of pathParams) for (const id of GARBAGE_IDS) pathVariants.push(fill({ [p.name]: id }));
 
       const base: Record<string, string | undefined> = {};
       // The well-formed baseline: every parameter we have a valid value for, and every required one.
-      for (const p of queryParams) if (p.required || validQuery[p.name] !== undefined) base[p.name] = encodeURIComponent(validQuery[p.name] ?? 'x');
+      for (const p of queryParams)
+        if (p.required || validQuery[p.name] !== undefined)
+          base[p.name] = encodeURIComponent(validQuery[p.name] ?? 'x');
       if (protectedUser(op)) base.user_id = 'not-a-user';
 
       for (const path of pathVariants) {
@@ -320,14 +443,24 @@ describe.each(ENGINES)('bad-input sweep over every documented operation (%s)', (
 
   it('names the offending parameter in the 400s the sweep once found as 500s', async () => {
     const get = async (path: string, init: RequestInit = {}) => {
-      const response = await fetch(`${t.url}${path}`, { ...init, headers: { ...t.headers, ...(init.headers as Record<string, string>) } });
+      const response = await fetch(`${t.url}${path}`, {
+        ...init,
+        headers: { ...t.headers, ...(init.headers as Record<string, string>) },
+      });
       return { status: response.status, body: (await response.json()) as { message: string; parameter?: string } };
     };
-    expect(await get(`/v2/activity?user_id=a%00b&start_date=2026-03-01`)).toMatchObject({ status: 400, body: { parameter: 'user_id' } });
+    expect(await get(`/v2/activity?user_id=a%00b&start_date=2026-03-01`)).toMatchObject({
+      status: 400,
+      body: { parameter: 'user_id' },
+    });
     expect(await get(`/v2/events?type=%00`)).toMatchObject({ status: 400, body: { parameter: 'type' } });
     expect(await get(`/v2/destinations/a%00b`)).toMatchObject({ status: 400, body: { parameter: 'id' } });
     for (const contentType of ['multipart/form-data', 'multipart/form-data; boundary=zzz']) {
-      const answer = await get(`/v2/files?user_id=${user.userId}`, { method: 'POST', headers: { 'content-type': contentType }, body: '--yyy\r\n\r\nx' });
+      const answer = await get(`/v2/files?user_id=${user.userId}`, {
+        method: 'POST',
+        headers: { 'content-type': contentType },
+        body: '--yyy\r\n\r\nx',
+      });
       expect(answer).toMatchObject({ status: 400, body: { parameter: 'file' } });
       expect(answer.body.message).toMatch(/multipart/);
     }

@@ -35,5 +35,10 @@ export async function call<T = Json>(
 
 /** Asserts-free helper: the shape every error answer must have. */
 export function isErrorBody(body: unknown): boolean {
-  return typeof body === 'object' && body !== null && typeof (body as { message?: unknown }).message === 'string' && !JSON.stringify(body).includes('    at ');
+  return (
+    typeof body === 'object' &&
+    body !== null &&
+    typeof (body as { message?: unknown }).message === 'string' &&
+    !JSON.stringify(body).includes('    at ')
+  );
 }

@@ -12,7 +12,11 @@ describe.each(ENGINES)('data reads and server basics (%s)', (engine) => {
   let t: TestApp;
   let user: User;
   let foreign: User;
-  const march = [activity('m1', '2026-03-01T08:00:00.000Z'), activity('m2', '2026-03-02T08:00:00.000Z'), activity('m3', '2026-03-03T08:00:00.000Z')];
+  const march = [
+    activity('m1', '2026-03-01T08:00:00.000Z'),
+    activity('m2', '2026-03-02T08:00:00.000Z'),
+    activity('m3', '2026-03-03T08:00:00.000Z'),
+  ];
 
   beforeAll(async () => {
     t = await startTestApp(engine, `reads-${engine}`);
@@ -22,7 +26,11 @@ describe.each(ENGINES)('data reads and server basics (%s)', (engine) => {
     await storeRecords(t.app.store, { user, type: 'athlete', records: [{ first_name: 'Ada', age: 36 }] });
     const other = await t.otherDeveloper();
     foreign = await t.app.store.users.create(other.devId, { provider: 'IFIT', state: 'connected' });
-    await storeRecords(t.app.store, { user: foreign, type: 'activity', records: [activity('foreign-secret-run', '2026-03-01T08:00:00.000Z')] });
+    await storeRecords(t.app.store, {
+      user: foreign,
+      type: 'activity',
+      records: [activity('foreign-secret-run', '2026-03-01T08:00:00.000Z')],
+    });
   });
   afterAll(async () => {
     await t?.close();
@@ -38,7 +46,10 @@ describe.each(ENGINES)('data reads and server basics (%s)', (engine) => {
   });
 
   it('to_webhook=false answers {user, data, type}; an end date given as a day includes that whole day', async () => {
-    const { status, body: answer } = await read('activity', 'start_date=2026-03-01&end_date=2026-03-02&to_webhook=false');
+    const { status, body: answer } = await read(
+      'activity',
+      'start_date=2026-03-01&end_date=2026-03-02&to_webhook=false',
+    );
     expect(status).toBe(200);
     expect(answer.type).toBe('activity');
     expect(answer.user).toMatchObject({ user_id: user.userId, provider: 'IFIT', reference_id: 'r' });
@@ -46,7 +57,10 @@ describe.each(ENGINES)('data reads and server basics (%s)', (engine) => {
   });
 
   it('start_date and end_date as unix seconds select the same window', async () => {
-    const { body: answer } = await read('activity', `start_date=${unix('2026-03-02T00:00:00Z')}&end_date=${unix('2026-03-03T12:00:00Z')}&to_webhook=false`);
+    const { body: answer } = await read(
+      'activity',
+      `start_date=${unix('2026-03-02T00:00:00Z')}&end_date=${unix('2026-03-03T12:00:00Z')}&to_webhook=false`,
+    );
     expect(ids(answer.data)).toEqual(['m2', 'm3']);
     const open = await read('activity', `start_date=${unix('2026-03-03T00:00:00Z')}&to_webhook=false`);
     expect(ids(open.body.data)).toEqual(['m3']);
@@ -56,16 +70,26 @@ describe.each(ENGINES)('data reads and server basics (%s)', (engine) => {
     const without = await read('activity', 'start_date=2026-03-01&end_date=2026-03-01&to_webhook=false');
     expect(without.body.data[0].heart_rate_data.summary).toEqual({ avg_hr_bpm: 140, max_hr_bpm: 170 });
     expect(without.body.data[0].heart_rate_data.detailed?.hr_samples).toBeUndefined();
-    const withSamples = await read('activity', 'start_date=2026-03-01&end_date=2026-03-01&to_webhook=false&with_samples=true');
+    const withSamples = await read(
+      'activity',
+      'start_date=2026-03-01&end_date=2026-03-01&to_webhook=false&with_samples=true',
+    );
     expect(withSamples.body.data).toEqual([march[0]]);
   });
 
   it('to_webhook defaults to true and answers the DataSentToWebhook shape with a reference, not the data', async () => {
     const { status, body: answer } = await read('activity', 'start_date=2026-03-01&end_date=2026-03-03');
     expect(status).toBe(200);
-    expect(answer).toMatchObject({ reference: expect.any(String), message: expect.any(String), user: { user_id: user.userId } });
+    expect(answer).toMatchObject({
+      reference: expect.any(String),
+      message: expect.any(String),
+      user: { user_id: user.userId },
+    });
     expect(answer.data).toBeUndefined();
-    expect(await t.app.store.dataRequests.get(t.devId, answer.reference)).toMatchObject({ userId: user.userId, dataType: 'activity' });
+    expect(await t.app.store.dataRequests.get(t.devId, answer.reference)).toMatchObject({
+      userId: user.userId,
+      dataType: 'activity',
+    });
   });
 
   it('a response over 1 MiB is streamed and is the same JSON, rows large and small in order', async () => {
@@ -75,12 +99,18 @@ describe.each(ENGINES)('data reads and server basics (%s)', (engine) => {
       const record = activity(`s${String(i).padStart(2, '0')}`, start);
       // Every fifth activity carries an hour of 1 Hz samples (~150 KB), the others a few.
       if (i % 5 === 0) {
-        record.heart_rate_data.detailed.hr_samples = Array.from({ length: 3600 }, (_, s) => ({ timestamp: new Date(Date.parse(start) + s * 1000).toISOString(), bpm: 100 + (s % 60) }));
+        record.heart_rate_data.detailed.hr_samples = Array.from({ length: 3600 }, (_, s) => ({
+          timestamp: new Date(Date.parse(start) + s * 1000).toISOString(),
+          bpm: 100 + (s % 60),
+        }));
       }
       return record;
     });
     for (const record of records) await storeRecords(t.app.store, { user: big, type: 'activity', records: [record] });
-    const response = await fetch(`${t.url}/v2/activity?user_id=${big.userId}&start_date=2026-05-01&end_date=2026-05-03&to_webhook=false&with_samples=true`, { headers: t.headers });
+    const response = await fetch(
+      `${t.url}/v2/activity?user_id=${big.userId}&start_date=2026-05-01&end_date=2026-05-03&to_webhook=false&with_samples=true`,
+      { headers: t.headers },
+    );
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toContain('application/json');
     // Streamed: chunked, so no content-length.
@@ -95,9 +125,15 @@ describe.each(ENGINES)('data reads and server basics (%s)', (engine) => {
 
   it('other types: body by day, athlete as one object', async () => {
     const bodies = await read('body', 'start_date=2026-03-02&end_date=2026-03-02&to_webhook=false');
-    expect(bodies.body.data.map((b: { metadata: { start_time: string } }) => b.metadata.start_time.slice(0, 10))).toEqual(['2026-03-02']);
+    expect(
+      bodies.body.data.map((b: { metadata: { start_time: string } }) => b.metadata.start_time.slice(0, 10)),
+    ).toEqual(['2026-03-02']);
     const athlete = await read('athlete', 'to_webhook=false');
-    expect(athlete.body).toMatchObject({ type: 'athlete', athlete: { first_name: 'Ada', age: 36 }, user: { user_id: user.userId } });
+    expect(athlete.body).toMatchObject({
+      type: 'athlete',
+      athlete: { first_name: 'Ada', age: 36 },
+      user: { user_id: user.userId },
+    });
     const empty = await read('sleep', 'start_date=2026-03-01&to_webhook=false');
     expect(empty.body).toMatchObject({ data: [], type: 'sleep' });
   });
@@ -137,13 +173,19 @@ describe.each(ENGINES)('data reads and server basics (%s)', (engine) => {
   });
 
   it('401 with a JSON message when keys are missing or wrong', async () => {
-    const missing = await call(t, 'GET', `/v2/activity?user_id=${user.userId}&start_date=2026-03-01`, { headers: null });
+    const missing = await call(t, 'GET', `/v2/activity?user_id=${user.userId}&start_date=2026-03-01`, {
+      headers: null,
+    });
     expect(missing.status).toBe(401);
     expect(isErrorBody(missing.body)).toBe(true);
-    const onlyDev = await call(t, 'GET', `/v2/activity?user_id=${user.userId}&start_date=2026-03-01`, { headers: { 'dev-id': t.devId } });
+    const onlyDev = await call(t, 'GET', `/v2/activity?user_id=${user.userId}&start_date=2026-03-01`, {
+      headers: { 'dev-id': t.devId },
+    });
     expect(onlyDev.status).toBe(401);
     expect(onlyDev.body.message).toContain('x-api-key');
-    const wrong = await call(t, 'GET', `/v2/activity?user_id=${user.userId}&start_date=2026-03-01`, { headers: { 'dev-id': 'nobody', 'x-api-key': t.apiKey } });
+    const wrong = await call(t, 'GET', `/v2/activity?user_id=${user.userId}&start_date=2026-03-01`, {
+      headers: { 'dev-id': 'nobody', 'x-api-key': t.apiKey },
+    });
     expect(wrong.status).toBe(401);
   });
 

@@ -7,7 +7,10 @@ import { createProviderRegistry, PROVIDER_DEFINITIONS } from '../../src/provider
 import { call } from './client.ts';
 
 /** A definition built here, so these tests do not depend on which real providers exist. */
-function definition(capabilities: Partial<ProviderCapabilities> & { name: string }, requiredSetting?: string): ProviderDefinition {
+function definition(
+  capabilities: Partial<ProviderCapabilities> & { name: string },
+  requiredSetting?: string,
+): ProviderDefinition {
   const full: ProviderCapabilities = {
     displayName: capabilities.name.toLowerCase(),
     icon: `/static/${capabilities.name.toLowerCase()}.svg`,
@@ -25,8 +28,21 @@ function definition(capabilities: Partial<ProviderCapabilities> & { name: string
 }
 
 const DEFINITIONS = [
-  definition({ name: 'TREADCO', displayName: 'Treadco', dataTypes: ['activity', 'body', 'athlete'], auth: 'password', icon: 'https://cdn.example/treadco.png' }),
-  definition({ name: 'PHONEKIT', displayName: 'Phone Kit', dataTypes: ['activity', 'sleep', 'daily', 'body', 'nutrition', 'menstruation'], auth: 'mobile_sdk', sync: 'push', sdkOnly: true }),
+  definition({
+    name: 'TREADCO',
+    displayName: 'Treadco',
+    dataTypes: ['activity', 'body', 'athlete'],
+    auth: 'password',
+    icon: 'https://cdn.example/treadco.png',
+  }),
+  definition({
+    name: 'PHONEKIT',
+    displayName: 'Phone Kit',
+    dataTypes: ['activity', 'sleep', 'daily', 'body', 'nutrition', 'menstruation'],
+    auth: 'mobile_sdk',
+    sync: 'push',
+    sdkOnly: true,
+  }),
   definition({ name: 'FILES', displayName: 'Workout files', dataTypes: ['activity'], auth: 'upload', sync: 'upload' }),
   definition({ name: 'UNCONFIGURED' }, 'CLIENT_ID'),
 ];
@@ -35,7 +51,11 @@ describe.each(ENGINES)('integrations (%s)', (engine) => {
   let t: TestApp;
   beforeAll(async () => {
     t = await startTestApp(engine, `integrations-${engine}`);
-    (t.app.context as { providers: ApiContext['providers'] }).providers = createProviderRegistry({}, { publicUrl: t.app.config.publicUrl }, DEFINITIONS);
+    (t.app.context as { providers: ApiContext['providers'] }).providers = createProviderRegistry(
+      {},
+      { publicUrl: t.app.config.publicUrl },
+      DEFINITIONS,
+    );
   });
   afterAll(async () => {
     await t?.close();
@@ -65,7 +85,16 @@ describe.each(ENGINES)('integrations (%s)', (engine) => {
         icon: 'https://cdn.example/treadco.png',
         setup: 'PASSWORD',
         enabled: true,
-        types: { activity: true, body: true, nutrition: false, daily: false, sleep: false, menstruation: false, athlete: true, planned_workout: false },
+        types: {
+          activity: true,
+          body: true,
+          nutrition: false,
+          daily: false,
+          sleep: false,
+          menstruation: false,
+          athlete: true,
+          planned_workout: false,
+        },
       },
       {
         provider: 'FILES',
@@ -73,7 +102,16 @@ describe.each(ENGINES)('integrations (%s)', (engine) => {
         icon: `${t.app.config.publicUrl}/static/files.svg`,
         setup: 'UPLOAD',
         enabled: true,
-        types: { activity: true, body: false, nutrition: false, daily: false, sleep: false, menstruation: false, athlete: false, planned_workout: false },
+        types: {
+          activity: true,
+          body: false,
+          nutrition: false,
+          daily: false,
+          sleep: false,
+          menstruation: false,
+          athlete: false,
+          planned_workout: false,
+        },
       },
     ]);
   });
@@ -100,22 +138,34 @@ describe.each(ENGINES)('integrations (%s)', (engine) => {
   });
 
   it('with the real provider definitions, lists exactly what the registry configured', async () => {
-    const real = createProviderRegistry(t.app.config.providers, { publicUrl: t.app.config.publicUrl }, PROVIDER_DEFINITIONS);
+    const real = createProviderRegistry(
+      t.app.config.providers,
+      { publicUrl: t.app.config.publicUrl },
+      PROVIDER_DEFINITIONS,
+    );
     (t.app.context as { providers: ApiContext['providers'] }).providers = real;
     try {
       const { body } = await call(t, 'GET', '/v2/integrations', { headers: null });
       const configured = real.list();
       expect(body.providers).toEqual(configured.filter((p) => !p.capabilities.sdkOnly).map((p) => p.capabilities.name));
-      expect(body.sdk_resource).toEqual(configured.filter((p) => p.capabilities.sdkOnly).map((p) => p.capabilities.name));
+      expect(body.sdk_resource).toEqual(
+        configured.filter((p) => p.capabilities.sdkOnly).map((p) => p.capabilities.name),
+      );
       const detailed = await call(t, 'GET', '/v2/integrations/detailed?sdk=true', { headers: null });
-      expect(detailed.body.providers.map((p: { provider: string }) => p.provider)).toEqual(configured.map((p) => p.capabilities.name));
+      expect(detailed.body.providers.map((p: { provider: string }) => p.provider)).toEqual(
+        configured.map((p) => p.capabilities.name),
+      );
       for (const entry of detailed.body.providers) {
         // An absolute URL (http(s) or an inline data: image), usable as <img src> anywhere.
         expect(() => new URL(entry.icon), entry.icon).not.toThrow();
         expect(Object.values(entry.types).some(Boolean)).toBe(true);
       }
     } finally {
-      (t.app.context as { providers: ApiContext['providers'] }).providers = createProviderRegistry({}, { publicUrl: t.app.config.publicUrl }, DEFINITIONS);
+      (t.app.context as { providers: ApiContext['providers'] }).providers = createProviderRegistry(
+        {},
+        { publicUrl: t.app.config.publicUrl },
+        DEFINITIONS,
+      );
     }
   });
 });

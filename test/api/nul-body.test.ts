@@ -8,7 +8,9 @@ import { activity } from './records.ts';
 
 describe('nulPath', () => {
   it('names the first string or key holding a NUL, and ignores buffers', () => {
-    expect(nulPath({ data: [{ metadata: { name: 'ok' } }, { metadata: { name: 'a\u0000b' } }] })).toBe('data.1.metadata.name');
+    expect(nulPath({ data: [{ metadata: { name: 'ok' } }, { metadata: { name: 'a\u0000b' } }] })).toBe(
+      'data.1.metadata.name',
+    );
     expect(nulPath({ 'k\u0000': 1 })).toBe('k\u0000');
     expect(nulPath('x\u0000')).toBe('');
     expect(nulPath({ data: [1, true, null, 'fine'] })).toBeUndefined();
@@ -40,7 +42,9 @@ describe.each(ENGINES)('a NUL character in a JSON body (%s)', (engine) => {
   });
 
   it('in a connect request names the field too', async () => {
-    const { status, body } = await call(t, 'POST', '/v2/auth/generateWidgetSession', { body: { reference_id: 'a\u0000b' } });
+    const { status, body } = await call(t, 'POST', '/v2/auth/generateWidgetSession', {
+      body: { reference_id: 'a\u0000b' },
+    });
     expect(status).toBe(400);
     expect(body.parameter).toBe('reference_id');
   });

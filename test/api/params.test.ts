@@ -22,13 +22,22 @@ describe('date parameters', () => {
 
   it('rejects impossible days and other text, naming the parameter', () => {
     for (const value of ['2026-02-30', '2026-13-01', 'tomorrow', '2026-3-1', '-5', '']) {
-      expect(parameterOf(() => parseDateParam('start_date', value, 'start')), value).toBe('start_date');
+      expect(
+        parameterOf(() => parseDateParam('start_date', value, 'start')),
+        value,
+      ).toBe('start_date');
     }
   });
 
   it('end_date defaults to now, or to the end of a future start day', () => {
-    expect(parseRange({ start_date: '2026-06-01' }, NOW)).toEqual({ startMs: Date.parse('2026-06-01T00:00:00Z'), endMs: NOW });
-    expect(parseRange({ start_date: '2026-07-01' }, NOW)).toEqual({ startMs: Date.parse('2026-07-01T00:00:00Z'), endMs: Date.parse('2026-07-02T00:00:00Z') });
+    expect(parseRange({ start_date: '2026-06-01' }, NOW)).toEqual({
+      startMs: Date.parse('2026-06-01T00:00:00Z'),
+      endMs: NOW,
+    });
+    expect(parseRange({ start_date: '2026-07-01' }, NOW)).toEqual({
+      startMs: Date.parse('2026-07-01T00:00:00Z'),
+      endMs: Date.parse('2026-07-02T00:00:00Z'),
+    });
   });
 
   it('an end_date before start_date is a 400 on end_date, also when it is the day before', () => {
@@ -45,6 +54,7 @@ describe('date parameters', () => {
 describe('requireParam', () => {
   it('names the parameter when it is missing, empty or repeated', () => {
     expect(requireParam('user_id', 'abc')).toBe('abc');
-    for (const value of [undefined, '', '  ', ['a', 'b']]) expect(parameterOf(() => requireParam('user_id', value))).toBe('user_id');
+    for (const value of [undefined, '', '  ', ['a', 'b']])
+      expect(parameterOf(() => requireParam('user_id', value))).toBe('user_id');
   });
 });

@@ -8,7 +8,12 @@ export function activity(id: string, start: string, minutes = 30): Record<string
     distance_data: { summary: { distance_meters: 5000 } },
     heart_rate_data: {
       summary: { avg_hr_bpm: 140, max_hr_bpm: 170 },
-      detailed: { hr_samples: [0, 60, 120].map((s) => ({ timestamp: new Date(startMs + s * 1000).toISOString(), bpm: 120 + s / 10 })) },
+      detailed: {
+        hr_samples: [0, 60, 120].map((s) => ({
+          timestamp: new Date(startMs + s * 1000).toISOString(),
+          bpm: 120 + s / 10,
+        })),
+      },
     },
   };
 }

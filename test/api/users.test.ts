@@ -15,12 +15,25 @@ describe.each(ENGINES)('users endpoints (%s)', (engine) => {
 
   beforeAll(async () => {
     t = await startTestApp(engine, `users-${engine}`);
-    alice = await t.app.store.users.create(t.devId, { provider: 'IFIT', referenceId: 'alice', state: 'connected', scopes: 'workouts' });
-    aliceWatch = await t.app.store.users.create(t.devId, { provider: 'APPLE', referenceId: 'alice', state: 'connected' });
+    alice = await t.app.store.users.create(t.devId, {
+      provider: 'IFIT',
+      referenceId: 'alice',
+      state: 'connected',
+      scopes: 'workouts',
+    });
+    aliceWatch = await t.app.store.users.create(t.devId, {
+      provider: 'APPLE',
+      referenceId: 'alice',
+      state: 'connected',
+    });
     bob = await t.app.store.users.create(t.devId, { provider: 'IFIT', referenceId: 'bob', state: 'connected' });
     pending = await t.app.store.users.create(t.devId, { provider: 'IFIT', referenceId: 'carol' });
     other = await t.otherDeveloper();
-    foreign = await t.app.store.users.create(other.devId, { provider: 'IFIT', referenceId: 'alice', state: 'connected' });
+    foreign = await t.app.store.users.create(other.devId, {
+      provider: 'IFIT',
+      referenceId: 'alice',
+      state: 'connected',
+    });
   });
   afterAll(async () => {
     await t?.close();
@@ -33,7 +46,15 @@ describe.each(ENGINES)('users endpoints (%s)', (engine) => {
       expect(body).toEqual({
         status: 'success',
         is_authenticated: true,
-        user: { user_id: alice.userId, provider: 'IFIT', reference_id: 'alice', scopes: 'workouts', active: true, last_webhook_update: null, created_at: alice.createdAt },
+        user: {
+          user_id: alice.userId,
+          provider: 'IFIT',
+          reference_id: 'alice',
+          scopes: 'workouts',
+          active: true,
+          last_webhook_update: null,
+          created_at: alice.createdAt,
+        },
       });
     });
 
@@ -67,10 +88,14 @@ describe.each(ENGINES)('users endpoints (%s)', (engine) => {
 
     it('401 without keys and with a wrong key', async () => {
       expect((await call(t, 'GET', `/v2/userInfo?user_id=${alice.userId}`, { headers: null })).status).toBe(401);
-      const wrong = await call(t, 'GET', `/v2/userInfo?user_id=${alice.userId}`, { headers: { 'dev-id': t.devId, 'x-api-key': 'wrong' } });
+      const wrong = await call(t, 'GET', `/v2/userInfo?user_id=${alice.userId}`, {
+        headers: { 'dev-id': t.devId, 'x-api-key': 'wrong' },
+      });
       expect(wrong.status).toBe(401);
       expect(isErrorBody(wrong.body)).toBe(true);
-      const crossed = await call(t, 'GET', `/v2/userInfo?user_id=${alice.userId}`, { headers: { 'dev-id': other.devId, 'x-api-key': t.apiKey } });
+      const crossed = await call(t, 'GET', `/v2/userInfo?user_id=${alice.userId}`, {
+        headers: { 'dev-id': other.devId, 'x-api-key': t.apiKey },
+      });
       expect(crossed.status).toBe(401);
     });
   });
@@ -80,14 +105,23 @@ describe.each(ENGINES)('users endpoints (%s)', (engine) => {
       const { status, body } = await call(t, 'GET', '/v2/subscriptions');
       expect(status).toBe(200);
       expect(Object.keys(body)).toEqual(['users']);
-      expect(body.users.map((u: { user_id: string }) => u.user_id)).toEqual([alice.userId, aliceWatch.userId, bob.userId, pending.userId]);
+      expect(body.users.map((u: { user_id: string }) => u.user_id)).toEqual([
+        alice.userId,
+        aliceWatch.userId,
+        bob.userId,
+        pending.userId,
+      ]);
     });
 
     it('paged: {data: {next, max_page, results}}, zero-based', async () => {
       const first = await call(t, 'GET', '/v2/subscriptions?page=0&per_page=3');
       expect(first.status).toBe(200);
       expect(first.body.data).toMatchObject({ next: 1, max_page: 1 });
-      expect(first.body.data.results.map((u: { user_id: string }) => u.user_id)).toEqual([alice.userId, aliceWatch.userId, bob.userId]);
+      expect(first.body.data.results.map((u: { user_id: string }) => u.user_id)).toEqual([
+        alice.userId,
+        aliceWatch.userId,
+        bob.userId,
+      ]);
       const last = await call(t, 'GET', '/v2/subscriptions?page=1&per_page=3');
       expect(last.body.data).toMatchObject({ next: null, max_page: 1 });
       expect(last.body.data.results.map((u: { user_id: string }) => u.user_id)).toEqual([pending.userId]);
@@ -99,7 +133,9 @@ describe.each(ENGINES)('users endpoints (%s)', (engine) => {
     });
 
     it('an empty developer gets max_page 0 and no next page', async () => {
-      const { body } = await call(t, 'GET', '/v2/subscriptions?page=0', { headers: (await t.otherDeveloper()).headers });
+      const { body } = await call(t, 'GET', '/v2/subscriptions?page=0', {
+        headers: (await t.otherDeveloper()).headers,
+      });
       expect(body).toEqual({ data: { next: null, max_page: 0, results: [] } });
     });
 
@@ -124,7 +160,9 @@ describe.each(ENGINES)('users endpoints (%s)', (engine) => {
 
   describe('POST /v2/bulkUserInfo', () => {
     it('answers the developer’s users among the ids in request order, leaving out unknown and foreign ids', async () => {
-      const { status, body } = await call(t, 'POST', '/v2/bulkUserInfo', { body: [bob.userId, 'unknown', foreign.userId, alice.userId, bob.userId] });
+      const { status, body } = await call(t, 'POST', '/v2/bulkUserInfo', {
+        body: [bob.userId, 'unknown', foreign.userId, alice.userId, bob.userId],
+      });
       expect(status).toBe(200);
       expect(body.map((u: { user_id: string }) => u.user_id)).toEqual([bob.userId, alice.userId]);
       expect(body[0]).toMatchObject({ provider: 'IFIT', reference_id: 'bob', active: true });
@@ -153,10 +191,19 @@ describe.each(ENGINES)('users endpoints (%s)', (engine) => {
 
   describe('PATCH /v2/users/{user_id}', () => {
     it('changes reference_id and active and answers {user, status}; the change is stored', async () => {
-      const user = await t.app.store.users.create(t.devId, { provider: 'IFIT', referenceId: 'before', state: 'connected' });
-      const { status, body } = await call(t, 'PATCH', `/v2/users/${user.userId}`, { body: { reference_id: 'after', active: false } });
+      const user = await t.app.store.users.create(t.devId, {
+        provider: 'IFIT',
+        referenceId: 'before',
+        state: 'connected',
+      });
+      const { status, body } = await call(t, 'PATCH', `/v2/users/${user.userId}`, {
+        body: { reference_id: 'after', active: false },
+      });
       expect(status).toBe(200);
-      expect(body).toMatchObject({ status: 'success', user: { user_id: user.userId, reference_id: 'after', active: false } });
+      expect(body).toMatchObject({
+        status: 'success',
+        user: { user_id: user.userId, reference_id: 'after', active: false },
+      });
       expect(await t.app.store.users.get(t.devId, user.userId)).toMatchObject({ referenceId: 'after', active: false });
       const back = await call(t, 'PATCH', `/v2/users/${encodeURIComponent(user.userId)}`, { body: { active: true } });
       expect(back.body.user).toMatchObject({ reference_id: 'after', active: true });
@@ -196,7 +243,9 @@ describe.each(ENGINES)('users endpoints (%s)', (engine) => {
     });
 
     it('401 without keys', async () => {
-      expect((await call(t, 'PATCH', `/v2/users/${bob.userId}`, { body: { active: false }, headers: null })).status).toBe(401);
+      expect(
+        (await call(t, 'PATCH', `/v2/users/${bob.userId}`, { body: { active: false }, headers: null })).status,
+      ).toBe(401);
     });
   });
 });

@@ -34,7 +34,11 @@ describe.each(ENGINES)('writes and deletes (%s)', (engine) => {
     expect(answer.user.last_webhook_update).toEqual(expect.any(String));
     expect(typeof answer.message).toBe('string');
 
-    const read = await call(t, 'GET', `/v2/activity${q()}&start_date=2026-03-01&end_date=2026-03-02&to_webhook=false&with_samples=true`);
+    const read = await call(
+      t,
+      'GET',
+      `/v2/activity${q()}&start_date=2026-03-01&end_date=2026-03-02&to_webhook=false&with_samples=true`,
+    );
     expect(read.body.data).toEqual([posted[1], posted[0]]);
 
     expect(woken).toBeGreaterThanOrEqual(1);
@@ -49,31 +53,50 @@ describe.each(ENGINES)('writes and deletes (%s)', (engine) => {
     expect((await call(t, 'POST', `/v2/activity${q()}`, { body: { data: [again] } })).status).toBe(201);
     expect((await t.app.store.events.list(t.devId, { userId: user.userId })).length).toBe(before);
     const changed = { ...again, metadata: { ...again.metadata, name: 'Renamed' } };
-    expect((await call(t, 'POST', `/v2/activity${q()}`, { body: { data: [changed] } })).body.log_ids).toEqual(['act-a']);
+    expect((await call(t, 'POST', `/v2/activity${q()}`, { body: { data: [changed] } })).body.log_ids).toEqual([
+      'act-a',
+    ]);
     expect(await t.app.store.records.count(t.devId, user.userId, 'activity')).toBe(2);
     expect((await t.app.store.records.get(t.devId, user.userId, 'activity', 'act-a'))?.metadata?.name).toBe('Renamed');
     expect((await t.app.store.events.list(t.devId, { userId: user.userId })).length).toBe(before + 1);
   });
 
   it('POST /v2/body, /v2/nutrition, /v2/plannedWorkout use their natural keys as log_ids', async () => {
-    const bodies = await call(t, 'POST', `/v2/body${q()}`, { body: { data: [body('2026-04-02'), body('2026-04-01', 71)] } });
+    const bodies = await call(t, 'POST', `/v2/body${q()}`, {
+      body: { data: [body('2026-04-02'), body('2026-04-01', 71)] },
+    });
     expect(bodies.status).toBe(201);
     expect(bodies.body.log_ids).toEqual(['2026-04-02', '2026-04-01']);
-    const meals = await call(t, 'POST', `/v2/nutrition${q()}`, { body: { data: [nutrition('2026-04-01'), nutrition('2026-04-02'), nutrition('2026-04-03')] } });
+    const meals = await call(t, 'POST', `/v2/nutrition${q()}`, {
+      body: { data: [nutrition('2026-04-01'), nutrition('2026-04-02'), nutrition('2026-04-03')] },
+    });
     expect(meals.body.log_ids).toEqual(['2026-04-01', '2026-04-02', '2026-04-03']);
-    const plans = await call(t, 'POST', `/v2/plannedWorkout${q()}`, { body: { data: [plannedWorkout('pw-1', '2026-05-01T00:00:00Z'), plannedWorkout('pw-2', '2026-05-02T00:00:00Z')] } });
+    const plans = await call(t, 'POST', `/v2/plannedWorkout${q()}`, {
+      body: { data: [plannedWorkout('pw-1', '2026-05-01T00:00:00Z'), plannedWorkout('pw-2', '2026-05-02T00:00:00Z')] },
+    });
     expect(plans.status).toBe(201);
     expect(plans.body.log_ids).toEqual(['pw-1', 'pw-2']);
-    const read = await call(t, 'GET', `/v2/plannedWorkout${q()}&start_date=2026-05-01&end_date=2026-05-31&to_webhook=false`);
+    const read = await call(
+      t,
+      'GET',
+      `/v2/plannedWorkout${q()}&start_date=2026-05-01&end_date=2026-05-31&to_webhook=false`,
+    );
     expect(read.body.data.map((p: { metadata: { id: string } }) => p.metadata.id)).toEqual(['pw-1', 'pw-2']);
   });
 
   it('DELETE /v2/body with {log_ids}: 200 when all existed, 207 with per-id codes when some did not', async () => {
-    await call(t, 'POST', `/v2/body${q()}`, { body: { data: [body('2026-06-01'), body('2026-06-02'), body('2026-06-03')] } });
+    await call(t, 'POST', `/v2/body${q()}`, {
+      body: { data: [body('2026-06-01'), body('2026-06-02'), body('2026-06-03')] },
+    });
     const all = await call(t, 'DELETE', `/v2/body${q()}`, { body: { log_ids: ['2026-06-01'] } });
     expect(all.status).toBe(200);
-    expect(all.body).toMatchObject({ user: { user_id: user.userId }, processed_data: [{ id: '2026-06-01', response_code: 200 }] });
-    const mixed = await call(t, 'DELETE', `/v2/body${q()}`, { body: { log_ids: ['2026-06-02', '2026-06-01', 'nope'] } });
+    expect(all.body).toMatchObject({
+      user: { user_id: user.userId },
+      processed_data: [{ id: '2026-06-01', response_code: 200 }],
+    });
+    const mixed = await call(t, 'DELETE', `/v2/body${q()}`, {
+      body: { log_ids: ['2026-06-02', '2026-06-01', 'nope'] },
+    });
     expect(mixed.status).toBe(207);
     expect(mixed.body.processed_data).toEqual([
       { id: '2026-06-02', response_code: 200 },
@@ -106,15 +129,71 @@ describe.each(ENGINES)('writes and deletes (%s)', (engine) => {
       ['POST', '/v2/activity', { data: [activity('x', '2026-01-01T00:00:00Z')] }, 'user_id'],
       ['POST', `/v2/activity${q()}`, { records: [] }, 'data'],
       ['POST', `/v2/activity${q()}`, [activity('x', '2026-01-01T00:00:00Z')], 'data'],
-      ['POST', `/v2/activity${q()}`, { data: [activity('ok', '2026-01-01T00:00:00Z'), { metadata: { start_time: '2026-01-01T00:00:00Z', end_time: '2026-01-01T01:00:00Z', type: 8, upload_type: 1 } }] }, 'data[1].metadata.summary_id'],
+      [
+        'POST',
+        `/v2/activity${q()}`,
+        {
+          data: [
+            activity('ok', '2026-01-01T00:00:00Z'),
+            {
+              metadata: {
+                start_time: '2026-01-01T00:00:00Z',
+                end_time: '2026-01-01T01:00:00Z',
+                type: 8,
+                upload_type: 1,
+              },
+            },
+          ],
+        },
+        'data[1].metadata.summary_id',
+      ],
       // Terra's JSON Schema: ActivityMetadata.type is an ActivityType code, not a name.
-      ['POST', `/v2/activity${q()}`, { data: [{ ...activity('t', '2026-01-01T00:00:00Z'), metadata: { ...activity('t', '2026-01-01T00:00:00Z').metadata, type: 'running' } }] }, 'data[0].metadata.type'],
-      ['POST', `/v2/activity${q()}`, { data: [{ ...activity('u', '2026-01-01T00:00:00Z'), heart_rate_data: { summary: { avg_hr_bpm: 'fast' } } }] }, 'data[0].heart_rate_data.summary.avg_hr_bpm'],
-      ['POST', `/v2/activity${q()}`, { data: [{ ...activity('y', '2026-01-01T00:00:00Z'), metadata: { ...activity('y', '2026-01-01T00:00:00Z').metadata, start_time: 'yesterday' } }] }, 'data[0].metadata.start_time'],
+      [
+        'POST',
+        `/v2/activity${q()}`,
+        {
+          data: [
+            {
+              ...activity('t', '2026-01-01T00:00:00Z'),
+              metadata: { ...activity('t', '2026-01-01T00:00:00Z').metadata, type: 'running' },
+            },
+          ],
+        },
+        'data[0].metadata.type',
+      ],
+      [
+        'POST',
+        `/v2/activity${q()}`,
+        { data: [{ ...activity('u', '2026-01-01T00:00:00Z'), heart_rate_data: { summary: { avg_hr_bpm: 'fast' } } }] },
+        'data[0].heart_rate_data.summary.avg_hr_bpm',
+      ],
+      [
+        'POST',
+        `/v2/activity${q()}`,
+        {
+          data: [
+            {
+              ...activity('y', '2026-01-01T00:00:00Z'),
+              metadata: { ...activity('y', '2026-01-01T00:00:00Z').metadata, start_time: 'yesterday' },
+            },
+          ],
+        },
+        'data[0].metadata.start_time',
+      ],
       ['POST', `/v2/activity${q()}`, { data: ['not an object'] }, 'data[0]'],
-      ['POST', `/v2/body${q()}`, { data: [{ metadata: { start_time: 'soon', end_time: '2026-01-02T00:00:00Z' } }] }, 'data[0].metadata.start_time'],
+      [
+        'POST',
+        `/v2/body${q()}`,
+        { data: [{ metadata: { start_time: 'soon', end_time: '2026-01-02T00:00:00Z' } }] },
+        'data[0].metadata.start_time',
+      ],
       ['POST', `/v2/plannedWorkout${q()}`, { data: [{ metadata: { name: 'no id' } }] }, 'data[0].metadata.id'],
-      ['POST', `/v2/plannedWorkout${q()}`, { data: [{ metadata: { id: 'undated', name: 'no date' } }] }, 'data[0].metadata.planned_date'],
+      [
+        'POST',
+        `/v2/plannedWorkout${q()}`,
+        { data: [{ metadata: { id: 'undated', name: 'no date' } }] },
+        'data[0].metadata.planned_date',
+      ],
       ['POST', `/v2/nutrition${q()}`, { data: [{ summary: {} }] }, 'data[0].metadata'],
       ['DELETE', '/v2/body', { log_ids: ['2026-06-03'] }, 'user_id'],
       ['DELETE', `/v2/body${q()}`, { log_ids: [] }, 'log_ids'],
@@ -135,7 +214,9 @@ describe.each(ENGINES)('writes and deletes (%s)', (engine) => {
 
   it('404 for an unknown user and for another developer’s user; nothing written to them', async () => {
     for (const id of ['nobody', foreign.userId]) {
-      const write = await call(t, 'POST', `/v2/activity${q(id)}`, { body: { data: [activity('z', '2026-01-01T00:00:00Z')] } });
+      const write = await call(t, 'POST', `/v2/activity${q(id)}`, {
+        body: { data: [activity('z', '2026-01-01T00:00:00Z')] },
+      });
       expect(write.status).toBe(404);
       expect(isErrorBody(write.body)).toBe(true);
       expect((await call(t, 'DELETE', `/v2/body${q(id)}`, { body: { log_ids: ['2026-06-03'] } })).status).toBe(404);
@@ -146,7 +227,14 @@ describe.each(ENGINES)('writes and deletes (%s)', (engine) => {
   it('401 without keys or with a wrong key', async () => {
     const payload = { data: [activity('k', '2026-01-01T00:00:00Z')] };
     expect((await call(t, 'POST', `/v2/activity${q()}`, { body: payload, headers: null })).status).toBe(401);
-    expect((await call(t, 'POST', `/v2/activity${q()}`, { body: payload, headers: { 'dev-id': t.devId, 'x-api-key': 'nope' } })).status).toBe(401);
+    expect(
+      (
+        await call(t, 'POST', `/v2/activity${q()}`, {
+          body: payload,
+          headers: { 'dev-id': t.devId, 'x-api-key': 'nope' },
+        })
+      ).status,
+    ).toBe(401);
     expect((await call(t, 'DELETE', `/v2/body${q()}`, { body: { log_ids: ['x'] }, headers: null })).status).toBe(401);
   });
 

@@ -60,8 +60,24 @@ describe('tributary import with an Apple Health export (sqlite)', () => {
     const written: string[] = [];
     tty.on('data', (c) => written.push(String(c)));
     const onProgress = progressLine(tty)!;
-    onProgress({ phase: 'reading', bytesRead: 50e6, totalBytes: 100e6, samples: 123456, workouts: 7, days: 0, daysTotal: 0 });
-    onProgress({ phase: 'done', bytesRead: 100e6, totalBytes: 100e6, samples: 200000, workouts: 9, days: 30, daysTotal: 30 });
+    onProgress({
+      phase: 'reading',
+      bytesRead: 50e6,
+      totalBytes: 100e6,
+      samples: 123456,
+      workouts: 7,
+      days: 0,
+      daysTotal: 0,
+    });
+    onProgress({
+      phase: 'done',
+      bytesRead: 100e6,
+      totalBytes: 100e6,
+      samples: 200000,
+      workouts: 9,
+      days: 30,
+      daysTotal: 30,
+    });
     expect(written.join('')).toContain('reading 50% (50 MB of 100 MB), 123,456 samples, 7 workouts');
     expect(written.join('')).toMatch(/done 30\/30\n$/);
     expect(progressLine(new PassThrough())).toBeUndefined();

@@ -1,5 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AppleSdkClient, generateAuthToken, split, TributaryApiError } from '../../src/providers/apple/client/apple-sdk-client.ts';
+import {
+  AppleSdkClient,
+  generateAuthToken,
+  split,
+  TributaryApiError,
+} from '../../src/providers/apple/client/apple-sdk-client.ts';
 import { startTestApp, type TestApp } from '../helpers/harness.ts';
 
 const steps = (i: number) => ({
@@ -26,20 +31,34 @@ describe('Apple SDK reference client (sqlite)', () => {
     const { token } = await generateAuthToken({ baseUrl: t.url, devId: t.devId, apiKey: t.apiKey });
     const client = await AppleSdkClient.connect({ baseUrl: `${t.url}/`, token, referenceId: 'phone-1' });
     expect(client.sdkSecret).toBeTruthy();
-    const chunked = new AppleSdkClient({ baseUrl: t.url, userId: client.userId, sdkSecret: client.sdkSecret, maxItemsPerRequest: 40 });
+    const chunked = new AppleSdkClient({
+      baseUrl: t.url,
+      userId: client.userId,
+      sdkSecret: client.sdkSecret,
+      maxItemsPerRequest: 40,
+    });
     const samples = Array.from({ length: 100 }, (_, i) => steps(i));
     const first = await chunked.upload({ quantity_samples: samples });
     expect(first).toMatchObject({ accepted: 100, duplicates: 0 });
-    expect(await chunked.upload({ quantity_samples: samples })).toMatchObject({ accepted: 0, duplicates: 100, events: 0 });
+    expect(await chunked.upload({ quantity_samples: samples })).toMatchObject({
+      accepted: 0,
+      duplicates: 100,
+      events: 0,
+    });
     const read = async () => {
-      const response = await fetch(`${t.url}/v2/daily?user_id=${client.userId}&start_date=2024-02-01&end_date=2024-02-01&to_webhook=false`, { headers: t.headers });
+      const response = await fetch(
+        `${t.url}/v2/daily?user_id=${client.userId}&start_date=2024-02-01&end_date=2024-02-01&to_webhook=false`,
+        { headers: t.headers },
+      );
       return ((await response.json()) as { data: { distance_data: { steps: number } }[] }).data[0]!.distance_data.steps;
     };
     expect(await read()).toBe(1000);
     expect(await chunked.delete(['S-0', 'S-1'])).toMatchObject({ deleted: 2 });
     expect(await read()).toBe(980);
     await expect(AppleSdkClient.connect({ baseUrl: t.url, token })).rejects.toBeInstanceOf(TributaryApiError);
-    await expect(new AppleSdkClient({ baseUrl: t.url, userId: client.userId, sdkSecret: 'nope' }).upload({})).rejects.toMatchObject({ status: 401 });
+    await expect(
+      new AppleSdkClient({ baseUrl: t.url, userId: client.userId, sdkSecret: 'nope' }).upload({}),
+    ).rejects.toMatchObject({ status: 401 });
   });
 
   it('splits batches keeping order', () => {

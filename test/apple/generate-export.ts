@@ -97,7 +97,8 @@ export async function generateExport(path: string, targetBytes: number): Promise
       hrvSum += sdnn;
       const t = at(date, i * 120 + 5);
       let beats = '';
-      for (let b = 0; b < 80; b++) beats += `    <InstantaneousBeatsPerMinute bpm="${60 + (b % 20)}" time="${pad(Math.floor((i * 120 + 5) / 60))}:${pad((i * 120 + 5) % 60)}:${pad(b % 60)}.${b % 10}2 PM"/>\n`;
+      for (let b = 0; b < 80; b++)
+        beats += `    <InstantaneousBeatsPerMinute bpm="${60 + (b % 20)}" time="${pad(Math.floor((i * 120 + 5) / 60))}:${pad((i * 120 + 5) % 60)}:${pad(b % 60)}.${b % 10}2 PM"/>\n`;
       text += ` <Record type="HKQuantityTypeIdentifierHeartRateVariabilitySDNN" ${WATCH} unit="ms" creationDate="${t}" startDate="${t}" endDate="${at(date, i * 120 + 6)}" value="${sdnn}">\n  <HeartRateVariabilityMetadataList>\n${beats}  </HeartRateVariabilityMetadataList>\n </Record>\n`;
     }
     // Steps, distance, energy: Watch every 30 min (10-min samples); the iPhone counts the
@@ -115,7 +116,8 @@ export async function generateExport(path: string, targetBytes: number): Promise
       text += ` <Record type="HKQuantityTypeIdentifierStepCount" ${WATCH} unit="count" creationDate="${e}" startDate="${s}" endDate="${e}" value="${value}"/>\n`;
       text += ` <Record type="HKQuantityTypeIdentifierDistanceWalkingRunning" ${WATCH} unit="km" creationDate="${e}" startDate="${s}" endDate="${e}" value="${(value * 0.75) / 1000}"/>\n`;
       text += ` <Record type="HKQuantityTypeIdentifierActiveEnergyBurned" ${WATCH} unit="kcal" creationDate="${e}" startDate="${s}" endDate="${e}" value="${5 + (i % 4)}"/>\n`;
-      if (i < 24) text += ` <Record type="HKQuantityTypeIdentifierStepCount" ${PHONE} unit="count" creationDate="${e}" startDate="${s}" endDate="${e}" value="${value + 7}"/>\n`;
+      if (i < 24)
+        text += ` <Record type="HKQuantityTypeIdentifierStepCount" ${PHONE} unit="count" creationDate="${e}" startDate="${s}" endDate="${e}" value="${value + 7}"/>\n`;
       if (i % 4 === 0) {
         const alone = 20 + (i % 7);
         steps += alone;
@@ -129,7 +131,11 @@ export async function generateExport(path: string, targetBytes: number): Promise
     const next = new Date(day + 86_400_000).toISOString().slice(0, 10);
     const stage = (value: string, from: string, to: string) =>
       ` <Record type="HKCategoryTypeIdentifierSleepAnalysis" ${WATCH} creationDate="${at(next, 400)}" startDate="${from}" endDate="${to}" value="HKCategoryValueSleepAnalysis${value}">\n  <MetadataEntry key="HKTimeZone" value="Europe/Amsterdam"/>\n </Record>\n`;
-    text += stage('AsleepCore', at(date, 23 * 60), at(next, 120)) + stage('AsleepDeep', at(next, 120), at(next, 180)) + stage('AsleepREM', at(next, 180), at(next, 240)) + stage('AsleepCore', at(next, 240), at(next, 390));
+    text +=
+      stage('AsleepCore', at(date, 23 * 60), at(next, 120)) +
+      stage('AsleepDeep', at(next, 120), at(next, 180)) +
+      stage('AsleepREM', at(next, 180), at(next, 240)) +
+      stage('AsleepCore', at(next, 240), at(next, 390));
     // A weekly run, totals in WorkoutStatistics only (modern exports).
     if (d % 7 === 0) {
       const miles = 3 + (d % 5);
@@ -142,7 +148,15 @@ export async function generateExport(path: string, targetBytes: number): Promise
     result.totalSteps += steps;
     result.totalDistanceMeters += distanceM;
     result.totalActiveKcal += activeKcal;
-    if (d === 0) result.firstDay = { date, avgHr: hrSum / 120, minHr: hrMin, maxHr: hrMax, weightKg: pounds * 0.45359237, hrvAvg: hrvSum / 12 };
+    if (d === 0)
+      result.firstDay = {
+        date,
+        avgHr: hrSum / 120,
+        minHr: hrMin,
+        maxHr: hrMax,
+        weightKg: pounds * 0.45359237,
+        hrvAvg: hrvSum / 12,
+      };
     result.days++;
     day += 86_400_000;
     await write(text);

@@ -6,7 +6,11 @@ import yazl from 'yazl';
 export const FIXTURES = join(import.meta.dirname, 'fixtures');
 
 /** Zips a folder (as the Health app does: `apple_health_export/...` inside). */
-export async function zipFolder(folder: string, out: string, extra: { name: string; content: string }[] = []): Promise<string> {
+export async function zipFolder(
+  folder: string,
+  out: string,
+  extra: { name: string; content: string }[] = [],
+): Promise<string> {
   const zip = new yazl.ZipFile();
   const walk = (dir: string) => {
     for (const name of readdirSync(dir)) {

@@ -52,19 +52,30 @@ describe('Apple Health export import, 1 GiB generated export (sqlite)', () => {
     );
 
     expect(result.bytes).toBe(generated.bytes);
-    expect(result.counts).toMatchObject({ records: generated.records, invalid: 0, otherTypes: 0, workouts: generated.workouts });
+    expect(result.counts).toMatchObject({
+      records: generated.records,
+      invalid: 0,
+      otherTypes: 0,
+      workouts: generated.workouts,
+    });
     expect(result.samplesNew).toBe(generated.records);
     expect(progressCalls).toBeGreaterThan(100);
     expect(peak - baseline).toBeLessThan(RSS_BUDGET_BYTES);
 
     const read = async (type: 'daily' | 'activity' | 'sleep' | 'body') =>
-      (await t!.store.records.listJson(user.devId, user.userId, type, { withSamples: false })).map((json) => JSON.parse(json) as unknown);
+      (await t!.store.records.listJson(user.devId, user.userId, type, { withSamples: false })).map(
+        (json) => JSON.parse(json) as unknown,
+      );
     const daily = await read('daily');
     expect(daily).toHaveLength(generated.days);
     let steps = 0;
     let distance = 0;
     let active = 0;
-    for (const day of daily as { metadata: { start_time: string }; distance_data: { steps: number; distance_meters: number }; calories_data: { net_activity_calories: number } }[]) {
+    for (const day of daily as {
+      metadata: { start_time: string };
+      distance_data: { steps: number; distance_meters: number };
+      calories_data: { net_activity_calories: number };
+    }[]) {
       expect(day.distance_data.steps).toBe(generated.expectedSteps.get(day.metadata.start_time.slice(0, 10)));
       steps += day.distance_data.steps;
       distance += day.distance_data.distance_meters;
@@ -73,15 +84,24 @@ describe('Apple Health export import, 1 GiB generated export (sqlite)', () => {
     expect(steps).toBe(generated.totalSteps);
     expect(distance).toBeCloseTo(generated.totalDistanceMeters, 1);
     expect(active).toBeCloseTo(generated.totalActiveKcal, 3);
-    const first = daily[0] as { metadata: { start_time: string }; heart_rate_data: { summary: Record<string, number> } };
+    const first = daily[0] as {
+      metadata: { start_time: string };
+      heart_rate_data: { summary: Record<string, number> };
+    };
     expect(first.metadata.start_time).toBe(`${generated.firstDay.date}T00:00:00.000000+01:00`);
-    expect(first.heart_rate_data.summary).toMatchObject({ min_hr_bpm: generated.firstDay.minHr, max_hr_bpm: generated.firstDay.maxHr });
+    expect(first.heart_rate_data.summary).toMatchObject({
+      min_hr_bpm: generated.firstDay.minHr,
+      max_hr_bpm: generated.firstDay.maxHr,
+    });
     expect(first.heart_rate_data.summary.avg_hr_bpm).toBeCloseTo(generated.firstDay.avgHr, 3);
     expect(first.heart_rate_data.summary.avg_hrv_sdnn).toBeCloseTo(generated.firstDay.hrvAvg, 3);
 
     const activities = (await read('activity')) as { distance_data: { summary: { distance_meters: number } } }[];
     expect(activities).toHaveLength(generated.workouts);
-    expect(activities.reduce((sum, a) => sum + a.distance_data.summary.distance_meters, 0)).toBeCloseTo(generated.totalWorkoutDistanceMeters, 1);
+    expect(activities.reduce((sum, a) => sum + a.distance_data.summary.distance_meters, 0)).toBeCloseTo(
+      generated.totalWorkoutDistanceMeters,
+      1,
+    );
     expect(await t.store.records.count(user.devId, user.userId, 'sleep')).toBe(generated.days);
     const body = (await read('body')) as { measurements_data: { measurements: { weight_kg: number }[] } }[];
     expect(body).toHaveLength(generated.days);

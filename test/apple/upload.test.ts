@@ -17,23 +17,46 @@ describe.each(ENGINES)('Apple Health export through POST /v2/files (%s)', (engin
   });
 
   const upload = (userId: string, body: Buffer, filename: string) =>
-    fetch(`${t.url}/v2/files?user_id=${userId}&filename=${filename}`, { method: 'POST', headers: { ...t.headers, 'content-type': 'application/octet-stream' }, body: new Uint8Array(body) });
+    fetch(`${t.url}/v2/files?user_id=${userId}&filename=${filename}`, {
+      method: 'POST',
+      headers: { ...t.headers, 'content-type': 'application/octet-stream' },
+      body: new Uint8Array(body),
+    });
 
   it('imports export.zip for an APPLE user, once', async () => {
     const user = await t.app.store.users.create(t.devId, { provider: 'APPLE', state: 'connected' });
     const first = await upload(user.userId, zip, 'export.zip');
     expect(first.status).toBe(201);
     const body = (await first.json()) as Record<string, unknown>;
-    expect(body).toMatchObject({ type: 'apple_health_export', format: 'zip', workouts: 1, routes: { attached: 1, missing: 0 }, records_changed: { daily: 1, sleep: 1, activity: 1 } });
+    expect(body).toMatchObject({
+      type: 'apple_health_export',
+      format: 'zip',
+      workouts: 1,
+      routes: { attached: 1, missing: 0 },
+      records_changed: { daily: 1, sleep: 1, activity: 1 },
+    });
     const events = await t.app.store.events.list(t.devId, { userId: user.userId });
-    expect(events.map((e) => e.type).sort()).toEqual(['activity', 'athlete', 'body', 'daily', 'menstruation', 'nutrition', 'sleep']);
+    expect(events.map((e) => e.type).sort()).toEqual([
+      'activity',
+      'athlete',
+      'body',
+      'daily',
+      'menstruation',
+      'nutrition',
+      'sleep',
+    ]);
 
     const again = (await (await upload(user.userId, zip, 'export.zip')).json()) as Record<string, unknown>;
     expect(again).toMatchObject({ samples: { new: 0 }, events: 0, days_recomputed: 0 });
     expect((await t.app.store.events.list(t.devId, { userId: user.userId })).length).toBe(events.length);
 
-    const daily = await fetch(`${t.url}/v2/daily?user_id=${user.userId}&start_date=2024-03-02&end_date=2024-03-02&to_webhook=false`, { headers: t.headers });
-    expect(((await daily.json()) as { data: { distance_data: { steps: number } }[] }).data[0]!.distance_data.steps).toBe(4200);
+    const daily = await fetch(
+      `${t.url}/v2/daily?user_id=${user.userId}&start_date=2024-03-02&end_date=2024-03-02&to_webhook=false`,
+      { headers: t.headers },
+    );
+    expect(
+      ((await daily.json()) as { data: { distance_data: { steps: number } }[] }).data[0]!.distance_data.steps,
+    ).toBe(4200);
   });
 
   it('imports a bare export.xml for an UPLOAD user and refuses other providers', async () => {

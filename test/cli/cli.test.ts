@@ -12,7 +12,8 @@ const BIN = resolve(import.meta.dirname, '../../bin/tributary.js');
 /** The test process's environment without its TRIBUTARY_* variables, plus `env`. */
 function childEnv(env: Record<string, string>): Record<string, string> {
   const base: Record<string, string> = {};
-  for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('TRIBUTARY_') && value !== undefined) base[key] = value;
+  for (const [key, value] of Object.entries(process.env))
+    if (!key.startsWith('TRIBUTARY_') && value !== undefined) base[key] = value;
   return { ...base, ...env };
 }
 
@@ -71,10 +72,14 @@ describe('tributary CLI (embedded store, second process beside a running server)
     expect(created.dev_id).toEqual(expect.any(String));
     expect(created.api_key.length).toBeGreaterThanOrEqual(20);
 
-    const authed = await fetch(`${url}/v2/subscriptions`, { headers: { 'dev-id': created.dev_id, 'x-api-key': created.api_key } });
+    const authed = await fetch(`${url}/v2/subscriptions`, {
+      headers: { 'dev-id': created.dev_id, 'x-api-key': created.api_key },
+    });
     expect(authed.status).toBe(200);
     expect(await authed.json()).toEqual({ users: [] });
-    const wrong = await fetch(`${url}/v2/subscriptions`, { headers: { 'dev-id': created.dev_id, 'x-api-key': created.api_key + 'x' } });
+    const wrong = await fetch(`${url}/v2/subscriptions`, {
+      headers: { 'dev-id': created.dev_id, 'x-api-key': created.api_key + 'x' },
+    });
     expect(wrong.status).toBe(401);
   });
 

@@ -4,7 +4,14 @@ import { dbOf } from '../../src/store/index.ts';
 import { storeRecords } from '../../src/ingest/store-records.ts';
 
 const activity = (id: string, start: string, extra: Record<string, unknown> = {}) => ({
-  metadata: { summary_id: id, start_time: start, end_time: start.replace('T08', 'T09'), type: 8, upload_type: 1, name: 'Run' },
+  metadata: {
+    summary_id: id,
+    start_time: start,
+    end_time: start.replace('T08', 'T09'),
+    type: 8,
+    upload_type: 1,
+    name: 'Run',
+  },
   heart_rate_data: { summary: { avg_hr_bpm: 140 }, detailed: { hr_samples: [{ timestamp: start, bpm: 120 }] } },
   ...extra,
 });
@@ -20,9 +27,15 @@ describe.each(ENGINES)('Store contract (%s)', (engine) => {
 
   it('creates developers with hashed API keys and authenticates them', async () => {
     const { developer, apiKey } = await t.store.developers.create({ name: 'Acme' });
-    expect(await t.store.developers.authenticate(developer.devId, apiKey)).toMatchObject({ devId: developer.devId, name: 'Acme' });
+    expect(await t.store.developers.authenticate(developer.devId, apiKey)).toMatchObject({
+      devId: developer.devId,
+      name: 'Acme',
+    });
     expect(await t.store.developers.authenticate(developer.devId, apiKey + 'x')).toBeUndefined();
-    const row = await dbOf(t.store).get<{ api_key_hash: string }>('SELECT api_key_hash FROM developers WHERE dev_id = ?', [developer.devId]);
+    const row = await dbOf(t.store).get<{ api_key_hash: string }>(
+      'SELECT api_key_hash FROM developers WHERE dev_id = ?',
+      [developer.devId],
+    );
     expect(row?.api_key_hash).toMatch(/^[0-9a-f]{64}$/);
     expect(row?.api_key_hash).not.toContain(apiKey);
     expect((await t.store.developers.list()).map((d) => d.devId)).toEqual([developer.devId]);
@@ -32,12 +45,20 @@ describe.each(ENGINES)('Store contract (%s)', (engine) => {
     const a = (await t.store.developers.create({ name: 'A' })).developer;
     const b = (await t.store.developers.create({ name: 'B' })).developer;
     const user = await t.store.users.create(a.devId, { provider: 'IFIT', referenceId: 'ref-1' });
-    expect(await t.store.users.get(a.devId, user.userId)).toMatchObject({ userId: user.userId, referenceId: 'ref-1', active: true, state: 'pending' });
+    expect(await t.store.users.get(a.devId, user.userId)).toMatchObject({
+      userId: user.userId,
+      referenceId: 'ref-1',
+      active: true,
+      state: 'pending',
+    });
     expect(await t.store.users.get(b.devId, user.userId)).toBeUndefined();
     expect(await t.store.users.byReferenceId(b.devId, 'ref-1')).toEqual([]);
     expect((await t.store.users.list(a.devId)).total).toBe(1);
     expect((await t.store.users.list(b.devId)).total).toBe(0);
-    expect(await t.store.users.update(a.devId, user.userId, { active: false, referenceId: 'ref-2' })).toMatchObject({ active: false, referenceId: 'ref-2' });
+    expect(await t.store.users.update(a.devId, user.userId, { active: false, referenceId: 'ref-2' })).toMatchObject({
+      active: false,
+      referenceId: 'ref-2',
+    });
   });
 
   it('pages users in creation order', async () => {
@@ -53,11 +74,21 @@ describe.each(ENGINES)('Store contract (%s)', (engine) => {
   it('encrypts connection credentials at rest', async () => {
     const dev = (await t.store.developers.create({ name: 'A' })).developer;
     const user = await t.store.users.create(dev.devId, { provider: 'IFIT' });
-    await t.store.connections.save(dev.devId, { userId: user.userId, provider: 'IFIT', credentials: { access_token: 'secret-token-123' }, nextSyncAt: 0 });
-    const raw = await dbOf(t.store).get<{ credentials_sealed: string }>('SELECT credentials_sealed FROM connections WHERE user_id = ?', [user.userId]);
+    await t.store.connections.save(dev.devId, {
+      userId: user.userId,
+      provider: 'IFIT',
+      credentials: { access_token: 'secret-token-123' },
+      nextSyncAt: 0,
+    });
+    const raw = await dbOf(t.store).get<{ credentials_sealed: string }>(
+      'SELECT credentials_sealed FROM connections WHERE user_id = ?',
+      [user.userId],
+    );
     expect(raw?.credentials_sealed).toMatch(/^v1\./);
     expect(raw?.credentials_sealed).not.toContain('secret-token-123');
-    expect((await t.store.connections.get(dev.devId, user.userId))?.credentials).toEqual({ access_token: 'secret-token-123' });
+    expect((await t.store.connections.get(dev.devId, user.userId))?.credentials).toEqual({
+      access_token: 'secret-token-123',
+    });
     const claimed = await t.store.connections.claimDue(Date.now(), 10, 60_000);
     expect(claimed.map((c) => c.userId)).toEqual([user.userId]);
     expect(await t.store.connections.claimDue(Date.now(), 10, 60_000)).toEqual([]);
@@ -69,33 +100,68 @@ describe.each(ENGINES)('Store contract (%s)', (engine) => {
     const first = await storeRecords(t.store, {
       user,
       type: 'activity',
-      raw: { provider: 'UPLOAD', dataType: 'activity', externalId: 'log-1', contentType: 'application/json', body: '{"id":"log-1"}' },
+      raw: {
+        provider: 'UPLOAD',
+        dataType: 'activity',
+        externalId: 'log-1',
+        contentType: 'application/json',
+        body: '{"id":"log-1"}',
+      },
       records: [activity('a1', '2026-01-02T08:00:00.000000+01:00')],
     });
     expect(first.eventId).not.toBeNull();
     const again = await storeRecords(t.store, {
       user,
       type: 'activity',
-      raw: { provider: 'UPLOAD', dataType: 'activity', externalId: 'log-1', contentType: 'application/json', body: '{"id":"log-1"}' },
+      raw: {
+        provider: 'UPLOAD',
+        dataType: 'activity',
+        externalId: 'log-1',
+        contentType: 'application/json',
+        body: '{"id":"log-1"}',
+      },
       records: [activity('a1', '2026-01-02T08:00:00.000000+01:00')],
     });
     expect(again.eventId).toBeNull();
     expect(again.rawId).toBe(first.rawId);
-    await storeRecords(t.store, { user, type: 'activity', records: [activity('a1', '2026-01-02T08:00:00.000000+01:00', { device_data: { name: 'Watch' } })] });
+    await storeRecords(t.store, {
+      user,
+      type: 'activity',
+      records: [activity('a1', '2026-01-02T08:00:00.000000+01:00', { device_data: { name: 'Watch' } })],
+    });
     expect(await t.store.records.count(dev.devId, user.userId, 'activity')).toBe(1);
-    await storeRecords(t.store, { user, type: 'activity', records: [activity('a2', '2026-03-02T08:00:00.000000+00:00')] });
+    await storeRecords(t.store, {
+      user,
+      type: 'activity',
+      records: [activity('a2', '2026-03-02T08:00:00.000000+00:00')],
+    });
 
-    const jan = await t.store.records.listJson(dev.devId, user.userId, 'activity', { startMs: Date.UTC(2026, 0, 1), endMs: Date.UTC(2026, 1, 1), withSamples: false });
+    const jan = await t.store.records.listJson(dev.devId, user.userId, 'activity', {
+      startMs: Date.UTC(2026, 0, 1),
+      endMs: Date.UTC(2026, 1, 1),
+      withSamples: false,
+    });
     expect(jan.map((j) => JSON.parse(j))).toEqual([
-      { ...activity('a1', '2026-01-02T08:00:00.000000+01:00', { device_data: { name: 'Watch' } }), heart_rate_data: { summary: { avg_hr_bpm: 140 }, detailed: {} } },
+      {
+        ...activity('a1', '2026-01-02T08:00:00.000000+01:00', { device_data: { name: 'Watch' } }),
+        heart_rate_data: { summary: { avg_hr_bpm: 140 }, detailed: {} },
+      },
     ]);
-    const withSamples = await t.store.records.listJson(dev.devId, user.userId, 'activity', { startMs: 0, endMs: Date.UTC(2027, 0, 1), withSamples: true });
+    const withSamples = await t.store.records.listJson(dev.devId, user.userId, 'activity', {
+      startMs: 0,
+      endMs: Date.UTC(2027, 0, 1),
+      withSamples: true,
+    });
     expect(withSamples).toHaveLength(2);
     expect(JSON.parse(withSamples[0]!).heart_rate_data.detailed.hr_samples).toHaveLength(1);
 
     const events = await t.store.events.list(dev.devId, { userId: user.userId });
     expect(events.map((e) => e.type)).toEqual(['activity', 'activity', 'activity']);
-    expect(events[0]!.payload).toMatchObject({ type: 'activity', user: { user_id: user.userId }, version: '2022-03-16' });
+    expect(events[0]!.payload).toMatchObject({
+      type: 'activity',
+      user: { user_id: user.userId },
+      version: '2022-03-16',
+    });
     const raw = await t.store.raw.get(dev.devId, first.rawId!);
     expect(raw?.body.toString('utf8')).toBe('{"id":"log-1"}');
   });
@@ -103,18 +169,28 @@ describe.each(ENGINES)('Store contract (%s)', (engine) => {
   it('keys daily records by the date part of start_time, without converting time zones', async () => {
     const dev = (await t.store.developers.create({ name: 'A' })).developer;
     const user = await t.store.users.create(dev.devId, { provider: 'APPLE' });
-    const daily = (steps: number) => ({ metadata: { start_time: '2026-05-01T00:00:00.000000-07:00', end_time: '2026-05-02T00:00:00.000000-07:00', upload_type: 1 }, distance_data: { steps } });
+    const daily = (steps: number) => ({
+      metadata: {
+        start_time: '2026-05-01T00:00:00.000000-07:00',
+        end_time: '2026-05-02T00:00:00.000000-07:00',
+        upload_type: 1,
+      },
+      distance_data: { steps },
+    });
     await storeRecords(t.store, { user, type: 'daily', records: [daily(100)] });
     const result = await storeRecords(t.store, { user, type: 'daily', records: [daily(250)] });
     expect(result.keys).toEqual(['2026-05-01']);
-    expect(await t.store.records.get(dev.devId, user.userId, 'daily', '2026-05-01')).toMatchObject({ distance_data: { steps: 250 } });
+    expect(await t.store.records.get(dev.devId, user.userId, 'daily', '2026-05-01')).toMatchObject({
+      distance_data: { steps: 250 },
+    });
     expect(await t.store.records.count(dev.devId, user.userId)).toBe(1);
   });
 
   it('lists events in insertion order, also within one millisecond', async () => {
     const dev = (await t.store.developers.create({ name: 'A' })).developer;
     const ids: string[] = [];
-    for (let i = 0; i < 30; i++) ids.push((await t.store.events.insert(dev.devId, { type: 'healthcheck', payload: { n: i } })).eventId);
+    for (let i = 0; i < 30; i++)
+      ids.push((await t.store.events.insert(dev.devId, { type: 'healthcheck', payload: { n: i } })).eventId);
     expect((await t.store.events.list(dev.devId)).map((e) => e.eventId)).toEqual(ids);
     expect((await t.store.events.undispatched(100)).map((e) => e.eventId)).toEqual(ids);
   });

@@ -24,26 +24,53 @@ describe.each(ENGINES)('destinations API on %s', (engine) => {
     t = undefined;
     receiver = undefined;
   });
-  const user = () => t!.app.store.users.create(t!.devId, { provider: 'GARMIN', state: 'connected', scopes: 'ACTIVITY_EXPORT' });
+  const user = () =>
+    t!.app.store.users.create(t!.devId, { provider: 'GARMIN', state: 'connected', scopes: 'ACTIVITY_EXPORT' });
 
   it('validates input with clear errors and keeps developers apart', async () => {
     t = await startTestApp(engine, 'dest-api');
-    expect((await api('POST', '/v2/destinations', { type: 'webhook' })).body).toMatchObject({ status: 'error', parameter: 'url' });
-    expect((await api('POST', '/v2/destinations', { type: 'webhook', url: 'ftp://x.example/' })).body).toMatchObject({ parameter: 'url' });
-    expect((await api('POST', '/v2/destinations', { type: 'carrier-pigeon', url: 'http://x.example/' })).body).toMatchObject({ parameter: 'type' });
-    expect((await api('POST', '/v2/destinations', { type: 'webhook', url: 'http://x.example/', delivery_mode: 'shout' })).body).toMatchObject({ parameter: 'delivery_mode' });
-    expect((await api('POST', '/v2/destinations', { type: 'webhook', url: 'http://x.example/', format: 'xml' })).body).toMatchObject({ parameter: 'format' });
-    expect((await api('POST', '/v2/destinations', { type: 'webhook', url: 'http://x.example/', event_types: ['nope'] })).body).toMatchObject({ parameter: 'event_types' });
+    expect((await api('POST', '/v2/destinations', { type: 'webhook' })).body).toMatchObject({
+      status: 'error',
+      parameter: 'url',
+    });
+    expect((await api('POST', '/v2/destinations', { type: 'webhook', url: 'ftp://x.example/' })).body).toMatchObject({
+      parameter: 'url',
+    });
+    expect(
+      (await api('POST', '/v2/destinations', { type: 'carrier-pigeon', url: 'http://x.example/' })).body,
+    ).toMatchObject({ parameter: 'type' });
+    expect(
+      (await api('POST', '/v2/destinations', { type: 'webhook', url: 'http://x.example/', delivery_mode: 'shout' }))
+        .body,
+    ).toMatchObject({ parameter: 'delivery_mode' });
+    expect(
+      (await api('POST', '/v2/destinations', { type: 'webhook', url: 'http://x.example/', format: 'xml' })).body,
+    ).toMatchObject({ parameter: 'format' });
+    expect(
+      (await api('POST', '/v2/destinations', { type: 'webhook', url: 'http://x.example/', event_types: ['nope'] }))
+        .body,
+    ).toMatchObject({ parameter: 'event_types' });
     expect((await api('POST', '/v2/destinations', [1, 2])).status).toBe(400);
     expect((await api('GET', '/v2/deliveries?status=lost')).body).toMatchObject({ parameter: 'status' });
     expect((await api('GET', '/v2/deliveries?limit=0')).body).toMatchObject({ parameter: 'limit' });
     expect((await api('GET', '/v2/deliveries?cursor=garbage')).body).toMatchObject({ parameter: 'cursor' });
 
-    const created = await api('POST', '/v2/destinations', { type: 'webhook', url: 'http://x.example/hook', format: 'json', event_types: ['sleep'] });
+    const created = await api('POST', '/v2/destinations', {
+      type: 'webhook',
+      url: 'http://x.example/hook',
+      format: 'json',
+      event_types: ['sleep'],
+    });
     expect(created.status).toBe(201);
-    const patched = await api('PATCH', `/v2/destinations/${created.body.id}`, { url: 'http://y.example/hook', event_types: null, delivery_mode: 'ping' });
+    const patched = await api('PATCH', `/v2/destinations/${created.body.id}`, {
+      url: 'http://y.example/hook',
+      event_types: null,
+      delivery_mode: 'ping',
+    });
     expect(patched.body).toMatchObject({ url: 'http://y.example/hook', event_types: null, delivery_mode: 'ping' });
-    expect((await api('PATCH', `/v2/destinations/${created.body.id}`, { type: 'sql' })).body).toMatchObject({ parameter: 'type' });
+    expect((await api('PATCH', `/v2/destinations/${created.body.id}`, { type: 'sql' })).body).toMatchObject({
+      parameter: 'type',
+    });
 
     const other = await t.otherDeveloper();
     expect((await api('GET', `/v2/destinations/${created.body.id}`, undefined, other.headers)).status).toBe(404);
@@ -58,7 +85,11 @@ describe.each(ENGINES)('destinations API on %s', (engine) => {
   it('routes events only to destinations subscribed to their type, and pages the deliveries log', async () => {
     receiver = await startReceiver();
     t = await startTestApp(engine, 'dest-filter');
-    const sleepOnly = await api('POST', '/v2/destinations', { type: 'webhook', url: `${receiver.url}?sleep`, event_types: ['sleep'] });
+    const sleepOnly = await api('POST', '/v2/destinations', {
+      type: 'webhook',
+      url: `${receiver.url}?sleep`,
+      event_types: ['sleep'],
+    });
     const all = await api('POST', '/v2/destinations', { type: 'webhook', url: `${receiver.url}?all` });
     const u = await user();
     await storeRecords(t.app.store, { user: u, type: 'activity', records: [activity('f1', '2026-02-01T08:00:00Z')] });
@@ -84,12 +115,25 @@ describe.each(ENGINES)('destinations API on %s', (engine) => {
     const created = await api('POST', '/v2/destinations', { type: 'webhook', url: receiver.url, enabled: false });
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ enabled: false, status: 'disabled' });
-    expect((await api('POST', '/v2/destinations', { type: 'webhook', url: receiver.url, enabled: 'no' })).body.parameter).toBe('enabled');
-    await storeRecords(t.app.store, { user: await user(), type: 'activity', records: [activity('p1', '2026-02-01T08:00:00Z')] });
+    expect(
+      (await api('POST', '/v2/destinations', { type: 'webhook', url: receiver.url, enabled: 'no' })).body.parameter,
+    ).toBe('enabled');
+    await storeRecords(t.app.store, {
+      user: await user(),
+      type: 'activity',
+      records: [activity('p1', '2026-02-01T08:00:00Z')],
+    });
     await new Promise((r) => setTimeout(r, 500));
     expect(receiver.received).toHaveLength(0);
-    expect((await api('PATCH', `/v2/destinations/${created.body.id}`, { enabled: true })).body).toMatchObject({ enabled: true, status: 'active' });
-    await storeRecords(t.app.store, { user: await user(), type: 'activity', records: [activity('p2', '2026-02-02T08:00:00Z')] });
+    expect((await api('PATCH', `/v2/destinations/${created.body.id}`, { enabled: true })).body).toMatchObject({
+      enabled: true,
+      status: 'active',
+    });
+    await storeRecords(t.app.store, {
+      user: await user(),
+      type: 'activity',
+      records: [activity('p2', '2026-02-02T08:00:00Z')],
+    });
     await receiver.waitFor((r) => r.length >= 1);
   });
 
@@ -100,7 +144,11 @@ describe.each(ENGINES)('destinations API on %s', (engine) => {
       TRIBUTARY_WEBHOOK_RETRY_SCHEDULE: '0.3,0.3,0.3,0.3,0.3,0.3,0.3,0.3',
     });
     const created = await api('POST', '/v2/destinations', { type: 'webhook', url: receiver.url });
-    await storeRecords(t.app.store, { user: await user(), type: 'activity', records: [activity('d1', '2026-02-01T08:00:00Z')] });
+    await storeRecords(t.app.store, {
+      user: await user(),
+      type: 'activity',
+      records: [activity('d1', '2026-02-01T08:00:00Z')],
+    });
     const disabled = await eventually(async () => {
       const got = await api('GET', `/v2/destinations/${created.body.id}`);
       return got.body.status === 'disabled' && got.body;
@@ -118,8 +166,19 @@ describe.each(ENGINES)('destinations API on %s', (engine) => {
 
   it('refuses private targets at creation and at send time when TRIBUTARY_WEBHOOK_ALLOW_PRIVATE=false', async () => {
     receiver = await startReceiver();
-    t = await startTestApp(engine, 'dest-ssrf', { TRIBUTARY_WEBHOOK_ALLOW_PRIVATE: 'false', TRIBUTARY_WEBHOOK_RETRY_SCHEDULE: '0.1' });
-    for (const url of [receiver.url, 'http://localhost:9/x', 'http://10.1.2.3/x', 'http://169.254.169.254/latest', 'http://[::1]/x', 'http://[::ffff:127.0.0.1]/x', 'http://192.168.0.1/x']) {
+    t = await startTestApp(engine, 'dest-ssrf', {
+      TRIBUTARY_WEBHOOK_ALLOW_PRIVATE: 'false',
+      TRIBUTARY_WEBHOOK_RETRY_SCHEDULE: '0.1',
+    });
+    for (const url of [
+      receiver.url,
+      'http://localhost:9/x',
+      'http://10.1.2.3/x',
+      'http://169.254.169.254/latest',
+      'http://[::1]/x',
+      'http://[::ffff:127.0.0.1]/x',
+      'http://192.168.0.1/x',
+    ]) {
       const refused = await api('POST', '/v2/destinations', { type: 'webhook', url });
       expect(refused.status, url).toBe(400);
       expect(refused.body.parameter).toBe('url');
@@ -134,8 +193,15 @@ describe.each(ENGINES)('destinations API on %s', (engine) => {
       eventTypes: null,
       format: 'json',
     });
-    await storeRecords(t.app.store, { user: await user(), type: 'activity', records: [activity('s1', '2026-02-01T08:00:00Z')] });
-    const dead = await eventually(async () => (await api('GET', `/v2/deliveries?status=failed&destination_id=${sneaked.destinationId}`)).body.deliveries[0]);
+    await storeRecords(t.app.store, {
+      user: await user(),
+      type: 'activity',
+      records: [activity('s1', '2026-02-01T08:00:00Z')],
+    });
+    const dead = await eventually(
+      async () =>
+        (await api('GET', `/v2/deliveries?status=failed&destination_id=${sneaked.destinationId}`)).body.deliveries[0],
+    );
     expect(dead.last_error).toMatch(/refusing to send/);
     expect(receiver.received).toHaveLength(0);
   });

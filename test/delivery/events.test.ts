@@ -30,7 +30,10 @@ describe('delivery events validate against Terra schemas', () => {
     ['healthcheck', healthcheckEvent({ sentWebhooksLastHour: 3, trendPercentage: -25 })],
     ['large_request_processing', largeRequestProcessingEvent(user, 'ref-1')],
     ['large_request_sending', largeRequestSendingEvent(user, 'ref-1', 4)],
-    ['rate_limit_hit', rateLimitHitEvent(user, { startDate: '2026-01-01', endDate: '2026-02-01', retryingAt: '2026-01-02T00:00:00Z' })],
+    [
+      'rate_limit_hit',
+      rateLimitHitEvent(user, { startDate: '2026-01-01', endDate: '2026-02-01', retryingAt: '2026-01-02T00:00:00Z' }),
+    ],
     ['permission_change', permissionChangeEvent(user, { scopesAdded: ['a', 'b'], scopesRemoved: [] })],
     ['s3_payload', s3PayloadEvent('http://127.0.0.1/v2/payloads/evt_1?sig=x', 600)],
     ['athlete', dataEvent('athlete', user, [{ first_name: 'Ada' }])],

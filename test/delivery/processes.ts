@@ -13,7 +13,11 @@ export interface ServerProcess {
 }
 
 /** Spawns `node bin/tributary.js start [args]` with `env`, resolving once it prints its URL. */
-export async function spawnServer(args: string[], env: Record<string, string>, timeoutMs = 60_000): Promise<ServerProcess> {
+export async function spawnServer(
+  args: string[],
+  env: Record<string, string>,
+  timeoutMs = 60_000,
+): Promise<ServerProcess> {
   const child = spawn(process.execPath, [BIN, 'start', ...args], {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TRIBUTARY_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

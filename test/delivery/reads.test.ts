@@ -29,8 +29,15 @@ describe.each(ENGINES)('to_webhook reads and large requests on %s', (engine) => 
   });
 
   async function seed(count: number, firstDay: number) {
-    const user = await t.app.store.users.create(t.devId, { provider: 'GARMIN', state: 'connected', scopes: 'ACTIVITY_EXPORT', referenceId: 'me' });
-    const records = Array.from({ length: count }, (_, i) => activity(`r${i}`, new Date(Date.UTC(2026, 0, firstDay + i * 2, 8)).toISOString()));
+    const user = await t.app.store.users.create(t.devId, {
+      provider: 'GARMIN',
+      state: 'connected',
+      scopes: 'ACTIVITY_EXPORT',
+      referenceId: 'me',
+    });
+    const records = Array.from({ length: count }, (_, i) =>
+      activity(`r${i}`, new Date(Date.UTC(2026, 0, firstDay + i * 2, 8)).toISOString()),
+    );
     await storeRecords(t.app.store, { user, type: 'activity', records });
     return user;
   }
@@ -55,7 +62,11 @@ describe.each(ENGINES)('to_webhook reads and large requests on %s', (engine) => 
     await api('POST', '/v2/destinations', { type: 'webhook', url: receiver.url });
     const read = await api('GET', `/v2/activity?user_id=${user.userId}&start_date=2026-01-01&end_date=2026-03-01`);
     expect(read.status).toBe(200);
-    expect(read.body).toMatchObject({ type: 'large_request_processing', status: 'processing', user: { user_id: user.userId } });
+    expect(read.body).toMatchObject({
+      type: 'large_request_processing',
+      status: 'processing',
+      user: { user_id: user.userId },
+    });
     expect(validateEvent(read.body)).toEqual([]);
     const reference = read.body.reference as string;
     const mine = () => receiver.received.filter((x) => x.headers['terra-reference'] === reference);
@@ -70,7 +81,9 @@ describe.each(ENGINES)('to_webhook reads and large requests on %s', (engine) => 
     expect(sending[0]!.event).toMatchObject({ reference, expected_payloads: 3 });
     expect(chunks).toHaveLength(3);
     expect(chunks.every((c) => c.event.data.length <= 10)).toBe(true);
-    expect(chunks.flatMap((c) => c.event.data.map((d: any) => d.metadata.summary_id)).sort()).toEqual(Array.from({ length: 25 }, (_, i) => `r${i}`).sort());
+    expect(chunks.flatMap((c) => c.event.data.map((d: any) => d.metadata.summary_id)).sort()).toEqual(
+      Array.from({ length: 25 }, (_, i) => `r${i}`).sort(),
+    );
     const traces = chunks.map((c) => c.trace).sort();
     const base = traces[0]!.split(':chunk:')[0]!;
     expect(traces).toEqual([0, 1, 2].map((n) => `${base}:chunk:${n}`));

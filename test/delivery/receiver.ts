@@ -12,7 +12,12 @@ export interface Received {
  * headers, delay); every request is recorded with its raw body. Tracks how many requests
  * with the same X-Terra-Trace-Id are in flight at once (must never exceed 1).
  */
-export async function startReceiver(respond: (request: Received, index: number) => { status?: number; headers?: Record<string, string>; delayMs?: number } | void = () => undefined) {
+export async function startReceiver(
+  respond: (
+    request: Received,
+    index: number,
+  ) => { status?: number; headers?: Record<string, string>; delayMs?: number } | void = () => undefined,
+) {
   const received: Received[] = [];
   const inFlight = new Map<string, number>();
   let maxConcurrentSameTrace = 0;
@@ -50,7 +55,8 @@ export async function startReceiver(respond: (request: Received, index: number) 
     async waitFor(predicate: (received: Received[]) => boolean, timeoutMs = 15_000): Promise<void> {
       const deadline = Date.now() + timeoutMs;
       while (!predicate(received)) {
-        if (Date.now() > deadline) throw new Error(`receiver: condition not met within ${timeoutMs} ms (${received.length} requests received)`);
+        if (Date.now() > deadline)
+          throw new Error(`receiver: condition not met within ${timeoutMs} ms (${received.length} requests received)`);
         await new Promise<void>((resolve) => {
           waiters.push(resolve);
           setTimeout(resolve, 100);

@@ -20,11 +20,21 @@ describe.each(ENGINES)('recovery sweep on %s', (engine) => {
     const { destination } = await service.createDestination(t.devId, { type: 'webhook', url: receiver.url });
     // The state a crash (or a flushed Redis) leaves: event dispatched, delivery pending, no job.
     await t.app.store.transaction(async (tx) => {
-      const event = await tx.events.insert(t!.devId, { type: 'healthcheck', payload: healthcheckEvent({ sentWebhooksLastHour: 0, trendPercentage: 0 }) });
+      const event = await tx.events.insert(t!.devId, {
+        type: 'healthcheck',
+        payload: healthcheckEvent({ sentWebhooksLastHour: 0, trendPercentage: 0 }),
+      });
       await tx.events.markDispatched([event.eventId]);
     });
     const [event] = await t.app.store.events.list(t.devId, { type: 'healthcheck' });
-    const [delivery] = await service.repo.createDeliveries(t.devId, [{ destinationId: destination.destinationId, eventId: event!.eventId, eventType: 'healthcheck', traceId: randomUUID() }]);
+    const [delivery] = await service.repo.createDeliveries(t.devId, [
+      {
+        destinationId: destination.destinationId,
+        eventId: event!.eventId,
+        eventType: 'healthcheck',
+        traceId: randomUUID(),
+      },
+    ]);
     expect(await service.queue.pendingCount()).toBe(0);
     await receiver.waitFor((r) => r.length >= 1, 20_000);
     expect(receiver.received[0]!.headers['x-terra-trace-id']).toBe(delivery!.traceId);

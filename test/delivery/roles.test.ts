@@ -2,7 +2,14 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { Redis } from 'ioredis';
 import { afterEach, expect, it } from 'vitest';
-import { dropSchema, isolatedSchema, markEngineUsed, TEST_DATABASE_URL, TEST_KEY, tempDir } from '../helpers/engines.ts';
+import {
+  dropSchema,
+  isolatedSchema,
+  markEngineUsed,
+  TEST_DATABASE_URL,
+  TEST_KEY,
+  tempDir,
+} from '../helpers/engines.ts';
 import { spawnServer, type ServerProcess } from './processes.ts';
 import { startReceiver, type Receiver } from './receiver.ts';
 
@@ -46,7 +53,13 @@ it('runs the API and the worker as separate processes on PostgreSQL + Redis', as
   const api = await spawnServer(['--api'], env);
   processes.push(api);
   const headers = { 'dev-id': 'roles-dev', 'x-api-key': 'r'.repeat(32), 'content-type': 'application/json' };
-  const created = (await (await fetch(`${api.url}/v2/destinations`, { method: 'POST', headers, body: JSON.stringify({ type: 'webhook', url: receiver.url }) })).json()) as { id: string };
+  const created = (await (
+    await fetch(`${api.url}/v2/destinations`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ type: 'webhook', url: receiver.url }),
+    })
+  ).json()) as { id: string };
   const auth = { 'dev-id': 'roles-dev', 'x-api-key': 'r'.repeat(32) };
   const test = await fetch(`${api.url}/v2/destinations/${created.id}/test`, { method: 'POST', headers: auth });
   expect(test.status).toBe(202);

@@ -7,7 +7,15 @@ import { storeRecords } from '../../src/ingest/store-records.ts';
 import { openStore } from '../../src/store/index.ts';
 import type { Store } from '../../src/store/store.ts';
 import { activity } from '../api/records.ts';
-import { dropSchema, isolatedSchema, markEngineUsed, TEST_DATABASE_URL, TEST_KEY, tempDir, testBox } from '../helpers/engines.ts';
+import {
+  dropSchema,
+  isolatedSchema,
+  markEngineUsed,
+  TEST_DATABASE_URL,
+  TEST_KEY,
+  tempDir,
+  testBox,
+} from '../helpers/engines.ts';
 import { startReceiver, type Receiver } from './receiver.ts';
 import { spawnServer, type ServerProcess } from './processes.ts';
 
@@ -40,7 +48,12 @@ const SETUPS: Record<string, () => Promise<Setup>> = {
     const prefix = `tq-kill-${randomUUID().slice(0, 8)}`;
     const url = `${TEST_DATABASE_URL}${TEST_DATABASE_URL.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
     return {
-      env: { TRIBUTARY_DATA_DIR: tempDir(), TRIBUTARY_DATABASE_URL: url, TRIBUTARY_QUEUE_URL: REDIS_URL, TRIBUTARY_QUEUE_PREFIX: prefix },
+      env: {
+        TRIBUTARY_DATA_DIR: tempDir(),
+        TRIBUTARY_DATABASE_URL: url,
+        TRIBUTARY_QUEUE_URL: REDIS_URL,
+        TRIBUTARY_QUEUE_PREFIX: prefix,
+      },
       openSharedStore: () => openStore({ databaseUrl: TEST_DATABASE_URL, schema, box: testBox() }),
       cleanup: async () => {
         await dropSchema(schema);
@@ -85,7 +98,11 @@ describe.each(Object.keys(SETUPS))('SIGKILL mid-delivery: %s', (name) => {
     const first = await spawnServer([], env);
     processes.push(first);
     const headers = { 'dev-id': devId, 'x-api-key': apiKey, 'content-type': 'application/json' };
-    const created = await fetch(`${first.url}/v2/destinations`, { method: 'POST', headers, body: JSON.stringify({ type: 'webhook', url: receiver.url }) });
+    const created = await fetch(`${first.url}/v2/destinations`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ type: 'webhook', url: receiver.url }),
+    });
     expect(created.status).toBe(201);
 
     // Another process (an ingest worker) commits data + outbox events to the shared store.
@@ -95,7 +112,11 @@ describe.each(Object.keys(SETUPS))('SIGKILL mid-delivery: %s', (name) => {
     for (let i = 0; i < EVENTS; i++) {
       const id = `kill-${i}`;
       ids.push(id);
-      await storeRecords(store, { user, type: 'activity', records: [activity(id, new Date(Date.UTC(2026, 0, 1, 0, i)).toISOString())] });
+      await storeRecords(store, {
+        user,
+        type: 'activity',
+        records: [activity(id, new Date(Date.UTC(2026, 0, 1, 0, i)).toISOString())],
+      });
     }
 
     await receiver.waitFor((r) => r.length >= 6, 60_000);
@@ -105,11 +126,19 @@ describe.each(Object.keys(SETUPS))('SIGKILL mid-delivery: %s', (name) => {
 
     processes.push(await spawnServer(['--worker'], env), await spawnServer(['--worker'], env));
     try {
-      await receiver.waitFor((r) => new Set(r.filter((_, i) => i % 7 !== 3).map((x) => summaryId(x.body))).size >= EVENTS, 90_000);
+      await receiver.waitFor(
+        (r) => new Set(r.filter((_, i) => i % 7 !== 3).map((x) => summaryId(x.body))).size >= EVENTS,
+        90_000,
+      );
     } catch (e) {
       const { dbOf } = await import('../../src/store/index.ts');
-      console.log(await dbOf(store).all("SELECT delivery_id, status, attempts, last_error, next_attempt_at, lease_until FROM deliveries WHERE status <> 'delivered'"), Date.now());
-      console.log(await dbOf(store).all("SELECT count(*) FROM events WHERE dispatched = 0"));
+      console.log(
+        await dbOf(store).all(
+          "SELECT delivery_id, status, attempts, last_error, next_attempt_at, lease_until FROM deliveries WHERE status <> 'delivered'",
+        ),
+        Date.now(),
+      );
+      console.log(await dbOf(store).all('SELECT count(*) FROM events WHERE dispatched = 0'));
       console.log(processes.map((p) => p.output()).join('\n----\n'));
       throw e;
     }

@@ -32,18 +32,37 @@ describe.each(ENGINES)('webhook delivery on %s', (engine) => {
   });
 
   async function newUser() {
-    return t.app.store.users.create(t.devId, { provider: 'GARMIN', referenceId: 'ref-1', state: 'connected', scopes: 'ACTIVITY_EXPORT' });
+    return t.app.store.users.create(t.devId, {
+      provider: 'GARMIN',
+      referenceId: 'ref-1',
+      state: 'connected',
+      scopes: 'ACTIVITY_EXPORT',
+    });
   }
 
   it('creates a destination, then a stored record reaches the receiver as a signed POST', async () => {
-    const created = await api('POST', '/v2/destinations', { type: 'webhook', url: receiver.url, delivery_mode: 'push' });
+    const created = await api('POST', '/v2/destinations', {
+      type: 'webhook',
+      url: receiver.url,
+      delivery_mode: 'push',
+    });
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ type: 'webhook', url: receiver.url, delivery_mode: 'push', format: 'json', enabled: true });
+    expect(created.body).toMatchObject({
+      type: 'webhook',
+      url: receiver.url,
+      delivery_mode: 'push',
+      format: 'json',
+      enabled: true,
+    });
     const secret = created.body.signing_secret as string;
     expect(secret).toMatch(/^whsec_/);
 
     const user = await newUser();
-    const result = await storeRecords(t.app.store, { user, type: 'activity', records: [activity('a1', '2026-01-05T10:00:00Z')] });
+    const result = await storeRecords(t.app.store, {
+      user,
+      type: 'activity',
+      records: [activity('a1', '2026-01-05T10:00:00Z')],
+    });
     t.app.context.eventsCommitted.notify();
     await receiver.waitFor((r) => r.length >= 1);
 
@@ -54,10 +73,16 @@ describe.each(ENGINES)('webhook delivery on %s', (engine) => {
     expect(event.data[0].metadata.summary_id).toBe('a1');
     expect(validateEvent(event)).toEqual([]);
     // Terra's SDK verifies the exact raw body with the secret.
-    await expect(verifyTerraWebhookSignature(hit.body, String(hit.headers['terra-signature']), secret)).resolves.toBe(true);
-    await expect(verifyTerraWebhookSignature(hit.body + ' ', String(hit.headers['terra-signature']), secret)).rejects.toThrow();
+    await expect(verifyTerraWebhookSignature(hit.body, String(hit.headers['terra-signature']), secret)).resolves.toBe(
+      true,
+    );
+    await expect(
+      verifyTerraWebhookSignature(hit.body + ' ', String(hit.headers['terra-signature']), secret),
+    ).rejects.toThrow();
     // Standard Webhooks verifies the same request.
-    expect(new Webhook(secret).verify(hit.body, hit.headers as Record<string, string>)).toMatchObject({ type: 'activity' });
+    expect(new Webhook(secret).verify(hit.body, hit.headers as Record<string, string>)).toMatchObject({
+      type: 'activity',
+    });
     expect(hit.headers['x-terra-trace-id']).toMatch(/^[0-9a-f-]{36}$/);
     expect(hit.headers['webhook-id']).toBe(hit.headers['x-terra-trace-id']);
     expect(Number(hit.headers['x-terra-ordering-timestamp'])).toBeGreaterThan(Date.now() - 60_000);
@@ -68,7 +93,13 @@ describe.each(ENGINES)('webhook delivery on %s', (engine) => {
       return page.body.deliveries.length > 0 && page;
     });
     expect(list.body.deliveries).toHaveLength(1);
-    expect(list.body.deliveries[0]).toMatchObject({ event_id: result.eventId, event_type: 'activity', status: 'delivered', attempts: 1, last_status_code: 200 });
+    expect(list.body.deliveries[0]).toMatchObject({
+      event_id: result.eventId,
+      event_type: 'activity',
+      status: 'delivered',
+      attempts: 1,
+      last_status_code: 200,
+    });
   });
 
   it('retries a failing endpoint with the same trace id, then marks the delivery failed and redelivers it by hand', async () => {
@@ -114,7 +145,12 @@ describe.each(ENGINES)('webhook delivery on %s', (engine) => {
     expect(test.status).toBe(202);
     await receiver.waitFor((r) => r.length >= 1);
     const event = bodiesOf(receiver.received)[0]!;
-    expect(event).toMatchObject({ type: 'healthcheck', status: 'success', sent_webhooks_last_hour: 0, trend_percentage: 0 });
+    expect(event).toMatchObject({
+      type: 'healthcheck',
+      status: 'success',
+      sent_webhooks_last_hour: 0,
+      trend_percentage: 0,
+    });
     expect(validateEvent(event)).toEqual([]);
 
     const rotated = await api('POST', `/v2/destinations/${created.body.id}/rotate-secret`);
@@ -123,8 +159,12 @@ describe.each(ENGINES)('webhook delivery on %s', (engine) => {
     await api('POST', `/v2/destinations/${created.body.id}/test`);
     await receiver.waitFor((r) => r.length >= 2);
     const second = receiver.received[1]!;
-    await expect(verifyTerraWebhookSignature(second.body, String(second.headers['terra-signature']), rotated.body.signing_secret)).resolves.toBe(true);
-    await expect(verifyTerraWebhookSignature(second.body, String(second.headers['terra-signature']), created.body.signing_secret)).rejects.toThrow();
+    await expect(
+      verifyTerraWebhookSignature(second.body, String(second.headers['terra-signature']), rotated.body.signing_secret),
+    ).resolves.toBe(true);
+    await expect(
+      verifyTerraWebhookSignature(second.body, String(second.headers['terra-signature']), created.body.signing_secret),
+    ).rejects.toThrow();
     // The secret is shown at creation and rotation only.
     const got = await api('GET', `/v2/destinations/${created.body.id}`);
     expect(got.body.signing_secret).toBeUndefined();

@@ -2,7 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENGINES } from '../helpers/engines.ts';
 import { runApiFlow } from '../emulators/api-flow.ts';
 import { TributaryError } from '../../src/core/errors.ts';
-import { azureBlobConfigSchema, azureBlobDestination, type AzureBlobDestinationConfig } from '../../src/delivery/destinations/azure-blob/azure-blob.ts';
+import {
+  azureBlobConfigSchema,
+  azureBlobDestination,
+  type AzureBlobDestinationConfig,
+} from '../../src/delivery/destinations/azure-blob/azure-blob.ts';
 import { expectDocsTableInSync } from '../emulators/docs-table.ts';
 import { eventsOfEveryKind, startPayloadServer, type PayloadServer } from '../emulators/destination-events.ts';
 import { startAzurite, type Azurite } from '../emulators/azurite/azurite.ts';
@@ -40,14 +44,27 @@ describe('azure_blob destination (azurite)', () => {
     objectStoreCases<AzureBlobDestinationConfig>({
       definition: azureBlobDestination,
       payloads: () => payloads,
-      freshConfig: async (extra = {}) => azureBlobDestination.parseConfig({ container: await freshContainer(), connection_string: azurite.connectionString(), ...extra }),
+      freshConfig: async (extra = {}) =>
+        azureBlobDestination.parseConfig({
+          container: await freshContainer(),
+          connection_string: azurite.connectionString(),
+          ...extra,
+        }),
       listKeys: (config) => azurite.listBlobs(config.container),
       getObject: (config, key) => azurite.getBlob(config.container, key),
       down: () => azurite.down(),
       up: () => azurite.up(),
       badConfigs: (config) => [
-        { name: 'wrong account key', config: { ...config, connection_string: azurite.connectionString(Buffer.alloc(64, 7).toString('base64')) }, reason: /(AuthenticationFailed|AuthorizationFailure) \(HTTP 403\): Server failed to authenticate/ },
-        { name: 'missing container', config: { ...config, container: 'no-such-container' }, reason: /ContainerNotFound \(HTTP 404\)/ },
+        {
+          name: 'wrong account key',
+          config: { ...config, connection_string: azurite.connectionString(Buffer.alloc(64, 7).toString('base64')) },
+          reason: /(AuthenticationFailed|AuthorizationFailure) \(HTTP 403\): Server failed to authenticate/,
+        },
+        {
+          name: 'missing container',
+          config: { ...config, container: 'no-such-container' },
+          reason: /ContainerNotFound \(HTTP 404\)/,
+        },
       ],
       downReason: /ECONNREFUSED|ECONNRESET|socket|connect/i,
     });
@@ -65,7 +82,10 @@ describe('azure_blob destination (azurite)', () => {
       await destination.close();
       const blobs = await azurite.listBlobs(container);
       // The verify blob stays: a create+write SAS may not delete it.
-      expect(blobs).toEqual([expect.stringMatching(/^2022-03-16\/sleep\/.+\.json$/), 'tributary-connection-check.json']);
+      expect(blobs).toEqual([
+        expect.stringMatching(/^2022-03-16\/sleep\/.+\.json$/),
+        'tributary-connection-check.json',
+      ]);
       expect((await azurite.getBlob(container, blobs[0])).body.toString('utf8')).toBe(event.body);
     });
 
@@ -79,20 +99,35 @@ describe('azure_blob destination (azurite)', () => {
   });
 
   it('with private targets refused: verify refuses a loopback blob endpoint', async () => {
-    const config = azureBlobDestination.parseConfig({ container: await freshContainer(), connection_string: azurite.connectionString() });
-    const error = await azureBlobDestination.verify(config, { ...payloads.services, allowPrivateNetworks: false }).catch((e: unknown) => e);
+    const config = azureBlobDestination.parseConfig({
+      container: await freshContainer(),
+      connection_string: azurite.connectionString(),
+    });
+    const error = await azureBlobDestination
+      .verify(config, { ...payloads.services, allowPrivateNetworks: false })
+      .catch((e: unknown) => e);
     expect((error as TributaryError).message).toMatch(/refusing to send to 127\.0\.0\.1/);
     expect((error as TributaryError).details.parameter).toBe('config.connection_string');
   });
 
   it('validates the config: exactly one credential, a valid container name', () => {
     expect(azureBlobDestination.secretFields).toEqual(['connection_string', 'sas_url']);
-    expect(() => azureBlobDestination.parseConfig({ container: 'ok-container' })).toThrow(/exactly one of connection_string or sas_url/);
-    expect(() => azureBlobDestination.parseConfig({ container: 'ok-container', connection_string: azurite.connectionString(), sas_url: 'https://a.blob.core.windows.net/c?sv=1&sig=x' })).toThrow(
-      /exactly one/,
+    expect(() => azureBlobDestination.parseConfig({ container: 'ok-container' })).toThrow(
+      /exactly one of connection_string or sas_url/,
     );
-    expect(() => azureBlobDestination.parseConfig({ container: 'Bad_Name', connection_string: azurite.connectionString() })).toThrow(/config\.container/);
-    expect(() => azureBlobDestination.parseConfig({ container: 'ok-container', sas_url: 'https://a.blob.core.windows.net/c' })).toThrow(/config\.sas_url/);
+    expect(() =>
+      azureBlobDestination.parseConfig({
+        container: 'ok-container',
+        connection_string: azurite.connectionString(),
+        sas_url: 'https://a.blob.core.windows.net/c?sv=1&sig=x',
+      }),
+    ).toThrow(/exactly one/);
+    expect(() =>
+      azureBlobDestination.parseConfig({ container: 'Bad_Name', connection_string: azurite.connectionString() }),
+    ).toThrow(/config\.container/);
+    expect(() =>
+      azureBlobDestination.parseConfig({ container: 'ok-container', sas_url: 'https://a.blob.core.windows.net/c' }),
+    ).toThrow(/config\.sas_url/);
   });
 });
 
@@ -103,16 +138,36 @@ destinationContract('azure_blob (azurite)', async (): Promise<ContractTarget> =>
   // The two credentials are alternatives (exactly one is given); `sas_url` is listed, unset,
   // because the contract checks that every secret field name exists in the config.
   const config = { container, connection_string: azurite.connectionString(), sas_url: undefined, prefix: 'contract' };
-  const read = (key: string) => azurite.getBlob(container, key).then((blob) => blob.body, () => undefined);
+  const read = (key: string) =>
+    azurite.getBlob(container, key).then(
+      (blob) => blob.body,
+      () => undefined,
+    );
   return {
     definition: azureBlobDestination as never,
     config,
     invalidConfig: { config: { ...config, container: 'UPPER_case' }, parameter: 'config.container' },
     badConfigs: [
-      { name: 'wrong account key', config: { ...config, connection_string: azurite.connectionString(Buffer.alloc(64, 1).toString('base64')) }, message: /Server failed to authenticate/ },
-      { name: 'read-only SAS', config: { container, sas_url: azurite.containerSasUrl(container, 'r') }, message: /403/ },
-      { name: 'missing container', config: { ...config, container: 'no-such-container' }, message: /ContainerNotFound \(HTTP 404\)/ },
-      { name: 'nothing listening', config: { ...config, connection_string: azurite.connectionString().replace(/127\.0\.0\.1:\d+/, '127.0.0.1:1') }, message: /ECONNREFUSED/ },
+      {
+        name: 'wrong account key',
+        config: { ...config, connection_string: azurite.connectionString(Buffer.alloc(64, 1).toString('base64')) },
+        message: /Server failed to authenticate/,
+      },
+      {
+        name: 'read-only SAS',
+        config: { container, sas_url: azurite.containerSasUrl(container, 'r') },
+        message: /403/,
+      },
+      {
+        name: 'missing container',
+        config: { ...config, container: 'no-such-container' },
+        message: /ContainerNotFound \(HTTP 404\)/,
+      },
+      {
+        name: 'nothing listening',
+        config: { ...config, connection_string: azurite.connectionString().replace(/127\.0\.0\.1:\d+/, '127.0.0.1:1') },
+        message: /ECONNREFUSED/,
+      },
     ],
     stored: (event) => storedObjects(event, read, 'contract/'),
     count: async () => (await azurite.listBlobs(container)).length,
@@ -137,10 +192,16 @@ describe.each(ENGINES)('azure_blob through POST /v2/destinations on %s', (engine
       type: 'azure_blob',
       config,
       secretFields: ['connection_string'],
-      badConfig: { config: { container, connection_string: azurite.connectionString(Buffer.alloc(64, 9).toString('base64')) }, message: /Server failed to authenticate/ },
+      badConfig: {
+        config: { container, connection_string: azurite.connectionString(Buffer.alloc(64, 9).toString('base64')) },
+        message: /Server failed to authenticate/,
+      },
       delivered: async (userId, summaryId) => {
-        const names = (await azurite.listBlobs(container)).filter((name) => name.startsWith(`2022-03-16/activity/${userId}-`));
-        for (const name of names) if ((await azurite.getBlob(container, name)).body.toString('utf8').includes(summaryId)) return name;
+        const names = (await azurite.listBlobs(container)).filter((name) =>
+          name.startsWith(`2022-03-16/activity/${userId}-`),
+        );
+        for (const name of names)
+          if ((await azurite.getBlob(container, name)).body.toString('utf8').includes(summaryId)) return name;
         return undefined;
       },
     });

@@ -1,6 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isTributaryError } from '../../src/core/errors.ts';
-import type { Destination, DestinationDefinition, DestinationEvent, DestinationServices } from '../../src/delivery/destinations/destination.ts';
+import type {
+  Destination,
+  DestinationDefinition,
+  DestinationEvent,
+  DestinationServices,
+} from '../../src/delivery/destinations/destination.ts';
 import { destinationDefinition } from '../../src/delivery/destinations/registry.ts';
 import { activity, dataPayload, destinationEvent, eventCatalogue, testUser, withPayload } from './events.ts';
 
@@ -78,7 +83,9 @@ export function destinationContract(name: string, setup: () => Promise<ContractT
     });
 
     it('verifies a good config with a real connection', async () => {
-      await expect((target.definition as DestinationDefinition<unknown>).verify(parse(target.config), services)).resolves.toBeUndefined();
+      await expect(
+        (target.definition as DestinationDefinition<unknown>).verify(parse(target.config), services),
+      ).resolves.toBeUndefined();
     });
 
     it('rejects bad credentials and unreachable servers with a clear bad_request', async () => {
@@ -116,12 +123,16 @@ export function destinationContract(name: string, setup: () => Promise<ContractT
 
     it('redelivery overwrites and never duplicates', async () => {
       const before = await target.count();
-      for (const { event } of catalogue) expect(await destination.deliver(event)).toEqual(expect.objectContaining({ ok: true }));
+      for (const { event } of catalogue)
+        expect(await destination.deliver(event)).toEqual(expect.objectContaining({ ok: true }));
       expect(await target.count()).toBe(before);
 
       // Terra re-sends a record as a superset of the earlier payload: same key, new content.
       const original = catalogue.find((entry) => entry.name === 'activity')!;
-      const updatedRecords = (original.items as Record<string, unknown>[]).map((record) => ({ ...record, device_data: { name: 'Treadmill X' } }));
+      const updatedRecords = (original.items as Record<string, unknown>[]).map((record) => ({
+        ...record,
+        device_data: { name: 'Treadmill X' },
+      }));
       const updated = withPayload(original.event, dataPayload('activity', user, updatedRecords));
       expect(await destination.deliver(updated)).toEqual(expect.objectContaining({ ok: true }));
       expect(sortJson(await target.stored(updated))).toEqual(sortJson(updatedRecords));
@@ -129,7 +140,11 @@ export function destinationContract(name: string, setup: () => Promise<ContractT
     });
 
     it('fails retryably while the server is down and delivers once it is back', async () => {
-      const fresh = destinationEvent(dataPayload('activity', user, [activity('act-outage', '2026-03-13T06:00:00.000000+01:00', '2026-03-13T07:00:00.000000+01:00')]));
+      const fresh = destinationEvent(
+        dataPayload('activity', user, [
+          activity('act-outage', '2026-03-13T06:00:00.000000+01:00', '2026-03-13T07:00:00.000000+01:00'),
+        ]),
+      );
       const before = await target.count();
       const restore = await target.outage();
       let outcome;
@@ -186,7 +201,11 @@ export function sortJson(items: unknown[]): unknown[] {
 function normalize(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(normalize);
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => [k, normalize(v)]));
+    return Object.fromEntries(
+      Object.entries(value as Record<string, unknown>)
+        .sort(([a], [b]) => (a < b ? -1 : 1))
+        .map(([k, v]) => [k, normalize(v)]),
+    );
   }
   return value;
 }

@@ -10,7 +10,8 @@ describe('destination docs', () => {
   it('are what scripts/gen-destinations.ts generates (run `npm run gen` after changing a destination)', () => {
     const artifacts = generateDestinationDocs();
     expect(artifacts.map((a) => a.path)).toContain('docs/destinations/README.md');
-    for (const artifact of artifacts) expect(readFileSync(join(REPO_ROOT, artifact.path), 'utf8'), artifact.path).toBe(artifact.content);
+    for (const artifact of artifacts)
+      expect(readFileSync(join(REPO_ROOT, artifact.path), 'utf8'), artifact.path).toBe(artifact.content);
   });
 
   it('list every registered type, each with its own page and a generated config table', () => {
@@ -18,7 +19,9 @@ describe('destination docs', () => {
     for (const { type } of DESTINATION_DEFINITIONS) {
       expect(index).toContain(`| \`${type}\` |`);
       if (type === 'webhook') continue;
-      expect(readFileSync(join(REPO_ROOT, docsPage(type)), 'utf8')).toMatch(/<!-- config-table:begin[^>]*-->\n\| field \| type \| required \| secret \| meaning \|/);
+      expect(readFileSync(join(REPO_ROOT, docsPage(type)), 'utf8')).toMatch(
+        /<!-- config-table:begin[^>]*-->\n\| field \| type \| required \| secret \| meaning \|/,
+      );
     }
   });
 });

@@ -26,7 +26,9 @@ const TEST_KEY = {
   type: 'service_account',
   project_id: PROJECT,
   client_email: 'writer@tributary-test.iam.gserviceaccount.com',
-  private_key: generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+  private_key: generateKeyPairSync('rsa', { modulusLength: 2048 })
+    .privateKey.export({ type: 'pkcs8', format: 'pem' })
+    .toString(),
 };
 
 let emulator: FirestoreEmulator;
@@ -60,7 +62,9 @@ async function storedDocs(event: DestinationEvent): Promise<unknown[]> {
   }
   if (Array.isArray(event.payload.data)) {
     const records = event.payload.data as { metadata: { start_time: string } }[];
-    const docs = await Promise.all(records.map((record) => reader.doc(`${ROOT}/${event.type}/${userId}-${record.metadata.start_time}.json`).get()));
+    const docs = await Promise.all(
+      records.map((record) => reader.doc(`${ROOT}/${event.type}/${userId}-${record.metadata.start_time}.json`).get()),
+    );
     return docs.filter((doc) => doc.exists).map((doc) => strip(doc.data()!));
   }
   const name = `${event.userId ? `${event.userId}-` : ''}${new Date(event.orderingTimestamp).toISOString()}-${event.type}.json`;
@@ -70,7 +74,9 @@ async function storedDocs(event: DestinationEvent): Promise<unknown[]> {
 
 async function countDocs(): Promise<number> {
   const collections = ['user_events', 'activity', 'athlete', 'body', 'daily', 'sleep', 'nutrition', 'menstruation'];
-  const sizes = await Promise.all(collections.map(async (name) => (await reader.collection(`${ROOT}/${name}`).get()).size));
+  const sizes = await Promise.all(
+    collections.map(async (name) => (await reader.collection(`${ROOT}/${name}`).get()).size),
+  );
   return sizes.reduce((a, b) => a + b, 0);
 }
 
@@ -83,10 +89,20 @@ destinationContract('firestore (@firestore-emulator/server)', async (): Promise<
     config,
     invalidConfig: { config: { project_id: 'Not A Project' }, parameter: 'config.project_id' },
     badConfigs: [
-      { name: 'key file that is not JSON', config: { ...config, credentials_json: '{"type": "service_account", ' }, message: /config\.credentials_json: must be the service-account key file/ },
+      {
+        name: 'key file that is not JSON',
+        config: { ...config, credentials_json: '{"type": "service_account", ' },
+        message: /config\.credentials_json: must be the service-account key file/,
+      },
       {
         name: 'key without its private key',
-        config: { ...config, credentials_json: JSON.stringify({ type: 'service_account', client_email: 'writer@tributary-test.iam.gserviceaccount.com' }) },
+        config: {
+          ...config,
+          credentials_json: JSON.stringify({
+            type: 'service_account',
+            client_email: 'writer@tributary-test.iam.gserviceaccount.com',
+          }),
+        },
         message: /config\.credentials_json\.private_key: Required/,
       },
       {
@@ -118,11 +134,23 @@ describe('firestore destination layout', () => {
     const user = testUser();
     const destination = firestoreDestination.open(firestoreDestination.parseConfig({ project_id: PROJECT }), SERVICES);
     try {
-      const sleep = { metadata: { summary_id: 's1', start_time: '2026-03-11T23:10:00.000000+01:00', end_time: '2026-03-12T06:40:00.000000+01:00' } };
+      const sleep = {
+        metadata: {
+          summary_id: 's1',
+          start_time: '2026-03-11T23:10:00.000000+01:00',
+          end_time: '2026-03-12T06:40:00.000000+01:00',
+        },
+      };
       expect(await destination.deliver(destinationEvent(dataPayload('sleep', user, [sleep])))).toEqual({ ok: true });
       const doc = await reader.doc(`${ROOT}/sleep/${user.user_id}-2026-03-11T23:10:00.000000+01:00.json`).get();
       expect(doc.data()).toEqual({ ...sleep, user });
-      const auth = destinationEvent({ type: 'auth', status: 'success', user, reference_id: 'r', widget_session_id: 'w' });
+      const auth = destinationEvent({
+        type: 'auth',
+        status: 'success',
+        user,
+        reference_id: 'r',
+        widget_session_id: 'w',
+      });
       expect(await destination.deliver(auth)).toEqual({ ok: true });
       const names = (await reader.collection(`${ROOT}/user_events`).get()).docs.map((d) => d.id);
       expect(names).toContain(`${user.user_id}-${new Date(auth.orderingTimestamp).toISOString()}-auth.json`);
@@ -132,7 +160,11 @@ describe('firestore destination layout', () => {
   });
 
   it('accepts the key file as JSON text or as an object, and parses idempotently', () => {
-    const key = { type: 'service_account', client_email: 'writer@tributary-test.iam.gserviceaccount.com', private_key: '-----BEGIN PRIVATE KEY-----\nMII\n-----END PRIVATE KEY-----\n' };
+    const key = {
+      type: 'service_account',
+      client_email: 'writer@tributary-test.iam.gserviceaccount.com',
+      private_key: '-----BEGIN PRIVATE KEY-----\nMII\n-----END PRIVATE KEY-----\n',
+    };
     const fromText = firestoreDestination.parseConfig({ project_id: PROJECT, credentials_json: JSON.stringify(key) });
     expect(fromText.credentials_json).toEqual(key);
     expect(firestoreDestination.parseConfig(fromText)).toEqual(fromText);
@@ -149,7 +181,10 @@ describe.each(ENGINES)('firestore through POST /v2/destinations on the %s store'
       type: 'firestore',
       config,
       secretFields: ['credentials_json'],
-      badConfig: { config: { ...config, credentials_json: '{"type": "service_account"' }, message: /credentials_json: must be the service-account key file/ },
+      badConfig: {
+        config: { ...config, credentials_json: '{"type": "service_account"' },
+        message: /credentials_json: must be the service-account key file/,
+      },
       delivered: async (userId) => {
         const doc = await reader.doc(`${ROOT}/activity/${userId}-2026-02-01T08:00:00Z.json`).get();
         return doc.exists ? doc.data() : undefined;

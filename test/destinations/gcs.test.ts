@@ -33,7 +33,12 @@ describe('gcs destination (firebase-tools Storage emulator)', () => {
       definition: gcsDestination,
       payloads: () => payloads,
       // The emulator creates a bucket on its first upload: a fresh name is a fresh, empty bucket.
-      freshConfig: async (extra = {}) => gcsDestination.parseConfig({ bucket: `tributary-${process.pid}-${++bucketCount}`, api_endpoint: gcs.apiEndpoint, ...extra }),
+      freshConfig: async (extra = {}) =>
+        gcsDestination.parseConfig({
+          bucket: `tributary-${process.pid}-${++bucketCount}`,
+          api_endpoint: gcs.apiEndpoint,
+          ...extra,
+        }),
       listKeys: (config) => gcs.listKeys(config.bucket),
       getObject: (config, key) => gcs.getObject(config.bucket, key),
       down: () => gcs.down(),
@@ -45,25 +50,49 @@ describe('gcs destination (firebase-tools Storage emulator)', () => {
 
   it('with private targets refused: verify refuses a loopback api_endpoint', async () => {
     const config = gcsDestination.parseConfig({ bucket: 'private-check', api_endpoint: gcs.apiEndpoint });
-    const error = await gcsDestination.verify(config, { ...payloads.services, allowPrivateNetworks: false }).catch((e: unknown) => e);
+    const error = await gcsDestination
+      .verify(config, { ...payloads.services, allowPrivateNetworks: false })
+      .catch((e: unknown) => e);
     expect((error as Error).message).toMatch(/refusing to send to 127\.0\.0\.1/);
     expect((error as { details: Record<string, unknown> }).details.parameter).toBe('config.api_endpoint');
   });
 
   it('validates the config and the service-account key, naming the bad field', () => {
     expect(gcsDestination.secretFields).toEqual(['credentials_json']);
-    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
-    const key = { type: 'service_account', project_id: 'my-project', client_email: 'tributary@my-project.iam.gserviceaccount.com', private_key: privateKey };
+    const { privateKey } = generateKeyPairSync('rsa', {
+      modulusLength: 2048,
+      privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+      publicKeyEncoding: { type: 'spki', format: 'pem' },
+    });
+    const key = {
+      type: 'service_account',
+      project_id: 'my-project',
+      client_email: 'tributary@my-project.iam.gserviceaccount.com',
+      private_key: privateKey,
+    };
     // Text (as downloaded) and object forms parse to the same config.
-    expect(gcsDestination.parseConfig({ bucket: 'my-bucket', credentials_json: JSON.stringify(key) }).credentials_json).toMatchObject(key);
-    expect(gcsDestination.parseConfig({ bucket: 'my-bucket', credentials_json: key }).credentials_json).toMatchObject(key);
-    expect(() => gcsDestination.parseConfig({ bucket: 'my-bucket', credentials_json: '{not json' })).toThrow(/config\.credentials_json: is not valid JSON/);
-    expect(() => gcsDestination.parseConfig({ bucket: 'my-bucket', credentials_json: { ...key, type: 'authorized_user' } })).toThrow(/config\.credentials_json\.type/);
-    expect(() => gcsDestination.parseConfig({ bucket: 'my-bucket', credentials_json: { ...key, private_key: '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n' } })).toThrow(
-      /config\.credentials_json\.private_key: is not a readable PEM private key/,
+    expect(
+      gcsDestination.parseConfig({ bucket: 'my-bucket', credentials_json: JSON.stringify(key) }).credentials_json,
+    ).toMatchObject(key);
+    expect(gcsDestination.parseConfig({ bucket: 'my-bucket', credentials_json: key }).credentials_json).toMatchObject(
+      key,
     );
+    expect(() => gcsDestination.parseConfig({ bucket: 'my-bucket', credentials_json: '{not json' })).toThrow(
+      /config\.credentials_json: is not valid JSON/,
+    );
+    expect(() =>
+      gcsDestination.parseConfig({ bucket: 'my-bucket', credentials_json: { ...key, type: 'authorized_user' } }),
+    ).toThrow(/config\.credentials_json\.type/);
+    expect(() =>
+      gcsDestination.parseConfig({
+        bucket: 'my-bucket',
+        credentials_json: { ...key, private_key: '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n' },
+      }),
+    ).toThrow(/config\.credentials_json\.private_key: is not a readable PEM private key/);
     expect(() => gcsDestination.parseConfig({ bucket: 'My_Bucket' })).toThrow(/config\.bucket/);
-    expect(() => gcsDestination.parseConfig({ bucket: 'my-bucket', api_endpoint: 'localhost:4443' })).toThrow(/config\.api_endpoint/);
+    expect(() => gcsDestination.parseConfig({ bucket: 'my-bucket', api_endpoint: 'localhost:4443' })).toThrow(
+      /config\.api_endpoint/,
+    );
   });
 });
 
@@ -73,15 +102,33 @@ destinationContract('gcs (firebase-tools Storage emulator)', async (): Promise<C
   // The emulator checks no credentials: `credentials_json` is listed, unset, because the
   // contract checks that every secret field name exists in the config.
   const config = { bucket, api_endpoint: gcs.apiEndpoint, credentials_json: undefined, prefix: 'contract' };
-  const read = (key: string) => gcs.getObject(bucket, key).then((object) => object.body, () => undefined);
+  const read = (key: string) =>
+    gcs.getObject(bucket, key).then(
+      (object) => object.body,
+      () => undefined,
+    );
   return {
     definition: gcsDestination as never,
     config,
-    invalidConfig: { config: { ...config, credentials_json: '{"type":"service_account"' }, parameter: 'config.credentials_json' },
+    invalidConfig: {
+      config: { ...config, credentials_json: '{"type":"service_account"' },
+      parameter: 'config.credentials_json',
+    },
     // Only what can fail here: the emulator accepts any credentials and creates missing buckets.
     badConfigs: [
       { name: 'nothing listening', config: { ...config, api_endpoint: 'http://127.0.0.1:1' }, message: /ECONNREFUSED/ },
-      { name: 'not a key file', config: { ...config, credentials_json: { type: 'service_account', client_email: 'a@b.iam.gserviceaccount.com', private_key: 'nope' } }, message: /private_key: is not a readable PEM/ },
+      {
+        name: 'not a key file',
+        config: {
+          ...config,
+          credentials_json: {
+            type: 'service_account',
+            client_email: 'a@b.iam.gserviceaccount.com',
+            private_key: 'nope',
+          },
+        },
+        message: /private_key: is not a readable PEM/,
+      },
     ],
     stored: (event) => storedObjects(event, read, 'contract/'),
     count: async () => (await gcs.listKeys(bucket).catch(() => [])).length,
@@ -109,8 +156,11 @@ describe.each(ENGINES)('gcs through POST /v2/destinations on %s', (engine) => {
         secretFields: ['credentials_json'],
         badConfig: { config: { ...config, api_endpoint: 'http://127.0.0.1:1' }, message: /ECONNREFUSED/ },
         delivered: async (userId, summaryId) => {
-          const keys = (await gcs.listKeys(bucket).catch(() => [] as string[])).filter((key) => key.startsWith(`2022-03-16/activity/${userId}-`));
-          for (const key of keys) if ((await gcs.getObject(bucket, key)).body.toString('utf8').includes(summaryId)) return key;
+          const keys = (await gcs.listKeys(bucket).catch(() => [] as string[])).filter((key) =>
+            key.startsWith(`2022-03-16/activity/${userId}-`),
+          );
+          for (const key of keys)
+            if ((await gcs.getObject(bucket, key)).body.toString('utf8').includes(summaryId)) return key;
           return undefined;
         },
       });

@@ -3,10 +3,21 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENGINES } from '../helpers/engines.ts';
 import { runApiFlow } from '../emulators/api-flow.ts';
 import { TributaryError } from '../../src/core/errors.ts';
-import { kafkaConfigSchema, kafkaDestination, type KafkaDestinationConfig } from '../../src/delivery/destinations/kafka/kafka.ts';
+import {
+  kafkaConfigSchema,
+  kafkaDestination,
+  type KafkaDestinationConfig,
+} from '../../src/delivery/destinations/kafka/kafka.ts';
 import { expectDocsTableInSync } from '../emulators/docs-table.ts';
 import { dataEvent } from '../../src/delivery/terra-events.ts';
-import { activity, destinationEvent, eventsOfEveryKind, startPayloadServer, TEST_USER, type PayloadServer } from '../emulators/destination-events.ts';
+import {
+  activity,
+  destinationEvent,
+  eventsOfEveryKind,
+  startPayloadServer,
+  TEST_USER,
+  type PayloadServer,
+} from '../emulators/destination-events.ts';
 import { startKafkaMock, type KafkaMock, type TopicFollower } from '../emulators/kafka-mock/kafka-mock.ts';
 import { QueueView } from '../emulators/contract-views.ts';
 import { destinationContract, type ContractTarget } from './contract.ts';
@@ -45,12 +56,26 @@ describe('kafka destination (librdkafka mock cluster)', () => {
   it('validates the config, naming the bad field; the SASL block is the secret', () => {
     expect(kafkaDestination.secretFields).toEqual(['sasl']);
     const base = { brokers: ['broker-1.example.com:9092'], topic: 'terra-events' };
-    expect(kafkaDestination.parseConfig(base)).toMatchObject({ client_id: 'tributary', payload_mode: 'auto', max_message_bytes: 1_000_000 });
+    expect(kafkaDestination.parseConfig(base)).toMatchObject({
+      client_id: 'tributary',
+      payload_mode: 'auto',
+      max_message_bytes: 1_000_000,
+    });
     expect(() => kafkaDestination.parseConfig({ ...base, brokers: [] })).toThrow(/config\.brokers/);
-    expect(() => kafkaDestination.parseConfig({ ...base, brokers: ['no-port'] })).toThrow(/config\.brokers\.0: must be host:port/);
+    expect(() => kafkaDestination.parseConfig({ ...base, brokers: ['no-port'] })).toThrow(
+      /config\.brokers\.0: must be host:port/,
+    );
     expect(() => kafkaDestination.parseConfig({ ...base, topic: 'bad topic' })).toThrow(/config\.topic/);
-    expect(() => kafkaDestination.parseConfig({ ...base, sasl: { mechanism: 'gssapi', username: 'u', password: 'p' } })).toThrow(/config\.sasl\.mechanism/);
-    expect(kafkaDestination.parseConfig({ ...base, ssl: true, sasl: { mechanism: 'scram-sha-512', username: 'u', password: 'p' } }).sasl).toEqual({
+    expect(() =>
+      kafkaDestination.parseConfig({ ...base, sasl: { mechanism: 'gssapi', username: 'u', password: 'p' } }),
+    ).toThrow(/config\.sasl\.mechanism/);
+    expect(
+      kafkaDestination.parseConfig({
+        ...base,
+        ssl: true,
+        sasl: { mechanism: 'scram-sha-512', username: 'u', password: 'p' },
+      }).sasl,
+    ).toEqual({
       mechanism: 'scram-sha-512',
       username: 'u',
       password: 'p',
@@ -68,7 +93,9 @@ describe('kafka destination (librdkafka mock cluster)', () => {
       });
     });
     const unreachable = await verifyError({ ...config, brokers: [`127.0.0.1:${closedPort}`] });
-    expect(unreachable.message).toMatch(new RegExp(`kafka destination check failed: brokers 127\\.0\\.0\\.1:${closedPort}: .*ECONNREFUSED`));
+    expect(unreachable.message).toMatch(
+      new RegExp(`kafka destination check failed: brokers 127\\.0\\.0\\.1:${closedPort}: .*ECONNREFUSED`),
+    );
     expect(unreachable.details.parameter).toBe('config.brokers');
 
     await mock.down();
@@ -79,7 +106,10 @@ describe('kafka destination (librdkafka mock cluster)', () => {
     }
 
     // The mock cluster has no SASL: the handshake fails, and the reason says so.
-    const sasl = await verifyError({ ...config, sasl: { mechanism: 'plain', username: 'tributary', password: 'wrong' } });
+    const sasl = await verifyError({
+      ...config,
+      sasl: { mechanism: 'plain', username: 'tributary', password: 'wrong' },
+    });
     expect(sasl.message).toMatch(/does not support the requested API version \(SaslHandshake\)/);
   });
 
@@ -90,7 +120,11 @@ describe('kafka destination (librdkafka mock cluster)', () => {
     for (const event of Object.values(events)) expect(await destination.deliver(event)).toEqual({ ok: true });
     await destination.close();
     const messages = await mock.readMessages(config.topic, Object.keys(events).length);
-    expect(messages.map((m) => m.value).sort()).toEqual(Object.values(events).map((e) => e.body).sort());
+    expect(messages.map((m) => m.value).sort()).toEqual(
+      Object.values(events)
+        .map((e) => e.body)
+        .sort(),
+    );
     const byValue = new Map(messages.map((m) => [m.value, m]));
     const activityRecord = byValue.get(events.activity.body)!;
     expect(activityRecord.key).toBe(TEST_USER.userId);
@@ -114,16 +148,29 @@ describe('kafka destination (librdkafka mock cluster)', () => {
     const destination = kafkaDestination.open(config, services());
     const big = destinationEvent(
       'activity',
-      dataEvent('activity', TEST_USER, [activity('2026-03-12T06:00:00Z', 'big', { heart_rate_data: { detailed: { hr_samples: Array.from({ length: 300 }, (_, i) => ({ timestamp: `t${i}`, bpm: 120 })) } } })]),
+      dataEvent('activity', TEST_USER, [
+        activity('2026-03-12T06:00:00Z', 'big', {
+          heart_rate_data: {
+            detailed: { hr_samples: Array.from({ length: 300 }, (_, i) => ({ timestamp: `t${i}`, bpm: 120 })) },
+          },
+        }),
+      ]),
     );
     payloads.register(big);
     expect(await destination.deliver(big)).toEqual({ ok: true });
     expect(await destination.deliver(big)).toEqual({ ok: true });
     await destination.close();
     expect(await mock.messageCount(config.topic)).toBe(2);
-    const [first, second] = (await mock.readMessages(config.topic, 2)).sort((a, b) => Number(a.offset) - Number(b.offset));
+    const [first, second] = (await mock.readMessages(config.topic, 2)).sort(
+      (a, b) => Number(a.offset) - Number(b.offset),
+    );
     const wrapper = JSON.parse(first.value);
-    expect(wrapper).toEqual({ type: 's3_payload', status: 'success', url: expect.stringContaining('/payload/'), expires_in: 900 });
+    expect(wrapper).toEqual({
+      type: 's3_payload',
+      status: 'success',
+      url: expect.stringContaining('/payload/'),
+      expires_in: 900,
+    });
     expect(first.headers.tributary_payload).toBe('s3_payload');
     expect(await (await fetch(wrapper.url)).text()).toBe(big.body);
     expect(second.headers.terra_trace_id).toBe(first.headers.terra_trace_id);
@@ -141,7 +188,10 @@ describe('kafka destination (librdkafka mock cluster)', () => {
     const error = await kafkaDestination.verify(config, guarded).catch((e: unknown) => e);
     expect((error as TributaryError).message).toMatch(/refusing to send to 127\.0\.0\.1/);
     expect((error as TributaryError).details.parameter).toBe('config.brokers');
-    const destination = kafkaDestination.open({ ...config, brokers: [mock.bootstrap.replace('127.0.0.1', 'localhost')] }, guarded);
+    const destination = kafkaDestination.open(
+      { ...config, brokers: [mock.bootstrap.replace('127.0.0.1', 'localhost')] },
+      guarded,
+    );
     const outcome = await destination.deliver(eventsOfEveryKind().auth);
     await destination.close();
     expect(outcome).toMatchObject({ ok: false, retryable: true });
@@ -162,7 +212,9 @@ describe('kafka destination (librdkafka mock cluster)', () => {
       await mock.up();
     }
     expect(outcome).toMatchObject({ ok: false, retryable: true });
-    expect(outcome.ok === false && outcome.error).toMatch(new RegExp(`produce to ${config.topic} failed: .*(Connection|closed|ECONNRESET|ECONNREFUSED|timed out)`, 'i'));
+    expect(outcome.ok === false && outcome.error).toMatch(
+      new RegExp(`produce to ${config.topic} failed: .*(Connection|closed|ECONNRESET|ECONNREFUSED|timed out)`, 'i'),
+    );
     expect(await destination.deliver(event)).toEqual({ ok: true });
     await destination.close();
     expect(await mock.messageCount(config.topic)).toBe(2);
@@ -181,7 +233,12 @@ destinationContract('kafka (librdkafka mock cluster)', async (): Promise<Contrac
   const view = async () => {
     await follower.caughtUp();
     const queue = new QueueView();
-    for (const message of follower.messages) queue.add({ traceId: message.headers.terra_trace_id, type: message.headers.terra_event_type, body: message.value });
+    for (const message of follower.messages)
+      queue.add({
+        traceId: message.headers.terra_trace_id,
+        type: message.headers.terra_event_type,
+        body: message.value,
+      });
     return queue;
   };
   return {
@@ -190,7 +247,11 @@ destinationContract('kafka (librdkafka mock cluster)', async (): Promise<Contrac
     invalidConfig: { config: { ...config, brokers: ['no-port-here'] }, parameter: 'config.brokers.0' },
     badConfigs: [
       { name: 'nothing listening', config: { ...config, brokers: ['127.0.0.1:1'] }, message: /ECONNREFUSED/ },
-      { name: 'SASL against a broker without it', config: { ...config, sasl: { mechanism: 'plain', username: 'u', password: 'p' } }, message: /SaslHandshake/ },
+      {
+        name: 'SASL against a broker without it',
+        config: { ...config, sasl: { mechanism: 'plain', username: 'u', password: 'p' } },
+        message: /SaslHandshake/,
+      },
     ],
     stored: async (event) => (await view()).stored(event),
     count: async () => (await view()).count(),

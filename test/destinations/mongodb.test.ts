@@ -26,7 +26,9 @@ function storedDocs(mock: MockMongo, event: DestinationEvent): unknown[] {
     return doc ? [strip(doc)] : [];
   }
   if (Array.isArray(event.payload.data)) {
-    const starts = (event.payload.data as { metadata: { start_time: string } }[]).map((record) => record.metadata.start_time);
+    const starts = (event.payload.data as { metadata: { start_time: string } }[]).map(
+      (record) => record.metadata.start_time,
+    );
     return [...mock.collection(DATABASE, event.type).values()]
       .filter((doc) => {
         const id = doc._id as { user_id: string; start_time: string };
@@ -72,8 +74,16 @@ destinationContract('mongodb (mongodb-mock-server)', async (): Promise<ContractT
         config: { ...config, uri: `mongodb://tributary:wrong@127.0.0.1:${mock.port}/?${URI_OPTIONS}` },
         message: /rejected the credentials: Authentication failed/,
       },
-      { name: 'server not listening', config: { ...config, uri: `mongodb://127.0.0.1:1/?${URI_OPTIONS}` }, message: /could not reach the server.*ECONNREFUSED/ },
-      { name: 'unparseable connection string', config: { ...config, uri: 'mongodb://127.0.0.1:99999999/' }, message: /invalid connection string/ },
+      {
+        name: 'server not listening',
+        config: { ...config, uri: `mongodb://127.0.0.1:1/?${URI_OPTIONS}` },
+        message: /could not reach the server.*ECONNREFUSED/,
+      },
+      {
+        name: 'unparseable connection string',
+        config: { ...config, uri: 'mongodb://127.0.0.1:99999999/' },
+        message: /invalid connection string/,
+      },
     ],
     stored: async (event) => storedDocs(mock, event),
     count: async () => countDocs(mock),
@@ -96,7 +106,11 @@ describe('mongodb destination: commands sent to the server', () => {
   });
   afterAll(() => mock.close());
 
-  const open = () => mongodbDestination.open(mongodbDestination.parseConfig({ uri: `mongodb://127.0.0.1:${mock.port}/?${URI_OPTIONS}`, database: DATABASE }), SERVICES);
+  const open = () =>
+    mongodbDestination.open(
+      mongodbDestination.parseConfig({ uri: `mongodb://127.0.0.1:${mock.port}/?${URI_OPTIONS}`, database: DATABASE }),
+      SERVICES,
+    );
 
   it('creates Terra indexes on first use, then upserts each record by {user_id, start_time}', async () => {
     const user = testUser();
@@ -149,11 +163,19 @@ describe('mongodb destination: commands sent to the server', () => {
     const user = testUser();
     const athlete = { first_name: 'Ada', country: 'GB' };
     const auth = destinationEvent({ type: 'auth', status: 'success', user, reference_id: 'r', widget_session_id: 'w' });
-    const health = destinationEvent({ type: 'healthcheck', status: 'success', creation_timestamp: '2026-03-12T08:00:00+00:00', trend_percentage: 0, sent_webhooks_last_hour: 1 });
+    const health = destinationEvent({
+      type: 'healthcheck',
+      status: 'success',
+      creation_timestamp: '2026-03-12T08:00:00+00:00',
+      trend_percentage: 0,
+      sent_webhooks_last_hour: 1,
+    });
     const destination = open();
     try {
       mock.commands.length = 0;
-      expect(await destination.deliver(destinationEvent({ type: 'athlete', user, athlete, version: '2022-03-16' }))).toEqual({ ok: true });
+      expect(
+        await destination.deliver(destinationEvent({ type: 'athlete', user, athlete, version: '2022-03-16' })),
+      ).toEqual({ ok: true });
       expect(await destination.deliver(auth)).toEqual({ ok: true });
       expect(await destination.deliver(health)).toEqual({ ok: true });
       const userIndexes = [
@@ -162,14 +184,28 @@ describe('mongodb destination: commands sent to the server', () => {
       ];
       expect(mock.commands).toEqual([
         { name: 'createIndexes', db: DATABASE, body: { createIndexes: 'athlete', indexes: userIndexes } },
-        { name: 'update', db: DATABASE, body: { update: 'athlete', updates: [{ q: { _id: user.user_id }, u: { ...athlete, user }, upsert: true }], ordered: true } },
+        {
+          name: 'update',
+          db: DATABASE,
+          body: {
+            update: 'athlete',
+            updates: [{ q: { _id: user.user_id }, u: { ...athlete, user }, upsert: true }],
+            ordered: true,
+          },
+        },
         { name: 'createIndexes', db: DATABASE, body: { createIndexes: 'user_events', indexes: userIndexes } },
         {
           name: 'update',
           db: DATABASE,
           body: {
             update: 'user_events',
-            updates: [{ q: { _id: { user_id: user.user_id, event_time: new Date(auth.orderingTimestamp), type: 'auth' } }, u: auth.payload, upsert: true }],
+            updates: [
+              {
+                q: { _id: { user_id: user.user_id, event_time: new Date(auth.orderingTimestamp), type: 'auth' } },
+                u: auth.payload,
+                upsert: true,
+              },
+            ],
             ordered: true,
           },
         },
@@ -178,7 +214,13 @@ describe('mongodb destination: commands sent to the server', () => {
           db: DATABASE,
           body: {
             update: 'user_events',
-            updates: [{ q: { _id: { user_id: null, event_time: new Date(health.orderingTimestamp), type: 'healthcheck' } }, u: health.payload, upsert: true }],
+            updates: [
+              {
+                q: { _id: { user_id: null, event_time: new Date(health.orderingTimestamp), type: 'healthcheck' } },
+                u: health.payload,
+                upsert: true,
+              },
+            ],
             ordered: true,
           },
         },
@@ -190,7 +232,10 @@ describe('mongodb destination: commands sent to the server', () => {
 
   it('verify pings and creates the user_events indexes', async () => {
     mock.commands.length = 0;
-    await mongodbDestination.verify(mongodbDestination.parseConfig({ uri: `mongodb://127.0.0.1:${mock.port}/?${URI_OPTIONS}`, database: 'd2' }), SERVICES);
+    await mongodbDestination.verify(
+      mongodbDestination.parseConfig({ uri: `mongodb://127.0.0.1:${mock.port}/?${URI_OPTIONS}`, database: 'd2' }),
+      SERVICES,
+    );
     expect(mock.commands.map((command) => [command.name, command.db])).toEqual([['createIndexes', 'd2']]);
   });
 });
@@ -205,10 +250,15 @@ describe.each(ENGINES)('mongodb through POST /v2/destinations on the %s store', 
         type: 'mongodb',
         config,
         secretFields: ['uri'],
-        badConfig: { config: { ...config, uri: `mongodb://tributary:wrong@127.0.0.1:${mock.port}/?${URI_OPTIONS}` }, message: /Authentication failed/ },
+        badConfig: {
+          config: { ...config, uri: `mongodb://tributary:wrong@127.0.0.1:${mock.port}/?${URI_OPTIONS}` },
+          message: /Authentication failed/,
+        },
         delivered: async (userId, summaryId) =>
           [...mock.collection(DATABASE, 'activity').values()].find(
-            (doc) => (doc._id as { user_id: string }).user_id === userId && (doc.metadata as { summary_id: string }).summary_id === summaryId,
+            (doc) =>
+              (doc._id as { user_id: string }).user_id === userId &&
+              (doc.metadata as { summary_id: string }).summary_id === summaryId,
           ),
       });
     } finally {

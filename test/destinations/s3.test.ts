@@ -4,7 +4,14 @@ import { runApiFlow } from '../emulators/api-flow.ts';
 import { s3ConfigSchema, s3Destination, type S3DestinationConfig } from '../../src/delivery/destinations/s3/s3.ts';
 import { expectDocsTableInSync } from '../emulators/docs-table.ts';
 import { TributaryError } from '../../src/core/errors.ts';
-import { eventsOfEveryKind, startPayloadServer, TEST_USER, destinationEvent, activity, type PayloadServer } from '../emulators/destination-events.ts';
+import {
+  eventsOfEveryKind,
+  startPayloadServer,
+  TEST_USER,
+  destinationEvent,
+  activity,
+  type PayloadServer,
+} from '../emulators/destination-events.ts';
 import { startFauxqs, type Fauxqs } from '../emulators/fauxqs/fauxqs.ts';
 import { dataEvent } from '../../src/delivery/terra-events.ts';
 import { storedObjects } from '../emulators/contract-views.ts';
@@ -52,11 +59,27 @@ describe('s3 destination (fauxqs)', () => {
 
   it('validates the config, naming the bad field, and lists the secret', () => {
     expect(s3Destination.secretFields).toEqual(['secret_access_key']);
-    expect(() => s3Destination.parseConfig({ region: 'eu-west-2', access_key_id: 'a', secret_access_key: 'b' })).toThrow(/config\.bucket/);
-    expect(() => s3Destination.parseConfig({ bucket: 'ok-bucket', region: 'eu-west-2', access_key_id: 'a', secret_access_key: 'b', endpoint: 'ftp://x' })).toThrow(
-      /config\.endpoint/,
-    );
-    expect(() => s3Destination.parseConfig({ bucket: 'ok-bucket', region: 'eu-west-2', access_key_id: 'a', secret_access_key: 'b', extra: 1 })).toThrow(/config/);
+    expect(() =>
+      s3Destination.parseConfig({ region: 'eu-west-2', access_key_id: 'a', secret_access_key: 'b' }),
+    ).toThrow(/config\.bucket/);
+    expect(() =>
+      s3Destination.parseConfig({
+        bucket: 'ok-bucket',
+        region: 'eu-west-2',
+        access_key_id: 'a',
+        secret_access_key: 'b',
+        endpoint: 'ftp://x',
+      }),
+    ).toThrow(/config\.endpoint/);
+    expect(() =>
+      s3Destination.parseConfig({
+        bucket: 'ok-bucket',
+        region: 'eu-west-2',
+        access_key_id: 'a',
+        secret_access_key: 'b',
+        extra: 1,
+      }),
+    ).toThrow(/config/);
     try {
       s3Destination.parseConfig({ bucket: 'a/b', region: 'eu-west-2', access_key_id: 'a', secret_access_key: 'b' });
       expect.unreachable();
@@ -73,7 +96,9 @@ describe('s3 destination (fauxqs)', () => {
 
   it('verify: a wrong secret, an unknown key, a missing bucket and an unreachable endpoint each give bad_request with the reason', async () => {
     const config = await freshConfig();
-    expect((await verifyError({ ...config, secret_access_key: 'wrong' })).message).toMatch(/SignatureDoesNotMatch.*403/);
+    expect((await verifyError({ ...config, secret_access_key: 'wrong' })).message).toMatch(
+      /SignatureDoesNotMatch.*403/,
+    );
     expect((await verifyError({ ...config, access_key_id: 'AKIANOBODY' })).message).toMatch(/InvalidAccessKeyId.*403/);
     expect((await verifyError({ ...config, bucket: 'no-such-bucket-here' })).message).toMatch(/NoSuchBucket.*404/);
     await fauxqs.down();
@@ -103,7 +128,10 @@ describe('s3 destination (fauxqs)', () => {
       ].sort(),
     );
     // One record per object, still a Terra event: {type, user, data:[record], version}.
-    const first = await fauxqs.getObject(config.bucket, `2022-03-16/activity/${U}-2026-03-12T06:00:00.000000+00:00.json`);
+    const first = await fauxqs.getObject(
+      config.bucket,
+      `2022-03-16/activity/${U}-2026-03-12T06:00:00.000000+00:00.json`,
+    );
     expect(first.contentType).toBe('application/json');
     const parsed = JSON.parse(first.body.toString('utf8'));
     expect(parsed).toMatchObject({ type: 'activity', user: { user_id: U }, version: '2022-03-16' });
@@ -121,11 +149,19 @@ describe('s3 destination (fauxqs)', () => {
     const event = eventsOfEveryKind().activity;
     expect(await destination.deliver(event)).toEqual({ ok: true });
     expect(await destination.deliver(event)).toEqual({ ok: true });
-    const updated = destinationEvent('activity', dataEvent('activity', TEST_USER, [activity('2026-03-12T06:00:00.000000+00:00', 'log-1', { calories_data: { total_burned_calories: 321 } })]));
+    const updated = destinationEvent(
+      'activity',
+      dataEvent('activity', TEST_USER, [
+        activity('2026-03-12T06:00:00.000000+00:00', 'log-1', { calories_data: { total_burned_calories: 321 } }),
+      ]),
+    );
     expect(await destination.deliver(updated)).toEqual({ ok: true });
     await destination.close();
     const keys = await fauxqs.listKeys(config.bucket);
-    expect(keys).toEqual([`tenant-a/2022-03-16/activity/${U}-2026-03-12T06:00:00.000000+00:00.json`, `tenant-a/2022-03-16/activity/${U}-2026-03-13T06:00:00.000000+00:00.json`]);
+    expect(keys).toEqual([
+      `tenant-a/2022-03-16/activity/${U}-2026-03-12T06:00:00.000000+00:00.json`,
+      `tenant-a/2022-03-16/activity/${U}-2026-03-13T06:00:00.000000+00:00.json`,
+    ]);
     const latest = await fauxqs.getObject(config.bucket, keys[0]);
     expect(latest.body.toString('utf8')).toBe(updated.body);
   });
@@ -133,12 +169,18 @@ describe('s3 destination (fauxqs)', () => {
   it('format FIT: writes the FIT file beside the JSON, byte for byte', async () => {
     const config = await freshConfig();
     const destination = s3Destination.open(config, payloads.fitServices);
-    const event = destinationEvent('activity', dataEvent('activity', TEST_USER, [activity('2026-03-12T06:00:00Z', 'log-9')]));
+    const event = destinationEvent(
+      'activity',
+      dataEvent('activity', TEST_USER, [activity('2026-03-12T06:00:00Z', 'log-9')]),
+    );
     const fit = Uint8Array.from([14, 16, 0x5d, 0x08, 0x22, 0, 0, 0, 0x2e, 0x46, 0x49, 0x54, 1, 2, 3]);
     payloads.register(event, fit);
     expect(await destination.deliver(event)).toEqual({ ok: true });
     await destination.close();
-    expect(await fauxqs.listKeys(config.bucket)).toEqual([`2022-03-16/activity/${U}-2026-03-12T06:00:00Z.fit`, `2022-03-16/activity/${U}-2026-03-12T06:00:00Z.json`]);
+    expect(await fauxqs.listKeys(config.bucket)).toEqual([
+      `2022-03-16/activity/${U}-2026-03-12T06:00:00Z.fit`,
+      `2022-03-16/activity/${U}-2026-03-12T06:00:00Z.json`,
+    ]);
     const stored = await fauxqs.getObject(config.bucket, `2022-03-16/activity/${U}-2026-03-12T06:00:00Z.fit`);
     expect(new Uint8Array(stored.body)).toEqual(fit);
     expect(stored.contentType).toBe('application/vnd.ant.fit');
@@ -169,7 +211,10 @@ describe('s3 destination (fauxqs)', () => {
     expect((error as TributaryError).code).toBe('bad_request');
     expect((error as TributaryError).message).toMatch(/refusing to send to 127\.0\.0\.1/);
     expect((error as TributaryError).details.parameter).toBe('config.endpoint');
-    const destination = s3Destination.open({ ...config, endpoint: fauxqs.endpoint.replace('127.0.0.1', 'localhost') }, guarded);
+    const destination = s3Destination.open(
+      { ...config, endpoint: fauxqs.endpoint.replace('127.0.0.1', 'localhost') },
+      guarded,
+    );
     const outcome = await destination.deliver(eventsOfEveryKind().auth);
     await destination.close();
     expect(outcome).toMatchObject({ ok: false, retryable: true });
@@ -201,14 +246,26 @@ destinationContract('s3 (fauxqs)', async (): Promise<ContractTarget> => {
     force_path_style: true,
     prefix: 'contract',
   };
-  const read = (key: string) => fauxqs.getObject(bucket, key).then((object) => object.body, () => undefined);
+  const read = (key: string) =>
+    fauxqs.getObject(bucket, key).then(
+      (object) => object.body,
+      () => undefined,
+    );
   return {
     definition: s3Destination as never,
     config,
     invalidConfig: { config: { ...config, region: 'Not A Region' }, parameter: 'config.region' },
     badConfigs: [
-      { name: 'wrong secret', config: { ...config, secret_access_key: 'wrong' }, message: /SignatureDoesNotMatch \(HTTP 403\)/ },
-      { name: 'unknown access key', config: { ...config, access_key_id: 'AKIAUNKNOWN' }, message: /InvalidAccessKeyId \(HTTP 403\)/ },
+      {
+        name: 'wrong secret',
+        config: { ...config, secret_access_key: 'wrong' },
+        message: /SignatureDoesNotMatch \(HTTP 403\)/,
+      },
+      {
+        name: 'unknown access key',
+        config: { ...config, access_key_id: 'AKIAUNKNOWN' },
+        message: /InvalidAccessKeyId \(HTTP 403\)/,
+      },
       { name: 'missing bucket', config: { ...config, bucket: 'no-such-bucket' }, message: /NoSuchBucket \(HTTP 404\)/ },
       { name: 'nothing listening', config: { ...config, endpoint: 'http://127.0.0.1:1' }, message: /ECONNREFUSED/ },
     ],
@@ -232,15 +289,24 @@ describe.each(ENGINES)('s3 through POST /v2/destinations on %s', (engine) => {
     try {
       const bucket = `tributary-api-${process.pid}`;
       await fauxqs.createBucket(bucket);
-      const config = { bucket, region: fauxqs.region, access_key_id: fauxqs.credentials.accessKeyId, secret_access_key: fauxqs.credentials.secretAccessKey, endpoint: fauxqs.endpoint };
+      const config = {
+        bucket,
+        region: fauxqs.region,
+        access_key_id: fauxqs.credentials.accessKeyId,
+        secret_access_key: fauxqs.credentials.secretAccessKey,
+        endpoint: fauxqs.endpoint,
+      };
       await runApiFlow(engine, {
         type: 's3',
         config,
         secretFields: ['secret_access_key'],
         badConfig: { config: { ...config, secret_access_key: 'not-the-secret' }, message: /SignatureDoesNotMatch/ },
         delivered: async (userId, summaryId) => {
-          const keys = (await fauxqs.listKeys(bucket)).filter((key) => key.startsWith(`2022-03-16/activity/${userId}-`));
-          for (const key of keys) if ((await fauxqs.getObject(bucket, key)).body.toString('utf8').includes(summaryId)) return key;
+          const keys = (await fauxqs.listKeys(bucket)).filter((key) =>
+            key.startsWith(`2022-03-16/activity/${userId}-`),
+          );
+          for (const key of keys)
+            if ((await fauxqs.getObject(bucket, key)).body.toString('utf8').includes(summaryId)) return key;
           return undefined;
         },
       });

@@ -5,7 +5,14 @@ import { TributaryError } from '../../src/core/errors.ts';
 import { sqsConfigSchema, sqsDestination, type SqsDestinationConfig } from '../../src/delivery/destinations/sqs/sqs.ts';
 import { expectDocsTableInSync } from '../emulators/docs-table.ts';
 import { dataEvent } from '../../src/delivery/terra-events.ts';
-import { activity, destinationEvent, eventsOfEveryKind, startPayloadServer, TEST_USER, type PayloadServer } from '../emulators/destination-events.ts';
+import {
+  activity,
+  destinationEvent,
+  eventsOfEveryKind,
+  startPayloadServer,
+  TEST_USER,
+  type PayloadServer,
+} from '../emulators/destination-events.ts';
 import { startFauxqs, type Fauxqs } from '../emulators/fauxqs/fauxqs.ts';
 import { QueueView } from '../emulators/contract-views.ts';
 import { destinationContract, type ContractTarget } from './contract.ts';
@@ -50,20 +57,41 @@ describe('sqs destination (fauxqs)', () => {
 
   it('validates the config, naming the bad field', () => {
     expect(sqsDestination.secretFields).toEqual(['secret_access_key']);
-    const base = { queue_url: 'https://sqs.eu-west-2.amazonaws.com/123456789012/q', region: 'eu-west-2', access_key_id: 'a', secret_access_key: 'b' };
-    expect(sqsDestination.parseConfig(base)).toMatchObject({ payload_mode: 'auto', max_message_bytes: 262_144, payload_url_ttl_seconds: 600 });
-    expect(() => sqsDestination.parseConfig({ ...base, queue_url: 'https://sqs.example.com/' })).toThrow(/config\.queue_url/);
+    const base = {
+      queue_url: 'https://sqs.eu-west-2.amazonaws.com/123456789012/q',
+      region: 'eu-west-2',
+      access_key_id: 'a',
+      secret_access_key: 'b',
+    };
+    expect(sqsDestination.parseConfig(base)).toMatchObject({
+      payload_mode: 'auto',
+      max_message_bytes: 262_144,
+      payload_url_ttl_seconds: 600,
+    });
+    expect(() => sqsDestination.parseConfig({ ...base, queue_url: 'https://sqs.example.com/' })).toThrow(
+      /config\.queue_url/,
+    );
     expect(() => sqsDestination.parseConfig({ ...base, payload_mode: 'push' })).toThrow(/config\.payload_mode/);
-    expect(() => sqsDestination.parseConfig({ ...base, max_message_bytes: 5_000_000 })).toThrow(/config\.max_message_bytes/);
-    expect(() => sqsDestination.parseConfig({ ...base, secret_access_key: undefined })).toThrow(/config\.secret_access_key/);
+    expect(() => sqsDestination.parseConfig({ ...base, max_message_bytes: 5_000_000 })).toThrow(
+      /config\.max_message_bytes/,
+    );
+    expect(() => sqsDestination.parseConfig({ ...base, secret_access_key: undefined })).toThrow(
+      /config\.secret_access_key/,
+    );
   });
 
   it('verify: passes with the right key; a wrong secret, unknown key, missing queue or unreachable endpoint give the reason', async () => {
     const config = await freshConfig();
     await sqsDestination.verify(config, payloads.services);
-    expect(await verifyError({ ...config, secret_access_key: 'wrong' })).toMatch(/GetQueueUrl .*SignatureDoesNotMatch|InvalidSignature/);
-    expect(await verifyError({ ...config, access_key_id: 'AKIANOBODY' })).toMatch(/InvalidClientTokenId|UnrecognizedClient/);
-    expect(await verifyError({ ...config, queue_url: `${fauxqs.endpoint}/000000000000/no-such-queue` })).toMatch(/NonExistentQueue|QueueDoesNotExist/);
+    expect(await verifyError({ ...config, secret_access_key: 'wrong' })).toMatch(
+      /GetQueueUrl .*SignatureDoesNotMatch|InvalidSignature/,
+    );
+    expect(await verifyError({ ...config, access_key_id: 'AKIANOBODY' })).toMatch(
+      /InvalidClientTokenId|UnrecognizedClient/,
+    );
+    expect(await verifyError({ ...config, queue_url: `${fauxqs.endpoint}/000000000000/no-such-queue` })).toMatch(
+      /NonExistentQueue|QueueDoesNotExist/,
+    );
     await fauxqs.down();
     try {
       expect(await verifyError(config)).toMatch(/ECONNREFUSED|connect/i);
@@ -80,7 +108,11 @@ describe('sqs destination (fauxqs)', () => {
     for (const event of Object.values(events)) expect(await destination.deliver(event)).toEqual({ ok: true });
     await destination.close();
     const messages = await fauxqs.drainMessages(config.queue_url);
-    expect(messages.map((m) => m.Body).sort()).toEqual(Object.values(events).map((e) => e.body).sort());
+    expect(messages.map((m) => m.Body).sort()).toEqual(
+      Object.values(events)
+        .map((e) => e.body)
+        .sort(),
+    );
     const activityMessage = messages.find((m) => m.Body === events.activity.body)!;
     expect(activityMessage.MessageAttributes).toMatchObject({
       terra_event_type: { DataType: 'String', StringValue: 'activity' },
@@ -95,7 +127,15 @@ describe('sqs destination (fauxqs)', () => {
   it("an event over the limit goes as Terra's s3_payload wrapper whose URL serves the event (auto); s3_payload mode always wraps; inline mode refuses", async () => {
     const big = destinationEvent(
       'activity',
-      dataEvent('activity', TEST_USER, [activity('2026-03-12T06:00:00Z', 'big', { heart_rate_data: { detailed: { hr_samples: Array.from({ length: 20_000 }, (_, i) => ({ timestamp: `t${i}`, bpm: 100 + (i % 50) })) } } })]),
+      dataEvent('activity', TEST_USER, [
+        activity('2026-03-12T06:00:00Z', 'big', {
+          heart_rate_data: {
+            detailed: {
+              hr_samples: Array.from({ length: 20_000 }, (_, i) => ({ timestamp: `t${i}`, bpm: 100 + (i % 50) })),
+            },
+          },
+        }),
+      ]),
     );
     expect(Buffer.byteLength(big.body)).toBeGreaterThan(262_144);
     payloads.register(big);
@@ -106,7 +146,12 @@ describe('sqs destination (fauxqs)', () => {
     await destination.close();
     const [message] = await fauxqs.drainMessages(auto.queue_url);
     const wrapper = JSON.parse(message.Body!);
-    expect(wrapper).toEqual({ type: 's3_payload', status: 'success', url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/payload\//), expires_in: 600 });
+    expect(wrapper).toEqual({
+      type: 's3_payload',
+      status: 'success',
+      url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/payload\//),
+      expires_in: 600,
+    });
     expect(message.MessageAttributes?.tributary_payload?.StringValue).toBe('s3_payload');
     const fetched = await fetch(wrapper.url);
     expect(await fetched.text()).toBe(big.body);
@@ -160,7 +205,9 @@ describe('sqs destination (fauxqs)', () => {
 
   it('with private targets refused: verify refuses a loopback endpoint', async () => {
     const config = await freshConfig();
-    const error = await sqsDestination.verify(config, { ...payloads.services, allowPrivateNetworks: false }).catch((e: unknown) => e);
+    const error = await sqsDestination
+      .verify(config, { ...payloads.services, allowPrivateNetworks: false })
+      .catch((e: unknown) => e);
     expect((error as TributaryError).message).toMatch(/refusing to send to 127\.0\.0\.1/);
     expect((error as TributaryError).details.parameter).toBe('config.endpoint');
   });
@@ -189,7 +236,11 @@ destinationContract('sqs (fauxqs)', async (): Promise<ContractTarget> => {
   const view = new QueueView();
   const drain = async () => {
     for (const message of await fauxqs.drainMessages(queueUrl)) {
-      view.add({ traceId: message.MessageAttributes!.terra_trace_id.StringValue!, type: message.MessageAttributes!.terra_event_type.StringValue!, body: message.Body! });
+      view.add({
+        traceId: message.MessageAttributes!.terra_trace_id.StringValue!,
+        type: message.MessageAttributes!.terra_event_type.StringValue!,
+        body: message.Body!,
+      });
     }
   };
   return {
@@ -197,9 +248,21 @@ destinationContract('sqs (fauxqs)', async (): Promise<ContractTarget> => {
     config,
     invalidConfig: { config: { ...config, payload_mode: 'sometimes' }, parameter: 'config.payload_mode' },
     badConfigs: [
-      { name: 'wrong secret', config: { ...config, secret_access_key: 'wrong' }, message: /SignatureDoesNotMatch|InvalidSignature/ },
-      { name: 'unknown access key', config: { ...config, access_key_id: 'AKIAUNKNOWN' }, message: /InvalidClientTokenId|UnrecognizedClient/ },
-      { name: 'missing queue', config: { ...config, queue_url: queueUrl.replace(/[^/]+$/, 'no-such-queue') }, message: /NonExistentQueue|QueueDoesNotExist/ },
+      {
+        name: 'wrong secret',
+        config: { ...config, secret_access_key: 'wrong' },
+        message: /SignatureDoesNotMatch|InvalidSignature/,
+      },
+      {
+        name: 'unknown access key',
+        config: { ...config, access_key_id: 'AKIAUNKNOWN' },
+        message: /InvalidClientTokenId|UnrecognizedClient/,
+      },
+      {
+        name: 'missing queue',
+        config: { ...config, queue_url: queueUrl.replace(/[^/]+$/, 'no-such-queue') },
+        message: /NonExistentQueue|QueueDoesNotExist/,
+      },
       { name: 'nothing listening', config: { ...config, endpoint: 'http://127.0.0.1:1' }, message: /ECONNREFUSED/ },
     ],
     stored: async (event) => {
@@ -227,13 +290,22 @@ describe.each(ENGINES)('sqs through POST /v2/destinations on %s', (engine) => {
     const fauxqs = await startFauxqs();
     try {
       const queueUrl = await fauxqs.createQueue(`tributary-api-${process.pid}`);
-      const config = { queue_url: queueUrl, region: fauxqs.region, access_key_id: fauxqs.credentials.accessKeyId, secret_access_key: fauxqs.credentials.secretAccessKey, endpoint: fauxqs.endpoint };
+      const config = {
+        queue_url: queueUrl,
+        region: fauxqs.region,
+        access_key_id: fauxqs.credentials.accessKeyId,
+        secret_access_key: fauxqs.credentials.secretAccessKey,
+        endpoint: fauxqs.endpoint,
+      };
       const received: string[] = [];
       await runApiFlow(engine, {
         type: 'sqs',
         config,
         secretFields: ['secret_access_key'],
-        badConfig: { config: { ...config, access_key_id: 'AKIANOTAKEY' }, message: /InvalidClientTokenId|UnrecognizedClient/ },
+        badConfig: {
+          config: { ...config, access_key_id: 'AKIANOTAKEY' },
+          message: /InvalidClientTokenId|UnrecognizedClient/,
+        },
         delivered: async (userId, summaryId) => {
           for (const message of await fauxqs.drainMessages(queueUrl)) received.push(message.Body!);
           return received.find((body) => body.includes(summaryId) && body.includes(userId));

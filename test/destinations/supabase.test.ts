@@ -71,18 +71,35 @@ async function fixture(): Promise<Fixture> {
 async function storedRows(database: string, event: DestinationEvent): Promise<unknown[]> {
   const userId = (event.payload.user as { user_id?: string } | undefined)?.user_id;
   if (event.type === 'athlete' || Array.isArray(event.payload.data)) {
-    const rows = await query<{ payload: Record<string, unknown> }>(database, 'SELECT payload FROM terra_data_payloads WHERE user_id = $1 AND data_type = $2', [userId, event.type]);
-    const records = rows.map((row) => (event.type === 'athlete' ? row.payload.athlete : (row.payload.data as unknown[])[0]));
+    const rows = await query<{ payload: Record<string, unknown> }>(
+      database,
+      'SELECT payload FROM terra_data_payloads WHERE user_id = $1 AND data_type = $2',
+      [userId, event.type],
+    );
+    const records = rows.map((row) =>
+      event.type === 'athlete' ? row.payload.athlete : (row.payload.data as unknown[])[0],
+    );
     if (event.type === 'athlete') return records;
-    const starts = (event.payload.data as { metadata: { start_time: string } }[]).map((record) => record.metadata.start_time);
-    return records.filter((record) => starts.includes((record as { metadata: { start_time: string } }).metadata.start_time));
+    const starts = (event.payload.data as { metadata: { start_time: string } }[]).map(
+      (record) => record.metadata.start_time,
+    );
+    return records.filter((record) =>
+      starts.includes((record as { metadata: { start_time: string } }).metadata.start_time),
+    );
   }
-  const rows = await query<{ payload: unknown }>(database, "SELECT payload FROM terra_other_payloads WHERE payload_id LIKE '%' || $1 || '.json'", [event.eventId]);
+  const rows = await query<{ payload: unknown }>(
+    database,
+    "SELECT payload FROM terra_other_payloads WHERE payload_id LIKE '%' || $1 || '.json'",
+    [event.eventId],
+  );
   return rows.map((row) => row.payload);
 }
 
 async function countRows(database: string): Promise<number> {
-  const [row] = await query<{ n: string }>(database, 'SELECT (SELECT COUNT(*) FROM terra_data_payloads) + (SELECT COUNT(*) FROM terra_other_payloads) AS n');
+  const [row] = await query<{ n: string }>(
+    database,
+    'SELECT (SELECT COUNT(*) FROM terra_data_payloads) + (SELECT COUNT(*) FROM terra_other_payloads) AS n',
+  );
   return Number(row.n);
 }
 
@@ -93,9 +110,21 @@ destinationContract('supabase (PostgreSQL + storage stub)', async (): Promise<Co
     config: f.config,
     invalidConfig: { config: { ...f.config, database_url: 'mysql://x' }, parameter: 'config.database_url' },
     badConfigs: [
-      { name: 'wrong service_role_key', config: { ...f.config, service_role_key: 'x'.repeat(40) }, message: /storage: .*HTTP 401.*Invalid API key.*service_role key/ },
-      { name: 'unknown database user', config: { ...f.config, database_url: `postgres://nobody@127.0.0.1:${f.proxy.port}/${f.database}` }, message: /database: the server rejected the credentials/ },
-      { name: 'storage unreachable', config: { ...f.config, url: 'http://127.0.0.1:1' }, message: /could not reach http:\/\/127\.0\.0\.1:1/ },
+      {
+        name: 'wrong service_role_key',
+        config: { ...f.config, service_role_key: 'x'.repeat(40) },
+        message: /storage: .*HTTP 401.*Invalid API key.*service_role key/,
+      },
+      {
+        name: 'unknown database user',
+        config: { ...f.config, database_url: `postgres://nobody@127.0.0.1:${f.proxy.port}/${f.database}` },
+        message: /database: the server rejected the credentials/,
+      },
+      {
+        name: 'storage unreachable',
+        config: { ...f.config, url: 'http://127.0.0.1:1' },
+        message: /could not reach http:\/\/127\.0\.0\.1:1/,
+      },
     ],
     stored: (event) => storedRows(f.database, event),
     count: () => countRows(f.database),
@@ -136,12 +165,36 @@ describe('supabase destination: tables and storage', () => {
         `POST /storage/v1/object/terra-payloads/${name}`,
       ]);
       const upload = f.stub.requests[2];
-      expect(upload.headers).toEqual({ apikey: f.stub.key, authorization: `Bearer ${f.stub.key}`, 'x-upsert': 'true', 'content-type': 'application/json' });
-      expect(JSON.parse(f.stub.requests[1].body)).toEqual({ id: 'terra-payloads', name: 'terra-payloads', public: false });
-      expect(JSON.parse(f.stub.buckets.get('terra-payloads')!.get(name)!)).toEqual({ type: 'activity', user, data: records, version: '2022-03-16' });
+      expect(upload.headers).toEqual({
+        apikey: f.stub.key,
+        authorization: `Bearer ${f.stub.key}`,
+        'x-upsert': 'true',
+        'content-type': 'application/json',
+      });
+      expect(JSON.parse(f.stub.requests[1].body)).toEqual({
+        id: 'terra-payloads',
+        name: 'terra-payloads',
+        public: false,
+      });
+      expect(JSON.parse(f.stub.buckets.get('terra-payloads')!.get(name)!)).toEqual({
+        type: 'activity',
+        user,
+        data: records,
+        version: '2022-03-16',
+      });
 
-      const rows = await query<Record<string, unknown>>(f.database, 'SELECT payload_id, user_id, data_type, start_time FROM terra_data_payloads');
-      expect(rows).toEqual([{ payload_id: name, user_id: user.user_id, data_type: 'activity', start_time: new Date('2026-03-12T05:00:00Z') }]);
+      const rows = await query<Record<string, unknown>>(
+        f.database,
+        'SELECT payload_id, user_id, data_type, start_time FROM terra_data_payloads',
+      );
+      expect(rows).toEqual([
+        {
+          payload_id: name,
+          user_id: user.user_id,
+          data_type: 'activity',
+          start_time: new Date('2026-03-12T05:00:00Z'),
+        },
+      ]);
     } finally {
       await destination.close();
     }
@@ -168,7 +221,9 @@ describe('supabase destination: tables and storage', () => {
   it('recreates the bucket when it was deleted after first use', async () => {
     const destination = supabaseDestination.open(supabaseDestination.parseConfig(f.config), SERVICES);
     try {
-      expect(await destination.deliver(destinationEvent({ type: 'auth', status: 'success', user: testUser() }))).toEqual({ ok: true });
+      expect(
+        await destination.deliver(destinationEvent({ type: 'auth', status: 'success', user: testUser() })),
+      ).toEqual({ ok: true });
       f.stub.buckets.delete('terra-payloads');
       const event = destinationEvent({ type: 'deauth', status: 'success', user: testUser(), message: 'bye' });
       expect(await destination.deliver(event)).toEqual(expect.objectContaining({ ok: false, retryable: true }));
@@ -207,7 +262,9 @@ describe.each(ENGINES)('supabase through POST /v2/destinations on the %s store',
         // The file is uploaded inside the row's transaction: wait for the committed row too.
         delivered: async (userId, summaryId) => {
           const name = `2022-03-16/activity/${userId}-${summaryId}.json`;
-          const rows = await query(f.database, 'SELECT 1 FROM terra_data_payloads WHERE payload_id = $1', [name]).catch(() => []);
+          const rows = await query(f.database, 'SELECT 1 FROM terra_data_payloads WHERE payload_id = $1', [name]).catch(
+            () => [],
+          );
           return rows.length === 1 && f.stub.buckets.get('terra-payloads')?.get(name);
         },
       });

@@ -34,12 +34,24 @@ export async function runApiFlow(engine: Engine, flow: ApiFlow): Promise<void> {
 
     const refused = await api('POST', '/v2/destinations', { type: flow.type, config: flow.badConfig.config });
     expect(refused.status, refused.text).toBe(400);
-    expect(JSON.parse(refused.text)).toMatchObject({ status: 'error', code: 'bad_request', message: expect.stringMatching(flow.badConfig.message) });
+    expect(JSON.parse(refused.text)).toMatchObject({
+      status: 'error',
+      code: 'bad_request',
+      message: expect.stringMatching(flow.badConfig.message),
+    });
 
-    const created = await api('POST', '/v2/destinations', { type: flow.type, config: flow.config, event_types: ['activity'] });
+    const created = await api('POST', '/v2/destinations', {
+      type: flow.type,
+      config: flow.config,
+      event_types: ['activity'],
+    });
     expect(created.status, created.text).toBe(201);
     const id = (JSON.parse(created.text) as any).id as string;
-    const shown = [created.text, (await api('GET', `/v2/destinations/${id}`)).text, (await api('GET', '/v2/destinations')).text];
+    const shown = [
+      created.text,
+      (await api('GET', `/v2/destinations/${id}`)).text,
+      (await api('GET', '/v2/destinations')).text,
+    ];
     for (const text of shown) {
       for (const field of flow.secretFields) {
         const value = flow.config[field];
@@ -54,7 +66,8 @@ export async function runApiFlow(engine: Engine, flow: ApiFlow): Promise<void> {
     // The object can be visible a moment before the machinery records the attempt.
     const deliveries = await eventually(
       async () => {
-        const list = (JSON.parse((await api('GET', `/v2/deliveries?destination_id=${id}`)).text) as any).deliveries as any[];
+        const list = (JSON.parse((await api('GET', `/v2/deliveries?destination_id=${id}`)).text) as any)
+          .deliveries as any[];
         return list.length === 1 && list[0].status === 'delivered' ? list : undefined;
       },
       10_000,

@@ -14,7 +14,9 @@ export function terraKeys(event: DestinationEvent, prefix = ''): string[] {
   const base = `${prefix}2022-03-16/${event.type}/`;
   if (event.type === 'athlete') return [`${base}${user}.json`];
   if (isData(event.type)) {
-    return (event.payload.data as Array<{ metadata: { start_time: string } }>).map((record) => `${base}${user}-${record.metadata.start_time}.json`);
+    return (event.payload.data as Array<{ metadata: { start_time: string } }>).map(
+      (record) => `${base}${user}-${record.metadata.start_time}.json`,
+    );
   }
   const stamp = new Date(event.orderingTimestamp).toISOString();
   return [`${base}${user ? `${user}-` : ''}${stamp}.json`];
@@ -28,7 +30,11 @@ export function itemsOf(type: string, stored: Record<string, unknown>): unknown[
 }
 
 /** Object stores: read the event's keys back. */
-export async function storedObjects(event: DestinationEvent, read: (key: string) => Promise<Buffer | undefined>, prefix = ''): Promise<unknown[]> {
+export async function storedObjects(
+  event: DestinationEvent,
+  read: (key: string) => Promise<Buffer | undefined>,
+  prefix = '',
+): Promise<unknown[]> {
   const items: unknown[] = [];
   for (const key of terraKeys(event, prefix)) {
     const body = await read(key);
@@ -59,7 +65,8 @@ export class QueueView {
 
   count(): number {
     let total = 0;
-    for (const message of this.latest.values()) total += itemsOf(message.type, JSON.parse(message.body) as Record<string, unknown>).length;
+    for (const message of this.latest.values())
+      total += itemsOf(message.type, JSON.parse(message.body) as Record<string, unknown>).length;
     return total;
   }
 }

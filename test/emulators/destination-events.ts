@@ -22,14 +22,21 @@ export const TEST_USER: User = {
 
 let sequence = 0;
 
-export function destinationEvent(type: string, payload: Record<string, unknown>, overrides: Partial<DestinationEvent> = {}): DestinationEvent {
+export function destinationEvent(
+  type: string,
+  payload: Record<string, unknown>,
+  overrides: Partial<DestinationEvent> = {},
+): DestinationEvent {
   sequence += 1;
   const eventId = overrides.eventId ?? `evt_${type}_${sequence}_${Math.random().toString(36).slice(2, 8)}`;
   const body = JSON.stringify(payload);
   return {
     eventId,
     type,
-    userId: overrides.userId !== undefined ? overrides.userId : ((payload.user as { user_id?: string } | undefined)?.user_id ?? null),
+    userId:
+      overrides.userId !== undefined
+        ? overrides.userId
+        : ((payload.user as { user_id?: string } | undefined)?.user_id ?? null),
     reference: null,
     body,
     payload,
@@ -39,9 +46,19 @@ export function destinationEvent(type: string, payload: Record<string, unknown>,
   };
 }
 
-export function activity(startTime: string, summaryId: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+export function activity(
+  startTime: string,
+  summaryId: string,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
   return {
-    metadata: { summary_id: summaryId, start_time: startTime, end_time: startTime.replace('T06:', 'T07:'), type: 1, name: 'Treadmill run' },
+    metadata: {
+      summary_id: summaryId,
+      start_time: startTime,
+      end_time: startTime.replace('T06:', 'T07:'),
+      type: 1,
+      name: 'Treadmill run',
+    },
     distance_data: { summary: { distance_meters: 5012.5 } },
     ...extra,
   };
@@ -53,15 +70,49 @@ export function eventsOfEveryKind(): Record<string, DestinationEvent> {
   return {
     activity: destinationEvent(
       'activity',
-      dataEvent('activity', TEST_USER, [activity('2026-03-12T06:00:00.000000+00:00', 'log-1'), activity('2026-03-13T06:00:00.000000+00:00', 'log-2')]),
+      dataEvent('activity', TEST_USER, [
+        activity('2026-03-12T06:00:00.000000+00:00', 'log-1'),
+        activity('2026-03-13T06:00:00.000000+00:00', 'log-2'),
+      ]),
     ),
-    sleep: destinationEvent('sleep', dataEvent('sleep', TEST_USER, [{ metadata: { summary_id: 's-1', start_time: '2026-03-11T22:10:00.000000+00:00', end_time: '2026-03-12T06:00:00.000000+00:00' } }])),
-    athlete: destinationEvent('athlete', dataEvent('athlete', TEST_USER, [{ first_name: 'Ada', last_name: 'L', sex: 'female' }])),
-    auth: destinationEvent('auth', { type: 'auth', status: 'success', user, reference_id: 'customer-42', widget_session_id: 'ws-1' }),
-    deauth: destinationEvent('deauth', { type: 'deauth', status: 'success', user, message: 'User has deauthenticated' }),
+    sleep: destinationEvent(
+      'sleep',
+      dataEvent('sleep', TEST_USER, [
+        {
+          metadata: {
+            summary_id: 's-1',
+            start_time: '2026-03-11T22:10:00.000000+00:00',
+            end_time: '2026-03-12T06:00:00.000000+00:00',
+          },
+        },
+      ]),
+    ),
+    athlete: destinationEvent(
+      'athlete',
+      dataEvent('athlete', TEST_USER, [{ first_name: 'Ada', last_name: 'L', sex: 'female' }]),
+    ),
+    auth: destinationEvent('auth', {
+      type: 'auth',
+      status: 'success',
+      user,
+      reference_id: 'customer-42',
+      widget_session_id: 'ws-1',
+    }),
+    deauth: destinationEvent('deauth', {
+      type: 'deauth',
+      status: 'success',
+      user,
+      message: 'User has deauthenticated',
+    }),
     healthcheck: destinationEvent(
       'healthcheck',
-      { type: 'healthcheck', status: 'success', creation_timestamp: '2026-03-12T07:30:00.000000+00:00', trend_percentage: 0, sent_webhooks_last_hour: 3 },
+      {
+        type: 'healthcheck',
+        status: 'success',
+        creation_timestamp: '2026-03-12T07:30:00.000000+00:00',
+        trend_percentage: 0,
+        sent_webhooks_last_hour: 3,
+      },
       { userId: null },
     ),
   };
@@ -89,13 +140,18 @@ export async function startPayloadServer(): Promise<PayloadServer> {
     const [, kind, eventId] = url.pathname.split('/');
     const expires = Number(url.searchParams.get('expires'));
     if (!(expires > Date.now() / 1000)) return void res.writeHead(410).end();
-    if (kind === 'payload' && bodies.has(eventId)) return void res.writeHead(200, { 'content-type': 'application/json' }).end(bodies.get(eventId));
-    if (kind === 'fit' && fits.has(eventId)) return void res.writeHead(200, { 'content-type': 'application/vnd.ant.fit' }).end(fits.get(eventId));
+    if (kind === 'payload' && bodies.has(eventId))
+      return void res.writeHead(200, { 'content-type': 'application/json' }).end(bodies.get(eventId));
+    if (kind === 'fit' && fits.has(eventId))
+      return void res.writeHead(200, { 'content-type': 'application/vnd.ant.fit' }).end(fits.get(eventId));
     res.writeHead(404).end();
   });
-  const port = await new Promise<number>((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port)));
+  const port = await new Promise<number>((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port)),
+  );
   const url = `http://127.0.0.1:${port}`;
-  const signed = (kind: string) => (eventId: string, ttl: number) => `${url}/${kind}/${encodeURIComponent(eventId)}?expires=${Math.floor(Date.now() / 1000) + ttl}&signature=test`;
+  const signed = (kind: string) => (eventId: string, ttl: number) =>
+    `${url}/${kind}/${encodeURIComponent(eventId)}?expires=${Math.floor(Date.now() / 1000) + ttl}&signature=test`;
   const services: DestinationServices = { payloadUrl: signed('payload') };
   return {
     url,

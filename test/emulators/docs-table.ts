@@ -10,5 +10,7 @@ export function expectDocsTableInSync(page: string, schema: z.ZodTypeAny, secret
   const match = /<!-- config-table:begin[^>]*-->\n([\s\S]*?)\n<!-- config-table:end -->/.exec(text);
   expect(match, `docs/destinations/${page}.md has no config-table markers`).not.toBeNull();
   const expected = configTable(schema, secretFields);
-  expect(match![1], `docs/destinations/${page}.md is out of date; its config table must read:\n${expected}`).toBe(expected);
+  expect(match![1], `docs/destinations/${page}.md is out of date; its config table must read:\n${expected}`).toBe(
+    expected,
+  );
 }

@@ -81,8 +81,12 @@ export function objectStoreCases<Config>(h: ObjectStoreHarness<Config>): void {
     const parsed = JSON.parse(first.body.toString('utf8'));
     expect(parsed).toMatchObject({ type: 'activity', user: { user_id: U }, version: '2022-03-16' });
     expect(parsed.data).toEqual([(events.activity.payload.data as unknown[])[0]]);
-    expect((await h.getObject(config, `2022-03-16/sleep/${U}-2026-03-11T22:10:00.000000+00:00.json`)).body.toString('utf8')).toBe(events.sleep.body);
-    expect((await h.getObject(config, `2022-03-16/auth/${U}-${stamp('auth')}.json`)).body.toString('utf8')).toBe(events.auth.body);
+    expect(
+      (await h.getObject(config, `2022-03-16/sleep/${U}-2026-03-11T22:10:00.000000+00:00.json`)).body.toString('utf8'),
+    ).toBe(events.sleep.body);
+    expect((await h.getObject(config, `2022-03-16/auth/${U}-${stamp('auth')}.json`)).body.toString('utf8')).toBe(
+      events.auth.body,
+    );
   });
 
   it('redelivery and updated records overwrite the same keys (no duplicates); the prefix is honoured', async () => {
@@ -91,23 +95,37 @@ export function objectStoreCases<Config>(h: ObjectStoreHarness<Config>): void {
     const event = eventsOfEveryKind().activity;
     expect(await destination.deliver(event)).toEqual({ ok: true });
     expect(await destination.deliver(event)).toEqual({ ok: true });
-    const updated = destinationEvent('activity', dataEvent('activity', TEST_USER, [activity('2026-03-12T06:00:00.000000+00:00', 'log-1', { calories_data: { total_burned_calories: 321 } })]));
+    const updated = destinationEvent(
+      'activity',
+      dataEvent('activity', TEST_USER, [
+        activity('2026-03-12T06:00:00.000000+00:00', 'log-1', { calories_data: { total_burned_calories: 321 } }),
+      ]),
+    );
     expect(await destination.deliver(updated)).toEqual({ ok: true });
     await destination.close();
     const keys = await h.listKeys(config);
-    expect(keys).toEqual([`tenant-a/2022-03-16/activity/${U}-2026-03-12T06:00:00.000000+00:00.json`, `tenant-a/2022-03-16/activity/${U}-2026-03-13T06:00:00.000000+00:00.json`]);
+    expect(keys).toEqual([
+      `tenant-a/2022-03-16/activity/${U}-2026-03-12T06:00:00.000000+00:00.json`,
+      `tenant-a/2022-03-16/activity/${U}-2026-03-13T06:00:00.000000+00:00.json`,
+    ]);
     expect((await h.getObject(config, keys[0])).body.toString('utf8')).toBe(updated.body);
   });
 
   it('format FIT: writes the FIT file beside the JSON, byte for byte', async () => {
     const config = await h.freshConfig();
     const destination = h.definition.open(config, h.payloads().fitServices);
-    const event = destinationEvent('activity', dataEvent('activity', TEST_USER, [activity('2026-03-12T06:00:00Z', 'log-9')]));
+    const event = destinationEvent(
+      'activity',
+      dataEvent('activity', TEST_USER, [activity('2026-03-12T06:00:00Z', 'log-9')]),
+    );
     const fit = Uint8Array.from([14, 16, 0x5d, 0x08, 0x22, 0, 0, 0, 0x2e, 0x46, 0x49, 0x54, 1, 2, 3]);
     h.payloads().register(event, fit);
     expect(await destination.deliver(event)).toEqual({ ok: true });
     await destination.close();
-    expect(await h.listKeys(config)).toEqual([`2022-03-16/activity/${U}-2026-03-12T06:00:00Z.fit`, `2022-03-16/activity/${U}-2026-03-12T06:00:00Z.json`]);
+    expect(await h.listKeys(config)).toEqual([
+      `2022-03-16/activity/${U}-2026-03-12T06:00:00Z.fit`,
+      `2022-03-16/activity/${U}-2026-03-12T06:00:00Z.json`,
+    ]);
     const stored = await h.getObject(config, `2022-03-16/activity/${U}-2026-03-12T06:00:00Z.fit`);
     expect(new Uint8Array(stored.body)).toEqual(fit);
     expect(stored.contentType).toBe('application/vnd.ant.fit');

@@ -10,9 +10,15 @@ import { LOCAL_FIXTURES } from './fixtures.ts';
 
 const BIN = resolve(fileURLToPath(new URL('../../bin/tributary.js', import.meta.url)));
 
-function cli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function cli(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((done) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...args], {
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
@@ -38,7 +44,10 @@ describe('tributary import (embedded store)', () => {
     userId = (await store.users.create(devId, { provider: 'UPLOAD', state: 'connected' })).userId;
     mkdirSync(join(folder, '2017'));
     copyFileSync(join(LOCAL_FIXTURES, 'fit/python-fitparse/garmin-fenix-5-run.fit'), join(folder, '2017', 'run.FIT'));
-    copyFileSync(join(LOCAL_FIXTURES, 'fit/python-fitparse/sample_mulitple_header.fit'), join(folder, '2017', 'triathlon.fit'));
+    copyFileSync(
+      join(LOCAL_FIXTURES, 'fit/python-fitparse/sample_mulitple_header.fit'),
+      join(folder, '2017', 'triathlon.fit'),
+    );
     copyFileSync(join(LOCAL_FIXTURES, 'tcx/python-tcxparser/test.tcx'), join(folder, 'run.tcx'));
     copyFileSync(join(LOCAL_FIXTURES, 'fit/python-fitparse/activity-unexpected-eof.fit'), join(folder, 'broken.fit'));
     writeFileSync(join(folder, 'notes.txt'), 'not a workout');
@@ -56,7 +65,11 @@ describe('tributary import (embedded store)', () => {
 
     const again = await cli(['import', join(folder, '2017'), join(folder, 'run.tcx'), '--user', userId, '--json'], env);
     expect(again.code, again.stderr).toBe(0);
-    const summary = JSON.parse(again.stdout) as { imported: unknown[]; skipped: { file: string; reason: string }[]; rejected: unknown[] };
+    const summary = JSON.parse(again.stdout) as {
+      imported: unknown[];
+      skipped: { file: string; reason: string }[];
+      rejected: unknown[];
+    };
     expect(summary.imported).toEqual([]);
     expect(summary.skipped.map((s) => s.reason)).toEqual(['already imported', 'already imported', 'already imported']);
     expect(await store.records.count(devId, userId, 'activity')).toBe(7);

@@ -12,7 +12,8 @@ function get(record: TerraRecord, path: string[]): unknown {
 /** Samples keyed by whole second (FIT's time resolution); the last sample of a second wins, as in the encoder. */
 function bySecond(record: TerraRecord, path: string[], field: string): Map<number, unknown> {
   const map = new Map<number, unknown>();
-  for (const sample of (get(record, path) as Obj[] | undefined) ?? []) map.set(Math.floor(Date.parse(String(sample.timestamp)) / 1000), sample[field]);
+  for (const sample of (get(record, path) as Obj[] | undefined) ?? [])
+    map.set(Math.floor(Date.parse(String(sample.timestamp)) / 1000), sample[field]);
   return map;
 }
 
@@ -42,26 +43,32 @@ export function expectSameAtFitResolution(stored: TerraRecord, back: TerraRecord
   for (const { path, field, tolerance, integer } of SERIES) {
     const want = bySecond(stored, path, field);
     const got = bySecond(back, path, field);
-    if (got.size !== want.size) mismatches.push(`${path.join('.')}: ${got.size} samples written back, ${want.size} stored`);
+    if (got.size !== want.size)
+      mismatches.push(`${path.join('.')}: ${got.size} samples written back, ${want.size} stored`);
     for (const [t, value] of want) {
       const mine = got.get(t) as number | undefined;
       const expected = integer ? Math.round(value as number) : (value as number);
-      if (mine === undefined || !(Math.abs(mine - expected) <= tolerance)) mismatches.push(`${field} at ${new Date(t * 1000).toISOString()}: ${mine} vs ${expected}`);
+      if (mine === undefined || !(Math.abs(mine - expected) <= tolerance))
+        mismatches.push(`${field} at ${new Date(t * 1000).toISOString()}: ${mine} vs ${expected}`);
     }
   }
   const positions = bySecond(stored, ['position_data', 'position_samples'], 'coords_lat_lng_deg');
   const backPositions = bySecond(back, ['position_data', 'position_samples'], 'coords_lat_lng_deg');
-  if (backPositions.size !== positions.size) mismatches.push(`positions: ${backPositions.size} written back, ${positions.size} stored`);
+  if (backPositions.size !== positions.size)
+    mismatches.push(`positions: ${backPositions.size} written back, ${positions.size} stored`);
   for (const [t, coords] of positions) {
     const [lat, lng] = coords as number[];
     const [bLat, bLng] = (backPositions.get(t) as number[] | undefined) ?? [];
-    if (!(Math.abs(bLat! - lat!) < 1e-7 && Math.abs(bLng! - lng!) < 1e-7)) mismatches.push(`position at ${new Date(t * 1000).toISOString()}: ${bLat},${bLng} vs ${lat},${lng}`);
+    if (!(Math.abs(bLat! - lat!) < 1e-7 && Math.abs(bLng! - lng!) < 1e-7))
+      mismatches.push(`position at ${new Date(t * 1000).toISOString()}: ${bLat},${bLng} vs ${lat},${lng}`);
   }
   expect(mismatches.slice(0, 10).join('\n')).toBe('');
   const summaryDistance = get(stored, ['distance_data', 'summary', 'distance_meters']);
-  if (typeof summaryDistance === 'number') expect(get(back, ['distance_data', 'summary', 'distance_meters'])).toBe(Math.round(summaryDistance));
+  if (typeof summaryDistance === 'number')
+    expect(get(back, ['distance_data', 'summary', 'distance_meters'])).toBe(Math.round(summaryDistance));
   const calories = get(stored, ['calories_data', 'total_burned_calories']);
-  if (typeof calories === 'number') expect(get(back, ['calories_data', 'total_burned_calories'])).toBe(Math.round(calories));
+  if (typeof calories === 'number')
+    expect(get(back, ['calories_data', 'total_burned_calories'])).toBe(Math.round(calories));
   for (const key of ['avg_hr_bpm', 'max_hr_bpm']) {
     const value = get(stored, ['heart_rate_data', 'summary', key]);
     if (typeof value === 'number') expect(get(back, ['heart_rate_data', 'summary', key])).toBe(Math.round(value));
@@ -74,7 +81,8 @@ export function expectSameAtFitResolution(stored: TerraRecord, back: TerraRecord
     expect(backLaps).toHaveLength(laps.length);
     laps.forEach((lap, i) => {
       expect(second(backLaps[i]!.start_time)).toBe(second(lap.start_time));
-      if (typeof lap.distance_meters === 'number') expect(backLaps[i]!.distance_meters as number).toBeCloseTo(lap.distance_meters, 2);
+      if (typeof lap.distance_meters === 'number')
+        expect(backLaps[i]!.distance_meters as number).toBeCloseTo(lap.distance_meters, 2);
       if (typeof lap.avg_hr_bpm === 'number') expect(backLaps[i]!.avg_hr_bpm).toBe(Math.round(lap.avg_hr_bpm));
     });
   }

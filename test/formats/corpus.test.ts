@@ -44,42 +44,50 @@ for (const [label, root, available] of [
       expect(xml.length).toBeGreaterThan(3);
     });
 
-    it.each(fits.map((f) => [shortName(f), f]))('FIT %s imports exactly when the SDK decodes it cleanly with a session', async (_name, path) => {
-      const bytes = readFileSync(path);
-      const verdict = sdkVerdict(bytes);
-      const result = await outcome(bytes);
-      if (verdict.importable) {
-        expect(result.ok, result.ok ? '' : result.error.message).toBe(true);
-        if (!result.ok) return;
-        const activities = result.decoded.parts.flatMap((p) => p.activities);
-        expect(activities).toHaveLength(verdict.sessions);
-        for (const activity of activities) {
-          const metadata = activity.metadata as Record<string, unknown>;
-          expect(metadata.summary_id).toMatch(/^fit-[0-9a-f]{24}-\d+$/);
-          expect(Date.parse(metadata.end_time as string)).toBeGreaterThanOrEqual(Date.parse(metadata.start_time as string));
-          expect(typeof metadata.type).toBe('number');
+    it.each(fits.map((f) => [shortName(f), f]))(
+      'FIT %s imports exactly when the SDK decodes it cleanly with a session',
+      async (_name, path) => {
+        const bytes = readFileSync(path);
+        const verdict = sdkVerdict(bytes);
+        const result = await outcome(bytes);
+        if (verdict.importable) {
+          expect(result.ok, result.ok ? '' : result.error.message).toBe(true);
+          if (!result.ok) return;
+          const activities = result.decoded.parts.flatMap((p) => p.activities);
+          expect(activities).toHaveLength(verdict.sessions);
+          for (const activity of activities) {
+            const metadata = activity.metadata as Record<string, unknown>;
+            expect(metadata.summary_id).toMatch(/^fit-[0-9a-f]{24}-\d+$/);
+            expect(Date.parse(metadata.end_time as string)).toBeGreaterThanOrEqual(
+              Date.parse(metadata.start_time as string),
+            );
+            expect(typeof metadata.type).toBe('number');
+          }
+        } else {
+          expect(result.ok).toBe(false);
+          if (result.ok) return;
+          expect(['bad_request', 'unsupported_media_type']).toContain(result.error.code);
+          expect(result.error.message.length).toBeGreaterThan(10);
         }
-      } else {
-        expect(result.ok).toBe(false);
-        if (result.ok) return;
-        expect(['bad_request', 'unsupported_media_type']).toContain(result.error.code);
-        expect(result.error.message.length).toBeGreaterThan(10);
-      }
-    });
+      },
+    );
 
-    it.each(xml.map((f) => [shortName(f), f]))('TCX/GPX %s decodes or is rejected with a reason, never a crash', async (_name, path) => {
-      const result = await outcome(readFileSync(path));
-      if (result.ok) {
-        for (const activity of result.decoded.parts.flatMap((p) => p.activities)) {
-          const metadata = activity.metadata as Record<string, string>;
-          expect(Date.parse(metadata.start_time)).not.toBeNaN();
-          expect(Date.parse(metadata.end_time)).toBeGreaterThanOrEqual(Date.parse(metadata.start_time));
+    it.each(xml.map((f) => [shortName(f), f]))(
+      'TCX/GPX %s decodes or is rejected with a reason, never a crash',
+      async (_name, path) => {
+        const result = await outcome(readFileSync(path));
+        if (result.ok) {
+          for (const activity of result.decoded.parts.flatMap((p) => p.activities)) {
+            const metadata = activity.metadata as Record<string, string>;
+            expect(Date.parse(metadata.start_time)).not.toBeNaN();
+            expect(Date.parse(metadata.end_time)).toBeGreaterThanOrEqual(Date.parse(metadata.start_time));
+          }
+        } else {
+          expect(result.error.code).toBe('bad_request');
+          expect(result.error.message).toMatch(/not a workout|not well-formed|not a GPX/);
         }
-      } else {
-        expect(result.error.code).toBe('bad_request');
-        expect(result.error.message).toMatch(/not a workout|not well-formed|not a GPX/);
-      }
-    });
+      },
+    );
   });
 }
 

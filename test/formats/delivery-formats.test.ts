@@ -17,12 +17,27 @@ type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-exp
 const RUN = readFileSync(join(LOCAL_FIXTURES, 'fit/python-fitparse/garmin-fenix-5-run.fit'));
 
 function storedEvent(type: string, payload: Obj): StoredEvent {
-  return { eventId: 'evt_1', devId: 'dev', userId: 'u-1', type, reference: null, payload, createdAt: '2026-01-01T00:00:00Z', createdMs: Date.parse('2026-01-01T00:00:00Z'), dispatched: false };
+  return {
+    eventId: 'evt_1',
+    devId: 'dev',
+    userId: 'u-1',
+    type,
+    reference: null,
+    payload,
+    createdAt: '2026-01-01T00:00:00Z',
+    createdMs: Date.parse('2026-01-01T00:00:00Z'),
+    dispatched: false,
+  };
 }
 
 describe('destination formats (renderEvent)', () => {
   const activity = decodeFit(RUN)[0]!;
-  const event = storedEvent('activity', { type: 'activity', user: { user_id: 'u-1' }, data: [activity], version: '2022-03-16' });
+  const event = storedEvent('activity', {
+    type: 'activity',
+    user: { user_id: 'u-1' },
+    data: [activity],
+    version: '2022-03-16',
+  });
   const fitUrl = (eventId: string, ttl: number) => `http://tributary.test/v2/events/${eventId}/activity.fit?ttl=${ttl}`;
 
   it('fit: an activity event carries a link to its FIT file and the activity metadata, not the samples', () => {
@@ -72,8 +87,17 @@ for (const engine of ENGINES) {
 
     it('receives the FIT link of an uploaded activity; the link serves a FIT file equal to the stored activity, and only while signed', async () => {
       const api = (method: string, path: string, body?: unknown) =>
-        fetch(`${t.url}${path}`, { method, headers: { ...t.headers, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined });
-      const created = await api('POST', '/v2/destinations', { type: 'webhook', url: receiver.url, format: 'fit', event_types: ['activity'] });
+        fetch(`${t.url}${path}`, {
+          method,
+          headers: { ...t.headers, ...(body ? { 'content-type': 'application/json' } : {}) },
+          body: body ? JSON.stringify(body) : undefined,
+        });
+      const created = await api('POST', '/v2/destinations', {
+        type: 'webhook',
+        url: receiver.url,
+        format: 'fit',
+        event_types: ['activity'],
+      });
       expect(created.status).toBeLessThan(300);
       const user = await t.app.store.users.create(t.devId, { provider: 'UPLOAD', state: 'connected' });
       const uploaded = await fetch(`${t.url}/v2/files?user_id=${user.userId}`, {
@@ -83,8 +107,16 @@ for (const engine of ENGINES) {
       });
       expect(uploaded.status).toBe(201);
       const [summaryId] = ((await uploaded.json()) as { summary_ids: string[] }).summary_ids;
-      const message = await eventually(async () => receiver.received.map((r) => JSON.parse(r.body) as Obj).find((b) => b.type === 'activity'), 20_000, 'activity event delivered');
-      expect(message).toMatchObject({ format: 'fit', data: [{ metadata: { summary_id: summaryId } }], expires_in: 86400 });
+      const message = await eventually(
+        async () => receiver.received.map((r) => JSON.parse(r.body) as Obj).find((b) => b.type === 'activity'),
+        20_000,
+        'activity event delivered',
+      );
+      expect(message).toMatchObject({
+        format: 'fit',
+        data: [{ metadata: { summary_id: summaryId } }],
+        expires_in: 86400,
+      });
       expect(message.url).toMatch(new RegExp(`^${t.url}/v2/events/[^/]+/activity\\.fit\\?`));
       const response = await fetch(message.url); // no API key: the signature is the credential
       expect(response.status).toBe(200);

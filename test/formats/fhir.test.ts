@@ -18,7 +18,10 @@ const fhir = new Fhir();
 /** Every resource, and the Bundle itself, must validate with FHIR.js (R4), unexpected properties being errors. */
 function expectValid(bundle: Obj): void {
   const whole = fhir.validate(bundle, { errorOnUnexpected: true });
-  expect(whole.messages.filter((m) => m.severity === 'error'), JSON.stringify(whole.messages.slice(0, 3))).toEqual([]);
+  expect(
+    whole.messages.filter((m) => m.severity === 'error'),
+    JSON.stringify(whole.messages.slice(0, 3)),
+  ).toEqual([]);
   expect(whole.valid).toBe(true);
   for (const entry of bundle.entry as Obj[]) {
     const result = fhir.validate(entry.resource, { errorOnUnexpected: true });
@@ -27,29 +30,65 @@ function expectValid(bundle: Obj): void {
   }
 }
 
-const observations = (bundle: Obj) => (bundle.entry as Obj[]).map((e) => e.resource).filter((r) => r.resourceType === 'Observation');
+const observations = (bundle: Obj) =>
+  (bundle.entry as Obj[]).map((e) => e.resource).filter((r) => r.resourceType === 'Observation');
 const byCode = (bundle: Obj, code: string) => observations(bundle).filter((o) => o.code.coding[0].code === code);
 
-const DAY = { start_time: '2026-02-01T00:00:00.000000+01:00', end_time: '2026-02-02T00:00:00.000000+01:00', timestamp_localization: 1 };
+const DAY = {
+  start_time: '2026-02-01T00:00:00.000000+01:00',
+  end_time: '2026-02-02T00:00:00.000000+01:00',
+  timestamp_localization: 1,
+};
 const RECORDS: Record<string, TerraRecord> = {
   body: {
     metadata: DAY,
-    measurements_data: { measurements: [{ measurement_time: '2026-02-01T07:10:00.000000+01:00', weight_kg: 71.4, height_cm: 178, BMI: 22.5, bodyfat_percentage: 18.2 }] },
-    blood_pressure_data: { blood_pressure_samples: [{ timestamp: '2026-02-01T07:12:00.000000+01:00', systolic_bp: 118, diastolic_bp: 76 }] },
-    temperature_data: { body_temperature_samples: [{ timestamp: '2026-02-01T07:15:00.000000+01:00', temperature_celsius: 36.7 }] },
+    measurements_data: {
+      measurements: [
+        {
+          measurement_time: '2026-02-01T07:10:00.000000+01:00',
+          weight_kg: 71.4,
+          height_cm: 178,
+          BMI: 22.5,
+          bodyfat_percentage: 18.2,
+        },
+      ],
+    },
+    blood_pressure_data: {
+      blood_pressure_samples: [{ timestamp: '2026-02-01T07:12:00.000000+01:00', systolic_bp: 118, diastolic_bp: 76 }],
+    },
+    temperature_data: {
+      body_temperature_samples: [{ timestamp: '2026-02-01T07:15:00.000000+01:00', temperature_celsius: 36.7 }],
+    },
     oxygen_data: { saturation_samples: [{ timestamp: '2026-02-01T03:00:00.000000+01:00', percentage: 97, type: 0 }] },
-    glucose_data: { blood_glucose_samples: [{ timestamp: '2026-02-01T08:00:00.000000+01:00', blood_glucose_mg_per_dL: 92 }] },
+    glucose_data: {
+      blood_glucose_samples: [{ timestamp: '2026-02-01T08:00:00.000000+01:00', blood_glucose_mg_per_dL: 92 }],
+    },
     heart_data: { heart_rate_data: { summary: { resting_hr_bpm: 52 } } },
   },
   daily: {
     metadata: { ...DAY, upload_type: 1 },
     distance_data: { steps: 10234, distance_meters: 7312.5 },
     calories_data: { total_burned_calories: 2450 },
-    heart_rate_data: { summary: { resting_hr_bpm: 53, avg_hr_bpm: 68 }, detailed: { hr_samples: [{ timestamp: '2026-02-01T09:00:00.000000+01:00', bpm: 71 }] } },
+    heart_rate_data: {
+      summary: { resting_hr_bpm: 53, avg_hr_bpm: 68 },
+      detailed: { hr_samples: [{ timestamp: '2026-02-01T09:00:00.000000+01:00', bpm: 71 }] },
+    },
   },
   sleep: {
-    metadata: { start_time: '2026-01-31T23:10:00.000000+01:00', end_time: '2026-02-01T06:50:00.000000+01:00', summary_id: 's-1', upload_type: 2 },
-    sleep_durations_data: { asleep: { duration_asleep_state_seconds: 25200, duration_deep_sleep_state_seconds: 5400, duration_light_sleep_state_seconds: 14400, duration_REM_sleep_state_seconds: 5400 } },
+    metadata: {
+      start_time: '2026-01-31T23:10:00.000000+01:00',
+      end_time: '2026-02-01T06:50:00.000000+01:00',
+      summary_id: 's-1',
+      upload_type: 2,
+    },
+    sleep_durations_data: {
+      asleep: {
+        duration_asleep_state_seconds: 25200,
+        duration_deep_sleep_state_seconds: 5400,
+        duration_light_sleep_state_seconds: 14400,
+        duration_REM_sleep_state_seconds: 5400,
+      },
+    },
     respiration_data: { breaths_data: { avg_breaths_per_min: 14.2 } },
     heart_rate_data: { summary: { avg_hr_bpm: 55 } },
   },
@@ -59,12 +98,19 @@ const RECORDS: Record<string, TerraRecord> = {
 
 describe('FHIR out: R4 Bundles of Observations with LOINC and UCUM', () => {
   it('an uploaded activity (FIT): summary observations, and per-sample heart rate with samples', async () => {
-    const decoded = await decodeWorkoutFile(readFileSync(join(LOCAL_FIXTURES, 'fit/python-fitparse/garmin-fenix-5-run.fit')), { maxBytes: 1e8 });
+    const decoded = await decodeWorkoutFile(
+      readFileSync(join(LOCAL_FIXTURES, 'fit/python-fitparse/garmin-fenix-5-run.fit')),
+      { maxBytes: 1e8 },
+    );
     const activity = decoded.parts[0]!.activities[0]!;
     const bundle = toFhirBundle('activity', [activity], 'user-1', { withSamples: true }) as Obj;
     expectValid(bundle);
     expect(bundle).toMatchObject({ resourceType: 'Bundle', type: 'collection' });
-    expect(bundle.entry[0].resource).toEqual({ resourceType: 'Patient', id: 'user-1', identifier: [{ system: 'urn:tributary:user-id', value: 'user-1' }] });
+    expect(bundle.entry[0].resource).toEqual({
+      resourceType: 'Patient',
+      id: 'user-1',
+      identifier: [{ system: 'urn:tributary:user-id', value: 'user-1' }],
+    });
     const distance = byCode(bundle, '55430-3')[0]!;
     expect(distance.valueQuantity).toEqual({ value: 158, unit: 'm', system: 'http://unitsofmeasure.org', code: 'm' });
     expect(distance.subject).toEqual({ reference: 'Patient/user-1' });
@@ -74,14 +120,23 @@ describe('FHIR out: R4 Bundles of Observations with LOINC and UCUM', () => {
     const hr = byCode(bundle, '8867-4');
     const samples = (activity.heart_rate_data as Obj).detailed.hr_samples as Obj[];
     expect(hr).toHaveLength(samples.length + 1); // one average over the period, one per sample
-    expect(hr[1]).toMatchObject({ effectiveDateTime: samples[0]!.timestamp, valueQuantity: { value: samples[0]!.bpm, code: '/min', system: 'http://unitsofmeasure.org' } });
+    expect(hr[1]).toMatchObject({
+      effectiveDateTime: samples[0]!.timestamp,
+      valueQuantity: { value: samples[0]!.bpm, code: '/min', system: 'http://unitsofmeasure.org' },
+    });
     const withoutSamples = toFhirBundle('activity', [activity], 'user-1') as Obj;
     expect(byCode(withoutSamples, '8867-4')).toHaveLength(1);
   });
 
   it('a provider activity (iFit normalizer)', () => {
-    const fixture = (name: string) => JSON.parse(readFileSync(new URL(`../../src/providers/ifit/fixtures/${name}`, import.meta.url), 'utf8')) as unknown;
-    const activity = normalizeActivity(activityLogSchema.parse(fixture('activity-log-run-route.json')), workoutSchema.parse(fixture('workout-route.json')));
+    const fixture = (name: string) =>
+      JSON.parse(
+        readFileSync(new URL(`../../src/providers/ifit/fixtures/${name}`, import.meta.url), 'utf8'),
+      ) as unknown;
+    const activity = normalizeActivity(
+      activityLogSchema.parse(fixture('activity-log-run-route.json')),
+      workoutSchema.parse(fixture('workout-route.json')),
+    );
     const bundle = toFhirBundle('activity', [activity], 'ifit-user', { withSamples: true }) as Obj;
     expectValid(bundle);
     expect(byCode(bundle, '73985-4')[0]!.valueCodeableConcept).toEqual({ text: 'Lake Bled Loop, Slovenia' });
@@ -89,7 +144,9 @@ describe('FHIR out: R4 Bundles of Observations with LOINC and UCUM', () => {
   });
 
   it.each(Object.keys(RECORDS))('%s', (type) => {
-    const bundle = toFhirBundle(type as DataType, [RECORDS[type]!], '0b9a1c5e-8f0e-4a52-9d1e-6b1f2f7c9e11', { withSamples: true }) as Obj;
+    const bundle = toFhirBundle(type as DataType, [RECORDS[type]!], '0b9a1c5e-8f0e-4a52-9d1e-6b1f2f7c9e11', {
+      withSamples: true,
+    }) as Obj;
     expectValid(bundle);
     expect(observations(bundle).length).toBeGreaterThan(0);
     for (const o of observations(bundle)) {
@@ -101,18 +158,32 @@ describe('FHIR out: R4 Bundles of Observations with LOINC and UCUM', () => {
 
   it('maps the body metrics to their LOINC codes with the record times', () => {
     const bundle = toFhirBundle('body', [RECORDS.body!], 'u') as Obj;
-    expect(byCode(bundle, '29463-7')[0]).toMatchObject({ effectiveDateTime: '2026-02-01T07:10:00.000000+01:00', valueQuantity: { value: 71.4, code: 'kg' } });
-    expect(byCode(bundle, '85354-9')[0]!.component.map((c: Obj) => [c.code.coding[0].code, c.valueQuantity.value, c.valueQuantity.code])).toEqual([
+    expect(byCode(bundle, '29463-7')[0]).toMatchObject({
+      effectiveDateTime: '2026-02-01T07:10:00.000000+01:00',
+      valueQuantity: { value: 71.4, code: 'kg' },
+    });
+    expect(
+      byCode(bundle, '85354-9')[0]!.component.map((c: Obj) => [
+        c.code.coding[0].code,
+        c.valueQuantity.value,
+        c.valueQuantity.code,
+      ]),
+    ).toEqual([
       ['8480-6', 118, 'mm[Hg]'],
       ['8462-4', 76, 'mm[Hg]'],
     ]);
     expect(byCode(bundle, '8310-5')[0]!.valueQuantity).toMatchObject({ value: 36.7, code: 'Cel' });
     expect(byCode(bundle, '2339-0')[0]!.valueQuantity).toMatchObject({ value: 92, code: 'mg/dL' });
     const daily = toFhirBundle('daily', [RECORDS.daily!], 'u') as Obj;
-    expect(byCode(daily, '41950-7')[0]).toMatchObject({ valueQuantity: { value: 10234, code: '{steps}' }, effectivePeriod: { start: DAY.start_time, end: DAY.end_time } });
+    expect(byCode(daily, '41950-7')[0]).toMatchObject({
+      valueQuantity: { value: 10234, code: '{steps}' },
+      effectivePeriod: { start: DAY.start_time, end: DAY.end_time },
+    });
     const sleep = toFhirBundle('sleep', [RECORDS.sleep!], 'u') as Obj;
     expect(byCode(sleep, '93832-4')[0]!.valueQuantity).toMatchObject({ value: 7, code: 'h' });
-    expect(byCode(toFhirBundle('menstruation', [RECORDS.menstruation!], 'u') as Obj, '8665-2')[0]!.valueDateTime).toBe('2026-01-28');
+    expect(byCode(toFhirBundle('menstruation', [RECORDS.menstruation!], 'u') as Obj, '8665-2')[0]!.valueDateTime).toBe(
+      '2026-01-28',
+    );
   });
 
   it('the validator is not a rubber stamp: it rejects a broken Observation', () => {
@@ -140,24 +211,33 @@ for (const engine of ENGINES) {
       t = await startTestApp(engine, `fhir-${engine}`);
       const user = await t.app.store.users.create(t.devId, { provider: 'UPLOAD', state: 'connected' });
       userId = user.userId;
-      for (const [type, record] of Object.entries(RECORDS)) await t.app.store.records.upsert(t.devId, userId, type as DataType, record);
+      for (const [type, record] of Object.entries(RECORDS))
+        await t.app.store.records.upsert(t.devId, userId, type as DataType, record);
     });
     afterAll(async () => t?.close());
 
     const read = (path: string, query: Record<string, string>) =>
-      fetch(`${t.url}/v2/${path}?${new URLSearchParams({ user_id: userId, start_date: '2026-01-30', end_date: '2026-02-02', to_webhook: 'false', ...query })}`, { headers: t.headers });
+      fetch(
+        `${t.url}/v2/${path}?${new URLSearchParams({ user_id: userId, start_date: '2026-01-30', end_date: '2026-02-02', to_webhook: 'false', ...query })}`,
+        { headers: t.headers },
+      );
 
-    it.each(['body', 'daily', 'sleep', 'nutrition', 'menstruation'])('GET /v2/%s?format=fhir answers a valid Bundle', async (type) => {
-      const response = await read(type, { format: 'fhir' });
-      expect(response.status).toBe(200);
-      expect(response.headers.get('content-type')).toMatch(/^application\/fhir\+json/);
-      const bundle = (await response.json()) as Obj;
-      expectValid(bundle);
-      expect(observations(bundle).length).toBeGreaterThan(0);
-    });
+    it.each(['body', 'daily', 'sleep', 'nutrition', 'menstruation'])(
+      'GET /v2/%s?format=fhir answers a valid Bundle',
+      async (type) => {
+        const response = await read(type, { format: 'fhir' });
+        expect(response.status).toBe(200);
+        expect(response.headers.get('content-type')).toMatch(/^application\/fhir\+json/);
+        const bundle = (await response.json()) as Obj;
+        expectValid(bundle);
+        expect(observations(bundle).length).toBeGreaterThan(0);
+      },
+    );
 
     it('athlete has no FHIR mapping and an unknown format is refused, both with 400', async () => {
-      const athlete = await fetch(`${t.url}/v2/athlete?user_id=${userId}&to_webhook=false&format=fhir`, { headers: t.headers });
+      const athlete = await fetch(`${t.url}/v2/athlete?user_id=${userId}&to_webhook=false&format=fhir`, {
+        headers: t.headers,
+      });
       expect(athlete.status).toBe(400);
       expect(await athlete.json()).toMatchObject({ parameter: 'format' });
       const xml = await read('daily', { format: 'xml' });

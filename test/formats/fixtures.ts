@@ -31,5 +31,8 @@ export function shortName(path: string): string {
 }
 
 export function noteSkipped(what: string): void {
-  if (!HAS_SHARED) console.warn(`SKIPPED ${what}: ${SHARED_FIXTURES} is absent (the shared fixture collection is only present in CI and team checkouts)`);
+  if (!HAS_SHARED)
+    console.warn(
+      `SKIPPED ${what}: ${SHARED_FIXTURES} is absent (the shared fixture collection is only present in CI and team checkouts)`,
+    );
 }

@@ -79,7 +79,10 @@ for (const engine of ENGINES) {
       const body = (await response.json()) as { summary_ids: string[] };
       expect(response.status).toBe(201);
       expect(body.summary_ids).toHaveLength(5);
-      const read = await fetch(`${t.url}/v2/activity?${new URLSearchParams({ user_id: userId, start_date: '2018-05-27', end_date: '2018-05-28', to_webhook: 'false' })}`, { headers: t.headers });
+      const read = await fetch(
+        `${t.url}/v2/activity?${new URLSearchParams({ user_id: userId, start_date: '2018-05-27', end_date: '2018-05-28', to_webhook: 'false' })}`,
+        { headers: t.headers },
+      );
       const data = (await read.json()) as { data: { metadata: { summary_id: string } }[] };
       expect(data.data.map((a) => a.metadata.summary_id).sort()).toEqual([...body.summary_ids].sort());
     });
@@ -88,7 +91,15 @@ for (const engine of ENGINES) {
       const form = new FormData();
       form.append('start_time', '2024-03-01T06:30:00Z');
       form.append('file', new Blob([new Uint8Array(fixture('tcx/python-tcxparser/sup_activity_1.tcx'))]), 'paddle.tcx');
-      form.append('file', new Blob([new TextEncoder().encode('Stages_Data,,\nEnglish,,\nTime,Miles,MPH,Watts,HR,RPM\n00:00,0,0,0,0,0\n00:01,0.001,3.6,90,120,60\n')]), 'ifit.csv');
+      form.append(
+        'file',
+        new Blob([
+          new TextEncoder().encode(
+            'Stages_Data,,\nEnglish,,\nTime,Miles,MPH,Watts,HR,RPM\n00:00,0,0,0,0,0\n00:01,0.001,3.6,90,120,60\n',
+          ),
+        ]),
+        'ifit.csv',
+      );
       const response = await fetch(authUrl.replace('/upload?', '/upload/files?'), { method: 'POST', body: form });
       expect(response.status).toBe(201);
       const body = (await response.json()) as { summary_ids: string[]; files: { filename: string; format: string }[] };
@@ -108,12 +119,17 @@ for (const engine of ENGINES) {
       ]);
       const response = await upload(zip, { filename: 'export.zip' });
       expect(response.status).toBe(201);
-      const body = (await response.json()) as { files: { filename: string; duplicate: boolean }[]; rejected: { filename: string; reason: string }[] };
+      const body = (await response.json()) as {
+        files: { filename: string; duplicate: boolean }[];
+        rejected: { filename: string; reason: string }[];
+      };
       expect(body.files).toEqual([
         expect.objectContaining({ filename: 'export.zip/a/run.fit', duplicate: true }),
         expect.objectContaining({ filename: 'export.zip/b/walk.gpx', duplicate: false }),
       ]);
-      expect(body.rejected).toEqual([{ filename: 'export.zip/c/settings.fit', reason: expect.stringMatching(/settings/) }]);
+      expect(body.rejected).toEqual([
+        { filename: 'export.zip/c/settings.fit', reason: expect.stringMatching(/settings/) },
+      ]);
     });
 
     it('bad files get a 4xx JSON that says what is wrong, and nothing is stored', async () => {
@@ -144,11 +160,24 @@ for (const engine of ENGINES) {
     });
 
     it('the body is the file whatever its content type (detection is from the content)', async () => {
-      for (const type of ['application/x-www-form-urlencoded', 'text/plain', 'application/json', 'application/gpx+xml']) {
-        const response = await upload(fixture('gpx/python-garminconnect/sample_activity.gpx'), {}, { 'content-type': type });
+      for (const type of [
+        'application/x-www-form-urlencoded',
+        'text/plain',
+        'application/json',
+        'application/gpx+xml',
+      ]) {
+        const response = await upload(
+          fixture('gpx/python-garminconnect/sample_activity.gpx'),
+          {},
+          { 'content-type': type },
+        );
         expect(response.status, type).toBe(201);
       }
-      const noType = await fetch(`${t.url}/v2/files?user_id=${userId}`, { method: 'POST', headers: t.headers, body: new Blob([new Uint8Array(RUN)]) });
+      const noType = await fetch(`${t.url}/v2/files?user_id=${userId}`, {
+        method: 'POST',
+        headers: t.headers,
+        body: new Blob([new Uint8Array(RUN)]),
+      });
       expect(noType.status).toBe(201);
       const noBody = await fetch(`${t.url}/v2/files?user_id=${userId}`, { method: 'POST', headers: t.headers });
       expect(noBody.status).toBe(400);
@@ -156,9 +185,21 @@ for (const engine of ENGINES) {
     });
 
     it('uploads need an API key and a user of the developer', async () => {
-      expect((await fetch(`${t.url}/v2/files?user_id=${userId}`, { method: 'POST', body: new Uint8Array(RUN), headers: { 'content-type': 'application/octet-stream' } })).status).toBe(401);
+      expect(
+        (
+          await fetch(`${t.url}/v2/files?user_id=${userId}`, {
+            method: 'POST',
+            body: new Uint8Array(RUN),
+            headers: { 'content-type': 'application/octet-stream' },
+          })
+        ).status,
+      ).toBe(401);
       const other = await t.otherDeveloper();
-      const response = await fetch(`${t.url}/v2/files?user_id=${userId}`, { method: 'POST', body: new Uint8Array(RUN), headers: { ...other.headers, 'content-type': 'application/octet-stream' } });
+      const response = await fetch(`${t.url}/v2/files?user_id=${userId}`, {
+        method: 'POST',
+        body: new Uint8Array(RUN),
+        headers: { ...other.headers, 'content-type': 'application/octet-stream' },
+      });
       expect(response.status).toBe(404);
       expect((await fetch(`${t.url}/upload?token=not-a-token`)).status).toBe(403);
       expect((await fetch(`${t.url}/upload`)).status).toBe(400);
@@ -174,7 +215,9 @@ for (const engine of ENGINES) {
       expect(new Decoder(Stream.fromBuffer(bytes)).read().errors).toEqual([]);
       const stored = await t.app.store.records.get(t.devId, userId, 'activity', summaryId!);
       const [back] = decodeFit(bytes);
-      expect((back!.heart_rate_data as { detailed: unknown }).detailed).toEqual((stored!.heart_rate_data as { detailed: unknown }).detailed);
+      expect((back!.heart_rate_data as { detailed: unknown }).detailed).toEqual(
+        (stored!.heart_rate_data as { detailed: unknown }).detailed,
+      );
       expect((await fetch(`${t.url}/v2/activity/nope.fit?user_id=${userId}`, { headers: t.headers })).status).toBe(404);
     });
   });

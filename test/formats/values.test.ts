@@ -59,21 +59,49 @@ async function checkAgainstRecordsCsv(fit: Buffer, csv: string): Promise<number>
     if (Number.isNaN(t)) mismatches.push(`unparsed time in ${row}`);
     if (!hr.has(t) && !distance.has(t) && !position.has(t)) continue;
     compared++;
-    const value = (name: string) => (cells[name] === undefined || cells[name] === '' || cells[name] === 'None' || cells[name] === 'null' ? undefined : Number(cells[name]));
+    const value = (name: string) =>
+      cells[name] === undefined || cells[name] === '' || cells[name] === 'None' || cells[name] === 'null'
+        ? undefined
+        : Number(cells[name]);
     const check = (what: string, ok: boolean, ours: unknown, theirs: unknown) => {
       if (!ok) mismatches.push(`${what} at ${cells.timestamp}: ours ${String(ours)}, expected ${String(theirs)}`);
     };
-    const close = (a: unknown, b: number, digits: number) => typeof a === 'number' && Math.abs(a - b) < 10 ** -digits / 2;
-    if (value('heart_rate') !== undefined) check('hr', hr.get(t)?.bpm === value('heart_rate'), hr.get(t)?.bpm, value('heart_rate'));
-    if (value('distance') !== undefined) check('distance', close(distance.get(t)?.distance_meters, value('distance')!, 2), distance.get(t)?.distance_meters, value('distance'));
-    if (value('speed') !== undefined) check('speed', close(speed.get(t)?.speed_meters_per_second, value('speed')!, 3), speed.get(t)?.speed_meters_per_second, value('speed'));
-    if (value('altitude') !== undefined) check('altitude', close(altitude.get(t)?.elev_meters, value('altitude')!, 3), altitude.get(t)?.elev_meters, value('altitude'));
+    const close = (a: unknown, b: number, digits: number) =>
+      typeof a === 'number' && Math.abs(a - b) < 10 ** -digits / 2;
+    if (value('heart_rate') !== undefined)
+      check('hr', hr.get(t)?.bpm === value('heart_rate'), hr.get(t)?.bpm, value('heart_rate'));
+    if (value('distance') !== undefined)
+      check(
+        'distance',
+        close(distance.get(t)?.distance_meters, value('distance')!, 2),
+        distance.get(t)?.distance_meters,
+        value('distance'),
+      );
+    if (value('speed') !== undefined)
+      check(
+        'speed',
+        close(speed.get(t)?.speed_meters_per_second, value('speed')!, 3),
+        speed.get(t)?.speed_meters_per_second,
+        value('speed'),
+      );
+    if (value('altitude') !== undefined)
+      check(
+        'altitude',
+        close(altitude.get(t)?.elev_meters, value('altitude')!, 3),
+        altitude.get(t)?.elev_meters,
+        value('altitude'),
+      );
     if (value('position_lat') !== undefined) {
       const ours = position.get(t);
       const theirs = [value('position_lat'), value('position_long')];
       if (ours) {
         const [lat, lng] = ours.coords_lat_lng_deg as number[];
-        check('position', toSemicircles(lat!) === theirs[0] && toSemicircles(lng!) === theirs[1], [toSemicircles(lat!), toSemicircles(lng!)], theirs);
+        check(
+          'position',
+          toSemicircles(lat!) === theirs[0] && toSemicircles(lng!) === theirs[1],
+          [toSemicircles(lat!), toSemicircles(lng!)],
+          theirs,
+        );
         lastPosition = theirs as number[];
       } else {
         // The record has no fix; python-fitparse's CSV repeats the previous position there.
@@ -88,23 +116,36 @@ async function checkAgainstRecordsCsv(fit: Buffer, csv: string): Promise<number>
 describe('FIT values against python-fitparse companion records', () => {
   for (const name of ['garmin-fenix-5-run', 'garmin-fenix-5-bike']) {
     it(`${name}: times, heart rate, distance, speed, altitude and positions match`, async () => {
-      const coverage = await checkAgainstRecordsCsv(local(`fit/python-fitparse/${name}.fit`), local(`fit/python-fitparse/${name}-records.csv`).toString('utf8'));
+      const coverage = await checkAgainstRecordsCsv(
+        local(`fit/python-fitparse/${name}.fit`),
+        local(`fit/python-fitparse/${name}-records.csv`).toString('utf8'),
+      );
       expect(coverage).toBeGreaterThan(0.9);
     });
   }
   for (const name of ['garmin-fenix-5-walk', 'garmin-edge-820-bike', 'garmin-edge-500-activity']) {
     it.skipIf(!HAS_SHARED)(`${name} (shared collection): values match`, async () => {
-      const coverage = await checkAgainstRecordsCsv(shared(`fit/python-fitparse/${name}.fit`), shared(`fit/python-fitparse/${name}-records.csv`).toString('utf8'));
+      const coverage = await checkAgainstRecordsCsv(
+        shared(`fit/python-fitparse/${name}.fit`),
+        shared(`fit/python-fitparse/${name}-records.csv`).toString('utf8'),
+      );
       expect(coverage).toBeGreaterThan(0.9);
     });
   }
 });
 
 describe.skipIf(!HAS_SHARED)('FIT positions against GPSBabel reference GPX (GPL-2.0 files, read in place)', () => {
-  for (const name of ['garmin-edge-800', 'garmin-forerunner-10', 'garmin-oregon-700', 'wahoo-element-bolt', 'garmin-vivosmart-hr']) {
+  for (const name of [
+    'garmin-edge-800',
+    'garmin-forerunner-10',
+    'garmin-oregon-700',
+    'wahoo-element-bolt',
+    'garmin-vivosmart-hr',
+  ]) {
     it(`${name}: every timed GPX point has the same position (and heart rate) in our FIT decode`, async () => {
       const [fitActivity] = await activitiesOf(shared(`fit/gpsbabel/${name}.fit`));
-      const gpxName = name === 'garmin-vivosmart-hr' || name === 'wahoo-element-bolt' ? `${name}.gpx` : `${name}-output.gpx`;
+      const gpxName =
+        name === 'garmin-vivosmart-hr' || name === 'wahoo-element-bolt' ? `${name}.gpx` : `${name}-output.gpx`;
       const gpx = shared(`fit/gpsbabel/${gpxName}`).toString('utf8');
       const fitPositions = samplesByTime(fitActivity!, POSITION);
       const fitHr = samplesByTime(fitActivity!, HR);
@@ -190,7 +231,10 @@ describe('iFit CSV export', () => {
     const start = Date.parse('2021-02-02T20:32:28.531Z');
     // Row "00:10,0.0025,4.99,8,0,30,…": 0.0025 mi, 4.99 mph, 8 W, HR 0 (no strap), 30 rpm
     expect(samplesByTime(activity!, DISTANCE).get(start + 10_000)!.distance_meters).toBeCloseTo(0.0025 * 1609.344, 3);
-    expect(samplesByTime(activity!, SPEED).get(start + 10_000)!.speed_meters_per_second).toBeCloseTo((4.99 * 1609.344) / 3600, 3);
+    expect(samplesByTime(activity!, SPEED).get(start + 10_000)!.speed_meters_per_second).toBeCloseTo(
+      (4.99 * 1609.344) / 3600,
+      3,
+    );
     expect(samplesByTime(activity!, POWER).get(start + 10_000)!.watts).toBe(8);
     expect(samplesByTime(activity!, CADENCE).get(start + 10_000)!.cadence_rpm).toBe(30);
     expect(activity!.heart_rate_data).toBeUndefined(); // zeros are "no reading", not a series
@@ -202,10 +246,17 @@ describe('iFit CSV export', () => {
   });
 
   it('needs start_time and says so', async () => {
-    const csv = Buffer.from('Stages_Data,,,,,\nEnglish,,,,,\nTime,Miles,MPH,Watts,HR,RPM,Resistance,Relative Resistance,Incline\n00:00,0.0,0.0,0,120,0,10,42,0\n00:01,0.001,3.6,50,121,60,10,42,0\n');
+    const csv = Buffer.from(
+      'Stages_Data,,,,,\nEnglish,,,,,\nTime,Miles,MPH,Watts,HR,RPM,Resistance,Relative Resistance,Incline\n00:00,0.0,0.0,0,120,0,10,42,0\n00:01,0.001,3.6,50,121,60,10,42,0\n',
+    );
     expect(detectFormat(csv)).toBe('ifit_csv');
-    await expect(decodeWorkoutFile(csv, { maxBytes: MAX })).rejects.toMatchObject({ code: 'bad_request', details: { parameter: 'start_time' } });
-    await expect(decodeWorkoutFile(csv, { maxBytes: MAX, startTime: 'yesterday' })).rejects.toMatchObject({ details: { parameter: 'start_time' } });
+    await expect(decodeWorkoutFile(csv, { maxBytes: MAX })).rejects.toMatchObject({
+      code: 'bad_request',
+      details: { parameter: 'start_time' },
+    });
+    await expect(decodeWorkoutFile(csv, { maxBytes: MAX, startTime: 'yesterday' })).rejects.toMatchObject({
+      details: { parameter: 'start_time' },
+    });
     const [activity] = await activitiesOf(csv, '2024-05-01T07:00:00');
     expect((activity!.metadata as Record<string, string>).start_time).toBe('2024-05-01T07:00:00.000000+00:00');
     expect(samplesByTime(activity!, HR).get(Date.parse('2024-05-01T07:00:01Z'))!.bpm).toBe(121);
@@ -217,10 +268,12 @@ describe('multisport and laps', () => {
     const activities = await activitiesOf(local('fit/python-fitparse/sample_mulitple_header.fit'));
     expect(activities.map((a) => (a.metadata as Record<string, unknown>).type)).toEqual([84, 108, 1, 108, 8]);
     expect(new Set(activities.map((a) => (a.metadata as Record<string, unknown>).summary_id)).size).toBe(5);
-    for (const activity of activities) expect((activity.lap_data as { laps: unknown[] }).laps.length).toBeGreaterThan(0);
+    for (const activity of activities)
+      expect((activity.lap_data as { laps: unknown[] }).laps.length).toBeGreaterThan(0);
     // Sessions follow each other: no record belongs to two activities.
     const windows = activities.map((a) => a.metadata as Record<string, string>);
-    for (let i = 1; i < windows.length; i++) expect(Date.parse(windows[i]!.start_time)).toBeGreaterThanOrEqual(Date.parse(windows[i - 1]!.end_time) - 1000);
+    for (let i = 1; i < windows.length; i++)
+      expect(Date.parse(windows[i]!.start_time)).toBeGreaterThanOrEqual(Date.parse(windows[i - 1]!.end_time) - 1000);
   });
 
   it('TCX laps become lap_data with start, end, distance, calories and heart rate', async () => {
@@ -242,14 +295,22 @@ describe('multisport and laps', () => {
 });
 
 describe('bad files are rejected with the reason', () => {
-  const reject = (bytes: Buffer, options: { maxBytes?: number } = {}) => decodeWorkoutFile(bytes, { maxBytes: options.maxBytes ?? MAX });
+  const reject = (bytes: Buffer, options: { maxBytes?: number } = {}) =>
+    decodeWorkoutFile(bytes, { maxBytes: options.maxBytes ?? MAX });
 
   it('empty', async () => {
     await expect(reject(Buffer.alloc(0))).rejects.toMatchObject({ code: 'bad_request', message: 'the file is empty' });
   });
   it('not a workout at all (a PNG, plain text, a CSV of something else)', async () => {
-    for (const bytes of [Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex'), Buffer.from('hello world'), Buffer.from('date,weight\n2024-01-01,70\n')]) {
-      await expect(reject(bytes)).rejects.toMatchObject({ code: 'unsupported_media_type', message: expect.stringMatching(/not a workout file/) });
+    for (const bytes of [
+      Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex'),
+      Buffer.from('hello world'),
+      Buffer.from('date,weight\n2024-01-01,70\n'),
+    ]) {
+      await expect(reject(bytes)).rejects.toMatchObject({
+        code: 'unsupported_media_type',
+        message: expect.stringMatching(/not a workout file/),
+      });
     }
   });
   it('a FIT settings file, a file with only file_id, a course', async () => {

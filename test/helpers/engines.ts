@@ -12,14 +12,18 @@ export const ENGINES = ['sqlite', 'postgres'] as const;
 export type Engine = (typeof ENGINES)[number];
 
 /** This machine's PostgreSQL (trust auth). CI starts it; tests never skip it. */
-export const TEST_DATABASE_URL = process.env.TRIBUTARY_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+export const TEST_DATABASE_URL =
+  process.env.TRIBUTARY_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 export const TEST_KEY = 'a'.repeat(64);
 export const testBox = () => new SecretBox(Buffer.from(TEST_KEY, 'hex'));
 
 /** A schema name unique to one test, so test files run in parallel on one server. */
 export function isolatedSchema(name: string): string {
-  return `t_${createHash('sha1').update(name + process.pid + Math.random()).digest('hex').slice(0, 20)}`;
+  return `t_${createHash('sha1')
+    .update(name + process.pid + Math.random())
+    .digest('hex')
+    .slice(0, 20)}`;
 }
 
 export function tempDir(prefix = 'tributary-test-'): string {

@@ -1,7 +1,15 @@
 import { createTributary, type Tributary } from '../../src/app.ts';
 import { loadConfig } from '../../src/core/config.ts';
 import { createLogger } from '../../src/core/logger.ts';
-import { dropSchema, isolatedSchema, markEngineUsed, TEST_DATABASE_URL, TEST_KEY, tempDir, type Engine } from './engines.ts';
+import {
+  dropSchema,
+  isolatedSchema,
+  markEngineUsed,
+  TEST_DATABASE_URL,
+  TEST_KEY,
+  tempDir,
+  type Engine,
+} from './engines.ts';
 
 export interface TestApp {
   app: Tributary;
@@ -45,7 +53,11 @@ export async function startTestApp(engine: Engine, name: string, env: Record<str
     headers: headersFor(developer.devId, apiKey),
     async otherDeveloper() {
       const other = await app.store.developers.create({ name: 'other developer' });
-      return { devId: other.developer.devId, apiKey: other.apiKey, headers: headersFor(other.developer.devId, other.apiKey) };
+      return {
+        devId: other.developer.devId,
+        apiKey: other.apiKey,
+        headers: headersFor(other.developer.devId, other.apiKey),
+      };
     },
     async close() {
       await app.close();

@@ -1,7 +1,14 @@
 import { readFileSync } from 'node:fs';
 import type { DataType } from '../../src/model/data-types.ts';
 import type { TerraSchemaName } from '../../src/model/generated/terra-types.ts';
-import { formatIssues, validateEvent, validateRecord, validateSchema, type ValidateOptions, type ValidationIssue } from '../../src/model/validate.ts';
+import {
+  formatIssues,
+  validateEvent,
+  validateRecord,
+  validateSchema,
+  type ValidateOptions,
+  type ValidationIssue,
+} from '../../src/model/validate.ts';
 
 /**
  * Assertions against Terra's own JSON Schemas (from the v5 contract), for any test:

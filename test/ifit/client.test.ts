@@ -11,7 +11,12 @@ describe('IfitClient against the iFit emulator', () => {
 
   beforeAll(async () => {
     const url = await emulator.start();
-    client = new IfitClient({ baseUrl: url, clientId: emulator.clientId, clientSecret: emulator.clientSecret, retryBaseMs: 20 });
+    client = new IfitClient({
+      baseUrl: url,
+      clientId: emulator.clientId,
+      clientSecret: emulator.clientSecret,
+      retryBaseMs: 20,
+    });
     emulator.addHistory(account.id, 10, 12);
   });
   afterAll(() => emulator.close());

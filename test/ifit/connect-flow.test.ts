@@ -23,16 +23,31 @@ describe.each(ENGINES)('connect flow (%s)', (engine) => {
   const events = (type?: string) => t.app.store.events.list(t.devId, { type, limit: 1000 });
 
   it('cancel: the failure URL gets Terra’s parameters, an auth error event is emitted, the pending user is gone', async () => {
-    const { json } = await api(t, 'POST', '/v2/auth/authenticateUser?resource=IFIT', { reference_id: 'r-cancel', auth_failure_redirect_url: 'myapp://connect/failed' });
+    const { json } = await api(t, 'POST', '/v2/auth/authenticateUser?resource=IFIT', {
+      reference_id: 'r-cancel',
+      auth_failure_redirect_url: 'myapp://connect/failed',
+    });
     const page = await (await fetch(json.auth_url)).text();
     const cancel = /href="([^"]+\/cancel)"/.exec(page)![1]!;
     const response = await fetch(new URL(cancel, t.url), { redirect: 'manual' });
     expect(response.status).toBe(303);
     const location = new URL(response.headers.get('location')!);
     expect(location.protocol).toBe('myapp:');
-    expect(Object.fromEntries(location.searchParams)).toEqual({ user_id: json.user_id, resource: 'IFIT', reference_id: 'r-cancel', reason: 'cancelled' });
+    expect(Object.fromEntries(location.searchParams)).toEqual({
+      user_id: json.user_id,
+      resource: 'IFIT',
+      reference_id: 'r-cancel',
+      reason: 'cancelled',
+    });
     const [event] = (await events('auth')).filter((e) => e.payload.status === 'error');
-    expect(event!.payload).toMatchObject({ type: 'auth', status: 'error', provider: 'IFIT', reason: 'cancelled', reference_id: 'r-cancel', user: { user_id: json.user_id } });
+    expect(event!.payload).toMatchObject({
+      type: 'auth',
+      status: 'error',
+      provider: 'IFIT',
+      reason: 'cancelled',
+      reference_id: 'r-cancel',
+      user: { user_id: json.user_id },
+    });
     expectTerraEvent(event!);
     expect(await t.app.store.users.get(t.devId, json.user_id)).toBeUndefined();
     expect((await fetch(json.auth_url)).status).toBe(410);
@@ -40,9 +55,15 @@ describe.each(ENGINES)('connect flow (%s)', (engine) => {
 
   it('a login link expires after 15 minutes', async () => {
     const { json } = await api(t, 'POST', '/v2/auth/authenticateUser?resource=IFIT', {});
-    const [session] = await dbOf(t.app.store).all<{ expires_ms: number; created_at: string }>('SELECT expires_ms, created_at FROM auth_sessions WHERE user_id = ?', [json.user_id]);
+    const [session] = await dbOf(t.app.store).all<{ expires_ms: number; created_at: string }>(
+      'SELECT expires_ms, created_at FROM auth_sessions WHERE user_id = ?',
+      [json.user_id],
+    );
     expect(Number(session!.expires_ms) - Date.parse(session!.created_at)).toBe(15 * 60_000);
-    await dbOf(t.app.store).run('UPDATE auth_sessions SET expires_ms = ? WHERE user_id = ?', [Date.now() - 1, json.user_id]);
+    await dbOf(t.app.store).run('UPDATE auth_sessions SET expires_ms = ? WHERE user_id = ?', [
+      Date.now() - 1,
+      json.user_id,
+    ]);
     const response = await fetch(json.auth_url);
     expect(response.status).toBe(410);
     expect(await response.text()).toContain('expired');
@@ -51,10 +72,15 @@ describe.each(ENGINES)('connect flow (%s)', (engine) => {
 
   it('housekeeping deletes users whose login link expired unused a day ago, with an auth error event', async () => {
     const { json } = await api(t, 'POST', '/v2/auth/authenticateUser?resource=IFIT', {});
-    await dbOf(t.app.store).run('UPDATE auth_sessions SET expires_ms = ? WHERE user_id = ?', [Date.now() - 2 * 86_400_000, json.user_id]);
+    await dbOf(t.app.store).run('UPDATE auth_sessions SET expires_ms = ? WHERE user_id = ?', [
+      Date.now() - 2 * 86_400_000,
+      json.user_id,
+    ]);
     expect(await authSessions.purgeExpired(t.app.store)).toBeGreaterThanOrEqual(1);
     expect(await t.app.store.users.get(t.devId, json.user_id)).toBeUndefined();
-    const [event] = (await events('auth')).filter((e) => (e.payload.user as { user_id: string }).user_id === json.user_id);
+    const [event] = (await events('auth')).filter(
+      (e) => (e.payload.user as { user_id: string }).user_id === json.user_id,
+    );
     expect(event!.payload).toMatchObject({ type: 'auth', status: 'error', reason: 'expired', provider: 'IFIT' });
     expectTerraEvent(event!);
     expect((await fetch(json.auth_url)).status).toBe(404);
@@ -62,7 +88,9 @@ describe.each(ENGINES)('connect flow (%s)', (engine) => {
 
   it('documents the hosted pages in /openapi.json', async () => {
     const document = (await (await fetch(`${t.url}/openapi.json`)).json()) as { paths: Record<string, unknown> };
-    expect(Object.keys(document.paths)).toEqual(expect.arrayContaining(['/connect/{secret}', '/widget/{secret}', '/v2/auth/authenticateUser']));
+    expect(Object.keys(document.paths)).toEqual(
+      expect.arrayContaining(['/connect/{secret}', '/widget/{secret}', '/v2/auth/authenticateUser']),
+    );
   });
 
   it('an unknown link is a 404 page; the default result pages exist', async () => {
@@ -80,7 +108,10 @@ describe.each(ENGINES)('connect flow (%s)', (engine) => {
   });
 
   it('widget: lists the enabled providers; choosing iFit leads to the same form; the auth event carries the widget session id', async () => {
-    const { status, json } = await api(t, 'POST', '/v2/auth/generateWidgetSession', { reference_id: 'w-1', language: 'en' });
+    const { status, json } = await api(t, 'POST', '/v2/auth/generateWidgetSession', {
+      reference_id: 'w-1',
+      language: 'en',
+    });
     expect(status).toBe(200);
     expect(json).toMatchObject({ status: 'success', session_id: expect.any(String), expires_in: 900 });
     expect(json.url.startsWith(`${t.url}/widget/`)).toBe(true);
@@ -104,14 +135,20 @@ describe.each(ENGINES)('connect flow (%s)', (engine) => {
   });
 
   it('widget: a mobile-SDK provider redirects to the success URL with a null user_id, like Terra', async () => {
-    const { json } = await api(t, 'POST', '/v2/auth/generateWidgetSession', { auth_success_redirect_url: 'https://app.example/ok' });
+    const { json } = await api(t, 'POST', '/v2/auth/generateWidgetSession', {
+      auth_success_redirect_url: 'https://app.example/ok',
+    });
     const html = await (await fetch(json.url)).text();
     const action = /action="([^"]+\/APPLE)"/.exec(html)?.[1];
     expect(action, 'APPLE is listed in the widget').toBeDefined();
     expect(html).toContain('Connect from the mobile app');
     const chosen = await fetch(new URL(action!, t.url), { method: 'POST', redirect: 'manual' });
     expect(chosen.status).toBe(303);
-    expect(Object.fromEntries(new URL(chosen.headers.get('location')!).searchParams)).toEqual({ user_id: 'null', resource: 'APPLE', reference_id: 'null' });
+    expect(Object.fromEntries(new URL(chosen.headers.get('location')!).searchParams)).toEqual({
+      user_id: 'null',
+      resource: 'APPLE',
+      reference_id: 'null',
+    });
   });
 
   it('widget: the providers parameter narrows the list and must name known providers', async () => {
@@ -133,14 +170,21 @@ describe.each(ENGINES)('connect flow (%s)', (engine) => {
     expect(chosen.headers.get('location')!.startsWith(t.url)).toBe(true);
     const auth = (await events('auth')).find((e) => e.payload.widget_session_id === json.session_id)!;
     expect(auth.payload).toMatchObject({ status: 'success', reference_id: 'w-upload', user: { provider: 'UPLOAD' } });
-    expect((await t.app.store.users.get(t.devId, (auth.payload.user as { user_id: string }).user_id))?.state).toBe('connected');
+    expect((await t.app.store.users.get(t.devId, (auth.payload.user as { user_id: string }).user_id))?.state).toBe(
+      'connected',
+    );
   });
 
   it('two simultaneous submits of one link: one connects, the other is told the link was used', async () => {
     const { json } = await api(t, 'POST', '/v2/auth/authenticateUser?resource=IFIT', { reference_id: 'race' });
-    const answers = await Promise.all([submitLogin(json.auth_url, IFIT_LOGIN.username, IFIT_LOGIN.password), submitLogin(json.auth_url, IFIT_LOGIN.username, IFIT_LOGIN.password)]);
+    const answers = await Promise.all([
+      submitLogin(json.auth_url, IFIT_LOGIN.username, IFIT_LOGIN.password),
+      submitLogin(json.auth_url, IFIT_LOGIN.username, IFIT_LOGIN.password),
+    ]);
     expect(answers.map((answer) => answer.status).sort()).toEqual([303, 410]);
-    const successes = (await events('auth')).filter((e) => e.payload.status === 'success' && (e.payload.user as { user_id: string }).user_id === json.user_id);
+    const successes = (await events('auth')).filter(
+      (e) => e.payload.status === 'success' && (e.payload.user as { user_id: string }).user_id === json.user_id,
+    );
     expect(successes).toHaveLength(1);
   });
 
@@ -166,9 +210,13 @@ describe.each(ENGINES)('connect flow (%s)', (engine) => {
     const unknown = await api(t, 'POST', '/v2/auth/authenticateUser?resource=FITBIT', {});
     expect([unknown.status, unknown.json.parameter]).toEqual([400, 'resource']);
     expect(unknown.json.message).toContain('IFIT');
-    const script = await api(t, 'POST', '/v2/auth/authenticateUser?resource=IFIT', { auth_success_redirect_url: 'javascript:alert(1)' });
+    const script = await api(t, 'POST', '/v2/auth/authenticateUser?resource=IFIT', {
+      auth_success_redirect_url: 'javascript:alert(1)',
+    });
     expect([script.status, script.json.parameter]).toEqual([400, 'auth_success_redirect_url']);
-    const relative = await api(t, 'POST', '/v2/auth/authenticateUser?resource=IFIT', { auth_failure_redirect_url: '/relative' });
+    const relative = await api(t, 'POST', '/v2/auth/authenticateUser?resource=IFIT', {
+      auth_failure_redirect_url: '/relative',
+    });
     expect([relative.status, relative.json.parameter]).toEqual([400, 'auth_failure_redirect_url']);
     const typed = await api(t, 'POST', '/v2/auth/authenticateUser?resource=IFIT', { reference_id: 42 });
     expect([typed.status, typed.json.parameter]).toEqual([400, 'reference_id']);

@@ -79,14 +79,25 @@ describe.each(ENGINES)('iFit end to end (%s)', (engine) => {
     expect(response.status).toBe(303);
     const location = new URL(response.headers.get('location')!);
     expect(`${location.origin}${location.pathname}`).toBe('https://app.example/connected');
-    expect(Object.fromEntries(location.searchParams)).toEqual({ user_id: userId, resource: 'IFIT', reference_id: 'athlete-42' });
+    expect(Object.fromEntries(location.searchParams)).toEqual({
+      user_id: userId,
+      resource: 'IFIT',
+      reference_id: 'athlete-42',
+    });
     const stored = await connection();
     expect(stored?.status).toBe('active');
     expect(Object.keys(stored!.credentials!).sort()).toEqual(['accessToken', 'expiresAt', 'refreshToken']);
-    const row = await dbOf(t.app.store).get<{ credentials_sealed: string }>('SELECT credentials_sealed FROM connections WHERE user_id = ?', [userId]);
+    const row = await dbOf(t.app.store).get<{ credentials_sealed: string }>(
+      'SELECT credentials_sealed FROM connections WHERE user_id = ?',
+      [userId],
+    );
     expect(row!.credentials_sealed.startsWith('v1.')).toBe(true);
     expect(row!.credentials_sealed).not.toContain(stored!.credentials!.accessToken);
-    const everything = JSON.stringify([await events(), await dbOf(t.app.store).all('SELECT * FROM auth_sessions'), row]);
+    const everything = JSON.stringify([
+      await events(),
+      await dbOf(t.app.store).all('SELECT * FROM auth_sessions'),
+      row,
+    ]);
     expect(everything).not.toContain(IFIT_LOGIN.password);
     const user = await t.app.store.users.get(t.devId, userId);
     expect(user).toMatchObject({ state: 'connected', providerUserId: accountId, referenceId: 'athlete-42' });
@@ -94,7 +105,12 @@ describe.each(ENGINES)('iFit end to end (%s)', (engine) => {
 
   it('emits Terra’s auth success event in the outbox', async () => {
     const [auth] = await events('auth');
-    expect(auth!.payload).toMatchObject({ type: 'auth', status: 'success', reference_id: 'athlete-42', user: { user_id: userId, provider: 'IFIT', reference_id: 'athlete-42', active: true } });
+    expect(auth!.payload).toMatchObject({
+      type: 'auth',
+      status: 'success',
+      reference_id: 'athlete-42',
+      user: { user_id: userId, provider: 'IFIT', reference_id: 'athlete-42', active: true },
+    });
     expect(auth!.payload.widget_session_id).toEqual(expect.any(String));
     expectTerraEvent(auth!);
   });
@@ -116,10 +132,14 @@ describe.each(ENGINES)('iFit end to end (%s)', (engine) => {
     expect(rawLogs.map((raw) => raw.externalId).sort()).toEqual(expected.map((log) => log.id).sort());
     // Verbatim: the stored body is exactly the emulator's detail payload.
     const one = rawLogs[0]!;
-    expect(JSON.parse(one.body.toString('utf8'))).toEqual(emulator.logs(accountId).find((log) => log.id === one.externalId));
+    expect(JSON.parse(one.body.toString('utf8'))).toEqual(
+      emulator.logs(accountId).find((log) => log.id === one.externalId),
+    );
     expect(raws.some((raw) => raw.dataType === 'ifit_workout')).toBe(true);
     const activityEvents = await events('activity');
-    const announced = activityEvents.flatMap((event) => (event.payload.data as { metadata: { summary_id: string } }[]).map((a) => a.metadata.summary_id));
+    const announced = activityEvents.flatMap((event) =>
+      (event.payload.data as { metadata: { summary_id: string } }[]).map((a) => a.metadata.summary_id),
+    );
     expect(announced.sort()).toEqual(expected.map((log) => log.id).sort());
     for (const event of activityEvents.slice(0, 3)) expectTerraEvent(event);
   });
@@ -130,10 +150,16 @@ describe.each(ENGINES)('iFit end to end (%s)', (engine) => {
     expect(plain.status).toBe(200);
     expect(plain.json.user.user_id).toBe(userId);
     const ids = new Set(logsSince(Date.now() - 30 * DAY).map((log) => log.id));
-    const served = (plain.json.data as { metadata: { summary_id: string } }[]).filter((a) => ids.has(a.metadata.summary_id));
+    const served = (plain.json.data as { metadata: { summary_id: string } }[]).filter((a) =>
+      ids.has(a.metadata.summary_id),
+    );
     expect(served).toHaveLength(ids.size);
     expect(JSON.stringify(plain.json.data)).not.toContain('_samples');
-    const samples = await api(t, 'GET', `/v2/activity?user_id=${userId}&start_date=${start}&to_webhook=false&with_samples=true`);
+    const samples = await api(
+      t,
+      'GET',
+      `/v2/activity?user_id=${userId}&start_date=${start}&to_webhook=false&with_samples=true`,
+    );
     const run = (samples.json.data as any[]).find((a) => a.metadata.type === 8 && a.position_data); // eslint-disable-line @typescript-eslint/no-explicit-any
     expect(run).toBeDefined();
     expect(run.heart_rate_data.detailed.hr_samples.length).toBeGreaterThan(10);
@@ -146,7 +172,13 @@ describe.each(ENGINES)('iFit end to end (%s)', (engine) => {
     const before = (await events('activity')).length;
     const added = emulator.addWorkout(accountId, { type: 'cycle', start: Date.now() - 30 * 60_000 });
     const cursor = (await connection())!.syncState.cursorMs as number;
-    expect(cursor).toBe(Math.max(...logsSince(0).filter((log) => log.id !== added.id).map((log) => log.start)));
+    expect(cursor).toBe(
+      Math.max(
+        ...logsSince(0)
+          .filter((log) => log.id !== added.id)
+          .map((log) => log.start),
+      ),
+    );
     const requestsBefore = emulator.requests.length;
     await sync.syncNow(t.devId, userId);
     const made = emulator.requests.slice(requestsBefore);
@@ -154,10 +186,14 @@ describe.each(ENGINES)('iFit end to end (%s)', (engine) => {
     // `after` = the newest start seen, less a 2-day overlap for consoles that sync late.
     expect(Number(list!.query.after)).toBe(cursor - 2 * DAY);
     // Logs already stored inside the overlap are not fetched again.
-    expect(made.filter((request) => request.path.startsWith('/v1/activity_logs/')).map((request) => request.path)).toEqual([`/v1/activity_logs/${added.id}`]);
+    expect(
+      made.filter((request) => request.path.startsWith('/v1/activity_logs/')).map((request) => request.path),
+    ).toEqual([`/v1/activity_logs/${added.id}`]);
     const after = await events('activity');
     expect(after).toHaveLength(before + 1);
-    expect((after.at(-1)!.payload.data as { metadata: { summary_id: string } }[])[0]!.metadata.summary_id).toBe(added.id);
+    expect((after.at(-1)!.payload.data as { metadata: { summary_id: string } }[])[0]!.metadata.summary_id).toBe(
+      added.id,
+    );
     await sync.syncNow(t.devId, userId);
     expect(await events('activity')).toHaveLength(before + 1);
     expect(await t.app.store.records.count(t.devId, userId, 'activity')).toBe(logsSince(Date.now() - 30 * DAY).length);
@@ -212,9 +248,13 @@ describe.each(ENGINES)('iFit end to end (%s)', (engine) => {
     const current = (await connection())!.credentials!;
     const provider = t.app.context.providers.get('IFIT')!;
     const requestsBefore = emulator.requests.length;
-    const results = await Promise.all(Array.from({ length: 5 }, () => sync.tokens.refresh(provider, t.devId, userId, current)));
+    const results = await Promise.all(
+      Array.from({ length: 5 }, () => sync.tokens.refresh(provider, t.devId, userId, current)),
+    );
     expect(new Set(results.map((tokens) => tokens.accessToken)).size).toBe(1);
-    expect(emulator.requests.slice(requestsBefore).filter((request) => request.grantType === 'refresh_token')).toHaveLength(1);
+    expect(
+      emulator.requests.slice(requestsBefore).filter((request) => request.grantType === 'refresh_token'),
+    ).toHaveLength(1);
     expect((await connection())!.credentials!.accessToken).toBe(results[0]!.accessToken);
   });
 
@@ -238,15 +278,31 @@ describe.each(ENGINES)('iFit end to end (%s)', (engine) => {
     expect(next).toBeGreaterThan(Date.now() + 7000 * 1000);
     expect((await connection())!.status).toBe('active');
     const [hit] = await t.app.store.events.list(t.devId, { userId, type: 'rate_limit_hit' });
-    expect(hit?.payload).toMatchObject({ type: 'rate_limit_hit', user: { user_id: userId }, retrying_at: new Date(next).toISOString() });
+    expect(hit?.payload).toMatchObject({
+      type: 'rate_limit_hit',
+      user: { user_id: userId },
+      retrying_at: new Date(next).toISOString(),
+    });
     expectTerraEvent(hit!);
   });
 
   it('another developer gets 404 for this user', async () => {
     const other = await t.otherDeveloper();
     const start = new Date(Date.now() - 5 * DAY).toISOString().slice(0, 10);
-    expect((await api(t, 'GET', `/v2/activity?user_id=${userId}&start_date=${start}&to_webhook=false`, undefined, other.headers)).status).toBe(404);
-    expect((await api(t, 'DELETE', `/v2/auth/deauthenticateUser?user_id=${userId}`, undefined, other.headers)).status).toBe(404);
+    expect(
+      (
+        await api(
+          t,
+          'GET',
+          `/v2/activity?user_id=${userId}&start_date=${start}&to_webhook=false`,
+          undefined,
+          other.headers,
+        )
+      ).status,
+    ).toBe(404);
+    expect(
+      (await api(t, 'DELETE', `/v2/auth/deauthenticateUser?user_id=${userId}`, undefined, other.headers)).status,
+    ).toBe(404);
     expect((await connection())?.status).toBe('active');
   });
 
@@ -270,7 +326,12 @@ describe.each(ENGINES)('iFit end to end (%s)', (engine) => {
     expect(response.status).toBe(303);
     expect(new URL(response.headers.get('location')!).pathname).toBe('/auth/success');
     const [reauth] = await events('user_reauth');
-    expect(reauth!.payload).toMatchObject({ type: 'user_reauth', status: 'warning', old_user: { user_id: userId }, new_user: { user_id: json.user_id } });
+    expect(reauth!.payload).toMatchObject({
+      type: 'user_reauth',
+      status: 'warning',
+      old_user: { user_id: userId },
+      new_user: { user_id: json.user_id },
+    });
     expectTerraEvent(reauth!);
     expect(await t.app.store.users.get(t.devId, userId)).toBeUndefined();
     userId = json.user_id;
@@ -291,7 +352,9 @@ describe.each(ENGINES)('iFit end to end (%s)', (engine) => {
     expect(await sync.runDue(Date.now() + 10 * DAY)).toBe(0);
     await expect(sync.syncNow(t.devId, userId)).rejects.toThrow(/no connection/);
     const start = new Date(Date.now() - 40 * DAY).toISOString().slice(0, 10);
-    expect((await api(t, 'GET', `/v2/activity?user_id=${userId}&start_date=${start}&to_webhook=false`)).status).toBe(404);
+    expect((await api(t, 'GET', `/v2/activity?user_id=${userId}&start_date=${start}&to_webhook=false`)).status).toBe(
+      404,
+    );
     expect(emulator.requests.length).toBe(requestsBefore);
   });
 });

@@ -15,7 +15,10 @@ const FIXTURES = fileURLToPath(new URL('../../../shared/fixtures/', import.meta.
 const CSV = `${FIXTURES}provider-json/ifit/ifit-workout.csv`;
 const TCX = `${FIXTURES}tcx/ifit-garmin-sync/ifit-workout.tcx`;
 const present = existsSync(CSV) && existsSync(TCX);
-if (!present) console.warn(`SKIPPED: real iFit export fixtures not found at ${FIXTURES} (GPL-3.0 files read in place; present in CI)`);
+if (!present)
+  console.warn(
+    `SKIPPED: real iFit export fixtures not found at ${FIXTURES} (GPL-3.0 files read in place; present in CI)`,
+  );
 
 const MILE = 1609.344;
 const MPH = 0.44704;
@@ -28,7 +31,15 @@ function logFromCsv(text: string, startMs: number): IfitActivityLog {
   expect(unitLine).toBe('English');
   const header = lines[2]!.split(',');
   const column = (name: string) => header.indexOf(name);
-  const stats: Record<string, { offset: number; value: number }[]> = { meters: [], mps: [], watts: [], bpm: [], rpm: [], resistance: [], incline: [] };
+  const stats: Record<string, { offset: number; value: number }[]> = {
+    meters: [],
+    mps: [],
+    watts: [],
+    bpm: [],
+    rpm: [],
+    resistance: [],
+    incline: [],
+  };
   for (const line of lines.slice(3)) {
     const cells = line.split(',');
     const [minutes, seconds] = cells[column('Time')]!.split(':').map(Number);
@@ -61,10 +72,17 @@ function logFromTcx(text: string): { log: IfitActivityLog; title: string; lapCal
   const title = /<Notes>([^<]*)<\/Notes>/.exec(text)![1]!;
   const startMs = Date.parse(/<Id>([^<]*)<\/Id>/.exec(text)![1]!);
   const lapCalories = Number(/<Lap[^>]*>[\s\S]*?<Calories>([^<]*)<\/Calories>/.exec(text)![1]);
-  const stats: Record<string, { offset: number; value: number }[]> = { meters: [], rpm: [], calories: [], bpm: [], elevation: [] };
+  const stats: Record<string, { offset: number; value: number }[]> = {
+    meters: [],
+    rpm: [],
+    calories: [],
+    bpm: [],
+    elevation: [],
+  };
   for (const [, block] of text.matchAll(/<Trackpoint>([\s\S]*?)<\/Trackpoint>/g)) {
     const offset = Date.parse(/<Time>([^<]*)<\/Time>/.exec(block!)![1]!) - startMs;
-    const add = (key: string, raw: string | undefined) => raw !== undefined && stats[key]!.push({ offset, value: Number(raw) });
+    const add = (key: string, raw: string | undefined) =>
+      raw !== undefined && stats[key]!.push({ offset, value: Number(raw) });
     add('meters', value(block!, 'DistanceMeters'));
     add('rpm', value(block!, 'Cadence'));
     add('calories', value(block!, 'Calories'));
@@ -88,50 +106,65 @@ function logFromTcx(text: string): { log: IfitActivityLog; title: string; lapCal
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-describe.skipIf(!present)('iFit normalizer on the real CSV + TCX exports of one ride (../shared/fixtures, GPL-3.0, read in place)', () => {
-  const tcx = present ? logFromTcx(readFileSync(TCX, 'utf8')) : undefined;
-  const csvLog = present ? logFromCsv(readFileSync(CSV, 'utf8'), tcx!.log.start) : undefined;
+describe.skipIf(!present)(
+  'iFit normalizer on the real CSV + TCX exports of one ride (../shared/fixtures, GPL-3.0, read in place)',
+  () => {
+    const tcx = present ? logFromTcx(readFileSync(TCX, 'utf8')) : undefined;
+    const csvLog = present ? logFromCsv(readFileSync(CSV, 'utf8'), tcx!.log.start) : undefined;
 
-  it('CSV: power, cadence, speed and distance series map to Terra, one sample per second', () => {
-    const activity = normalizeActivity(csvLog!, { title: tcx!.title, has_geo_data: false }) as Json;
-    expect(validateRecord('activity', activity)).toEqual([]);
-    expect(activity.metadata).toMatchObject({ name: 'Princes’ Islands Train-to-Terrain Ride, Istanbul, Turkey', type: 1, start_time: '2021-02-02T20:32:28.531000+00:00' });
-    const rows = csvLog!.stats!.watts as unknown[];
-    expect(rows.length).toBe(2177);
-    expect(activity.power_data.power_samples).toHaveLength(2177);
-    expect(activity.power_data.max_watts).toBe(306);
-    expect(activity.movement_data.max_speed_meters_per_second).toBeCloseTo(21.41 * MPH, 6);
-    expect(activity.movement_data.cadence_samples).toHaveLength(2177);
-    expect(activity.distance_data.detailed.distance_samples.at(-1).distance_meters).toBeCloseTo(8.1362 * MILE, 6);
-    expect(activity.distance_data.detailed.distance_samples.at(-1).timestamp).toBe('2021-02-02T21:08:44.531000+00:00');
-  });
+    it('CSV: power, cadence, speed and distance series map to Terra, one sample per second', () => {
+      const activity = normalizeActivity(csvLog!, { title: tcx!.title, has_geo_data: false }) as Json;
+      expect(validateRecord('activity', activity)).toEqual([]);
+      expect(activity.metadata).toMatchObject({
+        name: 'Princes’ Islands Train-to-Terrain Ride, Istanbul, Turkey',
+        type: 1,
+        start_time: '2021-02-02T20:32:28.531000+00:00',
+      });
+      const rows = csvLog!.stats!.watts as unknown[];
+      expect(rows.length).toBe(2177);
+      expect(activity.power_data.power_samples).toHaveLength(2177);
+      expect(activity.power_data.max_watts).toBe(306);
+      expect(activity.movement_data.max_speed_meters_per_second).toBeCloseTo(21.41 * MPH, 6);
+      expect(activity.movement_data.cadence_samples).toHaveLength(2177);
+      expect(activity.distance_data.detailed.distance_samples.at(-1).distance_meters).toBeCloseTo(8.1362 * MILE, 6);
+      expect(activity.distance_data.detailed.distance_samples.at(-1).timestamp).toBe(
+        '2021-02-02T21:08:44.531000+00:00',
+      );
+    });
 
-  it('CSV: no strap (HR all 0) means no heart-rate block; incline and resistance stay out', () => {
-    const activity = normalizeActivity(csvLog!) as Json;
-    expect((csvLog!.stats!.bpm as { value: number }[]).every((point) => point.value === 0)).toBe(true);
-    expect(activity.heart_rate_data).toBeUndefined();
-    expect(activity.distance_data.summary.steps).toBeUndefined();
-    expect(JSON.stringify(activity)).not.toMatch(/incline|resistance/);
-    expect(activity.calories_data).toBeUndefined(); // the CSV export has no calories
-  });
+    it('CSV: no strap (HR all 0) means no heart-rate block; incline and resistance stay out', () => {
+      const activity = normalizeActivity(csvLog!) as Json;
+      expect((csvLog!.stats!.bpm as { value: number }[]).every((point) => point.value === 0)).toBe(true);
+      expect(activity.heart_rate_data).toBeUndefined();
+      expect(activity.distance_data.summary.steps).toBeUndefined();
+      expect(JSON.stringify(activity)).not.toMatch(/incline|resistance/);
+      expect(activity.calories_data).toBeUndefined(); // the CSV export has no calories
+    });
 
-  it('TCX: calories, cadence and elevation map to Terra; no power because TCX has none', () => {
-    const activity = normalizeActivity(tcx!.log, { title: tcx!.title, has_geo_data: false }) as Json;
-    expect(validateRecord('activity', activity)).toEqual([]);
-    expect(activity.calories_data.total_burned_calories).toBe(378.742);
-    expect(activity.calories_data.calorie_samples.at(-1).calories).toBe(378.742);
-    expect(activity.movement_data.max_cadence_rpm).toBeGreaterThan(60);
-    expect(activity.distance_data.summary.elevation.max_meters).toBeGreaterThan(activity.distance_data.summary.elevation.min_meters);
-    expect(activity.distance_data.detailed.elevation_samples.length).toBeGreaterThan(2000);
-    expect(activity.power_data).toBeUndefined();
-    expect(activity.heart_rate_data).toBeUndefined();
-  });
+    it('TCX: calories, cadence and elevation map to Terra; no power because TCX has none', () => {
+      const activity = normalizeActivity(tcx!.log, { title: tcx!.title, has_geo_data: false }) as Json;
+      expect(validateRecord('activity', activity)).toEqual([]);
+      expect(activity.calories_data.total_burned_calories).toBe(378.742);
+      expect(activity.calories_data.calorie_samples.at(-1).calories).toBe(378.742);
+      expect(activity.movement_data.max_cadence_rpm).toBeGreaterThan(60);
+      expect(activity.distance_data.summary.elevation.max_meters).toBeGreaterThan(
+        activity.distance_data.summary.elevation.min_meters,
+      );
+      expect(activity.distance_data.detailed.elevation_samples.length).toBeGreaterThan(2000);
+      expect(activity.power_data).toBeUndefined();
+      expect(activity.heart_rate_data).toBeUndefined();
+    });
 
-  it('both exports of the same ride agree on distance and duration', () => {
-    const fromCsv = normalizeActivity(csvLog!) as Json;
-    const fromTcx = normalizeActivity(tcx!.log) as Json;
-    expect(Math.abs(fromCsv.distance_data.summary.distance_meters - fromTcx.distance_data.summary.distance_meters)).toBeLessThanOrEqual(2);
-    expect(Math.abs(Date.parse(fromCsv.metadata.end_time) - Date.parse(fromTcx.metadata.end_time))).toBeLessThanOrEqual(1000);
-    expect(fromCsv.active_durations_data.activity_seconds).toBeCloseTo(2176, 0);
-  });
-});
+    it('both exports of the same ride agree on distance and duration', () => {
+      const fromCsv = normalizeActivity(csvLog!) as Json;
+      const fromTcx = normalizeActivity(tcx!.log) as Json;
+      expect(
+        Math.abs(fromCsv.distance_data.summary.distance_meters - fromTcx.distance_data.summary.distance_meters),
+      ).toBeLessThanOrEqual(2);
+      expect(
+        Math.abs(Date.parse(fromCsv.metadata.end_time) - Date.parse(fromTcx.metadata.end_time)),
+      ).toBeLessThanOrEqual(1000);
+      expect(fromCsv.active_durations_data.activity_seconds).toBeCloseTo(2176, 0);
+    });
+  },
+);

@@ -25,7 +25,14 @@ export function ifitEnv(emulator: IfitEmulator): Record<string, string> {
   };
 }
 
-export async function api(t: TestApp, method: string, path: string, body?: unknown, headers = t.headers): Promise<{ status: number; json: any }> { // eslint-disable-line @typescript-eslint/no-explicit-any
+export async function api(
+  t: TestApp,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers = t.headers,
+): Promise<{ status: number; json: any }> {
+  // eslint-disable-line @typescript-eslint/no-explicit-any
   const response = await fetch(t.url + path, {
     method,
     headers: { ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },

@@ -2,7 +2,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTributary, type Tributary } from '../../src/app.ts';
 import { loadConfig } from '../../src/core/config.ts';
 import { createLogger } from '../../src/core/logger.ts';
-import { dropSchema, ENGINES, isolatedSchema, markEngineUsed, TEST_DATABASE_URL, TEST_KEY, tempDir } from '../helpers/engines.ts';
+import {
+  dropSchema,
+  ENGINES,
+  isolatedSchema,
+  markEngineUsed,
+  TEST_DATABASE_URL,
+  TEST_KEY,
+  tempDir,
+} from '../helpers/engines.ts';
 import type { IfitEmulator } from '../emulators/ifit/ifit-emulator.ts';
 import { IFIT_LOGIN, ifitEnv, startEmulator, submitLogin } from './helpers.ts';
 
@@ -48,15 +56,21 @@ describe.each(ENGINES)('iFit with split API and worker roles (%s)', (engine) => 
 
   it('the worker backfills a user the API connected, and stops after the API deauthorizes it', async () => {
     expect(apiApp.tasks).toHaveLength(0);
-    const answer = (await (await fetch(`${apiUrl}/v2/auth/authenticateUser?resource=IFIT`, { method: 'POST', headers, body: '{}' })).json()) as { user_id: string; auth_url: string };
+    const answer = (await (
+      await fetch(`${apiUrl}/v2/auth/authenticateUser?resource=IFIT`, { method: 'POST', headers, body: '{}' })
+    ).json()) as { user_id: string; auth_url: string };
     expect((await submitLogin(answer.auth_url, IFIT_LOGIN.username, IFIT_LOGIN.password)).status).toBe(303);
     const devId = headers['dev-id']!;
     const deadline = Date.now() + 20_000;
-    while (!(await apiApp.store.connections.get(devId, answer.user_id))?.syncState.lastSyncAt && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    while (!(await apiApp.store.connections.get(devId, answer.user_id))?.syncState.lastSyncAt && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 100));
     const expected = emulator.logs(accountId).filter((log) => log.start > Date.now() - 30 * 86_400_000).length;
     expect(await apiApp.store.records.count(devId, answer.user_id, 'activity')).toBe(expected);
 
-    const deauth = await fetch(`${apiUrl}/v2/auth/deauthenticateUser?user_id=${answer.user_id}`, { method: 'DELETE', headers: { 'dev-id': devId, 'x-api-key': headers['x-api-key']! } });
+    const deauth = await fetch(`${apiUrl}/v2/auth/deauthenticateUser?user_id=${answer.user_id}`, {
+      method: 'DELETE',
+      headers: { 'dev-id': devId, 'x-api-key': headers['x-api-key']! },
+    });
     expect(deauth.status).toBe(200);
     const before = emulator.requests.length;
     emulator.addWorkout(accountId, { type: 'run' });

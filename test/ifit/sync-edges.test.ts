@@ -87,11 +87,15 @@ describe.each(ENGINES)('iFit scheduler shutdown (%s)', (engine) => {
     const t = await startTestApp(engine, `ifit-stop-${engine}`, ifitEnv(emulator));
     try {
       // Slow iFit down so the backfill is still running when the worker stops.
-      emulator.failNext({ path: /^\/v1\/activity_logs\/[0-9a-f]+$/ }, { status: 429, headers: { 'retry-after': '1' }, times: 3 });
+      emulator.failNext(
+        { path: /^\/v1\/activity_logs\/[0-9a-f]+$/ },
+        { status: 429, headers: { 'retry-after': '1' }, times: 3 },
+      );
       const { json } = await api(t, 'POST', '/v2/auth/authenticateUser?resource=IFIT', {});
       expect((await submitLogin(json.auth_url, IFIT_LOGIN.username, IFIT_LOGIN.password)).status).toBe(303);
       const deadline = Date.now() + 10_000;
-      while (!emulator.requests.some((request) => request.status === 429) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      while (!emulator.requests.some((request) => request.status === 429) && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 20));
       const started = Date.now();
       for (const task of t.app.tasks) if (task.name === 'ingest-sync') await task.stop();
       expect(Date.now() - started).toBeLessThan(5_000);

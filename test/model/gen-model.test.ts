@@ -64,14 +64,18 @@ describe('scripts/gen-model.ts', () => {
 
   it('keeps the paths with their component refs for the OpenAPI document', () => {
     const openapi = JSON.parse(out['terra-openapi.json']);
-    expect(openapi.paths['/thing'].get.responses['200'].content['application/json'].schema.$ref).toBe('#/components/schemas/Thing');
+    expect(openapi.paths['/thing'].get.responses['200'].content['application/json'].schema.$ref).toBe(
+      '#/components/schemas/Thing',
+    );
     expect(openapi.securitySchemes.DevID.name).toBe('dev-id');
   });
 
   it('emits enums as unions of codes plus a named table, and objects with their optionality and nullability', () => {
     const ts = out['terra-types.ts'];
     expect(ts).toContain('export type Level = 0 | 4;');
-    expect(ts).toMatch(/export const Level = \{\n {2}\/\*\* Unknown \*\/\n {2}UNKNOWN: 0,\n {2}\/\*\* Light sleep \*\/\n {2}LIGHT_SLEEP: 4,\n\} as const;/);
+    expect(ts).toMatch(
+      /export const Level = \{\n {2}\/\*\* Unknown \*\/\n {2}UNKNOWN: 0,\n {2}\/\*\* Light sleep \*\/\n {2}LIGHT_SLEEP: 4,\n\} as const;/,
+    );
     expect(ts).toContain('  level: Level;');
     expect(ts).toContain('  label?: string | null;');
     expect(ts).toContain('  maybe?: number | null;');
@@ -82,12 +86,19 @@ describe('scripts/gen-model.ts', () => {
   });
 
   it('refuses a contract with a dangling $ref', () => {
-    expect(() => generate(SPEC.replace("items: { $ref: '#/components/schemas/Level' }", "items: { $ref: '#/components/schemas/Missing' }"))).toThrow(
-      /unresolvable \$ref #\/\$defs\/Missing/,
-    );
+    expect(() =>
+      generate(
+        SPEC.replace(
+          "items: { $ref: '#/components/schemas/Level' }",
+          "items: { $ref: '#/components/schemas/Missing' }",
+        ),
+      ),
+    ).toThrow(/unresolvable \$ref #\/\$defs\/Missing/);
   });
 
   it('refuses an enum whose titles collide into one member name', () => {
-    expect(() => generate(SPEC.replace('title: Light sleep', 'title: unknown'))).toThrow(/Level: duplicate member name UNKNOWN/);
+    expect(() => generate(SPEC.replace('title: Light sleep', 'title: unknown'))).toThrow(
+      /Level: duplicate member name UNKNOWN/,
+    );
   });
 });

@@ -42,8 +42,22 @@ type Doc = {
   tags: { name: string }[];
   servers: { url: string }[];
   security: Record<string, string[]>[];
-  paths: Record<string, Record<string, { security?: unknown[]; parameters?: { name: string; in: string; required?: boolean }[]; responses: Record<string, unknown>; tags: string[] }>>;
-  components: { schemas: Record<string, unknown>; securitySchemes: Record<string, { type: string; in: string; name: string }> };
+  paths: Record<
+    string,
+    Record<
+      string,
+      {
+        security?: unknown[];
+        parameters?: { name: string; in: string; required?: boolean }[];
+        responses: Record<string, unknown>;
+        tags: string[];
+      }
+    >
+  >;
+  components: {
+    schemas: Record<string, unknown>;
+    securitySchemes: Record<string, { type: string; in: string; name: string }>;
+  };
   webhooks: Record<string, unknown>;
 };
 
@@ -59,7 +73,12 @@ beforeAll(async () => {
       summary: 'Read one test thing',
       operationId: 'OpenApiTest_Get',
       parameters: [{ name: 'thing_id', in: 'path', required: true, schema: { type: 'string' } }],
-      responses: { '200': { description: 'The thing', content: { 'application/json': { schema: { $ref: '#/components/schemas/OpenApiTestThing' } } } } },
+      responses: {
+        '200': {
+          description: 'The thing',
+          content: { 'application/json': { schema: { $ref: '#/components/schemas/OpenApiTestThing' } } },
+        },
+      },
     },
   });
   t = await startTestApp('sqlite', 'openapi');
@@ -83,7 +102,8 @@ describe('GET /openapi.json', () => {
 
   it('documents all 25 Terra operations under /v2, plus /health', async () => {
     const doc = await getDoc();
-    for (const [method, path] of TERRA_OPERATIONS) expect(doc.paths[path]?.[method], `${method.toUpperCase()} ${path}`).toBeDefined();
+    for (const [method, path] of TERRA_OPERATIONS)
+      expect(doc.paths[path]?.[method], `${method.toUpperCase()} ${path}`).toBeDefined();
     expect(doc.paths['/health'].get).toBeDefined();
     const terraOps = Object.entries(doc.paths)
       .filter(([path]) => path.startsWith('/v2/') && !path.startsWith('/v2/openapi-test'))
@@ -94,7 +114,13 @@ describe('GET /openapi.json', () => {
   it("keeps Terra's parameters, and points bodies at Terra's schemas", async () => {
     const doc = await getDoc();
     const activity = doc.paths['/v2/activity'].get;
-    expect(activity.parameters?.map((p) => p.name)).toEqual(['user_id', 'start_date', 'end_date', 'to_webhook', 'with_samples']);
+    expect(activity.parameters?.map((p) => p.name)).toEqual([
+      'user_id',
+      'start_date',
+      'end_date',
+      'to_webhook',
+      'with_samples',
+    ]);
     expect(activity.parameters?.find((p) => p.name === 'user_id')).toMatchObject({ in: 'query', required: true });
     expect(JSON.stringify(activity.responses['200'])).toContain('#/components/schemas/Activity');
     expect(JSON.stringify(doc.paths['/v2/sleep'].get.responses['200'])).toContain('#/components/schemas/Sleep');
@@ -102,7 +128,10 @@ describe('GET /openapi.json', () => {
     expect(doc.paths['/v2/activity'].post.responses['413']).toBeDefined();
     // Tributary needs the target user on every write (Terra's contract names none for /activity, /body, /nutrition).
     for (const path of ['/v2/activity', '/v2/body', '/v2/nutrition', '/v2/plannedWorkout']) {
-      expect(doc.paths[path].post.parameters?.filter((p) => p.name === 'user_id'), path).toEqual([expect.objectContaining({ in: 'query', required: true })]);
+      expect(
+        doc.paths[path].post.parameters?.filter((p) => p.name === 'user_id'),
+        path,
+      ).toEqual([expect.objectContaining({ in: 'query', required: true })]);
     }
   });
 
@@ -116,7 +145,11 @@ describe('GET /openapi.json', () => {
   it('declares the dev-id + x-api-key schemes, both required, and marks the public operations', async () => {
     const doc = await getDoc();
     expect(doc.components.securitySchemes.DevID).toMatchObject({ type: 'apiKey', in: 'header', name: 'dev-id' });
-    expect(doc.components.securitySchemes.ApiKeyAuth).toMatchObject({ type: 'apiKey', in: 'header', name: 'x-api-key' });
+    expect(doc.components.securitySchemes.ApiKeyAuth).toMatchObject({
+      type: 'apiKey',
+      in: 'header',
+      name: 'x-api-key',
+    });
     expect(doc.security).toEqual([{ DevID: [], ApiKeyAuth: [] }]);
     expect(doc.paths['/v2/integrations'].get.security).toEqual([]);
     expect(doc.paths['/v2/integrations/detailed'].get.security).toEqual([]);
@@ -142,12 +175,17 @@ describe('GET /openapi.json', () => {
         documented.push(`${method} ${path}`);
         if (path.startsWith('/v2/openapi-test')) continue; // registered by this test, without a route
         const url = path.replace(/\{(\w+)\}/g, ':$1');
-        expect(t.app.server.hasRoute({ method: method.toUpperCase() as 'GET', url }), `${method.toUpperCase()} ${path} is served`).toBe(true);
+        expect(
+          t.app.server.hasRoute({ method: method.toUpperCase() as 'GET', url }),
+          `${method.toUpperCase()} ${path} is served`,
+        ).toBe(true);
       }
     }
-    for (const route of parseServedRoutes(t.app.server.printRoutes({ commonPrefix: false }))) expect(documented).toContain(`${route.method} ${route.path}`);
+    for (const route of parseServedRoutes(t.app.server.printRoutes({ commonPrefix: false })))
+      expect(documented).toContain(`${route.method} ${route.path}`);
     for (const item of Object.values(doc.paths)) {
-      for (const operation of Object.values(item)) if (operation.tags[0] === 'Undocumented') expect(operation.responses.default).toBeDefined();
+      for (const operation of Object.values(item))
+        if (operation.tags[0] === 'Undocumented') expect(operation.responses.default).toBeDefined();
     }
   });
 
@@ -164,14 +202,23 @@ describe('GET /openapi.json', () => {
 
   it('documents destinations, deliveries, files and the upload page from the code: types, config schemas, security', async () => {
     const doc = await getDoc();
-    const schemas = doc.components.schemas as Record<string, { properties?: Record<string, { enum?: string[]; writeOnly?: boolean }>; required?: string[]; description?: string; oneOf?: unknown[] }>;
+    const schemas = doc.components.schemas as Record<
+      string,
+      {
+        properties?: Record<string, { enum?: string[]; writeOnly?: boolean }>;
+        required?: string[];
+        description?: string;
+        oneOf?: unknown[];
+      }
+    >;
     // The create body's type enum is the destination registry's types, each with its config schema and docs page.
     expect(schemas.DestinationCreate.properties?.type.enum).toEqual(destinationTypes());
     expect(schemas.DestinationCreate.oneOf).toHaveLength(destinationTypes().length);
     for (const definition of DESTINATION_DEFINITIONS) {
       const config = schemas[`DestinationConfig_${definition.type}`];
       expect(Object.keys(config?.properties ?? {}).length, definition.type).toBeGreaterThan(0);
-      for (const secret of definition.secretFields) expect(config.properties?.[secret]?.writeOnly, `${definition.type}.${secret}`).toBe(true);
+      for (const secret of definition.secretFields)
+        expect(config.properties?.[secret]?.writeOnly, `${definition.type}.${secret}`).toBe(true);
       const docsPath = destinationDocsPath(definition.type);
       expect(config.description).toContain(docsPath);
       expect(existsSync(join(import.meta.dirname, '../..', docsPath.replace(/#.*$/, ''))), docsPath).toBe(true);
@@ -179,27 +226,75 @@ describe('GET /openapi.json', () => {
     // Read from the zod schemas: required fields, enums, defaults; a generated secret is optional.
     expect(schemas.DestinationConfig_sql.required).toEqual(['scheme', 'host', 'database', 'username']);
     expect(schemas.DestinationConfig_sql.properties?.scheme.enum).toEqual(['postgres', 'mysql']);
-    expect(schemas.DestinationConfig_sqs.properties?.payload_mode).toMatchObject({ enum: ['auto', 'inline', 's3_payload'], default: 'auto' });
+    expect(schemas.DestinationConfig_sqs.properties?.payload_mode).toMatchObject({
+      enum: ['auto', 'inline', 's3_payload'],
+      default: 'auto',
+    });
     expect(schemas.DestinationConfig_webhook.required).toEqual(['url']);
-    for (const name of ['Destination', 'DestinationPatch', 'DestinationWithSecrets', 'Delivery', 'DeliveryAttempt', 'DeliveryDetail', 'FilesUploadResult']) expect(schemas[name], name).toBeDefined();
-    const op = (method: string, path: string) => doc.paths[path][method] as (typeof doc.paths)[string][string] & { requestBody?: { content: Record<string, unknown> } };
+    for (const name of [
+      'Destination',
+      'DestinationPatch',
+      'DestinationWithSecrets',
+      'Delivery',
+      'DeliveryAttempt',
+      'DeliveryDetail',
+      'FilesUploadResult',
+    ])
+      expect(schemas[name], name).toBeDefined();
+    const op = (method: string, path: string) =>
+      doc.paths[path][method] as (typeof doc.paths)[string][string] & {
+        requestBody?: { content: Record<string, unknown> };
+      };
     expect(op('post', '/v2/destinations').responses['201']).toBeDefined();
     expect(op('post', '/v2/destinations/{id}/test').responses['202']).toBeDefined();
-    expect(op('get', '/v2/deliveries').parameters?.map((p) => p.name)).toEqual(['destination_id', 'status', 'event_id', 'limit', 'cursor']);
-    expect(Object.keys(op('post', '/v2/files').requestBody?.content ?? {})).toEqual(['application/octet-stream', 'multipart/form-data']);
-    expect(op('post', '/v2/files').parameters?.find((p) => p.name === 'user_id')).toMatchObject({ in: 'query', required: true });
+    expect(op('get', '/v2/deliveries').parameters?.map((p) => p.name)).toEqual([
+      'destination_id',
+      'status',
+      'event_id',
+      'limit',
+      'cursor',
+    ]);
+    expect(Object.keys(op('post', '/v2/files').requestBody?.content ?? {})).toEqual([
+      'application/octet-stream',
+      'multipart/form-data',
+    ]);
+    expect(op('post', '/v2/files').parameters?.find((p) => p.name === 'user_id')).toMatchObject({
+      in: 'query',
+      required: true,
+    });
     // Signed links and hosted pages need no API key; the rest of /v2 does.
-    for (const [method, path] of [['get', '/v2/payloads/{id}'], ['get', '/v2/events/{eventId}/activity.fit'], ['get', '/upload'], ['post', '/upload/files']]) {
+    for (const [method, path] of [
+      ['get', '/v2/payloads/{id}'],
+      ['get', '/v2/events/{eventId}/activity.fit'],
+      ['get', '/upload'],
+      ['post', '/upload/files'],
+    ]) {
       expect(op(method, path).security, `${method} ${path}`).toEqual([]);
     }
-    for (const [method, path] of [['get', '/v2/destinations'], ['get', '/v2/deliveries/{id}'], ['get', '/v2/activity/{file}'], ['post', '/v2/files']]) {
+    for (const [method, path] of [
+      ['get', '/v2/destinations'],
+      ['get', '/v2/deliveries/{id}'],
+      ['get', '/v2/activity/{file}'],
+      ['post', '/v2/files'],
+    ]) {
       expect(op(method, path).security, `${method} ${path}`).toBeUndefined();
     }
-    for (const name of ['dev_id', 'expires', 'signature']) expect(op('get', '/v2/payloads/{id}').parameters?.find((p) => p.name === name)).toMatchObject({ in: 'query', required: true });
+    for (const name of ['dev_id', 'expires', 'signature'])
+      expect(op('get', '/v2/payloads/{id}').parameters?.find((p) => p.name === name)).toMatchObject({
+        in: 'query',
+        required: true,
+      });
   });
 
   it('refuses to document one route twice, or to shadow a Terra schema', () => {
-    expect(() => registerOperations({ method: 'get', path: '/v2/openapi-test-things/{thing_id}', tag: 'x', operation: { responses: {} } })).toThrow(/registered twice/);
+    expect(() =>
+      registerOperations({
+        method: 'get',
+        path: '/v2/openapi-test-things/{thing_id}',
+        tag: 'x',
+        operation: { responses: {} },
+      }),
+    ).toThrow(/registered twice/);
     expect(() => registerSchemas({ OpenApiTestThing: {} })).toThrow(/registered twice/);
   });
 });
@@ -212,11 +307,16 @@ describe('GET /docs', () => {
     expect(response.headers.get('content-security-policy')).toContain("default-src 'none'");
     const html = await response.text();
     expect(html).toMatch(/^<!doctype html>/);
-    for (const [method, path] of [...TERRA_OPERATIONS, ['get', '/health'], ['get', '/v2/openapi-test-things/{thing_id}']]) {
+    for (const [method, path] of [
+      ...TERRA_OPERATIONS,
+      ['get', '/health'],
+      ['get', '/v2/openapi-test-things/{thing_id}'],
+    ]) {
       expect(html, path).toContain(`<code class="path">${path}</code>`);
       expect(html).toContain(`<span class="method ${method}">${method.toUpperCase()}</span>`);
     }
-    for (const tag of ['Authentication', 'User', 'Activity', 'Sleep', 'PlannedWorkout', 'Integrations', 'Server']) expect(html).toContain(`<h2>${tag}</h2>`);
+    for (const tag of ['Authentication', 'User', 'Activity', 'Sleep', 'PlannedWorkout', 'Integrations', 'Server'])
+      expect(html).toContain(`<h2>${tag}</h2>`);
     // Request and response schema names, parameters, webhook events.
     expect(html).toContain('{user: TerraUser, data: Activity[], type: string | null}');
     expect(html).toContain('<code>{data: PlannedWorkout[]}</code>');

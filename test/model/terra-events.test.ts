@@ -33,7 +33,14 @@ const user = (overrides: Partial<User> = {}): User => ({
 
 const builders = (u: User): [string, Record<string, unknown>][] => [
   ['authSuccessEvent', events.authSuccessEvent(u, 'session-1')],
-  ['authErrorEvent', events.authErrorEvent(u, { reason: 'user_denied', message: 'The user denied access', widgetSessionId: 'session-1' })],
+  [
+    'authErrorEvent',
+    events.authErrorEvent(u, {
+      reason: 'user_denied',
+      message: 'The user denied access',
+      widgetSessionId: 'session-1',
+    }),
+  ],
   ['deauthEvent', events.deauthEvent(u)],
   ['userReauthEvent', events.userReauthEvent(u, user({ userId: '9a8b7c6d-0000-4000-8000-000000000001' }))],
   ['accessRevokedEvent', events.accessRevokedEvent(u, 'Refresh token revoked')],
@@ -41,7 +48,10 @@ const builders = (u: User): [string, Record<string, unknown>][] => [
   ['healthcheckEvent', events.healthcheckEvent({ sentWebhooksLastHour: 12, trendPercentage: 4.4 })],
   ['largeRequestProcessingEvent', events.largeRequestProcessingEvent(u, 'ref-1')],
   ['largeRequestSendingEvent', events.largeRequestSendingEvent(u, 'ref-1', 3)],
-  ['rateLimitHitEvent', events.rateLimitHitEvent(u, { startDate: '2024-01-01', endDate: '2024-03-01', retryingAt: '2024-03-10T10:00:00Z' })],
+  [
+    'rateLimitHitEvent',
+    events.rateLimitHitEvent(u, { startDate: '2024-01-01', endDate: '2024-03-01', retryingAt: '2024-03-10T10:00:00Z' }),
+  ],
   ['permissionChangeEvent', events.permissionChangeEvent(u, { scopesAdded: ['activity'], scopesRemoved: [] })],
   ['s3PayloadEvent', events.s3PayloadEvent('http://127.0.0.1:8787/payloads/x', 600)],
 ];

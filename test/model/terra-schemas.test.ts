@@ -11,7 +11,14 @@ import {
   type SleepHypnogramSample,
 } from '../../src/model/generated/terra-types.ts';
 import { terraSchemaDocument } from '../../src/model/schemas.ts';
-import { DATA_TYPE_SCHEMAS, eventSchemasByType, isTerra, validateEvent, validateRecord, validateSchema } from '../../src/model/validate.ts';
+import {
+  DATA_TYPE_SCHEMAS,
+  eventSchemasByType,
+  isTerra,
+  validateEvent,
+  validateRecord,
+  validateSchema,
+} from '../../src/model/validate.ts';
 import { expectValidTerra, expectValidTerraEvent, terraFixture } from '../helpers/terra-schema.ts';
 
 const RECORD_FIXTURES: Record<DataType, string> = {
@@ -25,7 +32,9 @@ const RECORD_FIXTURES: Record<DataType, string> = {
   planned_workout: 'planned-workout.json',
 };
 
-const EVENT_FIXTURES = readdirSync(new URL('../fixtures/terra/events/', import.meta.url)).filter((f) => f.endsWith('.json'));
+const EVENT_FIXTURES = readdirSync(new URL('../fixtures/terra/events/', import.meta.url)).filter((f) =>
+  f.endsWith('.json'),
+);
 
 const defs = terraSchemaDocument().$defs as Record<string, Record<string, unknown>>;
 
@@ -66,8 +75,12 @@ describe('Terra record fixtures validate against the contract', () => {
     expect(activity.heart_rate_data?.detailed?.hr_samples?.length).toBeGreaterThan(10);
     expect(activity.position_data?.position_samples?.[0].coords_lat_lng_deg).toHaveLength(2);
     const sleep = terraFixture<Sleep>('sleep.json');
-    const levels = new Set((sleep.sleep_durations_data?.hypnogram_samples ?? []).map((s: SleepHypnogramSample) => s.level));
-    expect(levels).toEqual(new Set([SleepLevel.AWAKE, SleepLevel.LIGHT_SLEEP, SleepLevel.DEEP_SLEEP, SleepLevel.REM_SLEEP]));
+    const levels = new Set(
+      (sleep.sleep_durations_data?.hypnogram_samples ?? []).map((s: SleepHypnogramSample) => s.level),
+    );
+    expect(levels).toEqual(
+      new Set([SleepLevel.AWAKE, SleepLevel.LIGHT_SLEEP, SleepLevel.DEEP_SLEEP, SleepLevel.REM_SLEEP]),
+    );
   });
 });
 
@@ -107,20 +120,27 @@ describe('invalid values fail with a message naming the field', () => {
     const sleep = terraFixture<{ sleep_durations_data: { hypnogram_samples: { level: unknown }[] } }>('sleep.json');
     sleep.sleep_durations_data.hypnogram_samples[3].level = 7;
     expect(validateRecord('sleep', sleep)).toEqual([
-      { path: 'sleep_durations_data.hypnogram_samples[3].level', message: expect.stringMatching(/7 is not a valid SleepLevel code; allowed: 0 Unknown, 1 Awake/) },
+      {
+        path: 'sleep_durations_data.hypnogram_samples[3].level',
+        message: expect.stringMatching(/7 is not a valid SleepLevel code; allowed: 0 Unknown, 1 Awake/),
+      },
     ]);
   });
 
   it('a number sent as a string', () => {
     const activity = terraFixture<{ heart_rate_data: { summary: Record<string, unknown> } }>('activity.json');
     activity.heart_rate_data.summary.avg_hr_bpm = '141';
-    expect(validateRecord('activity', activity)).toEqual([{ path: 'heart_rate_data.summary.avg_hr_bpm', message: 'must be number (got "141")' }]);
+    expect(validateRecord('activity', activity)).toEqual([
+      { path: 'heart_rate_data.summary.avg_hr_bpm', message: 'must be number (got "141")' },
+    ]);
   });
 
   it('an integer field with a fraction', () => {
     const daily = terraFixture<{ distance_data: Record<string, unknown> }>('daily.json');
     daily.distance_data.steps = 14211.5;
-    expect(validateRecord('daily', daily)).toEqual([{ path: 'distance_data.steps', message: 'must be integer (got 14211.5)' }]);
+    expect(validateRecord('daily', daily)).toEqual([
+      { path: 'distance_data.steps', message: 'must be integer (got 14211.5)' },
+    ]);
   });
 
   it('a missing required field', () => {
@@ -133,13 +153,23 @@ describe('invalid values fail with a message naming the field', () => {
   it('string enums: a stroke type, a menstrual phase, a planned-workout type', () => {
     const activity = terraFixture<{ lap_data: { laps: Record<string, unknown>[] } }>('activity.json');
     activity.lap_data.laps[0].stroke_type = 'medley';
-    expect(validateRecord('activity', activity)).toEqual([{ path: 'lap_data.laps[0].stroke_type', message: expect.stringMatching(/"medley" is not a valid StrokeType code/) }]);
+    expect(validateRecord('activity', activity)).toEqual([
+      {
+        path: 'lap_data.laps[0].stroke_type',
+        message: expect.stringMatching(/"medley" is not a valid StrokeType code/),
+      },
+    ]);
     const menstruation = terraFixture<{ menstruation_data: Record<string, unknown> }>('menstruation.json');
     menstruation.menstruation_data.current_phase = 'spring';
     expect(validateRecord('menstruation', menstruation)[0].path).toBe('menstruation_data.current_phase');
     const planned = terraFixture<{ metadata: Record<string, unknown> }>('planned-workout.json');
     planned.metadata.type = 'JOGGING_BACKWARDS';
-    expect(validateRecord('planned_workout', planned)).toEqual([{ path: 'metadata.type', message: expect.stringMatching(/^must be one of "IN_VEHICLE", "BIKING", .* \(got "JOGGING_BACKWARDS"\)$/) }]);
+    expect(validateRecord('planned_workout', planned)).toEqual([
+      {
+        path: 'metadata.type',
+        message: expect.stringMatching(/^must be one of "IN_VEHICLE", "BIKING", .* \(got "JOGGING_BACKWARDS"\)$/),
+      },
+    ]);
   });
 
   it('nutrition: an unknown unit code inside a meal', () => {
@@ -160,7 +190,9 @@ describe('invalid values fail with a message naming the field', () => {
   });
 
   it("null policy: Terra's rule (optional fields nullable) by default, the schemas literally with nulls: 'strict'", () => {
-    const activity = terraFixture<{ metadata: Record<string, unknown>; device_data: Record<string, unknown> }>('activity.json');
+    const activity = terraFixture<{ metadata: Record<string, unknown>; device_data: Record<string, unknown> }>(
+      'activity.json',
+    );
     activity.metadata.state = null; // optional, `type: string`
     activity.device_data.name = null;
     expect(validateRecord('activity', activity)).toEqual([]);
@@ -173,19 +205,33 @@ describe('invalid values fail with a message naming the field', () => {
       ]),
     );
     activity.metadata.summary_id = null; // required: never null
-    expect(validateRecord('activity', activity)).toEqual([{ path: 'metadata.summary_id', message: 'must be string (got null)' }]);
-    const sleep = terraFixture<{ sleep_durations_data: { hypnogram_samples: Record<string, unknown>[] } }>('sleep.json');
+    expect(validateRecord('activity', activity)).toEqual([
+      { path: 'metadata.summary_id', message: 'must be string (got null)' },
+    ]);
+    const sleep = terraFixture<{ sleep_durations_data: { hypnogram_samples: Record<string, unknown>[] } }>(
+      'sleep.json',
+    );
     sleep.sleep_durations_data.hypnogram_samples[0].level = null; // optional enum ref
     expect(validateRecord('sleep', sleep)).toEqual([]);
-    expect(validateRecord('sleep', sleep, { nulls: 'strict' })[0]).toMatchObject({ path: 'sleep_durations_data.hypnogram_samples[0].level', message: expect.stringContaining('null is not a valid SleepLevel code') });
+    expect(validateRecord('sleep', sleep, { nulls: 'strict' })[0]).toMatchObject({
+      path: 'sleep_durations_data.hypnogram_samples[0].level',
+      message: expect.stringContaining('null is not a valid SleepLevel code'),
+    });
   });
 
   it('events: wrong status constant, unknown type, data not an array, missing user', () => {
     const deauth = terraFixture<Record<string, unknown>>('events/deauth.json');
-    expect(validateEvent({ ...deauth, status: 'warning' })).toEqual([{ path: 'status', message: 'must be "success" (got "warning")' }]);
-    expect(validateEvent({ ...deauth, type: 'deauthorised' })[0]).toMatchObject({ path: 'type', message: expect.stringContaining('unknown event type "deauthorised"') });
+    expect(validateEvent({ ...deauth, status: 'warning' })).toEqual([
+      { path: 'status', message: 'must be "success" (got "warning")' },
+    ]);
+    expect(validateEvent({ ...deauth, type: 'deauthorised' })[0]).toMatchObject({
+      path: 'type',
+      message: expect.stringContaining('unknown event type "deauthorised"'),
+    });
     const activity = terraFixture<Record<string, unknown>>('events/activity.json');
-    expect(validateEvent({ ...activity, data: (activity.data as unknown[])[0] })).toEqual([{ path: 'data', message: 'must be array (got an object)' }]);
+    expect(validateEvent({ ...activity, data: (activity.data as unknown[])[0] })).toEqual([
+      { path: 'data', message: 'must be array (got an object)' },
+    ]);
     const { user: _user, ...withoutUser } = activity;
     expect(validateEvent(withoutUser)).toEqual([{ path: 'user', message: 'is required' }]);
     expect(validateEvent([])).toEqual([{ path: '(root)', message: 'an event must be a JSON object' }]);
@@ -198,13 +244,16 @@ describe('invalid values fail with a message naming the field', () => {
   });
 
   it('expectValidTerra throws with the readable issues', () => {
-    expect(() => expectValidTerra('TerraUser', { provider: 'GARMIN', active: 'yes' })).toThrow(/not a valid Terra TerraUser:\nuser_id: is required\nactive: must be boolean \(got "yes"\)/);
+    expect(() => expectValidTerra('TerraUser', { provider: 'GARMIN', active: 'yes' })).toThrow(
+      /not a valid Terra TerraUser:\nuser_id: is required\nactive: must be boolean \(got "yes"\)/,
+    );
   });
 });
 
 describe('the generated schema document', () => {
   it('has every $ref resolvable inside it', () => {
-    for (const name of TERRA_SCHEMA_NAMES) for (const ref of reachable(name)) expect(defs[ref], `${name} → ${ref}`).toBeDefined();
+    for (const name of TERRA_SCHEMA_NAMES)
+      for (const ref of reachable(name)) expect(defs[ref], `${name} → ${ref}`).toBeDefined();
   });
 
   it('compiles every component schema the 8 data types reference, and every event schema', () => {
@@ -229,7 +278,10 @@ describe('the generated schema document', () => {
       const schema = defs[name] as { oneOf?: { const: unknown }[]; enum?: unknown[] };
       const codes = schema.oneOf ? schema.oneOf.map((b) => b.const) : schema.enum;
       expect(Object.values(table), name).toEqual(codes);
-      expect(Object.keys(table).every((key) => /^[A-Z_][A-Z0-9_]*$/.test(key)), name).toBe(true);
+      expect(
+        Object.keys(table).every((key) => /^[A-Z_][A-Z0-9_]*$/.test(key)),
+        name,
+      ).toBe(true);
     }
   });
 
@@ -239,7 +291,11 @@ describe('the generated schema document', () => {
       for (const entry of readdirSync(dir, { withFileTypes: true })) {
         const url = new URL(entry.name + (entry.isDirectory() ? '/' : ''), dir);
         if (entry.isDirectory()) scan(url);
-        else if (/\.ts$/.test(entry.name) && codeLines(readFileSync(url, 'utf8')).some((line) => /reference\/terra|\.\.\/shared\//.test(line))) offenders.push(entry.name);
+        else if (
+          /\.ts$/.test(entry.name) &&
+          codeLines(readFileSync(url, 'utf8')).some((line) => /reference\/terra|\.\.\/shared\//.test(line))
+        )
+          offenders.push(entry.name);
       }
     };
     scan(new URL('../../src/', import.meta.url));

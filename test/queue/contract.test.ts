@@ -50,7 +50,9 @@ function embeddedBackend(test: TestStore): Backend {
         first = false;
         return new EmbeddedQueue(dbOf(test.store), { ...options, pollMs: 50 });
       }
-      const db = test.sqliteFile ? openSqlite(test.sqliteFile) : await openPostgres({ url: test.databaseUrl!, schema: test.schema });
+      const db = test.sqliteFile
+        ? openSqlite(test.sqliteFile)
+        : await openPostgres({ url: test.databaseUrl!, schema: test.schema });
       extra.push(db);
       return new EmbeddedQueue(db, { ...options, pollMs: 50 });
     },
@@ -125,10 +127,13 @@ describe.each(Object.keys(BACKENDS))('queue contract: %s', (name) => {
   it('runs a job again after its handler throws', async () => {
     const queue = await open();
     let calls = 0;
-    queue.work(async () => {
-      calls++;
-      if (calls < 3) throw new Error('transient');
-    }, { concurrency: 1 });
+    queue.work(
+      async () => {
+        calls++;
+        if (calls < 3) throw new Error('transient');
+      },
+      { concurrency: 1 },
+    );
     await queue.add([{ id: 'flaky', data: {} }]);
     await until(() => calls >= 3);
     await sleep(300);
@@ -143,15 +148,18 @@ describe.each(Object.keys(BACKENDS))('queue contract: %s', (name) => {
     let overlap = 0;
     const byWorker = [0, 0, 0];
     workers.forEach((queue, index) =>
-      queue.work(async (job) => {
-        const now = (running.get(job.id) ?? 0) + 1;
-        running.set(job.id, now);
-        if (now > 1) overlap++;
-        runs.set(job.id, (runs.get(job.id) ?? 0) + 1);
-        byWorker[index]!++;
-        await sleep(15);
-        running.set(job.id, running.get(job.id)! - 1);
-      }, { concurrency: 4 }),
+      queue.work(
+        async (job) => {
+          const now = (running.get(job.id) ?? 0) + 1;
+          running.set(job.id, now);
+          if (now > 1) overlap++;
+          runs.set(job.id, (runs.get(job.id) ?? 0) + 1);
+          byWorker[index]!++;
+          await sleep(15);
+          running.set(job.id, running.get(job.id)! - 1);
+        },
+        { concurrency: 4 },
+      ),
     );
     await workers[0]!.add(Array.from({ length: 60 }, (_, i) => ({ id: `shared-${i}`, data: {} })));
     await until(() => runs.size >= 60, 20_000);
@@ -164,10 +172,13 @@ describe.each(Object.keys(BACKENDS))('queue contract: %s', (name) => {
   it('stop waits for running handlers and takes no new jobs', async () => {
     const queue = await open();
     let finished = 0;
-    queue.work(async () => {
-      await sleep(200);
-      finished++;
-    }, { concurrency: 1 });
+    queue.work(
+      async () => {
+        await sleep(200);
+        finished++;
+      },
+      { concurrency: 1 },
+    );
     await queue.add([{ id: 'a', data: {} }]);
     await sleep(100);
     await queue.stop();

@@ -18,10 +18,22 @@ describe.each(ENGINES)('connections are scoped by developer (%s)', (engine) => {
     const { developer: a } = await store.developers.create({ name: 'A' });
     const { developer: b } = await store.developers.create({ name: 'B' });
     const user = await store.users.create(a.devId, { provider: 'IFIT', state: 'connected' });
-    await store.connections.save(a.devId, { userId: user.userId, provider: 'IFIT', credentials: { token: 'a-token' }, status: 'active', syncState: { cursor: 1 } });
+    await store.connections.save(a.devId, {
+      userId: user.userId,
+      provider: 'IFIT',
+      credentials: { token: 'a-token' },
+      status: 'active',
+      syncState: { cursor: 1 },
+    });
 
     await expect(
-      store.connections.save(b.devId, { userId: user.userId, provider: 'IFIT', credentials: { token: 'b-token' }, status: 'active', syncState: { cursor: 99 } }),
+      store.connections.save(b.devId, {
+        userId: user.userId,
+        provider: 'IFIT',
+        credentials: { token: 'b-token' },
+        status: 'active',
+        syncState: { cursor: 99 },
+      }),
     ).rejects.toThrow(/not found/);
 
     const kept = await store.connections.get<{ token: string }, { cursor: number }>(a.devId, user.userId);
@@ -36,7 +48,9 @@ describe.each(ENGINES)('connections are scoped by developer (%s)', (engine) => {
     const { developer: a } = await store.developers.create({ name: 'A' });
     const { developer: b } = await store.developers.create({ name: 'B' });
     const user = await store.users.create(a.devId, { provider: 'IFIT', state: 'connected' });
-    await expect(store.connections.save(b.devId, { userId: user.userId, provider: 'IFIT', credentials: { token: 'b-token' } })).rejects.toThrow(/not found/);
+    await expect(
+      store.connections.save(b.devId, { userId: user.userId, provider: 'IFIT', credentials: { token: 'b-token' } }),
+    ).rejects.toThrow(/not found/);
     expect(await store.connections.get(a.devId, user.userId)).toBeUndefined();
     expect(await store.connections.get(b.devId, user.userId)).toBeUndefined();
   });

@@ -20,18 +20,30 @@ for (const engine of ENGINES) {
 
     beforeAll(async () => {
       t = await startTestApp(engine, `security-upload-${engine}`);
-      const response = await fetch(`${t.url}/v2/auth/authenticateUser?resource=UPLOAD`, { method: 'POST', headers: { ...t.headers, 'content-type': 'application/json' }, body: '{}' });
+      const response = await fetch(`${t.url}/v2/auth/authenticateUser?resource=UPLOAD`, {
+        method: 'POST',
+        headers: { ...t.headers, 'content-type': 'application/json' },
+        body: '{}',
+      });
       expect(response.status).toBe(200);
       ({ user_id: userId, auth_url: authUrl } = (await response.json()) as { user_id: string; auth_url: string });
     });
     afterAll(async () => t?.close());
 
     const uploadThroughLink = (url: string) =>
-      fetch(url.replace('/upload?', '/upload/files?'), { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: new Uint8Array(GPX) });
+      fetch(url.replace('/upload?', '/upload/files?'), {
+        method: 'POST',
+        headers: { 'content-type': 'application/octet-stream' },
+        body: new Uint8Array(GPX),
+      });
 
     it("another developer cannot deactivate or re-activate this developer's user", async () => {
       const other = await t.otherDeveloper();
-      const response = await fetch(`${t.url}/v2/users/${userId}`, { method: 'PATCH', headers: { ...other.headers, 'content-type': 'application/json' }, body: '{"active":false}' });
+      const response = await fetch(`${t.url}/v2/users/${userId}`, {
+        method: 'PATCH',
+        headers: { ...other.headers, 'content-type': 'application/json' },
+        body: '{"active":false}',
+      });
       expect(response.status).toBe(404);
       expect((await t.app.store.users.get(t.devId, userId))?.active).toBe(true);
     });
@@ -39,7 +51,11 @@ for (const engine of ENGINES) {
     it('a tampered token is refused', async () => {
       const token = new URL(authUrl).searchParams.get('token')!;
       const [body, signature] = token.split('.') as [string, string];
-      const [devId, , expires] = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as [string, string, number];
+      const [devId, , expires] = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as [
+        string,
+        string,
+        number,
+      ];
       const forged = Buffer.from(JSON.stringify([devId, 'usr_someone_else', expires])).toString('base64url');
       const response = await uploadThroughLink(`${t.url}/upload?token=${forged}.${signature}`);
       expect(response.status).toBe(403);
@@ -47,7 +63,11 @@ for (const engine of ENGINES) {
 
     it('a deactivated user’s link imports nothing (403) and works again once re-activated', async () => {
       const patch = (active: boolean) =>
-        fetch(`${t.url}/v2/users/${userId}`, { method: 'PATCH', headers: { ...t.headers, 'content-type': 'application/json' }, body: JSON.stringify({ active }) });
+        fetch(`${t.url}/v2/users/${userId}`, {
+          method: 'PATCH',
+          headers: { ...t.headers, 'content-type': 'application/json' },
+          body: JSON.stringify({ active }),
+        });
       expect((await patch(false)).status).toBe(200);
       const refused = await uploadThroughLink(authUrl);
       expect(refused.status).toBe(403);

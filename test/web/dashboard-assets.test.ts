@@ -69,7 +69,9 @@ describe('dashboard page and assets', () => {
   });
 
   it('documents the page and GET /v2/events in the OpenAPI document', async () => {
-    const doc = (await (await fetch(`${t.url}/openapi.json`)).json()) as { paths: Record<string, Record<string, { tags?: string[] }>> };
+    const doc = (await (await fetch(`${t.url}/openapi.json`)).json()) as {
+      paths: Record<string, Record<string, { tags?: string[] }>>;
+    };
     expect(doc.paths['/dashboard']?.get?.tags).toEqual(['Dashboard']);
     expect(doc.paths['/v2/events']?.get?.tags).toEqual(['Events']);
   });

@@ -14,7 +14,16 @@ import { seedRunner } from './seed.ts';
  * Set TRIBUTARY_DASHBOARD_SCREENSHOTS=<dir> to keep screenshots of each view.
  */
 const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const SHOTS = process.env.TRIBUTARY_DASHBOARD_SCREENSHOTS;
 
 describe('dashboard in chromium', () => {
@@ -22,10 +31,14 @@ describe('dashboard in chromium', () => {
   let browser: Browser;
   let failing = true;
   // Data events fail until the test "fixes the endpoint"; the destination test (healthcheck) always succeeds.
-  const receiver = startReceiver((request) => (failing && !request.body.includes('"healthcheck"') ? { status: 500 } : { status: 200 }));
+  const receiver = startReceiver((request) =>
+    failing && !request.body.includes('"healthcheck"') ? { status: 500 } : { status: 200 },
+  );
 
   beforeAll(async () => {
-    expect(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install -y chromium (see .ci/services.sh)`).toBe(true);
+    expect(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install -y chromium (see .ci/services.sh)`).toBe(
+      true,
+    );
     t = await startTestApp('sqlite', 'dashboard-browser', { TRIBUTARY_WEBHOOK_RETRY_SCHEDULE: '0.1,0.1' });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
   });
@@ -42,15 +55,25 @@ describe('dashboard in chromium', () => {
 
   it('signs in, shows a seeded user and a failed delivery, and redelivers it', async () => {
     const hook = await receiver;
-    const created = await fetch(`${t.url}/v2/destinations`, { method: 'POST', headers: { ...t.headers, 'content-type': 'application/json' }, body: JSON.stringify({ type: 'webhook', url: hook.url }) });
+    const created = await fetch(`${t.url}/v2/destinations`, {
+      method: 'POST',
+      headers: { ...t.headers, 'content-type': 'application/json' },
+      body: JSON.stringify({ type: 'webhook', url: hook.url }),
+    });
     expect(created.status).toBe(201);
     await seedRunner(t, 'alice-runner');
     await seedRunner(t, 'bob-cyclist', 'IFIT');
     // The seeded activities' events go to the failing webhook until their retries run out.
-    await eventually(async () => {
-      const answer = (await (await fetch(`${t.url}/v2/deliveries?status=failed`, { headers: t.headers })).json()) as { deliveries: unknown[] };
-      return answer.deliveries.length >= 2;
-    }, 20_000, 'two failed deliveries');
+    await eventually(
+      async () => {
+        const answer = (await (await fetch(`${t.url}/v2/deliveries?status=failed`, { headers: t.headers })).json()) as {
+          deliveries: unknown[];
+        };
+        return answer.deliveries.length >= 2;
+      },
+      20_000,
+      'two failed deliveries',
+    );
 
     const context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
     const page = await context.newPage();
@@ -74,7 +97,9 @@ describe('dashboard in chromium', () => {
     await page.click('button[type=submit]');
     await page.waitForSelector('.stats', { timeout: 10_000 }).catch(async (error: Error) => {
       await shot(page, 'failure');
-      throw new Error(`${error.message}\npage: ${await page.textContent('body')}\nconsole: ${consoleErrors.join('\n')}`);
+      throw new Error(
+        `${error.message}\npage: ${await page.textContent('body')}\nconsole: ${consoleErrors.join('\n')}`,
+      );
     });
     expect(page.url()).not.toContain(t.apiKey);
     expect(await page.evaluate(() => sessionStorage.length)).toBe(1);
@@ -90,7 +115,10 @@ describe('dashboard in chromium', () => {
     // Connect a new user: a widget session, opened in a new tab.
     await page.click('[data-testid="connect-user"]');
     await page.fill('#widget-reference', 'carol-new');
-    const [widget] = await Promise.all([context.waitForEvent('page'), page.click('.connect-panel button[type=submit]')]);
+    const [widget] = await Promise.all([
+      context.waitForEvent('page'),
+      page.click('.connect-panel button[type=submit]'),
+    ]);
     await page.waitForSelector('[data-testid="widget-link"]');
     await expect.poll(() => widget.url()).toContain('/widget/');
     expect(await page.getAttribute('[data-testid="widget-link"] a', 'href')).toBe(widget.url());
@@ -118,7 +146,9 @@ describe('dashboard in chromium', () => {
     await page.waitForSelector('.toast:has-text("Test event queued")');
     await hook.waitFor((received) => received.some((r) => r.body.includes('"healthcheck"')));
     await secondRow.locator('button', { hasText: 'Rotate secret' }).click();
-    await expect.poll(async () => (await page.textContent('[data-testid="secret-value"]')) ?? firstSecret).not.toBe(firstSecret);
+    await expect
+      .poll(async () => (await page.textContent('[data-testid="secret-value"]')) ?? firstSecret)
+      .not.toBe(firstSecret);
     // Shown once: a fresh render of the page has no secret on it.
     await page.click('a[href="#/overview"]');
     await page.waitForSelector('.stats');
@@ -141,9 +171,15 @@ describe('dashboard in chromium', () => {
     const deliveryId = await row.getAttribute('data-delivery-id');
     expect(await row.locator('[data-testid="status"]').textContent()).toBe('failed');
     await row.locator('[data-testid="redeliver"]').click();
-    await expect.poll(() => page.locator(`tr[data-delivery-id="${deliveryId}"] [data-testid="status"]`).textContent(), { timeout: 15_000 }).toBe('delivered');
+    await expect
+      .poll(() => page.locator(`tr[data-delivery-id="${deliveryId}"] [data-testid="status"]`).textContent(), {
+        timeout: 15_000,
+      })
+      .toBe('delivered');
     await shot(page, 'deliveries-redelivered');
-    const stored = (await (await fetch(`${t.url}/v2/deliveries/${deliveryId}`, { headers: t.headers })).json()) as { status: string };
+    const stored = (await (await fetch(`${t.url}/v2/deliveries/${deliveryId}`, { headers: t.headers })).json()) as {
+      status: string;
+    };
     expect(stored.status).toBe('delivered');
     expect(consoleErrors).toEqual([]);
 

@@ -18,28 +18,64 @@ describe.each(ENGINES)('GET /v2/events on %s', (engine) => {
   });
   const get = async (path: string, headers: Record<string, string> = t!.headers) => {
     const response = await fetch(`${t!.url}${path}`, { headers });
-    return { status: response.status, type: response.headers.get('content-type'), body: (await response.json()) as Record<string, any> };
+    return {
+      status: response.status,
+      type: response.headers.get('content-type'),
+      body: (await response.json()) as Record<string, any>,
+    };
   };
 
   it('lists the developer’s events with their delivery status, filtered and paged', async () => {
     receiver = await startReceiver((request) => (request.body.includes('"fails"') ? { status: 500 } : { status: 200 }));
     t = await startTestApp(engine, 'events-api', { TRIBUTARY_WEBHOOK_RETRY_SCHEDULE: '0.1' });
-    const created = await fetch(`${t.url}/v2/destinations`, { method: 'POST', headers: { ...t.headers, 'content-type': 'application/json' }, body: JSON.stringify({ type: 'webhook', url: receiver.url }) });
+    const created = await fetch(`${t.url}/v2/destinations`, {
+      method: 'POST',
+      headers: { ...t.headers, 'content-type': 'application/json' },
+      body: JSON.stringify({ type: 'webhook', url: receiver.url }),
+    });
     expect(created.status).toBe(201);
-    const alice = await t.app.store.users.create(t.devId, { provider: 'GARMIN', referenceId: 'alice', state: 'connected' });
+    const alice = await t.app.store.users.create(t.devId, {
+      provider: 'GARMIN',
+      referenceId: 'alice',
+      state: 'connected',
+    });
     const bob = await t.app.store.users.create(t.devId, { provider: 'GARMIN', referenceId: 'bob', state: 'connected' });
-    await storeRecords(t.app.store, { user: alice, type: 'activity', records: [activity('a1', '2026-02-01T08:00:00Z')] });
+    await storeRecords(t.app.store, {
+      user: alice,
+      type: 'activity',
+      records: [activity('a1', '2026-02-01T08:00:00Z')],
+    });
     // Distinct milliseconds: events of one millisecond are ordered by their (random) id.
     await new Promise((resolve) => setTimeout(resolve, 5));
-    await storeRecords(t.app.store, { user: bob, type: 'activity', records: [{ ...activity('fails', '2026-02-02T08:00:00Z'), metadata: { ...activity('x', '2026-02-02T08:00:00Z').metadata, summary_id: 'fails', name: 'fails' } }] });
+    await storeRecords(t.app.store, {
+      user: bob,
+      type: 'activity',
+      records: [
+        {
+          ...activity('fails', '2026-02-02T08:00:00Z'),
+          metadata: { ...activity('x', '2026-02-02T08:00:00Z').metadata, summary_id: 'fails', name: 'fails' },
+        },
+      ],
+    });
     await new Promise((resolve) => setTimeout(resolve, 5));
-    await storeRecords(t.app.store, { user: alice, type: 'activity', records: [activity('a2', '2026-02-03T08:00:00Z')] });
+    await storeRecords(t.app.store, {
+      user: alice,
+      type: 'activity',
+      records: [activity('a2', '2026-02-03T08:00:00Z')],
+    });
     t.app.context.eventsCommitted.notify();
 
-    const settled = await eventually(async () => {
-      const answer = await get('/v2/events');
-      return answer.body.events.length === 3 && answer.body.events.every((e: any) => e.delivery_status === 'delivered' || e.delivery_status === 'failed') ? answer : undefined;
-    }, 20_000, 'three settled events');
+    const settled = await eventually(
+      async () => {
+        const answer = await get('/v2/events');
+        return answer.body.events.length === 3 &&
+          answer.body.events.every((e: any) => e.delivery_status === 'delivered' || e.delivery_status === 'failed')
+          ? answer
+          : undefined;
+      },
+      20_000,
+      'three settled events',
+    );
     expect(settled.status).toBe(200);
     expect(settled.type).toContain('application/json');
     expect(settled.body.cursor).toBeNull();
@@ -61,7 +97,9 @@ describe.each(ENGINES)('GET /v2/events on %s', (engine) => {
     const second = await get(`/v2/events?limit=2&cursor=${first.body.cursor}`);
     expect(second.body.events).toHaveLength(1);
     expect(second.body.cursor).toBeNull();
-    expect([...first.body.events, ...second.body.events].map((e: any) => e.id)).toEqual(settled.body.events.map((e: any) => e.id));
+    expect([...first.body.events, ...second.body.events].map((e: any) => e.id)).toEqual(
+      settled.body.events.map((e: any) => e.id),
+    );
     // `since` in the future leaves nothing; the distant past includes everything.
     expect((await get(`/v2/events?since=${new Date(Date.now() + 60_000).toISOString()}`)).body.events).toEqual([]);
     expect((await get('/v2/events?since=0')).body.events).toHaveLength(3);

@@ -6,7 +6,12 @@ const DAY_MS = 86_400_000;
 
 /** A connected user with a handful of runs over the last two weeks (ISO starts at 07:00 UTC). */
 export async function seedRunner(t: TestApp, referenceId: string, provider = 'GARMIN') {
-  const user = await t.app.store.users.create(t.devId, { provider, referenceId, state: 'connected', scopes: 'ACTIVITY_EXPORT' });
+  const user = await t.app.store.users.create(t.devId, {
+    provider,
+    referenceId,
+    state: 'connected',
+    scopes: 'ACTIVITY_EXPORT',
+  });
   const today = Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), new Date().getUTCDate());
   const runs = [1, 2, 4, 5, 7, 9, 12].map((daysAgo, index) => {
     const start = new Date(today - daysAgo * DAY_MS + 7 * 3_600_000).toISOString();

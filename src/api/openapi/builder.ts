@@ -37,7 +37,11 @@ const ROOT_OPERATIONS: RegisteredOperation[] = [
       responses: {
         '200': {
           description: 'The server is up',
-          content: { 'application/json': { schema: { type: 'object', properties: { status: { type: 'string', const: 'ok' } }, required: ['status'] } } },
+          content: {
+            'application/json': {
+              schema: { type: 'object', properties: { status: { type: 'string', const: 'ok' } }, required: ['status'] },
+            },
+          },
         },
       },
     },
@@ -48,10 +52,16 @@ const ROOT_OPERATIONS: RegisteredOperation[] = [
     tag: 'Server',
     operation: {
       summary: 'This OpenAPI document',
-      description: "OpenAPI 3.1 description of the API, generated from Terra's schemas and the operations registered by each feature.",
+      description:
+        "OpenAPI 3.1 description of the API, generated from Terra's schemas and the operations registered by each feature.",
       operationId: 'Server_OpenApi',
       security: [],
-      responses: { '200': { description: 'An OpenAPI 3.1 document', content: { 'application/json': { schema: { type: 'object' } } } } },
+      responses: {
+        '200': {
+          description: 'An OpenAPI 3.1 document',
+          content: { 'application/json': { schema: { type: 'object' } } },
+        },
+      },
     },
   },
   {
@@ -100,11 +110,15 @@ function build(options: BuildOptions): OpenApiDocument {
     if (!tags.some((t) => t.name === tag)) tags.push({ name: tag });
   }
   for (const tag of tags) {
-    const description = TAG_DESCRIPTIONS.get(tag.name) ?? TERRA_TAG_DESCRIPTIONS[tag.name] ?? (tag.name === 'Server' ? 'The server itself: health and documentation.' : undefined);
+    const description =
+      TAG_DESCRIPTIONS.get(tag.name) ??
+      TERRA_TAG_DESCRIPTIONS[tag.name] ??
+      (tag.name === 'Server' ? 'The server itself: health and documentation.' : undefined);
     if (description) tag.description = description;
   }
   const schemas: Record<string, Record<string, unknown>> = {};
-  for (const [name, schema] of Object.entries(terraSchemaDocument().$defs)) schemas[name] = toComponentRefs(schema) as Record<string, unknown>;
+  for (const [name, schema] of Object.entries(terraSchemaDocument().$defs))
+    schemas[name] = toComponentRefs(schema) as Record<string, unknown>;
   for (const [name, schema] of Object.entries({ [ERROR_SCHEMA_NAME]: ERROR_SCHEMA, ...OPENAPI_SCHEMAS })) {
     if (schemas[name]) throw new Error(`OpenAPI component schema ${name} collides with an existing schema`);
     schemas[name] = schema;
@@ -142,9 +156,15 @@ function undocumented(served: readonly ServedRoute[], documented: RegisteredOper
       tag: 'Undocumented',
       operation: {
         summary: 'Undocumented route',
-        description: 'Served by this server, but its feature has not described it yet (see registerOperations in src/api/openapi/registry.ts).',
+        description:
+          'Served by this server, but its feature has not described it yet (see registerOperations in src/api/openapi/registry.ts).',
         ...(route.path.startsWith('/v2/') ? {} : { security: [] }),
-        parameters: [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } })),
+        parameters: [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => ({
+          name: m[1],
+          in: 'path',
+          required: true,
+          schema: { type: 'string' },
+        })),
         responses: { default: { description: 'Not documented' } },
       },
     }));
@@ -164,6 +184,8 @@ function toComponentRefs(value: unknown, inMapping = false): unknown {
 }
 
 function version(): string {
-  packageVersion ??= (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  packageVersion ??= (
+    JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }
+  ).version;
   return packageVersion;
 }

@@ -15,18 +15,27 @@ export function renderDocsPage(doc: OpenApiDocument): string {
       byTag.set(tag, [...(byTag.get(tag) ?? []), { method, path, op }]);
     }
   }
-  const tagOrder = [...doc.tags.map((t) => t.name), ...[...byTag.keys()].filter((t) => !doc.tags.some((x) => x.name === t))];
+  const tagOrder = [
+    ...doc.tags.map((t) => t.name),
+    ...[...byTag.keys()].filter((t) => !doc.tags.some((x) => x.name === t)),
+  ];
   const sections = tagOrder
     .filter((tag) => byTag.has(tag))
     .map((tag) => {
       const description = doc.tags.find((t) => t.name === tag)?.description;
-      const ops = byTag.get(tag)!.map(({ method, path, op }) => renderOperation(method, path, op, doc)).join('\n');
+      const ops = byTag
+        .get(tag)!
+        .map(({ method, path, op }) => renderOperation(method, path, op, doc))
+        .join('\n');
       return `<section id="${anchor(`tag-${tag}`)}"><h2>${esc(tag)}</h2>${description ? `<p class="lead">${inline(description)}</p>` : ''}${ops}</section>`;
     })
     .join('\n');
   const nav = tagOrder
     .filter((tag) => byTag.has(tag))
-    .map((tag) => `<li><a href="#${anchor(`tag-${tag}`)}">${esc(tag)}</a> <span class="count">${byTag.get(tag)!.length}</span></li>`)
+    .map(
+      (tag) =>
+        `<li><a href="#${anchor(`tag-${tag}`)}">${esc(tag)}</a> <span class="count">${byTag.get(tag)!.length}</span></li>`,
+    )
     .join('');
   return `<!doctype html>
 <html lang="en">
@@ -69,7 +78,9 @@ type Parameter = { name: string; in: string; required?: boolean; description?: s
 type Schema = Record<string, unknown>;
 
 function renderOperation(method: string, path: string, op: Operation, doc: OpenApiDocument): string {
-  const isPublic = Array.isArray(op.security) ? op.security.length === 0 : !(doc.security as unknown[] | undefined)?.length;
+  const isPublic = Array.isArray(op.security)
+    ? op.security.length === 0
+    : !(doc.security as unknown[] | undefined)?.length;
   const params = op.parameters ?? [];
   const paramRows = params
     .map(
@@ -79,12 +90,19 @@ function renderOperation(method: string, path: string, op: Operation, doc: OpenA
     .join('');
   const body = op.requestBody?.content
     ? Object.entries(op.requestBody.content)
-        .map(([type, media]) => `<code>${esc(schemaName(media.schema))}</code> <span class="muted">${esc(type)}${op.requestBody?.required ? ', required' : ''}</span>`)
+        .map(
+          ([type, media]) =>
+            `<code>${esc(schemaName(media.schema))}</code> <span class="muted">${esc(type)}${op.requestBody?.required ? ', required' : ''}</span>`,
+        )
         .join('<br>')
     : '';
   const responses = Object.entries(op.responses ?? {})
     .map(([status, response]) => {
-      const content = response.content ? Object.values(response.content).map((m) => `<code>${esc(schemaName(m.schema))}</code>`).join(' ') : '';
+      const content = response.content
+        ? Object.values(response.content)
+            .map((m) => `<code>${esc(schemaName(m.schema))}</code>`)
+            .join(' ')
+        : '';
       return `<tr><td><span class="status s${esc(status[0])}">${esc(status)}</span></td><td>${content}</td><td>${inline(response.description ?? '')}</td></tr>`;
     })
     .join('');
@@ -137,11 +155,18 @@ export function schemaName(schema: Schema | undefined, depth = 0): string {
 }
 
 function defaultOf(schema: Schema | undefined): string {
-  return schema && 'default' in schema ? ` <span class="muted">default ${esc(JSON.stringify(schema.default))}</span>` : '';
+  return schema && 'default' in schema
+    ? ` <span class="muted">default ${esc(JSON.stringify(schema.default))}</span>`
+    : '';
 }
 
 function esc(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
 }
 
 /** Escapes, then renders `code` spans (the only markdown the descriptions rely on). */
@@ -150,7 +175,10 @@ function inline(text: string): string {
 }
 
 function anchor(text: string): string {
-  return text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+  return text
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '');
 }
 
 const CSS = `

@@ -11,7 +11,10 @@ describe('zodInputJsonSchema', () => {
         mode: z.enum(['a', 'b']).default('a'),
         tags: z.array(z.string().regex(/^\w+$/)).min(1),
         tls: z.union([z.boolean(), z.object({ ca: z.string() }).strict()]).optional(),
-        json: z.string().transform((text) => JSON.parse(text) as unknown).pipe(z.object({ k: z.string() })),
+        json: z
+          .string()
+          .transform((text) => JSON.parse(text) as unknown)
+          .pipe(z.object({ k: z.string() })),
         note: z.string().nullable(),
       })
       .strict()
@@ -23,7 +26,12 @@ describe('zodInputJsonSchema', () => {
         port: { type: 'integer', minimum: 1, maximum: 65535 },
         mode: { type: 'string', enum: ['a', 'b'], default: 'a' },
         tags: { type: 'array', items: { type: 'string', pattern: '^\\w+$' }, minItems: 1 },
-        tls: { anyOf: [{ type: 'boolean' }, { type: 'object', properties: { ca: { type: 'string' } }, required: ['ca'], additionalProperties: false }] },
+        tls: {
+          anyOf: [
+            { type: 'boolean' },
+            { type: 'object', properties: { ca: { type: 'string' } }, required: ['ca'], additionalProperties: false },
+          ],
+        },
         json: { type: 'string' },
         note: { type: ['string', 'null'] },
       },
@@ -33,8 +41,15 @@ describe('zodInputJsonSchema', () => {
   });
 
   it('accepts JSON text beside the value for a preprocessed field, and knows which fields may be left out', () => {
-    const field = z.preprocess((v) => (typeof v === 'string' ? (JSON.parse(v) as unknown) : v), z.object({ a: z.string() })).optional();
-    expect(zodInputJsonSchema(field)).toEqual({ anyOf: [{ type: 'object', properties: { a: { type: 'string' } }, required: ['a'] }, { type: 'string', description: 'the same as JSON text' }] });
+    const field = z
+      .preprocess((v) => (typeof v === 'string' ? (JSON.parse(v) as unknown) : v), z.object({ a: z.string() }))
+      .optional();
+    expect(zodInputJsonSchema(field)).toEqual({
+      anyOf: [
+        { type: 'object', properties: { a: { type: 'string' } }, required: ['a'] },
+        { type: 'string', description: 'the same as JSON text' },
+      ],
+    });
     expect(zodFieldOptional(field)).toBe(true);
     expect(zodFieldOptional(z.number().default(3))).toBe(true);
     expect(zodFieldOptional(z.string())).toBe(false);

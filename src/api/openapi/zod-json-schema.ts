@@ -21,7 +21,13 @@ export function zodFieldOptional(schema: z.ZodTypeAny): boolean {
   return optional || defaultValue !== undefined;
 }
 
-function unwrap(schema: z.ZodTypeAny): { inner: z.ZodTypeAny; description: string; defaultValue?: unknown; optional: boolean; nullable: boolean } {
+function unwrap(schema: z.ZodTypeAny): {
+  inner: z.ZodTypeAny;
+  description: string;
+  defaultValue?: unknown;
+  optional: boolean;
+  nullable: boolean;
+} {
   let current = schema;
   let description = schema.description ?? '';
   let defaultValue: unknown;
@@ -43,9 +49,20 @@ function unwrap(schema: z.ZodTypeAny): { inner: z.ZodTypeAny; description: strin
     } else if (current instanceof z.ZodPipeline) {
       current = current._def.in;
     } else if (current instanceof z.ZodBranded || current instanceof z.ZodReadonly || current instanceof z.ZodCatch) {
-      current = current instanceof z.ZodCatch ? current.removeCatch() : current instanceof z.ZodBranded ? current.unwrap() : current._def.innerType;
+      current =
+        current instanceof z.ZodCatch
+          ? current.removeCatch()
+          : current instanceof z.ZodBranded
+            ? current.unwrap()
+            : current._def.innerType;
     } else {
-      return { inner: current, description: description || current.description || '', defaultValue, optional, nullable };
+      return {
+        inner: current,
+        description: description || current.description || '',
+        defaultValue,
+        optional,
+        nullable,
+      };
     }
   }
 }
@@ -54,7 +71,10 @@ type Check = { kind: string; value?: number; regex?: RegExp; inclusive?: boolean
 
 function base(schema: z.ZodTypeAny): Record<string, unknown> {
   // z.preprocess: the fields that use it accept the value as JSON text too (service-account keys).
-  if (schema instanceof z.ZodEffects && schema._def.effect.type === 'preprocess') return { anyOf: [zodInputJsonSchema(schema.innerType()), { type: 'string', description: 'the same as JSON text' }] };
+  if (schema instanceof z.ZodEffects && schema._def.effect.type === 'preprocess')
+    return {
+      anyOf: [zodInputJsonSchema(schema.innerType()), { type: 'string', description: 'the same as JSON text' }],
+    };
   if (schema instanceof z.ZodString) {
     const out: Record<string, unknown> = { type: 'string' };
     for (const check of (schema._def.checks ?? []) as Check[]) {
@@ -98,7 +118,8 @@ function base(schema: z.ZodTypeAny): Record<string, unknown> {
     if (schema._def.unknownKeys === 'strict') out.additionalProperties = false;
     return out;
   }
-  if (schema instanceof z.ZodRecord) return { type: 'object', additionalProperties: zodInputJsonSchema(schema._def.valueType) };
+  if (schema instanceof z.ZodRecord)
+    return { type: 'object', additionalProperties: zodInputJsonSchema(schema._def.valueType) };
   if (schema instanceof z.ZodUnion) return { anyOf: (schema.options as z.ZodTypeAny[]).map(zodInputJsonSchema) };
   return {};
 }

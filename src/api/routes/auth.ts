@@ -8,33 +8,108 @@ import { requireParam } from '../params.ts';
 import { describeTag, registerOperations, type OperationObject } from '../openapi/index.ts';
 
 const html = (description: string) => ({ description, content: { 'text/html': { schema: { type: 'string' } } } });
-const secretParam = { name: 'secret', in: 'path', required: true, description: 'The secret of a link handed out by /v2/auth', schema: { type: 'string' } };
-const page = (summary: string, responses: OperationObject['responses'], extra: Partial<OperationObject> = {}): OperationObject => ({ summary, parameters: [secretParam], responses, ...extra });
-describeTag('Hosted pages', 'Pages for the end user’s browser, under the public URL: the login form of password providers, the widget, the result pages. No API key: the link itself is the credential (single use, 15 minutes).');
+const secretParam = {
+  name: 'secret',
+  in: 'path',
+  required: true,
+  description: 'The secret of a link handed out by /v2/auth',
+  schema: { type: 'string' },
+};
+const page = (
+  summary: string,
+  responses: OperationObject['responses'],
+  extra: Partial<OperationObject> = {},
+): OperationObject => ({ summary, parameters: [secretParam], responses, ...extra });
+describeTag(
+  'Hosted pages',
+  'Pages for the end user’s browser, under the public URL: the login form of password providers, the widget, the result pages. No API key: the link itself is the credential (single use, 15 minutes).',
+);
 registerOperations(
-  { method: 'get', path: '/connect/{secret}', tag: 'Hosted pages', operation: page('Login form of a password provider (fields username, password)', { '200': html('The form'), '404': html('Unknown link'), '410': html('Link used or expired') }) },
+  {
+    method: 'get',
+    path: '/connect/{secret}',
+    tag: 'Hosted pages',
+    operation: page('Login form of a password provider (fields username, password)', {
+      '200': html('The form'),
+      '404': html('Unknown link'),
+      '410': html('Link used or expired'),
+    }),
+  },
   {
     method: 'post',
     path: '/connect/{secret}',
     tag: 'Hosted pages',
     operation: page(
       'Submit the login form (application/x-www-form-urlencoded)',
-      { '303': { description: 'Connected: redirect to the success URL with user_id, resource, reference_id' }, '400': html('Missing fields: the form again'), '401': html('Wrong credentials: the form again with an error'), '410': html('Link used or expired'), '502': html('The provider could not be reached: the form again') },
-      { requestBody: { content: { 'application/x-www-form-urlencoded': { schema: { type: 'object', properties: { username: { type: 'string' }, password: { type: 'string' } }, required: ['username', 'password'] } } } } },
+      {
+        '303': { description: 'Connected: redirect to the success URL with user_id, resource, reference_id' },
+        '400': html('Missing fields: the form again'),
+        '401': html('Wrong credentials: the form again with an error'),
+        '410': html('Link used or expired'),
+        '502': html('The provider could not be reached: the form again'),
+      },
+      {
+        requestBody: {
+          content: {
+            'application/x-www-form-urlencoded': {
+              schema: {
+                type: 'object',
+                properties: { username: { type: 'string' }, password: { type: 'string' } },
+                required: ['username', 'password'],
+              },
+            },
+          },
+        },
+      },
     ),
   },
-  { method: 'get', path: '/connect/{secret}/cancel', tag: 'Hosted pages', operation: page('Cancel: auth error event, redirect to the failure URL with reason=cancelled', { '303': { description: 'Redirect to the failure URL' }, '410': html('Link used or expired') }) },
-  { method: 'get', path: '/widget/{secret}', tag: 'Hosted pages', operation: page('The widget: the developer’s enabled providers', { '200': html('The provider list'), '410': html('Session expired') }) },
+  {
+    method: 'get',
+    path: '/connect/{secret}/cancel',
+    tag: 'Hosted pages',
+    operation: page('Cancel: auth error event, redirect to the failure URL with reason=cancelled', {
+      '303': { description: 'Redirect to the failure URL' },
+      '410': html('Link used or expired'),
+    }),
+  },
+  {
+    method: 'get',
+    path: '/widget/{secret}',
+    tag: 'Hosted pages',
+    operation: page('The widget: the developer’s enabled providers', {
+      '200': html('The provider list'),
+      '410': html('Session expired'),
+    }),
+  },
   {
     method: 'post',
     path: '/widget/{secret}/{provider}',
     tag: 'Hosted pages',
-    operation: page('Choose a provider in the widget', { '303': { description: 'To the provider’s login form, the upload page, or (mobile-SDK providers) the success URL with user_id=null' } }, {
-      parameters: [secretParam, { name: 'provider', in: 'path', required: true, schema: { type: 'string' } }],
-    }),
+    operation: page(
+      'Choose a provider in the widget',
+      {
+        '303': {
+          description:
+            'To the provider’s login form, the upload page, or (mobile-SDK providers) the success URL with user_id=null',
+        },
+      },
+      {
+        parameters: [secretParam, { name: 'provider', in: 'path', required: true, schema: { type: 'string' } }],
+      },
+    ),
   },
-  { method: 'get', path: '/auth/success', tag: 'Hosted pages', operation: { summary: 'Default success page', responses: { '200': html('Connected') } } },
-  { method: 'get', path: '/auth/failure', tag: 'Hosted pages', operation: { summary: 'Default failure page', responses: { '200': html('Not connected') } } },
+  {
+    method: 'get',
+    path: '/auth/success',
+    tag: 'Hosted pages',
+    operation: { summary: 'Default success page', responses: { '200': html('Connected') } },
+  },
+  {
+    method: 'get',
+    path: '/auth/failure',
+    tag: 'Hosted pages',
+    operation: { summary: 'Default failure page', responses: { '200': html('Not connected') } },
+  },
 );
 
 /**
@@ -88,7 +163,11 @@ export const hostedAuthPages: RouteModule = (app, ctx) => {
     const { secret } = request.params as { secret: string };
     const outcome = await flow(ctx).openWidget(secret);
     if (outcome.kind !== 'widget') return sendPage(reply, outcome, secret);
-    const html = widgetPage({ session: outcome.session, providers: outcome.providers, actionFor: (provider) => `/widget/${secret}/${provider.capabilities.name}` });
+    const html = widgetPage({
+      session: outcome.session,
+      providers: outcome.providers,
+      actionFor: (provider) => `/widget/${secret}/${provider.capabilities.name}`,
+    });
     return html200(reply, html);
   });
 
@@ -97,8 +176,12 @@ export const hostedAuthPages: RouteModule = (app, ctx) => {
     return sendPage(reply, await flow(ctx).chooseInWidget(secret, provider), secret);
   });
 
-  app.get('/auth/success', async (request, reply) => html200(reply, resultPage('success', request.query as Record<string, unknown>)));
-  app.get('/auth/failure', async (request, reply) => html200(reply, resultPage('failure', request.query as Record<string, unknown>)));
+  app.get('/auth/success', async (request, reply) =>
+    html200(reply, resultPage('success', request.query as Record<string, unknown>)),
+  );
+  app.get('/auth/failure', async (request, reply) =>
+    html200(reply, resultPage('failure', request.query as Record<string, unknown>)),
+  );
 };
 
 /**
@@ -107,7 +190,8 @@ export const hostedAuthPages: RouteModule = (app, ctx) => {
  * the redirect after the login, which goes to the developer's URL.
  */
 const PAGE_SECURITY = {
-  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; img-src data: https:; base-uri 'none'; frame-ancestors 'none'",
+  'content-security-policy':
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data: https:; base-uri 'none'; frame-ancestors 'none'",
   'x-frame-options': 'DENY',
   'x-content-type-options': 'nosniff',
   'cache-control': 'no-store',
@@ -124,12 +208,36 @@ function sendPage(reply: FastifyReply, outcome: PageOutcome, secret: string) {
     case 'redirect':
       return reply.redirect(outcome.location, 303);
     case 'invalid':
-      return reply.status(outcome.reason === 'unknown' ? 404 : 410).type('text/html; charset=utf-8').send(invalidLinkPage(outcome.message));
+      return reply
+        .status(outcome.reason === 'unknown' ? 404 : 410)
+        .type('text/html; charset=utf-8')
+        .send(invalidLinkPage(outcome.message));
     case 'widget':
-      return html200(reply, widgetPage({ session: outcome.session, providers: outcome.providers, actionFor: (provider) => `/widget/${secret}/${provider.capabilities.name}` }));
+      return html200(
+        reply,
+        widgetPage({
+          session: outcome.session,
+          providers: outcome.providers,
+          actionFor: (provider) => `/widget/${secret}/${provider.capabilities.name}`,
+        }),
+      );
     case 'form': {
-      const status = outcome.errorKind === 'credentials' ? 401 : outcome.errorKind === 'input' ? 400 : outcome.errorKind === 'provider' ? 502 : 200;
-      const html = loginPage({ session: outcome.session, provider: outcome.provider, action: `/connect/${secret}`, cancelUrl: `/connect/${secret}/cancel`, error: outcome.error, username: outcome.username });
+      const status =
+        outcome.errorKind === 'credentials'
+          ? 401
+          : outcome.errorKind === 'input'
+            ? 400
+            : outcome.errorKind === 'provider'
+              ? 502
+              : 200;
+      const html = loginPage({
+        session: outcome.session,
+        provider: outcome.provider,
+        action: `/connect/${secret}`,
+        cancelUrl: `/connect/${secret}/cancel`,
+        error: outcome.error,
+        username: outcome.username,
+      });
       return reply.status(status).type('text/html; charset=utf-8').send(html);
     }
   }
@@ -140,7 +248,8 @@ function html200(reply: FastifyReply, html: string) {
 }
 
 function connectBody(body: unknown) {
-  if (body !== undefined && body !== null && (typeof body !== 'object' || Array.isArray(body))) throw badParameter('body', 'the request body must be a JSON object');
+  if (body !== undefined && body !== null && (typeof body !== 'object' || Array.isArray(body)))
+    throw badParameter('body', 'the request body must be a JSON object');
   const fields = (body ?? {}) as Record<string, unknown>;
   return {
     referenceId: optionalString('reference_id', fields.reference_id),

@@ -63,7 +63,12 @@ export function dashboardScript(): Promise<string> {
  */
 export const dashboardRoutes: RouteModule = (app) => {
   const html = readFileSync(`${WEB_DIR}index.html`, 'utf8');
-  const files = new Map(Object.entries(STATIC_ASSETS).map(([name, asset]) => [name, { type: asset.type, body: readFileSync(`${WEB_DIR}${asset.file}`) }]));
+  const files = new Map(
+    Object.entries(STATIC_ASSETS).map(([name, asset]) => [
+      name,
+      { type: asset.type, body: readFileSync(`${WEB_DIR}${asset.file}`) },
+    ]),
+  );
 
   app.get('/dashboard', async (_request, reply) => {
     return secure(reply).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(html);
@@ -71,7 +76,11 @@ export const dashboardRoutes: RouteModule = (app) => {
 
   app.get('/dashboard/assets/:name', async (request, reply) => {
     const { name } = request.params as { name: string };
-    if (name === 'dashboard.js') return secure(reply).type('text/javascript; charset=utf-8').header('cache-control', 'no-cache').send(await dashboardScript());
+    if (name === 'dashboard.js')
+      return secure(reply)
+        .type('text/javascript; charset=utf-8')
+        .header('cache-control', 'no-cache')
+        .send(await dashboardScript());
     const file = files.get(name);
     if (!file) throw notFound(`no dashboard asset ${name}`);
     return secure(reply).type(file.type).header('cache-control', 'no-cache').send(file.body);
@@ -82,10 +91,25 @@ function secure(reply: FastifyReply): FastifyReply {
   return reply.headers(SECURITY_HEADERS);
 }
 
-const asset = (description: string, type: string) => ({ description, content: { [type]: { schema: { type: 'string' } } } });
-describeTag('Dashboard', 'The developer dashboard (a web page; its data comes from the authenticated /v2 API, with the dev-id and API key the developer types in).');
+const asset = (description: string, type: string) => ({
+  description,
+  content: { [type]: { schema: { type: 'string' } } },
+});
+describeTag(
+  'Dashboard',
+  'The developer dashboard (a web page; its data comes from the authenticated /v2 API, with the dev-id and API key the developer types in).',
+);
 registerOperations(
-  { method: 'get', path: '/dashboard', tag: 'Dashboard', operation: { summary: 'The developer dashboard (HTML page)', security: [], responses: { '200': asset('The page', 'text/html') } } },
+  {
+    method: 'get',
+    path: '/dashboard',
+    tag: 'Dashboard',
+    operation: {
+      summary: 'The developer dashboard (HTML page)',
+      security: [],
+      responses: { '200': asset('The page', 'text/html') },
+    },
+  },
   {
     method: 'get',
     path: '/dashboard/assets/{name}',
@@ -93,7 +117,14 @@ registerOperations(
     operation: {
       summary: 'A dashboard asset: dashboard.js, dashboard.css, icon.svg',
       security: [],
-      parameters: [{ name: 'name', in: 'path', required: true, schema: { type: 'string', enum: ['dashboard.js', ...Object.keys(STATIC_ASSETS)] } }],
+      parameters: [
+        {
+          name: 'name',
+          in: 'path',
+          required: true,
+          schema: { type: 'string', enum: ['dashboard.js', ...Object.keys(STATIC_ASSETS)] },
+        },
+      ],
       responses: { '200': asset('The asset', 'text/javascript'), '404': { description: 'No such asset' } },
     },
   },

@@ -32,7 +32,13 @@ export const dataReadRoutes: RouteModule = (app, ctx) => {
   }
 };
 
-async function answerThroughWebhook(ctx: ApiContext, user: User, type: DataType, range: DateRange | undefined, withSamples: boolean) {
+async function answerThroughWebhook(
+  ctx: ApiContext,
+  user: User,
+  type: DataType,
+  range: DateRange | undefined,
+  withSamples: boolean,
+) {
   const request = await ctx.store.dataRequests.create(user.devId, {
     reference: randomUUID(),
     userId: user.userId,
@@ -52,12 +58,27 @@ async function answerThroughWebhook(ctx: ApiContext, user: User, type: DataType,
 }
 
 /** Writes the response by concatenating stored JSON text: no parse/serialize round trip. */
-async function sendRecords(ctx: ApiContext, reply: FastifyReply, user: User, type: DataType, range: DateRange | undefined, withSamples: boolean) {
+async function sendRecords(
+  ctx: ApiContext,
+  reply: FastifyReply,
+  user: User,
+  type: DataType,
+  range: DateRange | undefined,
+  withSamples: boolean,
+) {
   const rows = await ctx.store.records.listJson(user.devId, user.userId, type, { ...range, withSamples });
   const userJson = JSON.stringify(terraUser(user));
   if (type === 'athlete') {
     const body = rows.length === 0 ? null : `{"athlete":${rows[0]},"user":${userJson},"type":"athlete"}`;
-    if (body === null) return reply.type('application/json').send({ status: 'success', message: 'No athlete data stored for this user yet', type: 'no_data', user: terraUser(user) });
+    if (body === null)
+      return reply
+        .type('application/json')
+        .send({
+          status: 'success',
+          message: 'No athlete data stored for this user yet',
+          type: 'no_data',
+          user: terraUser(user),
+        });
     return reply.type('application/json').send(body);
   }
   const head = `{"user":${userJson},"data":[`;

@@ -26,27 +26,41 @@ import { zodInputJsonSchema } from '../openapi/zod-json-schema.ts';
 export const destinationRoutes: RouteModule = (app, ctx) => {
   const service = () => requireDelivery(ctx);
   app.post('/destinations', async (request, reply) => {
-    const { destination, generatedSecrets } = await service().createDestination(developerOf(request).devId, request.body);
+    const { destination, generatedSecrets } = await service().createDestination(
+      developerOf(request).devId,
+      request.body,
+    );
     return reply.status(201).send({ ...destinationView(destination), ...generatedSecrets });
   });
   app.get('/destinations', async (request) => {
     const list = await service().repo.listDestinations(developerOf(request).devId);
     return { destinations: list.map(destinationView) };
   });
-  app.get('/destinations/:id', async (request) => destinationView(await service().getDestination(developerOf(request).devId, idOf(request.params))));
-  app.patch('/destinations/:id', async (request) => destinationView(await service().updateDestination(developerOf(request).devId, idOf(request.params), request.body ?? {})));
+  app.get('/destinations/:id', async (request) =>
+    destinationView(await service().getDestination(developerOf(request).devId, idOf(request.params))),
+  );
+  app.patch('/destinations/:id', async (request) =>
+    destinationView(
+      await service().updateDestination(developerOf(request).devId, idOf(request.params), request.body ?? {}),
+    ),
+  );
   app.delete('/destinations/:id', async (request) => {
     const id = idOf(request.params);
     await service().deleteDestination(developerOf(request).devId, id);
     return { status: 'success', message: `destination ${id} deleted`, id };
   });
   app.post('/destinations/:id/rotate-secret', async (request) => {
-    const { destination, generatedSecrets } = await service().rotateSecret(developerOf(request).devId, idOf(request.params));
+    const { destination, generatedSecrets } = await service().rotateSecret(
+      developerOf(request).devId,
+      idOf(request.params),
+    );
     return { ...destinationView(destination), ...generatedSecrets };
   });
   app.post('/destinations/:id/test', async (request, reply) => {
     const delivery = await service().sendTest(developerOf(request).devId, idOf(request.params));
-    return reply.status(202).send({ status: 'accepted', message: 'a healthcheck event is on its way', delivery: deliveryView(delivery) });
+    return reply
+      .status(202)
+      .send({ status: 'accepted', message: 'a healthcheck event is on its way', delivery: deliveryView(delivery) });
   });
 };
 
@@ -54,7 +68,10 @@ export const destinationRoutes: RouteModule = (app, ctx) => {
 export const deliveryRoutes: RouteModule = (app, ctx) => {
   const service = () => requireDelivery(ctx);
   app.get('/deliveries', async (request) => {
-    const { deliveries, nextCursor } = await service().listDeliveries(developerOf(request).devId, request.query as Record<string, unknown>);
+    const { deliveries, nextCursor } = await service().listDeliveries(
+      developerOf(request).devId,
+      request.query as Record<string, unknown>,
+    );
     return { deliveries: deliveries.map(deliveryView), cursor: nextCursor };
   });
   app.get('/deliveries/:id', async (request) => {
@@ -65,7 +82,13 @@ export const deliveryRoutes: RouteModule = (app, ctx) => {
     const attempts = await service().repo.attempts(devId, id);
     return {
       ...deliveryView(delivery),
-      attempt_log: attempts.map((a) => ({ attempt: a.attempt, started_at: a.startedAt, duration_ms: a.durationMs, status_code: a.statusCode, error: a.error })),
+      attempt_log: attempts.map((a) => ({
+        attempt: a.attempt,
+        started_at: a.startedAt,
+        duration_ms: a.durationMs,
+        status_code: a.statusCode,
+        error: a.error,
+      })),
     };
   });
   app.post('/deliveries/:id/redeliver', async (request, reply) => {
@@ -80,7 +103,10 @@ export const deliveryRoutes: RouteModule = (app, ctx) => {
     const expires = Number(query.expires);
     const signature = typeof query.signature === 'string' ? query.signature : '';
     const id = idOf(request.params);
-    const verdict = devId && Number.isInteger(expires) && signature ? service().payloadCheck(devId, id, expires, signature) : 'invalid';
+    const verdict =
+      devId && Number.isInteger(expires) && signature
+        ? service().payloadCheck(devId, id, expires, signature)
+        : 'invalid';
     if (verdict === 'expired') throw new TributaryError('gone', 'this payload link has expired');
     if (verdict !== 'ok') throw new TributaryError('forbidden', 'invalid payload link signature');
     return (await service().payloadFor(devId, id)).payload;
@@ -124,7 +150,8 @@ export function deliveryView(d: Delivery): Record<string, unknown> {
     attempts: d.attempts,
     last_status_code: d.lastStatusCode,
     last_error: d.lastError,
-    next_attempt_at: d.nextAttemptAt === null || d.status !== 'pending' ? null : new Date(d.nextAttemptAt).toISOString(),
+    next_attempt_at:
+      d.nextAttemptAt === null || d.status !== 'pending' ? null : new Date(d.nextAttemptAt).toISOString(),
     created_at: d.createdAt,
     delivered_at: d.deliveredAt,
   };
@@ -153,16 +180,27 @@ export function destinationDocsPath(type: string): string {
 
 const DELIVERY_MODES: readonly DeliveryMode[] = ['push', 'ping'];
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-const json = (description: string, schema: Record<string, unknown>) => ({ description, content: { 'application/json': { schema } } });
+const json = (description: string, schema: Record<string, unknown>) => ({
+  description,
+  content: { 'application/json': { schema } },
+});
 const apiError = (description: string) => json(description, ref(ERROR_SCHEMA_NAME));
-const idParam = (what: string) => ({ name: 'id', in: 'path', required: true, description: `The ${what} id`, schema: { type: 'string' } });
+const idParam = (what: string) => ({
+  name: 'id',
+  in: 'path',
+  required: true,
+  description: `The ${what} id`,
+  schema: { type: 'string' },
+});
 const commonErrors = {
   '401': apiError('Missing or wrong `dev-id` / `x-api-key`'),
   '500': apiError('Delivery is not configured on this server'),
 };
 
 /** Fields Tributary generates when the request leaves them out (the webhook's `signing_secret`). */
-const generatedFields = new Map(DESTINATION_DEFINITIONS.map((d) => [d.type, d.generateSecrets ? Object.keys(d.generateSecrets()) : []]));
+const generatedFields = new Map(
+  DESTINATION_DEFINITIONS.map((d) => [d.type, d.generateSecrets ? Object.keys(d.generateSecrets()) : []]),
+);
 
 function configComponent(type: string): Record<string, unknown> {
   const definition = DESTINATION_DEFINITIONS.find((d) => d.type === type)!;
@@ -175,17 +213,26 @@ function configComponent(type: string): Record<string, unknown> {
   for (const [name, property] of Object.entries(properties)) {
     if (definition.secretFields.includes(name)) {
       property.writeOnly = true;
-      property.description = `${property.description ? `${String(property.description)} ` : ''}(secret: stored encrypted, never returned)`.trim();
+      property.description =
+        `${property.description ? `${String(property.description)} ` : ''}(secret: stored encrypted, never returned)`.trim();
     }
-    if (generated.includes(name)) property.description = `${String(property.description ?? '')} Generated when omitted, and returned once in the 201 answer and by rotate-secret.`.trim();
+    if (generated.includes(name))
+      property.description =
+        `${String(property.description ?? '')} Generated when omitted, and returned once in the 201 answer and by rotate-secret.`.trim();
   }
   if (Array.isArray(schema.required)) {
     const required = (schema.required as string[]).filter((name) => !generated.includes(name));
     if (required.length > 0) schema.required = required;
     else delete schema.required;
   }
-  const secrets = definition.secretFields.length > 0 ? ` Secret fields: ${definition.secretFields.map((f) => `\`${f}\``).join(', ')}.` : '';
-  return { ...schema, description: `Config of a \`${type}\` destination (checked with a real connection at creation).${secrets} ${docs}` };
+  const secrets =
+    definition.secretFields.length > 0
+      ? ` Secret fields: ${definition.secretFields.map((f) => `\`${f}\``).join(', ')}.`
+      : '';
+  return {
+    ...schema,
+    description: `Config of a \`${type}\` destination (checked with a real connection at creation).${secrets} ${docs}`,
+  };
 }
 
 const configName = (type: string) => `DestinationConfig_${type}`;
@@ -196,17 +243,31 @@ const eventTypesSchema = {
   minItems: 1,
   description: 'Event types this destination receives; `null` (or absent at creation) = every type',
 };
-const formatSchema = { type: 'string', enum: [...EVENT_FORMATS], description: '`json`: Terra’s events; `fit`: activity events carry a signed link to the FIT file (GET /v2/events/{eventId}/activity.fit); `fhir`: data events become an R4 Bundle. Other events stay JSON.' };
+const formatSchema = {
+  type: 'string',
+  enum: [...EVENT_FORMATS],
+  description:
+    '`json`: Terra’s events; `fit`: activity events carry a signed link to the FIT file (GET /v2/events/{eventId}/activity.fit); `fhir`: data events become an R4 Bundle. Other events stay JSON.',
+};
 const modeSchema = {
   type: 'string',
   enum: [...DELIVERY_MODES],
   description: `\`push\`: each event itself; \`ping\`: data events as Terra’s \`s3_payload\` wrapper whose \`url\` (GET /v2/payloads/{id}, signed, ${PING_URL_TTL_SECONDS / 60} minutes) returns the event`,
 };
 /** `type` + the type's config, as one variant of the create body. */
-const variants = types.map((type) => ({ title: type, properties: { type: { const: type }, config: ref(configName(type)) } }));
+const variants = types.map((type) => ({
+  title: type,
+  properties: { type: { const: type }, config: ref(configName(type)) },
+}));
 
-describeTag('Destinations', 'Tributary extension (Terra configures destinations in its dashboard): where events are delivered — webhooks, SQL, MongoDB, Firestore, Supabase, S3, GCS, Azure Blob, SQS, Kafka. Same dev-id / x-api-key auth as the rest of /v2.');
-describeTag('Deliveries', 'Tributary extension: the deliveries log — one row per event × destination, with its retry state and every attempt. Dead letters are `failed`; redeliver sends them again.');
+describeTag(
+  'Destinations',
+  'Tributary extension (Terra configures destinations in its dashboard): where events are delivered — webhooks, SQL, MongoDB, Firestore, Supabase, S3, GCS, Azure Blob, SQS, Kafka. Same dev-id / x-api-key auth as the rest of /v2.',
+);
+describeTag(
+  'Deliveries',
+  'Tributary extension: the deliveries log — one row per event × destination, with its retry state and every attempt. Dead letters are `failed`; redeliver sends them again.',
+);
 registerSchemas({
   ...Object.fromEntries(types.map((type) => [configName(type), configComponent(type)])),
   DestinationCreate: {
@@ -215,30 +276,44 @@ registerSchemas({
       'The common fields plus the type’s config, either nested under `config` or as top-level fields (everything that is not a common field is config). The config is validated against the type’s schema (`DestinationConfig_<type>`) and checked with a real connection.',
     properties: {
       type: { type: 'string', enum: types },
-      config: { type: 'object', description: 'The type’s config (see `DestinationConfig_<type>`); when present, top-level config fields are ignored' },
+      config: {
+        type: 'object',
+        description:
+          'The type’s config (see `DestinationConfig_<type>`); when present, top-level config fields are ignored',
+      },
       event_types: eventTypesSchema,
       format: { ...formatSchema, default: 'json' },
       delivery_mode: { ...modeSchema, default: 'push' },
-      enabled: { type: 'boolean', default: true, description: '`false` creates the destination paused: nothing is delivered until `PATCH {"enabled": true}`' },
+      enabled: {
+        type: 'boolean',
+        default: true,
+        description: '`false` creates the destination paused: nothing is delivered until `PATCH {"enabled": true}`',
+      },
     },
     required: ['type'],
     oneOf: variants,
   },
   DestinationPatch: {
     type: 'object',
-    description: 'Only the fields given change. Config fields (under `config` or at the top level) are merged into the current config, then validated and checked again. The type cannot change.',
+    description:
+      'Only the fields given change. Config fields (under `config` or at the top level) are merged into the current config, then validated and checked again. The type cannot change.',
     properties: {
       type: { type: 'string', description: 'Allowed only when equal to the current type' },
       config: { type: 'object', description: 'Config fields to change (see `DestinationConfig_<type>`)' },
       event_types: eventTypesSchema,
       format: formatSchema,
       delivery_mode: modeSchema,
-      enabled: { type: 'boolean', description: '`true` turns a disabled destination back on (clearing `status_notice` and `failing_since`); `false`: nothing is delivered to it (its pending deliveries are abandoned as `failed`)' },
+      enabled: {
+        type: 'boolean',
+        description:
+          '`true` turns a disabled destination back on (clearing `status_notice` and `failing_since`); `false`: nothing is delivered to it (its pending deliveries are abandoned as `failed`)',
+      },
     },
   },
   Destination: {
     type: 'object',
-    description: 'A destination. Its non-secret config fields (e.g. the webhook’s `url`, a bucket) appear at the top level too; secret fields are never returned.',
+    description:
+      'A destination. Its non-secret config fields (e.g. the webhook’s `url`, a bucket) appear at the top level too; secret fields are never returned.',
     properties: {
       id: { type: 'string', examples: ['dst_…'] },
       type: { type: 'string', enum: types },
@@ -248,17 +323,43 @@ registerSchemas({
       enabled: { type: 'boolean' },
       status: { type: 'string', enum: ['active', 'disabled'] },
       status_notice: { type: ['string', 'null'], description: 'Why the destination was disabled, when it was' },
-      failing_since: { type: ['string', 'null'], format: 'date-time', description: 'Start of the current streak of failed deliveries' },
+      failing_since: {
+        type: ['string', 'null'],
+        format: 'date-time',
+        description: 'Start of the current streak of failed deliveries',
+      },
       created_at: { type: 'string', format: 'date-time' },
       updated_at: { type: 'string', format: 'date-time' },
     },
-    required: ['id', 'type', 'delivery_mode', 'event_types', 'format', 'enabled', 'status', 'status_notice', 'failing_since', 'created_at', 'updated_at'],
+    required: [
+      'id',
+      'type',
+      'delivery_mode',
+      'event_types',
+      'format',
+      'enabled',
+      'status',
+      'status_notice',
+      'failing_since',
+      'created_at',
+      'updated_at',
+    ],
     additionalProperties: true,
   },
   DestinationWithSecrets: {
     allOf: [ref('Destination')],
-    description: `A destination plus the secrets Tributary generated for it, shown only in this answer (${[...generatedFields].filter(([, f]) => f.length > 0).map(([t, f]) => `${t}: ${f.map((x) => `\`${x}\``).join(', ')}`).join('; ')}).`,
-    properties: Object.fromEntries([...new Set([...generatedFields.values()].flat())].map((name) => [name, { type: 'string', description: 'Generated secret (absent when the request set it)' }])),
+    description: `A destination plus the secrets Tributary generated for it, shown only in this answer (${[
+      ...generatedFields,
+    ]
+      .filter(([, f]) => f.length > 0)
+      .map(([t, f]) => `${t}: ${f.map((x) => `\`${x}\``).join(', ')}`)
+      .join('; ')}).`,
+    properties: Object.fromEntries(
+      [...new Set([...generatedFields.values()].flat())].map((name) => [
+        name,
+        { type: 'string', description: 'Generated secret (absent when the request set it)' },
+      ]),
+    ),
   },
   Delivery: {
     type: 'object',
@@ -269,15 +370,36 @@ registerSchemas({
       event_type: { type: 'string' },
       destination_id: { type: 'string' },
       trace_id: { type: 'string', description: 'X-Terra-Trace-Id: the same on every attempt' },
-      status: { type: 'string', enum: ['pending', 'delivered', 'failed'], description: '`failed` = dead letter (every retry used)' },
+      status: {
+        type: 'string',
+        enum: ['pending', 'delivered', 'failed'],
+        description: '`failed` = dead letter (every retry used)',
+      },
       attempts: { type: 'integer', minimum: 0 },
       last_status_code: { type: ['integer', 'null'] },
       last_error: { type: ['string', 'null'] },
-      next_attempt_at: { type: ['string', 'null'], format: 'date-time', description: 'When the next attempt is due (pending deliveries only)' },
+      next_attempt_at: {
+        type: ['string', 'null'],
+        format: 'date-time',
+        description: 'When the next attempt is due (pending deliveries only)',
+      },
       created_at: { type: 'string', format: 'date-time' },
       delivered_at: { type: ['string', 'null'], format: 'date-time' },
     },
-    required: ['id', 'event_id', 'event_type', 'destination_id', 'trace_id', 'status', 'attempts', 'last_status_code', 'last_error', 'next_attempt_at', 'created_at', 'delivered_at'],
+    required: [
+      'id',
+      'event_id',
+      'event_type',
+      'destination_id',
+      'trace_id',
+      'status',
+      'attempts',
+      'last_status_code',
+      'last_error',
+      'next_attempt_at',
+      'created_at',
+      'delivered_at',
+    ],
   },
   DeliveryAttempt: {
     type: 'object',
@@ -292,13 +414,19 @@ registerSchemas({
   },
   DeliveryDetail: {
     allOf: [ref('Delivery')],
-    properties: { attempt_log: { type: 'array', items: ref('DeliveryAttempt'), description: 'Every attempt, oldest first' } },
+    properties: {
+      attempt_log: { type: 'array', items: ref('DeliveryAttempt'), description: 'Every attempt, oldest first' },
+    },
     required: ['attempt_log'],
   },
 });
 
 const accepted = (description: string, extra: Record<string, unknown> = {}) =>
-  json(description, { type: 'object', properties: { status: { type: 'string', const: 'accepted' }, ...extra, delivery: ref('Delivery') }, required: ['status', 'delivery', ...Object.keys(extra)] });
+  json(description, {
+    type: 'object',
+    properties: { status: { type: 'string', const: 'accepted' }, ...extra, delivery: ref('Delivery') },
+    required: ['status', 'delivery', ...Object.keys(extra)],
+  });
 
 registerOperations(
   {
@@ -311,7 +439,10 @@ registerOperations(
       description: `The config is validated against the type's schema and checked with a real connection (400 with the reason when it fails); secret fields are stored encrypted and never returned. Types: ${types.map((t) => `\`${t}\` (${destinationDocsPath(t)})`).join(', ')}.`,
       requestBody: { required: true, content: { 'application/json': { schema: ref('DestinationCreate') } } },
       responses: {
-        '201': json('Created; generated secrets (the webhook’s `signing_secret`) are in this answer only', ref('DestinationWithSecrets')),
+        '201': json(
+          'Created; generated secrets (the webhook’s `signing_secret`) are in this answer only',
+          ref('DestinationWithSecrets'),
+        ),
         '400': apiError('Unknown type, invalid config (`parameter` names the field) or failed connection check'),
         ...commonErrors,
       },
@@ -326,7 +457,11 @@ registerOperations(
       operationId: 'Destinations_List',
       description: 'The calling developer’s destinations, oldest first.',
       responses: {
-        '200': json('The destinations', { type: 'object', properties: { destinations: { type: 'array', items: ref('Destination') } }, required: ['destinations'] }),
+        '200': json('The destinations', {
+          type: 'object',
+          properties: { destinations: { type: 'array', items: ref('Destination') } },
+          required: ['destinations'],
+        }),
         ...commonErrors,
       },
     },
@@ -339,7 +474,11 @@ registerOperations(
       summary: 'Read a destination',
       operationId: 'Destinations_Get',
       parameters: [idParam('destination')],
-      responses: { '200': json('The destination', ref('Destination')), '404': apiError('No such destination'), ...commonErrors },
+      responses: {
+        '200': json('The destination', ref('Destination')),
+        '404': apiError('No such destination'),
+        ...commonErrors,
+      },
     },
   },
   {
@@ -349,7 +488,8 @@ registerOperations(
     operation: {
       summary: 'Change a destination',
       operationId: 'Destinations_Update',
-      description: 'Changes the given fields; `{"enabled": true}` turns a disabled destination back on. A config change is validated and checked with a real connection again.',
+      description:
+        'Changes the given fields; `{"enabled": true}` turns a disabled destination back on. A config change is validated and checked with a real connection again.',
       parameters: [idParam('destination')],
       requestBody: { required: false, content: { 'application/json': { schema: ref('DestinationPatch') } } },
       responses: {
@@ -367,12 +507,17 @@ registerOperations(
     operation: {
       summary: 'Delete a destination',
       operationId: 'Destinations_Delete',
-      description: 'Its pending deliveries end as `failed` (“destination deleted”) when their next attempt comes; the deliveries log keeps them.',
+      description:
+        'Its pending deliveries end as `failed` (“destination deleted”) when their next attempt comes; the deliveries log keeps them.',
       parameters: [idParam('destination')],
       responses: {
         '200': json('Deleted', {
           type: 'object',
-          properties: { status: { type: 'string', const: 'success' }, message: { type: 'string' }, id: { type: 'string' } },
+          properties: {
+            status: { type: 'string', const: 'success' },
+            message: { type: 'string' },
+            id: { type: 'string' },
+          },
           required: ['status', 'message', 'id'],
         }),
         '404': apiError('No such destination'),
@@ -387,7 +532,8 @@ registerOperations(
     operation: {
       summary: 'Rotate the generated secret',
       operationId: 'Destinations_RotateSecret',
-      description: 'Generates a new secret (the webhook’s `signing_secret`); the old one stops signing at once. Only for types whose secret Tributary generates.',
+      description:
+        'Generates a new secret (the webhook’s `signing_secret`); the old one stops signing at once. Only for types whose secret Tributary generates.',
       parameters: [idParam('destination')],
       responses: {
         '200': json('The destination with its new secret (shown only here)', ref('DestinationWithSecrets')),
@@ -404,7 +550,8 @@ registerOperations(
     operation: {
       summary: 'Send a test (healthcheck) event',
       operationId: 'Destinations_Test',
-      description: 'Queues a `healthcheck` event for this destination only, whether or not it subscribes to healthchecks; follow it with GET /v2/deliveries/{id}.',
+      description:
+        'Queues a `healthcheck` event for this destination only, whether or not it subscribes to healthchecks; follow it with GET /v2/deliveries/{id}.',
       parameters: [idParam('destination')],
       responses: {
         '202': accepted('Queued', { message: { type: 'string' } }),
@@ -420,18 +567,50 @@ registerOperations(
     operation: {
       summary: 'List deliveries',
       operationId: 'Deliveries_List',
-      description: 'The calling developer’s deliveries, newest first; pass `cursor` back for the next page. `status=failed` lists the dead letters.',
+      description:
+        'The calling developer’s deliveries, newest first; pass `cursor` back for the next page. `status=failed` lists the dead letters.',
       parameters: [
-        { name: 'destination_id', in: 'query', required: false, description: 'Only this destination’s deliveries', schema: { type: 'string' } },
-        { name: 'status', in: 'query', required: false, schema: { type: 'string', enum: ['pending', 'delivered', 'failed'] } },
-        { name: 'event_id', in: 'query', required: false, description: 'Only the deliveries of this event', schema: { type: 'string' } },
-        { name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 500, default: 50 } },
-        { name: 'cursor', in: 'query', required: false, description: 'The `cursor` of the previous page', schema: { type: 'string' } },
+        {
+          name: 'destination_id',
+          in: 'query',
+          required: false,
+          description: 'Only this destination’s deliveries',
+          schema: { type: 'string' },
+        },
+        {
+          name: 'status',
+          in: 'query',
+          required: false,
+          schema: { type: 'string', enum: ['pending', 'delivered', 'failed'] },
+        },
+        {
+          name: 'event_id',
+          in: 'query',
+          required: false,
+          description: 'Only the deliveries of this event',
+          schema: { type: 'string' },
+        },
+        {
+          name: 'limit',
+          in: 'query',
+          required: false,
+          schema: { type: 'integer', minimum: 1, maximum: 500, default: 50 },
+        },
+        {
+          name: 'cursor',
+          in: 'query',
+          required: false,
+          description: 'The `cursor` of the previous page',
+          schema: { type: 'string' },
+        },
       ],
       responses: {
         '200': json('A page of deliveries', {
           type: 'object',
-          properties: { deliveries: { type: 'array', items: ref('Delivery') }, cursor: { type: ['string', 'null'], description: 'Pass to read the next page; null on the last page' } },
+          properties: {
+            deliveries: { type: 'array', items: ref('Delivery') },
+            cursor: { type: ['string', 'null'], description: 'Pass to read the next page; null on the last page' },
+          },
           required: ['deliveries', 'cursor'],
         }),
         '400': apiError('Invalid `status`, `limit` or `cursor` (`parameter` names it)'),
@@ -447,7 +626,11 @@ registerOperations(
       summary: 'Read a delivery and its attempts',
       operationId: 'Deliveries_Get',
       parameters: [idParam('delivery')],
-      responses: { '200': json('The delivery with every attempt', ref('DeliveryDetail')), '404': apiError('No such delivery'), ...commonErrors },
+      responses: {
+        '200': json('The delivery with every attempt', ref('DeliveryDetail')),
+        '404': apiError('No such delivery'),
+        ...commonErrors,
+      },
     },
   },
   {
@@ -457,7 +640,8 @@ registerOperations(
     operation: {
       summary: 'Send a delivery again',
       operationId: 'Deliveries_Redeliver',
-      description: 'Sets the delivery back to `pending` and queues it now, whatever its status (also for `failed` dead letters).',
+      description:
+        'Sets the delivery back to `pending` and queues it now, whatever its status (also for `failed` dead letters).',
       parameters: [idParam('delivery')],
       responses: { '202': accepted('Queued'), '404': apiError('No such delivery'), ...commonErrors },
     },
@@ -474,11 +658,27 @@ registerOperations(
       parameters: [
         { name: 'id', in: 'path', required: true, description: 'The event id', schema: { type: 'string' } },
         { name: 'dev_id', in: 'query', required: true, schema: { type: 'string' } },
-        { name: 'expires', in: 'query', required: true, description: 'Expiry, unix seconds', schema: { type: 'integer' } },
-        { name: 'signature', in: 'query', required: true, description: 'base64url HMAC-SHA256', schema: { type: 'string' } },
+        {
+          name: 'expires',
+          in: 'query',
+          required: true,
+          description: 'Expiry, unix seconds',
+          schema: { type: 'integer' },
+        },
+        {
+          name: 'signature',
+          in: 'query',
+          required: true,
+          description: 'base64url HMAC-SHA256',
+          schema: { type: 'string' },
+        },
       ],
       responses: {
-        '200': json('The event, as it would have been pushed (Terra’s event JSON)', { type: 'object', properties: { type: { type: 'string' } }, required: ['type'] }),
+        '200': json('The event, as it would have been pushed (Terra’s event JSON)', {
+          type: 'object',
+          properties: { type: { type: 'string' } },
+          required: ['type'],
+        }),
         '403': apiError('Missing or invalid signature'),
         '404': apiError('The event no longer exists'),
         '410': apiError('The link has expired'),

@@ -24,7 +24,10 @@ export const docsRoutes: RouteModule = (app, ctx) => {
     if (page?.key !== current) page = { key: current, html: renderDocsPage(current) };
     return reply
       .type('text/html; charset=utf-8')
-      .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'")
+      .header(
+        'content-security-policy',
+        "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'",
+      )
       .send(page.html);
   });
 };

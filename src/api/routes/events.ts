@@ -25,12 +25,22 @@ export const eventRoutes: RouteModule = (app, ctx) => {
     const query = request.query as Record<string, unknown>;
     const userId = optionalString('user_id', query.user_id);
     const type = optionalString('type', query.type);
-    const limit = query.limit === undefined || query.limit === '' ? EVENTS_DEFAULT_LIMIT : integer('limit', query.limit, 1, EVENTS_MAX_LIMIT);
+    const limit =
+      query.limit === undefined || query.limit === ''
+        ? EVENTS_DEFAULT_LIMIT
+        : integer('limit', query.limit, 1, EVENTS_MAX_LIMIT);
     const cursor = optionalString('cursor', query.cursor);
     const position = cursor !== undefined ? decodeCursor(cursor) : { ms: sinceMs(query.since), id: '' };
     // The store filters on `created_ms > afterMs`; read from the cursor's own millisecond and drop what was already answered.
-    const rows = await ctx.store.events.list(devId, { userId, type, afterMs: position.ms - 1, limit: limit + 1 + CURSOR_OVERLAP });
-    const fresh = rows.filter((e) => e.createdMs > position.ms || (e.createdMs === position.ms && e.eventId > position.id));
+    const rows = await ctx.store.events.list(devId, {
+      userId,
+      type,
+      afterMs: position.ms - 1,
+      limit: limit + 1 + CURSOR_OVERLAP,
+    });
+    const fresh = rows.filter(
+      (e) => e.createdMs > position.ms || (e.createdMs === position.ms && e.eventId > position.id),
+    );
     const page = fresh.slice(0, limit);
     const last = page.at(-1);
     const events = [];
@@ -60,7 +70,13 @@ function eventView(event: StoredEvent, deliveries: readonly Delivery[]) {
     reference: event.reference,
     created_at: event.createdAt,
     delivery_status: deliveryStatusOf(deliveries),
-    deliveries: deliveries.map((d) => ({ id: d.deliveryId, destination_id: d.destinationId, status: d.status, attempts: d.attempts, last_error: d.lastError })),
+    deliveries: deliveries.map((d) => ({
+      id: d.deliveryId,
+      destination_id: d.destinationId,
+      status: d.status,
+      attempts: d.attempts,
+      last_error: d.lastError,
+    })),
   };
 }
 
@@ -68,8 +84,13 @@ function sinceMs(value: unknown, now = Date.now()): number {
   if (value === undefined || value === '') return now - DEFAULT_WINDOW_MS;
   if (typeof value !== 'string') throw badParameter('since', 'since must be given once');
   const text = value.trim();
-  const ms = /^\d{1,12}$/.test(text) ? Number(text) * 1000 : /^\d{4}-\d{2}-\d{2}/.test(text) ? Date.parse(text) : Number.NaN;
-  if (!Number.isFinite(ms)) throw badParameter('since', `since must be an ISO 8601 time or unix seconds (got ${JSON.stringify(value)})`);
+  const ms = /^\d{1,12}$/.test(text)
+    ? Number(text) * 1000
+    : /^\d{4}-\d{2}-\d{2}/.test(text)
+      ? Date.parse(text)
+      : Number.NaN;
+  if (!Number.isFinite(ms))
+    throw badParameter('since', `since must be an ISO 8601 time or unix seconds (got ${JSON.stringify(value)})`);
   return ms;
 }
 
@@ -83,7 +104,8 @@ function optionalString(name: string, value: unknown): string | undefined {
 function integer(name: string, value: unknown, min: number, max: number): number {
   const text = typeof value === 'string' ? value.trim() : String(value);
   const n = /^\d+$/.test(text) ? Number(text) : Number.NaN;
-  if (!Number.isInteger(n) || n < min || n > max) throw badParameter(name, `${name} must be an integer from ${min} to ${max} (got ${JSON.stringify(value)})`);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw badParameter(name, `${name} must be an integer from ${min} to ${max} (got ${JSON.stringify(value)})`);
   return n;
 }
 
@@ -97,9 +119,15 @@ function decodeCursor(cursor: string): { ms: number; id: string } {
   return { ms: Number(match[1]), id: match[2]! };
 }
 
-const errorResponse = (description: string) => ({ description, content: { 'application/json': { schema: { $ref: `#/components/schemas/${ERROR_SCHEMA_NAME}` } } } });
+const errorResponse = (description: string) => ({
+  description,
+  content: { 'application/json': { schema: { $ref: `#/components/schemas/${ERROR_SCHEMA_NAME}` } } },
+});
 
-describeTag('Events', 'Tributary extension: the events Tributary emitted for the developer (the outbox), with the status of their deliveries. Read by the dashboard.');
+describeTag(
+  'Events',
+  'Tributary extension: the events Tributary emitted for the developer (the outbox), with the status of their deliveries. Read by the dashboard.',
+);
 registerSchemas({
   EventSummary: {
     type: 'object',
@@ -108,9 +136,17 @@ registerSchemas({
       id: { type: 'string', examples: ['evt_01j…'] },
       type: { type: 'string', description: 'activity, sleep, auth, deauth, healthcheck…' },
       user_id: { type: ['string', 'null'] },
-      reference: { type: ['string', 'null'], description: 'The terra-reference of a requested read, when the event answers one' },
+      reference: {
+        type: ['string', 'null'],
+        description: 'The terra-reference of a requested read, when the event answers one',
+      },
       created_at: { type: 'string', format: 'date-time' },
-      delivery_status: { type: 'string', enum: ['none', 'pending', 'failed', 'delivered'], description: '`none`: no destination took the event; `failed`: at least one delivery is a dead letter; `delivered`: all were delivered' },
+      delivery_status: {
+        type: 'string',
+        enum: ['none', 'pending', 'failed', 'delivered'],
+        description:
+          '`none`: no destination took the event; `failed`: at least one delivery is a dead letter; `delivered`: all were delivered',
+      },
       deliveries: {
         type: 'array',
         items: {
@@ -137,11 +173,40 @@ registerOperations({
     operationId: 'Events_List',
     description: `The calling developer's events created after \`since\` (default: the last 24 hours), oldest first, at most \`limit\` per page; pass \`cursor\` to read on. Payloads are not included.`,
     parameters: [
-      { name: 'since', in: 'query', required: false, description: 'ISO 8601 time or unix seconds; default 24 hours ago', schema: { type: 'string' } },
-      { name: 'user_id', in: 'query', required: false, description: 'Only this user’s events', schema: { type: 'string' } },
-      { name: 'type', in: 'query', required: false, description: 'Only events of this type (activity, auth, healthcheck…)', schema: { type: 'string' } },
-      { name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: EVENTS_MAX_LIMIT, default: EVENTS_DEFAULT_LIMIT } },
-      { name: 'cursor', in: 'query', required: false, description: 'The `cursor` of the previous page', schema: { type: 'string' } },
+      {
+        name: 'since',
+        in: 'query',
+        required: false,
+        description: 'ISO 8601 time or unix seconds; default 24 hours ago',
+        schema: { type: 'string' },
+      },
+      {
+        name: 'user_id',
+        in: 'query',
+        required: false,
+        description: 'Only this user’s events',
+        schema: { type: 'string' },
+      },
+      {
+        name: 'type',
+        in: 'query',
+        required: false,
+        description: 'Only events of this type (activity, auth, healthcheck…)',
+        schema: { type: 'string' },
+      },
+      {
+        name: 'limit',
+        in: 'query',
+        required: false,
+        schema: { type: 'integer', minimum: 1, maximum: EVENTS_MAX_LIMIT, default: EVENTS_DEFAULT_LIMIT },
+      },
+      {
+        name: 'cursor',
+        in: 'query',
+        required: false,
+        description: 'The `cursor` of the previous page',
+        schema: { type: 'string' },
+      },
     ],
     responses: {
       '200': {
@@ -150,7 +215,10 @@ registerOperations({
           'application/json': {
             schema: {
               type: 'object',
-              properties: { events: { type: 'array', items: { $ref: '#/components/schemas/EventSummary' } }, cursor: { type: ['string', 'null'], description: 'Pass to read the next page; null on the last page' } },
+              properties: {
+                events: { type: 'array', items: { $ref: '#/components/schemas/EventSummary' } },
+                cursor: { type: ['string', 'null'], description: 'Pass to read the next page; null on the last page' },
+              },
               required: ['events', 'cursor'],
             },
           },

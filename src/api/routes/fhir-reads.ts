@@ -18,7 +18,14 @@ export function readFormat(value: unknown): 'json' | 'fhir' {
  * the body (a FHIR client reads, it does not take webhooks); `with_samples=true` adds one
  * Observation per heart-rate sample.
  */
-export async function sendFhir(ctx: ApiContext, reply: FastifyReply, user: User, type: DataType, range: DateRange | undefined, withSamples: boolean) {
+export async function sendFhir(
+  ctx: ApiContext,
+  reply: FastifyReply,
+  user: User,
+  type: DataType,
+  range: DateRange | undefined,
+  withSamples: boolean,
+) {
   const rows = await ctx.store.records.listJson(user.devId, user.userId, type, { ...range, withSamples });
   const records = rows.map((row) => JSON.parse(row) as TerraRecord);
   return reply.type(FHIR_CONTENT_TYPE).send(JSON.stringify(toFhirBundle(type, records, user.userId, { withSamples })));

@@ -91,10 +91,12 @@ export const uploadPageRoutes: RouteModule = async (app, ctx) => {
 
 async function userOfToken(ctx: ApiContext, token: unknown): Promise<User> {
   if (!ctx.uploadLinks) throw notFound('the upload page is not enabled on this server');
-  if (typeof token !== 'string' || token === '') throw badParameter('token', 'this upload link has no token: open the link the app gave you');
+  if (typeof token !== 'string' || token === '')
+    throw badParameter('token', 'this upload link has no token: open the link the app gave you');
   const verdict = ctx.uploadLinks.check(token);
   if (verdict === 'invalid') throw new TributaryError('forbidden', 'this upload link is not valid');
-  if (verdict === 'expired') throw new TributaryError('gone', 'this upload link has expired: ask the app for a new one');
+  if (verdict === 'expired')
+    throw new TributaryError('gone', 'this upload link has expired: ask the app for a new one');
   const user = await ctx.store.users.get(verdict.devId, verdict.userId);
   if (!user) throw new TributaryError('gone', 'the user of this upload link no longer exists');
   // As on the Apple SDK route: a user the developer deactivated receives no further data.
@@ -114,9 +116,13 @@ async function registerUploadParsers(scope: FastifyInstance, ctx: ApiContext): P
     if (request.method !== 'POST') return;
     const length = Number(request.headers['content-length']);
     if (Number.isFinite(length) && length > limit) {
-      throw new TributaryError('payload_too_large', `the upload is ${formatBytes(length)}, over the limit of ${formatBytes(limit)} (TRIBUTARY_MAX_UPLOAD_BYTES)`, {
-        limit_bytes: limit,
-      });
+      throw new TributaryError(
+        'payload_too_large',
+        `the upload is ${formatBytes(length)}, over the limit of ${formatBytes(limit)} (TRIBUTARY_MAX_UPLOAD_BYTES)`,
+        {
+          limit_bytes: limit,
+        },
+      );
     }
   });
 }
@@ -129,7 +135,10 @@ function malformedMultipart(error: unknown): unknown {
   if (error instanceof TributaryError) return error;
   const status = (error as { statusCode?: number }).statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500) return error;
-  return badParameter('file', `the multipart/form-data body is malformed: ${error instanceof Error ? error.message : String(error)}`);
+  return badParameter(
+    'file',
+    `the multipart/form-data body is malformed: ${error instanceof Error ? error.message : String(error)}`,
+  );
 }
 
 /** Iterates the form's parts, turning a parse failure into a 400 (errors of the consumer pass through). */
@@ -153,9 +162,18 @@ interface FileResult {
 }
 
 /** Reads the body (raw bytes or every multipart file) and imports each file. */
-async function receiveUpload(ctx: ApiContext, request: FastifyRequest, user: User, query: Record<string, unknown>): Promise<FileResult[]> {
+async function receiveUpload(
+  ctx: ApiContext,
+  request: FastifyRequest,
+  user: User,
+  query: Record<string, unknown>,
+): Promise<FileResult[]> {
   const startTime = typeof query.start_time === 'string' && query.start_time !== '' ? query.start_time : undefined;
-  const options = { maxBytes: ctx.config.maxUploadBytes, startTime, reference: headerValue(request, 'terra-reference') };
+  const options = {
+    maxBytes: ctx.config.maxUploadBytes,
+    startTime,
+    reference: headerValue(request, 'terra-reference'),
+  };
   const results: FileResult[] = [];
   if (request.isMultipart()) {
     const fields: Record<string, string> = {};
@@ -166,21 +184,33 @@ async function receiveUpload(ctx: ApiContext, request: FastifyRequest, user: Use
       }
       const bytes = await part.toBuffer().catch((error: unknown) => {
         if ((error as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') {
-          throw new TributaryError('payload_too_large', `${part.filename} is over the upload limit of ${formatBytes(ctx.config.maxUploadBytes)}`, { limit_bytes: ctx.config.maxUploadBytes });
+          throw new TributaryError(
+            'payload_too_large',
+            `${part.filename} is over the upload limit of ${formatBytes(ctx.config.maxUploadBytes)}`,
+            { limit_bytes: ctx.config.maxUploadBytes },
+          );
         }
         throw malformedMultipart(error);
       });
       const filename = part.filename || 'upload';
-      const result = await importWorkoutUpload(ctx.store, user, bytes, { ...options, filename, startTime: options.startTime ?? fields.start_time });
+      const result = await importWorkoutUpload(ctx.store, user, bytes, {
+        ...options,
+        filename,
+        startTime: options.startTime ?? fields.start_time,
+      });
       results.push({ filename, result });
       if (result.events > 0) ctx.eventsCommitted.notify();
     }
-    if (results.length === 0) throw badParameter('file', 'the form holds no file: send the workout file in a "file" field');
+    if (results.length === 0)
+      throw badParameter('file', 'the form holds no file: send the workout file in a "file" field');
     return results;
   }
   const body = request.body;
   if (!Buffer.isBuffer(body)) {
-    throw badParameter('file', 'the request has no body: send the workout file as the body (application/octet-stream) or as multipart/form-data');
+    throw badParameter(
+      'file',
+      'the request has no body: send the workout file as the body (application/octet-stream) or as multipart/form-data',
+    );
   }
   const filename = typeof query.filename === 'string' && query.filename !== '' ? query.filename : 'upload';
   const result = await importWorkoutUpload(ctx.store, user, body, { ...options, filename });
@@ -200,7 +230,9 @@ function uploadResponse(results: FileResult[]): Record<string, unknown> {
         duplicate: part.duplicate,
       })),
     ),
-    rejected: results.flatMap((r) => r.result.rejected.map((entry) => ({ filename: `${r.filename}/${entry.name}`, reason: entry.reason }))),
+    rejected: results.flatMap((r) =>
+      r.result.rejected.map((entry) => ({ filename: `${r.filename}/${entry.name}`, reason: entry.reason })),
+    ),
   };
 }
 
@@ -225,30 +257,57 @@ function headerValue(request: FastifyRequest, name: string): string | null {
 
 const FIT_LINK_TTL_HOURS = FIT_LINK_TTL_SECONDS / 3600;
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-const json = (description: string, schema: Record<string, unknown>) => ({ description, content: { 'application/json': { schema } } });
+const json = (description: string, schema: Record<string, unknown>) => ({
+  description,
+  content: { 'application/json': { schema } },
+});
 const apiError = (description: string) => json(description, ref(ERROR_SCHEMA_NAME));
 const fitFile = (description: string) => ({
   description,
   headers: { 'content-disposition': { description: '`attachment; filename="<id>.fit"`', schema: { type: 'string' } } },
   content: { [FIT_CONTENT_TYPE]: { schema: { type: 'string', contentMediaType: FIT_CONTENT_TYPE } } },
 });
-const rawFile = { type: 'string', contentMediaType: 'application/octet-stream', description: 'The file bytes: FIT, TCX, GPX, iFit CSV, or a zip/gzip of these (detected from the content, not the name)' };
+const rawFile = {
+  type: 'string',
+  contentMediaType: 'application/octet-stream',
+  description:
+    'The file bytes: FIT, TCX, GPX, iFit CSV, or a zip/gzip of these (detected from the content, not the name)',
+};
 const multipartBody = {
   type: 'object',
   properties: {
-    file: { type: 'array', items: { type: 'string', contentMediaType: 'application/octet-stream' }, description: 'One or more workout files (field `file`, repeated); each part’s filename is used' },
-    start_time: { type: 'string', description: 'iFit CSV only: when the workout started (ISO 8601, UTC when it has no offset); the query parameter wins' },
+    file: {
+      type: 'array',
+      items: { type: 'string', contentMediaType: 'application/octet-stream' },
+      description: 'One or more workout files (field `file`, repeated); each part’s filename is used',
+    },
+    start_time: {
+      type: 'string',
+      description:
+        'iFit CSV only: when the workout started (ISO 8601, UTC when it has no offset); the query parameter wins',
+    },
   },
   required: ['file'],
 };
-const startTimeParam = { name: 'start_time', in: 'query', required: false, description: 'iFit CSV only (it has no start time): ISO 8601, read as UTC without an offset', schema: { type: 'string' } };
+const startTimeParam = {
+  name: 'start_time',
+  in: 'query',
+  required: false,
+  description: 'iFit CSV only (it has no start time): ISO 8601, read as UTC without an offset',
+  schema: { type: 'string' },
+};
 const uploadErrors = {
-  '400': apiError('Empty body, no file in the form, not a workout (settings/course file, GPX route), truncated or corrupt file, or a missing parameter'),
+  '400': apiError(
+    'Empty body, no file in the form, not a workout (settings/course file, GPX route), truncated or corrupt file, or a missing parameter',
+  ),
   '413': apiError('Over TRIBUTARY_MAX_UPLOAD_BYTES (`limit_bytes` in the answer)'),
   '415': apiError('Not a workout file type'),
 };
 const uploadResponses = {
-  '201': json('Imported (a file already imported answers `duplicate: true` and sends no event)', ref('FilesUploadResult')),
+  '201': json(
+    'Imported (a file already imported answers `duplicate: true` and sends no event)',
+    ref('FilesUploadResult'),
+  ),
   ...uploadErrors,
 };
 const uploadContent = {
@@ -256,15 +315,26 @@ const uploadContent = {
   'multipart/form-data': { schema: multipartBody },
 };
 
-describeTag('Files', 'Tributary extension: workout files in (FIT, TCX, GPX, iFit CSV, zip/gzip; Apple Health exports) and FIT files out. Imported activities are stored and delivered like provider data.');
-describeTag('Upload page', 'The hosted upload page of an UPLOAD user (`auth_url` of authenticateUser?resource=UPLOAD). No API key: the signed `token` in the link names the developer and the user.');
+describeTag(
+  'Files',
+  'Tributary extension: workout files in (FIT, TCX, GPX, iFit CSV, zip/gzip; Apple Health exports) and FIT files out. Imported activities are stored and delivered like provider data.',
+);
+describeTag(
+  'Upload page',
+  'The hosted upload page of an UPLOAD user (`auth_url` of authenticateUser?resource=UPLOAD). No API key: the signed `token` in the link names the developer and the user.',
+);
 registerSchemas({
   FilesUploadResult: {
     type: 'object',
-    description: 'What an upload imported: every activity, per file (a zip’s entries as `<zip>/<entry>`), and the zip entries refused.',
+    description:
+      'What an upload imported: every activity, per file (a zip’s entries as `<zip>/<entry>`), and the zip entries refused.',
     properties: {
       type: { type: 'string', const: 'activity' },
-      summary_ids: { type: 'array', items: { type: 'string' }, description: 'The activities’ summary_ids (also those already stored)' },
+      summary_ids: {
+        type: 'array',
+        items: { type: 'string' },
+        description: 'The activities’ summary_ids (also those already stored)',
+      },
       files: {
         type: 'array',
         items: {
@@ -273,14 +343,21 @@ registerSchemas({
             filename: { type: 'string' },
             format: { type: 'string', enum: ['fit', 'tcx', 'gpx', 'ifit_csv'] },
             summary_ids: { type: 'array', items: { type: 'string' } },
-            duplicate: { type: 'boolean', description: 'Every activity of this file was already stored: nothing new was written or sent' },
+            duplicate: {
+              type: 'boolean',
+              description: 'Every activity of this file was already stored: nothing new was written or sent',
+            },
           },
           required: ['filename', 'format', 'summary_ids', 'duplicate'],
         },
       },
       rejected: {
         type: 'array',
-        items: { type: 'object', properties: { filename: { type: 'string' }, reason: { type: 'string' } }, required: ['filename', 'reason'] },
+        items: {
+          type: 'object',
+          properties: { filename: { type: 'string' }, reason: { type: 'string' } },
+          required: ['filename', 'reason'],
+        },
       },
     },
     required: ['type', 'summary_ids', 'files', 'rejected'],
@@ -293,15 +370,43 @@ registerSchemas({
       user_id: { type: 'string' },
       format: { type: 'string', enum: ['zip', 'xml'] },
       bytes: { type: 'integer' },
-      samples: { type: 'object', properties: { new: { type: 'integer' }, duplicate: { type: 'integer' } }, required: ['new', 'duplicate'] },
-      records_changed: { type: 'object', additionalProperties: { type: 'integer' }, description: 'Records written, by data type' },
+      samples: {
+        type: 'object',
+        properties: { new: { type: 'integer' }, duplicate: { type: 'integer' } },
+        required: ['new', 'duplicate'],
+      },
+      records_changed: {
+        type: 'object',
+        additionalProperties: { type: 'integer' },
+        description: 'Records written, by data type',
+      },
       days_recomputed: { type: 'integer' },
       workouts: { type: 'integer' },
-      routes: { type: 'object', properties: { attached: { type: 'integer' }, missing: { type: 'integer' } }, required: ['attached', 'missing'] },
-      skipped: { type: 'object', properties: { other_types: { type: 'integer' }, invalid: { type: 'integer' } }, required: ['other_types', 'invalid'] },
+      routes: {
+        type: 'object',
+        properties: { attached: { type: 'integer' }, missing: { type: 'integer' } },
+        required: ['attached', 'missing'],
+      },
+      skipped: {
+        type: 'object',
+        properties: { other_types: { type: 'integer' }, invalid: { type: 'integer' } },
+        required: ['other_types', 'invalid'],
+      },
       events: { type: 'integer', description: 'Events written to the outbox' },
     },
-    required: ['type', 'user_id', 'format', 'bytes', 'samples', 'records_changed', 'days_recomputed', 'workouts', 'routes', 'skipped', 'events'],
+    required: [
+      'type',
+      'user_id',
+      'format',
+      'bytes',
+      'samples',
+      'records_changed',
+      'days_recomputed',
+      'workouts',
+      'routes',
+      'skipped',
+      'events',
+    ],
   },
 });
 registerOperations(
@@ -316,13 +421,28 @@ registerOperations(
         'The file as the raw body (any content type other than multipart is read as the file), or `multipart/form-data` with one or more `file` parts. Each activity is stored with the raw file and delivered as an `activity` event; the same file twice is not duplicated. A raw-body Apple Health export (export.zip / export.xml, for an APPLE or UPLOAD user) is imported by the Apple importer instead; multipart uploads always take the workout-file path.',
       parameters: [
         { name: 'user_id', in: 'query', required: true, schema: { type: 'string' } },
-        { name: 'filename', in: 'query', required: false, description: 'Name recorded for a raw-body upload (default `upload`); multipart parts use their own', schema: { type: 'string' } },
+        {
+          name: 'filename',
+          in: 'query',
+          required: false,
+          description: 'Name recorded for a raw-body upload (default `upload`); multipart parts use their own',
+          schema: { type: 'string' },
+        },
         startTimeParam,
-        { name: 'terra-reference', in: 'header', required: false, description: 'Carried on the events this upload causes', schema: { type: 'string' } },
+        {
+          name: 'terra-reference',
+          in: 'header',
+          required: false,
+          description: 'Carried on the events this upload causes',
+          schema: { type: 'string' },
+        },
       ],
       requestBody: { required: true, content: uploadContent },
       responses: {
-        '201': json('Imported: workout files (`FilesUploadResult`) or an Apple Health export (`AppleHealthExportUploadResult`)', { oneOf: [ref('FilesUploadResult'), ref('AppleHealthExportUploadResult')] }),
+        '201': json(
+          'Imported: workout files (`FilesUploadResult`) or an Apple Health export (`AppleHealthExportUploadResult`)',
+          { oneOf: [ref('FilesUploadResult'), ref('AppleHealthExportUploadResult')] },
+        ),
         ...uploadErrors,
         '401': apiError('Missing or wrong `dev-id` / `x-api-key`'),
         '404': apiError('No such user'),
@@ -336,9 +456,16 @@ registerOperations(
     operation: {
       summary: 'Download an activity as a FIT file',
       operationId: 'Files_ActivityFit',
-      description: '`GET /v2/activity/{summary_id}.fit?user_id=…`: any stored activity (uploaded or from a provider), encoded with the FIT SDK (records, laps, session, activity).',
+      description:
+        '`GET /v2/activity/{summary_id}.fit?user_id=…`: any stored activity (uploaded or from a provider), encoded with the FIT SDK (records, laps, session, activity).',
       parameters: [
-        { name: 'file', in: 'path', required: true, description: 'The activity’s `summary_id` (URL-encoded) followed by `.fit`', schema: { type: 'string', pattern: '\\.fit$' } },
+        {
+          name: 'file',
+          in: 'path',
+          required: true,
+          description: 'The activity’s `summary_id` (URL-encoded) followed by `.fit`',
+          schema: { type: 'string', pattern: '\\.fit$' },
+        },
         { name: 'user_id', in: 'query', required: true, schema: { type: 'string' } },
       ],
       responses: {
@@ -361,8 +488,20 @@ registerOperations(
       parameters: [
         { name: 'eventId', in: 'path', required: true, description: 'The activity event', schema: { type: 'string' } },
         { name: 'dev_id', in: 'query', required: true, schema: { type: 'string' } },
-        { name: 'expires', in: 'query', required: true, description: 'Expiry, unix seconds', schema: { type: 'integer' } },
-        { name: 'signature', in: 'query', required: true, description: 'base64url HMAC-SHA256', schema: { type: 'string' } },
+        {
+          name: 'expires',
+          in: 'query',
+          required: true,
+          description: 'Expiry, unix seconds',
+          schema: { type: 'integer' },
+        },
+        {
+          name: 'signature',
+          in: 'query',
+          required: true,
+          description: 'base64url HMAC-SHA256',
+          schema: { type: 'string' },
+        },
       ],
       responses: {
         '200': fitFile('The FIT file of the event’s activities'),
@@ -382,7 +521,15 @@ registerOperations(
       operationId: 'UploadPage_Get',
       description: `A self-contained page where the user drops workout files; it posts each to /upload/files with the same token. The link is valid ${UPLOAD_PAGE_TTL_SECONDS / 86_400} days.`,
       security: [],
-      parameters: [{ name: 'token', in: 'query', required: true, description: 'The signed token of the `auth_url`', schema: { type: 'string' } }],
+      parameters: [
+        {
+          name: 'token',
+          in: 'query',
+          required: true,
+          description: 'The signed token of the `auth_url`',
+          schema: { type: 'string' },
+        },
+      ],
       responses: {
         '200': { description: 'The page', content: { 'text/html': { schema: { type: 'string' } } } },
         '400': apiError('No token'),
@@ -399,11 +546,24 @@ registerOperations(
     operation: {
       summary: 'Upload workout files from the hosted page',
       operationId: 'UploadPage_Upload',
-      description: 'What the page sends: `multipart/form-data` (or a raw body), imported as by POST /v2/files for the token’s user. Apple Health exports are not recognized here.',
+      description:
+        'What the page sends: `multipart/form-data` (or a raw body), imported as by POST /v2/files for the token’s user. Apple Health exports are not recognized here.',
       security: [],
       parameters: [
-        { name: 'token', in: 'query', required: true, description: 'The signed token of the `auth_url`', schema: { type: 'string' } },
-        { name: 'filename', in: 'query', required: false, description: 'Name recorded for a raw-body upload (default `upload`)', schema: { type: 'string' } },
+        {
+          name: 'token',
+          in: 'query',
+          required: true,
+          description: 'The signed token of the `auth_url`',
+          schema: { type: 'string' },
+        },
+        {
+          name: 'filename',
+          in: 'query',
+          required: false,
+          description: 'Name recorded for a raw-body upload (default `upload`)',
+          schema: { type: 'string' },
+        },
         startTimeParam,
       ],
       requestBody: { required: true, content: uploadContent },

@@ -3,7 +3,16 @@ import type { ApiContext, RouteModule } from '../context.ts';
 import { parseBoolParam } from '../params.ts';
 
 /** The data-type flags of Terra's IntegrationProvider, plus Tributary's two additive ones. */
-const TYPE_FLAGS = ['activity', 'body', 'nutrition', 'daily', 'sleep', 'menstruation', 'athlete', 'planned_workout'] as const;
+const TYPE_FLAGS = [
+  'activity',
+  'body',
+  'nutrition',
+  'daily',
+  'sleep',
+  'menstruation',
+  'athlete',
+  'planned_workout',
+] as const;
 
 /**
  * GET /v2/integrations and /v2/integrations/detailed: the providers the operator

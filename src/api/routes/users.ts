@@ -45,7 +45,9 @@ export const userRoutes: RouteModule = (app, ctx) => {
       return { users: users.map(terraUser) };
     }
     const page = present(query.page) ? integerParam('page', query.page, 0, Number.MAX_SAFE_INTEGER) : 0;
-    const perPage = present(query.per_page) ? integerParam('per_page', query.per_page, 1, MAX_PER_PAGE) : DEFAULT_PER_PAGE;
+    const perPage = present(query.per_page)
+      ? integerParam('per_page', query.per_page, 1, MAX_PER_PAGE)
+      : DEFAULT_PER_PAGE;
     const { users, total } = await ctx.store.users.list(dev.devId, { page, perPage });
     const maxPage = Math.max(0, Math.ceil(total / perPage) - 1);
     return { data: { next: page < maxPage ? page + 1 : null, max_page: maxPage, results: users.map(terraUser) } };
@@ -60,11 +62,13 @@ export const userRoutes: RouteModule = (app, ctx) => {
     const dev = developerOf(request);
     const ids = request.body;
     if (!Array.isArray(ids)) throw badParameter('body', 'the body must be a JSON array of user_id strings');
-    if (ids.length > MAX_BULK_IDS) throw badParameter('body', `at most ${MAX_BULK_IDS} user ids per request (got ${ids.length})`);
+    if (ids.length > MAX_BULK_IDS)
+      throw badParameter('body', `at most ${MAX_BULK_IDS} user ids per request (got ${ids.length})`);
     const found: TerraUser[] = [];
     const seen = new Set<string>();
     for (const [index, id] of ids.entries()) {
-      if (typeof id !== 'string' || id === '') throw badParameter(`body[${index}]`, `body[${index}] must be a user_id string (got ${JSON.stringify(id)})`);
+      if (typeof id !== 'string' || id === '')
+        throw badParameter(`body[${index}]`, `body[${index}] must be a user_id string (got ${JSON.stringify(id)})`);
       if (seen.has(id)) continue;
       seen.add(id);
       const user = await ctx.store.users.get(dev.devId, id);
@@ -79,14 +83,17 @@ export const userRoutes: RouteModule = (app, ctx) => {
     const { user_id: userId } = request.params as { user_id: string };
     // The SDK always sends a JSON object; no body at all is a no-op too.
     const body = request.body === undefined ? {} : request.body;
-    if (typeof body !== 'object' || Array.isArray(body) || body === null) throw badParameter('body', 'the body must be a JSON object {reference_id?, active?}');
+    if (typeof body !== 'object' || Array.isArray(body) || body === null)
+      throw badParameter('body', 'the body must be a JSON object {reference_id?, active?}');
     const patch: { referenceId?: string | null; active?: boolean } = {};
     for (const [key, value] of Object.entries(body)) {
       if (key === 'reference_id') {
-        if (value !== null && typeof value !== 'string') throw badParameter('reference_id', `reference_id must be a string or null (got ${JSON.stringify(value)})`);
+        if (value !== null && typeof value !== 'string')
+          throw badParameter('reference_id', `reference_id must be a string or null (got ${JSON.stringify(value)})`);
         patch.referenceId = value;
       } else if (key === 'active') {
-        if (typeof value !== 'boolean') throw badParameter('active', `active must be true or false (got ${JSON.stringify(value)})`);
+        if (typeof value !== 'boolean')
+          throw badParameter('active', `active must be true or false (got ${JSON.stringify(value)})`);
         patch.active = value;
       } else {
         throw badParameter(key, `unknown field ${key}: PATCH /users/{user_id} accepts reference_id and active`);

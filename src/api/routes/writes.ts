@@ -38,7 +38,9 @@ export const writeRoutes: RouteModule = (app, ctx) => {
       if (eventId) ctx.eventsCommitted.notify();
       const fresh = (await ctx.store.users.get(dev.devId, userId)) ?? user;
       const noun = records.length === 1 ? 'record' : 'records';
-      return reply.status(201).send({ user: terraUser(fresh), log_ids: keys, message: `${records.length} ${type} ${noun} stored` });
+      return reply
+        .status(201)
+        .send({ user: terraUser(fresh), log_ids: keys, message: `${records.length} ${type} ${noun} stored` });
     });
   }
 
@@ -58,7 +60,8 @@ export const writeRoutes: RouteModule = (app, ctx) => {
 
 /** `{data: [...]}` with each record a JSON object carrying its natural key. */
 function recordsOf(type: DataType, body: unknown): TerraRecord[] {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badParameter('data', 'the body must be a JSON object {"data": [...]}');
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw badParameter('data', 'the body must be a JSON object {"data": [...]}');
   const data = (body as Record<string, unknown>).data;
   if (!Array.isArray(data)) throw badParameter('data', `data must be an array of ${type} records`);
   return data.map((record, index) => checkRecord(type, record, index));
@@ -70,33 +73,47 @@ function recordsOf(type: DataType, body: unknown): TerraRecord[] {
  */
 function checkRecord(type: DataType, record: unknown, index: number): TerraRecord {
   const at = `data[${index}]`;
-  if (typeof record !== 'object' || record === null || Array.isArray(record)) throw badParameter(at, `${at} must be a JSON object`);
+  if (typeof record !== 'object' || record === null || Array.isArray(record))
+    throw badParameter(at, `${at} must be a JSON object`);
   const issues = validateRecord(type, record);
   if (issues.length > 0) {
     const first = issues[0]!;
     const parameter = first.path === '(root)' ? at : `${at}.${first.path}`;
-    const more = issues.length > 1 ? ` (and ${issues.length - 1} more: ${formatIssues(issues.slice(1, 4)).replaceAll('\n', '; ')})` : '';
+    const more =
+      issues.length > 1
+        ? ` (and ${issues.length - 1} more: ${formatIssues(issues.slice(1, 4)).replaceAll('\n', '; ')})`
+        : '';
     throw badParameter(parameter, `${parameter}: ${first.message}${more}`);
   }
   const metadata = (record as TerraRecord).metadata;
-  if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) throw badParameter(`${at}.metadata`, `${at}.metadata must be an object`);
+  if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata))
+    throw badParameter(`${at}.metadata`, `${at}.metadata must be an object`);
   if (naturalKey(type, record as TerraRecord) === undefined) {
     const field = keyField(type);
-    throw badParameter(`${at}.${field}`, `${at}.${field} is required${field.endsWith('start_time') ? ' as an ISO-8601 date-time' : ''}`);
+    throw badParameter(
+      `${at}.${field}`,
+      `${at}.${field} is required${field.endsWith('start_time') ? ' as an ISO-8601 date-time' : ''}`,
+    );
   }
   if (type === 'planned_workout') {
     // Range reads find a planned workout by its planned (or else created) date: without one
     // it could be stored but never read back.
     const when = metadata.planned_date ?? metadata.created_date;
     if (typeof when !== 'string' || Number.isNaN(Date.parse(when))) {
-      throw badParameter(`${at}.metadata.planned_date`, `${at}.metadata.planned_date must be an ISO-8601 date-time (got ${JSON.stringify(when)})`);
+      throw badParameter(
+        `${at}.metadata.planned_date`,
+        `${at}.metadata.planned_date must be an ISO-8601 date-time (got ${JSON.stringify(when)})`,
+      );
     }
   }
   for (const field of type === 'planned_workout' ? [] : ['start_time', 'end_time']) {
     const value = metadata[field];
     if (value === undefined && field === 'end_time') continue;
     if (typeof value !== 'string' || Number.isNaN(Date.parse(value))) {
-      throw badParameter(`${at}.metadata.${field}`, `${at}.metadata.${field} must be an ISO-8601 date-time (got ${JSON.stringify(value)})`);
+      throw badParameter(
+        `${at}.metadata.${field}`,
+        `${at}.metadata.${field} must be an ISO-8601 date-time (got ${JSON.stringify(value)})`,
+      );
     }
   }
   return record as TerraRecord;
@@ -109,10 +126,15 @@ function keyField(type: DataType): string {
 }
 
 function idsOf(field: 'log_ids' | 'data', body: unknown): string[] {
-  const ids = typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>)[field] : undefined;
-  if (!Array.isArray(ids) || ids.length === 0) throw badParameter(field, `${field} must be a non-empty array of the ids to delete (body: {"${field}": [...]})`);
+  const ids =
+    typeof body === 'object' && body !== null && !Array.isArray(body)
+      ? (body as Record<string, unknown>)[field]
+      : undefined;
+  if (!Array.isArray(ids) || ids.length === 0)
+    throw badParameter(field, `${field} must be a non-empty array of the ids to delete (body: {"${field}": [...]})`);
   for (const [index, id] of ids.entries()) {
-    if (typeof id !== 'string' || id === '') throw badParameter(`${field}[${index}]`, `${field}[${index}] must be an id string (got ${JSON.stringify(id)})`);
+    if (typeof id !== 'string' || id === '')
+      throw badParameter(`${field}[${index}]`, `${field}[${index}] must be an id string (got ${JSON.stringify(id)})`);
   }
   return ids as string[];
 }

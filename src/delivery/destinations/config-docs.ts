@@ -18,13 +18,24 @@ export function configFields(schema: z.ZodTypeAny, secretFields: readonly string
   const shape = objectShape(schema);
   return Object.entries(shape).map(([name, field]) => {
     const { inner, optional, defaultValue, description } = unwrap(field);
-    return { name, type: typeName(inner), required: !optional && defaultValue === undefined, defaultValue, secret: secretFields.includes(name), description };
+    return {
+      name,
+      type: typeName(inner),
+      required: !optional && defaultValue === undefined,
+      defaultValue,
+      secret: secretFields.includes(name),
+      description,
+    };
   });
 }
 
 export function configTable(schema: z.ZodTypeAny, secretFields: readonly string[]): string {
   const rows = configFields(schema, secretFields).map((field) => {
-    const need = field.required ? 'required' : field.defaultValue !== undefined ? `default \`${JSON.stringify(field.defaultValue)}\`` : 'optional';
+    const need = field.required
+      ? 'required'
+      : field.defaultValue !== undefined
+        ? `default \`${JSON.stringify(field.defaultValue)}\``
+        : 'optional';
     return `| \`${field.name}\` | ${field.type} | ${need} | ${field.secret ? 'yes' : ''} | ${field.description.replace(/\|/g, '\\|')} |`;
   });
   return ['| field | type | required | secret | meaning |', '|---|---|---|---|---|', ...rows].join('\n');
@@ -37,7 +48,12 @@ function objectShape(schema: z.ZodTypeAny): Record<string, z.ZodTypeAny> {
   return current.shape as Record<string, z.ZodTypeAny>;
 }
 
-function unwrap(field: z.ZodTypeAny): { inner: z.ZodTypeAny; optional: boolean; defaultValue?: unknown; description: string } {
+function unwrap(field: z.ZodTypeAny): {
+  inner: z.ZodTypeAny;
+  optional: boolean;
+  defaultValue?: unknown;
+  description: string;
+} {
   let current = field;
   let optional = false;
   let defaultValue: unknown;

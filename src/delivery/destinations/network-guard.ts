@@ -15,7 +15,12 @@ export function privateTargetsRefused(services: DestinationServices): boolean {
 }
 
 /** Throws `bad_request` naming the target when one resolves to a loopback/private/link-local address. */
-export async function assertPublicTargets(type: string, targets: Array<string | undefined>, services: DestinationServices, parameter = 'config'): Promise<void> {
+export async function assertPublicTargets(
+  type: string,
+  targets: Array<string | undefined>,
+  services: DestinationServices,
+  parameter = 'config',
+): Promise<void> {
   if (!privateTargetsRefused(services)) return;
   for (const target of targets) {
     if (!target) continue;
@@ -29,5 +34,8 @@ export async function assertPublicTargets(type: string, targets: Array<string | 
 
 /** Node agents whose sockets refuse private addresses (for SDKs that take agents). */
 export function guardedAgents(): { httpAgent: HttpAgent; httpsAgent: HttpsAgent } {
-  return { httpAgent: new HttpAgent({ keepAlive: true, lookup: guardedLookup }), httpsAgent: new HttpsAgent({ keepAlive: true, lookup: guardedLookup }) };
+  return {
+    httpAgent: new HttpAgent({ keepAlive: true, lookup: guardedLookup }),
+    httpsAgent: new HttpsAgent({ keepAlive: true, lookup: guardedLookup }),
+  };
 }

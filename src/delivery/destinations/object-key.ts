@@ -1,4 +1,11 @@
-import { DATA_TYPES, MODEL_VERSION, naturalKey, recordWindow, type DataType, type TerraRecord } from '../../model/data-types.ts';
+import {
+  DATA_TYPES,
+  MODEL_VERSION,
+  naturalKey,
+  recordWindow,
+  type DataType,
+  type TerraRecord,
+} from '../../model/data-types.ts';
 import type { DeliveryOutcome, DestinationEvent, DestinationServices } from './destination.ts';
 
 /**
@@ -34,7 +41,8 @@ export function jsonObjectsForEvent(event: DestinationEvent, prefix = ''): Objec
   const dataType = asDataType(event.type);
   const records = dataType ? eventRecords(dataType, event.payload) : undefined;
   if (dataType && records) {
-    if (dataType === 'athlete') return [{ key: `${base}/athlete/${user || 'unknown'}.json`, body: event.body, contentType: JSON_TYPE }];
+    if (dataType === 'athlete')
+      return [{ key: `${base}/athlete/${user || 'unknown'}.json`, body: event.body, contentType: JSON_TYPE }];
     return records.map((record, index) => ({
       key: `${base}/${dataType}/${nameWithUser(user, keySafe(recordName(dataType, record, event, index)))}.json`,
       body: records.length === 1 ? event.body : JSON.stringify({ ...event.payload, data: [record] }),
@@ -42,7 +50,13 @@ export function jsonObjectsForEvent(event: DestinationEvent, prefix = ''): Objec
     }));
   }
   // Auth and other events, or a data event rendered in a format without Terra's `data` array (FHIR).
-  return [{ key: `${base}/${keySafe(event.type)}/${nameWithUser(user, keySafe(emittedAt(event)))}.json`, body: event.body, contentType: JSON_TYPE }];
+  return [
+    {
+      key: `${base}/${keySafe(event.type)}/${nameWithUser(user, keySafe(emittedAt(event)))}.json`,
+      body: event.body,
+      contentType: JSON_TYPE,
+    },
+  ];
 }
 
 /**
@@ -51,11 +65,20 @@ export function jsonObjectsForEvent(event: DestinationEvent, prefix = ''): Objec
  * URL). A FIT file describes one event; when an event carries several activities it is
  * written beside each of them.
  */
-export async function objectsForEvent(event: DestinationEvent, services: DestinationServices, prefix = '', fetchImpl: typeof fetch = fetch): Promise<ObjectToWrite[]> {
+export async function objectsForEvent(
+  event: DestinationEvent,
+  services: DestinationServices,
+  prefix = '',
+  fetchImpl: typeof fetch = fetch,
+): Promise<ObjectToWrite[]> {
   const objects = jsonObjectsForEvent(event, prefix);
   if (event.type !== 'activity' || !services.fitUrl) return objects;
   const fit = await fetchFit(services.fitUrl(event.eventId, FIT_URL_TTL_SECONDS), fetchImpl);
-  const fitObjects = objects.map((object) => ({ key: object.key.replace(/\.json$/, '.fit'), body: fit, contentType: 'application/vnd.ant.fit' }));
+  const fitObjects = objects.map((object) => ({
+    key: object.key.replace(/\.json$/, '.fit'),
+    body: fit,
+    contentType: 'application/vnd.ant.fit',
+  }));
   // FIT first: a consumer that reacts to the JSON object finds its FIT already there.
   return [...fitObjects, ...objects];
 }
@@ -82,7 +105,8 @@ function asDataType(type: string): DataType | undefined {
 }
 
 function eventRecords(type: DataType, payload: Record<string, unknown>): TerraRecord[] | undefined {
-  if (type === 'athlete') return payload.athlete && typeof payload.athlete === 'object' ? [payload.athlete as TerraRecord] : undefined;
+  if (type === 'athlete')
+    return payload.athlete && typeof payload.athlete === 'object' ? [payload.athlete as TerraRecord] : undefined;
   const data = payload.data;
   if (!Array.isArray(data) || data.length === 0) return undefined;
   return data.filter((record): record is TerraRecord => Boolean(record) && typeof record === 'object');

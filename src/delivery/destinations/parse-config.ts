@@ -5,7 +5,11 @@ import { TributaryError } from '../../core/errors.ts';
  * Parses a destination `config` with its zod schema; the first problem becomes a
  * `bad_request` naming the field as `config.<path>` (what `POST /v2/destinations` answers).
  */
-export function parseDestinationConfig<Schema extends z.ZodTypeAny>(type: string, schema: Schema, input: unknown): z.output<Schema> {
+export function parseDestinationConfig<Schema extends z.ZodTypeAny>(
+  type: string,
+  schema: Schema,
+  input: unknown,
+): z.output<Schema> {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
   const issue = result.error.issues[0];

@@ -17,7 +17,9 @@ export type PayloadMode = (typeof PAYLOAD_MODES)[number];
 export const payloadModeSchema = z
   .enum(PAYLOAD_MODES)
   .default('auto')
-  .describe('`auto`: the event inline when it fits, else s3_payload; `inline`: always inline; `s3_payload`: always the wrapper (as Terra)');
+  .describe(
+    '`auto`: the event inline when it fits, else s3_payload; `inline`: always inline; `s3_payload`: always the wrapper (as Terra)',
+  );
 /** Seconds the wrapper's URL stays valid: Terra's example is 600 s; queues may sit longer, so up to 7 days. */
 export const payloadUrlTtlSchema = z
   .number()
@@ -27,9 +29,7 @@ export const payloadUrlTtlSchema = z
   .default(600)
   .describe('Seconds the s3_payload URL stays valid (`expires_in`)');
 
-export type QueueMessage =
-  | { ok: true; body: string; inline: boolean }
-  | { ok: false; error: string };
+export type QueueMessage = { ok: true; body: string; inline: boolean } | { ok: false; error: string };
 
 export function queueMessage(
   event: DestinationEvent,
@@ -39,9 +39,18 @@ export function queueMessage(
   const size = Buffer.byteLength(event.body);
   const fits = size <= options.maxBytes;
   if (options.mode === 'inline' || (options.mode === 'auto' && fits)) {
-    if (!fits) return { ok: false, error: `the event is ${size} bytes, over the ${options.maxBytes}-byte message limit (payload_mode "inline"; use "auto" to send larger events as s3_payload)` };
+    if (!fits)
+      return {
+        ok: false,
+        error: `the event is ${size} bytes, over the ${options.maxBytes}-byte message limit (payload_mode "inline"; use "auto" to send larger events as s3_payload)`,
+      };
     return { ok: true, body: event.body, inline: true };
   }
-  const wrapper = { type: 's3_payload', status: 'success', url: services.payloadUrl(event.eventId, options.urlTtlSeconds), expires_in: options.urlTtlSeconds };
+  const wrapper = {
+    type: 's3_payload',
+    status: 'success',
+    url: services.payloadUrl(event.eventId, options.urlTtlSeconds),
+    expires_in: options.urlTtlSeconds,
+  };
   return { ok: true, body: JSON.stringify(wrapper), inline: false };
 }

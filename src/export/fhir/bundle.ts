@@ -31,7 +31,11 @@ const C = {
   bodyFat: { code: '41982-0', display: 'Percentage of body fat Measured', category: 'vital-signs' },
   bodyTemperature: { code: '8310-5', display: 'Body temperature', category: 'vital-signs' },
   spo2: { code: '59408-5', display: 'Oxygen saturation in Arterial blood by Pulse oximetry', category: 'vital-signs' },
-  bloodPressure: { code: '85354-9', display: 'Blood pressure panel with all children optional', category: 'vital-signs' },
+  bloodPressure: {
+    code: '85354-9',
+    display: 'Blood pressure panel with all children optional',
+    category: 'vital-signs',
+  },
   systolic: { code: '8480-6', display: 'Systolic blood pressure', category: 'vital-signs' },
   diastolic: { code: '8462-4', display: 'Diastolic blood pressure', category: 'vital-signs' },
   respiratoryRate: { code: '9279-1', display: 'Respiratory rate', category: 'vital-signs' },
@@ -83,14 +87,26 @@ export interface FhirOptions {
  * and the Patient as subject. Ids are derived from user, record and code, so the same data
  * always renders to the same resources. Fields without a sensible LOINC code are left out.
  */
-export function toFhirBundle(type: DataType, records: readonly TerraRecord[], userId: string, options: FhirOptions = {}): Resource {
+export function toFhirBundle(
+  type: DataType,
+  records: readonly TerraRecord[],
+  userId: string,
+  options: FhirOptions = {},
+): Resource {
   if (!FHIR_DATA_TYPES.includes(type)) {
-    throw new TributaryError('bad_request', `format=fhir is not available for ${type}: only ${FHIR_DATA_TYPES.join(', ')} map to FHIR Observations`, { parameter: 'format' });
+    throw new TributaryError(
+      'bad_request',
+      `format=fhir is not available for ${type}: only ${FHIR_DATA_TYPES.join(', ')} map to FHIR Observations`,
+      { parameter: 'format' },
+    );
   }
   const patient = patientOf(userId);
   const builder = new ObservationBuilder(userId);
   for (const record of records) MAPPERS[type](record, builder, options);
-  const entries = [patient, ...builder.resources].map((resource) => ({ fullUrl: `urn:uuid:${uuidOf(String(resource.resourceType), String(resource.id))}`, resource }));
+  const entries = [patient, ...builder.resources].map((resource) => ({
+    fullUrl: `urn:uuid:${uuidOf(String(resource.resourceType), String(resource.id))}`,
+    resource,
+  }));
   return {
     resourceType: 'Bundle',
     id: uuidOf('bundle', `${userId}|${type}|${entries.map((e) => e.resource.id).join(',')}`),
@@ -143,7 +159,10 @@ class ObservationBuilder {
       [C.diastolic, diastolic],
     ]
       .filter(([, value]) => typeof value === 'number' && Number.isFinite(value))
-      .map(([code, value]) => ({ code: codeable(code as Code), valueQuantity: { value, unit: U.mmHg.unit, system: UCUM, code: U.mmHg.code } }));
+      .map(([code, value]) => ({
+        code: codeable(code as Code),
+        valueQuantity: { value, unit: U.mmHg.unit, system: UCUM, code: U.mmHg.code },
+      }));
     this.#push(C.bloodPressure, effective, key, { component });
   }
 
@@ -158,7 +177,9 @@ class ObservationBuilder {
       category: [{ coding: [{ system: CATEGORY_SYSTEM, code: code.category }] }],
       code: codeable(code),
       subject: { reference: patientReference(this.#userId) },
-      ...('dateTime' in effective ? { effectiveDateTime: effective.dateTime } : { effectivePeriod: { start: effective.start, end: effective.end } }),
+      ...('dateTime' in effective
+        ? { effectiveDateTime: effective.dateTime }
+        : { effectivePeriod: { start: effective.start, end: effective.end } }),
       ...value,
     });
   }
@@ -203,7 +224,8 @@ const MAPPERS: Record<string, (record: TerraRecord, b: ObservationBuilder, optio
     }
     const oxygen = obj(record.oxygen_data);
     for (const [i, sample] of arr(oxygen.saturation_samples).entries()) {
-      if (sample.type === undefined || sample.type === 0) b.quantity(C.spo2, sample.percentage, U.percent, instant(sample.timestamp), `${key}-o${i}`);
+      if (sample.type === undefined || sample.type === 0)
+        b.quantity(C.spo2, sample.percentage, U.percent, instant(sample.timestamp), `${key}-o${i}`);
     }
     b.quantity(C.spo2, oxygen.avg_saturation_percentage, U.percent, day, `${key}-oavg`);
     for (const [i, sample] of arr(obj(record.glucose_data).blood_glucose_samples).entries()) {
@@ -236,7 +258,13 @@ const MAPPERS: Record<string, (record: TerraRecord, b: ObservationBuilder, optio
     b.quantity(C.deepSleep, divide(asleep.duration_deep_sleep_state_seconds, 3600), U.h, period, key);
     b.quantity(C.lightSleep, divide(asleep.duration_light_sleep_state_seconds, 3600), U.h, period, key);
     b.quantity(C.remSleep, divide(asleep.duration_REM_sleep_state_seconds, 3600), U.h, period, key);
-    b.quantity(C.respiratoryRate, obj(obj(record.respiration_data).breaths_data).avg_breaths_per_min, U.breathsPerMin, period, key);
+    b.quantity(
+      C.respiratoryRate,
+      obj(obj(record.respiration_data).breaths_data).avg_breaths_per_min,
+      U.breathsPerMin,
+      period,
+      key,
+    );
     const heart = obj(record.heart_rate_data);
     b.quantity(C.heartRate, obj(heart.summary).avg_hr_bpm, U.perMin, period, `${key}-avg`);
     b.quantity(C.restingHeartRate, obj(heart.summary).resting_hr_bpm, U.perMin, period, key);
@@ -244,16 +272,28 @@ const MAPPERS: Record<string, (record: TerraRecord, b: ObservationBuilder, optio
   },
   nutrition(record, b) {
     const m = obj(record.metadata);
-    b.quantity(C.calorieIntake, obj(obj(record.summary).macros).calories, U.kcal, periodOf(m.start_time, m.end_time), `nutrition-${String(m.start_time)}`);
+    b.quantity(
+      C.calorieIntake,
+      obj(obj(record.summary).macros).calories,
+      U.kcal,
+      periodOf(m.start_time, m.end_time),
+      `nutrition-${String(m.start_time)}`,
+    );
   },
   menstruation(record, b) {
     const m = obj(record.metadata);
-    b.dateTime(C.lastPeriod, obj(record.menstruation_data).period_start_date, periodOf(m.start_time, m.end_time), `menstruation-${String(m.start_time)}`);
+    b.dateTime(
+      C.lastPeriod,
+      obj(record.menstruation_data).period_start_date,
+      periodOf(m.start_time, m.end_time),
+      `menstruation-${String(m.start_time)}`,
+    );
   },
 };
 
 function heartRateSamples(b: ObservationBuilder, samples: unknown, key: string): void {
-  for (const sample of arr(samples)) b.quantity(C.heartRate, sample.bpm, U.perMin, instant(sample.timestamp), `${key}-${String(sample.timestamp)}`);
+  for (const sample of arr(samples))
+    b.quantity(C.heartRate, sample.bpm, U.perMin, instant(sample.timestamp), `${key}-${String(sample.timestamp)}`);
 }
 
 function obj(value: unknown): Obj {
@@ -277,7 +317,14 @@ export function fhirDateTime(value: unknown): string | undefined {
   const match = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)(Z|[+-]\d{2}:?\d{2})?$/.exec(value.trim());
   if (!match) return undefined;
   const time = match[2]!.length === 5 ? `${match[2]}:00` : match[2];
-  const zone = match[3] === undefined ? 'Z' : match[3] === 'Z' ? 'Z' : match[3].includes(':') ? match[3] : `${match[3].slice(0, 3)}:${match[3].slice(3)}`;
+  const zone =
+    match[3] === undefined
+      ? 'Z'
+      : match[3] === 'Z'
+        ? 'Z'
+        : match[3].includes(':')
+          ? match[3]
+          : `${match[3].slice(0, 3)}:${match[3].slice(3)}`;
   return `${match[1]}T${time}${zone}`;
 }
 

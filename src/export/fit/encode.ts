@@ -94,7 +94,10 @@ function sessionOf(activity: TerraRecord): SessionInput {
   const startMs = Date.parse(String(metadata.start_time));
   const endMs = Date.parse(String(metadata.end_time));
   if (Number.isNaN(startMs) || Number.isNaN(endMs)) {
-    throw new TributaryError('bad_request', `activity ${String(metadata.summary_id)} has no valid start_time/end_time, so it cannot be written as FIT`);
+    throw new TributaryError(
+      'bad_request',
+      `activity ${String(metadata.summary_id)} has no valid start_time/end_time, so it cannot be written as FIT`,
+    );
   }
   const heart = (activity.heart_rate_data ?? {}) as Obj;
   const distance = (activity.distance_data ?? {}) as Obj;

@@ -16,11 +16,21 @@ export class FitLinks {
 
   url(devId: string, eventId: string, expiresInSeconds: number, now = Date.now()): string {
     const expires = Math.floor(now / 1000) + expiresInSeconds;
-    const query = new URLSearchParams({ dev_id: devId, expires: String(expires), signature: this.#sign(devId, eventId, expires) });
+    const query = new URLSearchParams({
+      dev_id: devId,
+      expires: String(expires),
+      signature: this.#sign(devId, eventId, expires),
+    });
     return `${this.#publicUrl()}/v2/events/${encodeURIComponent(eventId)}/activity.fit?${query}`;
   }
 
-  check(devId: string, eventId: string, expires: number, signature: string, now = Date.now()): 'ok' | 'invalid' | 'expired' {
+  check(
+    devId: string,
+    eventId: string,
+    expires: number,
+    signature: string,
+    now = Date.now(),
+  ): 'ok' | 'invalid' | 'expired' {
     const expected = Buffer.from(this.#sign(devId, eventId, expires));
     const given = Buffer.from(signature);
     if (expected.length !== given.length || !timingSafeEqual(expected, given)) return 'invalid';

@@ -8,7 +8,10 @@ import { z } from 'zod/v4';
  */
 const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
 const timestamp = (what: string) =>
-  z.string().regex(TIMESTAMP, `${what} must be ISO 8601 with a UTC offset, e.g. 2024-01-01T07:30:00+02:00`).describe(`${what}: ISO 8601 with the device's UTC offset`);
+  z
+    .string()
+    .regex(TIMESTAMP, `${what} must be ISO 8601 with a UTC offset, e.g. 2024-01-01T07:30:00+02:00`)
+    .describe(`${what}: ISO 8601 with the device's UTC offset`);
 const MAX_ITEMS = 10_000;
 
 export const SourceSchema = z
@@ -35,9 +38,15 @@ const metadata = z
 
 export const QuantitySampleSchema = z.object({
   uuid: z.string().min(1).max(64).describe('HKObject.uuid: makes re-sent samples idempotent'),
-  type: z.string().regex(/^HKQuantityTypeIdentifier\w+$/).describe('HKQuantityTypeIdentifier…'),
+  type: z
+    .string()
+    .regex(/^HKQuantityTypeIdentifier\w+$/)
+    .describe('HKQuantityTypeIdentifier…'),
   value: z.number().refine(Number.isFinite, 'value must be a finite number'),
-  unit: z.string().max(40).describe('HKUnit.unitString, e.g. "count", "km", "mi", "kcal", "kJ", "lb", "count/min", "%"'),
+  unit: z
+    .string()
+    .max(40)
+    .describe('HKUnit.unitString, e.g. "count", "km", "mi", "kcal", "kJ", "lb", "count/min", "%"'),
   start_date: timestamp('start_date'),
   end_date: timestamp('end_date'),
   source: SourceSchema,
@@ -47,8 +56,15 @@ export const QuantitySampleSchema = z.object({
 
 export const CategorySampleSchema = z.object({
   uuid: z.string().min(1).max(64),
-  type: z.string().regex(/^HKCategoryTypeIdentifier\w+$/).describe('e.g. HKCategoryTypeIdentifierSleepAnalysis, HKCategoryTypeIdentifierMenstrualFlow'),
-  value: z.union([z.number().int(), z.string().max(100)]).describe('HKCategorySample.value (integer raw value) or the value name, e.g. "HKCategoryValueSleepAnalysisAsleepDeep"'),
+  type: z
+    .string()
+    .regex(/^HKCategoryTypeIdentifier\w+$/)
+    .describe('e.g. HKCategoryTypeIdentifierSleepAnalysis, HKCategoryTypeIdentifierMenstrualFlow'),
+  value: z
+    .union([z.number().int(), z.string().max(100)])
+    .describe(
+      'HKCategorySample.value (integer raw value) or the value name, e.g. "HKCategoryValueSleepAnalysisAsleepDeep"',
+    ),
   start_date: timestamp('start_date'),
   end_date: timestamp('end_date'),
   source: SourceSchema,
@@ -58,7 +74,10 @@ export const CategorySampleSchema = z.object({
 
 export const WorkoutSchema = z.object({
   uuid: z.string().min(1).max(64),
-  activity_type: z.string().max(100).describe('HKWorkoutActivityType name, e.g. "HKWorkoutActivityTypeRunning" or "Running"'),
+  activity_type: z
+    .string()
+    .max(100)
+    .describe('HKWorkoutActivityType name, e.g. "HKWorkoutActivityTypeRunning" or "Running"'),
   start_date: timestamp('start_date'),
   end_date: timestamp('end_date'),
   duration: z.number().nonnegative().optional().describe('HKWorkout.duration in seconds (pauses excluded)'),
@@ -80,7 +99,13 @@ export const WorkoutSchema = z.object({
     .default([])
     .describe('HKWorkout.statistics(for:) per quantity type'),
   events: z
-    .array(z.object({ type: z.string().max(100).describe('HKWorkoutEventType name, e.g. "HKWorkoutEventTypeLap"'), start_date: timestamp('start_date'), end_date: timestamp('end_date').optional() }))
+    .array(
+      z.object({
+        type: z.string().max(100).describe('HKWorkoutEventType name, e.g. "HKWorkoutEventTypeLap"'),
+        start_date: timestamp('start_date'),
+        end_date: timestamp('end_date').optional(),
+      }),
+    )
     .max(MAX_ITEMS)
     .default([]),
   route: z
@@ -102,7 +127,10 @@ export const WorkoutSchema = z.object({
 });
 
 export const ActivitySummarySchema = z.object({
-  date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).describe('HKActivitySummary.dateComponents as YYYY-MM-DD'),
+  date: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/)
+    .describe('HKActivitySummary.dateComponents as YYYY-MM-DD'),
   utc_offset_minutes: z.number().int().min(-1080).max(1080).optional().describe("the device's UTC offset that day"),
   active_energy_burned: z.number().optional(),
   active_energy_burned_goal: z.number().optional(),
@@ -120,7 +148,11 @@ export const BatchSchema = z
     category_samples: z.array(CategorySampleSchema).max(MAX_ITEMS).default([]),
     workouts: z.array(WorkoutSchema).max(1000).default([]),
     activity_summaries: z.array(ActivitySummarySchema).max(MAX_ITEMS).default([]),
-    deleted: z.array(z.string().min(1).max(64)).max(MAX_ITEMS).default([]).describe('UUIDs of samples deleted on the phone (HKAnchoredObjectQuery deletedObjects)'),
+    deleted: z
+      .array(z.string().min(1).max(64))
+      .max(MAX_ITEMS)
+      .default([])
+      .describe('UUIDs of samples deleted on the phone (HKAnchoredObjectQuery deletedObjects)'),
   })
   .describe('Tributary Apple Health ingestion batch');
 
@@ -141,6 +173,9 @@ export function batchJsonSchema(): Record<string, unknown> {
 /** A zod failure as one readable line naming the offending path. */
 export function describeIssue(error: z.ZodError): { path: string; message: string } {
   const issue = error.issues[0]!;
-  const path = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '');
+  const path = issue.path
+    .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
+    .join('')
+    .replace(/^\./, '');
   return { path: path || 'body', message: `${path || 'body'}: ${issue.message}` };
 }

@@ -24,7 +24,12 @@ export interface QuantityInfo {
   overlap: OverlapRule;
 }
 
-const q = (group: SampleGroup, dimension: Dimension, overlap: OverlapRule, units?: readonly string[]): QuantityInfo => ({ group, dimension, overlap, units });
+const q = (
+  group: SampleGroup,
+  dimension: Dimension,
+  overlap: OverlapRule,
+  units?: readonly string[],
+): QuantityInfo => ({ group, dimension, overlap, units });
 const COUNT = ['count', ''] as const;
 const PER_MIN = ['count/min', '/min'] as const;
 
@@ -81,7 +86,9 @@ export const QUANTITY_TYPES: Readonly<Record<string, QuantityInfo>> = {
 };
 
 /** Nutrition types → Terra field, the unit it takes, and whether it is a macro or a micro. */
-export const NUTRITION_FIELDS: Readonly<Record<string, { field: string; unit: 'kcal' | 'g' | 'mg' | 'mL'; part: 'macros' | 'micros' | 'water' }>> = {
+export const NUTRITION_FIELDS: Readonly<
+  Record<string, { field: string; unit: 'kcal' | 'g' | 'mg' | 'mL'; part: 'macros' | 'micros' | 'water' }>
+> = {
   [`${HK}DietaryEnergyConsumed`]: { field: 'calories', unit: 'kcal', part: 'macros' },
   [`${HK}DietaryProtein`]: { field: 'protein_g', unit: 'g', part: 'macros' },
   [`${HK}DietaryCarbohydrates`]: { field: 'carbohydrates_g', unit: 'g', part: 'macros' },
@@ -255,7 +262,10 @@ const INDOOR_VARIANTS: Readonly<Record<number, number>> = { 8: 133, 7: 95, 1: 18
  * or HealthKit's integer raw value name is not needed: the SDK client sends the name.
  * Indoor runs, walks and rides, and pool/open-water swims, get their specific codes.
  */
-export function workoutActivityType(name: string, context: { indoor?: boolean; swimmingLocation?: number } = {}): number {
+export function workoutActivityType(
+  name: string,
+  context: { indoor?: boolean; swimmingLocation?: number } = {},
+): number {
   const short = name.replace(/^HKWorkoutActivityType/, '');
   const code = WORKOUT_TYPES[short] ?? 108;
   if (context.indoor && INDOOR_VARIANTS[code] !== undefined) return INDOOR_VARIANTS[code];
@@ -277,7 +287,12 @@ export function workoutDisplayName(name: string): string {
  * apps, manual entries). Decided from the device model/hardware when known, else from the
  * source's name or bundle id.
  */
-export function sourceTier(source: { name?: string | null; bundleId?: string | null; deviceModel?: string | null; hardware?: string | null }): number {
+export function sourceTier(source: {
+  name?: string | null;
+  bundleId?: string | null;
+  deviceModel?: string | null;
+  hardware?: string | null;
+}): number {
   const device = `${source.deviceModel ?? ''} ${source.hardware ?? ''}`;
   if (/watch/i.test(device)) return 3;
   if (/iphone/i.test(device)) return 2;

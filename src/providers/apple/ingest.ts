@@ -50,17 +50,33 @@ export async function recomputeBuckets(
       const rows = await loadBuckets(dbOf(tx), user.devId, user.userId, chunk);
       const byBucket = new Map<string, SampleRow[]>(chunk.map((bucket) => [bucket, []]));
       for (const row of rows) byBucket.get(row.bucket)?.push(row);
-      const records: Record<DataType, TerraRecord[]> = { activity: [], athlete: [], body: [], daily: [], menstruation: [], nutrition: [], sleep: [], planned_workout: [] };
+      const records: Record<DataType, TerraRecord[]> = {
+        activity: [],
+        athlete: [],
+        body: [],
+        daily: [],
+        menstruation: [],
+        nutrition: [],
+        sleep: [],
+        planned_workout: [],
+      };
       const stale: { type: DataType; key: string }[] = [];
       for (const [bucket, bucketRows] of byBucket) {
         if (isSleepBucket(bucket)) {
           const night = bucket.slice('sleep:'.length);
           const sessions = normalizeSleep(night, bucketRows);
           records.sleep.push(...sessions);
-          if (options.cleanup) for (let n = sessions.length; n < sessions.length + 8; n++) stale.push({ type: 'sleep', key: `apple-sleep-${night}-${n}` });
+          if (options.cleanup)
+            for (let n = sessions.length; n < sessions.length + 8; n++)
+              stale.push({ type: 'sleep', key: `apple-sleep-${night}-${n}` });
           continue;
         }
-        const built = { daily: normalizeDaily(bucket, bucketRows), body: normalizeBody(bucket, bucketRows), nutrition: normalizeNutrition(bucket, bucketRows), menstruation: normalizeMenstruation(bucket, bucketRows) };
+        const built = {
+          daily: normalizeDaily(bucket, bucketRows),
+          body: normalizeBody(bucket, bucketRows),
+          nutrition: normalizeNutrition(bucket, bucketRows),
+          menstruation: normalizeMenstruation(bucket, bucketRows),
+        };
         for (const type of DAY_TYPES) {
           const record = built[type];
           if (record) records[type].push(record);
@@ -81,7 +97,11 @@ export async function recomputeBuckets(
 }
 
 /** Stores workouts as activities (with a marker row per HealthKit UUID); returns how many changed. */
-export async function storeWorkouts(store: Store, user: User, workouts: readonly { uuid?: string; input: WorkoutInput }[]): Promise<{ changed: number; events: number }> {
+export async function storeWorkouts(
+  store: Store,
+  user: User,
+  workouts: readonly { uuid?: string; input: WorkoutInput }[],
+): Promise<{ changed: number; events: number }> {
   if (workouts.length === 0) return { changed: 0, events: 0 };
   return store.transaction(async (tx) => {
     const markers: SampleRow[] = workouts
@@ -111,10 +131,13 @@ export async function storeWorkouts(store: Store, user: User, workouts: readonly
 async function workoutHeartRate(store: Store, user: User, w: WorkoutInput): Promise<{ ms: number; bpm: number }[]> {
   if (!Number.isFinite(w.startMs) || !Number.isFinite(w.endMs) || w.endMs - w.startMs > 2 * 86_400_000) return [];
   const buckets = new Set<string>();
-  for (let day = w.startMs - 86_400_000; day <= w.endMs + 86_400_000; day += 86_400_000) buckets.add(localDate(day, w.offsetMin));
+  for (let day = w.startMs - 86_400_000; day <= w.endMs + 86_400_000; day += 86_400_000)
+    buckets.add(localDate(day, w.offsetMin));
   const rows = await loadBuckets(dbOf(store), user.devId, user.userId, [...buckets]);
   return rows
-    .filter((row) => row.type === HEART_RATE && row.value !== null && row.startMs >= w.startMs && row.startMs <= w.endMs)
+    .filter(
+      (row) => row.type === HEART_RATE && row.value !== null && row.startMs >= w.startMs && row.startMs <= w.endMs,
+    )
     .sort((a, b) => a.startMs - b.startMs)
     .map((row) => ({ ms: row.startMs, bpm: row.value! }));
 }
@@ -158,11 +181,13 @@ export async function ingestBatch(store: Store, user: User, batch: Batch, rawBod
     inserted = fresh.inserted;
     for (const bucket of fresh.buckets) touched.add(bucket);
     // A day's rings grow while the day lasts: a newer summary replaces the stored one.
-    for (const bucket of (await insertSamples(txDb, user.devId, user.userId, summaries, { replace: true })).buckets) touched.add(bucket);
+    for (const bucket of (await insertSamples(txDb, user.devId, user.userId, summaries, { replace: true })).buckets)
+      touched.add(bucket);
     const deleted = await deleteSamples(txDb, user.devId, user.userId, batch.deleted);
     deletedCount = deleted.length;
     for (const row of deleted) {
-      if (row.bucket === 'workout' && row.textValue) removedActivities += (await tx.records.delete(user.devId, user.userId, 'activity', [row.textValue])).length;
+      if (row.bucket === 'workout' && row.textValue)
+        removedActivities += (await tx.records.delete(user.devId, user.userId, 'activity', [row.textValue])).length;
       else touched.add(row.bucket);
     }
   });
@@ -182,7 +207,12 @@ export async function ingestBatch(store: Store, user: User, batch: Batch, rawBod
 
 function instant(text: string, path: string): LocalInstant {
   const parsed = parseLocalInstant(text);
-  if (!parsed) throw new TributaryError('bad_request', `${path}: ${JSON.stringify(text)} is not an ISO 8601 timestamp with an offset`, { parameter: path });
+  if (!parsed)
+    throw new TributaryError(
+      'bad_request',
+      `${path}: ${JSON.stringify(text)} is not an ISO 8601 timestamp with an offset`,
+      { parameter: path },
+    );
   return parsed;
 }
 
@@ -190,13 +220,15 @@ function withPath<T>(path: string, fn: () => T): T {
   try {
     return fn();
   } catch (error) {
-    if (error instanceof TributaryError && error.code === 'bad_request') throw new TributaryError('bad_request', `${path}: ${error.message}`, { parameter: path });
+    if (error instanceof TributaryError && error.code === 'bad_request')
+      throw new TributaryError('bad_request', `${path}: ${error.message}`, { parameter: path });
     throw error;
   }
 }
 
 function ordered(start: LocalInstant, end: LocalInstant, path: string): void {
-  if (end.ms < start.ms) throw new TributaryError('bad_request', `${path}.end_date is before start_date`, { parameter: `${path}.end_date` });
+  if (end.ms < start.ms)
+    throw new TributaryError('bad_request', `${path}.end_date is before start_date`, { parameter: `${path}.end_date` });
 }
 
 /** Batch samples → table rows (canonical units). Types Tributary does not normalize are counted as ignored. */
@@ -208,8 +240,25 @@ export function batchRows(batch: Batch): { rows: SampleRow[]; summaries: SampleR
     const start = instant(s.start_date, `${path}.start_date`);
     const end = instant(s.end_date, `${path}.end_date`);
     ordered(start, end, path);
-    const tier = sourceTier({ name: s.source.name, bundleId: s.source.bundle_id, deviceModel: s.device?.model, hardware: s.device?.hardware_version });
-    const row = withPath(`${path}.unit`, () => quantityRow({ uuid: s.uuid, type: s.type, value: s.value, unit: s.unit, start, end, sourceName: s.source.name, tier, metadata: s.metadata }));
+    const tier = sourceTier({
+      name: s.source.name,
+      bundleId: s.source.bundle_id,
+      deviceModel: s.device?.model,
+      hardware: s.device?.hardware_version,
+    });
+    const row = withPath(`${path}.unit`, () =>
+      quantityRow({
+        uuid: s.uuid,
+        type: s.type,
+        value: s.value,
+        unit: s.unit,
+        start,
+        end,
+        sourceName: s.source.name,
+        tier,
+        metadata: s.metadata,
+      }),
+    );
     if (row) rows.push(row);
     else ignored++;
   });
@@ -218,27 +267,56 @@ export function batchRows(batch: Batch): { rows: SampleRow[]; summaries: SampleR
     const start = instant(s.start_date, `${path}.start_date`);
     const end = instant(s.end_date, `${path}.end_date`);
     ordered(start, end, path);
-    const tier = sourceTier({ name: s.source.name, bundleId: s.source.bundle_id, deviceModel: s.device?.model, hardware: s.device?.hardware_version });
-    const row = categoryRow({ uuid: s.uuid, type: s.type, value: s.value, start, end, sourceName: s.source.name, tier, metadata: s.metadata });
+    const tier = sourceTier({
+      name: s.source.name,
+      bundleId: s.source.bundle_id,
+      deviceModel: s.device?.model,
+      hardware: s.device?.hardware_version,
+    });
+    const row = categoryRow({
+      uuid: s.uuid,
+      type: s.type,
+      value: s.value,
+      start,
+      end,
+      sourceName: s.source.name,
+      tier,
+      metadata: s.metadata,
+    });
     if (row) rows.push(row);
     else ignored++;
   });
   // One summary per date (the last one wins): a date given twice in one statement would make the upsert fail on PostgreSQL.
   const lastPerDate = new Map(batch.activity_summaries.map((s, i) => [s.date, i]));
-  const summaries = batch.activity_summaries.flatMap((s, i) => (lastPerDate.get(s.date) === i ? [s] : [])).map((s, i) =>
-    withPath(`activity_summaries[${i}]`, () =>
-      activitySummaryRow({
-        date: s.date,
-        offsetMin: s.utc_offset_minutes ?? 0,
-        activeEnergyBurnedKcal: s.active_energy_burned === undefined ? undefined : toCanonical(s.active_energy_burned, s.active_energy_burned_unit, 'energy', 'active_energy_burned'),
-        activeEnergyBurnedGoalKcal: s.active_energy_burned_goal === undefined ? undefined : toCanonical(s.active_energy_burned_goal, s.active_energy_burned_unit, 'energy', 'active_energy_burned_goal'),
-        appleExerciseTimeSeconds: s.apple_exercise_time_minutes === undefined ? undefined : s.apple_exercise_time_minutes * 60,
-        appleExerciseTimeGoalSeconds: s.apple_exercise_time_goal_minutes === undefined ? undefined : s.apple_exercise_time_goal_minutes * 60,
-        appleStandHours: s.apple_stand_hours,
-        appleStandHoursGoal: s.apple_stand_hours_goal,
-      }),
-    ),
-  );
+  const summaries = batch.activity_summaries
+    .flatMap((s, i) => (lastPerDate.get(s.date) === i ? [s] : []))
+    .map((s, i) =>
+      withPath(`activity_summaries[${i}]`, () =>
+        activitySummaryRow({
+          date: s.date,
+          offsetMin: s.utc_offset_minutes ?? 0,
+          activeEnergyBurnedKcal:
+            s.active_energy_burned === undefined
+              ? undefined
+              : toCanonical(s.active_energy_burned, s.active_energy_burned_unit, 'energy', 'active_energy_burned'),
+          activeEnergyBurnedGoalKcal:
+            s.active_energy_burned_goal === undefined
+              ? undefined
+              : toCanonical(
+                  s.active_energy_burned_goal,
+                  s.active_energy_burned_unit,
+                  'energy',
+                  'active_energy_burned_goal',
+                ),
+          appleExerciseTimeSeconds:
+            s.apple_exercise_time_minutes === undefined ? undefined : s.apple_exercise_time_minutes * 60,
+          appleExerciseTimeGoalSeconds:
+            s.apple_exercise_time_goal_minutes === undefined ? undefined : s.apple_exercise_time_goal_minutes * 60,
+          appleStandHours: s.apple_stand_hours,
+          appleStandHoursGoal: s.apple_stand_hours_goal,
+        }),
+      ),
+    );
   return { rows, summaries, ignored };
 }
 
@@ -248,7 +326,8 @@ function workoutInput(w: Batch['workouts'][number], i: number): WorkoutInput {
   const end = instant(w.end_date, `${path}.end_date`);
   ordered(start, end, path);
   const metadata: Record<string, string> = {};
-  for (const [key, value] of Object.entries(w.metadata ?? {})) metadata[key] = typeof value === 'boolean' ? (value ? '1' : '0') : String(value);
+  for (const [key, value] of Object.entries(w.metadata ?? {}))
+    metadata[key] = typeof value === 'boolean' ? (value ? '1' : '0') : String(value);
   const input: WorkoutInput = {
     activityType: w.activity_type,
     startMs: start.ms,
@@ -256,11 +335,27 @@ function workoutInput(w: Batch['workouts'][number], i: number): WorkoutInput {
     offsetMin: start.offsetMin,
     duration: w.duration === undefined ? undefined : { value: w.duration, unit: 's' },
     sourceName: w.source.name,
-    device: w.device && { name: w.device.name, manufacturer: w.device.manufacturer, model: w.device.model, hardwareVersion: w.device.hardware_version, softwareVersion: w.device.software_version },
+    device: w.device && {
+      name: w.device.name,
+      manufacturer: w.device.manufacturer,
+      model: w.device.model,
+      hardwareVersion: w.device.hardware_version,
+      softwareVersion: w.device.software_version,
+    },
     statistics: w.statistics,
     metadata,
-    events: w.events.map((e, j) => ({ type: e.type, startMs: instant(e.start_date, `${path}.events[${j}].start_date`).ms, endMs: e.end_date ? instant(e.end_date, `${path}.events[${j}].end_date`).ms : undefined })),
-    route: w.route.map((p, j) => ({ ms: instant(p.timestamp, `${path}.route[${j}].timestamp`).ms, lat: p.latitude, lon: p.longitude, elevation: p.altitude, speed: p.speed })),
+    events: w.events.map((e, j) => ({
+      type: e.type,
+      startMs: instant(e.start_date, `${path}.events[${j}].start_date`).ms,
+      endMs: e.end_date ? instant(e.end_date, `${path}.events[${j}].end_date`).ms : undefined,
+    })),
+    route: w.route.map((p, j) => ({
+      ms: instant(p.timestamp, `${path}.route[${j}].timestamp`).ms,
+      lat: p.latitude,
+      lon: p.longitude,
+      elevation: p.altitude,
+      speed: p.speed,
+    })),
   };
   // Validate units now, so a bad batch is rejected before anything is stored.
   withPath(path, () => normalizeActivity(input));

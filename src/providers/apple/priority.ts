@@ -17,7 +17,9 @@ export function precedenceSum(rows: readonly SampleRow[]): number {
     if (list) list.push(row);
     else bySource.set(row.sourceName, [row]);
   }
-  const ranked = [...bySource.entries()].sort(([nameA, a], [nameB, b]) => b[0]!.priority - a[0]!.priority || (nameA < nameB ? -1 : nameA > nameB ? 1 : 0));
+  const ranked = [...bySource.entries()].sort(
+    ([nameA, a], [nameB, b]) => b[0]!.priority - a[0]!.priority || (nameA < nameB ? -1 : nameA > nameB ? 1 : 0),
+  );
   let covered: Interval[] = [];
   let total = 0;
   for (const [, samples] of ranked) {
@@ -30,7 +32,10 @@ export function precedenceSum(rows: readonly SampleRow[]): number {
       const overlap = overlapLength(covered, sample.startMs, sample.endMs);
       total += (sample.value! * (duration - overlap)) / duration;
     }
-    covered = merge([...covered, ...samples.filter((s) => s.endMs > s.startMs).map((s): Interval => [s.startMs, s.endMs])]);
+    covered = merge([
+      ...covered,
+      ...samples.filter((s) => s.endMs > s.startMs).map((s): Interval => [s.startMs, s.endMs]),
+    ]);
   }
   return total;
 }

@@ -52,7 +52,11 @@ export function quantityRow(input: SampleInput & { value: number; unit: string |
   let value: number;
   if (info.units) {
     if (!info.units.includes(input.unit ?? '')) {
-      throw new TributaryError('bad_request', `${input.type}: unit ${JSON.stringify(input.unit)} is not one of ${info.units.filter(Boolean).join(', ')}`, { parameter: 'unit' });
+      throw new TributaryError(
+        'bad_request',
+        `${input.type}: unit ${JSON.stringify(input.unit)} is not one of ${info.units.filter(Boolean).join(', ')}`,
+        { parameter: 'unit' },
+      );
     }
     value = input.value;
   } else {
@@ -89,7 +93,8 @@ export interface ActivitySummaryInput {
 export function activitySummaryRow(input: ActivitySummaryInput): SampleRow {
   const start = localMidnightMs(input.date, input.offsetMin);
   const meta: Record<string, number> = {};
-  for (const [key, value] of Object.entries(input)) if (key !== 'date' && key !== 'offsetMin' && typeof value === 'number' && Number.isFinite(value)) meta[key] = value;
+  for (const [key, value] of Object.entries(input))
+    if (key !== 'date' && key !== 'offsetMin' && typeof value === 'number' && Number.isFinite(value)) meta[key] = value;
   return {
     uuid: null,
     type: ACTIVITY_SUMMARY_TYPE,

@@ -6,7 +6,21 @@ import type { SampleRow } from './samples.ts';
  * SQL for the Apple tables (migration 0050): SDK tokens, per-user SDK secrets and the
  * sample table. Every statement is scoped by developer id.
  */
-const COLUMNS = ['owner_key', 'bucket', 'natural_key', 'uuid', 'type', 'source_name', 'start_ms', 'end_ms', 'offset_min', 'value', 'text_value', 'priority', 'meta'] as const;
+const COLUMNS = [
+  'owner_key',
+  'bucket',
+  'natural_key',
+  'uuid',
+  'type',
+  'source_name',
+  'start_ms',
+  'end_ms',
+  'offset_min',
+  'value',
+  'text_value',
+  'priority',
+  'meta',
+] as const;
 const ROWS_PER_STATEMENT = 400;
 const statements = new Map<string, string>();
 
@@ -15,7 +29,9 @@ function insertStatement(rows: number, upsert: boolean): string {
   let sql = statements.get(cacheKey);
   if (!sql) {
     const tuple = `(${COLUMNS.map(() => '?').join(', ')})`;
-    const conflict = upsert ? 'ON CONFLICT (owner_key, bucket, natural_key) DO UPDATE SET meta = excluded.meta, offset_min = excluded.offset_min WHERE apple_samples.meta IS DISTINCT FROM excluded.meta' : 'ON CONFLICT DO NOTHING';
+    const conflict = upsert
+      ? 'ON CONFLICT (owner_key, bucket, natural_key) DO UPDATE SET meta = excluded.meta, offset_min = excluded.offset_min WHERE apple_samples.meta IS DISTINCT FROM excluded.meta'
+      : 'ON CONFLICT DO NOTHING';
     sql = `INSERT INTO apple_samples (${COLUMNS.join(', ')}) VALUES ${Array.from({ length: rows }, () => tuple).join(', ')} ${conflict} RETURNING bucket`;
     statements.set(cacheKey, sql);
   }
@@ -44,16 +60,28 @@ export function naturalKey(row: Pick<SampleRow, 'type' | 'sourceName' | 'startMs
 
 /** The user's small integer key in the sample table (created on first use). */
 export async function ownerKey(db: Db, devId: string, userId: string): Promise<number> {
-  const existing = await db.get<{ owner_key: number | string }>('SELECT owner_key FROM apple_sample_owners WHERE dev_id = ? AND user_id = ?', [devId, userId]);
+  const existing = await db.get<{ owner_key: number | string }>(
+    'SELECT owner_key FROM apple_sample_owners WHERE dev_id = ? AND user_id = ?',
+    [devId, userId],
+  );
   if (existing) return Number(existing.owner_key);
-  await db.run('INSERT INTO apple_sample_owners (dev_id, user_id) VALUES (?, ?) ON CONFLICT (user_id) DO NOTHING', [devId, userId]);
-  const created = await db.get<{ owner_key: number | string }>('SELECT owner_key FROM apple_sample_owners WHERE dev_id = ? AND user_id = ?', [devId, userId]);
+  await db.run('INSERT INTO apple_sample_owners (dev_id, user_id) VALUES (?, ?) ON CONFLICT (user_id) DO NOTHING', [
+    devId,
+    userId,
+  ]);
+  const created = await db.get<{ owner_key: number | string }>(
+    'SELECT owner_key FROM apple_sample_owners WHERE dev_id = ? AND user_id = ?',
+    [devId, userId],
+  );
   if (!created) throw new Error(`user ${userId} does not belong to developer ${devId}`);
   return Number(created.owner_key);
 }
 
 async function existingOwnerKey(db: Db, devId: string, userId: string): Promise<number | undefined> {
-  const row = await db.get<{ owner_key: number | string }>('SELECT owner_key FROM apple_sample_owners WHERE dev_id = ? AND user_id = ?', [devId, userId]);
+  const row = await db.get<{ owner_key: number | string }>(
+    'SELECT owner_key FROM apple_sample_owners WHERE dev_id = ? AND user_id = ?',
+    [devId, userId],
+  );
   return row ? Number(row.owner_key) : undefined;
 }
 
@@ -63,7 +91,13 @@ async function existingOwnerKey(db: Db, devId: string, userId: string): Promise<
  * which grow during their day; unchanged ones are left alone). Returns the buckets that changed
  * and how many rows were new or updated.
  */
-export async function insertSamples(db: Db, devId: string, userId: string, rows: readonly SampleRow[], options: { replace?: boolean } = {}): Promise<{ buckets: Set<string>; inserted: number }> {
+export async function insertSamples(
+  db: Db,
+  devId: string,
+  userId: string,
+  rows: readonly SampleRow[],
+  options: { replace?: boolean } = {},
+): Promise<{ buckets: Set<string>; inserted: number }> {
   const buckets = new Set<string>();
   let inserted = 0;
   if (rows.length === 0) return { buckets, inserted };
@@ -72,7 +106,21 @@ export async function insertSamples(db: Db, devId: string, userId: string, rows:
     const chunk = rows.slice(offset, offset + ROWS_PER_STATEMENT);
     const params: unknown[] = [];
     for (const r of chunk) {
-      params.push(owner, r.bucket, naturalKey(r), r.uuid, r.type, r.sourceName, r.startMs, r.endMs, r.offsetMin, r.value, r.textValue, r.priority, r.meta ? JSON.stringify(r.meta) : null);
+      params.push(
+        owner,
+        r.bucket,
+        naturalKey(r),
+        r.uuid,
+        r.type,
+        r.sourceName,
+        r.startMs,
+        r.endMs,
+        r.offsetMin,
+        r.value,
+        r.textValue,
+        r.priority,
+        r.meta ? JSON.stringify(r.meta) : null,
+      );
     }
     const returned = await db.all<{ bucket: string }>(insertStatement(chunk.length, options.replace === true), params);
     inserted += returned.length;
@@ -82,7 +130,12 @@ export async function insertSamples(db: Db, devId: string, userId: string, rows:
 }
 
 /** Deletes samples by UUID; returns the deleted rows' bucket, type and text value. */
-export async function deleteSamples(db: Db, devId: string, userId: string, uuids: readonly string[]): Promise<{ bucket: string; type: string; textValue: string | null }[]> {
+export async function deleteSamples(
+  db: Db,
+  devId: string,
+  userId: string,
+  uuids: readonly string[],
+): Promise<{ bucket: string; type: string; textValue: string | null }[]> {
   const owner = await existingOwnerKey(db, devId, userId);
   if (owner === undefined || uuids.length === 0) return [];
   const out: { bucket: string; type: string; textValue: string | null }[] = [];
@@ -112,7 +165,12 @@ interface Row {
 }
 
 /** Every stored sample of the given buckets. */
-export async function loadBuckets(db: Db, devId: string, userId: string, buckets: readonly string[]): Promise<SampleRow[]> {
+export async function loadBuckets(
+  db: Db,
+  devId: string,
+  userId: string,
+  buckets: readonly string[],
+): Promise<SampleRow[]> {
   const owner = await existingOwnerKey(db, devId, userId);
   if (owner === undefined || buckets.length === 0) return [];
   const rows = await db.all<Row>(
@@ -139,13 +197,18 @@ export async function loadBuckets(db: Db, devId: string, userId: string, buckets
 export async function countSamples(db: Db, devId: string, userId: string): Promise<number> {
   const owner = await existingOwnerKey(db, devId, userId);
   if (owner === undefined) return 0;
-  const row = await db.get<{ n: number | string }>('SELECT COUNT(*) AS n FROM apple_samples WHERE owner_key = ?', [owner]);
+  const row = await db.get<{ n: number | string }>('SELECT COUNT(*) AS n FROM apple_samples WHERE owner_key = ?', [
+    owner,
+  ]);
   return Number(row?.n ?? 0);
 }
 
 /** Stores a single-use SDK token (its hash only). */
 export async function saveToken(db: Db, devId: string, token: string, expiresMs: number): Promise<void> {
-  await db.run('INSERT INTO apple_sdk_tokens (token_hash, dev_id, expires_ms, used_ms, created_at) VALUES (?, ?, ?, NULL, ?)', [hashApiKey(token), devId, expiresMs, new Date().toISOString()]);
+  await db.run(
+    'INSERT INTO apple_sdk_tokens (token_hash, dev_id, expires_ms, used_ms, created_at) VALUES (?, ?, ?, NULL, ?)',
+    [hashApiKey(token), devId, expiresMs, new Date().toISOString()],
+  );
 }
 
 export type TokenCheck = { ok: true; devId: string } | { ok: false; reason: 'unknown' | 'used' | 'expired' };
@@ -153,21 +216,35 @@ export type TokenCheck = { ok: true; devId: string } | { ok: false; reason: 'unk
 /** Marks the token used, atomically: two concurrent exchanges of one token cannot both succeed. */
 export async function consumeToken(db: Db, token: string, now: number): Promise<TokenCheck> {
   const hash = hashApiKey(token);
-  const row = await db.get<{ dev_id: string; expires_ms: number | string; used_ms: number | string | null }>('SELECT dev_id, expires_ms, used_ms FROM apple_sdk_tokens WHERE token_hash = ?', [hash]);
+  const row = await db.get<{ dev_id: string; expires_ms: number | string; used_ms: number | string | null }>(
+    'SELECT dev_id, expires_ms, used_ms FROM apple_sdk_tokens WHERE token_hash = ?',
+    [hash],
+  );
   if (!row) return { ok: false, reason: 'unknown' };
   if (row.used_ms !== null) return { ok: false, reason: 'used' };
   if (Number(row.expires_ms) <= now) return { ok: false, reason: 'expired' };
-  const { changes } = await db.run('UPDATE apple_sdk_tokens SET used_ms = ? WHERE token_hash = ? AND used_ms IS NULL', [now, hash]);
+  const { changes } = await db.run('UPDATE apple_sdk_tokens SET used_ms = ? WHERE token_hash = ? AND used_ms IS NULL', [
+    now,
+    hash,
+  ]);
   return changes === 1 ? { ok: true, devId: row.dev_id } : { ok: false, reason: 'used' };
 }
 
 export async function saveCredential(db: Db, devId: string, userId: string, secret: string): Promise<void> {
-  await db.run('INSERT INTO apple_sdk_credentials (user_id, dev_id, secret_hash, created_at) VALUES (?, ?, ?, ?)', [userId, devId, hashApiKey(secret), new Date().toISOString()]);
+  await db.run('INSERT INTO apple_sdk_credentials (user_id, dev_id, secret_hash, created_at) VALUES (?, ?, ?, ?)', [
+    userId,
+    devId,
+    hashApiKey(secret),
+    new Date().toISOString(),
+  ]);
 }
 
 /** The developer owning `userId` when `secret` is that user's SDK secret (constant-time compare). */
 export async function authenticateSdkUser(db: Db, userId: string, secret: string): Promise<string | undefined> {
-  const row = await db.get<{ dev_id: string; secret_hash: string }>('SELECT dev_id, secret_hash FROM apple_sdk_credentials WHERE user_id = ?', [userId]);
+  const row = await db.get<{ dev_id: string; secret_hash: string }>(
+    'SELECT dev_id, secret_hash FROM apple_sdk_credentials WHERE user_id = ?',
+    [userId],
+  );
   if (!row) return undefined;
   return safeEqualHex(row.secret_hash, hashApiKey(secret)) ? row.dev_id : undefined;
 }

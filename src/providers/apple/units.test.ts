@@ -16,13 +16,24 @@ describe('Apple unit normalization', () => {
   });
 
   it('refuses a unit that does not fit, naming it', () => {
-    expect(() => toCanonical(1, 'kg', 'length', 'totalDistance')).toThrow(/totalDistance: unit "kg" is not a known length unit/);
+    expect(() => toCanonical(1, 'kg', 'length', 'totalDistance')).toThrow(
+      /totalDistance: unit "kg" is not a known length unit/,
+    );
   });
 
   it('parses export dates and ISO 8601, keeping the offset', () => {
-    expect(parseLocalInstant('2024-01-01 01:01:36 +0200')).toEqual({ ms: Date.parse('2023-12-31T23:01:36Z'), offsetMin: 120 });
-    expect(parseLocalInstant('2016-11-14 07:25:41 -0700')).toEqual({ ms: Date.parse('2016-11-14T14:25:41Z'), offsetMin: -420 });
-    expect(parseLocalInstant('2024-01-01T01:01:36.250+05:30')).toEqual({ ms: Date.parse('2023-12-31T19:31:36.250Z'), offsetMin: 330 });
+    expect(parseLocalInstant('2024-01-01 01:01:36 +0200')).toEqual({
+      ms: Date.parse('2023-12-31T23:01:36Z'),
+      offsetMin: 120,
+    });
+    expect(parseLocalInstant('2016-11-14 07:25:41 -0700')).toEqual({
+      ms: Date.parse('2016-11-14T14:25:41Z'),
+      offsetMin: -420,
+    });
+    expect(parseLocalInstant('2024-01-01T01:01:36.250+05:30')).toEqual({
+      ms: Date.parse('2023-12-31T19:31:36.250Z'),
+      offsetMin: 330,
+    });
     expect(parseLocalInstant('2024-01-01T01:01:36Z')).toEqual({ ms: Date.parse('2024-01-01T01:01:36Z'), offsetMin: 0 });
     expect(parseLocalInstant('2024-01-01 01:01:36')).toBeUndefined();
     expect(parseLocalInstant('2024-13-01 01:01:36 +0200')).toBeUndefined();

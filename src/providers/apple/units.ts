@@ -5,14 +5,46 @@ import { TributaryError } from '../../core/errors.ts';
  * in `export.xml` and in `HKUnit.unitString`) are converted to the unit Terra's field names
  * carry: metres, kilocalories, kilograms, seconds, °C, mg/dL, mL.
  */
-export type Dimension = 'length' | 'energy' | 'mass' | 'time' | 'volume' | 'temperature' | 'glucose' | 'fraction' | 'pressure' | 'plain';
+export type Dimension =
+  'length' | 'energy' | 'mass' | 'time' | 'volume' | 'temperature' | 'glucose' | 'fraction' | 'pressure' | 'plain';
 
-const LENGTH_M: Record<string, number> = { m: 1, km: 1000, cm: 0.01, mm: 0.001, mi: 1609.344, ft: 0.3048, yd: 0.9144, in: 0.0254 };
+const LENGTH_M: Record<string, number> = {
+  m: 1,
+  km: 1000,
+  cm: 0.01,
+  mm: 0.001,
+  mi: 1609.344,
+  ft: 0.3048,
+  yd: 0.9144,
+  in: 0.0254,
+};
 // HealthKit's "Cal" is the food Calorie (= kcal); "cal" is the small calorie.
 const ENERGY_KCAL: Record<string, number> = { kcal: 1, Cal: 1, cal: 0.001, kJ: 1 / 4.184, J: 1 / 4184 };
-const MASS_KG: Record<string, number> = { kg: 1, g: 0.001, mg: 1e-6, mcg: 1e-9, µg: 1e-9, lb: 0.45359237, oz: 0.028349523125, st: 6.35029318 };
+const MASS_KG: Record<string, number> = {
+  kg: 1,
+  g: 0.001,
+  mg: 1e-6,
+  mcg: 1e-9,
+  µg: 1e-9,
+  lb: 0.45359237,
+  oz: 0.028349523125,
+  st: 6.35029318,
+};
 const TIME_S: Record<string, number> = { s: 1, ms: 0.001, min: 60, hr: 3600, h: 3600, d: 86_400 };
-const VOLUME_ML: Record<string, number> = { mL: 1, ml: 1, L: 1000, l: 1000, dL: 100, cL: 10, fl_oz_us: 29.5735295625, fl_oz_imp: 28.4130625, cup_us: 236.5882365, cup_imp: 284.130625, pt_us: 473.176473, pt_imp: 568.26125 };
+const VOLUME_ML: Record<string, number> = {
+  mL: 1,
+  ml: 1,
+  L: 1000,
+  l: 1000,
+  dL: 100,
+  cL: 10,
+  fl_oz_us: 29.5735295625,
+  fl_oz_imp: 28.4130625,
+  cup_us: 236.5882365,
+  cup_imp: 284.130625,
+  pt_us: 473.176473,
+  pt_imp: 568.26125,
+};
 /** Glucose molar mass: mmol/L × 18.0156 = mg/dL (HealthKit writes `mmol<180.15588000005408>/L`). */
 const GLUCOSE_MG_PER_DL_PER_MMOL_L = 18.015588;
 
@@ -74,7 +106,9 @@ export function toCanonical(value: number, unit: string | undefined, dimension: 
 }
 
 function unknownUnit(unit: string, dimension: Dimension, what: string): TributaryError {
-  return new TributaryError('bad_request', `${what}: unit ${JSON.stringify(unit)} is not a known ${dimension} unit`, { parameter: 'unit' });
+  return new TributaryError('bad_request', `${what}: unit ${JSON.stringify(unit)} is not a known ${dimension} unit`, {
+    parameter: 'unit',
+  });
 }
 
 /** A point in time with the UTC offset it was recorded in. */
@@ -94,12 +128,15 @@ export function parseLocalInstant(text: string): LocalInstant | undefined {
     const fast = parseExportDate(text);
     if (fast) return fast;
   }
-  const m = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?\s*(Z|[+-]\d{2}:?\d{2})$/.exec(text);
+  const m = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?\s*(Z|[+-]\d{2}:?\d{2})$/.exec(
+    text,
+  );
   if (!m) return undefined;
   const [, y, mo, d, h, mi, s, frac, tz] = m;
   const month = Number(mo);
   const day = Number(d);
-  if (month < 1 || month > 12 || day < 1 || day > 31 || Number(h) > 23 || Number(mi) > 59 || Number(s ?? 0) > 60) return undefined;
+  if (month < 1 || month > 12 || day < 1 || day > 31 || Number(h) > 23 || Number(mi) > 59 || Number(s ?? 0) > 60)
+    return undefined;
   let offsetMin = 0;
   if (tz !== 'Z') {
     const sign = tz!.startsWith('-') ? -1 : 1;
@@ -118,7 +155,8 @@ const twoDigits = (t: string, i: number) => digit(t, i) * 10 + digit(t, i + 1);
 
 /** Fast path for the export's fixed layout `YYYY-MM-DD HH:MM:SS ±HHMM` (millions of dates per export). */
 function parseExportDate(t: string): LocalInstant | undefined {
-  if (t.charCodeAt(4) !== 45 || t.charCodeAt(7) !== 45 || t.charCodeAt(13) !== 58 || t.charCodeAt(16) !== 58) return undefined;
+  if (t.charCodeAt(4) !== 45 || t.charCodeAt(7) !== 45 || t.charCodeAt(13) !== 58 || t.charCodeAt(16) !== 58)
+    return undefined;
   const signChar = t.charCodeAt(20);
   const sign = signChar === 45 ? -1 : signChar === 43 ? 1 : 0;
   if (sign === 0) return undefined;
@@ -130,7 +168,21 @@ function parseExportDate(t: string): LocalInstant | undefined {
   const second = twoDigits(t, 17);
   const offsetMin = sign * (twoDigits(t, 21) * 60 + twoDigits(t, 23));
   // NaN (a non-digit) fails every comparison below.
-  if (!(year >= 0 && month >= 1 && month <= 12 && day >= 1 && day <= 31 && hour >= 0 && hour <= 23 && minute >= 0 && minute <= 59 && second >= 0 && second <= 60 && Math.abs(offsetMin) <= 18 * 60)) return undefined;
+  if (!(
+    year >= 0 &&
+    month >= 1 &&
+    month <= 12 &&
+    day >= 1 &&
+    day <= 31 &&
+    hour >= 0 &&
+    hour <= 23 &&
+    minute >= 0 &&
+    minute <= 59 &&
+    second >= 0 &&
+    second <= 60 &&
+    Math.abs(offsetMin) <= 18 * 60
+  ))
+    return undefined;
   return { ms: Date.UTC(year, month - 1, day, hour, minute, second) - offsetMin * 60_000, offsetMin };
 }
 

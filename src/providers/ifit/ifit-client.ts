@@ -70,8 +70,15 @@ export class IfitClient {
   }
 
   /** One page (1-based) of activity logs, newest first; `after` = epoch ms (logs that started later). */
-  async activityLogs(accessToken: string, query: { page: number; perPage: number; after?: number }): Promise<IfitActivityLogListItem[]> {
-    const params = new URLSearchParams({ perPage: String(query.perPage), page: String(query.page), after: query.after === undefined ? '' : String(Math.floor(query.after)) });
+  async activityLogs(
+    accessToken: string,
+    query: { page: number; perPage: number; after?: number },
+  ): Promise<IfitActivityLogListItem[]> {
+    const params = new URLSearchParams({
+      perPage: String(query.perPage),
+      page: String(query.page),
+      after: query.after === undefined ? '' : String(Math.floor(query.after)),
+    });
     return (await this.#get(`/v1/activity_logs?${params}`, accessToken, activityLogListSchema)).value;
   }
 
@@ -89,18 +96,33 @@ export class IfitClient {
     }
   }
 
-  async #token(grant: Record<string, string>, failureReason: 'invalid_credentials' | 'invalid_grant'): Promise<IfitTokenResponse> {
-    const body = JSON.stringify({ ...grant, client_id: this.#options.clientId, client_secret: this.#options.clientSecret });
-    const response = await this.#send('/oauth/token', { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body });
+  async #token(
+    grant: Record<string, string>,
+    failureReason: 'invalid_credentials' | 'invalid_grant',
+  ): Promise<IfitTokenResponse> {
+    const body = JSON.stringify({
+      ...grant,
+      client_id: this.#options.clientId,
+      client_secret: this.#options.clientSecret,
+    });
+    const response = await this.#send('/oauth/token', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      body,
+    });
     const text = await response.text();
     if (response.status === 400 || response.status === 401) {
       const error = parseJson(text) as { error?: unknown; error_description?: unknown } | undefined;
       const code = typeof error?.error === 'string' ? error.error : 'unknown';
       if (code === 'invalid_client') {
-        throw new TributaryError('provider_error', 'iFit rejected the client id/secret (check TRIBUTARY_PROVIDER_IFIT_CLIENT_ID and TRIBUTARY_PROVIDER_IFIT_CLIENT_SECRET)', {
-          provider: 'IFIT',
-          status: response.status,
-        });
+        throw new TributaryError(
+          'provider_error',
+          'iFit rejected the client id/secret (check TRIBUTARY_PROVIDER_IFIT_CLIENT_ID and TRIBUTARY_PROVIDER_IFIT_CLIENT_SECRET)',
+          {
+            provider: 'IFIT',
+            status: response.status,
+          },
+        );
       }
       const description = typeof error?.error_description === 'string' ? error.error_description : code;
       throw new TributaryError('provider_auth_failed', `iFit refused the ${grant.grant_type} grant: ${description}`, {
@@ -114,7 +136,10 @@ export class IfitClient {
   }
 
   async #get<S extends z.ZodTypeAny>(path: string, accessToken: string, schema: S): Promise<Fetched<z.infer<S>>> {
-    const response = await this.#send(path, { method: 'GET', headers: { authorization: `Bearer ${accessToken}`, accept: 'application/json' } });
+    const response = await this.#send(path, {
+      method: 'GET',
+      headers: { authorization: `Bearer ${accessToken}`, accept: 'application/json' },
+    });
     const text = await response.text();
     if (response.status === 401 || response.status === 403) {
       throw new TributaryError('provider_auth_failed', `iFit rejected the access token on ${path.split('?')[0]}`, {
@@ -139,7 +164,12 @@ export class IfitClient {
           await sleep(retryBaseMs * 2 ** attempt);
           continue;
         }
-        throw new TributaryError('provider_error', `iFit is unreachable (${path.split('?')[0]}): ${(cause as Error).message}`, { provider: 'IFIT', transient: true }, { cause });
+        throw new TributaryError(
+          'provider_error',
+          `iFit is unreachable (${path.split('?')[0]}): ${(cause as Error).message}`,
+          { provider: 'IFIT', transient: true },
+          { cause },
+        );
       }
       if (response.status === 429) {
         const retryAfter = retryAfterSeconds(response.headers.get('retry-after'));
@@ -149,7 +179,10 @@ export class IfitClient {
           continue;
         }
         await response.body?.cancel();
-        throw new TributaryError('rate_limited', `iFit rate limit reached; retry after ${retryAfter} s`, { provider: 'IFIT', retry_after_seconds: retryAfter });
+        throw new TributaryError('rate_limited', `iFit rate limit reached; retry after ${retryAfter} s`, {
+          provider: 'IFIT',
+          retry_after_seconds: retryAfter,
+        });
       }
       if (response.status >= 500 && attempt < maxRetries) {
         await response.body?.cancel();
@@ -171,11 +204,15 @@ export function retryAfterSeconds(header: string | null, now = Date.now()): numb
 }
 
 function unexpectedStatus(path: string, status: number, text: string): TributaryError {
-  return new TributaryError('provider_error', `iFit answered ${status} on ${path.split('?')[0]}${text ? `: ${text.slice(0, 200)}` : ''}`, {
-    provider: 'IFIT',
-    status,
-    transient: status >= 500,
-  });
+  return new TributaryError(
+    'provider_error',
+    `iFit answered ${status} on ${path.split('?')[0]}${text ? `: ${text.slice(0, 200)}` : ''}`,
+    {
+      provider: 'IFIT',
+      status,
+      transient: status >= 500,
+    },
+  );
 }
 
 function parse<S extends z.ZodTypeAny>(path: string, text: string, schema: S): z.infer<S> {
@@ -183,9 +220,13 @@ function parse<S extends z.ZodTypeAny>(path: string, text: string, schema: S): z
   const result = schema.safeParse(json);
   if (!result.success) {
     const issue = result.error.issues[0]!;
-    throw new TributaryError('provider_error', `iFit sent an unexpected payload on ${path.split('?')[0]}: ${issue.path.join('.') || '(root)'} ${issue.message}`, {
-      provider: 'IFIT',
-    });
+    throw new TributaryError(
+      'provider_error',
+      `iFit sent an unexpected payload on ${path.split('?')[0]}: ${issue.path.join('.') || '(root)'} ${issue.message}`,
+      {
+        provider: 'IFIT',
+      },
+    );
   }
   return result.data;
 }

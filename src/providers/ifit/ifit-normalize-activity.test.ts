@@ -6,7 +6,8 @@ import { activityType, isoTimestamp, normalizeActivity } from './ifit-normalize-
 import { haversineMeters } from './ifit-route.ts';
 import { validateRecord } from '../../model/validate.ts';
 
-const fixture = (name: string) => JSON.parse(readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8')) as unknown;
+const fixture = (name: string) =>
+  JSON.parse(readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8')) as unknown;
 const log = (name: string) => activityLogSchema.parse(fixture(name));
 const workout = (name: string) => workoutSchema.parse(fixture(name));
 
@@ -30,8 +31,17 @@ describe('iFit activity normalizer: treadmill run on a route (fixtures/activity-
 
   it('samples are timestamped start + offset', () => {
     const hr = activity.heart_rate_data.detailed.hr_samples;
-    expect(hr[0]).toEqual({ timestamp: '2026-01-01T08:01:00.000000+00:00', timer_duration_seconds: 60, bpm: 121, context: 1 });
-    expect(activity.distance_data.detailed.distance_samples.at(-1)).toEqual({ timestamp: '2026-01-01T08:10:00.000000+00:00', timer_duration_seconds: 600, distance_meters: 1800 });
+    expect(hr[0]).toEqual({
+      timestamp: '2026-01-01T08:01:00.000000+00:00',
+      timer_duration_seconds: 60,
+      bpm: 121,
+      context: 1,
+    });
+    expect(activity.distance_data.detailed.distance_samples.at(-1)).toEqual({
+      timestamp: '2026-01-01T08:10:00.000000+00:00',
+      timer_duration_seconds: 600,
+      distance_meters: 1800,
+    });
   });
 
   it('drops 0 bpm (no strap) instead of reporting zeros; summarizes the rest', () => {
@@ -44,7 +54,12 @@ describe('iFit activity normalizer: treadmill run on a route (fixtures/activity-
     expect(activity.calories_data.calorie_samples).toHaveLength(11);
     expect(activity.distance_data.summary.distance_meters).toBe(1800);
     expect(activity.distance_data.summary.steps).toBe(1500);
-    expect(activity.distance_data.summary.elevation).toMatchObject({ max_meters: 104, min_meters: 90, gain_actual_meters: 4, loss_actual_meters: 14 });
+    expect(activity.distance_data.summary.elevation).toMatchObject({
+      max_meters: 104,
+      min_meters: 90,
+      gain_actual_meters: 4,
+      loss_actual_meters: 14,
+    });
     expect(activity.distance_data.detailed.step_samples.at(-1).steps).toBe(1500);
     expect(activity.distance_data.detailed.elevation_samples).toHaveLength(11);
     expect(activity.movement_data).toMatchObject({ avg_speed_meters_per_second: 3, max_speed_meters_per_second: 3 });
@@ -138,7 +153,9 @@ describe('iFit activity normalizer: output follows Terra’s Activity schema', (
 
 describe('iFit normalizer helpers', () => {
   it('maps every documented iFit type to a Terra ActivityType code', () => {
-    expect(['run', 'walk', 'hike', 'cycle', 'row', 'elliptical', 'strength', 'yoga', 'other'].map(activityType)).toEqual([8, 7, 35, 1, 54, 25, 80, 100, 108]);
+    expect(
+      ['run', 'walk', 'hike', 'cycle', 'row', 'elliptical', 'strength', 'yoga', 'other'].map(activityType),
+    ).toEqual([8, 7, 35, 1, 54, 25, 80, 100, 108]);
     expect(activityType(undefined)).toBe(4);
     expect(activityType('constructor')).toBe(4);
     expect(activityType('RUN')).toBe(8);
@@ -149,7 +166,11 @@ describe('iFit normalizer helpers', () => {
   });
 
   it('tolerates malformed series points without throwing', () => {
-    const weird = activityLogSchema.parse({ id: 'x', start: 0, stats: { bpm: [{ offset: 1000, value: 'a' }, { offset: 0, value: 100 }, null], mps: 'nope' } });
+    const weird = activityLogSchema.parse({
+      id: 'x',
+      start: 0,
+      stats: { bpm: [{ offset: 1000, value: 'a' }, { offset: 0, value: 100 }, null], mps: 'nope' },
+    });
     const activity = normalizeActivity(weird) as Json;
     expect(activity.heart_rate_data.detailed.hr_samples).toHaveLength(1);
     expect(activity.movement_data).toBeUndefined();

@@ -35,7 +35,10 @@ export function isoTimestamp(epochMs: number): string {
 export function normalizeActivity(log: IfitActivityLog, workout?: IfitWorkout | null): TerraRecord {
   const start = log.start;
   const end = log.end ?? (typeof log.duration === 'number' ? start + log.duration : start);
-  const at = (point: IfitSamplePoint) => ({ timestamp: isoTimestamp(start + point.offset), timer_duration_seconds: point.offset / 1000 });
+  const at = (point: IfitSamplePoint) => ({
+    timestamp: isoTimestamp(start + point.offset),
+    timer_duration_seconds: point.offset / 1000,
+  });
 
   const bpm = series(log, 'bpm')?.filter((point) => (point.value ?? 0) > 0); // 0 = no strap reading
   const mps = series(log, 'mps');
@@ -58,7 +61,8 @@ export function normalizeActivity(log: IfitActivityLog, workout?: IfitWorkout | 
     }),
   };
 
-  if (typeof log.duration === 'number' && log.duration >= 0) activity.active_durations_data = { activity_seconds: log.duration / 1000 };
+  if (typeof log.duration === 'number' && log.duration >= 0)
+    activity.active_durations_data = { activity_seconds: log.duration / 1000 };
 
   const totalCalories = numberOrUndefined(log.summary?.total_calories);
   if (totalCalories !== undefined || calories) {
@@ -111,7 +115,8 @@ export function normalizeActivity(log: IfitActivityLog, workout?: IfitWorkout | 
     name: 'iFit',
     manufacturer: 'iFit',
     serial_number: log.machine_id === null || log.machine_id === undefined ? undefined : String(log.machine_id),
-    software_version: log.software_number === null || log.software_number === undefined ? undefined : String(log.software_number),
+    software_version:
+      log.software_number === null || log.software_number === undefined ? undefined : String(log.software_number),
     data_provided: dataProvided({ bpm, mps, meters, calories, steps, rpm }),
   });
   return activity;
@@ -147,7 +152,10 @@ function distanceData(
     elevation_samples: elevation?.map((point) => ({ ...at(point), elev_meters: point.value })),
   });
   if (Object.keys(summary).length === 0 && Object.keys(detailed).length === 0) return undefined;
-  return compact({ summary: Object.keys(summary).length ? summary : undefined, detailed: Object.keys(detailed).length ? detailed : undefined });
+  return compact({
+    summary: Object.keys(summary).length ? summary : undefined,
+    detailed: Object.keys(detailed).length ? detailed : undefined,
+  });
 }
 
 function elevationSummary(values: number[]): Record<string, number> {
@@ -158,14 +166,25 @@ function elevationSummary(values: number[]): Record<string, number> {
     if (step > 0) gain += step;
     else loss -= step;
   }
-  return { avg_meters: mean(values), max_meters: Math.max(...values), min_meters: Math.min(...values), gain_actual_meters: gain, loss_actual_meters: loss };
+  return {
+    avg_meters: mean(values),
+    max_meters: Math.max(...values),
+    min_meters: Math.min(...values),
+    gain_actual_meters: gain,
+    loss_actual_meters: loss,
+  };
 }
 
 /**
  * Positions exist only for library workouts with a route, and only as far as the log says
  * the user went: each `meters` sample is placed that far along the route.
  */
-function positionData(log: IfitActivityLog, workout: IfitWorkout | null | undefined, meters: IfitSamplePoint[] | undefined, at: At) {
+function positionData(
+  log: IfitActivityLog,
+  workout: IfitWorkout | null | undefined,
+  meters: IfitSamplePoint[] | undefined,
+  at: At,
+) {
   if (!workout || workout.has_geo_data === false) return undefined;
   const route = routeFromCoordinates(workout.geo?.path?.coordinates);
   if (route.length < 2) return undefined;

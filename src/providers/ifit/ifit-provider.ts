@@ -1,5 +1,13 @@
 import { TributaryError } from '../../core/errors.ts';
-import type { PolledItem, Polling, PasswordLogin, ProviderAccount, TokenRefresh, TokenSet, WithAccess } from '../provider.ts';
+import type {
+  PolledItem,
+  Polling,
+  PasswordLogin,
+  ProviderAccount,
+  TokenRefresh,
+  TokenSet,
+  WithAccess,
+} from '../provider.ts';
 import type { IfitClient } from './ifit-client.ts';
 import { normalizeActivity } from './ifit-normalize-activity.ts';
 import type { IfitTokenResponse, IfitWorkout } from './ifit-schemas.ts';
@@ -7,7 +15,11 @@ import type { IfitTokenResponse, IfitWorkout } from './ifit-schemas.ts';
 const PAGE_SIZE = 100;
 
 /** Token response → the stored token set; `now` is when the response arrived. */
-export function tokenSet(response: IfitTokenResponse, now: number, previousRefreshToken: string | null = null): TokenSet {
+export function tokenSet(
+  response: IfitTokenResponse,
+  now: number,
+  previousRefreshToken: string | null = null,
+): TokenSet {
   return {
     accessToken: response.access_token,
     // iFit may rotate the refresh token; when a refresh response carries none, the old one stays valid.
@@ -30,7 +42,10 @@ export function ifitTokenRefresh(client: IfitClient): TokenRefresh {
   return {
     async refresh(credentials) {
       if (!credentials.refreshToken) {
-        throw new TributaryError('provider_auth_failed', 'no iFit refresh token stored', { provider: 'IFIT', reason: 'invalid_grant' });
+        throw new TributaryError('provider_auth_failed', 'no iFit refresh token stored', {
+          provider: 'IFIT',
+          reason: 'invalid_grant',
+        });
       }
       return tokenSet(await client.refreshGrant(credentials.refreshToken), Date.now(), credentials.refreshToken);
     },
@@ -48,7 +63,9 @@ export function ifitPolling(client: IfitClient, settings: { intervalMs: number; 
     async *fetch(withAccess: WithAccess, window): AsyncIterable<PolledItem> {
       const listed = [];
       for (let page = 1; ; page++) {
-        const items = await withAccess((tokens) => client.activityLogs(tokens.accessToken, { page, perPage: PAGE_SIZE, after: window.sinceMs }));
+        const items = await withAccess((tokens) =>
+          client.activityLogs(tokens.accessToken, { page, perPage: PAGE_SIZE, after: window.sinceMs }),
+        );
         listed.push(...items);
         // `after` is the server's filter; checking again keeps a lax server from pulling history forever.
         if (items.length < PAGE_SIZE || items.every((item) => item.start <= window.sinceMs)) break;
@@ -62,13 +79,24 @@ export function ifitPolling(client: IfitClient, settings: { intervalMs: number; 
         if (window.known && (await window.known(item.id))) continue;
         const detail = await withAccess((tokens) => client.activityLog(tokens.accessToken, item.id));
         const workoutId = detail.value.workout_id ?? item.workout_id ?? undefined;
-        if (workoutId && !workouts.has(workoutId)) workouts.set(workoutId, await withAccess((tokens) => client.workout(tokens.accessToken, workoutId)));
+        if (workoutId && !workouts.has(workoutId))
+          workouts.set(workoutId, await withAccess((tokens) => client.workout(tokens.accessToken, workoutId)));
         const workout = workoutId ? workouts.get(workoutId) : undefined;
         yield {
           type: 'activity',
           startMs: detail.value.start,
           raw: { externalId: detail.value.id, contentType: 'application/json', body: detail.text },
-          related: workout && workoutId ? [{ dataType: 'ifit_workout', externalId: `workout:${workoutId}`, contentType: 'application/json', body: workout.text }] : [],
+          related:
+            workout && workoutId
+              ? [
+                  {
+                    dataType: 'ifit_workout',
+                    externalId: `workout:${workoutId}`,
+                    contentType: 'application/json',
+                    body: workout.text,
+                  },
+                ]
+              : [],
           records: [normalizeActivity(detail.value, workout?.value)],
         };
       }

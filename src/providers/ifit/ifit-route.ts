@@ -23,7 +23,9 @@ export function haversineMeters(a: { lat: number; lng: number }, b: { lat: numbe
 }
 
 /** Valid `[lon, lat, …]` coordinates as route points with cumulative distance; [] when none. */
-export function routeFromCoordinates(coordinates: readonly (readonly (number | null)[])[] | null | undefined): RoutePoint[] {
+export function routeFromCoordinates(
+  coordinates: readonly (readonly (number | null)[])[] | null | undefined,
+): RoutePoint[] {
   const route: RoutePoint[] = [];
   for (const coordinate of coordinates ?? []) {
     const [lng, lat] = coordinate;

@@ -17,15 +17,26 @@ export const tokenResponseSchema = z
 export type IfitTokenResponse = z.infer<typeof tokenResponseSchema>;
 
 export const meSchema = z
-  .object({ id: z.string().min(1), firstname: z.string().nullish(), lastname: z.string().nullish(), email: z.string().nullish() })
+  .object({
+    id: z.string().min(1),
+    firstname: z.string().nullish(),
+    lastname: z.string().nullish(),
+    email: z.string().nullish(),
+  })
   .passthrough();
 export type IfitMe = z.infer<typeof meSchema>;
 
-export const samplePointSchema = z.object({ offset: z.number().finite(), value: z.number().finite().nullable() }).passthrough();
+export const samplePointSchema = z
+  .object({ offset: z.number().finite(), value: z.number().finite().nullable() })
+  .passthrough();
 export type IfitSamplePoint = z.infer<typeof samplePointSchema>;
 
 const summarySchema = z
-  .object({ total_meters: z.number().nullish(), total_calories: z.number().nullish(), total_steps: z.number().nullish() })
+  .object({
+    total_meters: z.number().nullish(),
+    total_calories: z.number().nullish(),
+    total_steps: z.number().nullish(),
+  })
   .passthrough();
 
 export const activityLogListItemSchema = z
@@ -59,7 +70,12 @@ export const workoutSchema = z
     title: z.string().nullish(),
     has_geo_data: z.boolean().nullish(),
     geo: z
-      .object({ path: z.object({ coordinates: z.array(z.array(z.number().nullable())).nullish() }).passthrough().nullish() })
+      .object({
+        path: z
+          .object({ coordinates: z.array(z.array(z.number().nullable())).nullish() })
+          .passthrough()
+          .nullish(),
+      })
       .passthrough()
       .nullish(),
   })
@@ -67,7 +83,18 @@ export const workoutSchema = z
 export type IfitWorkout = z.infer<typeof workoutSchema>;
 
 /** The known sample series, by iFit key. */
-export const SERIES_KEYS = ['bpm', 'mps', 'watts', 'meters', 'calories', 'steps', 'incline', 'elevation', 'rpm', 'resistance'] as const;
+export const SERIES_KEYS = [
+  'bpm',
+  'mps',
+  'watts',
+  'meters',
+  'calories',
+  'steps',
+  'incline',
+  'elevation',
+  'rpm',
+  'resistance',
+] as const;
 export type SeriesKey = (typeof SERIES_KEYS)[number];
 
 /** A series as a clean ascending list of finite points; undefined when absent, malformed or empty. */

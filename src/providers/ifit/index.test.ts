@@ -19,8 +19,17 @@ describe('iFit configuration (TRIBUTARY_PROVIDER_IFIT_*)', () => {
   });
 
   it('declares its capabilities as data and offers login, refresh and polling', () => {
-    const provider = IFIT.configure({ CLIENT_ID: 'id', CLIENT_SECRET: 'secret', POLL_SECONDS: '60', BACKFILL_DAYS: '7' }, { publicUrl: 'http://x' })!;
-    expect(provider.capabilities).toMatchObject({ name: 'IFIT', auth: 'password', sync: 'poll', dataTypes: ['activity'], sdkOnly: false });
+    const provider = IFIT.configure(
+      { CLIENT_ID: 'id', CLIENT_SECRET: 'secret', POLL_SECONDS: '60', BACKFILL_DAYS: '7' },
+      { publicUrl: 'http://x' },
+    )!;
+    expect(provider.capabilities).toMatchObject({
+      name: 'IFIT',
+      auth: 'password',
+      sync: 'poll',
+      dataTypes: ['activity'],
+      sdkOnly: false,
+    });
     expect(provider.passwordLogin).toBeDefined();
     expect(provider.tokenRefresh).toBeDefined();
     expect(provider.polling).toMatchObject({ intervalMs: 60_000, backfillDays: 7 });

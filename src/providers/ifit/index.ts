@@ -38,13 +38,21 @@ export function ifitSettings(settings: Record<string, string>): IfitSettings | u
   if (!clientId && !clientSecret) return undefined;
   if (!clientId || !clientSecret) {
     const missing = clientId ? 'CLIENT_SECRET' : 'CLIENT_ID';
-    throw new TributaryError('config_invalid', `${PREFIX}${missing} must be set together with ${PREFIX}${missing === 'CLIENT_ID' ? 'CLIENT_SECRET' : 'CLIENT_ID'}`, {
-      variable: PREFIX + missing,
-    });
+    throw new TributaryError(
+      'config_invalid',
+      `${PREFIX}${missing} must be set together with ${PREFIX}${missing === 'CLIENT_ID' ? 'CLIENT_SECRET' : 'CLIENT_ID'}`,
+      {
+        variable: PREFIX + missing,
+      },
+    );
   }
   const baseUrl = settings.BASE_URL ?? 'https://api.ifit.com';
   if (!/^https?:\/\/[^\s/]+/.test(baseUrl)) {
-    throw new TributaryError('config_invalid', `${PREFIX}BASE_URL must be an http(s) URL (got ${JSON.stringify(baseUrl)})`, { variable: `${PREFIX}BASE_URL` });
+    throw new TributaryError(
+      'config_invalid',
+      `${PREFIX}BASE_URL must be an http(s) URL (got ${JSON.stringify(baseUrl)})`,
+      { variable: `${PREFIX}BASE_URL` },
+    );
   }
   return {
     baseUrl,
@@ -60,7 +68,11 @@ function positiveNumber(settings: Record<string, string>, key: string, fallback:
   if (text === undefined) return fallback;
   const value = Number(text);
   if (!/^\d+(\.\d+)?$/.test(text.trim()) || !(value > 0)) {
-    throw new TributaryError('config_invalid', `${PREFIX}${key} must be a positive number (got ${JSON.stringify(text)})`, { variable: PREFIX + key });
+    throw new TributaryError(
+      'config_invalid',
+      `${PREFIX}${key} must be a positive number (got ${JSON.stringify(text)})`,
+      { variable: PREFIX + key },
+    );
   }
   return value;
 }
@@ -70,7 +82,11 @@ export const IFIT: ProviderDefinition = {
   configure(settings): ConfiguredProvider | undefined {
     const parsed = ifitSettings(settings);
     if (!parsed) return undefined;
-    const client = new IfitClient({ baseUrl: parsed.baseUrl, clientId: parsed.clientId, clientSecret: parsed.clientSecret });
+    const client = new IfitClient({
+      baseUrl: parsed.baseUrl,
+      clientId: parsed.clientId,
+      clientSecret: parsed.clientSecret,
+    });
     return {
       capabilities: IFIT_CAPABILITIES,
       passwordLogin: ifitPasswordLogin(client),

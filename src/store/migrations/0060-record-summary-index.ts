@@ -13,6 +13,7 @@ import type { Migration } from '../sql/db.ts';
 export const recordSummaryIndex: Migration = {
   id: 60,
   name: 'record-summary-index',
-  sqlite: 'CREATE INDEX records_summary ON records (dev_id, user_id, data_type, start_ms, natural_key, end_ms, payload_summary);',
+  sqlite:
+    'CREATE INDEX records_summary ON records (dev_id, user_id, data_type, start_ms, natural_key, end_ms, payload_summary);',
   postgres: '',
 };

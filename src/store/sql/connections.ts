@@ -26,7 +26,8 @@ export function connectionRepo(db: Db, box: SecretBox): ConnectionRepo {
     nextSyncAt: row.next_sync_at === null ? null : Number(row.next_sync_at),
     updatedAt: row.updated_at,
   });
-  const seal = (credentials: unknown) => (credentials === null || credentials === undefined ? null : box.sealJson(credentials));
+  const seal = (credentials: unknown) =>
+    credentials === null || credentials === undefined ? null : box.sealJson(credentials);
 
   return {
     async save(devId, input) {
@@ -37,7 +38,18 @@ export function connectionRepo(db: Db, box: SecretBox): ConnectionRepo {
          ON CONFLICT (user_id) DO UPDATE SET provider = excluded.provider, credentials_sealed = excluded.credentials_sealed,
            status = excluded.status, sync_state = excluded.sync_state, next_sync_at = excluded.next_sync_at, updated_at = excluded.updated_at
            WHERE connections.dev_id = excluded.dev_id`,
-        [input.userId, devId, input.provider, seal(input.credentials), input.status ?? 'active', JSON.stringify(input.syncState ?? {}), input.nextSyncAt ?? null, new Date().toISOString(), devId, input.userId],
+        [
+          input.userId,
+          devId,
+          input.provider,
+          seal(input.credentials),
+          input.status ?? 'active',
+          JSON.stringify(input.syncState ?? {}),
+          input.nextSyncAt ?? null,
+          new Date().toISOString(),
+          devId,
+          input.userId,
+        ],
       );
       if (changes === 0) throw new TributaryError('not_found', `user ${input.userId} not found`);
     },
@@ -76,7 +88,8 @@ export function connectionRepo(db: Db, box: SecretBox): ConnectionRepo {
              AND (lease_until IS NULL OR lease_until < ?) ORDER BY next_sync_at LIMIT ?${lock}`,
           [now, now, limit],
         );
-        for (const row of rows) await tx.run('UPDATE connections SET lease_until = ? WHERE user_id = ?', [now + leaseMs, row.user_id]);
+        for (const row of rows)
+          await tx.run('UPDATE connections SET lease_until = ? WHERE user_id = ?', [now + leaseMs, row.user_id]);
         return rows.map(toConnection);
       });
     },

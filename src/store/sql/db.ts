@@ -29,8 +29,12 @@ export interface Migration {
 
 /** Applies pending migrations in id order, each in its own transaction. */
 export async function migrate(db: Db, migrations: readonly Migration[]): Promise<number[]> {
-  await db.run('CREATE TABLE IF NOT EXISTS schema_migrations (id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
-  const applied = new Set((await db.all<{ id: number }>('SELECT id FROM schema_migrations')).map((row) => Number(row.id)));
+  await db.run(
+    'CREATE TABLE IF NOT EXISTS schema_migrations (id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)',
+  );
+  const applied = new Set(
+    (await db.all<{ id: number }>('SELECT id FROM schema_migrations')).map((row) => Number(row.id)),
+  );
   const done: number[] = [];
   for (const migration of [...migrations].sort((a, b) => a.id - b.id)) {
     if (applied.has(migration.id)) continue;
@@ -39,11 +43,10 @@ export async function migrate(db: Db, migrations: readonly Migration[]): Promise
     await db.transaction(async (tx) => {
       for (const statement of splitStatements(sql)) await tx.run(statement);
       // Another process may have applied it meanwhile (two servers starting at once): ignore that.
-      await tx.run('INSERT INTO schema_migrations (id, name, applied_at) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING', [
-        migration.id,
-        migration.name,
-        new Date().toISOString(),
-      ]);
+      await tx.run(
+        'INSERT INTO schema_migrations (id, name, applied_at) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING',
+        [migration.id, migration.name, new Date().toISOString()],
+      );
     });
     done.push(migration.id);
   }

@@ -24,12 +24,10 @@ export function developerRepo(db: Db): DeveloperRepo {
       const id = devId ?? newId('dev').slice(0, 28);
       const key = apiKey ?? newSecret(32);
       const createdAt = new Date().toISOString();
-      await db.run('INSERT INTO developers (dev_id, name, api_key_hash, enabled_providers, created_at) VALUES (?, ?, ?, NULL, ?)', [
-        id,
-        name,
-        hashApiKey(key),
-        createdAt,
-      ]);
+      await db.run(
+        'INSERT INTO developers (dev_id, name, api_key_hash, enabled_providers, created_at) VALUES (?, ?, ?, NULL, ?)',
+        [id, name, hashApiKey(key), createdAt],
+      );
       return { developer: { devId: id, name, enabledProviders: null, createdAt }, apiKey: key };
     },
     async get(devId) {
@@ -45,7 +43,10 @@ export function developerRepo(db: Db): DeveloperRepo {
       return toDeveloper(row);
     },
     async setEnabledProviders(devId, providers) {
-      await db.run('UPDATE developers SET enabled_providers = ? WHERE dev_id = ?', [providers === null ? null : JSON.stringify(providers), devId]);
+      await db.run('UPDATE developers SET enabled_providers = ? WHERE dev_id = ?', [
+        providers === null ? null : JSON.stringify(providers),
+        devId,
+      ]);
     },
   };
 }

@@ -44,7 +44,17 @@ export function eventRepo(db: Db): EventRepo {
       };
       await db.run(
         'INSERT INTO events (event_id, dev_id, user_id, type, reference, payload, created_at, created_ms, created_seq, dispatched) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0)',
-        [event.eventId, devId, event.userId, event.type, event.reference, JSON.stringify(event.payload), event.createdAt, now, monotonicMicros()],
+        [
+          event.eventId,
+          devId,
+          event.userId,
+          event.type,
+          event.reference,
+          JSON.stringify(event.payload),
+          event.createdAt,
+          now,
+          monotonicMicros(),
+        ],
       );
       return event;
     },
@@ -68,10 +78,20 @@ export function eventRepo(db: Db): EventRepo {
         params.push(filter.afterMs);
       }
       params.push(filter.limit ?? 1000);
-      return (await db.all<Row>(`SELECT * FROM events WHERE ${where.join(' AND ')} ORDER BY created_ms, created_seq, event_id LIMIT ?`, params)).map(toEvent);
+      return (
+        await db.all<Row>(
+          `SELECT * FROM events WHERE ${where.join(' AND ')} ORDER BY created_ms, created_seq, event_id LIMIT ?`,
+          params,
+        )
+      ).map(toEvent);
     },
     async undispatched(limit) {
-      return (await db.all<Row>('SELECT * FROM events WHERE dispatched = 0 ORDER BY created_ms, created_seq, event_id LIMIT ?', [limit])).map(toEvent);
+      return (
+        await db.all<Row>(
+          'SELECT * FROM events WHERE dispatched = 0 ORDER BY created_ms, created_seq, event_id LIMIT ?',
+          [limit],
+        )
+      ).map(toEvent);
     },
     async markDispatched(eventIds) {
       for (const id of eventIds) await db.run('UPDATE events SET dispatched = 1 WHERE event_id = ?', [id]);
@@ -110,16 +130,33 @@ export function dataRequestRepo(db: Db): DataRequestRepo {
       const request: DataRequest = { ...input, devId, status: 'accepted', createdAt: new Date().toISOString() };
       await db.run(
         'INSERT INTO data_requests (reference, dev_id, user_id, data_type, start_ms, end_ms, with_samples, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-        [request.reference, devId, request.userId, request.dataType, request.startMs, request.endMs, request.withSamples ? 1 : 0, request.status, request.createdAt],
+        [
+          request.reference,
+          devId,
+          request.userId,
+          request.dataType,
+          request.startMs,
+          request.endMs,
+          request.withSamples ? 1 : 0,
+          request.status,
+          request.createdAt,
+        ],
       );
       return request;
     },
     async get(devId, reference) {
-      const row = await db.get<RequestRow>('SELECT * FROM data_requests WHERE dev_id = ? AND reference = ?', [devId, reference]);
+      const row = await db.get<RequestRow>('SELECT * FROM data_requests WHERE dev_id = ? AND reference = ?', [
+        devId,
+        reference,
+      ]);
       return row && toRequest(row);
     },
     async setStatus(devId, reference, status) {
-      await db.run('UPDATE data_requests SET status = ? WHERE dev_id = ? AND reference = ?', [status, devId, reference]);
+      await db.run('UPDATE data_requests SET status = ? WHERE dev_id = ? AND reference = ?', [
+        status,
+        devId,
+        reference,
+      ]);
     },
   };
 }

@@ -16,15 +16,15 @@ export function recordRepo(db: Db): RecordRepo {
     async upsert(devId, userId, type, record, rawId = null) {
       const key = naturalKey(type, record);
       if (key === undefined) {
-        throw new TributaryError('bad_request', `a ${type} record needs its natural key (${keyField(type)})`, { parameter: keyField(type) });
+        throw new TributaryError('bad_request', `a ${type} record needs its natural key (${keyField(type)})`, {
+          parameter: keyField(type),
+        });
       }
       const payload = JSON.stringify(record);
-      const existing = await db.get<{ payload: string }>('SELECT payload FROM records WHERE dev_id = ? AND user_id = ? AND data_type = ? AND natural_key = ?', [
-        devId,
-        userId,
-        type,
-        key,
-      ]);
+      const existing = await db.get<{ payload: string }>(
+        'SELECT payload FROM records WHERE dev_id = ? AND user_id = ? AND data_type = ? AND natural_key = ?',
+        [devId, userId, type, key],
+      );
       if (existing?.payload === payload) return { key, changed: false };
       const window = recordWindow(type, record);
       const startMs = toMs(window.start);
@@ -34,7 +34,18 @@ export function recordRepo(db: Db): RecordRepo {
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (dev_id, user_id, data_type, natural_key) DO UPDATE SET start_ms = excluded.start_ms, end_ms = excluded.end_ms,
            payload = excluded.payload, payload_summary = excluded.payload_summary, raw_id = excluded.raw_id, updated_at = excluded.updated_at`,
-        [devId, userId, type, key, startMs, endMs, payload, JSON.stringify(withoutSamples(record)), rawId, new Date().toISOString()],
+        [
+          devId,
+          userId,
+          type,
+          key,
+          startMs,
+          endMs,
+          payload,
+          JSON.stringify(withoutSamples(record)),
+          rawId,
+          new Date().toISOString(),
+        ],
       );
       return { key, changed: true };
     },
@@ -51,18 +62,27 @@ export function recordRepo(db: Db): RecordRepo {
         params.push(endMs);
       }
       const limitSql = limit ? ` LIMIT ${Math.floor(limit)}` : '';
-      const rows = await db.all<{ json: string }>(`SELECT ${column} AS json FROM records WHERE ${where.join(' AND ')} ORDER BY start_ms, natural_key${limitSql}`, params);
+      const rows = await db.all<{ json: string }>(
+        `SELECT ${column} AS json FROM records WHERE ${where.join(' AND ')} ORDER BY start_ms, natural_key${limitSql}`,
+        params,
+      );
       return rows.map((row) => row.json);
     },
     async get(devId, userId, type, key) {
-      const row = await db.get<{ payload: string }>('SELECT payload FROM records WHERE dev_id = ? AND user_id = ? AND data_type = ? AND natural_key = ?', [devId, userId, type, key]);
+      const row = await db.get<{ payload: string }>(
+        'SELECT payload FROM records WHERE dev_id = ? AND user_id = ? AND data_type = ? AND natural_key = ?',
+        [devId, userId, type, key],
+      );
       return row && (JSON.parse(row.payload) as TerraRecord);
     },
     async delete(devId, userId, type, keys) {
       const deleted: string[] = [];
       await db.transaction(async (tx) => {
         for (const key of keys) {
-          const { changes } = await tx.run('DELETE FROM records WHERE dev_id = ? AND user_id = ? AND data_type = ? AND natural_key = ?', [devId, userId, type, key]);
+          const { changes } = await tx.run(
+            'DELETE FROM records WHERE dev_id = ? AND user_id = ? AND data_type = ? AND natural_key = ?',
+            [devId, userId, type, key],
+          );
           if (changes > 0) deleted.push(key);
         }
       });
@@ -70,8 +90,14 @@ export function recordRepo(db: Db): RecordRepo {
     },
     async count(devId, userId, type) {
       const row = type
-        ? await db.get<{ n: number }>('SELECT COUNT(*) AS n FROM records WHERE dev_id = ? AND user_id = ? AND data_type = ?', [devId, userId, type])
-        : await db.get<{ n: number }>('SELECT COUNT(*) AS n FROM records WHERE dev_id = ? AND user_id = ?', [devId, userId]);
+        ? await db.get<{ n: number }>(
+            'SELECT COUNT(*) AS n FROM records WHERE dev_id = ? AND user_id = ? AND data_type = ?',
+            [devId, userId, type],
+          )
+        : await db.get<{ n: number }>('SELECT COUNT(*) AS n FROM records WHERE dev_id = ? AND user_id = ?', [
+            devId,
+            userId,
+          ]);
       return Number(row?.n ?? 0);
     },
   };
@@ -130,7 +156,18 @@ export function rawRecordRepo(db: Db): RawRecordRepo {
       await db.run(
         `INSERT INTO raw_records (raw_id, dev_id, user_id, provider, data_type, external_id, content_type, sha256, body, received_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        [rawId, devId, input.userId, input.provider, input.dataType, input.externalId, input.contentType, sha256, body, new Date().toISOString()],
+        [
+          rawId,
+          devId,
+          input.userId,
+          input.provider,
+          input.dataType,
+          input.externalId,
+          input.contentType,
+          sha256,
+          body,
+          new Date().toISOString(),
+        ],
       );
       return { rawId, inserted: true };
     },
@@ -149,7 +186,12 @@ export function rawRecordRepo(db: Db): RawRecordRepo {
         where.push('external_id = ?');
         params.push(filter.externalId);
       }
-      return (await db.all<RawRow>(`SELECT * FROM raw_records WHERE ${where.join(' AND ')} ORDER BY received_at, raw_id`, params)).map(toRaw);
+      return (
+        await db.all<RawRow>(
+          `SELECT * FROM raw_records WHERE ${where.join(' AND ')} ORDER BY received_at, raw_id`,
+          params,
+        )
+      ).map(toRaw);
     },
   };
 }

@@ -57,7 +57,18 @@ export function userRepo(db: Db): UserRepo {
       await db.run(
         `INSERT INTO users (user_id, dev_id, provider, reference_id, provider_user_id, state, active, scopes, last_webhook_update, created_at, created_seq, updated_at)
          VALUES (?, ?, ?, ?, ?, ?, 1, ?, NULL, ?, ?, ?)`,
-        [user.userId, devId, user.provider, user.referenceId, user.providerUserId, user.state, user.scopes, now, monotonicMicros(), now],
+        [
+          user.userId,
+          devId,
+          user.provider,
+          user.referenceId,
+          user.providerUserId,
+          user.state,
+          user.scopes,
+          now,
+          monotonicMicros(),
+          now,
+        ],
       );
       return user;
     },
@@ -66,17 +77,31 @@ export function userRepo(db: Db): UserRepo {
       return row && toUser(row);
     },
     async byReferenceId(devId, referenceId) {
-      return (await db.all<Row>('SELECT * FROM users WHERE dev_id = ? AND reference_id = ? ORDER BY created_seq', [devId, referenceId])).map(toUser);
+      return (
+        await db.all<Row>('SELECT * FROM users WHERE dev_id = ? AND reference_id = ? ORDER BY created_seq', [
+          devId,
+          referenceId,
+        ])
+      ).map(toUser);
     },
     async byProviderAccount(devId, provider, providerUserId) {
       return (
-        await db.all<Row>('SELECT * FROM users WHERE dev_id = ? AND provider = ? AND provider_user_id = ? ORDER BY created_seq', [devId, provider, providerUserId])
+        await db.all<Row>(
+          'SELECT * FROM users WHERE dev_id = ? AND provider = ? AND provider_user_id = ? ORDER BY created_seq',
+          [devId, provider, providerUserId],
+        )
       ).map(toUser);
     },
     async list(devId, page) {
-      const total = Number((await db.get<{ n: number }>('SELECT COUNT(*) AS n FROM users WHERE dev_id = ?', [devId]))?.n ?? 0);
+      const total = Number(
+        (await db.get<{ n: number }>('SELECT COUNT(*) AS n FROM users WHERE dev_id = ?', [devId]))?.n ?? 0,
+      );
       const rows = page
-        ? await db.all<Row>('SELECT * FROM users WHERE dev_id = ? ORDER BY created_seq LIMIT ? OFFSET ?', [devId, page.perPage, page.page * page.perPage])
+        ? await db.all<Row>('SELECT * FROM users WHERE dev_id = ? ORDER BY created_seq LIMIT ? OFFSET ?', [
+            devId,
+            page.perPage,
+            page.page * page.perPage,
+          ])
         : await db.all<Row>('SELECT * FROM users WHERE dev_id = ? ORDER BY created_seq', [devId]);
       return { users: rows.map(toUser), total };
     },

@@ -53,7 +53,12 @@ export async function api<T>(method: string, path: string, body?: unknown, given
   try {
     response = await fetch(path, {
       method,
-      headers: { 'dev-id': credentials.devId, 'x-api-key': credentials.apiKey, accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: {
+        'dev-id': credentials.devId,
+        'x-api-key': credentials.apiKey,
+        accept: 'application/json',
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
       credentials: 'omit',
       cache: 'no-store',
@@ -82,7 +87,8 @@ export async function api<T>(method: string, path: string, body?: unknown, given
 /** Builds a query string, leaving out empty values. */
 export function qs(params: Record<string, string | number | undefined | null>): string {
   const search = new URLSearchParams();
-  for (const [key, value] of Object.entries(params)) if (value !== undefined && value !== null && value !== '') search.set(key, String(value));
+  for (const [key, value] of Object.entries(params))
+    if (value !== undefined && value !== null && value !== '') search.set(key, String(value));
   const text = search.toString();
   return text ? `?${text}` : '';
 }

@@ -11,7 +11,10 @@ export interface Bar {
  * A small inline-SVG bar chart (no library, no styles inline: colours come from CSS classes).
  * Values are drawn against the largest one; a zero draws a hairline so the day still shows.
  */
-export function barChart(bars: readonly Bar[], options: { height?: number; unit: string; ariaLabel: string }): SVGElement {
+export function barChart(
+  bars: readonly Bar[],
+  options: { height?: number; unit: string; ariaLabel: string },
+): SVGElement {
   const height = options.height ?? 140;
   const top = 16;
   const bottom = 22;
@@ -20,7 +23,13 @@ export function barChart(bars: readonly Bar[], options: { height?: number; unit:
   const slot = width / Math.max(1, bars.length);
   const max = Math.max(0, ...bars.map((b) => b.value));
   const plot = height - top - bottom;
-  const svg = s('svg', { class: 'chart', viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': options.ariaLabel, preserveAspectRatio: 'none' });
+  const svg = s('svg', {
+    class: 'chart',
+    viewBox: `0 0 ${width} ${height}`,
+    role: 'img',
+    'aria-label': options.ariaLabel,
+    preserveAspectRatio: 'none',
+  });
   for (const fraction of [0, 0.5, 1]) {
     const y = top + plot * (1 - fraction);
     svg.append(s('line', { class: 'chart-grid', x1: 0, x2: width, y1: y, y2: y }));
@@ -29,7 +38,14 @@ export function barChart(bars: readonly Bar[], options: { height?: number; unit:
   bars.forEach((bar, index) => {
     const barHeight = max > 0 ? Math.max(bar.value > 0 ? 2 : 1, (bar.value / max) * plot) : 1;
     const x = index * slot + gap / 2;
-    const rect = s('rect', { class: bar.value > 0 ? 'chart-bar' : 'chart-bar chart-bar-zero', x, y: top + plot - barHeight, width: Math.max(2, slot - gap), height: barHeight, rx: 2 });
+    const rect = s('rect', {
+      class: bar.value > 0 ? 'chart-bar' : 'chart-bar chart-bar-zero',
+      x,
+      y: top + plot - barHeight,
+      width: Math.max(2, slot - gap),
+      height: barHeight,
+      rx: 2,
+    });
     rect.append(s('title', {}, `${bar.label}: ${bar.title}`));
     svg.append(rect);
     if (bars.length <= 31 && (index % Math.ceil(bars.length / 8) === 0 || index === bars.length - 1)) {
@@ -43,5 +59,7 @@ export function barChart(bars: readonly Bar[], options: { height?: number; unit:
 }
 
 export function formatNumber(value: number): string {
-  return value >= 100 ? Math.round(value).toLocaleString() : value.toLocaleString(undefined, { maximumFractionDigits: 1 });
+  return value >= 100
+    ? Math.round(value).toLocaleString()
+    : value.toLocaleString(undefined, { maximumFractionDigits: 1 });
 }

@@ -1,4 +1,13 @@
-import { api, forgetCredentials, loadCredentials, saveCredentials, whenUnauthorized, WRONG_CREDENTIALS, ApiError, type Credentials } from './api.ts';
+import {
+  api,
+  forgetCredentials,
+  loadCredentials,
+  saveCredentials,
+  whenUnauthorized,
+  WRONG_CREDENTIALS,
+  ApiError,
+  type Credentials,
+} from './api.ts';
 import { h, s } from './dom.ts';
 import { errorBox, loading } from './ui.ts';
 import { deliveriesView } from './views/deliveries.ts';
@@ -13,10 +22,18 @@ import { userDetailView, usersView } from './views/users.ts';
  */
 const NAV = [
   { path: 'overview', label: 'Overview', icon: 'M3 13h8V3H3zm0 8h8v-6H3zm10 0h8V11h-8zm0-18v6h8V3z' },
-  { path: 'users', label: 'Users', icon: 'M16 11a4 4 0 1 0-4-4 4 4 0 0 0 4 4zm-8 0a3 3 0 1 0-3-3 3 3 0 0 0 3 3zm0 2c-2.7 0-8 1.3-8 4v3h8v-3c0-1 .4-2 1.2-2.8A12 12 0 0 0 8 13zm8 0c-2.7 0-8 1.3-8 4v3h16v-3c0-2.7-5.3-4-8-4z' },
+  {
+    path: 'users',
+    label: 'Users',
+    icon: 'M16 11a4 4 0 1 0-4-4 4 4 0 0 0 4 4zm-8 0a3 3 0 1 0-3-3 3 3 0 0 0 3 3zm0 2c-2.7 0-8 1.3-8 4v3h8v-3c0-1 .4-2 1.2-2.8A12 12 0 0 0 8 13zm8 0c-2.7 0-8 1.3-8 4v3h16v-3c0-2.7-5.3-4-8-4z',
+  },
   { path: 'destinations', label: 'Destinations', icon: 'M12 2 2 7l10 5 10-5zm-8 9.5V17l8 4 8-4v-5.5l-8 4z' },
   { path: 'deliveries', label: 'Deliveries', icon: 'M2 12h14l-4-4 1.4-1.4L20 13l-6.6 6.4L12 18l4-4H2zm18-8h2v16h-2z' },
-  { path: 'integrations', label: 'Integrations', icon: 'M7 2v6H4v4a6 6 0 0 0 5 5.9V22h2v-4.1A6 6 0 0 0 16 12V8h-3V2h-2v6H9V2z' },
+  {
+    path: 'integrations',
+    label: 'Integrations',
+    icon: 'M7 2v6H4v4a6 6 0 0 0 5 5.9V22h2v-4.1A6 6 0 0 0 16 12V8h-3V2h-2v6H9V2z',
+  },
 ] as const;
 
 const app = document.getElementById('app')!;
@@ -31,9 +48,29 @@ function start(): void {
 function signIn(message?: string): void {
   const previous = loadCredentials()?.devId;
   forgetCredentials();
-  const devId = h('input', { id: 'dev-id', name: 'dev-id', type: 'text', required: true, autocomplete: 'username', spellcheck: 'false', placeholder: 'dev-id', value: previous ?? null });
-  const apiKey = h('input', { id: 'api-key', name: 'api-key', type: 'password', required: true, autocomplete: 'current-password', placeholder: 'x-api-key' });
-  const feedback = h('div', { class: 'signin-feedback', 'aria-live': 'assertive' }, message ? h('div', { class: 'alert alert-bad', role: 'alert' }, message) : null);
+  const devId = h('input', {
+    id: 'dev-id',
+    name: 'dev-id',
+    type: 'text',
+    required: true,
+    autocomplete: 'username',
+    spellcheck: 'false',
+    placeholder: 'dev-id',
+    value: previous ?? null,
+  });
+  const apiKey = h('input', {
+    id: 'api-key',
+    name: 'api-key',
+    type: 'password',
+    required: true,
+    autocomplete: 'current-password',
+    placeholder: 'x-api-key',
+  });
+  const feedback = h(
+    'div',
+    { class: 'signin-feedback', 'aria-live': 'assertive' },
+    message ? h('div', { class: 'alert alert-bad', role: 'alert' }, message) : null,
+  );
   const submit = h('button', { type: 'submit', class: 'btn btn-primary btn-block' }, 'Sign in');
   const form = h(
     'form',
@@ -52,14 +89,28 @@ function signIn(message?: string): void {
             void route();
           })
           .catch((error: unknown) => {
-            feedback.replaceChildren(h('div', { class: 'alert alert-bad', role: 'alert' }, error instanceof ApiError && error.status === 401 ? WRONG_CREDENTIALS : error instanceof Error ? error.message : String(error)));
+            feedback.replaceChildren(
+              h(
+                'div',
+                { class: 'alert alert-bad', role: 'alert' },
+                error instanceof ApiError && error.status === 401
+                  ? WRONG_CREDENTIALS
+                  : error instanceof Error
+                    ? error.message
+                    : String(error),
+              ),
+            );
             submit.disabled = false;
           });
       }) as EventListener,
     },
     brand(),
     h('h1', {}, 'Sign in to your dashboard'),
-    h('p', { class: 'muted' }, 'Use the dev-id and API key your Tributary operator gave you. They stay in this browser tab only.'),
+    h(
+      'p',
+      { class: 'muted' },
+      'Use the dev-id and API key your Tributary operator gave you. They stay in this browser tab only.',
+    ),
     h('label', { for: 'dev-id' }, 'Dev ID'),
     devId,
     h('label', { for: 'api-key' }, 'API key'),
@@ -72,7 +123,12 @@ function signIn(message?: string): void {
 }
 
 function brand(): HTMLElement {
-  const logo = s('svg', { viewBox: '0 0 32 32', class: 'brand-logo', 'aria-hidden': 'true' }, s('rect', { width: 32, height: 32, rx: 8, class: 'brand-bg' }), s('path', { d: 'M7 11c4 0 4 4 9 4s5-4 9-4M7 17c4 0 4 4 9 4s5-4 9-4', class: 'brand-wave' }));
+  const logo = s(
+    'svg',
+    { viewBox: '0 0 32 32', class: 'brand-logo', 'aria-hidden': 'true' },
+    s('rect', { width: 32, height: 32, rx: 8, class: 'brand-bg' }),
+    s('path', { d: 'M7 11c4 0 4 4 9 4s5-4 9-4M7 17c4 0 4 4 9 4s5-4 9-4', class: 'brand-wave' }),
+  );
   return h('div', { class: 'brand' }, logo, h('span', {}, 'Tributary'));
 }
 
@@ -85,7 +141,11 @@ function shell(current: string): HTMLElement {
     ...NAV.map((item) =>
       h(
         'a',
-        { href: `#/${item.path}`, class: item.path === current ? 'nav-link active' : 'nav-link', 'aria-current': item.path === current ? 'page' : null },
+        {
+          href: `#/${item.path}`,
+          class: item.path === current ? 'nav-link active' : 'nav-link',
+          'aria-current': item.path === current ? 'page' : null,
+        },
         s('svg', { viewBox: '0 0 24 24', class: 'nav-icon', 'aria-hidden': 'true' }, s('path', { d: item.icon })),
         item.label,
       ),
@@ -96,10 +156,20 @@ function shell(current: string): HTMLElement {
     { class: 'account' },
     h('div', { class: 'account-label' }, 'Signed in as'),
     h('div', { class: 'account-id mono', title: credentials?.devId ?? '' }, credentials?.devId ?? ''),
-    h('button', { type: 'button', class: 'btn btn-ghost btn-small', onclick: (() => signIn()) as EventListener }, 'Sign out'),
+    h(
+      'button',
+      { type: 'button', class: 'btn btn-ghost btn-small', onclick: (() => signIn()) as EventListener },
+      'Sign out',
+    ),
   );
-  const links = h('div', { class: 'side-links' }, h('a', { href: '/docs', target: '_blank', rel: 'noopener' }, 'API reference ↗'));
-  app.replaceChildren(h('div', { class: 'layout' }, h('aside', { class: 'sidebar' }, brand(), nav, links, account), content));
+  const links = h(
+    'div',
+    { class: 'side-links' },
+    h('a', { href: '/docs', target: '_blank', rel: 'noopener' }, 'API reference ↗'),
+  );
+  app.replaceChildren(
+    h('div', { class: 'layout' }, h('aside', { class: 'sidebar' }, brand(), nav, links, account), content),
+  );
   return content;
 }
 

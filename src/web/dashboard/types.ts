@@ -24,7 +24,13 @@ export interface DeliveryView {
 }
 
 export interface DeliveryDetail extends DeliveryView {
-  attempt_log: { attempt: number; started_at: string; duration_ms: number; status_code: number | null; error: string | null }[];
+  attempt_log: {
+    attempt: number;
+    started_at: string;
+    duration_ms: number;
+    status_code: number | null;
+    error: string | null;
+  }[];
 }
 
 export interface DestinationView {

@@ -22,7 +22,12 @@ export function pill(text: string, tone: Tone = STATUS_TONES[text] ?? 'info'): H
 }
 
 export function pageHeader(title: string, subtitle: string, ...actions: Child[]): HTMLElement {
-  return h('header', { class: 'page-header' }, h('div', {}, h('h1', {}, title), h('p', { class: 'subtitle' }, subtitle)), h('div', { class: 'actions' }, ...actions));
+  return h(
+    'header',
+    { class: 'page-header' },
+    h('div', {}, h('h1', {}, title), h('p', { class: 'subtitle' }, subtitle)),
+    h('div', { class: 'actions' }, ...actions),
+  );
 }
 
 export function card(title: string | null, ...children: Child[]): HTMLElement {
@@ -30,33 +35,70 @@ export function card(title: string | null, ...children: Child[]): HTMLElement {
 }
 
 export function stat(label: string, value: string | number, note: string, tone: Tone | null = null): HTMLElement {
-  return h('div', { class: `stat${tone ? ` stat-${tone}` : ''}` }, h('div', { class: 'stat-label' }, label), h('div', { class: 'stat-value' }, String(value)), h('div', { class: 'stat-note' }, note));
+  return h(
+    'div',
+    { class: `stat${tone ? ` stat-${tone}` : ''}` },
+    h('div', { class: 'stat-label' }, label),
+    h('div', { class: 'stat-value' }, String(value)),
+    h('div', { class: 'stat-note' }, note),
+  );
 }
 
 export function empty(title: string, hint: string, ...actions: Child[]): HTMLElement {
-  return h('div', { class: 'empty' }, h('div', { class: 'empty-mark', 'aria-hidden': 'true' }, '∅'), h('p', { class: 'empty-title' }, title), h('p', { class: 'empty-hint' }, hint), ...actions);
+  return h(
+    'div',
+    { class: 'empty' },
+    h('div', { class: 'empty-mark', 'aria-hidden': 'true' }, '∅'),
+    h('p', { class: 'empty-title' }, title),
+    h('p', { class: 'empty-hint' }, hint),
+    ...actions,
+  );
 }
 
 export function errorBox(error: unknown): HTMLElement {
   const message = error instanceof ApiError ? error.message : error instanceof Error ? error.message : String(error);
   const status = error instanceof ApiError && error.status ? ` (HTTP ${error.status})` : '';
-  return h('div', { class: 'alert alert-bad', role: 'alert' }, h('strong', {}, 'Something went wrong'), h('span', {}, `${message}${status}`));
+  return h(
+    'div',
+    { class: 'alert alert-bad', role: 'alert' },
+    h('strong', {}, 'Something went wrong'),
+    h('span', {}, `${message}${status}`),
+  );
 }
 
 export function loading(text = 'Loading…'): HTMLElement {
-  return h('div', { class: 'loading', 'aria-busy': 'true' }, h('span', { class: 'spinner', 'aria-hidden': 'true' }), text);
+  return h(
+    'div',
+    { class: 'loading', 'aria-busy': 'true' },
+    h('span', { class: 'spinner', 'aria-hidden': 'true' }),
+    text,
+  );
 }
 
 export function table(headers: string[], rows: HTMLTableRowElement[], extraClass = ''): HTMLElement {
   return h(
     'div',
     { class: 'table-wrap' },
-    h('table', { class: `table ${extraClass}` }, h('thead', {}, h('tr', {}, ...headers.map((title) => h('th', { scope: 'col' }, title)))), h('tbody', {}, ...rows)),
+    h(
+      'table',
+      { class: `table ${extraClass}` },
+      h('thead', {}, h('tr', {}, ...headers.map((title) => h('th', { scope: 'col' }, title)))),
+      h('tbody', {}, ...rows),
+    ),
   );
 }
 
-export function button(label: string, onclick: (event: Event) => void, variant: 'primary' | 'secondary' | 'ghost' | 'danger' = 'secondary', attrs: Record<string, string> = {}): HTMLButtonElement {
-  return h('button', { type: 'button', class: `btn btn-${variant}`, onclick: onclick as EventListener, ...attrs }, label);
+export function button(
+  label: string,
+  onclick: (event: Event) => void,
+  variant: 'primary' | 'secondary' | 'ghost' | 'danger' = 'secondary',
+  attrs: Record<string, string> = {},
+): HTMLButtonElement {
+  return h(
+    'button',
+    { type: 'button', class: `btn btn-${variant}`, onclick: onclick as EventListener, ...attrs },
+    label,
+  );
 }
 
 /** Runs an async action from a button: disabled while running, errors shown in `target`. */
@@ -98,8 +140,18 @@ export function ago(iso: string | null | undefined, now = Date.now()): string {
   if (!Number.isFinite(ms)) return iso;
   const diff = now - ms;
   const abs = Math.abs(diff);
-  const unit = abs < 60_000 ? 'just now' : abs < 3_600_000 ? `${Math.round(abs / 60_000)} min` : abs < 86_400_000 ? `${Math.round(abs / 3_600_000)} h` : abs < 7 * 86_400_000 ? `${Math.round(abs / 86_400_000)} d` : null;
-  if (unit === null) return new Date(ms).toLocaleDateString(undefined, { year: 'numeric', month: 'short', day: 'numeric' });
+  const unit =
+    abs < 60_000
+      ? 'just now'
+      : abs < 3_600_000
+        ? `${Math.round(abs / 60_000)} min`
+        : abs < 86_400_000
+          ? `${Math.round(abs / 3_600_000)} h`
+          : abs < 7 * 86_400_000
+            ? `${Math.round(abs / 86_400_000)} d`
+            : null;
+  if (unit === null)
+    return new Date(ms).toLocaleDateString(undefined, { year: 'numeric', month: 'short', day: 'numeric' });
   if (unit === 'just now') return unit;
   return diff >= 0 ? `${unit} ago` : `in ${unit}`;
 }

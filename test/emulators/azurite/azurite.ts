@@ -3,7 +3,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { BlobServiceClient, ContainerSASPermissions, StorageSharedKeyCredential, generateBlobSASQueryParameters } from '@azure/storage-blob';
+import {
+  BlobServiceClient,
+  ContainerSASPermissions,
+  StorageSharedKeyCredential,
+  generateBlobSASQueryParameters,
+} from '@azure/storage-blob';
 import { TcpProxy } from '../tcp-proxy.ts';
 
 /**
@@ -37,7 +42,17 @@ export async function startAzurite(): Promise<Azurite> {
   const workDir = mkdtempSync(join(tmpdir(), 'tributary-azurite-'));
   const child = spawn(
     process.execPath,
-    [main, '--blobHost', '127.0.0.1', '--blobPort', '0', '--inMemoryPersistence', '--silent', '--skipApiVersionCheck', '--disableTelemetry'],
+    [
+      main,
+      '--blobHost',
+      '127.0.0.1',
+      '--blobPort',
+      '0',
+      '--inMemoryPersistence',
+      '--silent',
+      '--skipApiVersionCheck',
+      '--disableTelemetry',
+    ],
     { cwd: workDir, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   // Never outlive the test process, even when it ends without running afterAll.
@@ -46,14 +61,19 @@ export async function startAzurite(): Promise<Azurite> {
   const port = await listeningPort(child);
   const proxy = await TcpProxy.start(port);
   const blobEndpoint = `${proxy.url}/${AZURITE_ACCOUNT}`;
-  const connectionString = (key = AZURITE_KEY) => `DefaultEndpointsProtocol=http;AccountName=${AZURITE_ACCOUNT};AccountKey=${key};BlobEndpoint=${blobEndpoint};`;
+  const connectionString = (key = AZURITE_KEY) =>
+    `DefaultEndpointsProtocol=http;AccountName=${AZURITE_ACCOUNT};AccountKey=${key};BlobEndpoint=${blobEndpoint};`;
   const service = BlobServiceClient.fromConnectionString(connectionString());
   return {
     blobEndpoint,
     connectionString,
     containerSasUrl(container, permissions) {
       const sas = generateBlobSASQueryParameters(
-        { containerName: container, permissions: ContainerSASPermissions.parse(permissions), expiresOn: new Date(Date.now() + 3600_000) },
+        {
+          containerName: container,
+          permissions: ContainerSASPermissions.parse(permissions),
+          expiresOn: new Date(Date.now() + 3600_000),
+        },
         new StorageSharedKeyCredential(AZURITE_ACCOUNT, AZURITE_KEY),
       );
       return `${blobEndpoint}/${container}?${sas.toString()}`;

@@ -1,5 +1,11 @@
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { CreateQueueCommand, DeleteMessageCommand, ReceiveMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
+import {
+  CreateQueueCommand,
+  DeleteMessageCommand,
+  ReceiveMessageCommand,
+  SQSClient,
+  type Message,
+} from '@aws-sdk/client-sqs';
 import { buildApp } from 'fauxqs';
 import { TcpProxy } from '../tcp-proxy.ts';
 import { startSigV4Gate } from './sigv4-gate.ts';
@@ -37,11 +43,18 @@ export async function startFauxqs(): Promise<Fauxqs> {
   const credentials = { accessKeyId: 'AKIATRIBUTARYTEST01', secretAccessKey: 'tributary-test-secret-key' };
   const app = buildApp({ logger: false, defaultRegion: region });
   const fauxqsUrl = await app.listen({ port: 0, host: '127.0.0.1' });
-  const gate = await startSigV4Gate(Number(new URL(fauxqsUrl).port), { [credentials.accessKeyId]: credentials.secretAccessKey });
+  const gate = await startSigV4Gate(Number(new URL(fauxqsUrl).port), {
+    [credentials.accessKeyId]: credentials.secretAccessKey,
+  });
   const proxy = await TcpProxy.start(gate.port);
   const endpoint = proxy.url;
   const common = { endpoint, region, credentials };
-  const s3 = new S3Client({ ...common, forcePathStyle: true, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' });
+  const s3 = new S3Client({
+    ...common,
+    forcePathStyle: true,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
   const sqs = new SQSClient(common);
   return {
     endpoint,
@@ -76,10 +89,18 @@ export async function startFauxqs(): Promise<Fauxqs> {
       const all: Message[] = [];
       for (;;) {
         const page = await sqs.send(
-          new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, VisibilityTimeout: 30, WaitTimeSeconds: 0, MessageAttributeNames: ['All'], MessageSystemAttributeNames: ['All'] }),
+          new ReceiveMessageCommand({
+            QueueUrl: queueUrl,
+            MaxNumberOfMessages: 10,
+            VisibilityTimeout: 30,
+            WaitTimeSeconds: 0,
+            MessageAttributeNames: ['All'],
+            MessageSystemAttributeNames: ['All'],
+          }),
         );
         if (!page.Messages?.length) break;
-        for (const message of page.Messages) await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle }));
+        for (const message of page.Messages)
+          await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle }));
         all.push(...page.Messages);
       }
       return all;

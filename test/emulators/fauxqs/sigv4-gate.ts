@@ -1,5 +1,11 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  request as httpRequest,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 
 /**
  * fauxqs accepts any credentials, so bad-credential tests would prove nothing against it. This
@@ -47,7 +53,10 @@ interface Failure {
 
 function checkSignature(req: IncomingMessage, body: Buffer, keys: Record<string, string>): Failure | undefined {
   const authorization = req.headers.authorization ?? '';
-  const match = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=([^,]+), ?Signature=([0-9a-f]+)$/.exec(authorization);
+  const match =
+    /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=([^,]+), ?Signature=([0-9a-f]+)$/.exec(
+      authorization,
+    );
   if (!match) return { service: serviceOf(req), code: 'MissingAuthenticationToken' };
   const [, accessKeyId, date, region, service, signedHeaders, signature] = match;
   const secret = keys[accessKeyId];
@@ -58,14 +67,22 @@ function checkSignature(req: IncomingMessage, body: Buffer, keys: Record<string,
     .map((name) => `${name}:${headerValue(req, name)}\n`)
     .join('');
   const payloadHash = headerValue(req, 'x-amz-content-sha256') || sha256(body);
-  const canonicalRequest = [req.method, url.pathname, canonicalQuery(url.search), canonicalHeaders, signedHeaders, payloadHash].join('\n');
+  const canonicalRequest = [
+    req.method,
+    url.pathname,
+    canonicalQuery(url.search),
+    canonicalHeaders,
+    signedHeaders,
+    payloadHash,
+  ].join('\n');
   const scope = `${date}/${region}/${service}/aws4_request`;
   const stringToSign = ['AWS4-HMAC-SHA256', headerValue(req, 'x-amz-date'), scope, sha256(canonicalRequest)].join('\n');
   let key: Buffer = hmac(`AWS4${secret}`, date);
   for (const part of [region, service, 'aws4_request']) key = hmac(key, part);
   const expected = Buffer.from(createHmac('sha256', key).update(stringToSign).digest('hex'));
   const given = Buffer.from(signature);
-  if (expected.length !== given.length || !timingSafeEqual(expected, given)) return { service, code: 'SignatureDoesNotMatch', accessKeyId };
+  if (expected.length !== given.length || !timingSafeEqual(expected, given))
+    return { service, code: 'SignatureDoesNotMatch', accessKeyId };
   return undefined;
 }
 
@@ -79,24 +96,45 @@ function reject(res: ServerResponse, failure: Failure): void {
           : 'Access Denied';
     const code = failure.code === 'MissingAuthenticationToken' ? 'AccessDenied' : failure.code;
     res.writeHead(403, { 'content-type': 'application/xml', 'x-amz-request-id': 'GATE' });
-    res.end(`<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message><RequestId>GATE</RequestId></Error>`);
+    res.end(
+      `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message><RequestId>GATE</RequestId></Error>`,
+    );
     return;
   }
   const [type, queryCode, message] =
     failure.code === 'InvalidAccessKeyId'
-      ? ['UnrecognizedClientException', 'InvalidClientTokenId', 'The security token included in the request is invalid.']
+      ? [
+          'UnrecognizedClientException',
+          'InvalidClientTokenId',
+          'The security token included in the request is invalid.',
+        ]
       : failure.code === 'SignatureDoesNotMatch'
-        ? ['InvalidSignatureException', 'SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.']
-        : ['MissingAuthenticationTokenException', 'MissingAuthenticationToken', 'Request is missing Authentication Token'];
-  res.writeHead(400, { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-query-error': `${queryCode};Sender`, 'x-amzn-requestid': 'GATE' });
+        ? [
+            'InvalidSignatureException',
+            'SignatureDoesNotMatch',
+            'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.',
+          ]
+        : [
+            'MissingAuthenticationTokenException',
+            'MissingAuthenticationToken',
+            'Request is missing Authentication Token',
+          ];
+  res.writeHead(400, {
+    'content-type': 'application/x-amz-json-1.0',
+    'x-amzn-query-error': `${queryCode};Sender`,
+    'x-amzn-requestid': 'GATE',
+  });
   res.end(JSON.stringify({ __type: `com.amazon.coral.service#${type}`, message }));
 }
 
 function forward(req: IncomingMessage, res: ServerResponse, body: Buffer, port: number): void {
-  const upstream = httpRequest({ host: '127.0.0.1', port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
-    res.writeHead(answer.statusCode ?? 502, answer.headers);
-    answer.pipe(res);
-  });
+  const upstream = httpRequest(
+    { host: '127.0.0.1', port, method: req.method, path: req.url, headers: req.headers },
+    (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    },
+  );
   upstream.on('error', () => {
     res.writeHead(502).end();
   });
@@ -116,7 +154,8 @@ function headerValue(req: IncomingMessage, name: string): string {
 /** AWS's canonical query: every name and value URI-encoded (RFC 3986), sorted by name then value. */
 function canonicalQuery(search: string): string {
   if (!search || search === '?') return '';
-  const encode = (text: string) => encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  const encode = (text: string) =>
+    encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
   return search
     .slice(1)
     .split('&')

@@ -23,7 +23,9 @@ export async function startFirestoreEmulator(): Promise<FirestoreEmulator> {
   const emulator = new FirestoreServer();
   const server = (emulator as unknown as { server: Server }).server;
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound))),
+    server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, bound) =>
+      error ? reject(error) : resolve(bound),
+    ),
   );
   return {
     host: `127.0.0.1:${port}`,

@@ -29,11 +29,18 @@ interface FirebaseStorageEmulator {
 
 export async function startGcsEmulator(): Promise<GcsEmulator> {
   const require = createRequire(import.meta.url);
-  const { StorageEmulator } = require('firebase-tools/lib/emulator/storage') as { StorageEmulator: new (args: object) => FirebaseStorageEmulator };
-  const { createApp } = require('firebase-tools/lib/emulator/storage/server') as {
-    createApp: (projectId: string, emulator: FirebaseStorageEmulator) => Promise<{ listen(port: number, host: string, callback: () => void): Server }>;
+  const { StorageEmulator } = require('firebase-tools/lib/emulator/storage') as {
+    StorageEmulator: new (args: object) => FirebaseStorageEmulator;
   };
-  const { EmulatorRegistry } = require('firebase-tools/lib/emulator/registry') as { EmulatorRegistry: { set(name: string, emulator: unknown): void } };
+  const { createApp } = require('firebase-tools/lib/emulator/storage/server') as {
+    createApp: (
+      projectId: string,
+      emulator: FirebaseStorageEmulator,
+    ) => Promise<{ listen(port: number, host: string, callback: () => void): Server }>;
+  };
+  const { EmulatorRegistry } = require('firebase-tools/lib/emulator/registry') as {
+    EmulatorRegistry: { set(name: string, emulator: unknown): void };
+  };
   const projectId = 'demo-tributary';
   // Never call emulator.start(): that launches the Java rules runtime.
   const emulator = new StorageEmulator({ projectId, rules: [], auto_download: false });

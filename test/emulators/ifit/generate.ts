@@ -19,7 +19,17 @@ export function seededRandom(seed: number): Random {
   };
 }
 
-export const WORKOUT_TYPES = ['run', 'walk', 'hike', 'cycle', 'row', 'elliptical', 'strength', 'yoga', 'other'] as const;
+export const WORKOUT_TYPES = [
+  'run',
+  'walk',
+  'hike',
+  'cycle',
+  'row',
+  'elliptical',
+  'strength',
+  'yoga',
+  'other',
+] as const;
 export type WorkoutType = (typeof WORKOUT_TYPES)[number];
 
 export interface SamplePoint {
@@ -77,15 +87,101 @@ interface Profile {
 }
 
 const PROFILES: Record<WorkoutType, Profile> = {
-  run: { minutes: [20, 50], speed: [2.6, 3.8], stepsPerMeter: 0.72, incline: [-1, 4], kcalPerMinute: [9, 13], hr: [135, 172], route: true, machine: 'NordicTrack Commercial 2950', titles: ['Lake Bled Loop, Slovenia', 'Cinque Terre Coastal Run, Italy', 'Central Park Morning Run, New York'] },
-  walk: { minutes: [20, 60], speed: [1.2, 1.8], stepsPerMeter: 1.35, incline: [0, 8], kcalPerMinute: [4, 7], hr: [95, 125], route: true, machine: 'NordicTrack Commercial 1750', titles: ['Kyoto Temple Walk, Japan', 'Edinburgh Old Town Walk, Scotland'] },
-  hike: { minutes: [30, 75], speed: [0.9, 1.4], stepsPerMeter: 1.4, incline: [4, 15], kcalPerMinute: [6, 10], hr: [110, 150], route: true, machine: 'NordicTrack X22i Incline Trainer', titles: ['Mount Kilimanjaro Summit Push, Tanzania', 'Torres del Paine Trek, Chile'] },
-  cycle: { minutes: [20, 60], speed: [6.5, 10], watts: [120, 260], rpm: [75, 100], resistance: [6, 18], incline: [-3, 6], kcalPerMinute: [8, 14], hr: [125, 165], route: true, machine: 'NordicTrack S22i Studio Cycle', titles: ['Princes’ Islands Train-to-Terrain Ride, Istanbul, Turkey', 'Tour de Mont Blanc Climb, France'] },
-  row: { minutes: [15, 40], speed: [2.2, 3], watts: [110, 220], rpm: [22, 30], resistance: [8, 20], kcalPerMinute: [8, 12], hr: [130, 165], route: false, machine: 'NordicTrack RW900 Rower', titles: ['Rowing Intervals: Pyramid', 'Steady State Row on the Thames'] },
-  elliptical: { minutes: [20, 45], speed: [2, 3], watts: [100, 200], rpm: [55, 75], resistance: [5, 15], incline: [0, 10], kcalPerMinute: [7, 11], hr: [120, 155], route: false, machine: 'NordicTrack FS14i FreeStride', titles: ['Elliptical Endurance Builder', 'FreeStride HIIT'] },
-  strength: { minutes: [15, 40], kcalPerMinute: [4, 7], hr: [95, 140], route: false, machine: 'NordicTrack Vault', titles: ['Full Body Strength with Dumbbells', 'Upper Body Power'] },
-  yoga: { minutes: [15, 45], kcalPerMinute: [2, 4], hr: [70, 105], route: false, machine: 'iFit app', titles: ['Morning Flow Yoga', 'Yoga for Runners'] },
-  other: { minutes: [10, 30], kcalPerMinute: [4, 8], hr: [90, 130], route: false, machine: 'iFit app', titles: ['Mobility and Stretch', 'Core Blast'] },
+  run: {
+    minutes: [20, 50],
+    speed: [2.6, 3.8],
+    stepsPerMeter: 0.72,
+    incline: [-1, 4],
+    kcalPerMinute: [9, 13],
+    hr: [135, 172],
+    route: true,
+    machine: 'NordicTrack Commercial 2950',
+    titles: ['Lake Bled Loop, Slovenia', 'Cinque Terre Coastal Run, Italy', 'Central Park Morning Run, New York'],
+  },
+  walk: {
+    minutes: [20, 60],
+    speed: [1.2, 1.8],
+    stepsPerMeter: 1.35,
+    incline: [0, 8],
+    kcalPerMinute: [4, 7],
+    hr: [95, 125],
+    route: true,
+    machine: 'NordicTrack Commercial 1750',
+    titles: ['Kyoto Temple Walk, Japan', 'Edinburgh Old Town Walk, Scotland'],
+  },
+  hike: {
+    minutes: [30, 75],
+    speed: [0.9, 1.4],
+    stepsPerMeter: 1.4,
+    incline: [4, 15],
+    kcalPerMinute: [6, 10],
+    hr: [110, 150],
+    route: true,
+    machine: 'NordicTrack X22i Incline Trainer',
+    titles: ['Mount Kilimanjaro Summit Push, Tanzania', 'Torres del Paine Trek, Chile'],
+  },
+  cycle: {
+    minutes: [20, 60],
+    speed: [6.5, 10],
+    watts: [120, 260],
+    rpm: [75, 100],
+    resistance: [6, 18],
+    incline: [-3, 6],
+    kcalPerMinute: [8, 14],
+    hr: [125, 165],
+    route: true,
+    machine: 'NordicTrack S22i Studio Cycle',
+    titles: ['Princes’ Islands Train-to-Terrain Ride, Istanbul, Turkey', 'Tour de Mont Blanc Climb, France'],
+  },
+  row: {
+    minutes: [15, 40],
+    speed: [2.2, 3],
+    watts: [110, 220],
+    rpm: [22, 30],
+    resistance: [8, 20],
+    kcalPerMinute: [8, 12],
+    hr: [130, 165],
+    route: false,
+    machine: 'NordicTrack RW900 Rower',
+    titles: ['Rowing Intervals: Pyramid', 'Steady State Row on the Thames'],
+  },
+  elliptical: {
+    minutes: [20, 45],
+    speed: [2, 3],
+    watts: [100, 200],
+    rpm: [55, 75],
+    resistance: [5, 15],
+    incline: [0, 10],
+    kcalPerMinute: [7, 11],
+    hr: [120, 155],
+    route: false,
+    machine: 'NordicTrack FS14i FreeStride',
+    titles: ['Elliptical Endurance Builder', 'FreeStride HIIT'],
+  },
+  strength: {
+    minutes: [15, 40],
+    kcalPerMinute: [4, 7],
+    hr: [95, 140],
+    route: false,
+    machine: 'NordicTrack Vault',
+    titles: ['Full Body Strength with Dumbbells', 'Upper Body Power'],
+  },
+  yoga: {
+    minutes: [15, 45],
+    kcalPerMinute: [2, 4],
+    hr: [70, 105],
+    route: false,
+    machine: 'iFit app',
+    titles: ['Morning Flow Yoga', 'Yoga for Runners'],
+  },
+  other: {
+    minutes: [10, 30],
+    kcalPerMinute: [4, 8],
+    hr: [90, 130],
+    route: false,
+    machine: 'iFit app',
+    titles: ['Mobility and Stretch', 'Core Blast'],
+  },
 };
 
 const START_POINTS: [number, number][] = [
@@ -103,7 +199,15 @@ const round = (value: number, digits = 3) => Math.round(value * 10 ** digits) / 
 export function generateLibraryWorkout(random: Random, type: WorkoutType, routeMeters = 15_000): LibraryWorkout {
   const profile = PROFILES[type];
   const title = profile.titles[Math.floor(random() * profile.titles.length)]!;
-  const workout: LibraryWorkout = { id: hexId(random), title, has_geo_data: profile.route, type, difficulty: 1 + Math.floor(random() * 5), trainer: 'iFit Trainer', description: `${title} — an iFit workout.` };
+  const workout: LibraryWorkout = {
+    id: hexId(random),
+    title,
+    has_geo_data: profile.route,
+    type,
+    difficulty: 1 + Math.floor(random() * 5),
+    trainer: 'iFit Trainer',
+    description: `${title} — an iFit workout.`,
+  };
   if (profile.route) {
     const [lon0, lat0] = START_POINTS[Math.floor(random() * START_POINTS.length)]!;
     const coordinates: number[][] = [];
@@ -141,7 +245,8 @@ export function generateActivityLog(random: Random, options: GenerateLogOptions)
   const durationS = Math.round(between(random, profile.minutes) * 60);
   const step = options.sampleSeconds ?? 10;
   const stats: Record<string, SamplePoint[]> = {};
-  const push = (key: string, offset: number, value: number) => (stats[key] ??= []).push({ offset: offset * 1000, value: round(value) });
+  const push = (key: string, offset: number, value: number) =>
+    (stats[key] ??= []).push({ offset: offset * 1000, value: round(value) });
   let meters = 0;
   let kcal = 0;
   let steps = 0;
@@ -154,7 +259,13 @@ export function generateActivityLog(random: Random, options: GenerateLogOptions)
   for (let t = 0; t <= durationS; t += step) {
     const warm = Math.min(1, t / 300);
     const wave = Math.sin(t / 240);
-    push('bpm', t, options.noStrap ? 0 : Math.round(hrLow + (hrHigh - hrLow) * (0.35 + 0.5 * warm + 0.1 * wave) + (random() - 0.5) * 4));
+    push(
+      'bpm',
+      t,
+      options.noStrap
+        ? 0
+        : Math.round(hrLow + (hrHigh - hrLow) * (0.35 + 0.5 * warm + 0.1 * wave) + (random() - 0.5) * 4),
+    );
     push('calories', t, kcal);
     if (profile.speed) {
       const speed = Math.max(0, baseSpeed * (0.6 + 0.4 * warm) * (1 + 0.08 * wave));
@@ -163,7 +274,8 @@ export function generateActivityLog(random: Random, options: GenerateLogOptions)
       meters += speed * step;
     }
     if (profile.stepsPerMeter) push('steps', t, Math.round(steps));
-    if (profile.watts) push('watts', t, Math.max(0, baseWatts * (0.5 + 0.5 * warm) * (1 + 0.15 * wave) + (random() - 0.5) * 10));
+    if (profile.watts)
+      push('watts', t, Math.max(0, baseWatts * (0.5 + 0.5 * warm) * (1 + 0.15 * wave) + (random() - 0.5) * 10));
     if (profile.rpm) push('rpm', t, Math.max(0, baseRpm * (0.8 + 0.2 * warm) + (random() - 0.5) * 4));
     if (profile.incline) push('incline', t, round(between(random, profile.incline), 1));
     if (profile.resistance) push('resistance', t, Math.round(between(random, profile.resistance)));
@@ -183,7 +295,11 @@ export function generateActivityLog(random: Random, options: GenerateLogOptions)
     start: options.start,
     end: options.start + durationS * 1000,
     duration: durationS * 1000,
-    summary: { total_meters: lastMeters, total_calories: round(stats.calories!.at(-1)!.value, 1), total_steps: stats.steps?.at(-1)?.value ?? 0 },
+    summary: {
+      total_meters: lastMeters,
+      total_calories: round(stats.calories!.at(-1)!.value, 1),
+      total_steps: stats.steps?.at(-1)?.value ?? 0,
+    },
     origin: options.imported ? 'google-fit' : 'ifit',
     software_number: 424992,
     machine_id: profile.machine,

@@ -97,8 +97,19 @@ export class IfitEmulator {
 
   // ---- test controls -------------------------------------------------------------------
 
-  addAccount(input: { username: string; password: string; firstname?: string; lastname?: string; id?: string }): EmulatorAccount {
-    const account: EmulatorAccount = { id: input.id ?? hexId(this.#random), firstname: 'Demo', lastname: 'Athlete', ...input };
+  addAccount(input: {
+    username: string;
+    password: string;
+    firstname?: string;
+    lastname?: string;
+    id?: string;
+  }): EmulatorAccount {
+    const account: EmulatorAccount = {
+      id: input.id ?? hexId(this.#random),
+      firstname: 'Demo',
+      lastname: 'Athlete',
+      ...input,
+    };
     this.#accounts.set(account.id, account);
     this.#logs.set(account.id, this.#logs.get(account.id) ?? []);
     return account;
@@ -109,11 +120,21 @@ export class IfitEmulator {
   }
 
   /** Adds one workout log (generated) for the user; returns it. */
-  addWorkout(userId: string, input: { type?: WorkoutType; start?: number; noStrap?: boolean; imported?: boolean; withLibraryWorkout?: boolean } = {}): ActivityLog {
+  addWorkout(
+    userId: string,
+    input: {
+      type?: WorkoutType;
+      start?: number;
+      noStrap?: boolean;
+      imported?: boolean;
+      withLibraryWorkout?: boolean;
+    } = {},
+  ): ActivityLog {
     const logs = this.#logs.get(userId);
     if (!logs) throw new Error(`no emulator account ${userId}`);
     const type = input.type ?? WORKOUT_TYPES[Math.floor(this.#random() * WORKOUT_TYPES.length)]!;
-    const workout = input.withLibraryWorkout === false || input.imported ? null : generateLibraryWorkout(this.#random, type);
+    const workout =
+      input.withLibraryWorkout === false || input.imported ? null : generateLibraryWorkout(this.#random, type);
     if (workout) this.#workouts.set(workout.id, workout);
     const log = generateActivityLog(this.#random, {
       userId,
@@ -145,9 +166,14 @@ export class IfitEmulator {
   }
 
   /** The next `times` requests matching `method path` (path prefix or RegExp) get this answer. */
-  failNext(match: { method?: string; path: string | RegExp }, answer: { status: number; headers?: Record<string, string>; body?: unknown; times?: number }): void {
+  failNext(
+    match: { method?: string; path: string | RegExp },
+    answer: { status: number; headers?: Record<string, string>; body?: unknown; times?: number },
+  ): void {
     this.#faults.push({
-      match: (method, path) => (!match.method || match.method === method) && (typeof match.path === 'string' ? path.startsWith(match.path) : match.path.test(path)),
+      match: (method, path) =>
+        (!match.method || match.method === method) &&
+        (typeof match.path === 'string' ? path.startsWith(match.path) : match.path.test(path)),
       status: answer.status,
       headers: answer.headers ?? {},
       body: answer.body ?? { error: answer.status === 429 ? 'rate_limited' : 'server_error' },
@@ -167,7 +193,9 @@ export class IfitEmulator {
   }
 
   apiRequests(userId?: string): LoggedRequest[] {
-    return this.requests.filter((request) => !request.path.startsWith('/_emulator') && (!userId || request.userId === userId));
+    return this.requests.filter(
+      (request) => !request.path.startsWith('/_emulator') && (!userId || request.userId === userId),
+    );
   }
 
   // ---- server --------------------------------------------------------------------------
@@ -184,8 +212,19 @@ export class IfitEmulator {
       await reply.status(fault.status).headers(fault.headers).send(fault.body);
     });
     app.post('/oauth/token', (request, reply) => this.#token(request, reply));
-    app.get('/v1/me', (request, reply) => this.#api(request, reply, (account) => ({ id: account.id, firstname: account.firstname, lastname: account.lastname, email: account.username, premium: true, units: 'metric' })));
-    app.get('/v1/activity_logs', (request, reply) => this.#api(request, reply, (account) => this.#list(account, request.query as Record<string, string>)));
+    app.get('/v1/me', (request, reply) =>
+      this.#api(request, reply, (account) => ({
+        id: account.id,
+        firstname: account.firstname,
+        lastname: account.lastname,
+        email: account.username,
+        premium: true,
+        units: 'metric',
+      })),
+    );
+    app.get('/v1/activity_logs', (request, reply) =>
+      this.#api(request, reply, (account) => this.#list(account, request.query as Record<string, string>)),
+    );
     app.get('/v1/activity_logs/:id', (request, reply) =>
       this.#api(request, reply, (account, send) => {
         const log = this.logs(account.id).find((candidate) => candidate.id === (request.params as { id: string }).id);
@@ -193,7 +232,13 @@ export class IfitEmulator {
       }),
     );
     app.get('/v1/workouts/:id', (request, reply) =>
-      this.#api(request, reply, (_account, send) => this.#workouts.get((request.params as { id: string }).id) ?? send(404, { error: 'not_found', message: 'Workout not found' })),
+      this.#api(
+        request,
+        reply,
+        (_account, send) =>
+          this.#workouts.get((request.params as { id: string }).id) ??
+          send(404, { error: 'not_found', message: 'Workout not found' }),
+      ),
     );
     this.#controlRoutes(app);
     this.#server = app;
@@ -229,11 +274,13 @@ export class IfitEmulator {
       this.#log(request, status, { grantType, userId });
       return reply.status(status).send({ error, error_description: description });
     };
-    if (field('client_id') !== this.clientId || field('client_secret') !== this.clientSecret) return fail(401, 'invalid_client', 'Client authentication failed');
+    if (field('client_id') !== this.clientId || field('client_secret') !== this.clientSecret)
+      return fail(401, 'invalid_client', 'Client authentication failed');
     let userId: string;
     if (grantType === 'password') {
       const account = this.account(field('username') ?? '');
-      if (!account || account.password !== field('password')) return fail(401, 'invalid_grant', 'Invalid username or password');
+      if (!account || account.password !== field('password'))
+        return fail(401, 'invalid_grant', 'Invalid username or password');
       userId = account.id;
     } else if (grantType === 'refresh_token') {
       const owner = this.#refresh.get(field('refresh_token') ?? '');
@@ -251,15 +298,27 @@ export class IfitEmulator {
       this.#refresh.set(refreshToken, userId);
     }
     this.#log(request, 200, { grantType, userId });
-    return reply.send({ access_token: accessToken, refresh_token: refreshToken, token_type: 'bearer', expires_in: this.#options.accessTokenSeconds, scope: 'read' });
+    return reply.send({
+      access_token: accessToken,
+      refresh_token: refreshToken,
+      token_type: 'bearer',
+      expires_in: this.#options.accessTokenSeconds,
+      scope: 'read',
+    });
   }
 
-  #api(request: FastifyRequest, reply: FastifyReply, handler: (account: EmulatorAccount, send: (status: number, body: unknown) => FastifyReply) => unknown) {
+  #api(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    handler: (account: EmulatorAccount, send: (status: number, body: unknown) => FastifyReply) => unknown,
+  ) {
     const auth = request.headers.authorization ?? '';
     const token = auth.startsWith('Bearer ') ? this.#access.get(auth.slice(7)) : undefined;
     if (!token || token.expiresAt <= Date.now()) {
       this.#log(request, 401);
-      return reply.status(401).send({ error: 'invalid_token', message: token ? 'Access token expired' : 'Invalid access token' });
+      return reply
+        .status(401)
+        .send({ error: 'invalid_token', message: token ? 'Access token expired' : 'Invalid access token' });
     }
     const account = this.#accounts.get(token.userId)!;
     let status = 200;
@@ -295,7 +354,8 @@ export class IfitEmulator {
     });
     app.get('/_emulator/requests', async () => this.requests.slice(-200));
     app.get('/', async (_request, reply) =>
-      reply.type('text/html').send(`<!doctype html><meta charset="utf-8"><title>iFit emulator</title><body style="font-family:system-ui;max-width:40rem;margin:3rem auto">
+      reply.type('text/html')
+        .send(`<!doctype html><meta charset="utf-8"><title>iFit emulator</title><body style="font-family:system-ui;max-width:40rem;margin:3rem auto">
 <h1>iFit emulator</h1><p>Implements the iFit API shape Tributary targets. Accounts: ${[...this.#accounts.values()].map((a) => `<code>${a.username}</code>`).join(', ')}.</p>
 <form method="post" action="/_emulator/accounts/${encodeURIComponent([...this.#accounts.values()][0]?.username ?? '')}/workouts"><button>Record a new workout for the first account</button></form></body>`),
     );

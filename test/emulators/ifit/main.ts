@@ -10,7 +10,11 @@ import { IfitEmulator } from './ifit-emulator.ts';
 export const DEMO_LOGIN = { username: 'demo@ifit.test', password: 'tributary-demo' } as const;
 
 export async function startDemoEmulator(options: { port?: number; days?: number } = {}): Promise<IfitEmulator> {
-  const emulator = new IfitEmulator({ clientId: 'tributary-demo-client', clientSecret: 'tributary-demo-secret', seed: Date.now() % 100_000 });
+  const emulator = new IfitEmulator({
+    clientId: 'tributary-demo-client',
+    clientSecret: 'tributary-demo-secret',
+    seed: Date.now() % 100_000,
+  });
   const account = emulator.addAccount({ ...DEMO_LOGIN, firstname: 'Demo', lastname: 'Athlete' });
   emulator.addHistory(account.id, options.days ?? 30);
   await emulator.start(options.port ?? 8788);
@@ -18,7 +22,9 @@ export async function startDemoEmulator(options: { port?: number; days?: number 
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { values } = parseArgs({ options: { port: { type: 'string', default: '8788' }, days: { type: 'string', default: '30' } } });
+  const { values } = parseArgs({
+    options: { port: { type: 'string', default: '8788' }, days: { type: 'string', default: '30' } },
+  });
   const emulator = await startDemoEmulator({ port: Number(values.port), days: Number(values.days) });
   console.log(`iFit emulator on ${emulator.url}
   client id / secret : ${emulator.clientId} / ${emulator.clientSecret}

@@ -20,7 +20,8 @@ export function buildKafkaMock(): string {
   const source = join(here, 'kafka-mock.c');
   const hash = createHash('sha256').update(readFileSync(source)).digest('hex').slice(0, 12);
   const binary = join(tmpdir(), `tributary-kafka-mock-${hash}`);
-  if (!existsSync(binary)) execFileSync('bash', [join(here, 'build.sh'), binary], { stdio: ['ignore', 'inherit', 'inherit'] });
+  if (!existsSync(binary))
+    execFileSync('bash', [join(here, 'build.sh'), binary], { stdio: ['ignore', 'inherit', 'inherit'] });
   return binary;
 }
 
@@ -59,7 +60,11 @@ export interface TopicFollower {
 export async function startKafkaMock(options: { brokers?: number; topics?: string[] } = {}): Promise<KafkaMock> {
   process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
   const binary = buildKafkaMock();
-  const child: ChildProcessWithoutNullStreams = spawn(binary, [String(options.brokers ?? 1), ...(options.topics ?? [])], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child: ChildProcessWithoutNullStreams = spawn(
+    binary,
+    [String(options.brokers ?? 1), ...(options.topics ?? [])],
+    { stdio: ['pipe', 'pipe', 'pipe'] },
+  );
   child.stderr.resume();
   const lines = createInterface({ input: child.stdout });
   const pending: Array<(line: string) => void> = [];
@@ -73,7 +78,10 @@ export async function startKafkaMock(options: { brokers?: number; topics?: strin
       });
     });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const bootstrap = await Promise.race([nextLine(), exited.then(() => Promise.reject(new Error('kafka-mock exited before printing its address')))]);
+  const bootstrap = await Promise.race([
+    nextLine(),
+    exited.then(() => Promise.reject(new Error('kafka-mock exited before printing its address'))),
+  ]);
   const command = async (line: string) => {
     const answer = nextLine();
     child.stdin.write(`${line}\n`);
@@ -98,13 +106,21 @@ export async function startKafkaMock(options: { brokers?: number; topics?: strin
       return offsets.reduce((sum, partition) => sum + Number(partition.high) - Number(partition.low), 0);
     },
     async readMessages(topic, count) {
-      const consumer = kafka.consumer({ groupId: `reader-${process.pid}-${++groups}`, sessionTimeout: 10_000, heartbeatInterval: 500, maxWaitTimeInMs: 100 });
+      const consumer = kafka.consumer({
+        groupId: `reader-${process.pid}-${++groups}`,
+        sessionTimeout: 10_000,
+        heartbeatInterval: 500,
+        maxWaitTimeInMs: 100,
+      });
       const received: ReceivedMessage[] = [];
       try {
         await consumer.connect();
         await consumer.subscribe({ topic, fromBeginning: true });
         await new Promise<void>((resolve, reject) => {
-          const timer = setTimeout(() => reject(new Error(`read ${received.length} of ${count} messages from ${topic}`)), 20_000);
+          const timer = setTimeout(
+            () => reject(new Error(`read ${received.length} of ${count} messages from ${topic}`)),
+            20_000,
+          );
           consumer
             .run({
               eachMessage: async ({ partition, message }) => {
@@ -130,7 +146,12 @@ export async function startKafkaMock(options: { brokers?: number; topics?: strin
       return received;
     },
     async follow(topic) {
-      const consumer = kafka.consumer({ groupId: `follower-${process.pid}-${++groups}`, sessionTimeout: 10_000, heartbeatInterval: 500, maxWaitTimeInMs: 100 });
+      const consumer = kafka.consumer({
+        groupId: `follower-${process.pid}-${++groups}`,
+        sessionTimeout: 10_000,
+        heartbeatInterval: 500,
+        maxWaitTimeInMs: 100,
+      });
       const messages: ReceivedMessage[] = [];
       await consumer.connect();
       await consumer.subscribe({ topic, fromBeginning: true });
@@ -154,7 +175,8 @@ export async function startKafkaMock(options: { brokers?: number; topics?: strin
           for (;;) {
             const total = await count(topic);
             if (messages.length >= total) return;
-            if (Date.now() > deadline) throw new Error(`follower read ${messages.length} of ${total} messages of ${topic}`);
+            if (Date.now() > deadline)
+              throw new Error(`follower read ${messages.length} of ${total} messages of ${topic}`);
             await new Promise((resolve) => setTimeout(resolve, 50));
           }
         },
@@ -173,6 +195,7 @@ export async function startKafkaMock(options: { brokers?: number; topics?: strin
 
 function stringHeaders(headers: IHeaders | undefined): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers ?? {})) if (value !== undefined) out[name] = Array.isArray(value) ? value.map(String).join(',') : value.toString();
+  for (const [name, value] of Object.entries(headers ?? {}))
+    if (value !== undefined) out[name] = Array.isArray(value) ? value.map(String).join(',') : value.toString();
   return out;
 }

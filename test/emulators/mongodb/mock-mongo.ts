@@ -28,7 +28,16 @@ export interface MockMongo {
   close(): Promise<void>;
 }
 
-const HANDSHAKE = new Set(['hello', 'ismaster', 'isMaster', 'ping', 'endSessions', 'buildInfo', 'buildinfo', 'getLastError']);
+const HANDSHAKE = new Set([
+  'hello',
+  'ismaster',
+  'isMaster',
+  'ping',
+  'endSessions',
+  'buildInfo',
+  'buildinfo',
+  'getLastError',
+]);
 
 export async function startMockMongo(): Promise<MockMongo> {
   const server: MockServer = await mockServer.createServer(0, '127.0.0.1');
@@ -67,37 +76,55 @@ export async function startMockMongo(): Promise<MockMongo> {
     }
     if (HANDSHAKE.has(name)) return request.reply({ ok: 1 });
     if (name === 'saslStart') {
-      if (mock.rejectAuthentication) return request.reply({ ok: 0, code: 18, codeName: 'AuthenticationFailed', errmsg: 'Authentication failed.' });
-      return request.reply({ ok: 0, code: 334, codeName: 'MechanismUnavailable', errmsg: 'the mock only rejects authentication' });
+      if (mock.rejectAuthentication)
+        return request.reply({ ok: 0, code: 18, codeName: 'AuthenticationFailed', errmsg: 'Authentication failed.' });
+      return request.reply({
+        ok: 0,
+        code: 334,
+        codeName: 'MechanismUnavailable',
+        errmsg: 'the mock only rejects authentication',
+      });
     }
     const { $db: _db, lsid: _lsid, $clusterTime: _clusterTime, ...body } = unwrapDocumentSequences(doc);
     commands.push({ name, db, body });
-    if (name === 'createIndexes') return request.reply({ ok: 1, createdCollectionAutomatically: false, numIndexesBefore: 1, numIndexesAfter: 3 });
+    if (name === 'createIndexes')
+      return request.reply({ ok: 1, createdCollectionAutomatically: false, numIndexesBefore: 1, numIndexesAfter: 3 });
     if (name === 'update') {
       const docs = collection(db, String(doc.update));
       let n = 0;
       let nModified = 0;
       const upserted: { index: number; _id: unknown }[] = [];
-      (body.updates as { q: Record<string, unknown>; u: Record<string, unknown>; upsert?: boolean }[]).forEach((update, index) => {
-        const id = update.q._id;
-        const replacement = update.u;
-        // Only what the destination sends is understood: a filter on _id and a replacement document.
-        if (Object.keys(update.q).length !== 1 || id === undefined || Object.keys(replacement).some((key) => key.startsWith('$'))) {
-          throw new Error(`mock-mongo: unsupported update ${JSON.stringify(update)}`);
-        }
-        const key = canonicalId(id);
-        if (docs.has(key)) {
-          nModified += 1;
-          n += 1;
-        } else if (update.upsert) {
-          upserted.push({ index, _id: id });
-          n += 1;
-        } else return;
-        docs.set(key, { ...replacement, _id: id });
-      });
+      (body.updates as { q: Record<string, unknown>; u: Record<string, unknown>; upsert?: boolean }[]).forEach(
+        (update, index) => {
+          const id = update.q._id;
+          const replacement = update.u;
+          // Only what the destination sends is understood: a filter on _id and a replacement document.
+          if (
+            Object.keys(update.q).length !== 1 ||
+            id === undefined ||
+            Object.keys(replacement).some((key) => key.startsWith('$'))
+          ) {
+            throw new Error(`mock-mongo: unsupported update ${JSON.stringify(update)}`);
+          }
+          const key = canonicalId(id);
+          if (docs.has(key)) {
+            nModified += 1;
+            n += 1;
+          } else if (update.upsert) {
+            upserted.push({ index, _id: id });
+            n += 1;
+          } else return;
+          docs.set(key, { ...replacement, _id: id });
+        },
+      );
       return request.reply({ ok: 1, n, nModified, ...(upserted.length ? { upserted } : {}) });
     }
-    return request.reply({ ok: 0, code: 59, codeName: 'CommandNotFound', errmsg: `no such command: '${name}' (mock-mongo)` });
+    return request.reply({
+      ok: 0,
+      code: 59,
+      codeName: 'CommandNotFound',
+      errmsg: `no such command: '${name}' (mock-mongo)`,
+    });
   });
   return mock;
 }
@@ -112,7 +139,9 @@ function unwrapDocumentSequences(doc: Record<string, unknown>): Record<string, u
   return Object.fromEntries(
     Object.entries(doc).map(([key, value]) => {
       const sequence = value as { field?: unknown; documents?: unknown } | null;
-      return sequence && typeof sequence === 'object' && sequence.field === key && Array.isArray(sequence.documents) ? [key, sequence.documents] : [key, value];
+      return sequence && typeof sequence === 'object' && sequence.field === key && Array.isArray(sequence.documents)
+        ? [key, sequence.documents]
+        : [key, value];
     }),
   );
 }

@@ -42,7 +42,12 @@ export async function startStorageStub(key = `service-role-${randomUUID()}`): Pr
     requests.push({
       method: req.method ?? '',
       path,
-      headers: { apikey: header(req, 'apikey'), authorization: header(req, 'authorization'), 'x-upsert': header(req, 'x-upsert'), 'content-type': header(req, 'content-type') },
+      headers: {
+        apikey: header(req, 'apikey'),
+        authorization: header(req, 'authorization'),
+        'x-upsert': header(req, 'x-upsert'),
+        'content-type': header(req, 'content-type'),
+      },
       body,
     });
     const send = (status: number, payload: unknown) => {
@@ -50,17 +55,20 @@ export async function startStorageStub(key = `service-role-${randomUUID()}`): Pr
       res.end(JSON.stringify(payload));
     };
     if (header(req, 'apikey') !== key) return send(401, { message: 'Invalid API key' });
-    if (header(req, 'authorization') !== `Bearer ${key}`) return send(400, { statusCode: '403', error: 'Unauthorized', message: 'invalid signature' });
+    if (header(req, 'authorization') !== `Bearer ${key}`)
+      return send(400, { statusCode: '403', error: 'Unauthorized', message: 'invalid signature' });
 
     let match = /^\/storage\/v1\/bucket\/([^/]+)$/.exec(path);
     if (match && req.method === 'GET') {
       const id = match[1];
-      if (!buckets.has(id)) return send(400, { statusCode: '404', error: 'Bucket not found', message: 'Bucket not found' });
+      if (!buckets.has(id))
+        return send(400, { statusCode: '404', error: 'Bucket not found', message: 'Bucket not found' });
       return send(200, { id, name: id, public: false });
     }
     if (path === '/storage/v1/bucket' && req.method === 'POST') {
       const { id } = JSON.parse(body) as { id: string };
-      if (buckets.has(id)) return send(400, { statusCode: '409', error: 'Duplicate', message: 'The resource already exists' });
+      if (buckets.has(id))
+        return send(400, { statusCode: '409', error: 'Duplicate', message: 'The resource already exists' });
       buckets.set(id, new Map());
       return send(200, { name: id });
     }
@@ -69,7 +77,8 @@ export async function startStorageStub(key = `service-role-${randomUUID()}`): Pr
       const [, id, name] = match;
       const objects = buckets.get(id);
       if (!objects) return send(400, { statusCode: '404', error: 'Bucket not found', message: 'Bucket not found' });
-      if (objects.has(name) && header(req, 'x-upsert') !== 'true') return send(400, { statusCode: '409', error: 'Duplicate', message: 'The resource already exists' });
+      if (objects.has(name) && header(req, 'x-upsert') !== 'true')
+        return send(400, { statusCode: '409', error: 'Duplicate', message: 'The resource already exists' });
       objects.set(name, body);
       return send(200, { Key: `${id}/${name}`, Id: randomUUID() });
     }

@@ -15,7 +15,10 @@ export const firestoreConfigSchema = z
   .object({
     project_id: z
       .string()
-      .regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, 'must be a Google Cloud project id (6–30 lowercase letters, digits, hyphens)')
+      .regex(
+        /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/,
+        'must be a Google Cloud project id (6–30 lowercase letters, digits, hyphens)',
+      )
       .describe('Google Cloud project that holds the Firestore database'),
     credentials_json: z
       .preprocess((value, ctx) => {
@@ -28,7 +31,9 @@ export const firestoreConfigSchema = z
         }
       }, serviceAccountSchema)
       .optional()
-      .describe('service-account key file (JSON text or object) with the Cloud Datastore User role (secret); omitted: application default credentials, or the emulator when FIRESTORE_EMULATOR_HOST is set'),
+      .describe(
+        'service-account key file (JSON text or object) with the Cloud Datastore User role (secret); omitted: application default credentials, or the emulator when FIRESTORE_EMULATOR_HOST is set',
+      ),
   })
   .strict();
 

@@ -46,7 +46,9 @@ function openClient(config: FirestoreConfig): Firestore {
   const credentials = config.credentials_json;
   return new Firestore({
     projectId: config.project_id,
-    ...(credentials ? { credentials: { client_email: credentials.client_email, private_key: credentials.private_key } } : {}),
+    ...(credentials
+      ? { credentials: { client_email: credentials.client_email, private_key: credentials.private_key } }
+      : {}),
     ignoreUndefinedProperties: true,
   });
 }
@@ -73,7 +75,11 @@ export function openFirestoreDestination(config: FirestoreConfig, services: Dest
           terminateWhenSettled(db, pending);
           db = openClient(config);
         }
-        return { ok: false, error: `firestore ${config.project_id}: ${describeFirestoreError(error)}`, retryable: !firestoreErrorIsPermanent(error) };
+        return {
+          ok: false,
+          error: `firestore ${config.project_id}: ${describeFirestoreError(error)}`,
+          retryable: !firestoreErrorIsPermanent(error),
+        };
       }
     },
     close: () => db.terminate(),
@@ -86,13 +92,20 @@ function isUnreachable(error: unknown): boolean {
 }
 
 /** Reads the layout's root document: proves the project, database and credentials answer. */
-export async function verifyFirestoreDestination(config: FirestoreConfig, services: DestinationServices): Promise<void> {
+export async function verifyFirestoreDestination(
+  config: FirestoreConfig,
+  services: DestinationServices,
+): Promise<void> {
   const db = openClient(config);
   const read = db.doc(ROOT).get();
   try {
     await withDeadline(read, services.timeoutMs ?? DEFAULT_TIMEOUT_MS);
   } catch (error) {
-    throw verifyFailed('firestore', `cannot use project "${config.project_id}": ${describeFirestoreError(error)}`, error);
+    throw verifyFailed(
+      'firestore',
+      `cannot use project "${config.project_id}": ${describeFirestoreError(error)}`,
+      error,
+    );
   } finally {
     terminateWhenSettled(db, read);
   }

@@ -15,7 +15,9 @@ import { errorReason, parseDestinationConfig, verifyFailed } from '../parse-conf
  */
 const serviceAccountSchema = z
   .object({
-    type: z.literal('service_account', { errorMap: () => ({ message: 'must be a service-account key ("type": "service_account")' }) }),
+    type: z.literal('service_account', {
+      errorMap: () => ({ message: 'must be a service-account key ("type": "service_account")' }),
+    }),
     client_email: z.string().email(),
     private_key: z.string().refine(isPrivateKey, 'is not a readable PEM private key'),
     project_id: z.string().min(1).optional(),
@@ -31,7 +33,10 @@ const credentialsJson = z
     try {
       return JSON.parse(value) as unknown;
     } catch {
-      context.addIssue({ code: z.ZodIssueCode.custom, message: 'is not valid JSON (paste the service-account key file)' });
+      context.addIssue({
+        code: z.ZodIssueCode.custom,
+        message: 'is not valid JSON (paste the service-account key file)',
+      });
       return z.NEVER;
     }
   })
@@ -45,7 +50,11 @@ export const gcsConfigSchema = z
       .max(222)
       .regex(/^[a-z0-9][a-z0-9._-]*[a-z0-9]$/, 'must be a bucket name: lower-case letters, digits, "-", "_" and "."')
       .describe('Bucket the objects are written to (it must exist)'),
-    credentials_json: credentialsJson.optional().describe('Service-account key file (JSON text or object); absent = the machine\'s Application Default Credentials'),
+    credentials_json: credentialsJson
+      .optional()
+      .describe(
+        "Service-account key file (JSON text or object); absent = the machine's Application Default Credentials",
+      ),
     api_endpoint: z
       .string()
       .url()
@@ -92,7 +101,10 @@ function gcsReason(error: unknown): { reason: string; status?: number } {
   const e = error as { code?: unknown; message?: string; errors?: Array<{ reason?: string }> };
   if (typeof e?.code === 'number') {
     const reason = e.errors?.[0]?.reason;
-    return { reason: `HTTP ${e.code}${reason ? ` ${reason}` : ''}: ${(e.message ?? '').split('\n')[0]}`.slice(0, 500), status: e.code };
+    return {
+      reason: `HTTP ${e.code}${reason ? ` ${reason}` : ''}: ${(e.message ?? '').split('\n')[0]}`.slice(0, 500),
+      status: e.code,
+    };
   }
   return { reason: errorReason(error) };
 }
@@ -110,10 +122,22 @@ export const gcsDestination: DestinationDefinition<GcsDestinationConfig> = {
           noun: 'objects',
           reason: errorReason,
           // One-request (multipart) upload: events are small, and a retry rewrites the whole object.
-          put: (object) => bucket.file(object.key).save(Buffer.from(object.body), { resumable: false, contentType: object.contentType, metadata: { contentType: object.contentType } }),
+          put: (object) =>
+            bucket
+              .file(object.key)
+              .save(Buffer.from(object.body), {
+                resumable: false,
+                contentType: object.contentType,
+                metadata: { contentType: object.contentType },
+              }),
           failed: (object, error) => {
             const { reason, status } = gcsReason(error);
-            return { ok: false, error: `upload gs://${config.bucket}/${object.key} failed: ${reason}`, ...(status ? { statusCode: status } : {}), retryable: true };
+            return {
+              ok: false,
+              error: `upload gs://${config.bucket}/${object.key} failed: ${reason}`,
+              ...(status ? { statusCode: status } : {}),
+              retryable: true,
+            };
           },
         }),
       async close() {},
@@ -122,10 +146,15 @@ export const gcsDestination: DestinationDefinition<GcsDestinationConfig> = {
 
   async verify(config: GcsDestinationConfig, services: DestinationServices): Promise<void> {
     await assertPublicTargets('gcs', [config.api_endpoint], services, 'config.api_endpoint');
-    const file = gcsStorage(config, services).bucket(config.bucket).file(normalizePrefix(config.prefix) + VERIFY_OBJECT_NAME);
+    const file = gcsStorage(config, services)
+      .bucket(config.bucket)
+      .file(normalizePrefix(config.prefix) + VERIFY_OBJECT_NAME);
     try {
       // A write: storage.objects.create is what deliveries need.
-      await file.save(JSON.stringify({ type: 'tributary_connection_check', checked_at: new Date().toISOString() }), { resumable: false, contentType: 'application/json' });
+      await file.save(JSON.stringify({ type: 'tributary_connection_check', checked_at: new Date().toISOString() }), {
+        resumable: false,
+        contentType: 'application/json',
+      });
     } catch (error) {
       throw verifyFailed('gcs', `upload gs://${config.bucket}/${file.name}: ${gcsReason(error).reason}`, error);
     }

@@ -1,6 +1,15 @@
 import { connect as netConnect, isIP, Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
-import { Kafka, logLevel, Partitioners, type IHeaders, type ISocketFactory, type KafkaConfig, type Producer, type SASLOptions } from 'kafkajs';
+import {
+  Kafka,
+  logLevel,
+  Partitioners,
+  type IHeaders,
+  type ISocketFactory,
+  type KafkaConfig,
+  type Producer,
+  type SASLOptions,
+} from 'kafkajs';
 import { z } from 'zod';
 import type { Destination, DestinationDefinition, DestinationEvent, DestinationServices } from '../destination.ts';
 import { assertPublicTargets } from '../network-guard.ts';
@@ -25,7 +34,11 @@ const hostPort = z.string().regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/
 export const kafkaConfigSchema = z
   .object({
     brokers: z.array(hostPort).min(1, 'needs at least one host:port').describe('Bootstrap brokers, `host:port`'),
-    topic: z.string().min(1).max(249).regex(/^[A-Za-z0-9._-]+$/, 'must be a topic name: letters, digits, ".", "_" and "-"')
+    topic: z
+      .string()
+      .min(1)
+      .max(249)
+      .regex(/^[A-Za-z0-9._-]+$/, 'must be a topic name: letters, digits, ".", "_" and "-"')
       .describe('Topic the records are produced to (auto-created if the cluster allows)'),
     client_id: z.string().min(1).max(255).default('tributary').describe('Client id shown in broker logs and quotas'),
     sasl: z
@@ -58,7 +71,7 @@ export const kafkaConfigSchema = z
       .min(1024)
       .max(100 * 1024 * 1024)
       .default(KAFKA_DEFAULT_MAX_MESSAGE_BYTES)
-      .describe('Largest record sent inline (match the topic\'s `max.message.bytes`)'),
+      .describe("Largest record sent inline (match the topic's `max.message.bytes`)"),
     payload_url_ttl_seconds: payloadUrlTtlSchema,
   })
   .strict();
@@ -69,7 +82,12 @@ const DEFAULT_TIMEOUT_MS = 30_000;
 
 function kafkaClient(config: KafkaDestinationConfig, services: DestinationServices): Kafka {
   const timeoutMs = services.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const ssl = config.ssl === undefined || config.ssl === false ? undefined : config.ssl === true ? true : { ca: config.ssl.ca, servername: config.ssl.servername, rejectUnauthorized: config.ssl.reject_unauthorized };
+  const ssl =
+    config.ssl === undefined || config.ssl === false
+      ? undefined
+      : config.ssl === true
+        ? true
+        : { ca: config.ssl.ca, servername: config.ssl.servername, rejectUnauthorized: config.ssl.reject_unauthorized };
   const options: KafkaConfig = {
     clientId: config.client_id,
     brokers: config.brokers,
@@ -97,7 +115,9 @@ const guardedSocketFactory: ISocketFactory = ({ host, port, ssl, onConnect }) =>
     process.nextTick(() => refused.destroy(new BlockedAddressError(host, host)));
     return refused;
   }
-  const socket = ssl ? tlsConnect({ host, port, servername: host, ...ssl, lookup: guardedLookup }, onConnect) : netConnect({ host, port, lookup: guardedLookup }, onConnect);
+  const socket = ssl
+    ? tlsConnect({ host, port, servername: host, ...ssl, lookup: guardedLookup }, onConnect)
+    : netConnect({ host, port, lookup: guardedLookup }, onConnect);
   socket.setKeepAlive(true, 60_000);
   return socket;
 };
@@ -120,7 +140,8 @@ export function recordHeaders(event: DestinationEvent, inline: boolean): IHeader
 export function kafkaReason(error: unknown): string {
   type Chain = { name?: string; message?: string; originalError?: unknown; cause?: unknown; apiName?: string };
   // apiName says which request the broker refused (e.g. SaslHandshake: the broker has no SASL).
-  const describe = (e: Chain) => `${e.name && e.name !== 'Error' ? `${e.name}: ` : ''}${e.message ?? ''}${e.apiName ? ` (${e.apiName})` : ''}`;
+  const describe = (e: Chain) =>
+    `${e.name && e.name !== 'Error' ? `${e.name}: ` : ''}${e.message ?? ''}${e.apiName ? ` (${e.apiName})` : ''}`;
   const parts: string[] = [];
   let current = error as Chain | undefined;
   const seen = new Set<unknown>();
@@ -156,7 +177,10 @@ export const kafkaDestination: DestinationDefinition<KafkaDestinationConfig> = {
     const connected = (): Promise<Producer> => {
       if (producer) return Promise.resolve(producer);
       connecting ??= (async () => {
-        const fresh = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: true });
+        const fresh = kafka.producer({
+          createPartitioner: Partitioners.DefaultPartitioner,
+          allowAutoTopicCreation: true,
+        });
         try {
           await fresh.connect();
         } catch (error) {
@@ -181,8 +205,15 @@ export const kafkaDestination: DestinationDefinition<KafkaDestinationConfig> = {
       async deliver(event) {
         const user = eventUserId(event);
         const headers = recordHeaders(event, false);
-        const reserved = 512 + Buffer.byteLength(user ?? '') + Object.entries(headers).reduce((sum, [k, v]) => sum + Buffer.byteLength(k) + Buffer.byteLength(String(v)), 0);
-        const message = queueMessage(event, services, { mode: config.payload_mode, maxBytes: config.max_message_bytes - reserved, urlTtlSeconds: config.payload_url_ttl_seconds });
+        const reserved =
+          512 +
+          Buffer.byteLength(user ?? '') +
+          Object.entries(headers).reduce((sum, [k, v]) => sum + Buffer.byteLength(k) + Buffer.byteLength(String(v)), 0);
+        const message = queueMessage(event, services, {
+          mode: config.payload_mode,
+          maxBytes: config.max_message_bytes - reserved,
+          urlTtlSeconds: config.payload_url_ttl_seconds,
+        });
         if (!message.ok) return { ok: false, error: message.error, retryable: false };
         try {
           await withTimeout(
@@ -192,7 +223,14 @@ export const kafkaDestination: DestinationDefinition<KafkaDestinationConfig> = {
                 topic: config.topic,
                 acks: -1,
                 timeout: timeoutMs,
-                messages: [{ key: user, value: message.body, headers: recordHeaders(event, message.inline), timestamp: String(event.orderingTimestamp) }],
+                messages: [
+                  {
+                    key: user,
+                    value: message.body,
+                    headers: recordHeaders(event, message.inline),
+                    timestamp: String(event.orderingTimestamp),
+                  },
+                ],
               });
             })(),
             timeoutMs,
@@ -212,7 +250,12 @@ export const kafkaDestination: DestinationDefinition<KafkaDestinationConfig> = {
   },
 
   async verify(config: KafkaDestinationConfig, services: DestinationServices): Promise<void> {
-    await assertPublicTargets('kafka', config.brokers.map((broker) => `kafka://${broker}`), services, 'config.brokers');
+    await assertPublicTargets(
+      'kafka',
+      config.brokers.map((broker) => `kafka://${broker}`),
+      services,
+      'config.brokers',
+    );
     const admin = kafkaClient(config, services).admin();
     const timeoutMs = services.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     try {
@@ -221,7 +264,12 @@ export const kafkaDestination: DestinationDefinition<KafkaDestinationConfig> = {
       const cluster = await withTimeout(admin.describeCluster(), timeoutMs, 'DescribeCluster');
       if (cluster.brokers.length === 0) throw new Error('the cluster reported no brokers');
     } catch (error) {
-      throw verifyFailed('kafka', `brokers ${config.brokers.join(',')}: ${kafkaReason(error)}`, error, 'config.brokers');
+      throw verifyFailed(
+        'kafka',
+        `brokers ${config.brokers.join(',')}: ${kafkaReason(error)}`,
+        error,
+        'config.brokers',
+      );
     } finally {
       await admin.disconnect().catch(() => undefined);
     }

@@ -6,7 +6,9 @@ export const mongodbConfigSchema = z
     uri: z
       .string()
       .regex(/^mongodb(\+srv)?:\/\/\S+$/, 'must be a mongodb:// or mongodb+srv:// connection string')
-      .describe('connection string with credentials and options, e.g. `mongodb+srv://user:pass@cluster0.example.net/?retryWrites=true` (secret)'),
+      .describe(
+        'connection string with credentials and options, e.g. `mongodb+srv://user:pass@cluster0.example.net/?retryWrites=true` (secret)',
+      ),
     database: z
       .string()
       .min(1)

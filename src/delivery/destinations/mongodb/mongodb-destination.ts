@@ -1,6 +1,21 @@
-import { MongoAPIError, MongoClient, MongoParseError, MongoRuntimeError, type AnyBulkWriteOperation, type Document, type MongoClientOptions } from 'mongodb';
+import {
+  MongoAPIError,
+  MongoClient,
+  MongoParseError,
+  MongoRuntimeError,
+  type AnyBulkWriteOperation,
+  type Document,
+  type MongoClientOptions,
+} from 'mongodb';
 import type { DeliveryOutcome, Destination, DestinationEvent, DestinationServices } from '../destination.ts';
-import { assertPublicHosts, connectionStringHosts, eventParts, refusedTarget, verifyFailed, withDeadline } from '../sql/event-parts.ts';
+import {
+  assertPublicHosts,
+  connectionStringHosts,
+  eventParts,
+  refusedTarget,
+  verifyFailed,
+  withDeadline,
+} from '../sql/event-parts.ts';
 import type { MongodbConfig } from './mongodb-config.ts';
 
 /**
@@ -21,7 +36,10 @@ export function indexesFor(collection: string): { key: Record<string, 1 | -1> }[
 }
 
 /** The writes one event becomes: collection → replace-by-_id upserts. */
-export function mongoWrites(event: DestinationEvent): { collection: string; operations: AnyBulkWriteOperation<Document>[] } {
+export function mongoWrites(event: DestinationEvent): {
+  collection: string;
+  operations: AnyBulkWriteOperation<Document>[];
+} {
   const parts = eventParts(event);
   const userId = parts.user?.user_id ?? event.userId;
   if (!parts.isData) {
@@ -82,7 +100,11 @@ export function openMongoDestination(config: MongodbConfig, services: Destinatio
         await withDeadline(write(), timeoutMs);
         return { ok: true };
       } catch (error) {
-        return { ok: false, error: `mongodb ${config.database}.${collection}: ${describeMongoError(error, config.database)}`, retryable: !mongoErrorIsPermanent(error) };
+        return {
+          ok: false,
+          error: `mongodb ${config.database}.${collection}: ${describeMongoError(error, config.database)}`,
+          retryable: !mongoErrorIsPermanent(error),
+        };
       }
     },
     close: () => client.close(),
@@ -99,7 +121,11 @@ export async function verifyMongoDestination(config: MongodbConfig, services: De
     await db.command({ ping: 1 });
     await db.collection(USER_EVENTS).createIndexes(indexesFor(USER_EVENTS));
   } catch (error) {
-    throw verifyFailed('mongodb', `cannot use database "${config.database}": ${describeMongoError(error, config.database)}`, error);
+    throw verifyFailed(
+      'mongodb',
+      `cannot use database "${config.database}": ${describeMongoError(error, config.database)}`,
+      error,
+    );
   } finally {
     await client?.close().catch(() => undefined);
   }
@@ -129,13 +155,23 @@ export function mongoErrorIsPermanent(error: unknown): boolean {
 
 export function describeMongoError(error: unknown, database: string): string {
   const e = error as { code?: unknown; codeName?: string; name?: string; message?: string };
-  if (e.code === 18 || e.codeName === 'AuthenticationFailed') return `the server rejected the credentials: ${e.message}`;
-  if (e.code === 13 || e.codeName === 'Unauthorized') return `${e.message} (the user needs the readWrite role on database "${database}")`;
+  if (e.code === 18 || e.codeName === 'AuthenticationFailed')
+    return `the server rejected the credentials: ${e.message}`;
+  if (e.code === 13 || e.codeName === 'Unauthorized')
+    return `${e.message} (the user needs the readWrite role on database "${database}")`;
   if (e.code === 'DEADLINE') return `${e.message} (the per-attempt budget, TRIBUTARY_WEBHOOK_TIMEOUT_MS)`;
-  if (e.name === 'MongoServerSelectionError' || e.name === 'MongoNetworkError' || e.name === 'MongoNetworkTimeoutError') {
+  if (
+    e.name === 'MongoServerSelectionError' ||
+    e.name === 'MongoNetworkError' ||
+    e.name === 'MongoNetworkTimeoutError'
+  ) {
     return `could not reach the server (${e.message})`;
   }
-  if (error instanceof MongoParseError || error instanceof MongoAPIError || (error instanceof MongoRuntimeError && /parse/i.test(e.message ?? ''))) {
+  if (
+    error instanceof MongoParseError ||
+    error instanceof MongoAPIError ||
+    (error instanceof MongoRuntimeError && /parse/i.test(e.message ?? ''))
+  ) {
     return `invalid connection string: ${e.message}`;
   }
   return e.codeName ? `${e.message} (${e.codeName})` : (e.message ?? String(error));

@@ -12,9 +12,17 @@ import { parseDestinationConfig, verifyFailed } from '../parse-config.ts';
  */
 export const s3ConfigSchema = z
   .object({
-    bucket: z.string().min(3).max(63).regex(/^[a-z0-9][a-z0-9.\-_]*[a-z0-9]$/i, 'must be a bucket name (letters, digits, ".", "-", "_")')
+    bucket: z
+      .string()
+      .min(3)
+      .max(63)
+      .regex(/^[a-z0-9][a-z0-9.\-_]*[a-z0-9]$/i, 'must be a bucket name (letters, digits, ".", "-", "_")')
       .describe('Bucket the objects are written to (it must exist)'),
-    region: z.string().min(1).max(64).regex(/^[a-z0-9-]+$/, 'must be a region such as "eu-west-2" (or "auto" for R2)')
+    region: z
+      .string()
+      .min(1)
+      .max(64)
+      .regex(/^[a-z0-9-]+$/, 'must be a region such as "eu-west-2" (or "auto" for R2)')
       .describe('Region of the bucket (`auto` for Cloudflare R2, any value MinIO accepts)'),
     access_key_id: z.string().min(1).describe('Access key id of an IAM user or S3-compatible key'),
     secret_access_key: z.string().min(1).describe('Its secret access key'),
@@ -24,7 +32,10 @@ export const s3ConfigSchema = z
       .regex(/^https?:\/\//, 'must be an http:// or https:// URL')
       .optional()
       .describe('S3-compatible server (MinIO, R2, Ceph…); absent = AWS'),
-    force_path_style: z.boolean().optional().describe('`https://host/bucket/key` addressing; default true with `endpoint`, false for AWS'),
+    force_path_style: z
+      .boolean()
+      .optional()
+      .describe('`https://host/bucket/key` addressing; default true with `endpoint`, false for AWS'),
     prefix: z.string().max(512).optional().describe('Folder the layout is written under, e.g. `tributary/`'),
   })
   .strict();
@@ -47,7 +58,11 @@ export function s3Client(config: S3DestinationConfig, services: DestinationServi
     responseChecksumValidation: 'WHEN_REQUIRED',
     // One attempt: the delivery machinery owns retries (and their schedule).
     maxAttempts: 1,
-    requestHandler: { connectionTimeout: 5_000, requestTimeout: services.timeoutMs ?? 30_000, ...(privateTargetsRefused(services) ? guardedAgents() : {}) },
+    requestHandler: {
+      connectionTimeout: 5_000,
+      requestTimeout: services.timeoutMs ?? 30_000,
+      ...(privateTargetsRefused(services) ? guardedAgents() : {}),
+    },
   });
 }
 
@@ -64,7 +79,14 @@ export const s3Destination: DestinationDefinition<S3DestinationConfig> = {
           noun: 'objects',
           reason: awsReason,
           put: async (object) => {
-            await client.send(new PutObjectCommand({ Bucket: config.bucket, Key: object.key, Body: object.body, ContentType: object.contentType }));
+            await client.send(
+              new PutObjectCommand({
+                Bucket: config.bucket,
+                Key: object.key,
+                Body: object.body,
+                ContentType: object.contentType,
+              }),
+            );
           },
           failed: (object, error) => awsFailure(`PutObject s3://${config.bucket}/${object.key}`, error),
         }),
@@ -81,7 +103,9 @@ export const s3Destination: DestinationDefinition<S3DestinationConfig> = {
     try {
       // A write, not HeadBucket: PutObject is the one permission deliveries need.
       const body = JSON.stringify({ type: 'tributary_connection_check', checked_at: new Date().toISOString() });
-      await client.send(new PutObjectCommand({ Bucket: config.bucket, Key: key, Body: body, ContentType: 'application/json' }));
+      await client.send(
+        new PutObjectCommand({ Bucket: config.bucket, Key: key, Body: body, ContentType: 'application/json' }),
+      );
       // Best effort: the credentials need not be allowed to delete.
       await client.send(new DeleteObjectCommand({ Bucket: config.bucket, Key: key })).catch(() => undefined);
     } catch (error) {

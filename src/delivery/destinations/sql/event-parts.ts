@@ -72,7 +72,14 @@ export function eventParts(event: DestinationEvent): EventParts {
     const key = naturalKey(type, record) ?? window.start ?? `${event.eventId}#${index}`;
     // Every other top-level field is kept (e.g. `url` and `expires_in` of a `format: "fit"` activity).
     const single = type === 'athlete' ? { ...payload, athlete: record } : { ...payload, data: [record] };
-    return { dataType: type, key, startTime: window.start ?? null, endTime: window.end ?? null, record, payload: single };
+    return {
+      dataType: type,
+      key,
+      startTime: window.start ?? null,
+      endTime: window.end ?? null,
+      record,
+      payload: single,
+    };
   });
   return { isData: true, user, replacedUser, records: parts };
 }
@@ -127,7 +134,12 @@ export function parseWith<T>(schema: ZodType<T, ZodTypeDef, unknown>, type: stri
 
 /** A `bad_request` for verify(): the destination could not be used with this config. */
 export function verifyFailed(type: string, reason: string, cause?: unknown): TributaryError {
-  return new TributaryError('bad_request', `${type} destination check failed: ${reason}`, { parameter: 'config' }, { cause });
+  return new TributaryError(
+    'bad_request',
+    `${type} destination check failed: ${reason}`,
+    { parameter: 'config' },
+    { cause },
+  );
 }
 
 /** Milliseconds → ISO-8601 UTC, the format of every timestamp column we add. */
@@ -140,7 +152,11 @@ export function isoTime(ms: number): string {
  * private or link-local address (SSRF guard shared with the webhook): resolves each host and
  * throws `bad_request` naming the first one refused. A no-op when private targets are allowed.
  */
-export async function assertPublicHosts(type: string, hosts: readonly string[], services: DestinationServices): Promise<void> {
+export async function assertPublicHosts(
+  type: string,
+  hosts: readonly string[],
+  services: DestinationServices,
+): Promise<void> {
   await assertPublicTargets(
     type,
     hosts.map((host) => `tcp://${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}`),
@@ -160,7 +176,11 @@ export function connectionStringHosts(uri: string): string[] {
 }
 
 /** The same guard at delivery time (the host may resolve elsewhere since creation): a refused target is not retried. */
-export async function refusedTarget(type: string, hosts: readonly string[], services: DestinationServices): Promise<DeliveryOutcome | null> {
+export async function refusedTarget(
+  type: string,
+  hosts: readonly string[],
+  services: DestinationServices,
+): Promise<DeliveryOutcome | null> {
   if (services.allowPrivateNetworks !== false) return null;
   try {
     await assertPublicHosts(type, hosts, services);
@@ -178,7 +198,10 @@ export async function refusedTarget(type: string, hosts: readonly string[], serv
 export async function withDeadline<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { code: 'DEADLINE' })), timeoutMs);
+    timer = setTimeout(
+      () => reject(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { code: 'DEADLINE' })),
+      timeoutMs,
+    );
   });
   try {
     return await Promise.race([work, deadline]);

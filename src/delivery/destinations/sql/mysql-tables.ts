@@ -85,7 +85,15 @@ export class MysqlTables {
              granted_scopes = VALUES(granted_scopes),
              provider = COALESCE(VALUES(provider), provider),
              state = COALESCE(?, state)`,
-          [user.user_id, user.reference_id, user.created_at, user.granted_scopes, user.provider, user.state, user.state],
+          [
+            user.user_id,
+            user.reference_id,
+            user.created_at,
+            user.granted_scopes,
+            user.provider,
+            user.state,
+            user.state,
+          ],
         );
       }
       for (const row of rows.data) {

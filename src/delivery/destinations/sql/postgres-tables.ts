@@ -98,7 +98,8 @@ export class PostgresTables {
     const data = this.table('terra_data_payloads');
     const other = this.table('terra_other_payloads');
     const time = this.#flavour === 'supabase' ? 'timestamptz' : 'text';
-    const userRef = this.#flavour === 'supabase' ? ` REFERENCES ${users} (user_id) ON DELETE CASCADE ON UPDATE CASCADE` : '';
+    const userRef =
+      this.#flavour === 'supabase' ? ` REFERENCES ${users} (user_id) ON DELETE CASCADE ON UPDATE CASCADE` : '';
     const prefix = this.#schema ? `${this.#schema}_` : '';
     return [
       `CREATE TABLE IF NOT EXISTS ${users} (

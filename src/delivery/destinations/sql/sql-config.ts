@@ -14,7 +14,10 @@ export const sslSchema = z.union([
 
 export const identifierSchema = z
   .string()
-  .regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, 'must be a plain SQL identifier (letters, digits, underscore; at most 63 characters)');
+  .regex(
+    /^[A-Za-z_][A-Za-z0-9_]{0,62}$/,
+    'must be a plain SQL identifier (letters, digits, underscore; at most 63 characters)',
+  );
 
 export const sqlConfigSchema = z
   .object({
@@ -24,13 +27,21 @@ export const sqlConfigSchema = z
     database: z.string().min(1).max(64).describe('database to write into (must exist)'),
     username: z.string().min(1).describe('database user'),
     password: z.string().default('').describe('password of that user (secret)'),
-    schema: identifierSchema.optional().describe('postgres only: schema for the tables, created when missing; default: the user\'s search_path (usually `public`)'),
+    schema: identifierSchema
+      .optional()
+      .describe(
+        "postgres only: schema for the tables, created when missing; default: the user's search_path (usually `public`)",
+      ),
     ssl: sslSchema.optional().describe('TLS to the server: `true`, or `{ca, reject_unauthorized}`'),
   })
   .strict()
   .superRefine((config, ctx) => {
     if (config.scheme === 'mysql' && config.schema !== undefined) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['schema'], message: 'applies to postgres only: in MySQL the database is the schema' });
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['schema'],
+        message: 'applies to postgres only: in MySQL the database is the schema',
+      });
     }
   });
 

@@ -56,7 +56,9 @@ function location(config: SqlConfig): string {
 }
 
 function openTarget(config: SqlConfig, timeoutMs: number, maxConnections = 2): SqlTarget {
-  return config.scheme === 'postgres' ? openPostgres(config, timeoutMs, maxConnections) : openMysql(config, timeoutMs, maxConnections);
+  return config.scheme === 'postgres'
+    ? openPostgres(config, timeoutMs, maxConnections)
+    : openMysql(config, timeoutMs, maxConnections);
 }
 
 function openPostgres(config: SqlConfig, timeoutMs: number, maxConnections: number): SqlTarget {
@@ -66,7 +68,12 @@ function openPostgres(config: SqlConfig, timeoutMs: number, maxConnections: numb
     database: config.database,
     user: config.username,
     password: config.password,
-    ssl: config.ssl === undefined || config.ssl === false ? undefined : config.ssl === true ? { rejectUnauthorized: true } : { ca: config.ssl.ca, rejectUnauthorized: config.ssl.reject_unauthorized ?? true },
+    ssl:
+      config.ssl === undefined || config.ssl === false
+        ? undefined
+        : config.ssl === true
+          ? { rejectUnauthorized: true }
+          : { ca: config.ssl.ca, rejectUnauthorized: config.ssl.reject_unauthorized ?? true },
     max: maxConnections,
     connectionTimeoutMillis: timeoutMs,
     query_timeout: timeoutMs,
@@ -93,7 +100,12 @@ function openMysql(config: SqlConfig, timeoutMs: number, maxConnections: number)
     database: config.database,
     user: config.username,
     password: config.password,
-    ssl: config.ssl === undefined || config.ssl === false ? undefined : config.ssl === true ? {} : { ca: config.ssl.ca, rejectUnauthorized: config.ssl.reject_unauthorized ?? true },
+    ssl:
+      config.ssl === undefined || config.ssl === false
+        ? undefined
+        : config.ssl === true
+          ? {}
+          : { ca: config.ssl.ca, rejectUnauthorized: config.ssl.reject_unauthorized ?? true },
     connectionLimit: maxConnections,
     connectTimeout: timeoutMs,
     charset: 'utf8mb4',

@@ -75,23 +75,23 @@ export function terraRows(event: DestinationEvent): TerraRows {
       ],
     };
   }
-  const data = parts.records.map(
-    (part): DataRow => ({
-      payload_id: dataPayloadId(part.dataType, userId ?? '', part.key),
-      user_id: userId ?? '',
-      data_type: part.dataType,
-      created_at: createdAt,
-      start_time: part.startTime,
-      end_time: part.endTime,
-      payload: JSON.stringify(part.payload),
-    }),
-  );
+  const data = parts.records.map((part): DataRow => ({
+    payload_id: dataPayloadId(part.dataType, userId ?? '', part.key),
+    user_id: userId ?? '',
+    data_type: part.dataType,
+    created_at: createdAt,
+    start_time: part.startTime,
+    end_time: part.endTime,
+    payload: JSON.stringify(part.payload),
+  }));
   return { users, data, other: [] };
 }
 
 export function dataPayloadId(dataType: string, userId: string, key: string): string {
   const id = `${dataType}:${userId}:${key}`;
-  return id.length <= MAX_PAYLOAD_ID ? id : `${dataType}:${userId}:sha256:${createHash('sha256').update(key).digest('hex')}`;
+  return id.length <= MAX_PAYLOAD_ID
+    ? id
+    : `${dataType}:${userId}:sha256:${createHash('sha256').update(key).digest('hex')}`;
 }
 
 function userRow(user: EventUser, state: string | null): UserRow {

@@ -23,9 +23,17 @@ export const sqsConfigSchema = z
     queue_url: z
       .string()
       .url()
-      .regex(/^https?:\/\/[^/]+\/[^/]+\/[A-Za-z0-9_-]{1,75}(\.fifo)?\/?$/, 'must be a queue URL such as https://sqs.eu-west-2.amazonaws.com/123456789012/my-queue')
+      .regex(
+        /^https?:\/\/[^/]+\/[^/]+\/[A-Za-z0-9_-]{1,75}(\.fifo)?\/?$/,
+        'must be a queue URL such as https://sqs.eu-west-2.amazonaws.com/123456789012/my-queue',
+      )
       .describe('Queue URL (a `.fifo` queue gets message groups and deduplication)'),
-    region: z.string().min(1).max(64).regex(/^[a-z0-9-]+$/, 'must be a region such as "eu-west-2"').describe('Region of the queue'),
+    region: z
+      .string()
+      .min(1)
+      .max(64)
+      .regex(/^[a-z0-9-]+$/, 'must be a region such as "eu-west-2"')
+      .describe('Region of the queue'),
     access_key_id: z.string().min(1).describe('Access key id of an IAM user'),
     secret_access_key: z.string().min(1).describe('Its secret access key'),
     endpoint: z
@@ -55,7 +63,11 @@ function sqsClient(config: SqsDestinationConfig, services: DestinationServices):
     ...(config.endpoint ? { endpoint: config.endpoint } : {}),
     // One attempt: the delivery machinery owns retries (and their schedule).
     maxAttempts: 1,
-    requestHandler: { connectionTimeout: 5_000, requestTimeout: services.timeoutMs ?? 30_000, ...(privateTargetsRefused(services) ? guardedAgents() : {}) },
+    requestHandler: {
+      connectionTimeout: 5_000,
+      requestTimeout: services.timeoutMs ?? 30_000,
+      ...(privateTargetsRefused(services) ? guardedAgents() : {}),
+    },
   });
 }
 
@@ -81,7 +93,9 @@ export function messageAttributes(event: DestinationEvent, inline: boolean): Rec
 /** Bytes SQS counts for attributes: each name, type and value. */
 function attributesSize(attributes: Record<string, MessageAttributeValue>): number {
   let size = 0;
-  for (const [name, value] of Object.entries(attributes)) size += Buffer.byteLength(name) + Buffer.byteLength(value.DataType ?? '') + Buffer.byteLength(value.StringValue ?? '');
+  for (const [name, value] of Object.entries(attributes))
+    size +=
+      Buffer.byteLength(name) + Buffer.byteLength(value.DataType ?? '') + Buffer.byteLength(value.StringValue ?? '');
   return size;
 }
 
@@ -97,7 +111,11 @@ export const sqsDestination: DestinationDefinition<SqsDestinationConfig> = {
       async deliver(event) {
         // The attributes' size counts towards SQS's limit; measure with the larger (inline) marker.
         const reserved = attributesSize(messageAttributes(event, false));
-        const message = queueMessage(event, services, { mode: config.payload_mode, maxBytes: config.max_message_bytes - reserved, urlTtlSeconds: config.payload_url_ttl_seconds });
+        const message = queueMessage(event, services, {
+          mode: config.payload_mode,
+          maxBytes: config.max_message_bytes - reserved,
+          urlTtlSeconds: config.payload_url_ttl_seconds,
+        });
         if (!message.ok) return { ok: false, error: message.error, retryable: false };
         try {
           await client.send(
@@ -107,7 +125,12 @@ export const sqsDestination: DestinationDefinition<SqsDestinationConfig> = {
               MessageAttributes: messageAttributes(event, message.inline),
               // FIFO queues drop a duplicate of the same trace id within their 5-minute window,
               // and keep each user's events in order.
-              ...(fifo ? { MessageGroupId: eventUserId(event) ?? 'tributary', MessageDeduplicationId: createHash('sha256').update(event.traceId).digest('hex') } : {}),
+              ...(fifo
+                ? {
+                    MessageGroupId: eventUserId(event) ?? 'tributary',
+                    MessageDeduplicationId: createHash('sha256').update(event.traceId).digest('hex'),
+                  }
+                : {}),
             }),
           );
         } catch (error) {
@@ -122,7 +145,12 @@ export const sqsDestination: DestinationDefinition<SqsDestinationConfig> = {
   },
 
   async verify(config: SqsDestinationConfig, services: DestinationServices): Promise<void> {
-    await assertPublicTargets('sqs', [config.endpoint ?? config.queue_url], services, config.endpoint ? 'config.endpoint' : 'config.queue_url');
+    await assertPublicTargets(
+      'sqs',
+      [config.endpoint ?? config.queue_url],
+      services,
+      config.endpoint ? 'config.endpoint' : 'config.queue_url',
+    );
     const client = sqsClient(config, services);
     const { account, name } = queueParts(config.queue_url);
     try {

@@ -30,13 +30,19 @@ export function storageClient(url: string, key: string, timeoutMs: number): Stor
         signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (error) {
-      const reason = (error as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : String((error as { cause?: unknown }).cause ?? error);
+      const reason =
+        (error as Error).name === 'TimeoutError'
+          ? `no answer within ${timeoutMs} ms`
+          : String((error as { cause?: unknown }).cause ?? error);
       throw new StorageError(`could not reach ${url}: ${reason}`, null);
     }
   };
   const fail = async (response: Response, what: string) => {
     const text = await response.text().catch(() => '');
-    const hint = response.status === 401 || response.status === 403 ? ' (is service_role_key the service_role key of this project?)' : '';
+    const hint =
+      response.status === 401 || response.status === 403
+        ? ' (is service_role_key the service_role key of this project?)'
+        : '';
     return new StorageError(`${what}: HTTP ${response.status} ${text.slice(0, 300)}${hint}`, response.status);
   };
   let bucketReady: Promise<void> | null = null;
@@ -47,7 +53,10 @@ export function storageClient(url: string, key: string, timeoutMs: number): Stor
         if (found.ok) return;
         // Storage answers a missing bucket with 404, or 400 carrying statusCode "404" (older versions).
         const body = (await found.json().catch(() => ({}))) as { statusCode?: unknown; error?: unknown };
-        if (found.status !== 404 && !(found.status === 400 && (body.statusCode === '404' || body.error === 'Bucket not found'))) {
+        if (
+          found.status !== 404 &&
+          !(found.status === 400 && (body.statusCode === '404' || body.error === 'Bucket not found'))
+        ) {
           throw await failFromBody(found.status, body, `reading bucket ${BUCKET}`);
         }
         const created = await call('POST', 'bucket', {

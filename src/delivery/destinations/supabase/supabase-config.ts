@@ -9,7 +9,10 @@ export const supabaseConfigSchema = z
       .regex(/^https?:\/\//, 'must be an http(s) URL')
       .transform((url) => url.replace(/\/+$/, ''))
       .describe('project URL (`https://<ref>.supabase.co`, or your self-hosted API gateway)'),
-    service_role_key: z.string().min(20, 'must be the service_role key (a JWT) from Project Settings → API').describe('service_role API key, used for the storage bucket (secret)'),
+    service_role_key: z
+      .string()
+      .min(20, 'must be the service_role key (a JWT) from Project Settings → API')
+      .describe('service_role API key, used for the storage bucket (secret)'),
     database_url: z
       .string()
       .regex(/^postgres(ql)?:\/\/\S+$/, 'must be a postgres:// connection string (Project Settings → Database)')

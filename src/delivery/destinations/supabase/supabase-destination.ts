@@ -2,7 +2,13 @@ import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { MODEL_VERSION } from '../../../model/data-types.ts';
 import type { DeliveryOutcome, Destination, DestinationEvent, DestinationServices } from '../destination.ts';
-import { assertPublicHosts, connectionStringHosts, refusedTarget, verifyFailed, withDeadline } from '../sql/event-parts.ts';
+import {
+  assertPublicHosts,
+  connectionStringHosts,
+  refusedTarget,
+  verifyFailed,
+  withDeadline,
+} from '../sql/event-parts.ts';
 import { describePostgresError, postgresErrorIsPermanent, PostgresTables } from '../sql/postgres-tables.ts';
 import { terraRows, type TerraRows } from '../sql/terra-rows.ts';
 import { StorageError, storageClient, storageErrorIsPermanent, type StorageClient } from './storage.ts';
@@ -24,12 +30,21 @@ export function supabaseRows(event: DestinationEvent): TerraRows {
   const named = (type: string, userId: string | null, key: string) => {
     const safe = key.replace(/\//g, '_');
     const name = `${MODEL_VERSION}/${type}/${userId ?? 'none'}-${safe}.json`;
-    return name.length <= MAX_NAME ? name : `${MODEL_VERSION}/${type}/${userId ?? 'none'}-${createHash('sha256').update(key).digest('hex')}.json`;
+    return name.length <= MAX_NAME
+      ? name
+      : `${MODEL_VERSION}/${type}/${userId ?? 'none'}-${createHash('sha256').update(key).digest('hex')}.json`;
   };
   return {
     users: rows.users,
     // The SQL payload_id is `{type}:{user}:{natural key}`; keep its key part.
-    data: rows.data.map((row) => ({ ...row, payload_id: named(row.data_type, row.user_id, row.payload_id.slice(row.data_type.length + row.user_id.length + 2)) })),
+    data: rows.data.map((row) => ({
+      ...row,
+      payload_id: named(
+        row.data_type,
+        row.user_id,
+        row.payload_id.slice(row.data_type.length + row.user_id.length + 2),
+      ),
+    })),
     other: rows.other.map((row) => ({ ...row, payload_id: named(row.data_type, row.user_id, event.eventId) })),
   };
 }

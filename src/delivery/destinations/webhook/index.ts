@@ -51,7 +51,13 @@ export const webhookDestination: DestinationDefinition<WebhookConfig> = {
           reference: event.reference,
           nowSeconds: Math.floor(Date.now() / 1000),
         });
-        return postOnce({ url, headers, body: event.body, timeoutMs: services.timeoutMs ?? 8000, allowPrivateNetworks: services.allowPrivateNetworks ?? true });
+        return postOnce({
+          url,
+          headers,
+          body: event.body,
+          timeoutMs: services.timeoutMs ?? 8000,
+          allowPrivateNetworks: services.allowPrivateNetworks ?? true,
+        });
       },
       async close() {},
     };

@@ -27,7 +27,13 @@ export function postOnce(input: {
 }): Promise<DeliveryOutcome> {
   const { url } = input;
   const secure = url.protocol === 'https:';
-  const agent = input.allowPrivateNetworks ? (secure ? agents.https : agents.http) : secure ? agents.guardedHttps : agents.guardedHttp;
+  const agent = input.allowPrivateNetworks
+    ? secure
+      ? agents.https
+      : agents.http
+    : secure
+      ? agents.guardedHttps
+      : agents.guardedHttp;
   const payload = Buffer.from(input.body, 'utf8');
   // Sockets skip `lookup` for IP literals, so those are checked here.
   const literal = url.hostname.replace(/^\[|\]$/g, '');
@@ -44,7 +50,11 @@ export function postOnce(input: {
     };
     const request = (secure ? https : http).request(
       url,
-      { method: 'POST', agent, headers: { ...input.headers, 'content-length': String(payload.length), 'user-agent': 'Tributary-Webhooks/1' } },
+      {
+        method: 'POST',
+        agent,
+        headers: { ...input.headers, 'content-length': String(payload.length), 'user-agent': 'Tributary-Webhooks/1' },
+      },
       (response) => {
         const status = response.statusCode ?? 0;
         const chunks: Buffer[] = [];
@@ -55,7 +65,9 @@ export function postOnce(input: {
             kept += chunk.length;
           }
         });
-        response.on('error', (error) => finish({ ok: false, retryable: true, statusCode: status, error: `response aborted: ${error.message}` }));
+        response.on('error', (error) =>
+          finish({ ok: false, retryable: true, statusCode: status, error: `response aborted: ${error.message}` }),
+        );
         response.on('end', () => {
           if (status >= 200 && status < 300) return finish({ ok: true, statusCode: status });
           const text = Buffer.concat(chunks).toString('utf8').slice(0, MAX_ERROR_BODY).trim();
@@ -75,7 +87,11 @@ export function postOnce(input: {
     }, input.timeoutMs);
     request.on('error', (error: NodeJS.ErrnoException) => {
       const blocked = error instanceof BlockedAddressError;
-      finish({ ok: false, retryable: true, error: blocked ? error.message : `network error: ${error.code ?? ''} ${error.message}`.trim() });
+      finish({
+        ok: false,
+        retryable: true,
+        error: blocked ? error.message : `network error: ${error.code ?? ''} ${error.message}`.trim(),
+      });
     });
     request.end(payload);
   });

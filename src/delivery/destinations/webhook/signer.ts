@@ -18,7 +18,12 @@ export function terraSignature(secret: string, timestampSeconds: number, body: s
   return `t=${timestampSeconds},v1=${digest}`;
 }
 
-export function standardWebhookSignature(secret: string, messageId: string, timestampSeconds: number, body: string): string {
+export function standardWebhookSignature(
+  secret: string,
+  messageId: string,
+  timestampSeconds: number,
+  body: string,
+): string {
   const key = Buffer.from(secret.startsWith('whsec_') ? secret.slice('whsec_'.length) : secret, 'base64');
   return `v1,${createHmac('sha256', key).update(`${messageId}.${timestampSeconds}.${body}`, 'utf8').digest('base64')}`;
 }

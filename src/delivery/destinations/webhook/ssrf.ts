@@ -11,14 +11,17 @@ import ipaddr from 'ipaddr.js';
 export function isPublicAddress(address: string): boolean {
   if (!ipaddr.isValid(address)) return false;
   let parsed = ipaddr.parse(address);
-  if (parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).isIPv4MappedAddress()) parsed = (parsed as ipaddr.IPv6).toIPv4Address();
+  if (parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).isIPv4MappedAddress())
+    parsed = (parsed as ipaddr.IPv6).toIPv4Address();
   return parsed.range() === 'unicast';
 }
 
 export class BlockedAddressError extends Error {
   readonly code = 'EBLOCKED';
   constructor(host: string, address: string) {
-    super(`refusing to send to ${host} (${address}): private, loopback and link-local targets are disabled (TRIBUTARY_WEBHOOK_ALLOW_PRIVATE=false)`);
+    super(
+      `refusing to send to ${host} (${address}): private, loopback and link-local targets are disabled (TRIBUTARY_WEBHOOK_ALLOW_PRIVATE=false)`,
+    );
   }
 }
 
@@ -41,9 +44,11 @@ export function guardedLookup(hostname: string, options: LookupOptions, callback
 /** Resolves `url`'s host and throws when it is not public (creation-time check). */
 export async function assertPublicUrl(url: URL): Promise<void> {
   const host = url.hostname.replace(/^\[|\]$/g, '');
-  const addresses = isIP(host) ? [{ address: host, family: isIP(host) }] : await new Promise<LookupAddress[]>((resolve, reject) => {
-    dnsLookup(host, { all: true }, (error, list) => (error ? reject(error) : resolve(list)));
-  });
+  const addresses = isIP(host)
+    ? [{ address: host, family: isIP(host) }]
+    : await new Promise<LookupAddress[]>((resolve, reject) => {
+        dnsLookup(host, { all: true }, (error, list) => (error ? reject(error) : resolve(list)));
+      });
   const blocked = addresses.find((entry) => !isPublicAddress(entry.address));
   if (blocked) throw new BlockedAddressError(host, blocked.address);
 }

@@ -31,7 +31,10 @@ export class TributaryApiError extends Error {
   readonly status: number;
   readonly body: unknown;
   constructor(status: number, body: unknown) {
-    const message = typeof body === 'object' && body && 'message' in body ? String((body as { message: unknown }).message) : `HTTP ${status}`;
+    const message =
+      typeof body === 'object' && body && 'message' in body
+        ? String((body as { message: unknown }).message)
+        : `HTTP ${status}`;
     super(message);
     this.name = 'TributaryApiError';
     this.status = status;
@@ -42,8 +45,16 @@ export class TributaryApiError extends Error {
 type Fetch = typeof fetch;
 
 /** Backend side: a short-lived, single-use token for one phone (needs the developer's API key). */
-export async function generateAuthToken(options: { baseUrl: string; devId: string; apiKey: string; fetch?: Fetch }): Promise<{ token: string; expires_in: number }> {
-  const response = await (options.fetch ?? fetch)(`${trim(options.baseUrl)}/v2/auth/generateAuthToken`, { method: 'POST', headers: { 'dev-id': options.devId, 'x-api-key': options.apiKey } });
+export async function generateAuthToken(options: {
+  baseUrl: string;
+  devId: string;
+  apiKey: string;
+  fetch?: Fetch;
+}): Promise<{ token: string; expires_in: number }> {
+  const response = await (options.fetch ?? fetch)(`${trim(options.baseUrl)}/v2/auth/generateAuthToken`, {
+    method: 'POST',
+    headers: { 'dev-id': options.devId, 'x-api-key': options.apiKey },
+  });
   return (await parse(response)) as { token: string; expires_in: number };
 }
 
@@ -66,18 +77,34 @@ export class AppleSdkClient {
 
   constructor(options: AppleSdkClientOptions) {
     this.userId = options.userId;
-    this.#options = { maxItemsPerRequest: 5000, retries: 3, ...options, fetch: options.fetch ?? fetch, baseUrl: trim(options.baseUrl) };
+    this.#options = {
+      maxItemsPerRequest: 5000,
+      retries: 3,
+      ...options,
+      fetch: options.fetch ?? fetch,
+      baseUrl: trim(options.baseUrl),
+    };
   }
 
   /** Phone side: exchanges the token for a user; keep `userId` and `sdkSecret` in the keychain. */
-  static async connect(options: { baseUrl: string; token: string; referenceId?: string; fetch?: Fetch }): Promise<AppleSdkClient & { sdkSecret: string }> {
+  static async connect(options: {
+    baseUrl: string;
+    token: string;
+    referenceId?: string;
+    fetch?: Fetch;
+  }): Promise<AppleSdkClient & { sdkSecret: string }> {
     const response = await (options.fetch ?? fetch)(`${trim(options.baseUrl)}/v2/sdk/users`, {
       method: 'POST',
       headers: { authorization: `Bearer ${options.token}`, 'content-type': 'application/json' },
       body: JSON.stringify(options.referenceId === undefined ? {} : { reference_id: options.referenceId }),
     });
     const body = (await parse(response)) as { user_id: string; sdk_secret: string };
-    const client = new AppleSdkClient({ baseUrl: options.baseUrl, userId: body.user_id, sdkSecret: body.sdk_secret, fetch: options.fetch });
+    const client = new AppleSdkClient({
+      baseUrl: options.baseUrl,
+      userId: body.user_id,
+      sdkSecret: body.sdk_secret,
+      fetch: options.fetch,
+    });
     return Object.assign(client, { sdkSecret: body.sdk_secret });
   }
 
@@ -87,10 +114,29 @@ export class AppleSdkClient {
    * Returns the summed result of every request.
    */
   async upload(batch: AppleBatchInput): Promise<BatchResult> {
-    const total: BatchResult = { status: 'success', accepted: 0, duplicates: 0, ignored: 0, deleted: 0, workouts: 0, days_recomputed: 0, changed: {}, events: 0 };
+    const total: BatchResult = {
+      status: 'success',
+      accepted: 0,
+      duplicates: 0,
+      ignored: 0,
+      deleted: 0,
+      workouts: 0,
+      days_recomputed: 0,
+      changed: {},
+      events: 0,
+    };
     for (const part of split(batch, this.#options.maxItemsPerRequest)) {
       const result = await this.#send(part);
-      for (const key of ['accepted', 'duplicates', 'ignored', 'deleted', 'workouts', 'days_recomputed', 'events'] as const) total[key] += result[key];
+      for (const key of [
+        'accepted',
+        'duplicates',
+        'ignored',
+        'deleted',
+        'workouts',
+        'days_recomputed',
+        'events',
+      ] as const)
+        total[key] += result[key];
       for (const [type, n] of Object.entries(result.changed)) total.changed[type] = (total.changed[type] ?? 0) + n;
     }
     return total;

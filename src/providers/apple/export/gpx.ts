@@ -21,7 +21,10 @@ export async function parseGpx(chunks: AsyncIterable<Buffer | string>): Promise<
     if (tag.name === 'trkpt') {
       const lat = Number(a.lat);
       const lon = Number(a.lon);
-      point = Number.isFinite(lat) && Number.isFinite(lon) && a.lat !== undefined && a.lon !== undefined ? { lat, lon } : null;
+      point =
+        Number.isFinite(lat) && Number.isFinite(lon) && a.lat !== undefined && a.lon !== undefined
+          ? { lat, lon }
+          : null;
     } else if (point && (tag.name === 'ele' || tag.name === 'time' || tag.name === 'speed')) {
       field = tag.name;
       text = '';
@@ -42,7 +45,8 @@ export async function parseGpx(chunks: AsyncIterable<Buffer | string>): Promise<
       }
       field = null;
     } else if (tag.name === 'trkpt' && point) {
-      if (point.time !== undefined) points.push({ ms: point.time, lat: point.lat, lon: point.lon, elevation: point.ele, speed: point.speed });
+      if (point.time !== undefined)
+        points.push({ ms: point.time, lat: point.lat, lon: point.lon, elevation: point.ele, speed: point.speed });
       point = null;
     }
   });

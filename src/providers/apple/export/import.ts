@@ -70,7 +70,12 @@ const FLUSH_WORKOUTS = 25;
  * grow with the export); commits in chunks, so an interrupted import keeps what it stored,
  * and importing the same export again stores nothing twice and sends no events.
  */
-export async function importAppleExport(deps: ImportDeps, user: User, source: string | Readable, options: ImportOptions = {}): Promise<ImportSummary> {
+export async function importAppleExport(
+  deps: ImportDeps,
+  user: User,
+  source: string | Readable,
+  options: ImportOptions = {},
+): Promise<ImportSummary> {
   let spoolDir: string | undefined;
   try {
     let path: string | undefined = typeof source === 'string' ? source : undefined;
@@ -92,18 +97,38 @@ export async function importAppleExport(deps: ImportDeps, user: User, source: st
     }
     if (isZip) {
       const zip = await openExportZip(path!);
-      if (!zip) throw new TributaryError('bad_request', 'not an Apple Health export: the zip holds no apple_health_export/export.xml', { parameter: 'file' });
+      if (!zip)
+        throw new TributaryError(
+          'bad_request',
+          'not an Apple Health export: the zip holds no apple_health_export/export.xml',
+          { parameter: 'file' },
+        );
       try {
         const hash = createHash('sha256');
         for await (const chunk of createReadStream(path!)) hash.update(chunk as Buffer);
-        return await run(deps, user, await zip.openXml(), { ...options, totalBytes: zip.xmlSize }, 'zip', zip, hash.digest('hex'));
+        return await run(
+          deps,
+          user,
+          await zip.openXml(),
+          { ...options, totalBytes: zip.xmlSize },
+          'zip',
+          zip,
+          hash.digest('hex'),
+        );
       } finally {
         zip.close();
       }
     }
     if (!stream) {
       const size = (await stat(path!)).size;
-      return await run(deps, user, createReadStream(path!, { highWaterMark: 1 << 18 }), { ...options, totalBytes: options.totalBytes ?? size }, 'xml', undefined);
+      return await run(
+        deps,
+        user,
+        createReadStream(path!, { highWaterMark: 1 << 18 }),
+        { ...options, totalBytes: options.totalBytes ?? size },
+        'xml',
+        undefined,
+      );
     }
     return await run(deps, user, stream, options, 'xml', undefined);
   } finally {
@@ -111,7 +136,15 @@ export async function importAppleExport(deps: ImportDeps, user: User, source: st
   }
 }
 
-async function run(deps: ImportDeps, user: User, xml: AsyncIterable<Buffer | string>, options: ImportOptions, format: 'zip' | 'xml', zip: ExportZip | undefined, fileSha?: string): Promise<ImportSummary> {
+async function run(
+  deps: ImportDeps,
+  user: User,
+  xml: AsyncIterable<Buffer | string>,
+  options: ImportOptions,
+  format: 'zip' | 'xml',
+  zip: ExportZip | undefined,
+  fileSha?: string,
+): Promise<ImportSummary> {
   const { store } = deps;
   const pendingRows: SampleRow[] = [];
   const pendingSummaries: SampleRow[] = [];
@@ -131,7 +164,15 @@ async function run(deps: ImportDeps, user: User, xml: AsyncIterable<Buffer | str
   let bytesRead = 0;
   const totalBytes = options.totalBytes ?? null;
   const progress = (phase: ImportProgress['phase'], days = 0, daysTotal = 0) =>
-    options.onProgress?.({ phase, bytesRead, totalBytes, samples: summary.samplesSeen, workouts: parser.counts.workouts, days, daysTotal });
+    options.onProgress?.({
+      phase,
+      bytesRead,
+      totalBytes,
+      samples: summary.samplesSeen,
+      workouts: parser.counts.workouts,
+      days,
+      daysTotal,
+    });
   const committed = (events: number) => {
     summary.events += events;
     if (events > 0) deps.eventsCommitted?.notify();
@@ -155,7 +196,9 @@ async function run(deps: ImportDeps, user: User, xml: AsyncIterable<Buffer | str
     if (pendingWorkouts.length === 0) return;
     // Samples parsed so far go in first, so a workout finds the heart rate recorded during it.
     await flushRows();
-    const workouts = pendingWorkouts.splice(0, pendingWorkouts.length).filter((w) => Number.isFinite(w.input.startMs) && Number.isFinite(w.input.endMs));
+    const workouts = pendingWorkouts
+      .splice(0, pendingWorkouts.length)
+      .filter((w) => Number.isFinite(w.input.startMs) && Number.isFinite(w.input.endMs));
     for (const w of workouts) {
       if (!w.routeFile) continue;
       const stream = zip ? await zip.openReferenced(w.routeFile) : undefined;
@@ -170,7 +213,11 @@ async function run(deps: ImportDeps, user: User, xml: AsyncIterable<Buffer | str
         summary.routesMissing++;
       }
     }
-    const stored = await storeWorkouts(store, user, workouts.map((w) => ({ input: w.input })));
+    const stored = await storeWorkouts(
+      store,
+      user,
+      workouts.map((w) => ({ input: w.input })),
+    );
     if (stored.changed) changed.activity = (changed.activity ?? 0) + stored.changed;
     committed(stored.events);
   };
@@ -204,7 +251,8 @@ async function run(deps: ImportDeps, user: User, xml: AsyncIterable<Buffer | str
       progress('days', done, buckets.length);
     },
   });
-  for (const [type, n] of Object.entries(recomputed.changed)) changed[type as keyof RecordCounts] = (changed[type as keyof RecordCounts] ?? 0) + n;
+  for (const [type, n] of Object.entries(recomputed.changed))
+    changed[type as keyof RecordCounts] = (changed[type as keyof RecordCounts] ?? 0) + n;
 
   const sha256 = fileSha ?? hash.digest('hex');
   const result: ImportSummary = {
@@ -227,7 +275,14 @@ async function run(deps: ImportDeps, user: User, xml: AsyncIterable<Buffer | str
     dataType: 'export',
     externalId: `export:${sha256}`,
     contentType: 'application/json',
-    body: JSON.stringify({ filename: options.filename ?? null, format, bytes: bytesRead, sha256, export_date: result.exportDate, counts: result.counts }),
+    body: JSON.stringify({
+      filename: options.filename ?? null,
+      format,
+      bytes: bytesRead,
+      sha256,
+      export_date: result.exportDate,
+      counts: result.counts,
+    }),
   });
   progress('done', done, buckets.length);
   return result;
@@ -253,7 +308,11 @@ async function peek(stream: Readable): Promise<{ head: Buffer; rest: Readable & 
   const { Readable: ReadableClass } = await import('node:stream');
   const iterator = stream[Symbol.asyncIterator]();
   const first = await iterator.next();
-  const head: Buffer = first.done ? Buffer.alloc(0) : Buffer.isBuffer(first.value) ? first.value : Buffer.from(first.value as string);
+  const head: Buffer = first.done
+    ? Buffer.alloc(0)
+    : Buffer.isBuffer(first.value)
+      ? first.value
+      : Buffer.from(first.value as string);
   async function* all(): AsyncGenerator<Buffer> {
     if (head.length) yield head;
     for (;;) {

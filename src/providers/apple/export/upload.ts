@@ -17,7 +17,8 @@ export async function isAppleHealthExportBuffer(bytes: Buffer): Promise<boolean>
         if (error || !zip) return resolve(false);
         let found = false;
         zip.on('entry', (entry: yauzl.Entry) => {
-          if (/(^|\/)apple_health_export\/[^/]+\.xml$/.test(entry.fileName) && !/cda/i.test(entry.fileName)) found = true;
+          if (/(^|\/)apple_health_export\/[^/]+\.xml$/.test(entry.fileName) && !/cda/i.test(entry.fileName))
+            found = true;
           if (found) resolve(true);
           else zip.readEntry();
         });
@@ -69,13 +70,22 @@ export async function importAppleExportUpload(
   source: Buffer | string,
   options: { filename?: string; onProgress?: (progress: ImportProgress) => void } = {},
 ): Promise<ExportUploadResponse | undefined> {
-  const isExport = typeof source === 'string' ? await isAppleHealthExportFile(source) : await isAppleHealthExportBuffer(source);
+  const isExport =
+    typeof source === 'string' ? await isAppleHealthExportFile(source) : await isAppleHealthExportBuffer(source);
   if (!isExport) return undefined;
   if (!EXPORT_PROVIDERS.has(user.provider.toUpperCase())) {
-    throw new TributaryError('bad_request', `an Apple Health export can be imported for an APPLE or UPLOAD user; user ${user.userId} is a ${user.provider} user`, { parameter: 'user_id' });
+    throw new TributaryError(
+      'bad_request',
+      `an Apple Health export can be imported for an APPLE or UPLOAD user; user ${user.userId} is a ${user.provider} user`,
+      { parameter: 'user_id' },
+    );
   }
   const input = typeof source === 'string' ? source : Readable.from([source]);
-  const summary = await importAppleExport(deps, user, input, { filename: options.filename, onProgress: options.onProgress, totalBytes: typeof source === 'string' ? undefined : source.length });
+  const summary = await importAppleExport(deps, user, input, {
+    filename: options.filename,
+    onProgress: options.onProgress,
+    totalBytes: typeof source === 'string' ? undefined : source.length,
+  });
   return {
     type: 'apple_health_export',
     user_id: user.userId,
@@ -92,7 +102,9 @@ export async function importAppleExportUpload(
 }
 
 /** An `onProgress` that keeps one status line up to date on a terminal (for `tributary import`). */
-export function progressLine(stream: NodeJS.WritableStream & { isTTY?: boolean }): ((progress: ImportProgress) => void) | undefined {
+export function progressLine(
+  stream: NodeJS.WritableStream & { isTTY?: boolean },
+): ((progress: ImportProgress) => void) | undefined {
   if (!stream.isTTY) return undefined;
   let last = 0;
   return (p) => {
@@ -100,7 +112,9 @@ export function progressLine(stream: NodeJS.WritableStream & { isTTY?: boolean }
     if (p.phase !== 'done' && now - last < 250) return;
     last = now;
     const mb = (n: number) => `${(n / 1e6).toFixed(0)} MB`;
-    const reading = p.totalBytes ? `${Math.floor((100 * p.bytesRead) / p.totalBytes)}% (${mb(p.bytesRead)} of ${mb(p.totalBytes)})` : mb(p.bytesRead);
+    const reading = p.totalBytes
+      ? `${Math.floor((100 * p.bytesRead) / p.totalBytes)}% (${mb(p.bytesRead)} of ${mb(p.totalBytes)})`
+      : mb(p.bytesRead);
     const text =
       p.phase === 'reading'
         ? `Apple Health export: reading ${reading}, ${p.samples.toLocaleString('en-US')} samples, ${p.workouts} workouts`

@@ -75,7 +75,9 @@ export class ExportXmlParser {
     if (!this.#error) return;
     const error = this.#error;
     if (error instanceof TributaryError) throw error;
-    throw new TributaryError('bad_request', `export.xml is not well-formed XML: ${error.message}`, { parameter: 'file' });
+    throw new TributaryError('bad_request', `export.xml is not well-formed XML: ${error.message}`, {
+      parameter: 'file',
+    });
   }
 
   #open(tag: SaxesTagPlain): void {
@@ -83,7 +85,8 @@ export class ExportXmlParser {
     this.#stack.push(tag.name);
     const a = tag.attributes as Record<string, string>;
     if (parent === undefined) {
-      if (tag.name !== 'HealthData') this.#error = notAnExport(`the root element is <${tag.name}>, expected <HealthData>`);
+      if (tag.name !== 'HealthData')
+        this.#error = notAnExport(`the root element is <${tag.name}>, expected <HealthData>`);
       else this.#sawRoot = true;
       return;
     }
@@ -102,7 +105,15 @@ export class ExportXmlParser {
         if (parent === 'Workout' && this.#workout) this.#workoutEvent(this.#workout.input, a);
         return;
       case 'WorkoutStatistics':
-        if (parent === 'Workout' && this.#workout) this.#workout.input.statistics.push({ type: a.type ?? '', sum: num(a.sum), average: num(a.average), minimum: num(a.minimum), maximum: num(a.maximum), unit: a.unit });
+        if (parent === 'Workout' && this.#workout)
+          this.#workout.input.statistics.push({
+            type: a.type ?? '',
+            sum: num(a.sum),
+            average: num(a.average),
+            minimum: num(a.minimum),
+            maximum: num(a.maximum),
+            unit: a.unit,
+          });
         return;
       case 'FileReference':
         if (parent === 'WorkoutRoute' && this.#workout && a.path) this.#workout.routeFile = a.path;
@@ -260,7 +271,9 @@ export class ExportXmlParser {
 
   #me(a: Record<string, string>): void {
     const dob = a.HKCharacteristicTypeIdentifierDateOfBirth;
-    const sex = { HKBiologicalSexMale: 'male', HKBiologicalSexFemale: 'female', HKBiologicalSexOther: 'other' }[a.HKCharacteristicTypeIdentifierBiologicalSex ?? ''];
+    const sex = { HKBiologicalSexMale: 'male', HKBiologicalSexFemale: 'female', HKBiologicalSexOther: 'other' }[
+      a.HKCharacteristicTypeIdentifierBiologicalSex ?? ''
+    ];
     if (!dob && !sex) return;
     this.#sink.athlete({ ...(dob ? { date_of_birth: dob } : {}), ...(sex ? { sex } : {}) });
   }

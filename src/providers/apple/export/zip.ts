@@ -19,7 +19,9 @@ export interface ExportZip {
  */
 export async function openExportZip(path: string): Promise<ExportZip | undefined> {
   const zip = await new Promise<yauzl.ZipFile>((resolve, reject) =>
-    yauzl.open(path, { lazyEntries: true, autoClose: false, decodeStrings: true }, (error, file) => (error || !file ? reject(error ?? new Error('cannot open zip')) : resolve(file))),
+    yauzl.open(path, { lazyEntries: true, autoClose: false, decodeStrings: true }, (error, file) =>
+      error || !file ? reject(error ?? new Error('cannot open zip')) : resolve(file),
+    ),
   );
   const entries = new Map<string, yauzl.Entry>();
   await new Promise<void>((resolve, reject) => {
@@ -38,7 +40,11 @@ export async function openExportZip(path: string): Promise<ExportZip | undefined
   }
   const folder = xml.fileName.includes('/') ? xml.fileName.slice(0, xml.fileName.lastIndexOf('/') + 1) : '';
   const open = (entry: yauzl.Entry) =>
-    new Promise<Readable>((resolve, reject) => zip.openReadStream(entry, (error, stream) => (error || !stream ? reject(error ?? new Error('cannot read zip entry')) : resolve(stream))));
+    new Promise<Readable>((resolve, reject) =>
+      zip.openReadStream(entry, (error, stream) =>
+        error || !stream ? reject(error ?? new Error('cannot read zip entry')) : resolve(stream),
+      ),
+    );
   return {
     xmlName: xml.fileName,
     xmlSize: xml.uncompressedSize,

@@ -49,7 +49,17 @@ export interface DeviceInfo {
   softwareVersion?: string;
 }
 
-const DISTANCE_TYPES = ['DistanceWalkingRunning', 'DistanceCycling', 'DistanceSwimming', 'DistanceWheelchair', 'DistanceDownhillSnowSports', 'DistanceCrossCountrySkiing', 'DistancePaddleSports', 'DistanceRowing', 'DistanceSkatingSports'].map((t) => `${HK}${t}`);
+const DISTANCE_TYPES = [
+  'DistanceWalkingRunning',
+  'DistanceCycling',
+  'DistanceSwimming',
+  'DistanceWheelchair',
+  'DistanceDownhillSnowSports',
+  'DistanceCrossCountrySkiing',
+  'DistancePaddleSports',
+  'DistanceRowing',
+  'DistanceSkatingSports',
+].map((t) => `${HK}${t}`);
 
 /**
  * The workout's id: a digest of what identifies it (type, source, start, end), so the same
@@ -64,20 +74,27 @@ export function workoutSummaryId(w: Pick<WorkoutInput, 'activityType' | 'sourceN
  * `heartRate`: the user's heart-rate samples stored for the workout's time (any source),
  * given as `hr_samples`.
  */
-export function normalizeActivity(w: WorkoutInput, heartRate: readonly { ms: number; bpm: number }[] = []): TerraRecord {
+export function normalizeActivity(
+  w: WorkoutInput,
+  heartRate: readonly { ms: number; bpm: number }[] = [],
+): TerraRecord {
   const stat = (type: string) => w.statistics.find((s) => s.type === `${HK}${type}`);
   const convert = (value: number | undefined, unit: string | undefined, dimension: Dimension, what: string) =>
     value === undefined || !Number.isFinite(value) ? undefined : toCanonical(value, unit, dimension, what);
 
-  const distanceStat = DISTANCE_TYPES.map((t) => w.statistics.find((s) => s.type === t)).find((s) => s?.sum !== undefined);
+  const distanceStat = DISTANCE_TYPES.map((t) => w.statistics.find((s) => s.type === t)).find(
+    (s) => s?.sum !== undefined,
+  );
   // Some exports write totalDistance="0" / totalEnergyBurned="0" next to real statistics: a zero attribute defers to them.
-  const distance = w.totalDistance && (w.totalDistance.value > 0 || !distanceStat)
-    ? convert(w.totalDistance.value, w.totalDistance.unit, 'length', 'totalDistance')
-    : convert(distanceStat?.sum, distanceStat?.unit, 'length', 'WorkoutStatistics distance');
+  const distance =
+    w.totalDistance && (w.totalDistance.value > 0 || !distanceStat)
+      ? convert(w.totalDistance.value, w.totalDistance.unit, 'length', 'totalDistance')
+      : convert(distanceStat?.sum, distanceStat?.unit, 'length', 'WorkoutStatistics distance');
   const energyStat = stat('ActiveEnergyBurned');
-  const energy = w.totalEnergyBurned && (w.totalEnergyBurned.value > 0 || energyStat?.sum === undefined)
-    ? convert(w.totalEnergyBurned.value, w.totalEnergyBurned.unit, 'energy', 'totalEnergyBurned')
-    : convert(energyStat?.sum, energyStat?.unit, 'energy', 'WorkoutStatistics energy');
+  const energy =
+    w.totalEnergyBurned && (w.totalEnergyBurned.value > 0 || energyStat?.sum === undefined)
+      ? convert(w.totalEnergyBurned.value, w.totalEnergyBurned.unit, 'energy', 'totalEnergyBurned')
+      : convert(energyStat?.sum, energyStat?.unit, 'energy', 'WorkoutStatistics energy');
   const duration = w.duration ? toCanonical(w.duration.value, w.duration.unit, 'time', 'duration') : undefined;
   const hr = stat('HeartRate');
   const power = stat('RunningPower') ?? stat('CyclingPower');
@@ -86,7 +103,8 @@ export function normalizeActivity(w: WorkoutInput, heartRate: readonly { ms: num
   const steps = stat('StepCount')?.sum;
   const strokes = stat('SwimmingStrokeCount')?.sum;
   const flights = stat('FlightsClimbed')?.sum;
-  const speedOf = (value: number | undefined) => (value === undefined || !speed ? undefined : speedToMps(value, speed.unit));
+  const speedOf = (value: number | undefined) =>
+    value === undefined || !speed ? undefined : speedToMps(value, speed.unit);
   const elevationGain = quantityMeta(w.metadata.HKElevationAscended, 'length');
   const poolLength = quantityMeta(w.metadata.HKLapLength, 'length');
   const mets = w.metadata.HKAverageMETs ? Number.parseFloat(w.metadata.HKAverageMETs) : undefined;
@@ -100,7 +118,10 @@ export function normalizeActivity(w: WorkoutInput, heartRate: readonly { ms: num
     metadata: {
       summary_id: workoutSummaryId(w),
       name: workoutDisplayName(w.activityType),
-      type: workoutActivityType(w.activityType, { indoor: w.metadata.HKIndoorWorkout === '1', swimmingLocation: Number(w.metadata.HKSwimmingLocationType) || undefined }),
+      type: workoutActivityType(w.activityType, {
+        indoor: w.metadata.HKIndoorWorkout === '1',
+        swimmingLocation: Number(w.metadata.HKSwimmingLocationType) || undefined,
+      }),
       start_time: at(w.startMs),
       end_time: at(w.endMs),
       upload_type: w.metadata.HKWasUserEntered === '1' ? 2 : 1,
@@ -120,10 +141,15 @@ export function normalizeActivity(w: WorkoutInput, heartRate: readonly { ms: num
         steps: steps === undefined ? undefined : Math.round(steps),
         floors_climbed: flights === undefined ? undefined : Math.round(flights),
         elevation: compact({ gain_actual_meters: r(elevationGain) }),
-        swimming: compact({ num_strokes: strokes === undefined ? undefined : Math.round(strokes), pool_length_meters: poolLength === undefined ? undefined : Math.round(poolLength) }),
+        swimming: compact({
+          num_strokes: strokes === undefined ? undefined : Math.round(strokes),
+          pool_length_meters: poolLength === undefined ? undefined : Math.round(poolLength),
+        }),
       }),
       detailed: compact({
-        elevation_samples: w.route.filter((p) => p.elevation !== undefined).map((p) => ({ timestamp: at(p.ms), elev_meters: p.elevation! })),
+        elevation_samples: w.route
+          .filter((p) => p.elevation !== undefined)
+          .map((p) => ({ timestamp: at(p.ms), elev_meters: p.elevation! })),
       }),
     }),
     heart_rate_data: compact({
@@ -131,7 +157,11 @@ export function normalizeActivity(w: WorkoutInput, heartRate: readonly { ms: num
       detailed: compact({
         hr_samples: heartRate
           .filter((s) => s.ms >= w.startMs && s.ms <= w.endMs)
-          .map((s) => ({ timestamp: at(s.ms), bpm: s.bpm, timer_duration_seconds: round((s.ms - w.startMs) / 1000, 3) })),
+          .map((s) => ({
+            timestamp: at(s.ms),
+            bpm: s.bpm,
+            timer_duration_seconds: round((s.ms - w.startMs) / 1000, 3),
+          })),
       }),
     }),
     power_data: compact({ avg_watts: r(power?.average), max_watts: r(power?.maximum) }),
@@ -140,7 +170,9 @@ export function normalizeActivity(w: WorkoutInput, heartRate: readonly { ms: num
       max_speed_meters_per_second: r(speedOf(speed?.maximum)),
       avg_cadence_rpm: r(cadence?.average),
       max_cadence_rpm: r(cadence?.maximum),
-      speed_samples: w.route.filter((p) => p.speed !== undefined && p.speed >= 0).map((p) => ({ timestamp: at(p.ms), speed_meters_per_second: p.speed! })),
+      speed_samples: w.route
+        .filter((p) => p.speed !== undefined && p.speed >= 0)
+        .map((p) => ({ timestamp: at(p.ms), speed_meters_per_second: p.speed! })),
     }),
     MET_data: compact({ avg_level: mets !== undefined && Number.isFinite(mets) ? mets : undefined }),
     position_data: first
@@ -150,7 +182,9 @@ export function normalizeActivity(w: WorkoutInput, heartRate: readonly { ms: num
           position_samples: w.route.map((p) => ({ timestamp: at(p.ms), coords_lat_lng_deg: [p.lat, p.lon] })),
         }
       : undefined,
-    lap_data: laps.length ? { laps: laps.map((e) => ({ start_time: at(e.startMs), end_time: at(e.endMs!) })) } : undefined,
+    lap_data: laps.length
+      ? { laps: laps.map((e) => ({ start_time: at(e.startMs), end_time: at(e.endMs!) })) }
+      : undefined,
   };
 }
 

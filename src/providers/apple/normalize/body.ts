@@ -13,7 +13,14 @@ const MEASUREMENTS: Readonly<Record<string, { field: string; factor: number }>> 
 };
 const SYSTOLIC = `${HK}BloodPressureSystolic`;
 const DIASTOLIC = `${HK}BloodPressureDiastolic`;
-const BODY_TYPES = new Set([...Object.keys(MEASUREMENTS), SYSTOLIC, DIASTOLIC, `${HK}BodyTemperature`, `${HK}BloodGlucose`, `${HK}OxygenSaturation`]);
+const BODY_TYPES = new Set([
+  ...Object.keys(MEASUREMENTS),
+  SYSTOLIC,
+  DIASTOLIC,
+  `${HK}BodyTemperature`,
+  `${HK}BloodGlucose`,
+  `${HK}OxygenSaturation`,
+]);
 
 /**
  * Terra Body for one local date. Measurements taken at the same instant (a smart scale
@@ -43,11 +50,23 @@ export function normalizeBody(date: string, rows: readonly SampleRow[]): TerraRe
   return {
     metadata: dayMetadata(date, day),
     measurements_data: compact({ measurements: [...measurements.values()] }),
-    blood_pressure_data: compact({ blood_pressure_samples: [...pressures.entries()].sort(([a], [b]) => a - b).map(([, s]) => s) }),
-    temperature_data: compact({ body_temperature_samples: temperature.map((row) => ({ timestamp: timestamp(row), temperature_celsius: round(row.value!, 3) })) }),
+    blood_pressure_data: compact({
+      blood_pressure_samples: [...pressures.entries()].sort(([a], [b]) => a - b).map(([, s]) => s),
+    }),
+    temperature_data: compact({
+      body_temperature_samples: temperature.map((row) => ({
+        timestamp: timestamp(row),
+        temperature_celsius: round(row.value!, 3),
+      })),
+    }),
     glucose_data: compact({
-      blood_glucose_samples: glucose.map((row) => ({ timestamp: timestamp(row), blood_glucose_mg_per_dL: round(row.value!, 2) })),
-      day_avg_blood_glucose_mg_per_dL: glucose.length ? round(average(glucose.map((row) => row.value!))!, 2) : undefined,
+      blood_glucose_samples: glucose.map((row) => ({
+        timestamp: timestamp(row),
+        blood_glucose_mg_per_dL: round(row.value!, 2),
+      })),
+      day_avg_blood_glucose_mg_per_dL: glucose.length
+        ? round(average(glucose.map((row) => row.value!))!, 2)
+        : undefined,
     }),
     oxygen_data: compact({
       saturation_samples: spo2.map((row) => ({ timestamp: timestamp(row), percentage: round(row.value!, 3), type: 0 })),

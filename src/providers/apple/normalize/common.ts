@@ -3,11 +3,19 @@ import type { SampleRow } from '../samples.ts';
 import { formatLocal, localMidnightMs } from '../units.ts';
 
 /** Terra's day window: local midnight to the next, in the offset the day's first sample was recorded in. */
-export function dayMetadata(date: string, rows: readonly SampleRow[]): { start_time: string; end_time: string; timestamp_localization: number } {
+export function dayMetadata(
+  date: string,
+  rows: readonly SampleRow[],
+): { start_time: string; end_time: string; timestamp_localization: number } {
   // An activity summary has no time of its own: take the offset from a real sample when there is one.
-  const offsetMin = (firstByStart(rows.filter((row) => row.type !== ACTIVITY_SUMMARY_TYPE)) ?? firstByStart(rows))?.offsetMin ?? 0;
+  const offsetMin =
+    (firstByStart(rows.filter((row) => row.type !== ACTIVITY_SUMMARY_TYPE)) ?? firstByStart(rows))?.offsetMin ?? 0;
   const start = localMidnightMs(date, offsetMin);
-  return { start_time: formatLocal(start, offsetMin), end_time: formatLocal(start + 86_400_000, offsetMin), timestamp_localization: 1 };
+  return {
+    start_time: formatLocal(start, offsetMin),
+    end_time: formatLocal(start + 86_400_000, offsetMin),
+    timestamp_localization: 1,
+  };
 }
 
 export function firstByStart(rows: readonly SampleRow[]): SampleRow | undefined {
@@ -17,7 +25,9 @@ export function firstByStart(rows: readonly SampleRow[]): SampleRow | undefined 
 }
 
 export function ofType(rows: readonly SampleRow[], type: string): SampleRow[] {
-  return rows.filter((row) => row.type === type && row.value !== null).sort((a, b) => a.startMs - b.startMs || a.endMs - b.endMs);
+  return rows
+    .filter((row) => row.type === type && row.value !== null)
+    .sort((a, b) => a.startMs - b.startMs || a.endMs - b.endMs);
 }
 
 export const timestamp = (row: SampleRow): string => formatLocal(row.startMs, row.offsetMin);
@@ -41,7 +51,8 @@ export function compact<T extends Record<string, unknown>>(object: T): T | undef
   for (const [key, value] of Object.entries(object)) {
     if (value === undefined) continue;
     if (Array.isArray(value) && value.length === 0) continue;
-    if (value !== null && typeof value === 'object' && !Array.isArray(value) && Object.keys(value).length === 0) continue;
+    if (value !== null && typeof value === 'object' && !Array.isArray(value) && Object.keys(value).length === 0)
+      continue;
     out[key] = value;
   }
   return Object.keys(out).length === 0 ? undefined : (out as T);

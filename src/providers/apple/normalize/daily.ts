@@ -4,7 +4,14 @@ import { precedenceSum } from '../priority.ts';
 import type { SampleRow } from '../samples.ts';
 import { average, compact, dayMetadata, minMax, ofType, round, timestamp } from './common.ts';
 
-const DAILY_TYPES = new Set([...Object.entries(QUANTITY_TYPES).filter(([, info]) => info.group === 'daily').map(([type]) => type), STAND_HOUR_TYPE, ACTIVITY_SUMMARY_TYPE, `${HK}OxygenSaturation`]);
+const DAILY_TYPES = new Set([
+  ...Object.entries(QUANTITY_TYPES)
+    .filter(([, info]) => info.group === 'daily')
+    .map(([type]) => type),
+  STAND_HOUR_TYPE,
+  ACTIVITY_SUMMARY_TYPE,
+  `${HK}OxygenSaturation`,
+]);
 
 /**
  * Terra Daily for one local date from that day's samples. Cumulative totals use source
@@ -32,7 +39,10 @@ export function normalizeDaily(date: string, rows: readonly SampleRow[]): TerraR
   const exercise = sum(`${HK}AppleExerciseTime`) ?? summaryNumber('appleExerciseTimeSeconds');
   const standing = sum(`${HK}AppleStandTime`);
   const standHours = day.filter((row) => row.type === STAND_HOUR_TYPE);
-  const stoodHours = standHours.length > 0 ? standHours.filter((row) => row.textValue === 'HKCategoryValueAppleStandHourStood').length : summaryNumber('appleStandHours');
+  const stoodHours =
+    standHours.length > 0
+      ? standHours.filter((row) => row.textValue === 'HKCategoryValueAppleStandHourStood').length
+      : summaryNumber('appleStandHours');
 
   const hr = ofType(day, `${HK}HeartRate`);
   const hrValues = hr.map((row) => row.value!);

@@ -17,7 +17,9 @@ const FLOW: Readonly<Record<string, number>> = {
  * `HKMenstrualCycleStart = 1` marks the first day of a period (`period_start_date`).
  */
 export function normalizeMenstruation(date: string, rows: readonly SampleRow[]): TerraRecord | undefined {
-  const flows = rows.filter((row) => row.type === MENSTRUAL_FLOW_TYPE && row.textValue !== null).sort((a, b) => a.startMs - b.startMs);
+  const flows = rows
+    .filter((row) => row.type === MENSTRUAL_FLOW_TYPE && row.textValue !== null)
+    .sort((a, b) => a.startMs - b.startMs);
   if (flows.length === 0) return undefined;
   const cycleStart = flows.some((row) => Number(row.meta?.HKMenstrualCycleStart) === 1);
   const bleeding = flows.some((row) => (FLOW[row.textValue!] ?? 0) >= 2);

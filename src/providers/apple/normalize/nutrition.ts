@@ -24,7 +24,8 @@ export function normalizeNutrition(date: string, rows: readonly SampleRow[]): Te
     else if (info.part === 'macros') macros[info.field] = (macros[info.field] ?? 0) + value;
     else micros[info.field] = (micros[info.field] ?? 0) + value;
   }
-  const rounded = (values: Record<string, number>) => Object.fromEntries(Object.entries(values).map(([k, v]) => [k, round(v, 4)]));
+  const rounded = (values: Record<string, number>) =>
+    Object.fromEntries(Object.entries(values).map(([k, v]) => [k, round(v, 4)]));
   return {
     metadata: dayMetadata(date, day),
     summary: compact({

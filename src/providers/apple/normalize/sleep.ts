@@ -31,7 +31,9 @@ interface Segment {
  * is the union of InBed samples from every source.
  */
 export function normalizeSleep(nightDate: string, rows: readonly SampleRow[]): TerraRecord[] {
-  const samples = rows.filter((row) => row.type === SLEEP_TYPE && row.textValue !== null).sort((a, b) => a.startMs - b.startMs || a.endMs - b.endMs);
+  const samples = rows
+    .filter((row) => row.type === SLEEP_TYPE && row.textValue !== null)
+    .sort((a, b) => a.startMs - b.startMs || a.endMs - b.endMs);
   const sessions: SampleRow[][] = [];
   let sessionEnd = -Infinity;
   for (const sample of samples) {
@@ -46,10 +48,13 @@ function sessionRecord(id: string, session: SampleRow[]): TerraRecord {
   const offsetMin = session[0]!.offsetMin;
   const start = Math.min(...session.map((s) => s.startMs));
   const end = Math.max(...session.map((s) => s.endMs));
-  const inBedIntervals = merge(session.filter((s) => s.textValue === IN_BED).map((s): [number, number] => [s.startMs, s.endMs]));
+  const inBedIntervals = merge(
+    session.filter((s) => s.textValue === IN_BED).map((s): [number, number] => [s.startMs, s.endMs]),
+  );
   const inBed = inBedIntervals.length ? inBedIntervals.reduce((total, [a, b]) => total + (b - a), 0) / 1000 : undefined;
   const segments = stageTimeline(session.filter((s) => s.textValue !== IN_BED && LEVEL[s.textValue!] !== undefined));
-  const seconds = (levels: number[]) => segments.filter((s) => levels.includes(s.level)).reduce((total, s) => total + (s.end - s.start), 0) / 1000;
+  const seconds = (levels: number[]) =>
+    segments.filter((s) => levels.includes(s.level)).reduce((total, s) => total + (s.end - s.start), 0) / 1000;
   const hasStages = segments.length > 0;
   const asleep = seconds([2, 4, 5, 6]);
   const staged = segments.some((s) => s.level >= 4);
@@ -90,12 +95,15 @@ function sourceNames(session: SampleRow[]): string {
 function stageTimeline(stages: SampleRow[]): Segment[] {
   const bySource = new Map<string, SampleRow[]>();
   for (const s of stages) bySource.set(s.sourceName, [...(bySource.get(s.sourceName) ?? []), s]);
-  const ranked = [...bySource.entries()].sort(([a, x], [b, y]) => y[0]!.priority - x[0]!.priority || (a < b ? -1 : a > b ? 1 : 0));
+  const ranked = [...bySource.entries()].sort(
+    ([a, x], [b, y]) => y[0]!.priority - x[0]!.priority || (a < b ? -1 : a > b ? 1 : 0),
+  );
   let covered: [number, number][] = [];
   const segments: Segment[] = [];
   for (const [, samples] of ranked) {
     for (const s of samples) {
-      for (const [a, b] of uncovered(covered, s.startMs, s.endMs)) segments.push({ start: a, end: b, level: LEVEL[s.textValue!]! });
+      for (const [a, b] of uncovered(covered, s.startMs, s.endMs))
+        segments.push({ start: a, end: b, level: LEVEL[s.textValue!]! });
     }
     covered = merge([...covered, ...samples.map((s): [number, number] => [s.startMs, s.endMs])]);
   }

@@ -13,9 +13,22 @@ const SETUP_NOTES: Record<string, string> = {
 
 export async function integrationsView(root: HTMLElement): Promise<void> {
   const { providers } = await api<{ providers: IntegrationProvider[] }>('GET', '/v2/integrations/detailed?sdk=true');
-  root.append(pageHeader('Integrations', 'Providers this server offers to your users (narrowed to the ones enabled for your dev-id).'));
+  root.append(
+    pageHeader(
+      'Integrations',
+      'Providers this server offers to your users (narrowed to the ones enabled for your dev-id).',
+    ),
+  );
   if (providers.length === 0) {
-    root.append(card(null, empty('No providers configured', 'The operator enables providers with TRIBUTARY_PROVIDER_* settings; see the README.')));
+    root.append(
+      card(
+        null,
+        empty(
+          'No providers configured',
+          'The operator enables providers with TRIBUTARY_PROVIDER_* settings; see the README.',
+        ),
+      ),
+    );
     return;
   }
   root.append(
@@ -26,9 +39,21 @@ export async function integrationsView(root: HTMLElement): Promise<void> {
         h(
           'article',
           { class: 'card integration' },
-          h('div', { class: 'integration-head' }, icon(p), h('div', {}, h('h2', { class: 'card-title' }, p.name), h('div', { class: 'small muted mono' }, p.provider)), pill(p.enabled ? 'active' : 'disabled')),
+          h(
+            'div',
+            { class: 'integration-head' },
+            icon(p),
+            h('div', {}, h('h2', { class: 'card-title' }, p.name), h('div', { class: 'small muted mono' }, p.provider)),
+            pill(p.enabled ? 'active' : 'disabled'),
+          ),
           h('p', { class: 'small muted' }, SETUP_NOTES[p.setup] ?? p.setup),
-          h('div', { class: 'chips' }, ...Object.entries(p.types).filter(([, on]) => on).map(([type]) => h('span', { class: 'chip' }, type.replace('_', ' ')))),
+          h(
+            'div',
+            { class: 'chips' },
+            ...Object.entries(p.types)
+              .filter(([, on]) => on)
+              .map(([type]) => h('span', { class: 'chip' }, type.replace('_', ' '))),
+          ),
         ),
       ),
     ),
@@ -36,7 +61,11 @@ export async function integrationsView(root: HTMLElement): Promise<void> {
 }
 
 function icon(p: IntegrationProvider): HTMLElement {
-  const fallback = h('span', { class: 'integration-icon integration-initial', 'aria-hidden': 'true' }, p.name.slice(0, 1));
+  const fallback = h(
+    'span',
+    { class: 'integration-icon integration-initial', 'aria-hidden': 'true' },
+    p.name.slice(0, 1),
+  );
   if (!p.icon) return fallback;
   const img = h('img', { class: 'integration-icon', src: p.icon, alt: '', width: 40, height: 40 });
   img.addEventListener('error', () => img.replaceWith(fallback));

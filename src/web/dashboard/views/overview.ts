@@ -28,8 +28,18 @@ export async function overviewView(root: HTMLElement): Promise<void> {
       { class: 'stats' },
       stat('Users', users.length, `${active} active · ${users.length - active} inactive`),
       stat('Events', `${events.items.length}${plus(events.capped)}`, 'emitted in the last 24 h'),
-      stat('Delivered', `${delivered.length}${plus(deliveries.capped)}`, `${pending.length} pending · ${destinations.length} destination${destinations.length === 1 ? '' : 's'}`, 'ok'),
-      stat('Failed deliveries', `${failed.length}${plus(deliveries.capped)}`, failed.length ? 'need your attention' : 'all clear', failed.length ? 'bad' : null),
+      stat(
+        'Delivered',
+        `${delivered.length}${plus(deliveries.capped)}`,
+        `${pending.length} pending · ${destinations.length} destination${destinations.length === 1 ? '' : 's'}`,
+        'ok',
+      ),
+      stat(
+        'Failed deliveries',
+        `${failed.length}${plus(deliveries.capped)}`,
+        failed.length ? 'need your attention' : 'all clear',
+        failed.length ? 'bad' : null,
+      ),
     ),
   );
 
@@ -38,10 +48,30 @@ export async function overviewView(root: HTMLElement): Promise<void> {
       h(
         'section',
         { class: 'card card-alert', 'data-testid': 'failed-deliveries' },
-        h('div', { class: 'card-head' }, h('h2', { class: 'card-title' }, `${failed.length} failed deliver${failed.length === 1 ? 'y' : 'ies'}`), h('a', { class: 'btn btn-secondary', href: '#/deliveries?status=failed' }, 'Review and redeliver →')),
+        h(
+          'div',
+          { class: 'card-head' },
+          h('h2', { class: 'card-title' }, `${failed.length} failed deliver${failed.length === 1 ? 'y' : 'ies'}`),
+          h('a', { class: 'btn btn-secondary', href: '#/deliveries?status=failed' }, 'Review and redeliver →'),
+        ),
         table(
           ['Event', 'Destination', 'Last error', 'When'],
-          failed.slice(0, 5).map((d) => h('tr', {}, h('td', {}, pill(d.event_type, 'info')), h('td', { title: d.destination_id }, code(short(d.destination_id, 14))), h('td', { class: 'error-text' }, d.last_error ?? (d.last_status_code ? `HTTP ${d.last_status_code}` : '—')), h('td', {}, time(d.created_at)))),
+          failed
+            .slice(0, 5)
+            .map((d) =>
+              h(
+                'tr',
+                {},
+                h('td', {}, pill(d.event_type, 'info')),
+                h('td', { title: d.destination_id }, code(short(d.destination_id, 14))),
+                h(
+                  'td',
+                  { class: 'error-text' },
+                  d.last_error ?? (d.last_status_code ? `HTTP ${d.last_status_code}` : '—'),
+                ),
+                h('td', {}, time(d.created_at)),
+              ),
+            ),
         ),
       ),
     );
@@ -51,7 +81,15 @@ export async function overviewView(root: HTMLElement): Promise<void> {
 }
 
 function usersByProvider(users: TerraUser[]): HTMLElement {
-  if (users.length === 0) return card('Users by provider', empty('No users yet', 'Connect one from the Users page: it opens the widget where your user picks a provider.', h('a', { class: 'btn btn-primary', href: '#/users' }, 'Go to users')));
+  if (users.length === 0)
+    return card(
+      'Users by provider',
+      empty(
+        'No users yet',
+        'Connect one from the Users page: it opens the widget where your user picks a provider.',
+        h('a', { class: 'btn btn-primary', href: '#/users' }, 'Go to users'),
+      ),
+    );
   const byProvider = new Map<string, { active: number; inactive: number }>();
   for (const user of users) {
     const entry = byProvider.get(user.provider) ?? { active: 0, inactive: 0 };
@@ -75,7 +113,12 @@ function usersByProvider(users: TerraUser[]): HTMLElement {
             { value: count.active, max, tone: 'ok' },
             { value: count.inactive, max, tone: 'muted' },
           ]),
-          h('span', { class: 'meter-value' }, `${count.active} active`, count.inactive ? h('span', { class: 'muted' }, ` · ${count.inactive} inactive`) : null),
+          h(
+            'span',
+            { class: 'meter-value' },
+            `${count.active} active`,
+            count.inactive ? h('span', { class: 'muted' }, ` · ${count.inactive} inactive`) : null,
+          ),
         ),
       ),
     ),
@@ -83,7 +126,14 @@ function usersByProvider(users: TerraUser[]): HTMLElement {
 }
 
 function eventsByType(events: EventSummary[]): HTMLElement {
-  if (events.length === 0) return card('Events by type · 24 h', empty('No events in the last 24 hours', 'Events appear when users connect, data syncs, or you send a test to a destination.'));
+  if (events.length === 0)
+    return card(
+      'Events by type · 24 h',
+      empty(
+        'No events in the last 24 hours',
+        'Events appear when users connect, data syncs, or you send a test to a destination.',
+      ),
+    );
   const byType = new Map<string, { total: number; failed: number }>();
   for (const event of events) {
     const entry = byType.get(event.type) ?? { total: 0, failed: 0 };
@@ -108,7 +158,12 @@ function eventsByType(events: EventSummary[]): HTMLElement {
               { value: count.total - count.failed, max, tone: 'info' },
               { value: count.failed, max, tone: 'bad' },
             ]),
-            h('span', { class: 'meter-value' }, String(count.total), count.failed ? h('span', { class: 'error-text' }, ` · ${count.failed} failed`) : null),
+            h(
+              'span',
+              { class: 'meter-value' },
+              String(count.total),
+              count.failed ? h('span', { class: 'error-text' }, ` · ${count.failed} failed`) : null,
+            ),
           ),
         ),
     ),
@@ -131,7 +186,10 @@ async function recentEvents(since: Date): Promise<{ items: EventSummary[]; cappe
   const items: EventSummary[] = [];
   let cursor: string | null = null;
   for (let page = 0; page < MAX_PAGES; page++) {
-    const answer: { events: EventSummary[]; cursor: string | null } = await api('GET', `/v2/events${qs({ since: since.toISOString(), limit: 500, cursor })}`);
+    const answer: { events: EventSummary[]; cursor: string | null } = await api(
+      'GET',
+      `/v2/events${qs({ since: since.toISOString(), limit: 500, cursor })}`,
+    );
     items.push(...answer.events);
     cursor = answer.cursor;
     if (!cursor) return { items, capped: false };
@@ -143,7 +201,10 @@ async function recentDeliveries(since: Date): Promise<{ items: DeliveryView[]; c
   const items: DeliveryView[] = [];
   let cursor: string | null = null;
   for (let page = 0; page < MAX_PAGES; page++) {
-    const answer: { deliveries: DeliveryView[]; cursor: string | null } = await api('GET', `/v2/deliveries${qs({ limit: 500, cursor })}`);
+    const answer: { deliveries: DeliveryView[]; cursor: string | null } = await api(
+      'GET',
+      `/v2/deliveries${qs({ limit: 500, cursor })}`,
+    );
     // Newest first: stop at the first delivery older than the window.
     for (const delivery of answer.deliveries) {
       if (Date.parse(delivery.created_at) < since.getTime()) return { items, capped: false };

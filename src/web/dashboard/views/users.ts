@@ -9,10 +9,30 @@ const DAY_MS = 86_400_000;
 export async function usersView(root: HTMLElement): Promise<void> {
   const { users } = await api<{ users: TerraUser[] }>('GET', '/v2/subscriptions');
   const connectPanel = h('div', { class: 'connect-panel' });
-  const connect = button('Connect a new user', () => void busy(connect, () => openWidget(connectPanel), connectPanel), 'primary', { 'data-testid': 'connect-user' });
-  root.append(pageHeader('Users', `${users.length} user${users.length === 1 ? '' : 's'} connected to your apps through Tributary.`, connect), connectPanel);
+  const connect = button(
+    'Connect a new user',
+    () => void busy(connect, () => openWidget(connectPanel), connectPanel),
+    'primary',
+    { 'data-testid': 'connect-user' },
+  );
+  root.append(
+    pageHeader(
+      'Users',
+      `${users.length} user${users.length === 1 ? '' : 's'} connected to your apps through Tributary.`,
+      connect,
+    ),
+    connectPanel,
+  );
   if (users.length === 0) {
-    root.append(card(null, empty('No users yet', 'A user appears here once they connect a provider through the widget, the hosted login, or an upload link.')));
+    root.append(
+      card(
+        null,
+        empty(
+          'No users yet',
+          'A user appears here once they connect a provider through the widget, the hosted login, or an upload link.',
+        ),
+      ),
+    );
     return;
   }
   const sorted = [...users].sort((a, b) => (b.last_webhook_update ?? '').localeCompare(a.last_webhook_update ?? ''));
@@ -25,7 +45,11 @@ export async function usersView(root: HTMLElement): Promise<void> {
           const row = h(
             'tr',
             { class: 'clickable', tabindex: 0, 'data-user-id': user.user_id },
-            h('td', {}, user.reference_id ? h('strong', {}, user.reference_id) : h('span', { class: 'muted' }, 'no reference')),
+            h(
+              'td',
+              {},
+              user.reference_id ? h('strong', {}, user.reference_id) : h('span', { class: 'muted' }, 'no reference'),
+            ),
             h('td', {}, providerBadge(user.provider)),
             h('td', {}, pill(user.active ? 'active' : 'inactive')),
             h('td', {}, time(user.last_webhook_update)),
@@ -45,11 +69,20 @@ export async function usersView(root: HTMLElement): Promise<void> {
 
 /** POST /v2/auth/generateWidgetSession, then open the widget (or show its link if a popup is blocked). */
 async function openWidget(panel: HTMLElement): Promise<void> {
-  const referenceInput = h('input', { type: 'text', id: 'widget-reference', placeholder: 'your id for this user (optional)', autocomplete: 'off' });
+  const referenceInput = h('input', {
+    type: 'text',
+    id: 'widget-reference',
+    placeholder: 'your id for this user (optional)',
+    autocomplete: 'off',
+  });
   panel.replaceChildren(
     card(
       'Connect a new user',
-      h('p', { class: 'muted' }, 'Tributary creates a widget session (15 minutes). Send the link to your user, or open it here to connect a test account.'),
+      h(
+        'p',
+        { class: 'muted' },
+        'Tributary creates a widget session (15 minutes). Send the link to your user, or open it here to connect a test account.',
+      ),
       h(
         'form',
         {
@@ -59,26 +92,49 @@ async function openWidget(panel: HTMLElement): Promise<void> {
             const submit = (event.target as HTMLFormElement).querySelector('button') as HTMLButtonElement;
             // Opened now, inside the click, so that pop-up blockers allow it; pointed at the widget once it exists.
             const tab = window.open('', '_blank');
-            void busy(submit, async () => {
-              try {
-                const answer = await api<{ url: string; expires_in: number }>('POST', '/v2/auth/generateWidgetSession', { reference_id: referenceInput.value.trim() || undefined });
-                if (tab) {
-                  tab.opener = null;
-                  tab.location.href = answer.url;
+            void busy(
+              submit,
+              async () => {
+                try {
+                  const answer = await api<{ url: string; expires_in: number }>(
+                    'POST',
+                    '/v2/auth/generateWidgetSession',
+                    { reference_id: referenceInput.value.trim() || undefined },
+                  );
+                  if (tab) {
+                    tab.opener = null;
+                    tab.location.href = answer.url;
+                  }
+                  panel.replaceChildren(
+                    h(
+                      'div',
+                      { class: 'alert alert-ok', 'data-testid': 'widget-link' },
+                      h(
+                        'strong',
+                        {},
+                        tab
+                          ? 'The widget opened in a new tab.'
+                          : 'Widget session ready: your browser blocked the new tab, use the link.',
+                      ),
+                      h(
+                        'span',
+                        {},
+                        `Send this link to your user (valid ${Math.round(answer.expires_in / 60)} min): `,
+                        h(
+                          'a',
+                          { href: answer.url, target: '_blank', rel: 'noopener noreferrer', class: 'mono' },
+                          answer.url,
+                        ),
+                      ),
+                    ),
+                  );
+                } catch (error) {
+                  tab?.close();
+                  throw error;
                 }
-                panel.replaceChildren(
-                  h(
-                    'div',
-                    { class: 'alert alert-ok', 'data-testid': 'widget-link' },
-                    h('strong', {}, tab ? 'The widget opened in a new tab.' : 'Widget session ready: your browser blocked the new tab, use the link.'),
-                    h('span', {}, `Send this link to your user (valid ${Math.round(answer.expires_in / 60)} min): `, h('a', { href: answer.url, target: '_blank', rel: 'noopener noreferrer', class: 'mono' }, answer.url)),
-                  ),
-                );
-              } catch (error) {
-                tab?.close();
-                throw error;
-              }
-            }, panel);
+              },
+              panel,
+            );
           }) as EventListener,
         },
         h('label', { for: 'widget-reference' }, 'Reference id'),
@@ -91,7 +147,12 @@ async function openWidget(panel: HTMLElement): Promise<void> {
 }
 
 export function providerBadge(provider: string): HTMLElement {
-  return h('span', { class: 'provider' }, h('span', { class: 'provider-dot', 'aria-hidden': 'true' }, provider.slice(0, 1)), provider);
+  return h(
+    'span',
+    { class: 'provider' },
+    h('span', { class: 'provider-dot', 'aria-hidden': 'true' }, provider.slice(0, 1)),
+    provider,
+  );
 }
 
 interface Activity {
@@ -104,7 +165,10 @@ interface Activity {
 
 export async function userDetailView(root: HTMLElement, userId: string): Promise<void> {
   const since = new Date(Date.now() - 30 * DAY_MS);
-  const info = await api<{ user: TerraUser; is_authenticated: boolean }>('GET', `/v2/userInfo${qs({ user_id: userId })}`);
+  const info = await api<{ user: TerraUser; is_authenticated: boolean }>(
+    'GET',
+    `/v2/userInfo${qs({ user_id: userId })}`,
+  );
   const user = info.user;
   root.append(
     h('a', { href: '#/users', class: 'back' }, '← All users'),
@@ -112,32 +176,76 @@ export async function userDetailView(root: HTMLElement, userId: string): Promise
     h(
       'div',
       { class: 'stats' },
-      h('div', { class: 'stat' }, h('div', { class: 'stat-label' }, 'State'), h('div', { class: 'stat-value stat-pills' }, pill(user.active ? 'active' : 'inactive'), pill(info.is_authenticated ? 'connected' : 'not connected', info.is_authenticated ? 'ok' : 'warn'))),
-      h('div', { class: 'stat' }, h('div', { class: 'stat-label' }, 'Last webhook update'), h('div', { class: 'stat-value stat-small' }, time(user.last_webhook_update))),
-      h('div', { class: 'stat' }, h('div', { class: 'stat-label' }, 'Scopes'), h('div', { class: 'stat-value stat-small' }, user.scopes ?? '—')),
+      h(
+        'div',
+        { class: 'stat' },
+        h('div', { class: 'stat-label' }, 'State'),
+        h(
+          'div',
+          { class: 'stat-value stat-pills' },
+          pill(user.active ? 'active' : 'inactive'),
+          pill(info.is_authenticated ? 'connected' : 'not connected', info.is_authenticated ? 'ok' : 'warn'),
+        ),
+      ),
+      h(
+        'div',
+        { class: 'stat' },
+        h('div', { class: 'stat-label' }, 'Last webhook update'),
+        h('div', { class: 'stat-value stat-small' }, time(user.last_webhook_update)),
+      ),
+      h(
+        'div',
+        { class: 'stat' },
+        h('div', { class: 'stat-label' }, 'Scopes'),
+        h('div', { class: 'stat-value stat-small' }, user.scopes ?? '—'),
+      ),
     ),
   );
-  const activitySlot = h('div', {}, card('Activities · last 30 days', h('div', { class: 'loading' }, 'Loading activities…')));
+  const activitySlot = h(
+    'div',
+    {},
+    card('Activities · last 30 days', h('div', { class: 'loading' }, 'Loading activities…')),
+  );
   const eventSlot = h('div', {});
   root.append(activitySlot, eventSlot);
   await Promise.all([
-    loadActivities(activitySlot, userId, since).catch((error) => activitySlot.replaceChildren(card('Activities · last 30 days', errorBox(error)))),
-    loadEvents(eventSlot, userId, since).catch((error) => eventSlot.replaceChildren(card('Recent events', errorBox(error)))),
+    loadActivities(activitySlot, userId, since).catch((error) =>
+      activitySlot.replaceChildren(card('Activities · last 30 days', errorBox(error))),
+    ),
+    loadEvents(eventSlot, userId, since).catch((error) =>
+      eventSlot.replaceChildren(card('Recent events', errorBox(error))),
+    ),
   ]);
 }
 
 async function loadActivities(slot: HTMLElement, userId: string, since: Date): Promise<void> {
-  const answer = await api<{ data?: Activity[] }>('GET', `/v2/activity${qs({ user_id: userId, start_date: since.toISOString().slice(0, 10), to_webhook: 'false' })}`);
+  const answer = await api<{ data?: Activity[] }>(
+    'GET',
+    `/v2/activity${qs({ user_id: userId, start_date: since.toISOString().slice(0, 10), to_webhook: 'false' })}`,
+  );
   const activities = answer.data ?? [];
   if (activities.length === 0) {
-    slot.replaceChildren(card('Activities · last 30 days', empty('No activities in the last 30 days', 'Workouts appear here once the provider syncs them or files are uploaded.')));
+    slot.replaceChildren(
+      card(
+        'Activities · last 30 days',
+        empty(
+          'No activities in the last 30 days',
+          'Workouts appear here once the provider syncs them or files are uploaded.',
+        ),
+      ),
+    );
     return;
   }
   const days: { key: string; label: string; minutes: number; km: number }[] = [];
   const start = Date.UTC(since.getUTCFullYear(), since.getUTCMonth(), since.getUTCDate());
   for (let ms = start; ms <= Date.now(); ms += DAY_MS) {
     const date = new Date(ms);
-    days.push({ key: date.toISOString().slice(0, 10), label: `${date.getUTCDate()}/${date.getUTCMonth() + 1}`, minutes: 0, km: 0 });
+    days.push({
+      key: date.toISOString().slice(0, 10),
+      label: `${date.getUTCDate()}/${date.getUTCMonth() + 1}`,
+      minutes: 0,
+      km: 0,
+    });
   }
   for (const activity of activities) {
     const key = activity.metadata?.start_time?.slice(0, 10);
@@ -146,17 +254,36 @@ async function loadActivities(slot: HTMLElement, userId: string, since: Date): P
     day.minutes += durationSeconds(activity) / 60;
     day.km += (activity.distance_data?.summary?.distance_meters ?? 0) / 1000;
   }
-  const durationBars: Bar[] = days.map((d) => ({ label: d.label, value: d.minutes, title: `${formatNumber(d.minutes)} min` }));
+  const durationBars: Bar[] = days.map((d) => ({
+    label: d.label,
+    value: d.minutes,
+    title: `${formatNumber(d.minutes)} min`,
+  }));
   const distanceBars: Bar[] = days.map((d) => ({ label: d.label, value: d.km, title: `${formatNumber(d.km)} km` }));
   const totalMinutes = days.reduce((sum, d) => sum + d.minutes, 0);
   const totalKm = days.reduce((sum, d) => sum + d.km, 0);
-  const sorted = [...activities].sort((a, b) => (b.metadata?.start_time ?? '').localeCompare(a.metadata?.start_time ?? ''));
+  const sorted = [...activities].sort((a, b) =>
+    (b.metadata?.start_time ?? '').localeCompare(a.metadata?.start_time ?? ''),
+  );
   slot.replaceChildren(
     h(
       'div',
       { class: 'grid-2' },
-      card('Duration per day', h('p', { class: 'chart-total' }, `${formatNumber(totalMinutes)} min`, h('span', { class: 'muted' }, ` in ${activities.length} activit${activities.length === 1 ? 'y' : 'ies'}`)), barChart(durationBars, { unit: 'min', ariaLabel: 'Minutes of activity per day' })),
-      card('Distance per day', h('p', { class: 'chart-total' }, `${formatNumber(totalKm)} km`, h('span', { class: 'muted' }, ' in 30 days')), barChart(distanceBars, { unit: 'km', ariaLabel: 'Kilometres per day' })),
+      card(
+        'Duration per day',
+        h(
+          'p',
+          { class: 'chart-total' },
+          `${formatNumber(totalMinutes)} min`,
+          h('span', { class: 'muted' }, ` in ${activities.length} activit${activities.length === 1 ? 'y' : 'ies'}`),
+        ),
+        barChart(durationBars, { unit: 'min', ariaLabel: 'Minutes of activity per day' }),
+      ),
+      card(
+        'Distance per day',
+        h('p', { class: 'chart-total' }, `${formatNumber(totalKm)} km`, h('span', { class: 'muted' }, ' in 30 days')),
+        barChart(distanceBars, { unit: 'km', ariaLabel: 'Kilometres per day' }),
+      ),
     ),
     card(
       'Recent activities',
@@ -189,16 +316,31 @@ function durationSeconds(activity: Activity): number {
 }
 
 async function loadEvents(slot: HTMLElement, userId: string, since: Date): Promise<void> {
-  const { events } = await api<{ events: EventSummary[] }>('GET', `/v2/events${qs({ user_id: userId, since: since.toISOString(), limit: 500 })}`);
+  const { events } = await api<{ events: EventSummary[] }>(
+    'GET',
+    `/v2/events${qs({ user_id: userId, since: since.toISOString(), limit: 500 })}`,
+  );
   const recent = [...events].reverse().slice(0, 15);
   slot.replaceChildren(
     card(
       'Recent events',
       recent.length === 0
-        ? empty('No events for this user in 30 days', 'Connection changes and new data emit events to your destinations.')
+        ? empty(
+            'No events for this user in 30 days',
+            'Connection changes and new data emit events to your destinations.',
+          )
         : table(
             ['Event', 'Delivery', 'When', 'Event id'],
-            recent.map((e) => h('tr', {}, h('td', {}, pill(e.type, 'info')), h('td', {}, pill(e.delivery_status)), h('td', {}, time(e.created_at)), h('td', {}, code(e.id)))),
+            recent.map((e) =>
+              h(
+                'tr',
+                {},
+                h('td', {}, pill(e.type, 'info')),
+                h('td', {}, pill(e.delivery_status)),
+                h('td', {}, time(e.created_at)),
+                h('td', {}, code(e.id)),
+              ),
+            ),
           ),
     ),
   );
