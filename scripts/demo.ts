@@ -10,6 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTributary } from '../src/app.ts';
 import { loadConfig } from '../src/core/config.ts';
+import { installLastResortHandler } from '../src/core/last-resort.ts';
+import { createLogger } from '../src/core/logger.ts';
 import { DEMO_LOGIN, startDemoEmulator } from '../test/emulators/ifit/main.ts';
 
 const DEV_ID = 'demo-developer';
@@ -31,6 +33,7 @@ const config = loadConfig({
   TRIBUTARY_PROVIDER_IFIT_POLL_SECONDS: process.env.TRIBUTARY_PROVIDER_IFIT_POLL_SECONDS ?? '60',
   TRIBUTARY_PROVIDER_IFIT_BACKFILL_DAYS: process.env.TRIBUTARY_PROVIDER_IFIT_BACKFILL_DAYS ?? '30',
 });
+installLastResortHandler(createLogger(config.logLevel));
 const app = await createTributary(config);
 const url = await app.listen();
 const headers = { 'dev-id': DEV_ID, 'x-api-key': API_KEY, 'content-type': 'application/json' };

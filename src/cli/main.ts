@@ -1,6 +1,8 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../core/config.ts';
 import { isTributaryError } from '../core/errors.ts';
+import { installLastResortHandler } from '../core/last-resort.ts';
+import { createLogger } from '../core/logger.ts';
 import { createTributary } from '../app.ts';
 import { developersCommand } from './developers.ts';
 import { IMPORT_USAGE, importCommand } from './import.ts';
@@ -46,6 +48,7 @@ async function start(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: { api: { type: 'boolean' }, worker: { type: 'boolean' } } });
   const both = !values.api && !values.worker;
   const config = loadConfig(process.env);
+  installLastResortHandler(createLogger(config.logLevel));
   const app = await createTributary(config, {
     api: both || values.api === true,
     worker: both || values.worker === true,

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
+import type { Socket } from 'node:net';
 import type { DeliveryOutcome } from '../destination.ts';
 import { isIP } from 'node:net';
 import { BlockedAddressError, guardedLookup, isPublicAddress } from './ssrf.ts';
@@ -10,6 +11,23 @@ const agents = {
   guardedHttp: new http.Agent({ keepAlive: true, maxSockets: 256, lookup: guardedLookup as never }),
   guardedHttps: new https.Agent({ keepAlive: true, maxSockets: 256, lookup: guardedLookup as never }),
 };
+
+/** Marks a pooled socket that already carries our error listener (sockets are reused). */
+const GUARDED = Symbol('tributary.socketGuarded');
+
+/**
+ * A keep-alive socket outlives the request that opened it: a receiver that answers early,
+ * then resets the connection while the body is still being written, makes the socket emit
+ * EPIPE/ECONNRESET after the request has let go of it. With no listener, Node turns that
+ * into an uncaught exception that ends the process; this listener keeps it a socket matter
+ * (the request's own `error`/`close` still settle the attempt).
+ */
+function guardSocket(socket: Socket): void {
+  const marked = socket as Socket & { [GUARDED]?: true };
+  if (marked[GUARDED]) return;
+  marked[GUARDED] = true;
+  socket.on('error', () => undefined);
+}
 
 /** At most this much of an error response body is kept in `last_error`. */
 const MAX_ERROR_BODY = 512;
@@ -69,6 +87,9 @@ export function postOnce(input: {
           finish({ ok: false, retryable: true, statusCode: status, error: `response aborted: ${error.message}` }),
         );
         response.on('end', () => {
+          // An answer that came before the whole body was written leaves the socket mid-request:
+          // never hand it back to the pool (the next POST would write into a dead connection).
+          if (!request.writableFinished) request.destroy();
           if (status >= 200 && status < 300) return finish({ ok: true, statusCode: status });
           const text = Buffer.concat(chunks).toString('utf8').slice(0, MAX_ERROR_BODY).trim();
           finish({
@@ -85,6 +106,7 @@ export function postOnce(input: {
       finish({ ok: false, retryable: true, error: `timed out after ${input.timeoutMs} ms` });
       request.destroy();
     }, input.timeoutMs);
+    request.on('socket', guardSocket);
     request.on('error', (error: NodeJS.ErrnoException) => {
       const blocked = error instanceof BlockedAddressError;
       finish({
