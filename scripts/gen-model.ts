@@ -1,6 +1,6 @@
 /**
  * Generates Tributary's data model from Terra's published contract
- * (`../shared/reference/terra/v5-bundled.openapi.yaml`, an OpenAPI 3.1 document whose
+ * (`reference/terra/v5-bundled.openapi.yaml`, carried in this repository, an OpenAPI 3.1 document whose
  * component schemas are JSON Schema 2020-12). The artifacts are committed under
  * `src/model/generated/`; the runtime reads only them, never the yaml.
  *
@@ -32,7 +32,7 @@ export interface Artifact {
 type Schema = Record<string, unknown>;
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-export const DEFAULT_SPEC = resolve(REPO_ROOT, '../shared/reference/terra/v5-bundled.openapi.yaml');
+export const DEFAULT_SPEC = resolve(REPO_ROOT, 'reference/terra/v5-bundled.openapi.yaml');
 export const SCHEMAS_ID = 'urn:tributary:terra-v5';
 const OUT_DIR = 'src/model/generated';
 

@@ -3,7 +3,7 @@
  *
  *   npm run gen                 regenerate
  *   npm run gen -- --check      fail (exit 1) when a committed artifact differs (drift check)
- *   npm run gen -- --spec FILE  read Terra's contract from FILE instead of ../shared/…
+ *   npm run gen -- --spec FILE  read Terra's contract from FILE instead of reference/terra/…
  *
  * A generator is a function returning the artifacts it owns; add yours to GENERATORS.
  */
@@ -36,7 +36,7 @@ function main(): number {
   const options = parseArgs(process.argv.slice(2));
   if (!existsSync(options.spec)) {
     console.error(
-      `Terra's contract not found at ${options.spec} (clone the shared/ folder beside the repo or pass --spec FILE)`,
+      `Terra's contract not found at ${options.spec} (it is carried in the repository under reference/terra/; or pass --spec FILE)`,
     );
     return 2;
   }
