@@ -27,17 +27,6 @@ if ! (exec 3<>/dev/tcp/127.0.0.1/3306) 2>/dev/null; then
 fi
 wait_for mariadb "(exec 3<>/dev/tcp/127.0.0.1/3306)" || exit 1
 
-# Kafka destination tests: librdkafka's mock cluster, compiled by the test setup
-# (test/emulators/kafka-mock/build.sh) against Debian's librdkafka-dev.
-if ! pkg-config --exists rdkafka 2>/dev/null; then
-  (apt-get install -y librdkafka-dev || (apt-get update && apt-get install -y librdkafka-dev)) >/dev/null || { echo "librdkafka-dev: install failed" >&2; exit 1; }
-fi
-echo "librdkafka-dev: $(pkg-config --modversion rdkafka)"
-
-# Dashboard browser test (test/web/dashboard-browser.test.ts): Debian's chromium, driven by
-# playwright-core (which never downloads a browser of its own).
-if [ ! -x /usr/bin/chromium ]; then
-  (apt-get install -y chromium || (apt-get update && apt-get install -y chromium)) >/dev/null || { echo "chromium: install failed" >&2; exit 1; }
-fi
-echo "chromium: $(/usr/bin/chromium --version 2>/dev/null | head -n1)"
+# The system packages the tests need (chromium, librdkafka-dev) are provisioned by `npm test`
+# itself (its pretest step, scripts/test-deps.sh), so a fresh clone needs no CI script for them.
 exit 0

@@ -8,7 +8,7 @@ import { startReceiver } from '../delivery/receiver.ts';
 import { seedRunner } from './seed.ts';
 
 /**
- * The dashboard in a real browser: Debian's chromium (installed by .ci/services.sh) driven by
+ * The dashboard in a real browser: Debian's chromium (installed by `npm test`'s pretest, scripts/test-deps.sh) driven by
  * playwright-core over CDP. Runs on the embedded store: the /v2 endpoints it reads are
  * covered on both engines by their own suites (test/web/events-api.test.ts and others).
  * Set TRIBUTARY_DASHBOARD_SCREENSHOTS=<dir> to keep screenshots of each view.
@@ -36,9 +36,10 @@ describe('dashboard in chromium', () => {
   );
 
   beforeAll(async () => {
-    expect(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install -y chromium (see .ci/services.sh)`).toBe(
-      true,
-    );
+    expect(
+      existsSync(CHROMIUM),
+      `${CHROMIUM} is missing: apt-get install -y chromium (npm test installs it: scripts/test-deps.sh)`,
+    ).toBe(true);
     t = await startTestApp('sqlite', 'dashboard-browser', { TRIBUTARY_WEBHOOK_RETRY_SCHEDULE: '0.1,0.1' });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
   });
