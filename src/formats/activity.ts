@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { TerraRecord } from '../model/data-types.ts';
+import { maxOf, minOf } from '../core/numbers.ts';
 
 /**
  * The shape every workout-file decoder reduces its file to before it becomes a Terra
@@ -192,10 +193,7 @@ export function buildActivity(parts: WorkoutParts): TerraRecord {
     activity.position_data = {
       start_pos_lat_lng_deg: [positions[0]!.lat, positions[0]!.lng],
       end_pos_lat_lng_deg: [positions.at(-1)!.lat, positions.at(-1)!.lng],
-      center_pos_lat_lng_deg: [
-        (Math.min(...lats) + Math.max(...lats)) / 2,
-        (Math.min(...lngs) + Math.max(...lngs)) / 2,
-      ],
+      center_pos_lat_lng_deg: [(minOf(lats) + maxOf(lats)) / 2, (minOf(lngs) + maxOf(lngs)) / 2],
       position_samples: positions.map((p) => ({ timestamp: stamp(p), coords_lat_lng_deg: [p.lat, p.lng] })),
     };
   }

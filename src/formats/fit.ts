@@ -1,7 +1,8 @@
 import { Decoder, Profile, Stream } from '@garmin/fitsdk';
 import type { TerraRecord } from '../model/data-types.ts';
 import { buildActivity, contentSummaryId, num, type DeviceInfo, type LapSummary, type TrackPoint } from './activity.ts';
-import { badFile } from './errors.ts';
+import { FILE_LIMITS, badFile, tooMany } from './errors.ts';
+import { isTributaryError } from '../core/errors.ts';
 import { activityTypeFromFit } from './sport.ts';
 
 type Mesg = Record<string, unknown>;
@@ -34,15 +35,22 @@ export function decodeFit(bytes: Buffer): TerraRecord[] {
   // File order tells which records and laps belong to which session (they precede it), even
   // when sessions overlap in time (chained files); time windows are the fallback.
   const order: { num: number; mesg: Mesg }[] = [];
+  const counts = { sessions: 0, laps: 0, samples: 0 };
   const { messages, errors } = decoder.read({
     mergeHeartRates: true,
     expandComponents: true,
     applyScaleAndOffset: true,
+    // Counting while decoding stops a hostile file before it becomes millions of objects
+    // (a throw here ends the read and comes back as its first error).
     mesgListener: (num, mesg) => {
       if (num === RECORD || num === LAP || num === SESSION) order.push({ num, mesg: mesg as Mesg });
+      if (num === SESSION && ++counts.sessions > FILE_LIMITS.sessions) throw tooMany('sessions', 'FIT');
+      if (num === LAP && ++counts.laps > FILE_LIMITS.laps) throw tooMany('laps', 'FIT');
+      if ((num === RECORD || num === HR) && ++counts.samples > FILE_LIMITS.samples) throw tooMany('samples', 'FIT');
     },
   });
   if (errors.length > 0) {
+    if (isTributaryError(errors[0])) throw errors[0];
     throw badFile(`the FIT file could not be decoded: ${describeFitError(errors[0]!)}`);
   }
   const fileType = (messages.fileIdMesgs?.[0] as Mesg | undefined)?.type;
@@ -54,21 +62,32 @@ export function decodeFit(bytes: Buffer): TerraRecord[] {
     throw badFile('not a workout: the FIT file has no activity session');
   }
   const records = ((messages.recordMesgs ?? []) as Mesg[]).filter((r) => r.timestamp instanceof Date);
+  const timeline = new Timeline(records);
   const laps = (messages.lapMesgs ?? []) as Mesg[];
   const device = deviceOf(messages.fileIdMesgs?.[0] as Mesg | undefined, (messages.deviceInfoMesgs ?? []) as Mesg[]);
   const activities: TerraRecord[] = [];
   const starts = sessions.map((s) => (s.startTime instanceof Date ? s.startTime.getTime() : undefined));
+  const nextStarts = nextLaterStarts(starts);
   const groups = groupBySession(order, sessions);
-  sessions.forEach((session, index) => {
-    const nextStart = starts.slice(index + 1).find((t) => t !== undefined && t > (starts[index] ?? -Infinity));
-    const window = sessionWindow(session, records, nextStart);
-    if (!window) return;
-    const inWindow = (t: number) => t >= window.startMs && t <= window.endMs;
+  // Windows and their records first: sessions sharing one window would each copy it, so the
+  // file's total is checked before any activity is built.
+  let samples = 0;
+  const spans = sessions.map((session, index) => {
+    const window = sessionWindow(session, records, nextStarts[index]);
+    if (!window) return undefined;
     const group = groups.get(session);
     const ownRecords =
-      group && group.records.length > 0
-        ? group.records
-        : records.filter((r) => inWindow((r.timestamp as Date).getTime()));
+      group && group.records.length > 0 ? group.records : timeline.between(window.startMs, window.endMs);
+    samples += ownRecords.length;
+    if (samples > FILE_LIMITS.samples) throw tooMany('samples', 'FIT');
+    return { window, ownRecords };
+  });
+  sessions.forEach((session, index) => {
+    const span = spans[index];
+    if (!span) return;
+    const { window, ownRecords } = span;
+    const inWindow = (t: number) => t >= window.startMs && t <= window.endMs;
+    const group = groups.get(session);
     const points = ownRecords.map(pointOf);
     const sessionLaps: LapSummary[] = [];
     if (group && group.laps.length > 0) {
@@ -124,6 +143,61 @@ export function decodeFit(bytes: Buffer): TerraRecord[] {
 const RECORD = Profile.MesgNum.RECORD!;
 const LAP = Profile.MesgNum.LAP!;
 const SESSION = Profile.MesgNum.SESSION!;
+const HR = Profile.MesgNum.HR!;
+
+/** Records by time, for the records of a session window by binary search (not a scan per session). */
+class Timeline {
+  private readonly sorted: Mesg[];
+  private readonly times: number[];
+
+  constructor(records: Mesg[]) {
+    const times = records.map((r) => (r.timestamp as Date).getTime());
+    const inOrder = times.every((t, i) => i === 0 || times[i - 1]! <= t);
+    this.sorted = inOrder ? records : [...records].sort((a, b) => time(a) - time(b));
+    this.times = inOrder ? times : this.sorted.map(time);
+  }
+
+  /** The records with startMs <= t <= endMs, in time order. */
+  between(startMs: number, endMs: number): Mesg[] {
+    return this.sorted.slice(this.firstAtOrAfter(startMs), this.firstAtOrAfter(endMs + 1));
+  }
+
+  private firstAtOrAfter(ms: number): number {
+    let low = 0;
+    let high = this.times.length;
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      if (this.times[mid]! < ms) low = mid + 1;
+      else high = mid;
+    }
+    return low;
+  }
+}
+
+function time(record: Mesg): number {
+  return (record.timestamp as Date).getTime();
+}
+
+/**
+ * For each session, the start of the first session after it in the file that starts later
+ * (its window ends there): the "next greater element", linear with a stack.
+ */
+function nextLaterStarts(starts: (number | undefined)[]): (number | undefined)[] {
+  const out: (number | undefined)[] = new Array<number | undefined>(starts.length).fill(undefined);
+  const waiting: number[] = [];
+  starts.forEach((start, index) => {
+    if (start === undefined) return;
+    while (waiting.length > 0 && (starts[waiting.at(-1)!] ?? Infinity) < start) out[waiting.pop()!] = start;
+    waiting.push(index);
+  });
+  // A session without a start time ends where the next session with one starts.
+  let nextDefined: number | undefined;
+  for (let index = starts.length - 1; index >= 0; index--) {
+    if (starts[index] === undefined) out[index] = nextDefined;
+    else nextDefined = starts[index];
+  }
+  return out;
+}
 
 /** Records and laps written before each session (and after the previous one), in file order. */
 function groupBySession(
@@ -144,8 +218,8 @@ function groupBySession(
   // Records after the last session (a file that writes its summary first) stay with it.
   const last = sessions.at(-1);
   const lastGroup = last ? groups.get(last) : undefined;
-  if (lastGroup && lastGroup.records.length === 0) lastGroup.records.push(...pending.records);
-  if (lastGroup && lastGroup.laps.length === 0) lastGroup.laps.push(...pending.laps);
+  if (lastGroup && lastGroup.records.length === 0) lastGroup.records = pending.records;
+  if (lastGroup && lastGroup.laps.length === 0) lastGroup.laps = pending.laps;
   return groups;
 }
 

@@ -1,6 +1,6 @@
-import { gunzipSync } from 'node:zlib';
 import { sha256Hex } from '../core/crypto.ts';
 import type { TerraRecord } from '../model/data-types.ts';
+import { InflateBudget, gunzipWithin } from './budget.ts';
 import { badFile, fileTooLarge, unrecognizedFile } from './errors.ts';
 import { decodeFit, isFit } from './fit.ts';
 import { decodeGpx } from './gpx.ts';
@@ -45,9 +45,16 @@ export interface DecodeOptions {
   filename?: string;
   /** Needed by formats without their own start time (iFit CSV), ISO 8601. */
   startTime?: string;
-  /** Upper bound for the bytes of any one (decompressed) file. */
+  /** Upper bound for the bytes of the upload as received. */
   maxBytes: number;
+  /**
+   * The decoded bytes the whole upload may expand to (every file, zip entry and gzip layer);
+   * pass one budget to every file of one request. Default: a fresh budget of `maxBytes`.
+   */
+  budget?: InflateBudget;
 }
+
+type Decoding = DecodeOptions & { budget: InflateBudget };
 
 /** The format of a file, from its content (the name is never trusted). */
 export function detectFormat(bytes: Buffer): FileFormat | undefined {
@@ -72,20 +79,25 @@ export function detectFormat(bytes: Buffer): FileFormat | undefined {
  * Decodes an uploaded file into activities. A single file that is not a workout throws a
  * TributaryError (4xx) saying why; an archive keeps its good entries and lists the others.
  */
-export async function decodeWorkoutFile(bytes: Buffer, options: DecodeOptions): Promise<DecodedUpload> {
+export async function decodeWorkoutFile(bytes: Buffer, decodeOptions: DecodeOptions): Promise<DecodedUpload> {
+  const options: Decoding = {
+    ...decodeOptions,
+    budget: decodeOptions.budget ?? new InflateBudget(decodeOptions.maxBytes),
+  };
   const name = options.filename ?? 'upload';
   if (bytes.length === 0) throw badFile('the file is empty');
   if (bytes.length > options.maxBytes) throw fileTooLarge(bytes.length, options.maxBytes);
   const format = detectFormat(bytes);
   if (format === 'zip') {
-    const entries = await readZip(bytes, options.maxBytes);
+    const entries = await readZip(bytes, options.budget);
     const parts: DecodedPart[] = [];
     const rejected: RejectedPart[] = [...entries.rejected];
     for (const entry of entries.files) {
       try {
-        parts.push(...(await decodeSingle(entry.bytes, entry.name, options, false)));
+        parts.push(await decodeSingle(entry.bytes, entry.name, options, 'zip'));
       } catch (error) {
-        if (!isTributaryError(error)) throw error;
+        // A spent budget ends the upload: its other entries must not inflate any further.
+        if (!isTributaryError(error) || error.code === 'payload_too_large') throw error;
         rejected.push({ name: entry.name, reason: error.message });
       }
     }
@@ -95,35 +107,31 @@ export async function decodeWorkoutFile(bytes: Buffer, options: DecodeOptions): 
     }
     return { format, parts, rejected };
   }
-  return { format: format ?? 'fit', parts: await decodeSingle(bytes, name, options, true), rejected: [] };
+  return { format: format ?? 'fit', parts: [await decodeSingle(bytes, name, options, 'top')], rejected: [] };
 }
 
-async function decodeSingle(bytes: Buffer, name: string, options: DecodeOptions, top: boolean): Promise<DecodedPart[]> {
+/** Where a file sits: the upload itself, an entry of its zip, or the content of a gzip. */
+type Container = 'top' | 'zip' | 'gzip';
+
+async function decodeSingle(bytes: Buffer, name: string, options: Decoding, inside: Container): Promise<DecodedPart> {
   if (bytes.length === 0) throw badFile('the file is empty');
   const format = detectFormat(bytes);
   if (format === 'gzip') {
-    let inflated: Buffer;
-    try {
-      inflated = gunzipSync(bytes, { maxOutputLength: options.maxBytes });
-    } catch (error) {
-      const code = (error as { code?: string }).code;
-      if (code === 'ERR_BUFFER_TOO_LARGE' || /buffer/i.test(String((error as Error).message)))
-        throw fileTooLarge(options.maxBytes + 1, options.maxBytes);
-      throw badFile(`the gzip file is corrupted: ${(error as Error).message}`);
-    }
-    return decodeSingle(inflated, name.replace(/\.gz$/i, ''), options, top);
+    if (inside === 'gzip') throw badFile('a gzip inside a gzip is not read');
+    // Inflated bytes are counted by the budget as they come out.
+    const inflated = await gunzipWithin(bytes, options.budget);
+    return decodeSingle(inflated, name.replace(/\.gz$/i, ''), options, 'gzip');
   }
-  if (format === 'zip') {
-    if (top) throw new Error('unreachable: zip handled by the caller');
-    throw badFile('a zip inside a zip is not read');
-  }
+  if (format === 'zip') throw badFile('a zip inside a zip (or a gzip) is not read');
+  // A plain file at the top counts in full; zip entries were counted while inflating.
+  if (inside === 'top') options.budget.take(bytes.length);
   if (format === undefined) {
     throw unrecognizedFile(
       'not a workout file: the content is not FIT, TCX, GPX or an iFit CSV export (nor a zip or gzip of these)',
     );
   }
   const activities = decodeAs(format, bytes, options);
-  return [{ name, format, bytes, sha256: sha256Hex(bytes), activities }];
+  return { name, format, bytes, sha256: sha256Hex(bytes), activities };
 }
 
 function decodeAs(format: WorkoutFormat, bytes: Buffer, options: DecodeOptions): TerraRecord[] {
@@ -140,3 +148,4 @@ function decodeAs(format: WorkoutFormat, bytes: Buffer, options: DecodeOptions):
 }
 
 export { decodeFit, decodeGpx, decodeIfitCsv, decodeTcx };
+export { InflateBudget } from './budget.ts';

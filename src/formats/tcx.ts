@@ -7,6 +7,7 @@ import {
   type TrackPoint,
   type WorkoutSummary,
 } from './activity.ts';
+import { maxOf } from '../core/numbers.ts';
 import { badFile } from './errors.ts';
 import { activityTypeFromName } from './sport.ts';
 import { parseTime, walkXml } from './xml.ts';
@@ -136,7 +137,7 @@ export function decodeTcx(bytes: Buffer): TerraRecord[] {
     const points = activity.points.sort((a, b) => a.t - b.t);
     const startMs = activity.laps[0]?.startMs ?? parseTime(activity.id) ?? points[0]?.t;
     if (startMs === undefined) return;
-    const lastLapEnd = Math.max(...activity.laps.map((l) => l.endMs), startMs);
+    const lastLapEnd = Math.max(maxOf(activity.laps.map((l) => l.endMs)), startMs);
     const endMs = Math.max(lastLapEnd, points.at(-1)?.t ?? startMs);
     out.push(
       buildActivity({
@@ -161,7 +162,7 @@ function summaryOfLaps(laps: TcxLap[]): WorkoutSummary {
     values.some((v) => v !== undefined) ? values.reduce<number>((a, v) => a + (v ?? 0), 0) : undefined;
   const max = (values: (number | undefined)[]) => {
     const present = values.filter((v): v is number => v !== undefined);
-    return present.length > 0 ? Math.max(...present) : undefined;
+    return present.length > 0 ? maxOf(present) : undefined;
   };
   return {
     distance: sum(laps.map((l) => l.distance)),

@@ -1,5 +1,6 @@
 import yauzl from 'yauzl';
-import { badFile, fileTooLarge } from './errors.ts';
+import type { InflateBudget } from './budget.ts';
+import { badFile } from './errors.ts';
 import type { RejectedPart } from './index.ts';
 
 export function isZip(bytes: Buffer): boolean {
@@ -9,13 +10,14 @@ export function isZip(bytes: Buffer): boolean {
 const MAX_ENTRIES = 10_000;
 
 /**
- * The files of a zip archive, read with yauzl. Sizes are checked while inflating (a zip
- * bomb cannot exhaust memory): one entry and the whole archive are each capped at
- * `maxBytes`. Folders and macOS metadata are skipped silently.
+ * The files of a zip archive, read with yauzl (inflated by zlib streams, off the event loop).
+ * Sizes are checked while inflating (a zip bomb cannot exhaust memory): every inflated
+ * byte is counted against the upload's budget, whatever the entry headers claim.
+ * Folders and macOS metadata are skipped silently.
  */
 export async function readZip(
   bytes: Buffer,
-  maxBytes: number,
+  budget: InflateBudget,
 ): Promise<{ files: { name: string; bytes: Buffer }[]; rejected: RejectedPart[] }> {
   const zip = await new Promise<yauzl.ZipFile>((resolve, reject) => {
     yauzl.fromBuffer(bytes, { lazyEntries: true, validateEntrySizes: true, strictFileNames: false }, (error, file) => {
@@ -25,7 +27,6 @@ export async function readZip(
   });
   const files: { name: string; bytes: Buffer }[] = [];
   const rejected: RejectedPart[] = [];
-  let total = 0;
   let count = 0;
   await new Promise<void>((resolve, reject) => {
     const fail = (error: Error) => {
@@ -39,8 +40,11 @@ export async function readZip(
       if (count > MAX_ENTRIES) return fail(badFile(`the zip archive has more than ${MAX_ENTRIES} entries`));
       const name = entry.fileName;
       if (name.endsWith('/') || name.startsWith('__MACOSX/') || /(^|\/)\.[^/]*$/.test(name)) return zip.readEntry();
-      if (entry.uncompressedSize > maxBytes || total + entry.uncompressedSize > maxBytes) {
-        return fail(fileTooLarge(total + entry.uncompressedSize, maxBytes));
+      try {
+        // The declared size is checked up front (validateEntrySizes holds the entry to it).
+        if (entry.uncompressedSize > budget.remaining) budget.take(entry.uncompressedSize);
+      } catch (error) {
+        return fail(error as Error);
       }
       zip.openReadStream(entry, (error, stream) => {
         if (error || !stream) {
@@ -48,11 +52,13 @@ export async function readZip(
           return zip.readEntry();
         }
         const chunks: Buffer[] = [];
-        let size = 0;
         stream.on('data', (chunk: Buffer) => {
-          size += chunk.length;
-          if (size > maxBytes) stream.destroy(fileTooLarge(size, maxBytes));
-          else chunks.push(chunk);
+          try {
+            budget.take(chunk.length);
+            chunks.push(chunk);
+          } catch (error) {
+            stream.destroy(error as Error);
+          }
         });
         stream.on('error', (streamError: Error) => {
           if ((streamError as { code?: string }).code === 'payload_too_large' || streamError.name === 'TributaryError')
@@ -61,7 +67,6 @@ export async function readZip(
           zip.readEntry();
         });
         stream.on('end', () => {
-          total += size;
           files.push({ name, bytes: Buffer.concat(chunks) });
           zip.readEntry();
         });

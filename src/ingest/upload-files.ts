@@ -1,6 +1,7 @@
 import {
   CONTENT_TYPES,
   decodeWorkoutFile,
+  type InflateBudget,
   type FileFormat,
   type RejectedPart,
   type WorkoutFormat,
@@ -13,6 +14,8 @@ export interface UploadOptions {
   /** For formats without a start time of their own (iFit CSV), ISO 8601. */
   startTime?: string;
   maxBytes: number;
+  /** Shared by every file of one request (see formats/budget.ts). */
+  budget?: InflateBudget;
   reference?: string | null;
 }
 
@@ -49,6 +52,7 @@ export async function importWorkoutUpload(
     filename: options.filename,
     startTime: options.startTime,
     maxBytes: options.maxBytes,
+    budget: options.budget,
   });
   const parts: ImportedPart[] = [];
   let events = 0;

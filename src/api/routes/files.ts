@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { TributaryError, badParameter, notFound } from '../../core/errors.ts';
 import { encodeActivitiesFit } from '../../export/fit/encode.ts';
 import { formatBytes } from '../../formats/errors.ts';
+import { InflateBudget } from '../../formats/index.ts';
 import { importWorkoutUpload, type UploadResult } from '../../ingest/upload-files.ts';
 import { importAppleExportUpload } from '../../providers/apple/export/upload.ts';
 import type { TerraRecord } from '../../model/data-types.ts';
@@ -169,14 +170,18 @@ async function receiveUpload(
   query: Record<string, unknown>,
 ): Promise<FileResult[]> {
   const startTime = typeof query.start_time === 'string' && query.start_time !== '' ? query.start_time : undefined;
+  const limit = ctx.config.maxUploadBytes;
   const options = {
-    maxBytes: ctx.config.maxUploadBytes,
+    maxBytes: limit,
+    // One decoded-byte budget for the whole request, however many files and archives it holds.
+    budget: new InflateBudget(limit),
     startTime,
     reference: headerValue(request, 'terra-reference'),
   };
   const results: FileResult[] = [];
   if (request.isMultipart()) {
     const fields: Record<string, string> = {};
+    let received = 0;
     for await (const part of malformedAs400(request.parts())) {
       if (part.type === 'field') {
         fields[part.fieldname] = String(part.value);
@@ -186,12 +191,21 @@ async function receiveUpload(
         if ((error as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') {
           throw new TributaryError(
             'payload_too_large',
-            `${part.filename} is over the upload limit of ${formatBytes(ctx.config.maxUploadBytes)}`,
-            { limit_bytes: ctx.config.maxUploadBytes },
+            `${part.filename} is over the upload limit of ${formatBytes(limit)}`,
+            { limit_bytes: limit },
           );
         }
         throw malformedMultipart(error);
       });
+      // The limit is for the request, not per file: 50 files of the limit each are refused too.
+      received += bytes.length;
+      if (received > limit) {
+        throw new TributaryError(
+          'payload_too_large',
+          `the form's files add up to more than the upload limit of ${formatBytes(limit)} (TRIBUTARY_MAX_UPLOAD_BYTES)`,
+          { limit_bytes: limit },
+        );
+      }
       const filename = part.filename || 'upload';
       const result = await importWorkoutUpload(ctx.store, user, bytes, {
         ...options,

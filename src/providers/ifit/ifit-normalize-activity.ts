@@ -1,4 +1,5 @@
 import type { TerraRecord } from '../../model/data-types.ts';
+import { maxOf, minOf } from '../../core/numbers.ts';
 import { series, type IfitActivityLog, type IfitSamplePoint, type IfitWorkout } from './ifit-schemas.ts';
 import { coveredPath, encodePolyline, pointAlong, routeFromCoordinates } from './ifit-route.ts';
 
@@ -78,7 +79,7 @@ export function normalizeActivity(log: IfitActivityLog, workout?: IfitWorkout | 
   if (bpm && bpm.length > 0) {
     const values = bpm.map((point) => point.value!);
     activity.heart_rate_data = {
-      summary: { avg_hr_bpm: mean(values), max_hr_bpm: Math.max(...values), min_hr_bpm: Math.min(...values) },
+      summary: { avg_hr_bpm: mean(values), max_hr_bpm: maxOf(values), min_hr_bpm: minOf(values) },
       detailed: { hr_samples: bpm.map((point) => ({ ...at(point), bpm: point.value, context: 1 })) },
     };
   }
@@ -88,9 +89,9 @@ export function normalizeActivity(log: IfitActivityLog, workout?: IfitWorkout | 
     const cadences = rpm?.map((point) => point.value!);
     activity.movement_data = compact({
       avg_speed_meters_per_second: speeds && mean(speeds),
-      max_speed_meters_per_second: speeds && Math.max(...speeds),
+      max_speed_meters_per_second: speeds && maxOf(speeds),
       avg_cadence_rpm: cadences && mean(cadences),
-      max_cadence_rpm: cadences && Math.max(...cadences),
+      max_cadence_rpm: cadences && maxOf(cadences),
       speed_samples: mps?.map((point) => ({ ...at(point), speed_meters_per_second: point.value })),
       cadence_samples: rpm?.map((point) => ({ ...at(point), cadence_rpm: point.value })),
     });
@@ -100,7 +101,7 @@ export function normalizeActivity(log: IfitActivityLog, workout?: IfitWorkout | 
     const values = watts.map((point) => point.value!);
     activity.power_data = {
       avg_watts: mean(values),
-      max_watts: Math.max(...values),
+      max_watts: maxOf(values),
       power_samples: watts.map((point) => ({ ...at(point), watts: point.value })),
     };
   }
@@ -168,8 +169,8 @@ function elevationSummary(values: number[]): Record<string, number> {
   }
   return {
     avg_meters: mean(values),
-    max_meters: Math.max(...values),
-    min_meters: Math.min(...values),
+    max_meters: maxOf(values),
+    min_meters: minOf(values),
     gain_actual_meters: gain,
     loss_actual_meters: loss,
   };
@@ -197,7 +198,7 @@ function positionData(
   const position = compact({
     start_pos_lat_lng_deg: [route[0]!.lat, route[0]!.lng],
     end_pos_lat_lng_deg: [end.lat, end.lng],
-    center_pos_lat_lng_deg: [(Math.min(...lats) + Math.max(...lats)) / 2, (Math.min(...lngs) + Math.max(...lngs)) / 2],
+    center_pos_lat_lng_deg: [(minOf(lats) + maxOf(lats)) / 2, (minOf(lngs) + maxOf(lngs)) / 2],
     position_samples: meters?.map((point) => {
       const where = pointAlong(route, point.value!);
       return { ...at(point), coords_lat_lng_deg: [where.lat, where.lng] };

@@ -4,6 +4,7 @@ import { merge } from '../priority.ts';
 import type { SampleRow } from '../samples.ts';
 import { formatLocal } from '../units.ts';
 import { compact, round } from './common.ts';
+import { maxOf, minOf } from '../../../core/numbers.ts';
 
 const IN_BED = 'HKCategoryValueSleepAnalysisInBed';
 /** HealthKit stage → Terra SleepLevel (1 awake, 2 sleeping, 4 light, 5 deep, 6 REM). */
@@ -46,8 +47,8 @@ export function normalizeSleep(nightDate: string, rows: readonly SampleRow[]): T
 
 function sessionRecord(id: string, session: SampleRow[]): TerraRecord {
   const offsetMin = session[0]!.offsetMin;
-  const start = Math.min(...session.map((s) => s.startMs));
-  const end = Math.max(...session.map((s) => s.endMs));
+  const start = minOf(session.map((s) => s.startMs));
+  const end = maxOf(session.map((s) => s.endMs));
   const inBedIntervals = merge(
     session.filter((s) => s.textValue === IN_BED).map((s): [number, number] => [s.startMs, s.endMs]),
   );

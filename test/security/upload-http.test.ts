@@ -1,0 +1,66 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApp, type TestApp } from '../helpers/harness.ts';
+import { LOCAL_FIXTURES } from '../formats/fixtures.ts';
+import { zipOfGzipBombs } from './hostile-files.ts';
+
+const RUN = readFileSync(join(LOCAL_FIXTURES, 'fit/python-fitparse/garmin-fenix-5-run.fit'));
+
+/** Upload limits over HTTP (issue 10, item 3 and the multipart low). Engine-agnostic: SQLite. */
+describe('upload limits hold per request', () => {
+  let t: TestApp;
+  let userId: string;
+  const limit = Math.floor(RUN.length * 1.5);
+
+  beforeAll(async () => {
+    t = await startTestApp('sqlite', 'upload-limits', { TRIBUTARY_MAX_UPLOAD_BYTES: String(limit) });
+    const response = await fetch(`${t.url}/v2/auth/authenticateUser?resource=UPLOAD`, {
+      method: 'POST',
+      headers: { ...t.headers, 'content-type': 'application/json' },
+      body: '{}',
+    });
+    userId = ((await response.json()) as { user_id: string }).user_id;
+  });
+  afterAll(async () => t?.close());
+
+  const form = (files: Buffer[]) => {
+    const body = new FormData();
+    files.forEach((bytes, i) => body.append('file', new Blob([new Uint8Array(bytes)]), `run-${i}.fit`));
+    return body;
+  };
+
+  it('a chunked multipart form whose files add up past the limit gets a 413 (each file alone fits)', async () => {
+    // Streamed without content-length, so only the count of received bytes can stop it.
+    const encoded = new Response(form([RUN, RUN]));
+    const response = await fetch(`${t.url}/v2/files?user_id=${userId}`, {
+      method: 'POST',
+      headers: { ...t.headers, 'content-type': encoded.headers.get('content-type')! },
+      body: encoded.body,
+      duplex: 'half',
+    } as RequestInit);
+    expect(response.status).toBe(413);
+    expect(((await response.json()) as { message: string }).message).toMatch(/add up to more than the upload limit/);
+  });
+
+  it('one file within the limit is still imported', async () => {
+    const response = await fetch(`${t.url}/v2/files?user_id=${userId}`, {
+      method: 'POST',
+      headers: t.headers,
+      body: form([RUN]),
+    });
+    expect(response.status).toBe(201);
+  });
+
+  it('a small zip of gzip entries gets a 413, and the server keeps answering', async () => {
+    const zip = zipOfGzipBombs(8, limit);
+    expect(zip.length).toBeLessThan(limit);
+    const response = await fetch(`${t.url}/v2/files?user_id=${userId}`, {
+      method: 'POST',
+      headers: { ...t.headers, 'content-type': 'application/octet-stream' },
+      body: new Uint8Array(zip),
+    });
+    expect(response.status).toBe(413);
+    expect((await fetch(`${t.url}/health`)).status).toBe(200);
+  });
+});
