@@ -11,6 +11,7 @@ import { eventRoutes } from './api/routes/events.ts';
 import { filesRoutes, uploadPageRoutes } from './api/routes/files.ts';
 import { healthRoutes } from './api/routes/health.ts';
 import { integrationRoutes } from './api/routes/integrations.ts';
+import { keyRoutes } from './api/routes/keys.ts';
 import { sdkRoutes } from './api/routes/sdk.ts';
 import { userRoutes } from './api/routes/users.ts';
 import { writeRoutes } from './api/routes/writes.ts';
@@ -77,6 +78,7 @@ const V2_ROUTES: RouteModule[] = [
   deliveryRoutes,
   sdkRoutes,
   eventRoutes,
+  keyRoutes,
 ];
 const ROOT_ROUTES: RouteModule[] = [healthRoutes, hostedAuthPages, uploadPageRoutes, docsRoutes, dashboardRoutes];
 

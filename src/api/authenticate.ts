@@ -1,10 +1,12 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { TributaryError } from '../core/errors.ts';
-import type { Developer, Store } from '../store/store.ts';
+import type { ApiKey, Developer, Store } from '../store/store.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
     developer?: Developer;
+    /** The API key the request was made with (GET /v2/keys marks it as the current one). */
+    apiKey?: ApiKey;
   }
 }
 
@@ -19,9 +21,10 @@ export function requireDeveloper(store: Store) {
         `missing ${!devId ? 'dev-id' : 'x-api-key'} header: send your dev-id and x-api-key`,
       );
     }
-    const developer = await store.developers.authenticate(devId, apiKey);
-    if (!developer) throw new TributaryError('unauthorized', 'invalid dev-id or x-api-key');
-    request.developer = developer;
+    const found = await store.apiKeys.authenticate(devId, apiKey);
+    if (!found) throw new TributaryError('unauthorized', 'invalid dev-id or x-api-key');
+    request.developer = found.developer;
+    request.apiKey = found.key;
   };
 }
 

@@ -7,6 +7,7 @@ import { createTributary } from '../app.ts';
 import { developersCommand } from './developers.ts';
 import { IMPORT_USAGE, importCommand } from './import.ts';
 import { DESTINATIONS_USAGE, destinationsCommand } from './destinations.ts';
+import { KEYS_USAGE, keysCommand } from './keys.ts';
 
 const USAGE = `tributary — self-hosted, Terra-compatible wearable data platform
 
@@ -16,6 +17,7 @@ Usage:
   tributary developers list [--json]
 ${IMPORT_USAGE}
 ${DESTINATIONS_USAGE}
+${KEYS_USAGE}
   tributary help
 
 Configuration comes from TRIBUTARY_* environment variables (see README).`;
@@ -29,6 +31,8 @@ export async function main(argv: string[]): Promise<number> {
       return importCommand(rest);
     case 'developers':
       return developersCommand(rest);
+    case 'keys':
+      return keysCommand(rest);
     case 'destinations':
     case 'deliveries':
       return destinationsCommand(command, rest);

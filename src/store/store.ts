@@ -8,6 +8,7 @@ import type { DataType, TerraRecord } from '../model/data-types.ts';
 export interface Store {
   readonly engine: 'sqlite' | 'postgres';
   readonly developers: DeveloperRepo;
+  readonly apiKeys: ApiKeyRepo;
   readonly users: UserRepo;
   readonly connections: ConnectionRepo;
   readonly raw: RawRecordRepo;
@@ -35,6 +36,35 @@ export interface DeveloperRepo {
   /** The developer when `apiKey` is theirs, else undefined (constant-time compare). */
   authenticate(devId: string, apiKey: string): Promise<Developer | undefined>;
   setEnabledProviders(devId: string, providers: string[] | null): Promise<void>;
+}
+
+/** One of a developer's named API keys; only a hash of the secret is stored. */
+export interface ApiKey {
+  keyId: string;
+  devId: string;
+  name: string;
+  /** The secret's last four characters, to tell keys apart (null for keys migrated from before). */
+  hint: string | null;
+  createdAt: string;
+  rotatedAt: string | null;
+  /** Updated at most once a minute per key, so authenticating stays a read. */
+  lastUsedAt: string | null;
+}
+
+export interface ApiKeyRepo {
+  /** A new key for the developer; the secret is returned once. */
+  create(devId: string, input: { name: string; secret?: string }): Promise<{ key: ApiKey; secret: string }>;
+  list(devId: string): Promise<ApiKey[]>;
+  get(devId: string, keyId: string): Promise<ApiKey | undefined>;
+  /** A fresh secret for the key; the old one stops working at once. */
+  rotate(devId: string, keyId: string): Promise<{ key: ApiKey; secret: string } | undefined>;
+  /**
+   * Deletes the key (the next call with it is refused). `last` when it is the developer's
+   * only key: a developer must keep one.
+   */
+  revoke(devId: string, keyId: string): Promise<'revoked' | 'not_found' | 'last'>;
+  /** The developer and the key matching `secret` (constant-time compare), recording its use. */
+  authenticate(devId: string, secret: string, now?: number): Promise<{ developer: Developer; key: ApiKey } | undefined>;
 }
 
 /** `pending`: user allocated, login not finished; `connected`; `deauthorized`; `error` (needs reconnect). */

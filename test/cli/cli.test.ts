@@ -115,6 +115,34 @@ describe('tributary CLI (embedded store, second process beside a running server)
     expect(run.stderr).toContain('--name');
   });
 
+  it('keys create|list|revoke manage named keys that the running server honours at once', async () => {
+    const { developer, apiKey } = await server.store.developers.create({ name: 'Keys' });
+    const created = await tributary(['keys', 'create', '--dev-id', developer.devId, '--name', 'ci', '--json'], env);
+    expect(created.code, created.stderr).toBe(0);
+    const key = JSON.parse(created.stdout.trim()) as { id: string; name: string; key: string };
+    expect(key.name).toBe('ci');
+    const headers = { 'dev-id': developer.devId, 'x-api-key': key.key };
+    expect((await fetch(`${url}/v2/subscriptions`, { headers })).status).toBe(200);
+
+    const listed = await tributary(['keys', 'list', '--dev-id', developer.devId], env);
+    expect(listed.stdout).toContain('default');
+    expect(listed.stdout).toContain(`${key.id}  ci  …${key.key.slice(-4)}`);
+    expect(listed.stdout).not.toContain(key.key);
+
+    // (rotate is the same store call as POST /v2/keys/{id}/rotate, covered in test/api/keys.test.ts)
+    const revoked = await tributary(['keys', 'revoke', '--dev-id', developer.devId, key.id], env);
+    expect(revoked.code).toBe(0);
+    expect(revoked.stdout).toContain('revoked');
+    expect((await fetch(`${url}/v2/subscriptions`, { headers })).status).toBe(401);
+
+    const [defaultKey] = await server.store.apiKeys.list(developer.devId);
+    const last = await tributary(['keys', 'revoke', '--dev-id', developer.devId, defaultKey!.keyId], env);
+    expect(last.code).toBe(1);
+    expect(last.stderr).toContain('last API key');
+    const still = { 'dev-id': developer.devId, 'x-api-key': apiKey };
+    expect((await fetch(`${url}/v2/subscriptions`, { headers: still })).status).toBe(200);
+  });
+
   it('an invalid variable stops start-up with exit 1 and one line naming it, no stack trace', async () => {
     // Every variable's validation is covered in src/core/config.test.ts; this proves the CLI path.
     const run = await tributary(['start'], { ...env, TRIBUTARY_PORT: 'eighty' });

@@ -2,6 +2,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ENGINES, openTestStore, type TestStore } from '../helpers/engines.ts';
 import { dbOf } from '../../src/store/index.ts';
 import { storeRecords } from '../../src/ingest/store-records.ts';
+import { hashApiKey } from '../../src/core/crypto.ts';
+import { migrate } from '../../src/store/sql/db.ts';
+import { MIGRATIONS } from '../../src/store/migrations/index.ts';
 
 const activity = (id: string, start: string, extra: Record<string, unknown> = {}) => ({
   metadata: {
@@ -32,13 +35,78 @@ describe.each(ENGINES)('Store contract (%s)', (engine) => {
       name: 'Acme',
     });
     expect(await t.store.developers.authenticate(developer.devId, apiKey + 'x')).toBeUndefined();
-    const row = await dbOf(t.store).get<{ api_key_hash: string }>(
-      'SELECT api_key_hash FROM developers WHERE dev_id = ?',
-      [developer.devId],
-    );
-    expect(row?.api_key_hash).toMatch(/^[0-9a-f]{64}$/);
-    expect(row?.api_key_hash).not.toContain(apiKey);
+    const row = await dbOf(t.store).get<{ key_hash: string }>('SELECT key_hash FROM api_keys WHERE dev_id = ?', [
+      developer.devId,
+    ]);
+    expect(row?.key_hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(row?.key_hash).not.toContain(apiKey);
     expect((await t.store.developers.list()).map((d) => d.devId)).toEqual([developer.devId]);
+  });
+
+  it('keeps several named API keys per developer: rotate, revoke at once, never the last one', async () => {
+    const { developer, apiKey: first } = await t.store.developers.create({ name: 'Acme' });
+    const other = await t.store.developers.create({ name: 'Other' });
+    const [initial] = await t.store.apiKeys.list(developer.devId);
+    expect(initial).toMatchObject({ name: 'default', hint: first.slice(-4), lastUsedAt: null, rotatedAt: null });
+
+    const ci = await t.store.apiKeys.create(developer.devId, { name: 'CI' });
+    expect((await t.store.apiKeys.list(developer.devId)).map((k) => k.name)).toEqual(['default', 'CI']);
+    expect(await t.store.apiKeys.authenticate(developer.devId, ci.secret)).toMatchObject({
+      developer: { devId: developer.devId, name: 'Acme' },
+      key: { keyId: ci.key.keyId },
+    });
+    // A key is the developer's own: the right secret under another dev-id is refused.
+    expect(await t.store.apiKeys.authenticate(other.developer.devId, ci.secret)).toBeUndefined();
+    expect(await t.store.apiKeys.get(other.developer.devId, ci.key.keyId)).toBeUndefined();
+    expect(await t.store.apiKeys.revoke(other.developer.devId, ci.key.keyId)).toBe('not_found');
+
+    // Last use is recorded, at most once a minute.
+    const now = Date.now() + 3_600_000;
+    await t.store.apiKeys.authenticate(developer.devId, ci.secret, now);
+    await t.store.apiKeys.authenticate(developer.devId, ci.secret, now + 30_000);
+    expect((await t.store.apiKeys.get(developer.devId, ci.key.keyId))?.lastUsedAt).toBe(new Date(now).toISOString());
+    await t.store.apiKeys.authenticate(developer.devId, ci.secret, now + 61_000);
+    expect((await t.store.apiKeys.get(developer.devId, ci.key.keyId))?.lastUsedAt).toBe(
+      new Date(now + 61_000).toISOString(),
+    );
+
+    const rotated = await t.store.apiKeys.rotate(developer.devId, ci.key.keyId);
+    expect(rotated?.secret).not.toBe(ci.secret);
+    expect(rotated?.key.rotatedAt).toEqual(expect.any(String));
+    expect(await t.store.apiKeys.authenticate(developer.devId, ci.secret)).toBeUndefined();
+    expect(await t.store.apiKeys.authenticate(developer.devId, rotated!.secret)).toBeDefined();
+    expect(await t.store.apiKeys.rotate(developer.devId, 'key_unknown')).toBeUndefined();
+
+    expect(await t.store.apiKeys.revoke(developer.devId, initial!.keyId)).toBe('revoked');
+    expect(await t.store.developers.authenticate(developer.devId, first)).toBeUndefined();
+    expect(await t.store.apiKeys.revoke(developer.devId, ci.key.keyId)).toBe('last');
+    expect(await t.store.apiKeys.authenticate(developer.devId, rotated!.secret)).toBeDefined();
+  });
+
+  it('never revokes both of the last two keys when two revocations race', async () => {
+    const { developer } = await t.store.developers.create({ name: 'Acme' });
+    await t.store.apiKeys.create(developer.devId, { name: 'second' });
+    const ids = (await t.store.apiKeys.list(developer.devId)).map((k) => k.keyId);
+    const outcomes = await Promise.all(ids.map((id) => t.store.apiKeys.revoke(developer.devId, id)));
+    expect(outcomes.sort()).toEqual(['last', 'revoked']);
+    expect(await t.store.apiKeys.list(developer.devId)).toHaveLength(1);
+  });
+
+  it('moves a developer key from before named keys into api_keys, still valid', async () => {
+    const db = dbOf(t.store);
+    await db.run('DROP TABLE api_keys');
+    await db.run('DELETE FROM schema_migrations WHERE id = 150');
+    await db.run(
+      'INSERT INTO developers (dev_id, name, api_key_hash, enabled_providers, created_at) VALUES (?, ?, ?, NULL, ?)',
+      ['dev_legacy', 'Legacy', hashApiKey('legacy-secret'), '2025-01-01T00:00:00.000Z'],
+    );
+    expect(await migrate(db, MIGRATIONS)).toEqual([150]);
+    expect(await t.store.developers.authenticate('dev_legacy', 'legacy-secret')).toMatchObject({ name: 'Legacy' });
+    expect(await t.store.apiKeys.list('dev_legacy')).toMatchObject([{ name: 'default', hint: null }]);
+    const legacy = await db.get<{ api_key_hash: string }>('SELECT api_key_hash FROM developers WHERE dev_id = ?', [
+      'dev_legacy',
+    ]);
+    expect(legacy?.api_key_hash).toBe('');
   });
 
   it('scopes users to their developer', async () => {

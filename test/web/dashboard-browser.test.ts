@@ -158,6 +158,24 @@ describe('dashboard in chromium', () => {
     expect(await page.locator('[data-testid="secret-value"]').count()).toBe(0);
     await shot(page, 'destinations');
 
+    // API keys: create one (shown once), see it used, revoke it; the signed-in developer is named.
+    expect(await page.textContent('[data-testid="developer-name"]')).toBe('test developer');
+    await page.click('a[href="#/keys"]');
+    await page.fill('#key-name', 'browser key');
+    await page.click('[data-testid="create-key"] button[type=submit]');
+    const browserKey = (await (await page.waitForSelector('[data-testid="key-secret"]')).textContent()) ?? '';
+    const keyRow = page.locator('tr', { hasText: 'browser key' });
+    expect(await keyRow.locator('[data-testid="last-used"]').textContent()).toBe('never');
+    const keyHeaders = { 'dev-id': t.devId, 'x-api-key': browserKey };
+    expect((await fetch(`${t.url}/v2/subscriptions`, { headers: keyHeaders })).status).toBe(200);
+    await shot(page, 'keys-created');
+    await keyRow.locator('[data-testid="revoke-key"]').click();
+    await page.waitForSelector('.toast:has-text("revoked")');
+    expect(await page.locator('tr', { hasText: 'browser key' }).count()).toBe(0);
+    expect((await fetch(`${t.url}/v2/subscriptions`, { headers: keyHeaders })).status).toBe(401);
+    // The one key left cannot be revoked from here.
+    expect(await page.locator('[data-testid="revoke-key"]').isDisabled()).toBe(true);
+
     await page.click('a[href="#/integrations"]');
     await page.waitForSelector('.integration, .empty');
     await shot(page, 'integrations');

@@ -5,6 +5,15 @@ import { authSessions } from './0010-auth-sessions.ts';
 import { delivery } from './0020-delivery.ts';
 import { apple } from './0050-apple.ts';
 import { recordSummaryIndex } from './0060-record-summary-index.ts';
+import { apiKeys } from './0150-api-keys.ts';
 
 /** Every migration, in order. Add new files here; never edit one that has shipped. */
-export const MIGRATIONS: readonly Migration[] = [core, eventOrder, authSessions, delivery, apple, recordSummaryIndex];
+export const MIGRATIONS: readonly Migration[] = [
+  core,
+  eventOrder,
+  authSessions,
+  delivery,
+  apple,
+  recordSummaryIndex,
+  apiKeys,
+];

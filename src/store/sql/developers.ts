@@ -1,12 +1,11 @@
-import { hashApiKey, safeEqualHex } from '../../core/crypto.ts';
-import { newId, newSecret } from '../../core/ids.ts';
+import { newId } from '../../core/ids.ts';
 import type { Developer, DeveloperRepo } from '../store.ts';
+import { apiKeyRepo } from './api-keys.ts';
 import type { Db } from './db.ts';
 
 interface Row {
   dev_id: string;
   name: string;
-  api_key_hash: string;
   enabled_providers: string | null;
   created_at: string;
 }
@@ -18,17 +17,20 @@ const toDeveloper = (row: Row): Developer => ({
   createdAt: row.created_at,
 });
 
+/** Developers; their API keys live in `api_keys` (the legacy `api_key_hash` column stays empty). */
 export function developerRepo(db: Db): DeveloperRepo {
-  return {
+  const repo: DeveloperRepo = {
     async create({ name, devId, apiKey }) {
       const id = devId ?? newId('dev').slice(0, 28);
-      const key = apiKey ?? newSecret(32);
       const createdAt = new Date().toISOString();
-      await db.run(
-        'INSERT INTO developers (dev_id, name, api_key_hash, enabled_providers, created_at) VALUES (?, ?, ?, NULL, ?)',
-        [id, name, hashApiKey(key), createdAt],
-      );
-      return { developer: { devId: id, name, enabledProviders: null, createdAt }, apiKey: key };
+      return db.transaction(async (tx) => {
+        await tx.run(
+          "INSERT INTO developers (dev_id, name, api_key_hash, enabled_providers, created_at) VALUES (?, ?, '', NULL, ?)",
+          [id, name, createdAt],
+        );
+        const { secret } = await apiKeyRepo(tx, () => repo).create(id, { name: 'default', secret: apiKey });
+        return { developer: { devId: id, name, enabledProviders: null, createdAt }, apiKey: secret };
+      });
     },
     async get(devId) {
       const row = await db.get<Row>('SELECT * FROM developers WHERE dev_id = ?', [devId]);
@@ -38,9 +40,7 @@ export function developerRepo(db: Db): DeveloperRepo {
       return (await db.all<Row>('SELECT * FROM developers ORDER BY created_at, dev_id')).map(toDeveloper);
     },
     async authenticate(devId, apiKey) {
-      const row = await db.get<Row>('SELECT * FROM developers WHERE dev_id = ?', [devId]);
-      if (!row || !safeEqualHex(row.api_key_hash, hashApiKey(apiKey))) return undefined;
-      return toDeveloper(row);
+      return (await apiKeyRepo(db, () => repo).authenticate(devId, apiKey))?.developer;
     },
     async setEnabledProviders(devId, providers) {
       await db.run('UPDATE developers SET enabled_providers = ? WHERE dev_id = ?', [
@@ -49,4 +49,5 @@ export function developerRepo(db: Db): DeveloperRepo {
       ]);
     },
   };
+  return repo;
 }

@@ -1,6 +1,7 @@
 import type { SecretBox } from '../../core/crypto.ts';
 import { MIGRATIONS } from '../migrations/index.ts';
 import type { Store } from '../store.ts';
+import { apiKeyRepo } from './api-keys.ts';
 import { connectionRepo } from './connections.ts';
 import { migrate, type Db } from './db.ts';
 import { developerRepo } from './developers.ts';
@@ -10,9 +11,11 @@ import { userRepo } from './users.ts';
 
 /** Builds the Store over a driver. Both engines share every repository; only `Db` differs. */
 export function sqlStore(db: Db, box: SecretBox): Store {
+  const developers = developerRepo(db);
   return {
     engine: db.dialect,
-    developers: developerRepo(db),
+    developers,
+    apiKeys: apiKeyRepo(db, () => developers),
     users: userRepo(db),
     connections: connectionRepo(db, box),
     raw: rawRecordRepo(db),

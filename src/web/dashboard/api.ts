@@ -8,6 +8,8 @@ const STORAGE_KEY = 'tributary.dashboard.credentials';
 export interface Credentials {
   devId: string;
   apiKey: string;
+  /** The developer's name, shown where the dashboard says who is signed in. */
+  name?: string;
 }
 
 export class ApiError extends Error {

@@ -13,12 +13,14 @@ import { errorBox, loading } from './ui.ts';
 import { deliveriesView } from './views/deliveries.ts';
 import { destinationsView } from './views/destinations.ts';
 import { integrationsView } from './views/integrations.ts';
+import { keysView } from './views/keys.ts';
+import type { KeysAnswer } from './types.ts';
 import { overviewView } from './views/overview.ts';
 import { userDetailView, usersView } from './views/users.ts';
 
 /**
  * The Tributary developer dashboard: a hash-routed single page over the /v2 API.
- * Routes: #/overview, #/users, #/users/<id>, #/destinations, #/deliveries[?status=], #/integrations.
+ * Routes: #/overview, #/users, #/users/<id>, #/destinations, #/deliveries[?status=], #/keys, #/integrations.
  */
 const NAV = [
   { path: 'overview', label: 'Overview', icon: 'M3 13h8V3H3zm0 8h8v-6H3zm10 0h8V11h-8zm0-18v6h8V3z' },
@@ -29,6 +31,11 @@ const NAV = [
   },
   { path: 'destinations', label: 'Destinations', icon: 'M12 2 2 7l10 5 10-5zm-8 9.5V17l8 4 8-4v-5.5l-8 4z' },
   { path: 'deliveries', label: 'Deliveries', icon: 'M2 12h14l-4-4 1.4-1.4L20 13l-6.6 6.4L12 18l4-4H2zm18-8h2v16h-2z' },
+  {
+    path: 'keys',
+    label: 'API keys',
+    icon: 'M7 14a2 2 0 1 1 2-2 2 2 0 0 1-2 2zm5.6-4A6 6 0 1 0 12.6 14H16v3h3v-3h2v-4z',
+  },
   {
     path: 'integrations',
     label: 'Integrations',
@@ -82,9 +89,9 @@ function signIn(message?: string): void {
         submit.disabled = true;
         feedback.replaceChildren();
         // A cheap authenticated read checks the pair before it is kept.
-        api('GET', '/v2/subscriptions?page=0&per_page=1', undefined, credentials)
-          .then(() => {
-            saveCredentials(credentials);
+        api<KeysAnswer>('GET', '/v2/keys', undefined, credentials)
+          .then((answer) => {
+            saveCredentials({ ...credentials, name: answer.developer.name });
             if (!location.hash || location.hash === '#/') location.hash = '#/overview';
             void route();
           })
@@ -155,6 +162,7 @@ function shell(current: string): HTMLElement {
     'div',
     { class: 'account' },
     h('div', { class: 'account-label' }, 'Signed in as'),
+    h('div', { class: 'account-name', 'data-testid': 'developer-name' }, credentials?.name ?? ''),
     h('div', { class: 'account-id mono', title: credentials?.devId ?? '' }, credentials?.devId ?? ''),
     h(
       'button',
@@ -193,6 +201,9 @@ async function route(): Promise<void> {
         break;
       case 'deliveries':
         await deliveriesView(view, new URLSearchParams(search));
+        break;
+      case 'keys':
+        await keysView(view, rerender);
         break;
       case 'integrations':
         await integrationsView(view);

@@ -65,3 +65,18 @@ export interface IntegrationProvider {
   enabled: boolean;
   types: Record<string, boolean>;
 }
+
+export interface ApiKeyView {
+  id: string;
+  name: string;
+  hint: string | null;
+  created_at: string;
+  rotated_at: string | null;
+  last_used_at: string | null;
+  current: boolean;
+}
+
+export interface KeysAnswer {
+  developer: { dev_id: string; name: string };
+  keys: ApiKeyView[];
+}
