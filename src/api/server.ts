@@ -5,6 +5,7 @@ import { badParameter } from '../core/errors.ts';
 import { requireDeveloper } from './authenticate.ts';
 import type { ApiContext, RouteModule } from './context.ts';
 import { errorBody, errorHandler } from './errors.ts';
+import { useDepthCheckedJson } from './json-body.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -41,6 +42,7 @@ export async function buildServer(ctx: ApiContext, modules: ServerModules): Prom
     },
   });
   app.setErrorHandler(errorHandler(ctx.logger));
+  useDepthCheckedJson(app);
   // PostgreSQL can neither store nor compare text holding NUL: refuse it up front, naming the
   // parameter, so both engines answer the same 400 instead of a 500 from the database.
   app.addHook('preValidation', async (request) => {

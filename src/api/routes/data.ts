@@ -71,14 +71,12 @@ async function sendRecords(
   if (type === 'athlete') {
     const body = rows.length === 0 ? null : `{"athlete":${rows[0]},"user":${userJson},"type":"athlete"}`;
     if (body === null)
-      return reply
-        .type('application/json')
-        .send({
-          status: 'success',
-          message: 'No athlete data stored for this user yet',
-          type: 'no_data',
-          user: terraUser(user),
-        });
+      return reply.type('application/json').send({
+        status: 'success',
+        message: 'No athlete data stored for this user yet',
+        type: 'no_data',
+        user: terraUser(user),
+      });
     return reply.type('application/json').send(body);
   }
   const head = `{"user":${userJson},"data":[`;

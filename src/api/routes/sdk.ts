@@ -9,6 +9,7 @@ import { dbOf, type User } from '../../store/index.ts';
 import { developerOf } from '../authenticate.ts';
 import type { ApiContext, RouteModule } from '../context.ts';
 import { describeTag, registerOperations, registerSchemas } from '../openapi/index.ts';
+import { jsonTooDeep, tooDeepError } from '../json-body.ts';
 
 const json = (description: string, schema: Record<string, unknown>) => ({
   description,
@@ -199,24 +200,24 @@ export const sdkRoutes: RouteModule = (app, ctx) => {
       return created;
     });
     ctx.eventsCommitted.notify();
-    return reply
-      .status(201)
-      .send({
-        status: 'success',
-        user_id: user.userId,
-        sdk_secret: secret,
-        reference_id: user.referenceId,
-        user: terraUser(user),
-      });
+    return reply.status(201).send({
+      status: 'success',
+      user_id: user.userId,
+      sdk_secret: secret,
+      reference_id: user.referenceId,
+      user: terraUser(user),
+    });
   });
 
   // Batches are kept verbatim: this scope parses JSON itself and keeps the text.
   app.register(async (scope) => {
+    scope.removeContentTypeParser('application/json');
     scope.addContentTypeParser(
       'application/json',
       { parseAs: 'string', bodyLimit: ctx.config.maxUploadBytes },
       (_request, body, done) => {
         const text = body as string;
+        if (jsonTooDeep(text)) return done(tooDeepError());
         try {
           done(null, { text, json: JSON.parse(text) as unknown });
         } catch {
@@ -224,14 +225,24 @@ export const sdkRoutes: RouteModule = (app, ctx) => {
         }
       },
     );
+    // The bearer secret is checked in onRequest, before a byte of the (up to 50 MB) body is read.
+    const sdkDevIds = new WeakMap<FastifyRequest, string>();
     scope.post(
       '/sdk/users/:user_id/samples',
-      { config: { public: true }, bodyLimit: ctx.config.maxUploadBytes },
+      {
+        config: { public: true },
+        bodyLimit: ctx.config.maxUploadBytes,
+        onRequest: async (request) => {
+          const { user_id: userId } = request.params as { user_id: string };
+          const secret = bearer(request, "the user's sdk_secret");
+          const devId = await authenticateSdkUser(dbOf(ctx.store), userId, secret);
+          if (!devId) throw new TributaryError('unauthorized', 'invalid sdk_secret for this user_id');
+          sdkDevIds.set(request, devId);
+        },
+      },
       async (request) => {
         const { user_id: userId } = request.params as { user_id: string };
-        const secret = bearer(request, "the user's sdk_secret");
-        const devId = await authenticateSdkUser(dbOf(ctx.store), userId, secret);
-        if (!devId) throw new TributaryError('unauthorized', 'invalid sdk_secret for this user_id');
+        const devId = sdkDevIds.get(request)!;
         const user = await ctx.store.users.get(devId, userId);
         if (!user) throw new TributaryError('not_found', `user ${userId} not found`);
         if (!user.active)
