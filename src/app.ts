@@ -109,6 +109,7 @@ export async function createTributary(config: Config, options: TributaryOptions 
     publicUrl: () => context.config.publicUrl,
     onConnected: () => syncScheduler.wake(),
     onDisconnected: (user) => sync.stop(user.devId, user.userId),
+    pkceKey: Buffer.from(keyHex, 'hex'),
   });
   // Workout files (issue 5): signed links of the hosted upload page and of FIT files for destinations.
   context.uploadLinks = new UploadLinks(keyHex, () => config.publicUrl);

@@ -1,9 +1,11 @@
+import { createHmac, randomBytes } from 'node:crypto';
 import { TributaryError, badParameter, isTributaryError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Signal } from '../core/signal.ts';
 import { authErrorEvent, authSuccessEvent, deauthEvent, userReauthEvent } from '../delivery/terra-events.ts';
 import { initialSync } from '../ingest/sync.ts';
-import type { ConfiguredProvider } from '../providers/provider.ts';
+import type { ConfiguredProvider, ProviderAccount, TokenSet } from '../providers/provider.ts';
+import { pkceChallenge } from '../providers/oauth2/index.ts';
 import type { ProviderRegistry } from '../providers/registry.ts';
 import type { Developer, Store, User } from '../store/store.ts';
 import { authSessions, type AuthSession } from './auth-sessions.ts';
@@ -31,7 +33,7 @@ export type PageOutcome =
     }
   | { kind: 'redirect'; location: string }
   | { kind: 'widget'; session: AuthSession; providers: ConfiguredProvider[] }
-  | { kind: 'invalid'; reason: 'unknown' | 'expired' | 'used'; message: string };
+  | { kind: 'invalid'; reason: 'unknown' | 'expired' | 'used' | 'mismatch'; message: string };
 
 export interface ConnectFlowOptions {
   store: Store;
@@ -44,6 +46,20 @@ export interface ConnectFlowOptions {
   onConnected?: (user: User) => void;
   /** Called after a user was deauthorized (ingest aborts in-flight work). */
   onDisconnected?: (user: User) => void;
+  /**
+   * Key deriving each OAuth2 attempt's PKCE verifier from its `state`, so that any API
+   * process can finish an attempt another one started (the deployment's encryption key).
+   */
+  pkceKey?: Buffer;
+}
+
+/** The OAuth2 callback's query, as the provider sent it. */
+export interface OAuthCallbackQuery {
+  state?: unknown;
+  code?: unknown;
+  error?: unknown;
+  error_description?: unknown;
+  scope?: unknown;
 }
 
 /**
@@ -54,10 +70,12 @@ export interface ConnectFlowOptions {
  */
 export class ConnectFlow {
   readonly #o: ConnectFlowOptions;
+  readonly #pkceKey: Buffer;
   #lastHousekeeping = 0;
 
   constructor(options: ConnectFlowOptions) {
     this.#o = options;
+    this.#pkceKey = options.pkceKey ?? randomBytes(32);
   }
 
   /** Purges expired links and abandoned pending users, at most once a minute, off the request path. */
@@ -128,8 +146,137 @@ export class ConnectFlow {
         return { user, authUrl: this.loginUrl(secret) };
       }
       case 'oauth2':
-        throw badParameter('resource', `${name} uses OAuth2, which this server does not support yet`);
+        return this.#startOAuth(developer, provider, request, null);
     }
+  }
+
+  /** The callback every OAuth2 provider redirects to: `redirect_uri` of its authorize request. */
+  redirectUri(provider: ConfiguredProvider): string {
+    return `${this.#o.publicUrl()}/oauth/${provider.capabilities.name.toLowerCase()}/callback`;
+  }
+
+  /**
+   * An OAuth2 attempt: a pending user and a single-use 15-minute session whose secret is
+   * the `state`; the PKCE verifier is derived from it (never sent to the browser).
+   */
+  async #startOAuth(
+    developer: Developer,
+    provider: ConfiguredProvider,
+    request: ConnectRequest,
+    widgetSessionId: string | null,
+  ): Promise<{ user: User; authUrl: string }> {
+    const name = provider.capabilities.name;
+    if (!provider.oauth2) throw new TributaryError('internal', `${name} declares OAuth2 auth but offers no grant`);
+    const user = await this.#o.store.users.create(developer.devId, {
+      provider: name,
+      referenceId: request.referenceId ?? null,
+      state: 'pending',
+    });
+    const { secret: state } = await authSessions.create(this.#o.store, {
+      kind: 'login',
+      devId: developer.devId,
+      userId: user.userId,
+      provider: name,
+      providers: null,
+      widgetSessionId,
+      ...fields(request),
+      ttlMs: LOGIN_TTL_MS,
+    });
+    const authUrl = provider.oauth2.authorizeUrl({
+      state,
+      codeChallenge: pkceChallenge(this.#pkceVerifier(state)),
+      redirectUri: this.redirectUri(provider),
+    });
+    return { user, authUrl };
+  }
+
+  #pkceVerifier(state: string): string {
+    // 32 bytes → 43 base64url characters: RFC 7636's minimum length and alphabet.
+    return createHmac('sha256', this.#pkceKey).update(`pkce\u0000${state}`).digest('base64url');
+  }
+
+  /**
+   * GET /oauth/{provider}/callback: consent refused → failure redirect and an `auth` error
+   * event; a code → exchange, connection stored, success redirect. An unknown `state`, or
+   * one issued for another provider, changes nothing.
+   */
+  async oauthCallback(providerPath: string, query: OAuthCallbackQuery): Promise<PageOutcome> {
+    const state = typeof query.state === 'string' ? query.state : '';
+    const found = await this.#usable(state, 'login');
+    if ('kind' in found)
+      return found.reason === 'unknown'
+        ? {
+            kind: 'invalid',
+            reason: 'mismatch',
+            message: 'This sign-in did not start here (unknown state). Go back to the app and connect again.',
+          }
+        : found;
+    const { session, provider } = found;
+    if (provider.capabilities.name.toLowerCase() !== providerPath.toLowerCase() || !provider.oauth2)
+      return {
+        kind: 'invalid',
+        reason: 'mismatch',
+        message: 'This sign-in was started for another provider. Go back to the app and connect again.',
+      };
+    if (typeof query.error === 'string' || typeof query.code !== 'string' || query.code === '') {
+      const reason = typeof query.error === 'string' ? query.error.slice(0, 64) : 'missing_code';
+      const description =
+        typeof query.error_description === 'string' ? `: ${query.error_description.slice(0, 200)}` : '';
+      return this.#fail(
+        session,
+        state,
+        reason,
+        `${provider.capabilities.displayName} did not grant access (${reason}${description})`,
+      );
+    }
+    let account: ProviderAccount;
+    try {
+      account = await provider.oauth2.exchange({
+        code: query.code,
+        codeVerifier: this.#pkceVerifier(state),
+        redirectUri: this.redirectUri(provider),
+        grantedScope: typeof query.scope === 'string' ? query.scope : null,
+      });
+    } catch (error) {
+      const refused = isTributaryError(error) && error.code === 'provider_auth_failed';
+      this.#o.logger.warn('oauth code exchange failed', {
+        provider: provider.capabilities.name,
+        error: error instanceof Error ? error.message : String(error),
+      });
+      return this.#fail(
+        session,
+        state,
+        refused ? 'invalid_grant' : 'provider_error',
+        refused
+          ? `${provider.capabilities.displayName} refused the authorization code`
+          : `${provider.capabilities.displayName} could not be reached to finish connecting`,
+      );
+    }
+    return this.#complete(session, state, provider, account);
+  }
+
+  /** Ends an attempt without a connection: `auth` error event, pending user deleted, failure redirect. */
+  async #fail(session: AuthSession, secret: string, reason: string, message: string): Promise<PageOutcome> {
+    const failed = await this.#o.store.transaction(async (tx) => {
+      if (!(await authSessions.consume(tx, secret))) return false;
+      const pending = await tx.users.get(session.devId, session.userId!);
+      if (pending) {
+        await tx.events.insert(session.devId, {
+          type: 'auth',
+          userId: pending.userId,
+          payload: authErrorEvent(pending, {
+            reason,
+            message,
+            widgetSessionId: session.widgetSessionId ?? session.sessionId,
+          }),
+        });
+        if (pending.state === 'pending') await tx.users.delete(session.devId, pending.userId);
+      }
+      return true;
+    });
+    if (!failed) return { kind: 'invalid', reason: 'used', message: 'This sign-in has already been used.' };
+    this.#o.eventsCommitted.notify();
+    return { kind: 'redirect', location: this.#resultUrl(session, 'failure', session.userId, { reason }) };
   }
 
   /** POST /auth/generateWidgetSession: a hosted page listing the developer's providers. */
@@ -169,6 +316,7 @@ export class ConnectFlow {
   async openLogin(secret: string): Promise<PageOutcome> {
     const found = await this.#usable(secret, 'login');
     if ('kind' in found) return found;
+    if (!found.provider.passwordLogin) return NOT_A_FORM;
     return { kind: 'form', session: found.session, provider: found.provider };
   }
 
@@ -176,6 +324,7 @@ export class ConnectFlow {
   async submitLogin(secret: string, form: { username?: unknown; password?: unknown }): Promise<PageOutcome> {
     const found = await this.#usable(secret, 'login');
     if ('kind' in found) return found;
+    if (!found.provider.passwordLogin) return NOT_A_FORM;
     const { session, provider } = found;
     const username = typeof form.username === 'string' ? form.username.trim() : '';
     const password = typeof form.password === 'string' ? form.password : '';
@@ -215,6 +364,19 @@ export class ConnectFlow {
         error: `${provider.capabilities.displayName} could not be reached just now. Please try again in a moment.`,
       };
     }
+    return this.#complete(session, secret, provider, account);
+  }
+
+  /**
+   * Stores the connection of a finished login (password or OAuth2), consuming its link:
+   * `auth` success, and `user_reauth` when the same provider account was connected before.
+   */
+  async #complete(
+    session: AuthSession,
+    secret: string,
+    provider: ConfiguredProvider,
+    account: ProviderAccount,
+  ): Promise<PageOutcome> {
     const now = Date.now();
     const { syncState, nextSyncAt } = initialSync(provider, now);
     const connected = await this.#o.store.transaction(async (tx) => {
@@ -320,6 +482,10 @@ export class ConnectFlow {
       const { authUrl } = await this.#connectUpload(developer, provider, request, session.sessionId);
       return { kind: 'redirect', location: authUrl };
     }
+    if (provider.capabilities.auth === 'oauth2') {
+      const { authUrl } = await this.#startOAuth(developer, provider, request, session.sessionId);
+      return { kind: 'redirect', location: authUrl };
+    }
     if (provider.capabilities.auth !== 'password' || !provider.passwordLogin)
       return {
         kind: 'invalid',
@@ -346,6 +512,7 @@ export class ConnectFlow {
 
   /** DELETE /auth/deauthenticateUser: `deauth` event, then the user, its tokens and data are deleted. */
   async deauthenticate(devId: string, userId: string): Promise<void> {
+    await this.#revokeAtProvider(devId, userId);
     const user = await this.#o.store.transaction(async (tx) => {
       const found = await tx.users.get(devId, userId);
       if (!found) return undefined;
@@ -358,6 +525,21 @@ export class ConnectFlow {
     if (!user) throw new TributaryError('not_found', `user ${userId} not found`);
     this.#o.onDisconnected?.(user);
     this.#o.eventsCommitted.notify();
+  }
+
+  /** Best effort: a provider that is down must not keep a user from leaving. */
+  async #revokeAtProvider(devId: string, userId: string): Promise<void> {
+    const connection = await this.#o.store.connections.get<TokenSet>(devId, userId);
+    const provider = connection && this.#o.providers.get(connection.provider);
+    if (!connection?.credentials || !provider?.revokeAccess) return;
+    try {
+      await provider.revokeAccess(connection.credentials);
+    } catch (error) {
+      this.#o.logger.warn('revoking access at the provider failed', {
+        provider: provider.capabilities.name,
+        error: error instanceof Error ? error.message : String(error),
+      });
+    }
   }
 
   async #connectUpload(
@@ -463,6 +645,12 @@ export class ConnectFlow {
     return url.toString();
   }
 }
+
+const NOT_A_FORM: PageOutcome = {
+  kind: 'invalid',
+  reason: 'unknown',
+  message: 'This login link is not valid. Ask the app you came from for a new one.',
+};
 
 function fields(request: ConnectRequest) {
   return {

@@ -30,8 +30,40 @@ export interface ProviderEnvironment {
   encryptionKeyHex?: string;
 }
 
+/**
+ * One `TRIBUTARY_PROVIDER_<NAME>_<KEY>` variable a provider reads. The README tables and
+ * the registry's check for misspelt variables derive from these declarations.
+ */
+export interface ProviderSetting {
+  /** The part after `TRIBUTARY_PROVIDER_<NAME>_`, e.g. `CLIENT_ID`. */
+  key: string;
+  description: string;
+  /** The value used when unset (documentation; `configure` applies it). */
+  default?: string;
+  /** The provider is offered only when every `required` setting is set. */
+  required?: boolean;
+  /** Never printed (client secrets, webhook secrets). */
+  secret?: boolean;
+}
+
+/**
+ * What the operator does before users can connect: nothing (`none`), obtain API client
+ * credentials (`api_client`), or register an OAuth application at the provider with
+ * Tributary's callback (and webhook) URLs (`oauth_app`).
+ */
+export interface ProviderSetup {
+  kind: 'none' | 'api_client' | 'oauth_app';
+  /** Short operator instructions (README, dashboard). */
+  steps: string;
+}
+
 export interface ProviderDefinition<Configured extends ConfiguredProvider = ConfiguredProvider> {
   capabilities: ProviderCapabilities;
+  /** Every `TRIBUTARY_PROVIDER_<NAME>_*` variable it reads; others are refused as misspelt. */
+  settings: readonly ProviderSetting[];
+  setup: ProviderSetup;
+  /** One paragraph: what the provider brings in and how (README, docs). */
+  docs: string;
   /**
    * Builds the provider from its `TRIBUTARY_PROVIDER_<NAME>_*` settings (keys without the
    * prefix, e.g. CLIENT_ID). Returns undefined when the operator has not configured it;
@@ -54,6 +86,30 @@ export interface ConfiguredProvider {
   tokenRefresh?: TokenRefresh;
   /** For `poll` providers: how to fetch data and how often (ingest/ schedules it). */
   polling?: Polling;
+  /** For `oauth2` providers: the authorization-code grant (auth/ runs state, PKCE and the callback). */
+  oauth2?: OAuth2Connect;
+  /** Revokes the grant at the provider when the user is deauthenticated; absent when it cannot. */
+  revokeAccess?(credentials: TokenSet): Promise<void>;
+}
+
+/**
+ * `oauth2` auth kind: authorization code with PKCE (S256) and `state`. auth/ owns the
+ * state, the verifier and the callback `TRIBUTARY_PUBLIC_URL/oauth/<name>/callback`; the
+ * provider builds its authorize URL and exchanges the code.
+ */
+export interface OAuth2Connect {
+  authorizeUrl(request: { state: string; codeChallenge: string; redirectUri: string }): string;
+  /**
+   * Exchanges the code for tokens and identifies the account. `grantedScope` is the
+   * `scope` the provider put on the callback, if any. A refused code throws
+   * `provider_auth_failed` (`details.reason = 'invalid_grant'`).
+   */
+  exchange(request: {
+    code: string;
+    codeVerifier: string;
+    redirectUri: string;
+    grantedScope: string | null;
+  }): Promise<ProviderAccount>;
 }
 
 /**

@@ -1,13 +1,15 @@
 import { appleProvider } from './apple/definition.ts';
 import { IFIT } from './ifit/index.ts';
+import { OURA } from './oura/index.ts';
 import type { ConfiguredProvider, ProviderDefinition, ProviderEnvironment } from './provider.ts';
+import { checkDeclared } from './settings.ts';
 import { UPLOAD } from './upload/index.ts';
 
 /**
  * Every provider Tributary knows. The only module that imports provider folders: add a
  * provider by adding its definition here.
  */
-export const PROVIDER_DEFINITIONS: readonly ProviderDefinition[] = [IFIT, appleProvider, UPLOAD];
+export const PROVIDER_DEFINITIONS: readonly ProviderDefinition[] = [IFIT, OURA, appleProvider, UPLOAD];
 
 export interface ProviderRegistry {
   /** Providers the operator configured, in definition order. */
@@ -23,10 +25,9 @@ export function createProviderRegistry(
 ): ProviderRegistry {
   const configured = new Map<string, ConfiguredProvider>();
   for (const definition of definitions) {
-    const provider = definition.configure(
-      settingsByProvider[definition.capabilities.name.toLowerCase()] ?? {},
-      environment,
-    );
+    const settings = settingsByProvider[definition.capabilities.name.toLowerCase()] ?? {};
+    checkDeclared(definition, settings);
+    const provider = definition.configure(settings, environment);
     if (provider) configured.set(definition.capabilities.name, provider);
   }
   return {

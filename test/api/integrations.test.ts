@@ -23,6 +23,9 @@ function definition(
   };
   return {
     capabilities: full,
+    settings: requiredSetting ? [{ key: requiredSetting, description: 'required', required: true }] : [],
+    setup: { kind: 'none', steps: '' },
+    docs: '',
     configure: (settings) => (requiredSetting && !settings[requiredSetting] ? undefined : { capabilities: full }),
   };
 }

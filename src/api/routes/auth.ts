@@ -100,6 +100,31 @@ registerOperations(
   },
   {
     method: 'get',
+    path: '/oauth/{provider}/callback',
+    tag: 'Hosted pages',
+    operation: {
+      summary:
+        'OAuth2 callback of every OAuth2 provider (register TRIBUTARY_PUBLIC_URL + this path at the provider; provider in lower case)',
+      parameters: [
+        { name: 'provider', in: 'path', required: true, schema: { type: 'string' }, description: 'e.g. oura' },
+        { name: 'state', in: 'query', required: true, schema: { type: 'string' } },
+        { name: 'code', in: 'query', schema: { type: 'string' } },
+        { name: 'error', in: 'query', schema: { type: 'string' }, description: 'e.g. access_denied' },
+        { name: 'error_description', in: 'query', schema: { type: 'string' } },
+        { name: 'scope', in: 'query', schema: { type: 'string' } },
+      ],
+      responses: {
+        '303': {
+          description:
+            'Connected: redirect to the success URL; refused or failed: redirect to the failure URL with reason (and an auth error event)',
+        },
+        '400': html('Unknown state, or a state issued for another provider: nothing changes'),
+        '410': html('Sign-in already finished or expired'),
+      },
+    },
+  },
+  {
+    method: 'get',
     path: '/auth/success',
     tag: 'Hosted pages',
     operation: { summary: 'Default success page', responses: { '200': html('Connected') } },
@@ -176,6 +201,12 @@ export const hostedAuthPages: RouteModule = (app, ctx) => {
     return sendPage(reply, await flow(ctx).chooseInWidget(secret, provider), secret);
   });
 
+  app.get('/oauth/:provider/callback', async (request, reply) => {
+    const { provider } = request.params as { provider: string };
+    const outcome = await flow(ctx).oauthCallback(provider, (request.query ?? {}) as Record<string, unknown>);
+    return sendPage(reply, outcome, '');
+  });
+
   app.get('/auth/success', async (request, reply) =>
     html200(reply, resultPage('success', request.query as Record<string, unknown>)),
   );
@@ -209,7 +240,7 @@ function sendPage(reply: FastifyReply, outcome: PageOutcome, secret: string) {
       return reply.redirect(outcome.location, 303);
     case 'invalid':
       return reply
-        .status(outcome.reason === 'unknown' ? 404 : 410)
+        .status(outcome.reason === 'unknown' ? 404 : outcome.reason === 'mismatch' ? 400 : 410)
         .type('text/html; charset=utf-8')
         .send(invalidLinkPage(outcome.message));
     case 'widget':

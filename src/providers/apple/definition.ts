@@ -24,6 +24,12 @@ export const appleProvider: ProviderDefinition = {
     historyDays: null,
     sdkOnly: true,
   },
+  settings: [{ key: 'ENABLED', description: 'set to `false` to hide Apple Health from this server', default: 'true' }],
+  setup: {
+    kind: 'none',
+    steps: 'Nothing to configure: the phone app connects with a token from POST /v2/auth/generateAuthToken.',
+  },
+  docs: 'HealthKit batches pushed by the phone (POST /v2/sdk/users/{user_id}/samples) and Health app exports (POST /v2/files, tributary import).',
   configure(settings) {
     // TRIBUTARY_PROVIDER_APPLE_ENABLED=false hides Apple Health from this server.
     if (settings.ENABLED !== undefined && /^(false|0|no)$/i.test(settings.ENABLED)) return undefined;

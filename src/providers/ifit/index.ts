@@ -79,6 +79,27 @@ function positiveNumber(settings: Record<string, string>, key: string, fallback:
 
 export const IFIT: ProviderDefinition = {
   capabilities: IFIT_CAPABILITIES,
+  settings: [
+    {
+      key: 'BASE_URL',
+      description: "iFit's API (point it at the emulator for development)",
+      default: 'https://api.ifit.com',
+    },
+    {
+      key: 'CLIENT_ID',
+      description: 'the OAuth client id; IFIT is offered only when this and the secret are set',
+      required: true,
+    },
+    { key: 'CLIENT_SECRET', description: 'the OAuth client secret', required: true, secret: true },
+    { key: 'POLL_SECONDS', description: 'how often each connected user is polled', default: '900' },
+    { key: 'BACKFILL_DAYS', description: 'how far back a new connection is fetched at once', default: '30' },
+  ],
+  setup: {
+    kind: 'api_client',
+    steps:
+      "Obtain a client id and secret for iFit's API; users log in with their iFit email and password on Tributary's hosted form.",
+  },
+  docs: 'Treadmill, bike and rower workouts from iFit (password login, polled), with samples and routes.',
   configure(settings): ConfiguredProvider | undefined {
     const parsed = ifitSettings(settings);
     if (!parsed) return undefined;

@@ -27,6 +27,9 @@ const CAPABILITIES: ProviderCapabilities = {
  */
 export const UPLOAD: ProviderDefinition = {
   capabilities: CAPABILITIES,
+  settings: [{ key: 'ENABLED', description: 'set to `false` to hide workout-file uploads', default: 'true' }],
+  setup: { kind: 'none', steps: 'Nothing to configure.' },
+  docs: 'Workout files (FIT, TCX, GPX, iFit CSV, zips of them) sent to POST /v2/files or the hosted upload page.',
   configure(settings, environment) {
     if (settings.ENABLED !== undefined && /^(false|0|no)$/i.test(settings.ENABLED)) return undefined;
     const provider: ConfiguredProvider = { capabilities: CAPABILITIES };

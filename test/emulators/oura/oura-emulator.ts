@@ -1,0 +1,317 @@
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import formbody from '@fastify/formbody';
+import { createHash, randomBytes } from 'node:crypto';
+
+/**
+ * A local Oura API v2 following ../shared/research/providers.md §2: the authorize page
+ * (`/oauth/authorize`, answering at once with the consent a test chose), the token
+ * endpoint (authorization code with optional PKCE, single-use rotating refresh tokens),
+ * `/oauth/revoke`, and `/v2/usercollection/*` documents. Faults on demand (any status,
+ * 429 with Retry-After, revoked grants). Every request is logged for assertions.
+ */
+export interface OuraEmulatorOptions {
+  clientId?: string;
+  clientSecret?: string;
+  /** `expires_in` of access tokens, seconds (Oura's example: 86400). */
+  accessTokenSeconds?: number;
+}
+
+export interface OuraAccount {
+  id: string;
+  email: string;
+  age: number;
+  weight: number;
+  height: number;
+  biological_sex: string;
+}
+
+export interface LoggedRequest {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  status: number;
+  userId?: string;
+  grantType?: string;
+  at: number;
+}
+
+/** What the next authorize request answers: the account grants (optionally fewer scopes) or refuses. */
+export type Consent = { grant: true; accountId: string; scopes?: string[] } | { grant: false; error?: string };
+
+interface Fault {
+  method?: string;
+  path: string | RegExp;
+  status: number;
+  headers: Record<string, string>;
+  body: unknown;
+  remaining: number;
+}
+
+interface Code {
+  accountId: string;
+  redirectUri: string;
+  challenge: string | null;
+  scope: string;
+  requestedScope: string;
+  expiresAt: number;
+}
+
+export class OuraEmulator {
+  readonly clientId: string;
+  readonly clientSecret: string;
+  readonly requests: LoggedRequest[] = [];
+  readonly #options: Required<OuraEmulatorOptions>;
+  readonly #accounts = new Map<string, OuraAccount>();
+  /** Documents by account id, then collection (`sleep`, `daily_activity`…). */
+  readonly #documents = new Map<string, Map<string, Record<string, unknown>[]>>();
+  readonly #codes = new Map<string, Code>();
+  readonly #access = new Map<string, { accountId: string; expiresAt: number }>();
+  readonly #refresh = new Map<string, string>(); // refresh token → account id
+  readonly #faults: Fault[] = [];
+  #consent: Consent | undefined;
+  #server: FastifyInstance | undefined;
+  url = '';
+
+  constructor(options: OuraEmulatorOptions = {}) {
+    this.#options = {
+      clientId: 'oura-test-client',
+      clientSecret: 'oura-test-secret',
+      accessTokenSeconds: 86_400,
+      ...options,
+    };
+    this.clientId = this.#options.clientId;
+    this.clientSecret = this.#options.clientSecret;
+  }
+
+  // ---- test controls -------------------------------------------------------------------
+
+  addAccount(input: Partial<OuraAccount> = {}): OuraAccount {
+    const account: OuraAccount = {
+      id: input.id ?? randomBytes(8).toString('hex'),
+      email: 'sleeper@example.com',
+      age: 34,
+      weight: 68.5,
+      height: 1.74,
+      biological_sex: 'female',
+      ...input,
+    };
+    this.#accounts.set(account.id, account);
+    this.#documents.set(account.id, this.#documents.get(account.id) ?? new Map());
+    return account;
+  }
+
+  /** The answer of the next authorize request (default: the first account grants everything). */
+  setConsent(consent: Consent): void {
+    this.#consent = consent;
+  }
+
+  addDocument(accountId: string, collection: string, document: Record<string, unknown>): void {
+    const byCollection = this.#documents.get(accountId);
+    if (!byCollection) throw new Error(`no emulator account ${accountId}`);
+    const list = byCollection.get(collection) ?? [];
+    const index = list.findIndex((existing) => existing.id !== undefined && existing.id === document.id);
+    if (index >= 0) list[index] = document;
+    else list.push(document);
+    byCollection.set(collection, list);
+  }
+
+  removeDocument(accountId: string, collection: string, id: string): void {
+    const list = this.#documents.get(accountId)?.get(collection);
+    if (list)
+      this.#documents.get(accountId)!.set(
+        collection,
+        list.filter((document) => document.id !== id),
+      );
+  }
+
+  /** The next `times` requests matching `method path` (prefix or RegExp) get this answer. */
+  failNext(
+    match: { method?: string; path: string | RegExp },
+    answer: { status: number; headers?: Record<string, string>; body?: unknown; times?: number },
+  ): void {
+    this.#faults.push({
+      ...match,
+      status: answer.status,
+      headers: answer.headers ?? {},
+      body: answer.body ?? { detail: answer.status === 429 ? 'Too Many Requests' : 'Internal Server Error' },
+      remaining: answer.times ?? 1,
+    });
+  }
+
+  expireAccessTokens(accountId?: string): void {
+    for (const token of this.#access.values()) if (!accountId || token.accountId === accountId) token.expiresAt = 0;
+  }
+
+  /** The user removed the app in Oura: every token of theirs stops working. */
+  revokeGrant(accountId: string): void {
+    for (const [token, owner] of this.#refresh) if (owner === accountId) this.#refresh.delete(token);
+    for (const [token, access] of this.#access) if (access.accountId === accountId) this.#access.delete(token);
+  }
+
+  /** Whether the account still has a live grant (refresh token). */
+  hasGrant(accountId: string): boolean {
+    return [...this.#refresh.values()].includes(accountId);
+  }
+
+  apiRequests(path?: string): LoggedRequest[] {
+    return this.requests.filter((request) => !path || request.path.startsWith(path));
+  }
+
+  // ---- server --------------------------------------------------------------------------
+
+  async start(port = 0, host = '127.0.0.1'): Promise<string> {
+    const app = Fastify({ logger: false });
+    await app.register(formbody);
+    app.addHook('onRequest', async (request, reply) => {
+      const path = request.url.split('?')[0]!;
+      const fault = this.#faults.find(
+        (f) =>
+          f.remaining > 0 &&
+          (!f.method || f.method === request.method) &&
+          (typeof f.path === 'string' ? path.startsWith(f.path) : f.path.test(path)),
+      );
+      if (!fault) return;
+      fault.remaining--;
+      this.#log(request, fault.status);
+      await reply.status(fault.status).headers(fault.headers).send(fault.body);
+    });
+    app.get('/oauth/authorize', (request, reply) => this.#authorize(request, reply));
+    app.post('/oauth/token', (request, reply) => this.#token(request, reply));
+    app.post('/oauth/revoke', (request, reply) => this.#revoke(request, reply));
+    app.get('/v2/usercollection/personal_info', (request, reply) =>
+      this.#api(request, reply, (account) => {
+        const { id, age, weight, height, biological_sex, email } = account;
+        return { id, age, weight, height, biological_sex, email };
+      }),
+    );
+    this.#server = app;
+    await app.listen({ port, host });
+    const address = app.server.address();
+    this.url = `http://${host}:${typeof address === 'object' && address ? address.port : port}`;
+    return this.url;
+  }
+
+  async close(): Promise<void> {
+    await this.#server?.close();
+  }
+
+  #log(request: FastifyRequest, status: number, extra: Partial<LoggedRequest> = {}): void {
+    const auth = request.headers.authorization;
+    this.requests.push({
+      method: request.method,
+      path: request.url.split('?')[0]!,
+      query: Object.fromEntries(new URL(request.url, 'http://x').searchParams),
+      status,
+      userId: auth?.startsWith('Bearer ') ? this.#access.get(auth.slice(7))?.accountId : undefined,
+      at: Date.now(),
+      ...extra,
+    });
+  }
+
+  /** Oura's consent screen, decided in advance by the test: redirects back at once. */
+  #authorize(request: FastifyRequest, reply: FastifyReply) {
+    const query = request.query as Record<string, string | undefined>;
+    if (query.response_type !== 'code' || query.client_id !== this.clientId || !query.redirect_uri) {
+      this.#log(request, 400);
+      return reply.status(400).send({ detail: 'response_type=code, a known client_id and redirect_uri are required' });
+    }
+    if (query.code_challenge !== undefined && query.code_challenge_method !== 'S256') {
+      this.#log(request, 400);
+      return reply.status(400).send({ detail: 'code_challenge_method must be S256' });
+    }
+    const target = new URL(query.redirect_uri);
+    if (query.state !== undefined) target.searchParams.set('state', query.state);
+    const consent = this.#consent ?? { grant: true, accountId: [...this.#accounts.keys()][0] ?? '' };
+    if (!consent.grant) {
+      target.searchParams.set('error', consent.error ?? 'access_denied');
+      this.#log(request, 302);
+      return reply.redirect(target.toString(), 302);
+    }
+    const requestedScope = query.scope ?? 'email personal daily heartrate workout session spo2Daily';
+    const code = randomBytes(16).toString('hex');
+    this.#codes.set(code, {
+      accountId: consent.accountId,
+      redirectUri: query.redirect_uri,
+      challenge: query.code_challenge ?? null,
+      scope: consent.scopes ? consent.scopes.join(' ') : requestedScope,
+      requestedScope,
+      expiresAt: Date.now() + 10 * 60_000,
+    });
+    target.searchParams.set('code', code);
+    this.#log(request, 302, { userId: consent.accountId });
+    return reply.redirect(target.toString(), 302);
+  }
+
+  #token(request: FastifyRequest, reply: FastifyReply) {
+    const body = (request.body ?? {}) as Record<string, unknown>;
+    const field = (name: string) => (typeof body[name] === 'string' ? (body[name] as string) : undefined);
+    const grantType = field('grant_type');
+    const fail = (status: number, error: string, description: string) => {
+      this.#log(request, status, { grantType });
+      return reply.status(status).send({ error, error_description: description });
+    };
+    if (field('client_id') !== this.clientId || field('client_secret') !== this.clientSecret)
+      return fail(401, 'invalid_client', 'Client authentication failed');
+    let accountId: string;
+    let scope: string | undefined;
+    if (grantType === 'authorization_code') {
+      const code = this.#codes.get(field('code') ?? '');
+      this.#codes.delete(field('code') ?? '');
+      if (!code || code.expiresAt < Date.now()) return fail(400, 'invalid_grant', 'Invalid or expired code');
+      if (field('redirect_uri') !== code.redirectUri) return fail(400, 'invalid_grant', 'redirect_uri mismatch');
+      if (code.challenge !== null) {
+        const verifier = field('code_verifier') ?? '';
+        if (createHash('sha256').update(verifier).digest('base64url') !== code.challenge)
+          return fail(400, 'invalid_grant', 'code_verifier does not match the code_challenge');
+      }
+      accountId = code.accountId;
+      if (code.scope !== code.requestedScope) scope = code.scope;
+    } else if (grantType === 'refresh_token') {
+      const owner = this.#refresh.get(field('refresh_token') ?? '');
+      if (!owner) return fail(400, 'invalid_grant', 'Invalid or revoked refresh token');
+      this.#refresh.delete(field('refresh_token')!); // single use: rotated on every refresh
+      accountId = owner;
+    } else {
+      return fail(400, 'unsupported_grant_type', 'grant_type must be authorization_code or refresh_token');
+    }
+    const accessToken = randomBytes(24).toString('hex');
+    const refreshToken = randomBytes(24).toString('hex');
+    this.#access.set(accessToken, { accountId, expiresAt: Date.now() + this.#options.accessTokenSeconds * 1000 });
+    this.#refresh.set(refreshToken, accountId);
+    this.#log(request, 200, { grantType, userId: accountId });
+    return reply.send({
+      token_type: 'bearer',
+      access_token: accessToken,
+      expires_in: this.#options.accessTokenSeconds,
+      refresh_token: refreshToken,
+      ...(scope === undefined ? {} : { scope }),
+    });
+  }
+
+  #revoke(request: FastifyRequest, reply: FastifyReply) {
+    const token = (request.query as Record<string, string | undefined>).access_token ?? '';
+    const access = this.#access.get(token);
+    if (!access) {
+      this.#log(request, 401);
+      return reply.status(401).send({ detail: 'Invalid token' });
+    }
+    this.revokeGrant(access.accountId);
+    this.#log(request, 200, { userId: access.accountId });
+    return reply.send({});
+  }
+
+  #api(request: FastifyRequest, reply: FastifyReply, handler: (account: OuraAccount) => unknown) {
+    const auth = request.headers.authorization ?? '';
+    const token = auth.startsWith('Bearer ') ? this.#access.get(auth.slice(7)) : undefined;
+    if (!token || token.expiresAt <= Date.now()) {
+      this.#log(request, 401);
+      return reply.status(401).send({ detail: 'Unauthorized' });
+    }
+    this.#log(request, 200);
+    return reply.send(handler(this.#accounts.get(token.accountId)!));
+  }
+
+  documents(accountId: string, collection: string): Record<string, unknown>[] {
+    return this.#documents.get(accountId)?.get(collection) ?? [];
+  }
+}
