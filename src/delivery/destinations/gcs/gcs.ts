@@ -123,13 +123,11 @@ export const gcsDestination: DestinationDefinition<GcsDestinationConfig> = {
           reason: errorReason,
           // One-request (multipart) upload: events are small, and a retry rewrites the whole object.
           put: (object) =>
-            bucket
-              .file(object.key)
-              .save(Buffer.from(object.body), {
-                resumable: false,
-                contentType: object.contentType,
-                metadata: { contentType: object.contentType },
-              }),
+            bucket.file(object.key).save(Buffer.from(object.body), {
+              resumable: false,
+              contentType: object.contentType,
+              metadata: { contentType: object.contentType },
+            }),
           failed: (object, error) => {
             const { reason, status } = gcsReason(error);
             return {
