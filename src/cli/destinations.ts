@@ -73,7 +73,7 @@ export async function destinationsCommand(group: 'destinations' | 'deliveries', 
           return 0;
         }
         case 'list': {
-          const list = await service.repo.listDestinations(devId);
+          const list = await service.destinations.list(devId);
           print(
             { destinations: list.map(destinationView) },
             list.length === 0

@@ -1,5 +1,5 @@
 import type { StoredEvent } from '../store/store.ts';
-import type { EventFormat } from './repo.ts';
+import type { EventFormat } from '../store/index.ts';
 import { fhirRenderer, fitRenderer } from './render-fit-fhir.ts';
 
 /**

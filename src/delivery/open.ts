@@ -4,7 +4,6 @@ import type { Logger } from '../core/logger.ts';
 import type { Signal } from '../core/signal.ts';
 import { openQueue } from '../queue/index.ts';
 import type { DataRequest, Store, User } from '../store/store.ts';
-import { dbOf } from '../store/index.ts';
 import { PayloadUrls } from './payload-urls.ts';
 import { FitLinks } from '../export/fit/links.ts';
 import { DeliveryService, LEASE_MARGIN_MS } from './service.ts';
@@ -33,13 +32,12 @@ export function openDelivery(input: {
     name: 'deliveries',
     url: config.queueUrl,
     prefix: config.queuePrefix,
-    db: dbOf(input.store),
+    jobs: input.store.jobs,
     leaseMs,
     retryDelayMs: 5000,
   });
   const service = new DeliveryService({
     store: input.store,
-    db: dbOf(input.store),
     box: input.box,
     queue,
     logger: input.logger.child({ component: 'delivery' }),

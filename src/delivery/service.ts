@@ -5,21 +5,24 @@ import type { Logger } from '../core/logger.ts';
 import type { Signal } from '../core/signal.ts';
 import { DATA_TYPES, type DataType, type TerraRecord } from '../model/data-types.ts';
 import type { Job, Queue } from '../queue/queue.ts';
-import type { Db } from '../store/sql/db.ts';
-import type { DataRequest, StoredEvent, Store, User } from '../store/store.ts';
+import type {
+  DataRequest,
+  Delivery,
+  DeliveryMode,
+  DeliveryRepo,
+  DeliveryStatus,
+  DestinationRepo,
+  EventFormat,
+  StoredDestination,
+  StoredEvent,
+  Store,
+  User,
+} from '../store/index.ts';
 import type { Destination, DestinationDefinition, DestinationServices } from './destinations/destination.ts';
 import { destinationDefinition, destinationTypes } from './destinations/registry.ts';
 import { EVENT_FORMATS, renderEvent } from './formats.ts';
 import type { PayloadUrls } from './payload-urls.ts';
 import type { FitLinks } from '../export/fit/links.ts';
-import {
-  DeliveryRepo,
-  type Delivery,
-  type DeliveryMode,
-  type DeliveryStatus,
-  type EventFormat,
-  type StoredDestination,
-} from './repo.ts';
 import { nextRetry } from './schedule.ts';
 import {
   dataEvent,
@@ -41,7 +44,6 @@ export interface DeliverySettings {
 
 export interface DeliveryServiceDeps {
   store: Store;
-  db: Db;
   box: SecretBox;
   queue: Queue;
   logger: Logger;
@@ -91,7 +93,8 @@ export const EVENT_TYPES: readonly string[] = [
  * (at-least-once).
  */
 export class DeliveryService {
-  readonly repo: DeliveryRepo;
+  readonly destinations: DestinationRepo;
+  readonly deliveries: DeliveryRepo;
   readonly queue: Queue;
   readonly #deps: DeliveryServiceDeps;
   readonly #open = new Map<string, { version: string; destination: Destination }>();
@@ -99,7 +102,8 @@ export class DeliveryService {
   constructor(deps: DeliveryServiceDeps) {
     this.#deps = deps;
     this.queue = deps.queue;
-    this.repo = new DeliveryRepo(deps.db, deps.box);
+    this.destinations = deps.store.destinations;
+    this.deliveries = deps.store.deliveries;
   }
 
   get settings(): DeliverySettings {
@@ -133,7 +137,7 @@ export class DeliveryService {
     const config = definition.parseConfig({ ...generatedSecrets, ...given });
     await definition.verify(config, this.#services(devId));
     const { visible, secrets } = splitSecrets(definition, config);
-    const destination = await this.repo.createDestination(devId, {
+    const destination = await this.destinations.create(devId, {
       type,
       config: visible,
       secrets,
@@ -144,7 +148,7 @@ export class DeliveryService {
     // Created paused: nothing is delivered until `PATCH {"enabled": true}`.
     const created =
       input.enabled === false
-        ? (await this.repo.updateDestination(devId, destination.destinationId, { enabled: false }))!
+        ? (await this.destinations.update(devId, destination.destinationId, { enabled: false }))!
         : destination;
     // A secret the caller chose is theirs already; only generated ones are echoed (once).
     const echoed = Object.fromEntries(Object.entries(generatedSecrets).filter(([key]) => given[key] === undefined));
@@ -152,7 +156,7 @@ export class DeliveryService {
   }
 
   async getDestination(devId: string, destinationId: string): Promise<StoredDestination> {
-    const destination = await this.repo.getDestination(devId, destinationId);
+    const destination = await this.destinations.get(devId, destinationId);
     if (!destination) throw notFound(`destination ${destinationId} not found`);
     return destination;
   }
@@ -172,7 +176,7 @@ export class DeliveryService {
     }
     if (input.enabled !== undefined && typeof input.enabled !== 'boolean')
       throw badParameter('enabled', 'enabled must be true or false');
-    const updated = await this.repo.updateDestination(devId, destinationId, {
+    const updated = await this.destinations.update(devId, destinationId, {
       ...(config ? { config: config.visible, secrets: config.secrets } : {}),
       deliveryMode: parseDeliveryMode(input.delivery_mode),
       eventTypes: input.event_types === undefined ? undefined : (parseEventTypes(input.event_types) ?? null),
@@ -184,7 +188,7 @@ export class DeliveryService {
   }
 
   async deleteDestination(devId: string, destinationId: string): Promise<void> {
-    if (!(await this.repo.deleteDestination(devId, destinationId)))
+    if (!(await this.destinations.delete(devId, destinationId)))
       throw notFound(`destination ${destinationId} not found`);
     await this.#forget(destinationId);
   }
@@ -200,7 +204,7 @@ export class DeliveryService {
     const generatedSecrets = definition.generateSecrets();
     const parsed = definition.parseConfig({ ...current.config, ...current.secrets, ...generatedSecrets });
     const { visible, secrets } = splitSecrets(definition, parsed);
-    const destination = (await this.repo.updateDestination(devId, destinationId, { config: visible, secrets }))!;
+    const destination = (await this.destinations.update(devId, destinationId, { config: visible, secrets }))!;
     await this.#forget(destinationId);
     return { destination, generatedSecrets };
   }
@@ -209,8 +213,8 @@ export class DeliveryService {
   async sendTest(devId: string, destinationId: string): Promise<Delivery> {
     const destination = await this.getDestination(devId, destinationId);
     const now = Date.now();
-    const lastHour = await this.repo.countSince(devId, destinationId, now - 3_600_000);
-    const hourBefore = (await this.repo.countSince(devId, destinationId, now - 7_200_000)) - lastHour;
+    const lastHour = await this.deliveries.countDeliveredSince(devId, destinationId, now - 3_600_000);
+    const hourBefore = (await this.deliveries.countDeliveredSince(devId, destinationId, now - 7_200_000)) - lastHour;
     const payload = healthcheckEvent({
       sentWebhooksLastHour: lastHour,
       trendPercentage: hourBefore === 0 ? 0 : ((lastHour - hourBefore) / hourBefore) * 100,
@@ -218,16 +222,15 @@ export class DeliveryService {
     const delivery = await this.#deps.store.transaction(async (tx) => {
       const event = await tx.events.insert(devId, { type: 'healthcheck', payload });
       await tx.events.markDispatched([event.eventId]);
-      const [created] = await this.repo
-        .within(dbOfTx(tx, this.#deps.db))
-        .createDeliveries(devId, [
-          {
-            destinationId: destination.destinationId,
-            eventId: event.eventId,
-            eventType: 'healthcheck',
-            traceId: randomUUID(),
-          },
-        ]);
+      // The delivery shares the event's transaction: both exist, or neither.
+      const [created] = await tx.deliveries.create(devId, [
+        {
+          destinationId: destination.destinationId,
+          eventId: event.eventId,
+          eventType: 'healthcheck',
+          traceId: randomUUID(),
+        },
+      ]);
       return created!;
     });
     await this.#enqueue([delivery]);
@@ -243,7 +246,7 @@ export class DeliveryService {
     const limit = query.limit === undefined || query.limit === '' ? 50 : Number(query.limit);
     if (!Number.isInteger(limit) || limit < 1 || limit > 500)
       throw badParameter('limit', 'limit must be an integer from 1 to 500');
-    return this.repo.listDeliveries(devId, {
+    return this.deliveries.list(devId, {
       destinationId: optionalString(query.destination_id),
       eventId: optionalString(query.event_id),
       status: status as DeliveryStatus | undefined,
@@ -253,10 +256,10 @@ export class DeliveryService {
   }
 
   async redeliver(devId: string, deliveryId: string): Promise<Delivery> {
-    const existing = await this.repo.getDelivery(devId, deliveryId);
+    const existing = await this.deliveries.get(devId, deliveryId);
     if (!existing) throw notFound(`delivery ${deliveryId} not found`);
     const now = Date.now();
-    const delivery = (await this.repo.redeliver(devId, deliveryId, now))!;
+    const delivery = (await this.deliveries.redeliver(devId, deliveryId, now))!;
     await this.#enqueue([delivery], `r${now.toString(36)}`);
     return delivery;
   }
@@ -299,7 +302,6 @@ export class DeliveryService {
           reference,
           payload: largeRequestSendingEvent(user, reference, chunks.length),
         });
-        const repo = this.repo.within(dbOfTx(tx, this.#deps.db));
         for (const [index, chunk] of chunks.entries()) {
           const event = await tx.events.insert(user.devId, {
             type,
@@ -307,7 +309,7 @@ export class DeliveryService {
             reference,
             payload: dataEvent(type, user, chunk.map(parseRecord)),
           });
-          await repo.setChunk(user.devId, event.eventId, reference, index);
+          await tx.deliveries.setChunk(user.devId, event.eventId, reference, index);
         }
       }
       await tx.dataRequests.setStatus(user.devId, reference, 'sending');
@@ -344,16 +346,16 @@ export class DeliveryService {
     for (const event of events) {
       let destinations = byDeveloper.get(event.devId);
       if (!destinations) {
-        destinations = await this.repo.listDestinations(event.devId);
+        destinations = await this.destinations.list(event.devId);
         byDeveloper.set(event.devId, destinations);
       }
       const targets = destinations.filter(
         (d) => d.enabled && (d.eventTypes === null || d.eventTypes.includes(event.type)),
       );
       if (targets.length === 0) continue;
-      const chunk = event.reference ? await this.repo.chunkOf(event.devId, event.eventId) : undefined;
+      const chunk = event.reference ? await this.deliveries.chunkOf(event.devId, event.eventId) : undefined;
       created.push(
-        ...(await this.repo.createDeliveries(
+        ...(await this.deliveries.create(
           event.devId,
           targets.map((d) => ({
             destinationId: d.destinationId,
@@ -372,7 +374,7 @@ export class DeliveryService {
 
   /** Re-enqueues pending deliveries whose job was lost (queue flushed, crash between steps). */
   async sweepOnce(): Promise<number> {
-    const overdue = await this.repo.overdue(Date.now(), this.leaseMs, 500);
+    const overdue = await this.deliveries.overdue(Date.now(), this.leaseMs, 500);
     await this.#enqueue(overdue);
     return overdue.length;
   }
@@ -383,33 +385,33 @@ export class DeliveryService {
     const deliveryId = String(job.data.deliveryId);
     const attempt = Number(job.data.attempt);
     const startedAt = Date.now();
-    const delivery = await this.repo.claim(devId, deliveryId, startedAt, this.leaseMs);
+    const delivery = await this.deliveries.claim(devId, deliveryId, startedAt, this.leaseMs);
     if (!delivery) return; // delivered, dead, or held by another worker right now
     if (delivery.attempts !== attempt) {
       // A stale job (the delivery moved on: redelivered by hand, or retried meanwhile).
-      await this.repo.release(devId, deliveryId);
+      await this.deliveries.release(devId, deliveryId);
       return;
     }
-    const destination = await this.repo.getDestination(devId, delivery.destinationId);
-    if (!destination) return this.repo.abandon(delivery, 'destination deleted');
+    const destination = await this.destinations.get(devId, delivery.destinationId);
+    if (!destination) return this.deliveries.abandon(delivery, 'destination deleted');
     if (!destination.enabled)
-      return this.repo.abandon(
+      return this.deliveries.abandon(
         delivery,
         `destination disabled${destination.statusNotice ? `: ${destination.statusNotice}` : ''}`,
       );
     const event = await this.#deps.store.events.get(devId, delivery.eventId);
-    if (!event) return this.repo.abandon(delivery, 'event no longer exists (its user was deleted)');
+    if (!event) return this.deliveries.abandon(delivery, 'event no longer exists (its user was deleted)');
 
     const outcome = await this.#attempt(destination, delivery, event);
     const now = Date.now();
     const durationMs = now - startedAt;
     if (outcome.ok) {
-      await this.repo.recordAttempt(
+      await this.deliveries.recordAttempt(
         delivery,
         { startedAt, durationMs, statusCode: outcome.statusCode ?? null, error: null },
         { status: 'delivered' },
       );
-      if (destination.failingSince !== null) await this.repo.markDestinationHealthy(devId, destination.destinationId);
+      if (destination.failingSince !== null) await this.destinations.markHealthy(devId, destination.destinationId);
       return;
     }
     const decision = outcome.retryable
@@ -422,7 +424,7 @@ export class DeliveryService {
     const attemptRecord = { startedAt, durationMs, statusCode: outcome.statusCode ?? null, error: outcome.error };
     if (decision.retry) {
       const nextAttemptAt = now + decision.delayMs;
-      await this.repo.recordAttempt(delivery, attemptRecord, { status: 'pending', nextAttemptAt });
+      await this.deliveries.recordAttempt(delivery, attemptRecord, { status: 'pending', nextAttemptAt });
       await this.#deps.queue.add([
         {
           id: jobId(deliveryId, delivery.attempts + 1),
@@ -431,9 +433,9 @@ export class DeliveryService {
         },
       ]);
     } else {
-      await this.repo.recordAttempt(delivery, attemptRecord, { status: 'failed' });
+      await this.deliveries.recordAttempt(delivery, attemptRecord, { status: 'failed' });
     }
-    const disabled = await this.repo.markDestinationFailing(
+    const disabled = await this.destinations.markFailing(
       devId,
       destination.destinationId,
       now,
@@ -586,10 +588,6 @@ export function chunkRecords(
 
 function parseRecord(row: string): TerraRecord {
   return JSON.parse(row) as TerraRecord;
-}
-
-function dbOfTx(tx: Store, fallback: Db): Db {
-  return (tx as Store & { db?: Db }).db ?? fallback;
 }
 
 function asObject(body: unknown): Record<string, unknown> {

@@ -1,4 +1,4 @@
-import type { Db } from '../store/sql/db.ts';
+import type { JobRepo } from '../store/index.ts';
 import {
   assertJobId,
   type Job,
@@ -9,21 +9,16 @@ import {
   type WorkOptions,
 } from './queue.ts';
 
-interface JobRow {
-  job_id: string;
-  data: string;
-}
-
 /**
- * The embedded engine: jobs are rows of the store's `jobs` table, claimed with a lease
- * (`FOR UPDATE SKIP LOCKED` on PostgreSQL; SQLite serializes writers) and deleted when done.
+ * The embedded engine: jobs are rows of the store's `jobs` table (`store.jobs`), claimed
+ * with a lease and deleted when done.
  * Workers poll; `add` in the same process wakes them at once, so latency stays low
  * without a busy loop.
  */
 export class EmbeddedQueue implements Queue {
   readonly engine = 'embedded' as const;
   readonly name: string;
-  readonly #db: Db;
+  readonly #jobs: JobRepo;
   readonly #leaseMs: number;
   readonly #retryDelayMs: number;
   readonly #pollMs: number;
@@ -36,8 +31,8 @@ export class EmbeddedQueue implements Queue {
   #again = false;
   readonly #inFlight = new Set<Promise<void>>();
 
-  constructor(db: Db, options: QueueOptions & { pollMs?: number }) {
-    this.#db = db;
+  constructor(jobs: JobRepo, options: QueueOptions & { pollMs?: number }) {
+    this.#jobs = jobs;
     this.name = options.name;
     this.#leaseMs = options.leaseMs;
     this.#retryDelayMs = options.retryDelayMs ?? 5000;
@@ -47,15 +42,12 @@ export class EmbeddedQueue implements Queue {
   async add(jobs: readonly JobInput[]): Promise<void> {
     if (jobs.length === 0) return;
     const now = Date.now();
-    await this.#db.transaction(async (tx) => {
-      for (const job of jobs) {
-        assertJobId(job.id);
-        await tx.run(
-          'INSERT INTO jobs (job_id, queue, data, run_at, lease_until, tries, created_ms) VALUES (?, ?, ?, ?, NULL, 0, ?) ON CONFLICT (job_id) DO NOTHING',
-          [`${this.name}:${job.id}`, this.name, JSON.stringify(job.data), job.runAt ?? now, now],
-        );
-      }
-    });
+    for (const job of jobs) assertJobId(job.id);
+    await this.#jobs.add(
+      this.name,
+      jobs.map((job) => ({ id: job.id, data: job.data, runAt: job.runAt ?? now })),
+      now,
+    );
     if (!this.#stopped)
       this.#wake(
         jobs.some((job) => (job.runAt ?? now) <= now)
@@ -73,8 +65,7 @@ export class EmbeddedQueue implements Queue {
   }
 
   async pendingCount(): Promise<number> {
-    const row = await this.#db.get<{ n: number }>('SELECT COUNT(*) AS n FROM jobs WHERE queue = ?', [this.name]);
-    return Number(row?.n ?? 0);
+    return this.#jobs.pending(this.name);
   }
 
   async stop(): Promise<void> {
@@ -123,42 +114,20 @@ export class EmbeddedQueue implements Queue {
     if (!this.#stopped && !this.#timer) this.#wake(this.#pollMs);
   }
 
-  async #claim(limit: number): Promise<Job[]> {
-    const now = Date.now();
-    return this.#db.transaction(async (tx) => {
-      const lock = tx.dialect === 'postgres' ? ' FOR UPDATE SKIP LOCKED' : '';
-      const rows = await tx.all<JobRow>(
-        `SELECT job_id, data FROM jobs WHERE queue = ? AND run_at <= ? AND (lease_until IS NULL OR lease_until < ?) ORDER BY run_at LIMIT ?${lock}`,
-        [this.name, now, now, limit],
-      );
-      for (const row of rows)
-        await tx.run('UPDATE jobs SET lease_until = ?, tries = tries + 1 WHERE job_id = ?', [
-          now + this.#leaseMs,
-          row.job_id,
-        ]);
-      return rows.map((row) => ({
-        id: row.job_id.slice(this.name.length + 1),
-        data: JSON.parse(row.data) as Record<string, unknown>,
-      }));
-    });
+  #claim(limit: number): Promise<Job[]> {
+    return this.#jobs.claim(this.name, limit, Date.now(), this.#leaseMs);
   }
 
   #run(job: Job): void {
     const handler = this.#handler;
     if (!handler) return;
     this.#running++;
-    const key = `${this.name}:${job.id}`;
     const task = (async () => {
       try {
         await handler(job);
-        await this.#db.run('DELETE FROM jobs WHERE job_id = ?', [key]);
+        await this.#jobs.complete(this.name, job.id);
       } catch {
-        await this.#db
-          .run('UPDATE jobs SET lease_until = NULL, run_at = ? WHERE job_id = ?', [
-            Date.now() + this.#retryDelayMs,
-            key,
-          ])
-          .catch(() => undefined);
+        await this.#jobs.retryAt(this.name, job.id, Date.now() + this.#retryDelayMs).catch(() => undefined);
       }
     })().finally(() => {
       this.#running--;

@@ -15,6 +15,9 @@ export interface Store {
   readonly records: RecordRepo;
   readonly events: EventRepo;
   readonly dataRequests: DataRequestRepo;
+  readonly destinations: DestinationRepo;
+  readonly deliveries: DeliveryRepo;
+  readonly jobs: JobRepo;
   /** Runs `fn` in one transaction: the store it receives writes atomically. */
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
   close(): Promise<void>;
@@ -258,4 +261,171 @@ export interface DataRequestRepo {
   create(devId: string, input: Omit<DataRequest, 'devId' | 'createdAt' | 'status'>): Promise<DataRequest>;
   get(devId: string, reference: string): Promise<DataRequest | undefined>;
   setStatus(devId: string, reference: string, status: DataRequest['status']): Promise<void>;
+}
+
+// ---------------------------------------------------------------- delivery (migration 0020)
+
+export type DeliveryMode = 'push' | 'ping';
+export type EventFormat = 'json' | 'fit' | 'fhir';
+export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
+
+export interface StoredDestination {
+  destinationId: string;
+  devId: string;
+  type: string;
+  /** Settings in clear (the webhook's `url`, a bucket name…). */
+  config: Record<string, unknown>;
+  /** Secret fields, opened (sealed at rest). */
+  secrets: Record<string, unknown>;
+  deliveryMode: DeliveryMode;
+  /** null = every event type. */
+  eventTypes: string[] | null;
+  format: EventFormat;
+  enabled: boolean;
+  /** Why the destination was disabled, when it was. */
+  statusNotice: string | null;
+  /** Epoch ms of the first failure of the current failure streak. */
+  failingSince: number | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface NewDestination {
+  type: string;
+  config: Record<string, unknown>;
+  secrets: Record<string, unknown>;
+  deliveryMode: DeliveryMode;
+  eventTypes: string[] | null;
+  format: EventFormat;
+}
+
+export type DestinationPatch = Partial<
+  Pick<StoredDestination, 'config' | 'secrets' | 'deliveryMode' | 'eventTypes' | 'format' | 'enabled'>
+>;
+
+/**
+ * Destinations of a developer. Secrets are sealed at rest with the store's SecretBox and
+ * returned opened.
+ */
+export interface DestinationRepo {
+  create(devId: string, input: NewDestination): Promise<StoredDestination>;
+  get(devId: string, destinationId: string): Promise<StoredDestination | undefined>;
+  /** In creation order. */
+  list(devId: string): Promise<StoredDestination[]>;
+  update(devId: string, destinationId: string, patch: DestinationPatch): Promise<StoredDestination | undefined>;
+  delete(devId: string, destinationId: string): Promise<boolean>;
+  /** Ends the current failure streak. */
+  markHealthy(devId: string, destinationId: string): Promise<void>;
+  /**
+   * Records a failed attempt. Returns true when the destination has now failed for longer
+   * than `disableAfterMs` without a success, and was disabled.
+   */
+  markFailing(devId: string, destinationId: string, now: number, disableAfterMs: number): Promise<boolean>;
+}
+
+export interface Delivery {
+  deliveryId: string;
+  devId: string;
+  destinationId: string;
+  eventId: string;
+  eventType: string;
+  traceId: string;
+  status: DeliveryStatus;
+  attempts: number;
+  lastStatusCode: number | null;
+  lastError: string | null;
+  nextAttemptAt: number | null;
+  createdAt: string;
+  createdMs: number;
+  deliveredAt: string | null;
+}
+
+export interface NewDelivery {
+  destinationId: string;
+  eventId: string;
+  eventType: string;
+  traceId: string;
+}
+
+export interface DeliveryAttempt {
+  attempt: number;
+  startedAt: string;
+  durationMs: number;
+  statusCode: number | null;
+  error: string | null;
+}
+
+export type DeliveryOutcome =
+  { status: 'delivered' } | { status: 'failed' } | { status: 'pending'; nextAttemptAt: number };
+
+/**
+ * One delivery per event × destination, with every attempt logged, and the chunk index of
+ * large-request events. Every tenant query takes the developer id; only the worker-side
+ * sweep (`overdue`) reads across developers, as the outbox dispatcher does.
+ */
+export interface DeliveryRepo {
+  /** Inserts deliveries; an existing (destination, event) pair is kept as is. Returns the pending ones. */
+  create(devId: string, input: readonly NewDelivery[], now?: number): Promise<Delivery[]>;
+  get(devId: string, deliveryId: string): Promise<Delivery | undefined>;
+  /** Newest first; `cursor` continues after the last item of the previous page (a bad cursor is a 400). */
+  list(
+    devId: string,
+    filter: { destinationId?: string; status?: DeliveryStatus; eventId?: string; limit: number; cursor?: string },
+  ): Promise<{ deliveries: Delivery[]; nextCursor: string | null }>;
+  attempts(devId: string, deliveryId: string): Promise<DeliveryAttempt[]>;
+  /**
+   * Takes a pending delivery for one attempt: only one worker holds it until `leaseMs`
+   * passes, so a delivery is never sent twice at the same time, whatever the queue does.
+   */
+  claim(devId: string, deliveryId: string, now: number, leaseMs: number): Promise<Delivery | undefined>;
+  release(devId: string, deliveryId: string): Promise<void>;
+  /** Logs an attempt and moves the delivery to `next` (releasing its lease). */
+  recordAttempt(
+    delivery: Delivery,
+    attempt: { startedAt: number; durationMs: number; statusCode: number | null; error: string | null },
+    next: DeliveryOutcome,
+  ): Promise<void>;
+  /** Ends a delivery without an attempt (its destination was deleted or disabled). */
+  abandon(delivery: Delivery, reason: string): Promise<void>;
+  /**
+   * Puts a delivery back to pending for an attempt now (manual redelivery). The lease is kept:
+   * an attempt in flight finishes first, so one delivery is never sent twice at once.
+   */
+  redeliver(devId: string, deliveryId: string, now: number): Promise<Delivery | undefined>;
+  /** Pending deliveries whose attempt is overdue by `graceMs` (their job was lost or is stuck), across developers. */
+  overdue(now: number, graceMs: number, limit: number): Promise<Delivery[]>;
+  /** Deliveries to `destinationId` created since `sinceMs` that were delivered. */
+  countDeliveredSince(devId: string, destinationId: string, sinceMs: number): Promise<number>;
+  /** The chunk index of a large-request event (first write wins). */
+  setChunk(devId: string, eventId: string, reference: string, chunk: number): Promise<void>;
+  chunkOf(devId: string, eventId: string): Promise<number | undefined>;
+}
+
+// ---------------------------------------------------------------- embedded queue (migration 0020)
+
+export interface QueuedJob {
+  /** The id given to `add`, without the queue name. */
+  id: string;
+  data: Record<string, unknown>;
+}
+
+/** The embedded queue's jobs table. Job ids are unique per queue. */
+export interface JobRepo {
+  /** Adds jobs in one transaction; an id already waiting or running is ignored. */
+  add(
+    queue: string,
+    jobs: readonly { id: string; data: Record<string, unknown>; runAt: number }[],
+    now: number,
+  ): Promise<void>;
+  /**
+   * Leases up to `limit` due jobs until `now + leaseMs` (skipping rows another worker holds),
+   * oldest `runAt` first.
+   */
+  claim(queue: string, limit: number, now: number, leaseMs: number): Promise<QueuedJob[]>;
+  /** The job is done: removes it. */
+  complete(queue: string, id: string): Promise<void>;
+  /** Releases the lease and runs the job again at `runAt`. */
+  retryAt(queue: string, id: string, runAt: number): Promise<void>;
+  /** Jobs not yet finished (waiting, delayed or running). */
+  pending(queue: string): Promise<number>;
 }

@@ -284,3 +284,224 @@ describe.each(ENGINES)('Store contract (%s)', (engine) => {
     expect(await t.store.users.delete(dev.devId, user.userId)).toBe(false);
   });
 });
+
+describe.each(ENGINES)('Store contract: destinations, deliveries, jobs (%s)', (engine) => {
+  let t: TestStore;
+  let devId: string;
+  beforeEach(async (context) => {
+    t = await openTestStore(engine, context.task.name);
+    devId = (await t.store.developers.create({ name: 'A' })).developer.devId;
+  });
+  afterEach(async () => {
+    await t.close();
+  });
+
+  const newDestination = (extra: Record<string, unknown> = {}) =>
+    t.store.destinations.create(devId, {
+      type: 'webhook',
+      config: { url: 'https://example.test/hook', ...extra },
+      secrets: { signing_secret: 'whsec-top-secret' },
+      deliveryMode: 'push',
+      eventTypes: null,
+      format: 'json',
+    });
+
+  const newEvent = async () => (await t.store.events.insert(devId, { type: 'healthcheck', payload: {} })).eventId;
+
+  it('keeps destinations per developer, secrets sealed at rest', async () => {
+    const other = (await t.store.developers.create({ name: 'B' })).developer.devId;
+    const created = await newDestination();
+    expect(created).toMatchObject({
+      devId,
+      type: 'webhook',
+      config: { url: 'https://example.test/hook' },
+      secrets: { signing_secret: 'whsec-top-secret' },
+      enabled: true,
+      failingSince: null,
+    });
+    const row = await dbOf(t.store).get<{ secrets_sealed: string }>(
+      'SELECT secrets_sealed FROM destinations WHERE destination_id = ?',
+      [created.destinationId],
+    );
+    expect(row?.secrets_sealed).not.toContain('whsec-top-secret');
+    expect(await t.store.destinations.get(other, created.destinationId)).toBeUndefined();
+    expect(await t.store.destinations.list(other)).toEqual([]);
+    expect(await t.store.destinations.delete(other, created.destinationId)).toBe(false);
+    const second = await newDestination();
+    expect((await t.store.destinations.list(devId)).map((d) => d.destinationId)).toEqual([
+      created.destinationId,
+      second.destinationId,
+    ]);
+    expect(
+      await t.store.destinations.update(devId, created.destinationId, { eventTypes: ['sleep'], format: 'fhir' }),
+    ).toMatchObject({ eventTypes: ['sleep'], format: 'fhir', secrets: { signing_secret: 'whsec-top-secret' } });
+    expect(await t.store.destinations.delete(devId, created.destinationId)).toBe(true);
+    expect(await t.store.destinations.get(devId, created.destinationId)).toBeUndefined();
+  });
+
+  it('disables a destination that kept failing, and re-enabling starts a fresh window', async () => {
+    const { destinationId } = await newDestination();
+    expect(await t.store.destinations.markFailing(devId, destinationId, 1_000_000, 60_000)).toBe(false);
+    // The streak started at 1 000 000; a later failure within the window keeps it enabled.
+    expect(await t.store.destinations.markFailing(devId, destinationId, 1_030_000, 60_000)).toBe(false);
+    expect(await t.store.destinations.get(devId, destinationId)).toMatchObject({
+      enabled: true,
+      failingSince: 1_000_000,
+    });
+    expect(await t.store.destinations.markFailing(devId, destinationId, 1_060_000, 60_000)).toBe(true);
+    const disabled = await t.store.destinations.get(devId, destinationId);
+    expect(disabled).toMatchObject({ enabled: false });
+    expect(disabled?.statusNotice).toMatch(/^disabled at .*every delivery failed for more than 60 s/);
+    expect(await t.store.destinations.update(devId, destinationId, { enabled: true })).toMatchObject({
+      enabled: true,
+      statusNotice: null,
+      failingSince: null,
+    });
+    await t.store.destinations.markFailing(devId, destinationId, 2_000_000, 60_000);
+    await t.store.destinations.markHealthy(devId, destinationId);
+    expect((await t.store.destinations.get(devId, destinationId))?.failingSince).toBeNull();
+  });
+
+  it('creates one delivery per event and destination, and pages the log newest first', async () => {
+    const { destinationId } = await newDestination();
+    const events = [await newEvent(), await newEvent(), await newEvent()];
+    const input = events.map((eventId) => ({ destinationId, eventId, eventType: 'healthcheck', traceId: eventId }));
+    const created = await t.store.deliveries.create(devId, input, 5_000);
+    expect(created.map((d) => d.eventId)).toEqual(events);
+    expect(created[0]).toMatchObject({ status: 'pending', attempts: 0, nextAttemptAt: 5_000, devId });
+    // Created again: the same rows, not new ones.
+    expect((await t.store.deliveries.create(devId, input)).map((d) => d.deliveryId)).toEqual(
+      created.map((d) => d.deliveryId),
+    );
+    const first = await t.store.deliveries.list(devId, { limit: 2 });
+    expect(first.deliveries.map((d) => d.eventId)).toEqual([events[2], events[1]]);
+    const rest = await t.store.deliveries.list(devId, { limit: 2, cursor: first.nextCursor! });
+    expect(rest).toEqual({ deliveries: [expect.objectContaining({ eventId: events[0] })], nextCursor: null });
+    expect((await t.store.deliveries.list(devId, { limit: 10, eventId: events[1] })).deliveries).toHaveLength(1);
+    expect((await t.store.deliveries.list(devId, { limit: 10, status: 'failed' })).deliveries).toEqual([]);
+    await expect(t.store.deliveries.list(devId, { limit: 2, cursor: 'bm90LWEtY3Vyc29y' })).rejects.toMatchObject({
+      message: expect.stringContaining('cursor'),
+    });
+    const other = (await t.store.developers.create({ name: 'B' })).developer.devId;
+    expect(await t.store.deliveries.get(other, created[0]!.deliveryId)).toBeUndefined();
+    expect((await t.store.deliveries.list(other, { limit: 10 })).deliveries).toEqual([]);
+  });
+
+  it('leases a delivery to one worker and logs each attempt', async () => {
+    const { destinationId } = await newDestination();
+    const eventId = await newEvent();
+    const [delivery] = await t.store.deliveries.create(
+      devId,
+      [{ destinationId, eventId, eventType: 'healthcheck', traceId: 't' }],
+      1_000,
+    );
+    const id = delivery!.deliveryId;
+    const claimed = await t.store.deliveries.claim(devId, id, 1_000, 10_000);
+    expect(claimed?.deliveryId).toBe(id);
+    expect(await t.store.deliveries.claim(devId, id, 2_000, 10_000)).toBeUndefined();
+    expect(await t.store.deliveries.overdue(20_000, 0, 10)).toEqual([expect.objectContaining({ deliveryId: id })]);
+    await t.store.deliveries.recordAttempt(
+      claimed!,
+      { startedAt: 1_000, durationMs: 12.4, statusCode: 503, error: 'HTTP 503' },
+      { status: 'pending', nextAttemptAt: 30_000 },
+    );
+    expect(await t.store.deliveries.get(devId, id)).toMatchObject({
+      status: 'pending',
+      attempts: 1,
+      lastStatusCode: 503,
+      lastError: 'HTTP 503',
+      nextAttemptAt: 30_000,
+    });
+    expect(await t.store.deliveries.overdue(20_000, 0, 10)).toEqual([]);
+    const again = await t.store.deliveries.claim(devId, id, 30_000, 10_000);
+    await t.store.deliveries.recordAttempt(
+      again!,
+      { startedAt: 30_000, durationMs: 5, statusCode: 200, error: null },
+      { status: 'delivered' },
+    );
+    expect(await t.store.deliveries.attempts(devId, id)).toEqual([
+      { attempt: 1, startedAt: new Date(1_000).toISOString(), durationMs: 12, statusCode: 503, error: 'HTTP 503' },
+      { attempt: 2, startedAt: new Date(30_000).toISOString(), durationMs: 5, statusCode: 200, error: null },
+    ]);
+    const done = await t.store.deliveries.get(devId, id);
+    expect(done).toMatchObject({ status: 'delivered', attempts: 2, nextAttemptAt: null });
+    expect(done?.deliveredAt).not.toBeNull();
+    expect(await t.store.deliveries.claim(devId, id, 60_000, 10_000)).toBeUndefined();
+    expect(await t.store.deliveries.countDeliveredSince(devId, destinationId, 0)).toBe(1);
+    expect(await t.store.deliveries.countDeliveredSince(devId, destinationId, 2_000)).toBe(0);
+    expect(await t.store.deliveries.redeliver(devId, id, 70_000)).toMatchObject({
+      status: 'pending',
+      nextAttemptAt: 70_000,
+      deliveredAt: null,
+    });
+    await t.store.deliveries.abandon((await t.store.deliveries.get(devId, id))!, 'destination deleted');
+    expect(await t.store.deliveries.get(devId, id)).toMatchObject({
+      status: 'failed',
+      lastError: 'destination deleted',
+      nextAttemptAt: null,
+    });
+  });
+
+  it('releases a lease, and keeps the first chunk index of an event', async () => {
+    const { destinationId } = await newDestination();
+    const eventId = await newEvent();
+    const [delivery] = await t.store.deliveries.create(devId, [
+      { destinationId, eventId, eventType: 'healthcheck', traceId: 't' },
+    ]);
+    const now = Date.now();
+    await t.store.deliveries.claim(devId, delivery!.deliveryId, now, 60_000);
+    await t.store.deliveries.release(devId, delivery!.deliveryId);
+    expect(await t.store.deliveries.claim(devId, delivery!.deliveryId, now, 60_000)).toBeDefined();
+
+    expect(await t.store.deliveries.chunkOf(devId, eventId)).toBeUndefined();
+    await t.store.deliveries.setChunk(devId, eventId, 'ref-1', 3);
+    await t.store.deliveries.setChunk(devId, eventId, 'ref-1', 4);
+    expect(await t.store.deliveries.chunkOf(devId, eventId)).toBe(3);
+    const other = (await t.store.developers.create({ name: 'B' })).developer.devId;
+    expect(await t.store.deliveries.chunkOf(other, eventId)).toBeUndefined();
+  });
+
+  it('writes a delivery in the transaction of its event: both or neither', async () => {
+    const { destinationId } = await newDestination();
+    await expect(
+      t.store.transaction(async (tx) => {
+        const event = await tx.events.insert(devId, { type: 'healthcheck', payload: {} });
+        await tx.deliveries.create(devId, [
+          { destinationId, eventId: event.eventId, eventType: 'healthcheck', traceId: 't' },
+        ]);
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
+    expect(await t.store.events.list(devId)).toEqual([]);
+    expect((await t.store.deliveries.list(devId, { limit: 10 })).deliveries).toEqual([]);
+  });
+
+  it('queues jobs per queue name: idempotent add, leased claim, retry, completion', async () => {
+    await t.store.jobs.add(
+      'a',
+      [
+        { id: 'j1', data: { n: 1 }, runAt: 100 },
+        { id: 'j2', data: { n: 2 }, runAt: 200 },
+        { id: 'later', data: {}, runAt: 10_000 },
+      ],
+      0,
+    );
+    await t.store.jobs.add('a', [{ id: 'j1', data: { n: 99 }, runAt: 0 }], 0);
+    await t.store.jobs.add('b', [{ id: 'j1', data: { other: true }, runAt: 0 }], 0);
+    expect(await t.store.jobs.pending('a')).toBe(3);
+    expect(await t.store.jobs.pending('b')).toBe(1);
+
+    expect(await t.store.jobs.claim('a', 10, 1_000, 500)).toEqual([
+      { id: 'j1', data: { n: 1 } },
+      { id: 'j2', data: { n: 2 } },
+    ]);
+    // Leased until 1 500: nobody else takes them meanwhile.
+    expect(await t.store.jobs.claim('a', 10, 1_200, 500)).toEqual([]);
+    await t.store.jobs.complete('a', 'j1');
+    await t.store.jobs.retryAt('a', 'j2', 3_000);
+    expect(await t.store.jobs.claim('a', 10, 2_000, 500)).toEqual([]);
+    expect(await t.store.jobs.claim('a', 10, 3_000, 500)).toEqual([{ id: 'j2', data: { n: 2 } }]);
+    expect(await t.store.jobs.pending('a')).toBe(2);
+    expect(await t.store.jobs.claim('b', 10, 1_000, 500)).toEqual([{ id: 'j1', data: { other: true } }]);
+  });
+});

@@ -185,7 +185,7 @@ describe.each(ENGINES)('destinations API on %s', (engine) => {
       expect(refused.body.message).toMatch(/private|loopback/);
     }
     // A destination that slipped past creation (e.g. DNS changed since) is still refused at send time.
-    const sneaked = await t.app.context.delivery!.repo.createDestination(t.devId, {
+    const sneaked = await t.app.context.delivery!.destinations.create(t.devId, {
       type: 'webhook',
       config: { url: receiver.url },
       secrets: { signing_secret: 'whsec_' + Buffer.alloc(32, 1).toString('base64') },

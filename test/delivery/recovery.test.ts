@@ -27,7 +27,7 @@ describe.each(ENGINES)('recovery sweep on %s', (engine) => {
       await tx.events.markDispatched([event.eventId]);
     });
     const [event] = await t.app.store.events.list(t.devId, { type: 'healthcheck' });
-    const [delivery] = await service.repo.createDeliveries(t.devId, [
+    const [delivery] = await service.deliveries.create(t.devId, [
       {
         destinationId: destination.destinationId,
         eventId: event!.eventId,

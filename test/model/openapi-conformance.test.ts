@@ -136,7 +136,7 @@ describe('documented destinations and deliveries match the server', () => {
     expect(test.status).toBe(202);
     const deliveryId = test.body.delivery.id as string;
     await eventually(
-      async () => (await t.app.context.delivery!.repo.getDelivery(t.devId, deliveryId))?.status === 'delivered',
+      async () => (await t.app.context.delivery!.deliveries.get(t.devId, deliveryId))?.status === 'delivered',
       15_000,
       'test delivery delivered',
     );

@@ -4,10 +4,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { BullmqQueue } from '../../src/queue/bullmq.ts';
 import { EmbeddedQueue } from '../../src/queue/embedded.ts';
 import type { Job, Queue, QueueOptions } from '../../src/queue/queue.ts';
-import { dbOf } from '../../src/store/index.ts';
-import { openPostgres } from '../../src/store/postgres/postgres-driver.ts';
-import { openSqlite } from '../../src/store/sqlite/sqlite-driver.ts';
-import { openTestStore, type TestStore } from '../helpers/engines.ts';
+import { openStore } from '../../src/store/index.ts';
+import { openTestStore, testBox, type TestStore } from '../helpers/engines.ts';
 
 const REDIS_URL = process.env.TRIBUTARY_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -48,16 +46,19 @@ function embeddedBackend(test: TestStore): Backend {
       // Each further instance gets its own connection, like another process would.
       if (first) {
         first = false;
-        return new EmbeddedQueue(dbOf(test.store), { ...options, pollMs: 50 });
+        return new EmbeddedQueue(test.store.jobs, { ...options, pollMs: 50 });
       }
-      const db = test.sqliteFile
-        ? openSqlite(test.sqliteFile)
-        : await openPostgres({ url: test.databaseUrl!, schema: test.schema });
-      extra.push(db);
-      return new EmbeddedQueue(db, { ...options, pollMs: 50 });
+      const store = await openStore({
+        sqliteFile: test.sqliteFile,
+        databaseUrl: test.databaseUrl,
+        schema: test.schema,
+        box: testBox(),
+      });
+      extra.push(store);
+      return new EmbeddedQueue(store.jobs, { ...options, pollMs: 50 });
     },
     async close() {
-      for (const db of extra) await db.close();
+      for (const store of extra) await store.close();
       await test.close();
     },
   };

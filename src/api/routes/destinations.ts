@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { Delivery, DeliveryMode, StoredDestination } from '../../delivery/repo.ts';
+import type { Delivery, DeliveryMode, StoredDestination } from '../../store/index.ts';
 import { EVENT_TYPES, PING_URL_TTL_SECONDS, type DeliveryService } from '../../delivery/service.ts';
 import { EVENT_FORMATS } from '../../delivery/formats.ts';
 import { DESTINATION_DEFINITIONS } from '../../delivery/destinations/registry.ts';
@@ -33,7 +33,7 @@ export const destinationRoutes: RouteModule = (app, ctx) => {
     return reply.status(201).send({ ...destinationView(destination), ...generatedSecrets });
   });
   app.get('/destinations', async (request) => {
-    const list = await service().repo.listDestinations(developerOf(request).devId);
+    const list = await service().destinations.list(developerOf(request).devId);
     return { destinations: list.map(destinationView) };
   });
   app.get('/destinations/:id', async (request) =>
@@ -77,9 +77,9 @@ export const deliveryRoutes: RouteModule = (app, ctx) => {
   app.get('/deliveries/:id', async (request) => {
     const devId = developerOf(request).devId;
     const id = idOf(request.params);
-    const delivery = await service().repo.getDelivery(devId, id);
+    const delivery = await service().deliveries.get(devId, id);
     if (!delivery) throw new TributaryError('not_found', `delivery ${id} not found`);
-    const attempts = await service().repo.attempts(devId, id);
+    const attempts = await service().deliveries.attempts(devId, id);
     return {
       ...deliveryView(delivery),
       attempt_log: attempts.map((a) => ({

@@ -1,5 +1,5 @@
 import { badParameter } from '../../core/errors.ts';
-import type { Delivery } from '../../delivery/repo.ts';
+import type { Delivery } from '../../store/index.ts';
 import type { StoredEvent } from '../../store/store.ts';
 import { developerOf } from '../authenticate.ts';
 import type { ApiContext, RouteModule } from '../context.ts';
@@ -51,7 +51,7 @@ export const eventRoutes: RouteModule = (app, ctx) => {
 
 async function deliveriesOf(ctx: ApiContext, devId: string, eventId: string): Promise<Delivery[]> {
   if (!ctx.delivery) return [];
-  return (await ctx.delivery.repo.listDeliveries(devId, { eventId, limit: 100 })).deliveries;
+  return (await ctx.delivery.deliveries.list(devId, { eventId, limit: 100 })).deliveries;
 }
 
 /** `none` (no destination took it), `pending`, `failed` (at least one dead letter) or `delivered` (all). */

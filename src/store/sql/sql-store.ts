@@ -4,8 +4,11 @@ import type { Store } from '../store.ts';
 import { apiKeyRepo } from './api-keys.ts';
 import { connectionRepo } from './connections.ts';
 import { migrate, type Db } from './db.ts';
+import { deliveryRepo } from './deliveries.ts';
+import { destinationRepo } from './destinations.ts';
 import { developerRepo } from './developers.ts';
 import { dataRequestRepo, eventRepo } from './events.ts';
+import { jobRepo } from './jobs.ts';
 import { rawRecordRepo, recordRepo } from './records.ts';
 import { userRepo } from './users.ts';
 
@@ -22,6 +25,9 @@ export function sqlStore(db: Db, box: SecretBox): Store {
     records: recordRepo(db),
     events: eventRepo(db),
     dataRequests: dataRequestRepo(db),
+    destinations: destinationRepo(db, box),
+    deliveries: deliveryRepo(db),
+    jobs: jobRepo(db),
     transaction: (fn) => db.transaction((tx) => fn(sqlStore(tx, box))),
     close: () => db.close(),
     db,
