@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '.tributary/', 'coverage/', 'docs/generated/', 'src/model/generated/'] },
+  { ignores: ['node_modules/', 'dist/', '.tributary/', 'coverage/', 'docs/generated/', 'src/model/generated/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

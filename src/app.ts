@@ -141,9 +141,10 @@ export async function createTributary(config: Config, options: TributaryOptions 
     context,
     tasks: runWorker ? tasks : [],
     async listen() {
-      if (runWorker) for (const task of tasks) task.start();
-      // A worker-only process still answers /health, on its own port.
+      // A worker-only process still answers /health, on its own port. Listen first: when the
+      // port is taken, no worker loop has started (nothing to leave running).
       await server.listen({ host: config.host, port: config.port });
+      if (runWorker) for (const task of tasks) task.start();
       const address = server.server.address();
       const port = typeof address === 'object' && address ? address.port : config.port;
       return `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;

@@ -7,12 +7,9 @@ import { isTributaryError } from '../core/errors.ts';
 import { createLogger } from '../core/logger.ts';
 import { Signal } from '../core/signal.ts';
 import { openDelivery } from '../delivery/open.ts';
+import { DELIVERIES_USAGE, DESTINATIONS_USAGE } from './usage.ts';
 
-export const DESTINATIONS_USAGE = `  tributary destinations create --dev-id ID --url URL [--type webhook] [--mode push|ping] [--events a,b] [--format json|fit|fhir] [--json]
-  tributary destinations list --dev-id ID [--json]
-  tributary destinations get|delete|rotate-secret|test|enable|disable --dev-id ID DESTINATION_ID [--json]
-  tributary deliveries list --dev-id ID [--destination ID] [--status pending|delivered|failed] [--limit N] [--json]
-  tributary deliveries redeliver --dev-id ID DELIVERY_ID`;
+const USAGE = `${DESTINATIONS_USAGE}\n${DELIVERIES_USAGE}`;
 
 const OPTIONS = {
   'dev-id': { type: 'string' },
@@ -152,6 +149,6 @@ export async function destinationsCommand(group: 'destinations' | 'deliveries', 
 }
 
 function usage(): number {
-  process.stderr.write(`usage:\n${DESTINATIONS_USAGE}\n`);
+  process.stderr.write(`Usage:\n${USAGE}\n`);
   return 2;
 }

@@ -8,9 +8,7 @@ import { formatBytes } from '../formats/errors.ts';
 import { importWorkoutUpload } from '../ingest/upload-files.ts';
 import { importAppleExportUpload, progressLine } from '../providers/apple/export/upload.ts';
 import type { Store, User } from '../store/store.ts';
-
-export const IMPORT_USAGE = `  tributary import <files or folders…> --user USER_ID [--dev-id DEV_ID] [--start-time ISO] [--json]
-                                         import workout files (FIT, TCX, GPX, iFit CSV, zip) for a user`;
+import { IMPORT_USAGE } from './usage.ts';
 
 /** Extensions picked up when walking a folder; files named explicitly are always tried. */
 const WORKOUT_EXTENSIONS = /\.(fit|tcx|gpx|csv|zip|gz)$/i;

@@ -2,10 +2,7 @@ import { parseArgs } from 'node:util';
 import { openConfiguredStore } from '../app.ts';
 import { loadConfig } from '../core/config.ts';
 import type { ApiKey, Store } from '../store/store.ts';
-
-export const KEYS_USAGE = `  tributary keys list --dev-id ID [--json]
-  tributary keys create --dev-id ID --name NAME [--json]
-  tributary keys rotate|revoke --dev-id ID KEY_ID [--json]`;
+import { KEYS_USAGE } from './usage.ts';
 
 /**
  * `tributary keys …`: a developer's named API keys from a shell, on the same store as a
@@ -95,6 +92,6 @@ function fail(message: string): number {
 }
 
 function usage(): number {
-  process.stderr.write(`usage:\n${KEYS_USAGE}\n`);
+  process.stderr.write(`Usage:\n${KEYS_USAGE}\n`);
   return 2;
 }

@@ -40,7 +40,7 @@ function tributary(args: string[], env: Record<string, string>): Promise<Run> {
   });
 }
 
-// Each test spawns Node processes that compile the CLI through tsx: allow for a busy CI box.
+// Each test spawns Node processes that load the compiled CLI: allow for a busy CI box.
 describe('tributary CLI (embedded store, second process beside a running server)', { timeout: 90_000 }, () => {
   let dataDir: string;
   let server: Tributary;

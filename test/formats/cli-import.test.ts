@@ -74,7 +74,7 @@ describe('tributary import (embedded store)', () => {
     expect(summary.skipped.map((s) => s.reason)).toEqual(['already imported', 'already imported', 'already imported']);
     expect(await store.records.count(devId, userId, 'activity')).toBe(7);
     expect(await store.events.list(devId, { userId, type: 'activity' })).toHaveLength(3);
-  }, 120_000); // each CLI run starts a Node process that loads the whole app through tsx
+  }, 120_000); // each CLI run starts a Node process that loads the compiled app
 
   it('says what is wrong with the command line', async () => {
     expect((await cli(['import', folder], env)).stderr).toMatch(/usage:/);
