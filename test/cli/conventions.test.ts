@@ -53,6 +53,7 @@ describe('tributary CLI conventions', { timeout: 120_000 }, () => {
       [['developers', '--help'], 'tributary developers create --name NAME'],
       [['developers', 'create', '-h'], 'tributary developers create --name NAME'],
       [['start', '--help'], 'tributary start [--api] [--worker]'],
+      [['keys', 'rotate', '--help'], 'tributary keys rotate|revoke --dev-id ID KEY_ID'],
       [['import', '-h'], 'tributary import <files or folders…>'],
       [['destinations', 'create', '--help'], 'tributary destinations create --dev-id ID --url URL'],
       [['deliveries', 'redeliver', '-h'], 'tributary deliveries redeliver --dev-id ID DELIVERY_ID'],
