@@ -4,6 +4,7 @@ import { OAuth2Client } from '../oauth2/index.ts';
 import type { ConfiguredProvider, ProviderCapabilities, ProviderDefinition, TokenSet } from '../provider.ts';
 import { allOrNone, positiveNumberSetting, urlSetting } from '../settings.ts';
 import { OuraClient } from './oura-client.ts';
+import { ouraPolling } from './oura-polling.ts';
 
 /** A self-contained icon: Oura's ring on black. */
 const ICON =
@@ -53,8 +54,8 @@ export const OURA: ProviderDefinition = {
     if (!allOrNone('OURA', settings, ['CLIENT_ID', 'CLIENT_SECRET'])) return undefined;
     const baseUrl = urlSetting('OURA', settings, 'BASE_URL', 'https://api.ouraring.com');
     const authBaseUrl = urlSetting('OURA', settings, 'AUTH_BASE_URL', 'https://cloud.ouraring.com');
-    positiveNumberSetting('OURA', settings, 'POLL_SECONDS', 3600);
-    positiveNumberSetting('OURA', settings, 'BACKFILL_DAYS', 30);
+    const pollSeconds = positiveNumberSetting('OURA', settings, 'POLL_SECONDS', 3600);
+    const backfillDays = positiveNumberSetting('OURA', settings, 'BACKFILL_DAYS', 30);
     const scopes = (settings.SCOPES ?? OURA_DEFAULT_SCOPES).split(/[\s,]+/).filter(Boolean);
     const oauth = new OAuth2Client({
       provider: 'OURA',
@@ -82,6 +83,7 @@ export const OURA: ProviderDefinition = {
           return { credentials: tokens, providerUserId: info.data.id, scopes: granted.join(',') };
         },
       },
+      polling: ouraPolling(api, { intervalMs: pollSeconds * 1000, backfillDays }),
       tokenRefresh: { refresh: (credentials) => oauth.refresh(credentials) },
       async revokeAccess(credentials: TokenSet) {
         // Oura's revoke takes the access token in the query (open-wearables' client; not in Oura's OpenAPI).

@@ -1,6 +1,7 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import formbody from '@fastify/formbody';
 import { createHash, randomBytes } from 'node:crypto';
+import { generateDay, seededRandom, type Random } from './generate.ts';
 
 /**
  * A local Oura API v2 following ../shared/research/providers.md §2: the authorize page
@@ -14,7 +15,24 @@ export interface OuraEmulatorOptions {
   clientSecret?: string;
   /** `expires_in` of access tokens, seconds (Oura's example: 86400). */
   accessTokenSeconds?: number;
+  seed?: number;
+  /** Documents per page before `next_token` (heart-rate rows: ten times as many). */
+  pageSize?: number;
 }
+
+/** The scope each collection needs (Oura answers 403 without it). */
+const COLLECTION_SCOPES: Readonly<Record<string, string>> = {
+  personal_info: 'personal',
+  daily_activity: 'daily',
+  daily_sleep: 'daily',
+  daily_readiness: 'daily',
+  daily_stress: 'daily',
+  sleep: 'daily',
+  daily_spo2: 'spo2Daily',
+  heartrate: 'heartrate',
+  workout: 'workout',
+  session: 'session',
+};
 
 export interface OuraAccount {
   id: string;
@@ -65,8 +83,11 @@ export class OuraEmulator {
   /** Documents by account id, then collection (`sleep`, `daily_activity`…). */
   readonly #documents = new Map<string, Map<string, Record<string, unknown>[]>>();
   readonly #codes = new Map<string, Code>();
-  readonly #access = new Map<string, { accountId: string; expiresAt: number }>();
-  readonly #refresh = new Map<string, string>(); // refresh token → account id
+  readonly #access = new Map<string, { accountId: string; expiresAt: number; scope: string }>();
+  /** refresh token → account id and granted scope */
+  readonly #refresh = new Map<string, { accountId: string; scope: string }>();
+  readonly #heartrate = new Map<string, Record<string, unknown>[]>();
+  readonly #random: Random;
   readonly #faults: Fault[] = [];
   #consent: Consent | undefined;
   #server: FastifyInstance | undefined;
@@ -77,10 +98,13 @@ export class OuraEmulator {
       clientId: 'oura-test-client',
       clientSecret: 'oura-test-secret',
       accessTokenSeconds: 86_400,
+      seed: 7,
+      pageSize: 25,
       ...options,
     };
     this.clientId = this.#options.clientId;
     this.clientSecret = this.#options.clientSecret;
+    this.#random = seededRandom(this.#options.seed);
   }
 
   // ---- test controls -------------------------------------------------------------------
@@ -115,6 +139,17 @@ export class OuraEmulator {
     byCollection.set(collection, list);
   }
 
+  /** `days` days of generated history ending yesterday, in the account's `offsetMinutes`. */
+  addHistory(accountId: string, days: number, offsetMinutes = 60, now = Date.now()): void {
+    for (let i = days; i >= 1; i--) {
+      const day = new Date(now - i * 86_400_000).toISOString().slice(0, 10);
+      const generated = generateDay(this.#random, day, offsetMinutes, i);
+      for (const [collection, documents] of Object.entries(generated.documents))
+        for (const document of documents) this.addDocument(accountId, collection, document);
+      this.#heartrate.set(accountId, [...(this.#heartrate.get(accountId) ?? []), ...generated.heartrate]);
+    }
+  }
+
   removeDocument(accountId: string, collection: string, id: string): void {
     const list = this.#documents.get(accountId)?.get(collection);
     if (list)
@@ -144,13 +179,13 @@ export class OuraEmulator {
 
   /** The user removed the app in Oura: every token of theirs stops working. */
   revokeGrant(accountId: string): void {
-    for (const [token, owner] of this.#refresh) if (owner === accountId) this.#refresh.delete(token);
+    for (const [token, owner] of this.#refresh) if (owner.accountId === accountId) this.#refresh.delete(token);
     for (const [token, access] of this.#access) if (access.accountId === accountId) this.#access.delete(token);
   }
 
   /** Whether the account still has a live grant (refresh token). */
   hasGrant(accountId: string): boolean {
-    return [...this.#refresh.values()].includes(accountId);
+    return [...this.#refresh.values()].some((owner) => owner.accountId === accountId);
   }
 
   apiRequests(path?: string): LoggedRequest[] {
@@ -179,11 +214,44 @@ export class OuraEmulator {
     app.post('/oauth/token', (request, reply) => this.#token(request, reply));
     app.post('/oauth/revoke', (request, reply) => this.#revoke(request, reply));
     app.get('/v2/usercollection/personal_info', (request, reply) =>
-      this.#api(request, reply, (account) => {
+      this.#api(request, reply, 'personal_info', (account) => {
         const { id, age, weight, height, biological_sex, email } = account;
         return { id, age, weight, height, biological_sex, email };
       }),
     );
+    app.get('/v2/usercollection/heartrate', (request, reply) =>
+      this.#api(request, reply, 'heartrate', (account) => {
+        const query = request.query as Record<string, string | undefined>;
+        const from = query.start_datetime ? Date.parse(query.start_datetime) : 0;
+        const to = query.end_datetime ? Date.parse(query.end_datetime) : Date.now();
+        const rows = (this.#heartrate.get(account.id) ?? []).filter((row) => {
+          const at = Date.parse(String(row.timestamp));
+          return at >= from && at <= to;
+        });
+        return this.#page(rows, query.next_token, this.#options.pageSize * 10);
+      }),
+    );
+    app.get('/v2/usercollection/:collection', (request, reply) => {
+      const { collection } = request.params as { collection: string };
+      return this.#api(request, reply, collection, (account) => {
+        const query = request.query as Record<string, string | undefined>;
+        const end = query.end_date ?? new Date().toISOString().slice(0, 10);
+        const start = query.start_date ?? new Date(Date.parse(end) - 86_400_000).toISOString().slice(0, 10);
+        const documents = this.documents(account.id, collection === 'vO2_max' ? 'vo2_max' : collection).filter(
+          (document) => String(document.day) >= start.slice(0, 10) && String(document.day) <= end.slice(0, 10),
+        );
+        return this.#page(documents, query.next_token, this.#options.pageSize);
+      });
+    });
+    app.get('/v2/usercollection/:collection/:id', (request, reply) => {
+      const { collection, id } = request.params as { collection: string; id: string };
+      return this.#api(request, reply, collection, (account, send) => {
+        const found = this.documents(account.id, collection === 'vO2_max' ? 'vo2_max' : collection).find(
+          (document) => document.id === id,
+        );
+        return found ?? send(404, { detail: 'Document not found' });
+      });
+    });
     this.#server = app;
     await app.listen({ port, host });
     const address = app.server.address();
@@ -253,6 +321,7 @@ export class OuraEmulator {
     if (field('client_id') !== this.clientId || field('client_secret') !== this.clientSecret)
       return fail(401, 'invalid_client', 'Client authentication failed');
     let accountId: string;
+    let granted: string;
     let scope: string | undefined;
     if (grantType === 'authorization_code') {
       const code = this.#codes.get(field('code') ?? '');
@@ -265,19 +334,25 @@ export class OuraEmulator {
           return fail(400, 'invalid_grant', 'code_verifier does not match the code_challenge');
       }
       accountId = code.accountId;
+      granted = code.scope;
       if (code.scope !== code.requestedScope) scope = code.scope;
     } else if (grantType === 'refresh_token') {
       const owner = this.#refresh.get(field('refresh_token') ?? '');
       if (!owner) return fail(400, 'invalid_grant', 'Invalid or revoked refresh token');
       this.#refresh.delete(field('refresh_token')!); // single use: rotated on every refresh
-      accountId = owner;
+      accountId = owner.accountId;
+      granted = owner.scope;
     } else {
       return fail(400, 'unsupported_grant_type', 'grant_type must be authorization_code or refresh_token');
     }
     const accessToken = randomBytes(24).toString('hex');
     const refreshToken = randomBytes(24).toString('hex');
-    this.#access.set(accessToken, { accountId, expiresAt: Date.now() + this.#options.accessTokenSeconds * 1000 });
-    this.#refresh.set(refreshToken, accountId);
+    this.#access.set(accessToken, {
+      accountId,
+      scope: granted,
+      expiresAt: Date.now() + this.#options.accessTokenSeconds * 1000,
+    });
+    this.#refresh.set(refreshToken, { accountId, scope: granted });
     this.#log(request, 200, { grantType, userId: accountId });
     return reply.send({
       token_type: 'bearer',
@@ -300,15 +375,38 @@ export class OuraEmulator {
     return reply.send({});
   }
 
-  #api(request: FastifyRequest, reply: FastifyReply, handler: (account: OuraAccount) => unknown) {
+  #api(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    collection: string,
+    handler: (account: OuraAccount, send: (status: number, body: unknown) => FastifyReply) => unknown,
+  ) {
     const auth = request.headers.authorization ?? '';
     const token = auth.startsWith('Bearer ') ? this.#access.get(auth.slice(7)) : undefined;
     if (!token || token.expiresAt <= Date.now()) {
       this.#log(request, 401);
       return reply.status(401).send({ detail: 'Unauthorized' });
     }
-    this.#log(request, 200);
-    return reply.send(handler(this.#accounts.get(token.accountId)!));
+    const needed = COLLECTION_SCOPES[collection];
+    if (needed && !token.scope.split(' ').includes(needed)) {
+      this.#log(request, 403);
+      return reply.status(403).send({ detail: `Missing scope ${needed}` });
+    }
+    let status = 200;
+    const send = (code: number, body: unknown) => {
+      status = code;
+      return reply.status(code).send(body);
+    };
+    const result = handler(this.#accounts.get(token.accountId)!, send);
+    this.#log(request, status);
+    return status === 200 ? reply.send(result) : result;
+  }
+
+  /** Oura's envelope: `{data, next_token}`; the token is the next offset, opaque to clients. */
+  #page(rows: Record<string, unknown>[], token: string | undefined, size: number) {
+    const offset = token ? Number(Buffer.from(token, 'base64url').toString()) || 0 : 0;
+    const next = offset + size < rows.length ? Buffer.from(String(offset + size)).toString('base64url') : null;
+    return { data: rows.slice(offset, offset + size), next_token: next };
   }
 
   documents(accountId: string, collection: string): Record<string, unknown>[] {
