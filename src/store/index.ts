@@ -5,7 +5,6 @@ import { openSqlite } from './sqlite/sqlite-driver.ts';
 import type { Store } from './store.ts';
 
 export type * from './store.ts';
-export { dbOf } from './sql/sql-store.ts';
 export type { Db } from './sql/db.ts';
 
 export interface StoreOptions {

@@ -18,6 +18,9 @@ export interface Store {
   readonly destinations: DestinationRepo;
   readonly deliveries: DeliveryRepo;
   readonly jobs: JobRepo;
+  readonly authSessions: AuthSessionRepo;
+  readonly appleSamples: AppleSampleRepo;
+  readonly appleSdk: AppleSdkRepo;
   /** Runs `fn` in one transaction: the store it receives writes atomically. */
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
   close(): Promise<void>;
@@ -428,4 +431,101 @@ export interface JobRepo {
   retryAt(queue: string, id: string, runAt: number): Promise<void>;
   /** Jobs not yet finished (waiting, delayed or running). */
   pending(queue: string): Promise<number>;
+}
+
+// ---------------------------------------------------------------- hosted auth sessions (migration 0010)
+
+export type AuthSessionKind = 'login' | 'widget';
+
+export interface AuthSession {
+  /** Public id: Terra's `widget_session_id` / `session_id`. */
+  sessionId: string;
+  kind: AuthSessionKind;
+  devId: string;
+  userId: string | null;
+  provider: string | null;
+  /** Widget: the providers to offer (null = every enabled one). */
+  providers: string[] | null;
+  referenceId: string | null;
+  successUrl: string | null;
+  failureUrl: string | null;
+  language: string | null;
+  /** Login links opened from a widget carry its session id into the auth event. */
+  widgetSessionId: string | null;
+  expiresMs: number;
+  usedMs: number | null;
+}
+
+/**
+ * Hosted-flow sessions, found by the SHA-256 of the secret their URL carries (the secret
+ * itself is never stored; the hash already belongs to one developer).
+ */
+export interface AuthSessionRepo {
+  create(session: AuthSession, secretHash: string, createdAt: string): Promise<void>;
+  bySecretHash(secretHash: string): Promise<AuthSession | undefined>;
+  /** Marks the session used; false when it was already used (a concurrent submit won). */
+  markUsed(secretHash: string, now: number): Promise<boolean>;
+  /** Login sessions that expired unused before `cutoffMs` and whose user is still pending, across developers. */
+  abandonedLogins(
+    cutoffMs: number,
+  ): Promise<{ devId: string; userId: string; sessionId: string; widgetSessionId: string | null }[]>;
+  deleteExpiredBefore(cutoffMs: number): Promise<void>;
+}
+
+// ---------------------------------------------------------------- Apple Health (migration 0050)
+
+/** One stored HealthKit sample (or a workout marker), as the Apple provider computes it. */
+export interface AppleSampleRow {
+  /** HealthKit UUID (SDK samples, workout markers); null for export records, which have none. */
+  uuid: string | null;
+  type: string;
+  sourceName: string;
+  startMs: number;
+  endMs: number;
+  /** UTC offset (minutes east) the sample was recorded in: decides its local day. */
+  offsetMin: number;
+  /** Recompute group: the local date (`YYYY-MM-DD`) for day-keyed types, `sleep:<night date>` for sleep. */
+  bucket: string;
+  value: number | null;
+  textValue: string | null;
+  /** Source tier (providers/apple/hk-types.ts `sourceTier`). */
+  priority: number;
+  meta: Record<string, string | number> | null;
+}
+
+/** The Apple sample table, per user. */
+export interface AppleSampleRepo {
+  /**
+   * Inserts samples, skipping any already stored (same UUID, or same type, source, start and
+   * end). With `replace`, an existing sample's metadata is updated instead (activity summaries,
+   * which grow during their day; unchanged ones are left alone). Returns the buckets that
+   * changed and how many rows were new or updated.
+   */
+  insert(
+    devId: string,
+    userId: string,
+    rows: readonly AppleSampleRow[],
+    options?: { replace?: boolean },
+  ): Promise<{ buckets: Set<string>; inserted: number }>;
+  /** Deletes samples by UUID; returns the deleted rows' bucket, type and text value. */
+  delete(
+    devId: string,
+    userId: string,
+    uuids: readonly string[],
+  ): Promise<{ bucket: string; type: string; textValue: string | null }[]>;
+  /** Every stored sample of the given buckets, in bucket and time order. */
+  inBuckets(devId: string, userId: string, buckets: readonly string[]): Promise<AppleSampleRow[]>;
+  count(devId: string, userId: string): Promise<number>;
+}
+
+export type SdkTokenCheck = { ok: true; devId: string } | { ok: false; reason: 'unknown' | 'used' | 'expired' };
+
+/** Single-use SDK tokens and per-user SDK secrets; only hashes are stored. */
+export interface AppleSdkRepo {
+  saveToken(devId: string, token: string, expiresMs: number): Promise<void>;
+  /** Marks the token used, atomically: two concurrent exchanges of one token cannot both succeed. */
+  consumeToken(token: string, now: number): Promise<SdkTokenCheck>;
+  saveCredential(devId: string, userId: string, secret: string): Promise<void>;
+  /** The developer owning `userId` when `secret` is that user's SDK secret (constant-time compare). */
+  authenticate(userId: string, secret: string): Promise<string | undefined>;
 }

@@ -120,11 +120,9 @@ describe.each(ENGINES)('Apple SDK ingestion (%s)', (engine) => {
       user: { user_id: user.user_id, provider: 'APPLE' },
     });
     // The secret is stored hashed only.
-    const { dbOf } = await import('../../src/store/index.ts');
-    const row = await dbOf(t.app.store).get<{ secret_hash: string }>(
-      'SELECT secret_hash FROM apple_sdk_credentials WHERE user_id = ?',
-      [user.user_id],
-    );
+    const row = await (
+      await t.sql()
+    ).get<{ secret_hash: string }>('SELECT secret_hash FROM apple_sdk_credentials WHERE user_id = ?', [user.user_id]);
     expect(row?.secret_hash).toMatch(/^[0-9a-f]{64}$/);
     expect(row?.secret_hash).not.toContain(user.sdk_secret);
   });

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ENGINES, openTestStore, type TestStore } from '../helpers/engines.ts';
-import { dbOf } from '../../src/store/index.ts';
+import type { AppleSampleRow, AuthSession } from '../../src/store/index.ts';
 import { storeRecords } from '../../src/ingest/store-records.ts';
 import { hashApiKey } from '../../src/core/crypto.ts';
 import { migrate } from '../../src/store/sql/db.ts';
@@ -35,9 +35,9 @@ describe.each(ENGINES)('Store contract (%s)', (engine) => {
       name: 'Acme',
     });
     expect(await t.store.developers.authenticate(developer.devId, apiKey + 'x')).toBeUndefined();
-    const row = await dbOf(t.store).get<{ key_hash: string }>('SELECT key_hash FROM api_keys WHERE dev_id = ?', [
-      developer.devId,
-    ]);
+    const row = await (
+      await t.sql()
+    ).get<{ key_hash: string }>('SELECT key_hash FROM api_keys WHERE dev_id = ?', [developer.devId]);
     expect(row?.key_hash).toMatch(/^[0-9a-f]{64}$/);
     expect(row?.key_hash).not.toContain(apiKey);
     expect((await t.store.developers.list()).map((d) => d.devId)).toEqual([developer.devId]);
@@ -93,7 +93,7 @@ describe.each(ENGINES)('Store contract (%s)', (engine) => {
   });
 
   it('moves a developer key from before named keys into api_keys, still valid', async () => {
-    const db = dbOf(t.store);
+    const db = await t.sql();
     await db.run('DROP TABLE api_keys');
     await db.run('DELETE FROM schema_migrations WHERE id = 150');
     await db.run(
@@ -148,10 +148,11 @@ describe.each(ENGINES)('Store contract (%s)', (engine) => {
       credentials: { access_token: 'secret-token-123' },
       nextSyncAt: 0,
     });
-    const raw = await dbOf(t.store).get<{ credentials_sealed: string }>(
-      'SELECT credentials_sealed FROM connections WHERE user_id = ?',
-      [user.userId],
-    );
+    const raw = await (
+      await t.sql()
+    ).get<{ credentials_sealed: string }>('SELECT credentials_sealed FROM connections WHERE user_id = ?', [
+      user.userId,
+    ]);
     expect(raw?.credentials_sealed).toMatch(/^v1\./);
     expect(raw?.credentials_sealed).not.toContain('secret-token-123');
     expect((await t.store.connections.get(dev.devId, user.userId))?.credentials).toEqual({
@@ -319,10 +320,11 @@ describe.each(ENGINES)('Store contract: destinations, deliveries, jobs (%s)', (e
       enabled: true,
       failingSince: null,
     });
-    const row = await dbOf(t.store).get<{ secrets_sealed: string }>(
-      'SELECT secrets_sealed FROM destinations WHERE destination_id = ?',
-      [created.destinationId],
-    );
+    const row = await (
+      await t.sql()
+    ).get<{ secrets_sealed: string }>('SELECT secrets_sealed FROM destinations WHERE destination_id = ?', [
+      created.destinationId,
+    ]);
     expect(row?.secrets_sealed).not.toContain('whsec-top-secret');
     expect(await t.store.destinations.get(other, created.destinationId)).toBeUndefined();
     expect(await t.store.destinations.list(other)).toEqual([]);
@@ -503,5 +505,125 @@ describe.each(ENGINES)('Store contract: destinations, deliveries, jobs (%s)', (e
     expect(await t.store.jobs.claim('a', 10, 3_000, 500)).toEqual([{ id: 'j2', data: { n: 2 } }]);
     expect(await t.store.jobs.pending('a')).toBe(2);
     expect(await t.store.jobs.claim('b', 10, 1_000, 500)).toEqual([{ id: 'j1', data: { other: true } }]);
+  });
+});
+
+describe.each(ENGINES)('Store contract: auth sessions, Apple samples and SDK credentials (%s)', (engine) => {
+  let t: TestStore;
+  let devId: string;
+  beforeEach(async (context) => {
+    t = await openTestStore(engine, context.task.name);
+    devId = (await t.store.developers.create({ name: 'A' })).developer.devId;
+  });
+  afterEach(async () => {
+    await t.close();
+  });
+
+  const session = (userId: string | null, extra: Partial<AuthSession> = {}): AuthSession => ({
+    sessionId: `lgn_${Math.random().toString(16).slice(2)}`,
+    kind: 'login',
+    devId,
+    userId,
+    provider: 'IFIT',
+    providers: null,
+    referenceId: 'ref',
+    successUrl: 'https://app.test/ok',
+    failureUrl: null,
+    language: null,
+    widgetSessionId: null,
+    expiresMs: 10_000,
+    usedMs: null,
+    ...extra,
+  });
+
+  it('finds a session by its secret hash, and lets it be used once', async () => {
+    const created = session(null, { kind: 'widget', providers: ['IFIT', 'APPLE'], provider: null });
+    await t.store.authSessions.create(created, 'a'.repeat(64), '2026-01-01T00:00:00.000Z');
+    expect(await t.store.authSessions.bySecretHash('a'.repeat(64))).toEqual(created);
+    expect(await t.store.authSessions.bySecretHash('b'.repeat(64))).toBeUndefined();
+    expect(await t.store.authSessions.markUsed('a'.repeat(64), 500)).toBe(true);
+    expect(await t.store.authSessions.markUsed('a'.repeat(64), 600)).toBe(false);
+    expect((await t.store.authSessions.bySecretHash('a'.repeat(64)))?.usedMs).toBe(500);
+  });
+
+  it('finds logins abandoned by pending users, and deletes expired sessions', async () => {
+    const pending = await t.store.users.create(devId, { provider: 'IFIT' });
+    const connected = await t.store.users.create(devId, { provider: 'IFIT', state: 'connected' });
+    const abandoned = session(pending.userId, { widgetSessionId: 'wgt_1' });
+    await t.store.authSessions.create(abandoned, '1'.repeat(64), '2026-01-01T00:00:00.000Z');
+    await t.store.authSessions.create(session(connected.userId), '2'.repeat(64), '2026-01-01T00:00:00.000Z');
+    await t.store.authSessions.create(session(pending.userId, { expiresMs: 90_000 }), '3'.repeat(64), 'x');
+    expect(await t.store.authSessions.abandonedLogins(50_000)).toEqual([
+      { devId, userId: pending.userId, sessionId: abandoned.sessionId, widgetSessionId: 'wgt_1' },
+    ]);
+    await t.store.authSessions.deleteExpiredBefore(50_000);
+    expect(await t.store.authSessions.bySecretHash('1'.repeat(64))).toBeUndefined();
+    expect(await t.store.authSessions.bySecretHash('2'.repeat(64))).toBeUndefined();
+    expect(await t.store.authSessions.bySecretHash('3'.repeat(64))).toBeDefined();
+  });
+
+  const sample = (extra: Partial<AppleSampleRow> = {}): AppleSampleRow => ({
+    uuid: null,
+    type: 'HKQuantityTypeIdentifierStepCount',
+    sourceName: 'Watch',
+    startMs: 1_000,
+    endMs: 2_000,
+    offsetMin: 60,
+    bucket: '2026-01-01',
+    value: 12,
+    textValue: null,
+    priority: 1,
+    meta: null,
+    ...extra,
+  });
+
+  it('stores Apple samples once per natural key or UUID, per user', async () => {
+    const user = await t.store.users.create(devId, { provider: 'APPLE' });
+    const other = await t.store.users.create(devId, { provider: 'APPLE' });
+    const rows = [sample(), sample({ startMs: 3_000, endMs: 4_000 }), sample({ uuid: 'U-1', bucket: '2026-01-02' })];
+    expect(await t.store.appleSamples.insert(devId, user.userId, rows)).toEqual({
+      buckets: new Set(['2026-01-01', '2026-01-02']),
+      inserted: 3,
+    });
+    const again = await t.store.appleSamples.insert(devId, user.userId, [...rows, sample({ uuid: 'U-1', value: 99 })]);
+    expect(again.inserted).toBe(0);
+    expect(await t.store.appleSamples.count(devId, user.userId)).toBe(3);
+    expect(await t.store.appleSamples.count(devId, other.userId)).toBe(0);
+    expect(await t.store.appleSamples.inBuckets(devId, user.userId, ['2026-01-01'])).toEqual([rows[0], rows[1]]);
+    expect(await t.store.appleSamples.inBuckets(devId, other.userId, ['2026-01-01'])).toEqual([]);
+
+    const summary = sample({ type: 'HKActivitySummary', meta: { move: 100 } });
+    await t.store.appleSamples.insert(devId, user.userId, [summary], { replace: true });
+    const grown = await t.store.appleSamples.insert(devId, user.userId, [{ ...summary, meta: { move: 250 } }], {
+      replace: true,
+    });
+    expect(grown).toEqual({ buckets: new Set(['2026-01-01']), inserted: 1 });
+    const unchanged = await t.store.appleSamples.insert(devId, user.userId, [{ ...summary, meta: { move: 250 } }], {
+      replace: true,
+    });
+    expect(unchanged.inserted).toBe(0);
+
+    expect(await t.store.appleSamples.delete(devId, other.userId, ['U-1'])).toEqual([]);
+    expect(await t.store.appleSamples.delete(devId, user.userId, ['U-1', 'U-unknown'])).toEqual([
+      { bucket: '2026-01-02', type: 'HKQuantityTypeIdentifierStepCount', textValue: null },
+    ]);
+  });
+
+  it('exchanges an SDK token once, and authenticates an SDK secret by hash', async () => {
+    await t.store.appleSdk.saveToken(devId, 'token-1', 10_000);
+    await t.store.appleSdk.saveToken(devId, 'token-2', 1_000);
+    expect(await t.store.appleSdk.consumeToken('nope', 5_000)).toEqual({ ok: false, reason: 'unknown' });
+    expect(await t.store.appleSdk.consumeToken('token-2', 5_000)).toEqual({ ok: false, reason: 'expired' });
+    expect(await t.store.appleSdk.consumeToken('token-1', 5_000)).toEqual({ ok: true, devId });
+    expect(await t.store.appleSdk.consumeToken('token-1', 5_000)).toEqual({ ok: false, reason: 'used' });
+
+    const user = await t.store.users.create(devId, { provider: 'APPLE' });
+    await t.store.appleSdk.saveCredential(devId, user.userId, 'sdk-secret');
+    expect(await t.store.appleSdk.authenticate(user.userId, 'sdk-secret')).toBe(devId);
+    expect(await t.store.appleSdk.authenticate(user.userId, 'sdk-secreT')).toBeUndefined();
+    const row = await (
+      await t.sql()
+    ).get<{ secret_hash: string }>('SELECT secret_hash FROM apple_sdk_credentials WHERE user_id = ?', [user.userId]);
+    expect(row?.secret_hash).not.toContain('sdk-secret');
   });
 });

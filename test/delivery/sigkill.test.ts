@@ -131,14 +131,12 @@ describe.each(Object.keys(SETUPS))('SIGKILL mid-delivery: %s', (name) => {
         90_000,
       );
     } catch (e) {
-      const { dbOf } = await import('../../src/store/index.ts');
+      const open = await store.deliveries.list(devId, { limit: 500 });
       console.log(
-        await dbOf(store).all(
-          "SELECT delivery_id, status, attempts, last_error, next_attempt_at, lease_until FROM deliveries WHERE status <> 'delivered'",
-        ),
+        open.deliveries.filter((d) => d.status !== 'delivered'),
         Date.now(),
       );
-      console.log(await dbOf(store).all('SELECT count(*) FROM events WHERE dispatched = 0'));
+      console.log(`${(await store.events.undispatched(10_000)).length} events undispatched`);
       console.log(processes.map((p) => p.output()).join('\n----\n'));
       throw e;
     }

@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { SecretBox } from '../../src/core/crypto.ts';
-import { openStore } from '../../src/store/index.ts';
+import { openStore, type Db } from '../../src/store/index.ts';
+import { openPostgres } from '../../src/store/postgres/postgres-driver.ts';
+import { openSqlite } from '../../src/store/sqlite/sqlite-driver.ts';
 import type { Store } from '../../src/store/store.ts';
 
 /** Every store engine; contract suites run once per entry. */
@@ -47,7 +49,31 @@ export interface TestStore {
   schema?: string;
   databaseUrl?: string;
   sqliteFile?: string;
+  /**
+   * A second connection to the same database, for tests that look under the contract (what
+   * is stored at rest, migrations of old data). Application code has no such door.
+   */
+  sql(): Promise<Db>;
   close(): Promise<void>;
+}
+
+/** Opens a driver connection to a test database (the store's file, or its PostgreSQL schema), once. */
+export function rawConnection(location: { sqliteFile?: string; schema?: string }): {
+  sql(): Promise<Db>;
+  close(): Promise<void>;
+} {
+  let db: Promise<Db> | undefined;
+  return {
+    sql() {
+      db ??= location.schema
+        ? openPostgres({ url: TEST_DATABASE_URL, schema: location.schema, maxConnections: 2 })
+        : Promise.resolve(openSqlite(location.sqliteFile!));
+      return db;
+    },
+    async close() {
+      if (db) await (await db).close();
+    },
+  };
 }
 
 export async function openTestStore(engine: Engine, name: string): Promise<TestStore> {
@@ -55,11 +81,14 @@ export async function openTestStore(engine: Engine, name: string): Promise<TestS
   if (engine === 'postgres') {
     const schema = isolatedSchema(name);
     const store = await openStore({ databaseUrl: TEST_DATABASE_URL, schema, box: testBox() });
+    const raw = rawConnection({ schema });
     return {
       store,
       schema,
       databaseUrl: TEST_DATABASE_URL,
+      sql: raw.sql,
       close: async () => {
+        await raw.close();
         await store.close();
         await dropSchema(schema);
       },
@@ -67,7 +96,16 @@ export async function openTestStore(engine: Engine, name: string): Promise<TestS
   }
   const sqliteFile = join(tempDir(), 'tributary.db');
   const store = await openStore({ sqliteFile, box: testBox() });
-  return { store, sqliteFile, close: () => store.close() };
+  const raw = rawConnection({ sqliteFile });
+  return {
+    store,
+    sqliteFile,
+    sql: raw.sql,
+    close: async () => {
+      await raw.close();
+      await store.close();
+    },
+  };
 }
 
 export async function dropSchema(schema: string): Promise<void> {

@@ -1,10 +1,13 @@
+import { join } from 'node:path';
 import { createTributary, type Tributary } from '../../src/app.ts';
+import type { Db } from '../../src/store/index.ts';
 import { loadConfig } from '../../src/core/config.ts';
 import { createLogger } from '../../src/core/logger.ts';
 import {
   dropSchema,
   isolatedSchema,
   markEngineUsed,
+  rawConnection,
   TEST_DATABASE_URL,
   TEST_KEY,
   tempDir,
@@ -21,6 +24,8 @@ export interface TestApp {
   headers: Record<string, string>;
   /** Creates another developer (for tenancy tests). */
   otherDeveloper(): Promise<{ devId: string; apiKey: string; headers: Record<string, string> }>;
+  /** A second connection to the app's database, for tests that look at what is stored at rest. */
+  sql(): Promise<Db>;
   close(): Promise<void>;
 }
 
@@ -44,6 +49,7 @@ export async function startTestApp(engine: Engine, name: string, env: Record<str
   // Links handed to browsers must point at the real port.
   (app.config as { publicUrl: string }).publicUrl = env.TRIBUTARY_PUBLIC_URL ?? url;
   const { developer, apiKey } = await app.store.developers.create({ name: 'test developer' });
+  const raw = rawConnection({ schema, sqliteFile: join(config.dataDir, 'tributary.db') });
   const headersFor = (devId: string, key: string) => ({ 'dev-id': devId, 'x-api-key': key });
   return {
     app,
@@ -59,7 +65,9 @@ export async function startTestApp(engine: Engine, name: string, env: Record<str
         headers: headersFor(other.developer.devId, other.apiKey),
       };
     },
+    sql: raw.sql,
     async close() {
+      await raw.close();
       await app.close();
       if (schema) await dropSchema(schema);
     },

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dbOf } from '../../src/store/index.ts';
 import { authSessions } from '../../src/auth/auth-sessions.ts';
 import { ENGINES } from '../helpers/engines.ts';
 import { startTestApp, type TestApp } from '../helpers/harness.ts';
@@ -55,15 +54,16 @@ describe.each(ENGINES)('connect flow (%s)', (engine) => {
 
   it('a login link expires after 15 minutes', async () => {
     const { json } = await api(t, 'POST', '/v2/auth/authenticateUser?resource=IFIT', {});
-    const [session] = await dbOf(t.app.store).all<{ expires_ms: number; created_at: string }>(
+    const [session] = await (
+      await t.sql()
+    ).all<{ expires_ms: number; created_at: string }>(
       'SELECT expires_ms, created_at FROM auth_sessions WHERE user_id = ?',
       [json.user_id],
     );
     expect(Number(session!.expires_ms) - Date.parse(session!.created_at)).toBe(15 * 60_000);
-    await dbOf(t.app.store).run('UPDATE auth_sessions SET expires_ms = ? WHERE user_id = ?', [
-      Date.now() - 1,
-      json.user_id,
-    ]);
+    await (
+      await t.sql()
+    ).run('UPDATE auth_sessions SET expires_ms = ? WHERE user_id = ?', [Date.now() - 1, json.user_id]);
     const response = await fetch(json.auth_url);
     expect(response.status).toBe(410);
     expect(await response.text()).toContain('expired');
@@ -72,10 +72,9 @@ describe.each(ENGINES)('connect flow (%s)', (engine) => {
 
   it('housekeeping deletes users whose login link expired unused a day ago, with an auth error event', async () => {
     const { json } = await api(t, 'POST', '/v2/auth/authenticateUser?resource=IFIT', {});
-    await dbOf(t.app.store).run('UPDATE auth_sessions SET expires_ms = ? WHERE user_id = ?', [
-      Date.now() - 2 * 86_400_000,
-      json.user_id,
-    ]);
+    await (
+      await t.sql()
+    ).run('UPDATE auth_sessions SET expires_ms = ? WHERE user_id = ?', [Date.now() - 2 * 86_400_000, json.user_id]);
     expect(await authSessions.purgeExpired(t.app.store)).toBeGreaterThanOrEqual(1);
     expect(await t.app.store.users.get(t.devId, json.user_id)).toBeUndefined();
     const [event] = (await events('auth')).filter(

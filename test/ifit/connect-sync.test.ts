@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dbOf } from '../../src/store/index.ts';
 import type { SyncService } from '../../src/ingest/sync.ts';
 import type { TokenSet } from '../../src/providers/provider.ts';
 import { ENGINES } from '../helpers/engines.ts';
@@ -87,17 +86,12 @@ describe.each(ENGINES)('iFit end to end (%s)', (engine) => {
     const stored = await connection();
     expect(stored?.status).toBe('active');
     expect(Object.keys(stored!.credentials!).sort()).toEqual(['accessToken', 'expiresAt', 'refreshToken']);
-    const row = await dbOf(t.app.store).get<{ credentials_sealed: string }>(
-      'SELECT credentials_sealed FROM connections WHERE user_id = ?',
-      [userId],
-    );
+    const row = await (
+      await t.sql()
+    ).get<{ credentials_sealed: string }>('SELECT credentials_sealed FROM connections WHERE user_id = ?', [userId]);
     expect(row!.credentials_sealed.startsWith('v1.')).toBe(true);
     expect(row!.credentials_sealed).not.toContain(stored!.credentials!.accessToken);
-    const everything = JSON.stringify([
-      await events(),
-      await dbOf(t.app.store).all('SELECT * FROM auth_sessions'),
-      row,
-    ]);
+    const everything = JSON.stringify([await events(), await (await t.sql()).all('SELECT * FROM auth_sessions'), row]);
     expect(everything).not.toContain(IFIT_LOGIN.password);
     const user = await t.app.store.users.get(t.devId, userId);
     expect(user).toMatchObject({ state: 'connected', providerUserId: accountId, referenceId: 'athlete-42' });

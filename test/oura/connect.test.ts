@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
-import { dbOf } from '../../src/store/index.ts';
 import type { TokenSet } from '../../src/providers/provider.ts';
 import { TokenKeeper, isGrantRevoked } from '../../src/ingest/token-keeper.ts';
 import { ENGINES } from '../helpers/engines.ts';
@@ -67,10 +66,9 @@ describe.each(ENGINES)('OAuth2 connect: Oura (%s)', (engine) => {
     const connection = await t.app.store.connections.get<TokenSet>(t.devId, userId);
     expect(connection!.credentials!.accessToken).toMatch(/^[0-9a-f]{48}$/);
     expect(connection!.credentials!.expiresAt).toBeGreaterThan(Date.now() + 86_000_000);
-    const row = await dbOf(t.app.store).get<{ credentials_sealed: string }>(
-      'SELECT credentials_sealed FROM connections WHERE user_id = ?',
-      [userId],
-    );
+    const row = await (
+      await t.sql()
+    ).get<{ credentials_sealed: string }>('SELECT credentials_sealed FROM connections WHERE user_id = ?', [userId]);
     expect(row!.credentials_sealed).not.toContain(connection!.credentials!.accessToken);
     expect(row!.credentials_sealed).not.toContain(connection!.credentials!.refreshToken!);
     const [event] = await events('auth', userId);

@@ -4,8 +4,7 @@ import { newSecret } from '../../core/ids.ts';
 import { terraUser } from '../../delivery/terra-events.ts';
 import { batchJsonSchema, BatchSchema, describeIssue } from '../../providers/apple/batch.ts';
 import { ingestBatch, PROVIDER } from '../../providers/apple/ingest.ts';
-import { authenticateSdkUser, consumeToken, saveCredential, saveToken } from '../../providers/apple/sample-store.ts';
-import { dbOf, type User } from '../../store/index.ts';
+import type { User } from '../../store/index.ts';
 import { developerOf } from '../authenticate.ts';
 import type { ApiContext, RouteModule } from '../context.ts';
 import { describeTag, registerOperations, registerSchemas } from '../openapi/index.ts';
@@ -172,7 +171,7 @@ export const sdkRoutes: RouteModule = (app, ctx) => {
     }
     const secret = newSecret(32);
     const user = await ctx.store.transaction(async (tx) => {
-      const check = await consumeToken(dbOf(tx), token, Date.now());
+      const check = await tx.appleSdk.consumeToken(token, Date.now());
       if (!check.ok) {
         if (check.reason === 'unknown')
           throw new TributaryError(
@@ -195,7 +194,7 @@ export const sdkRoutes: RouteModule = (app, ctx) => {
         referenceId: (referenceId as string | undefined) ?? null,
         state: 'connected',
       });
-      await saveCredential(dbOf(tx), check.devId, created.userId, secret);
+      await tx.appleSdk.saveCredential(check.devId, created.userId, secret);
       await tx.events.insert(check.devId, { type: 'auth', userId: created.userId, payload: sdkAuthEvent(created) });
       return created;
     });
@@ -235,7 +234,7 @@ export const sdkRoutes: RouteModule = (app, ctx) => {
         onRequest: async (request) => {
           const { user_id: userId } = request.params as { user_id: string };
           const secret = bearer(request, "the user's sdk_secret");
-          const devId = await authenticateSdkUser(dbOf(ctx.store), userId, secret);
+          const devId = await ctx.store.appleSdk.authenticate(userId, secret);
           if (!devId) throw new TributaryError('unauthorized', 'invalid sdk_secret for this user_id');
           sdkDevIds.set(request, devId);
         },
@@ -268,7 +267,7 @@ function requireAppleEnabled(ctx: ApiContext): void {
 
 async function generateToken(ctx: ApiContext, devId: string) {
   const token = newSecret(32);
-  await saveToken(dbOf(ctx.store), devId, token, Date.now() + SDK_TOKEN_TTL_SECONDS * 1000);
+  await ctx.store.appleSdk.saveToken(devId, token, Date.now() + SDK_TOKEN_TTL_SECONDS * 1000);
   return { status: 'success', token, expires_in: SDK_TOKEN_TTL_SECONDS };
 }
 

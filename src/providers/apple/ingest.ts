@@ -1,6 +1,6 @@
 import type { DataType, TerraRecord } from '../../model/data-types.ts';
 import { storeRecords } from '../../ingest/store-records.ts';
-import { dbOf, type Store, type User } from '../../store/index.ts';
+import type { Store, User } from '../../store/index.ts';
 import { TributaryError } from '../../core/errors.ts';
 import type { Batch } from './batch.ts';
 import { sourceTier } from './hk-types.ts';
@@ -11,7 +11,6 @@ import { normalizeMenstruation } from './normalize/menstruation.ts';
 import { normalizeNutrition } from './normalize/nutrition.ts';
 import { normalizeSleep } from './normalize/sleep.ts';
 import { activitySummaryRow, categoryRow, quantityRow } from './rows.ts';
-import { deleteSamples, insertSamples, loadBuckets } from './sample-store.ts';
 import { isSleepBucket, type SampleRow } from './samples.ts';
 import { localDate, parseLocalInstant, toCanonical, type LocalInstant } from './units.ts';
 
@@ -47,7 +46,7 @@ export async function recomputeBuckets(
     const chunk = all.slice(i, i + RECOMPUTE_CHUNK);
     const eventsBefore = result.events;
     await store.transaction(async (tx) => {
-      const rows = await loadBuckets(dbOf(tx), user.devId, user.userId, chunk);
+      const rows = await tx.appleSamples.inBuckets(user.devId, user.userId, chunk);
       const byBucket = new Map<string, SampleRow[]>(chunk.map((bucket) => [bucket, []]));
       for (const row of rows) byBucket.get(row.bucket)?.push(row);
       const records: Record<DataType, TerraRecord[]> = {
@@ -119,7 +118,7 @@ export async function storeWorkouts(
         priority: 0,
         meta: null,
       }));
-    await insertSamples(dbOf(tx), user.devId, user.userId, markers);
+    await tx.appleSamples.insert(user.devId, user.userId, markers);
     const records: TerraRecord[] = [];
     for (const { input } of workouts) records.push(normalizeActivity(input, await workoutHeartRate(tx, user, input)));
     const stored = await storeRecords(tx, { user, type: 'activity', records });
@@ -133,7 +132,7 @@ async function workoutHeartRate(store: Store, user: User, w: WorkoutInput): Prom
   const buckets = new Set<string>();
   for (let day = w.startMs - 86_400_000; day <= w.endMs + 86_400_000; day += 86_400_000)
     buckets.add(localDate(day, w.offsetMin));
-  const rows = await loadBuckets(dbOf(store), user.devId, user.userId, [...buckets]);
+  const rows = await store.appleSamples.inBuckets(user.devId, user.userId, [...buckets]);
   return rows
     .filter(
       (row) => row.type === HEART_RATE && row.value !== null && row.startMs >= w.startMs && row.startMs <= w.endMs,
@@ -168,7 +167,6 @@ export async function ingestBatch(store: Store, user: User, batch: Batch, rawBod
   let inserted = 0;
   let removedActivities = 0;
   await store.transaction(async (tx) => {
-    const txDb = dbOf(tx);
     await tx.raw.put(user.devId, {
       userId: user.userId,
       provider: PROVIDER,
@@ -177,13 +175,13 @@ export async function ingestBatch(store: Store, user: User, batch: Batch, rawBod
       contentType: 'application/json',
       body: rawBody,
     });
-    const fresh = await insertSamples(txDb, user.devId, user.userId, rows);
+    const fresh = await tx.appleSamples.insert(user.devId, user.userId, rows);
     inserted = fresh.inserted;
     for (const bucket of fresh.buckets) touched.add(bucket);
     // A day's rings grow while the day lasts: a newer summary replaces the stored one.
-    for (const bucket of (await insertSamples(txDb, user.devId, user.userId, summaries, { replace: true })).buckets)
+    for (const bucket of (await tx.appleSamples.insert(user.devId, user.userId, summaries, { replace: true })).buckets)
       touched.add(bucket);
-    const deleted = await deleteSamples(txDb, user.devId, user.userId, batch.deleted);
+    const deleted = await tx.appleSamples.delete(user.devId, user.userId, batch.deleted);
     deletedCount = deleted.length;
     for (const row of deleted) {
       if (row.bucket === 'workout' && row.textValue)

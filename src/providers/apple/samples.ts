@@ -1,3 +1,4 @@
+import type { AppleSampleRow } from '../../store/index.ts';
 import { SLEEP_TYPE } from './hk-types.ts';
 import { localDate } from './units.ts';
 
@@ -6,23 +7,7 @@ import { localDate } from './units.ts';
  * export). `value` is in the canonical unit of its type (see hk-types.ts); category samples
  * carry their value name in `textValue`.
  */
-export interface SampleRow {
-  /** HealthKit UUID (SDK samples, workout markers); null for export records, which have none. */
-  uuid: string | null;
-  type: string;
-  sourceName: string;
-  startMs: number;
-  endMs: number;
-  /** UTC offset (minutes east) the sample was recorded in: decides its local day. */
-  offsetMin: number;
-  /** Recompute group: the local date (`YYYY-MM-DD`) for day-keyed types, `sleep:<night date>` for sleep. */
-  bucket: string;
-  value: number | null;
-  textValue: string | null;
-  /** Source tier (hk-types.ts `sourceTier`). */
-  priority: number;
-  meta: Record<string, string | number> | null;
-}
+export type SampleRow = AppleSampleRow;
 
 const NOON_SHIFT_MS = 12 * 3600_000;
 

@@ -2,6 +2,8 @@ import type { SecretBox } from '../../core/crypto.ts';
 import { MIGRATIONS } from '../migrations/index.ts';
 import type { Store } from '../store.ts';
 import { apiKeyRepo } from './api-keys.ts';
+import { appleSampleRepo, appleSdkRepo } from './apple.ts';
+import { authSessionRepo } from './auth-sessions.ts';
 import { connectionRepo } from './connections.ts';
 import { migrate, type Db } from './db.ts';
 import { deliveryRepo } from './deliveries.ts';
@@ -28,19 +30,16 @@ export function sqlStore(db: Db, box: SecretBox): Store {
     destinations: destinationRepo(db, box),
     deliveries: deliveryRepo(db),
     jobs: jobRepo(db),
+    authSessions: authSessionRepo(db),
+    appleSamples: appleSampleRepo(db),
+    appleSdk: appleSdkRepo(db),
     transaction: (fn) => db.transaction((tx) => fn(sqlStore(tx, box))),
     close: () => db.close(),
-    db,
-  } as Store & { db: Db };
+  };
 }
 
 /** Opens a store over `db`, applying pending migrations first. */
 export async function openSqlStore(db: Db, box: SecretBox): Promise<Store> {
   await migrate(db, MIGRATIONS);
   return sqlStore(db, box);
-}
-
-/** The driver under a store, for engine-specific tooling (tests, migrations, queues on the same database). */
-export function dbOf(store: Store): Db {
-  return (store as Store & { db: Db }).db;
 }

@@ -10,9 +10,8 @@ import { TributaryError } from '../../../core/errors.ts';
 import type { Signal } from '../../../core/signal.ts';
 import { storeRecords } from '../../../ingest/store-records.ts';
 import type { TerraRecord } from '../../../model/data-types.ts';
-import { dbOf, type Store, type User } from '../../../store/index.ts';
+import type { Store, User } from '../../../store/index.ts';
 import { PROVIDER, recomputeBuckets, storeWorkouts, type RecordCounts } from '../ingest.ts';
-import { insertSamples } from '../sample-store.ts';
 import type { SampleRow } from '../samples.ts';
 import { ACTIVITY_SUMMARY_TYPE } from '../hk-types.ts';
 import { parseGpx } from './gpx.ts';
@@ -184,8 +183,8 @@ async function run(
     const summaries = pendingSummaries.splice(0, pendingSummaries.length);
     summary.samplesSeen += rows.length;
     const result = await store.transaction(async (tx) => {
-      const inserted = await insertSamples(dbOf(tx), user.devId, user.userId, rows);
-      const replaced = await insertSamples(dbOf(tx), user.devId, user.userId, summaries, { replace: true });
+      const inserted = await tx.appleSamples.insert(user.devId, user.userId, rows);
+      const replaced = await tx.appleSamples.insert(user.devId, user.userId, summaries, { replace: true });
       for (const bucket of replaced.buckets) inserted.buckets.add(bucket);
       return inserted;
     });

@@ -1,6 +1,6 @@
 import { hashApiKey, safeEqualHex } from '../../core/crypto.ts';
-import type { Db } from '../../store/index.ts';
-import type { SampleRow } from './samples.ts';
+import type { AppleSampleRepo, AppleSampleRow, AppleSdkRepo, SdkTokenCheck } from '../store.ts';
+import type { Db } from './db.ts';
 
 /**
  * SQL for the Apple tables (migration 0050): SDK tokens, per-user SDK secrets and the
@@ -44,7 +44,7 @@ function insertStatement(rows: number, upsert: boolean): string {
  * day. cyrb53 (public domain): a fast, well-mixed non-cryptographic string hash — the key
  * is computed for every one of an export's millions of records.
  */
-export function naturalKey(row: Pick<SampleRow, 'type' | 'sourceName' | 'startMs' | 'endMs'>): number {
+function naturalKey(row: Pick<AppleSampleRow, 'type' | 'sourceName' | 'startMs' | 'endMs'>): number {
   const text = `${row.type}|${row.sourceName}|${row.startMs}|${row.endMs}`;
   let h1 = 0xdeadbeef;
   let h2 = 0x41c6ce57;
@@ -59,7 +59,7 @@ export function naturalKey(row: Pick<SampleRow, 'type' | 'sourceName' | 'startMs
 }
 
 /** The user's small integer key in the sample table (created on first use). */
-export async function ownerKey(db: Db, devId: string, userId: string): Promise<number> {
+async function ownerKey(db: Db, devId: string, userId: string): Promise<number> {
   const existing = await db.get<{ owner_key: number | string }>(
     'SELECT owner_key FROM apple_sample_owners WHERE dev_id = ? AND user_id = ?',
     [devId, userId],
@@ -91,11 +91,11 @@ async function existingOwnerKey(db: Db, devId: string, userId: string): Promise<
  * which grow during their day; unchanged ones are left alone). Returns the buckets that changed
  * and how many rows were new or updated.
  */
-export async function insertSamples(
+async function insertSamples(
   db: Db,
   devId: string,
   userId: string,
-  rows: readonly SampleRow[],
+  rows: readonly AppleSampleRow[],
   options: { replace?: boolean } = {},
 ): Promise<{ buckets: Set<string>; inserted: number }> {
   const buckets = new Set<string>();
@@ -130,7 +130,7 @@ export async function insertSamples(
 }
 
 /** Deletes samples by UUID; returns the deleted rows' bucket, type and text value. */
-export async function deleteSamples(
+async function deleteSamples(
   db: Db,
   devId: string,
   userId: string,
@@ -165,12 +165,12 @@ interface Row {
 }
 
 /** Every stored sample of the given buckets. */
-export async function loadBuckets(
+async function loadBuckets(
   db: Db,
   devId: string,
   userId: string,
   buckets: readonly string[],
-): Promise<SampleRow[]> {
+): Promise<AppleSampleRow[]> {
   const owner = await existingOwnerKey(db, devId, userId);
   if (owner === undefined || buckets.length === 0) return [];
   const rows = await db.all<Row>(
@@ -194,7 +194,7 @@ export async function loadBuckets(
   }));
 }
 
-export async function countSamples(db: Db, devId: string, userId: string): Promise<number> {
+async function countSamples(db: Db, devId: string, userId: string): Promise<number> {
   const owner = await existingOwnerKey(db, devId, userId);
   if (owner === undefined) return 0;
   const row = await db.get<{ n: number | string }>('SELECT COUNT(*) AS n FROM apple_samples WHERE owner_key = ?', [
@@ -204,17 +204,15 @@ export async function countSamples(db: Db, devId: string, userId: string): Promi
 }
 
 /** Stores a single-use SDK token (its hash only). */
-export async function saveToken(db: Db, devId: string, token: string, expiresMs: number): Promise<void> {
+async function saveToken(db: Db, devId: string, token: string, expiresMs: number): Promise<void> {
   await db.run(
     'INSERT INTO apple_sdk_tokens (token_hash, dev_id, expires_ms, used_ms, created_at) VALUES (?, ?, ?, NULL, ?)',
     [hashApiKey(token), devId, expiresMs, new Date().toISOString()],
   );
 }
 
-export type TokenCheck = { ok: true; devId: string } | { ok: false; reason: 'unknown' | 'used' | 'expired' };
-
 /** Marks the token used, atomically: two concurrent exchanges of one token cannot both succeed. */
-export async function consumeToken(db: Db, token: string, now: number): Promise<TokenCheck> {
+async function consumeToken(db: Db, token: string, now: number): Promise<SdkTokenCheck> {
   const hash = hashApiKey(token);
   const row = await db.get<{ dev_id: string; expires_ms: number | string; used_ms: number | string | null }>(
     'SELECT dev_id, expires_ms, used_ms FROM apple_sdk_tokens WHERE token_hash = ?',
@@ -230,7 +228,7 @@ export async function consumeToken(db: Db, token: string, now: number): Promise<
   return changes === 1 ? { ok: true, devId: row.dev_id } : { ok: false, reason: 'used' };
 }
 
-export async function saveCredential(db: Db, devId: string, userId: string, secret: string): Promise<void> {
+async function saveCredential(db: Db, devId: string, userId: string, secret: string): Promise<void> {
   await db.run('INSERT INTO apple_sdk_credentials (user_id, dev_id, secret_hash, created_at) VALUES (?, ?, ?, ?)', [
     userId,
     devId,
@@ -240,11 +238,31 @@ export async function saveCredential(db: Db, devId: string, userId: string, secr
 }
 
 /** The developer owning `userId` when `secret` is that user's SDK secret (constant-time compare). */
-export async function authenticateSdkUser(db: Db, userId: string, secret: string): Promise<string | undefined> {
+async function authenticateSdkUser(db: Db, userId: string, secret: string): Promise<string | undefined> {
   const row = await db.get<{ dev_id: string; secret_hash: string }>(
     'SELECT dev_id, secret_hash FROM apple_sdk_credentials WHERE user_id = ?',
     [userId],
   );
   if (!row) return undefined;
   return safeEqualHex(row.secret_hash, hashApiKey(secret)) ? row.dev_id : undefined;
+}
+
+/** The Apple sample table over `db`. */
+export function appleSampleRepo(db: Db): AppleSampleRepo {
+  return {
+    insert: (devId, userId, rows, options) => insertSamples(db, devId, userId, rows, options),
+    delete: (devId, userId, uuids) => deleteSamples(db, devId, userId, uuids),
+    inBuckets: (devId, userId, buckets) => loadBuckets(db, devId, userId, buckets),
+    count: (devId, userId) => countSamples(db, devId, userId),
+  };
+}
+
+/** SDK tokens and secrets over `db`. */
+export function appleSdkRepo(db: Db): AppleSdkRepo {
+  return {
+    saveToken: (devId, token, expiresMs) => saveToken(db, devId, token, expiresMs),
+    consumeToken: (token, now) => consumeToken(db, token, now),
+    saveCredential: (devId, userId, secret) => saveCredential(db, devId, userId, secret),
+    authenticate: (userId, secret) => authenticateSdkUser(db, userId, secret),
+  };
 }
