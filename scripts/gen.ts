@@ -11,6 +11,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { generateDestinationDocs } from './gen-destinations.ts';
 import { DEFAULT_SPEC, generateModel, REPO_ROOT, type Artifact } from './gen-model.ts';
+import { generateOpenApi } from './gen-openapi.ts';
 
 interface Options {
   check: boolean;
@@ -20,6 +21,7 @@ interface Options {
 const GENERATORS: { name: string; run(options: Options): Artifact[] }[] = [
   { name: 'model', run: (options) => generateModel(options.spec) },
   { name: 'destination docs', run: () => generateDestinationDocs() },
+  { name: 'OpenAPI document', run: () => generateOpenApi() },
 ];
 
 function parseArgs(argv: string[]): Options {

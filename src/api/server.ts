@@ -6,6 +6,7 @@ import { requireDeveloper } from './authenticate.ts';
 import type { ApiContext, RouteModule } from './context.ts';
 import { errorBody, errorHandler } from './errors.ts';
 import { useDepthCheckedJson } from './json-body.ts';
+import { trackServedRoutes } from './openapi/served-routes.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -41,6 +42,7 @@ export async function buildServer(ctx: ApiContext, modules: ServerModules): Prom
         .send(errorBody('bad_request', error.message, request.id));
     },
   });
+  trackServedRoutes(app);
   app.setErrorHandler(errorHandler(ctx.logger));
   useDepthCheckedJson(app);
   // PostgreSQL can neither store nor compare text holding NUL: refuse it up front, naming the

@@ -1,6 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { terraOpenApiExtract, terraSchemaDocument } from '../../model/schemas.ts';
+import { DECLARED_ROUTES } from '../contract/define.ts';
+import { operationOf } from '../contract/operation.ts';
 import type { ServedRoute } from './served-routes.ts';
+import { ZOD_COMPONENTS, zodComponentJsonSchema } from './zod-json-schema.ts';
 import { OPENAPI_OPERATIONS, OPENAPI_SCHEMAS, TAG_DESCRIPTIONS, type RegisteredOperation } from './registry.ts';
 import { ERROR_SCHEMA, ERROR_SCHEMA_NAME, TERRA_TAG_DESCRIPTIONS, terraOperations } from './terra-operations.ts';
 
@@ -88,7 +91,7 @@ const cache = new Map<string, OpenApiDocument>();
  * public URL and registry size; callers must not mutate the result.
  */
 export function buildOpenApiDocument(options: BuildOptions): OpenApiDocument {
-  const key = `${options.publicUrl}\u0000${options.served?.length ?? 0}\u0000${OPENAPI_OPERATIONS.length}\u0000${Object.keys(OPENAPI_SCHEMAS).length}\u0000${TAG_DESCRIPTIONS.size}`;
+  const key = `${options.publicUrl}\u0000${options.served?.length ?? 0}\u0000${OPENAPI_OPERATIONS.length}\u0000${Object.keys(OPENAPI_SCHEMAS).length}\u0000${TAG_DESCRIPTIONS.size}\u0000${DECLARED_ROUTES.length}\u0000${ZOD_COMPONENTS.size}`;
   const cached = cache.get(key);
   if (cached) return cached;
   const document = build(options);
@@ -99,7 +102,12 @@ export function buildOpenApiDocument(options: BuildOptions): OpenApiDocument {
 
 function build(options: BuildOptions): OpenApiDocument {
   const extract = terraOpenApiExtract();
-  const documented = [...ROOT_OPERATIONS, ...terraOperations(), ...OPENAPI_OPERATIONS];
+  const documented = [
+    ...ROOT_OPERATIONS,
+    ...terraOperations(),
+    ...OPENAPI_OPERATIONS,
+    ...DECLARED_ROUTES.map(operationOf),
+  ];
   const operations = [...documented, ...undocumented(options.served ?? [], documented)];
   const paths: OpenApiDocument['paths'] = {};
   const tags: OpenApiDocument['tags'] = [];
@@ -119,7 +127,10 @@ function build(options: BuildOptions): OpenApiDocument {
   const schemas: Record<string, Record<string, unknown>> = {};
   for (const [name, schema] of Object.entries(terraSchemaDocument().$defs))
     schemas[name] = toComponentRefs(schema) as Record<string, unknown>;
-  for (const [name, schema] of Object.entries({ [ERROR_SCHEMA_NAME]: ERROR_SCHEMA, ...OPENAPI_SCHEMAS })) {
+  const declared = Object.fromEntries(
+    [...ZOD_COMPONENTS].map(([name, schema]) => [name, zodComponentJsonSchema(schema)]),
+  );
+  for (const [name, schema] of Object.entries({ [ERROR_SCHEMA_NAME]: ERROR_SCHEMA, ...OPENAPI_SCHEMAS, ...declared })) {
     if (schemas[name]) throw new Error(`OpenAPI component schema ${name} collides with an existing schema`);
     schemas[name] = schema;
   }

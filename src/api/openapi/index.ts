@@ -15,5 +15,5 @@ export {
   type OperationObject,
   type RegisteredOperation,
 } from './registry.ts';
-export { parseServedRoutes, type ServedRoute } from './served-routes.ts';
+export { parseServedRoutes, servedRoutes, trackServedRoutes, type ServedRoute } from './served-routes.ts';
 export { ERROR_SCHEMA_NAME, terraOperations } from './terra-operations.ts';

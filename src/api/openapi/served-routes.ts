@@ -31,3 +31,28 @@ export function parseServedRoutes(tree: string): ServedRoute[] {
   }
   return routes;
 }
+
+const SERVED = new WeakMap<object, ServedRoute[]>();
+
+/**
+ * Records every route registered on `app` (and its child plugins) from here on, through
+ * Fastify's `onRoute` hook: the served list the OpenAPI document is checked against.
+ */
+export function trackServedRoutes(app: {
+  addHook(name: 'onRoute', hook: (route: { method: string | string[]; url: string }) => void): unknown;
+}): void {
+  const routes: ServedRoute[] = [];
+  SERVED.set(app, routes);
+  app.addHook('onRoute', (route) => {
+    if (route.url.includes('*')) return;
+    const path = (route.url.replace(/\/+$/, '') || '/').replace(/:(\w+)/g, '{$1}');
+    for (const method of [route.method].flat().map((m) => m.toLowerCase()))
+      if (METHODS.has(method) && !routes.some((r) => r.method === method && r.path === path))
+        routes.push({ method: method as HttpMethod, path });
+  });
+}
+
+/** The routes `app` serves (empty unless `trackServedRoutes(app)` ran before they were added). */
+export function servedRoutes(app: object): readonly ServedRoute[] {
+  return SERVED.get(app) ?? [];
+}

@@ -7,18 +7,62 @@ import { z } from 'zod';
  * becomes `{}` (any value) rather than a wrong constraint.
  */
 export function zodInputJsonSchema(schema: z.ZodTypeAny): Record<string, unknown> {
+  if (COMPONENT_NAMES.has(schema)) return { $ref: `#/components/schemas/${COMPONENT_NAMES.get(schema)}` };
+  const given = JSON_SCHEMAS.get(schema);
+  if (given) return structuredClone(given.schema);
   const { inner, description, defaultValue, nullable } = unwrap(schema);
-  const out = base(inner);
-  if (nullable && typeof out.type === 'string') out.type = [out.type, 'null'];
+  const out = COMPONENT_NAMES.has(inner) ? { $ref: `#/components/schemas/${COMPONENT_NAMES.get(inner)}` } : base(inner);
+  if (nullable) {
+    if (typeof out.type === 'string') out.type = [out.type, 'null'];
+    else if (out.$ref || out.anyOf || out.allOf)
+      return { anyOf: [out, { type: 'null' }], ...(description ? { description } : {}) };
+  }
   if (description) out.description = description;
   if (defaultValue !== undefined) out.default = defaultValue;
   return out;
 }
 
+/** The JSON Schema of a named component: its own body, where every other use is a `$ref`. */
+export function zodComponentJsonSchema(schema: z.ZodTypeAny): Record<string, unknown> {
+  const given = JSON_SCHEMAS.get(schema);
+  if (given) return structuredClone(given.schema);
+  const { inner, description } = unwrap(schema);
+  const out = base(inner);
+  if (description) out.description = description;
+  return out;
+}
+
 /** Whether a client may leave the field out (optional, or with a default). */
 export function zodFieldOptional(schema: z.ZodTypeAny): boolean {
+  const given = JSON_SCHEMAS.get(schema);
+  if (given) return given.optional;
   const { optional, defaultValue } = unwrap(schema);
   return optional || defaultValue !== undefined;
+}
+
+/** Schemas documented by a JSON Schema of their own (HTTP fields that parse text). */
+const JSON_SCHEMAS = new WeakMap<z.ZodTypeAny, { schema: Record<string, unknown>; optional: boolean }>();
+
+/** Documents `schema` with `json` (for fields whose transform the converter cannot read). */
+export function withJsonSchema<S extends z.ZodTypeAny>(
+  schema: S,
+  json: Record<string, unknown>,
+  options: { optional?: boolean } = {},
+): S {
+  JSON_SCHEMAS.set(schema, { schema: json, optional: options.optional ?? false });
+  return schema;
+}
+
+/** Named schemas: each is one component (`#/components/schemas/<name>`), referenced wherever it is used. */
+const COMPONENT_NAMES = new WeakMap<z.ZodTypeAny, string>();
+export const ZOD_COMPONENTS = new Map<string, z.ZodTypeAny>();
+
+/** Names `schema` as an OpenAPI component; returns it unchanged. */
+export function component<S extends z.ZodTypeAny>(name: string, schema: S): S {
+  if (ZOD_COMPONENTS.has(name)) throw new Error(`OpenAPI component schema ${name} is declared twice`);
+  ZOD_COMPONENTS.set(name, schema);
+  COMPONENT_NAMES.set(schema, name);
+  return schema;
 }
 
 function unwrap(schema: z.ZodTypeAny): {
@@ -84,6 +128,8 @@ function base(schema: z.ZodTypeAny): Record<string, unknown> {
       else if (check.kind === 'url') out.format = 'uri';
       else if (check.kind === 'email') out.format = 'email';
       else if (check.kind === 'uuid') out.format = 'uuid';
+      else if (check.kind === 'datetime') out.format = 'date-time';
+      else if (check.kind === 'date') out.format = 'date';
       else if (check.kind === 'regex' && check.regex && out.pattern === undefined) out.pattern = check.regex.source;
     }
     return out;
@@ -99,7 +145,13 @@ function base(schema: z.ZodTypeAny): Record<string, unknown> {
   }
   if (schema instanceof z.ZodBoolean) return { type: 'boolean' };
   if (schema instanceof z.ZodEnum) return { type: 'string', enum: [...(schema.options as string[])] };
-  if (schema instanceof z.ZodLiteral) return { const: schema.value };
+  if (schema instanceof z.ZodLiteral)
+    return { ...(typeof schema.value === 'string' ? { type: 'string' } : {}), const: schema.value };
+  if (schema instanceof z.ZodNull) return { type: 'null' };
+  if (schema instanceof z.ZodIntersection)
+    return { allOf: [zodInputJsonSchema(schema._def.left), zodInputJsonSchema(schema._def.right)] };
+  if (schema instanceof z.ZodDiscriminatedUnion)
+    return { oneOf: (schema.options as z.ZodTypeAny[]).map(zodInputJsonSchema) };
   if (schema instanceof z.ZodArray) {
     const out: Record<string, unknown> = { type: 'array', items: zodInputJsonSchema(schema.element) };
     if (schema._def.minLength) out.minItems = schema._def.minLength.value;
@@ -116,6 +168,7 @@ function base(schema: z.ZodTypeAny): Record<string, unknown> {
     const out: Record<string, unknown> = { type: 'object', properties };
     if (required.length > 0) out.required = required;
     if (schema._def.unknownKeys === 'strict') out.additionalProperties = false;
+    if (schema._def.unknownKeys === 'passthrough') out.additionalProperties = true;
     return out;
   }
   if (schema instanceof z.ZodRecord)

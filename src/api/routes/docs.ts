@@ -1,4 +1,4 @@
-import { buildOpenApiDocument, parseServedRoutes, renderDocsPage, type ServedRoute } from '../openapi/index.ts';
+import { buildOpenApiDocument, renderDocsPage, servedRoutes } from '../openapi/index.ts';
 import type { RouteModule } from '../context.ts';
 
 /**
@@ -8,11 +8,9 @@ import type { RouteModule } from '../context.ts';
  * no feature documented are still listed, under `Undocumented`.
  */
 export const docsRoutes: RouteModule = (app, ctx) => {
-  let served: ServedRoute[] | undefined;
-  const document = () => {
-    served ??= parseServedRoutes(app.printRoutes({ commonPrefix: false }));
-    return buildOpenApiDocument({ publicUrl: ctx.config.publicUrl, served });
-  };
+  // Every route the server serves (recorded as registered); the declared ones are documented
+  // from their declarations, any other is listed as Undocumented.
+  const document = () => buildOpenApiDocument({ publicUrl: ctx.config.publicUrl, served: servedRoutes(app) });
 
   app.get('/openapi.json', async (_request, reply) => {
     return reply.type('application/json; charset=utf-8').send(document());

@@ -1,0 +1,28 @@
+/**
+ * HTTP contracts: one zod declaration per route (define.ts) gives validation, the handler's
+ * types and the route's OpenAPI operation (operation.ts). How-to: see define.ts.
+ */
+export {
+  DECLARED_ROUTES,
+  defineRoute,
+  fastifyUrl,
+  serve,
+  type JsonSchema,
+  type ResponseSpec,
+  type RouteAnswer,
+  type RouteHandler,
+  type RouteInput,
+  type RouteSpec,
+} from './define.ts';
+export {
+  booleanParam,
+  dateParam,
+  httpField,
+  integerParam,
+  optionalChoice,
+  optionalText,
+  requiredText,
+} from './fields.ts';
+export { operationOf } from './operation.ts';
+export { apiError, json, schemaRef, unauthorized } from './responses.ts';
+export { component } from '../openapi/zod-json-schema.ts';
