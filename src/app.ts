@@ -25,6 +25,7 @@ import { createLogger, type Logger } from './core/logger.ts';
 import { Signal } from './core/signal.ts';
 import { openDelivery } from './delivery/open.ts';
 import { FitLinks } from './export/fit/links.ts';
+import { mcpApiRoutes, mcpConsentPages, mcpTransportRoutes } from './mcp/index.ts';
 import { SyncScheduler } from './ingest/sync-scheduler.ts';
 import { SyncService } from './ingest/sync.ts';
 import { createProviderRegistry } from './providers/registry.ts';
@@ -79,8 +80,17 @@ const V2_ROUTES: RouteModule[] = [
   sdkRoutes,
   eventRoutes,
   keyRoutes,
+  mcpApiRoutes,
 ];
-const ROOT_ROUTES: RouteModule[] = [healthRoutes, hostedAuthPages, uploadPageRoutes, docsRoutes, dashboardRoutes];
+const ROOT_ROUTES: RouteModule[] = [
+  healthRoutes,
+  hostedAuthPages,
+  uploadPageRoutes,
+  docsRoutes,
+  dashboardRoutes,
+  mcpTransportRoutes,
+  mcpConsentPages,
+];
 
 export async function createTributary(config: Config, options: TributaryOptions = {}): Promise<Tributary> {
   const logger = options.logger ?? createLogger(config.logLevel);

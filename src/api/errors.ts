@@ -63,7 +63,7 @@ export function errorHandler(logger: Logger) {
  */
 export function logSafeUrl(url: string): string {
   return url
-    .replace(/^\/(connect|widget)\/[^/?#]+/, '/$1/[redacted]')
+    .replace(/^\/(connect|widget|mcp\/consent)\/[^/?#]+/, '/$1/[redacted]')
     .replace(/([?&](?:token|signature)=)[^&#]*/gi, '$1[redacted]');
 }
 

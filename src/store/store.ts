@@ -21,6 +21,8 @@ export interface Store {
   readonly authSessions: AuthSessionRepo;
   readonly appleSamples: AppleSampleRepo;
   readonly appleSdk: AppleSdkRepo;
+  readonly mcpGrants: McpGrantRepo;
+  readonly mcpAudit: McpAuditRepo;
   /** Runs `fn` in one transaction: the store it receives writes atomically. */
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
   close(): Promise<void>;
@@ -528,4 +530,99 @@ export interface AppleSdkRepo {
   saveCredential(devId: string, userId: string, secret: string): Promise<void>;
   /** The developer owning `userId` when `secret` is that user's SDK secret (constant-time compare). */
   authenticate(userId: string, secret: string): Promise<string | undefined>;
+}
+
+// ---------------------------------------------------------------- MCP grants and audit (migration 0170)
+
+/** `pending`: behind a consent link, not yet approved; `active` (until `expiresMs`); `denied`; `revoked`. */
+export type McpGrantStatus = 'pending' | 'active' | 'denied' | 'revoked';
+
+/** A user grant: an MCP bearer token scoped to one user, some data types and a period. */
+export interface McpGrant {
+  grantId: string;
+  devId: string;
+  userId: string;
+  status: McpGrantStatus;
+  /** `api`: minted by the developer; `consent`: approved by the end user on the hosted page. */
+  createdVia: 'api' | 'consent';
+  /** null = every data type. */
+  dataTypes: DataType[] | null;
+  /** The period the grant may read, epoch ms [startMs, endMs); null = unbounded on that side. */
+  startMs: number | null;
+  endMs: number | null;
+  /** Lifetime from approval (a pending grant starts its clock when approved). */
+  expiresInSeconds: number;
+  /** Epoch ms the token stops working; null while pending. */
+  expiresMs: number | null;
+  /** Epoch ms the consent link stops working (consent grants). */
+  consentExpiresMs: number | null;
+  /** Where the consent page sends the end user back to. */
+  redirectUrl: string | null;
+  createdAt: string;
+  approvedAt: string | null;
+  revokedAt: string | null;
+}
+
+export interface McpGrantScope {
+  userId: string;
+  dataTypes: DataType[] | null;
+  startMs: number | null;
+  endMs: number | null;
+  expiresInSeconds: number;
+}
+
+export interface McpGrantRepo {
+  /** An active grant; the token is returned once and only its hash is stored. */
+  create(devId: string, scope: McpGrantScope, now?: number): Promise<{ grant: McpGrant; token: string }>;
+  /** A pending grant behind a consent link; the link secret is returned once and only its hash is stored. */
+  createPending(
+    devId: string,
+    scope: McpGrantScope & { consentExpiresMs: number; redirectUrl: string | null },
+  ): Promise<{ grant: McpGrant; secret: string }>;
+  /** The grant behind a consent-link secret, across developers (the link is the credential). */
+  byConsentSecret(secret: string): Promise<McpGrant | undefined>;
+  /**
+   * Approves a pending grant whose link is still valid: the link is spent and the token is
+   * returned once. Undefined when the link was already used, denied or expired.
+   */
+  approve(secret: string, now?: number): Promise<{ grant: McpGrant; token: string } | undefined>;
+  /** Denies a pending grant (the link is spent); undefined when it was no longer pending. */
+  deny(secret: string): Promise<McpGrant | undefined>;
+  /** The active, unexpired grant a bearer token belongs to, across developers. */
+  authenticate(token: string, now?: number): Promise<McpGrant | undefined>;
+  get(devId: string, grantId: string): Promise<McpGrant | undefined>;
+  /** Newest first. */
+  list(devId: string, filter?: { userId?: string; limit?: number }): Promise<McpGrant[]>;
+  /** Revokes at once (a pending grant too); returns the grant, or undefined when unknown. */
+  revoke(devId: string, grantId: string): Promise<McpGrant | undefined>;
+}
+
+export interface McpAuditEntry {
+  auditId: string;
+  devId: string;
+  /** `developer`: called with the developer key; `grant`: with a user grant's token. */
+  actor: 'developer' | 'grant';
+  grantId: string | null;
+  tool: string;
+  userId: string | null;
+  startMs: number | null;
+  endMs: number | null;
+  recordCount: number;
+  /** `ok`; `refused` (outside the caller's scope or bad arguments); `error` (failed on our side). */
+  outcome: 'ok' | 'refused' | 'error';
+  message: string | null;
+  createdAt: string;
+  createdMs: number;
+}
+
+export interface McpAuditRepo {
+  append(
+    devId: string,
+    entry: Omit<McpAuditEntry, 'auditId' | 'devId' | 'createdAt' | 'createdMs'>,
+  ): Promise<McpAuditEntry>;
+  /** Newest first; `before` continues after the last entry of the previous page. */
+  list(
+    devId: string,
+    filter?: { userId?: string; grantId?: string; limit?: number; before?: { ms: number; id: string } },
+  ): Promise<McpAuditEntry[]>;
 }

@@ -363,7 +363,10 @@ describe.each(ENGINES)('bad-input sweep over every documented operation (%s)', (
           outcomes.push({ request, status, problem: `error body is not JSON (${type}): ${text.slice(0, 100)}` });
           return;
         }
-        if (typeof body?.message !== 'string' || body.message.length === 0)
+        // MCP's transport answers protocol errors as JSON-RPC errors: the message is `error.message`.
+        const message =
+          op.path === '/mcp' && typeof body?.error?.message === 'string' ? body.error.message : body?.message;
+        if (typeof message !== 'string' || message.length === 0)
           outcomes.push({ request, status, problem: `error body has no message: ${text.slice(0, 100)}` });
         else if (text.includes('    at '))
           outcomes.push({ request, status, problem: 'error body leaks a stack trace' });
@@ -440,6 +443,137 @@ describe.each(ENGINES)('bad-input sweep over every documented operation (%s)', (
     expect(sent).toBeGreaterThan(1000);
     expect(outcomes.map((o) => `${o.status} ${o.problem.slice(0, 120)} <- ${o.request.slice(0, 160)}`)).toEqual([]);
   }, 60_000);
+
+  it('answers malformed MCP messages and tool arguments on /mcp with JSON-RPC errors or tool refusals, never a 5xx', async () => {
+    const grant = await fetch(`${t.url}/v2/mcp/grants`, {
+      method: 'POST',
+      headers: { ...t.headers, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        user_id: user.userId,
+        data_types: ['activity'],
+        start_date: '2026-03-01',
+        end_date: '2026-03-31',
+      }),
+    });
+    expect(grant.status).toBe(201);
+    const { token } = (await grant.json()) as { token: string };
+    const mcpHeaders = {
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      'mcp-protocol-version': '2025-06-18',
+    };
+    const problems: string[] = [];
+    const post = async (auth: Record<string, string>, body: string, extra: Record<string, string> = {}) => {
+      const response = await fetch(`${t.url}/mcp`, {
+        method: 'POST',
+        headers: { ...mcpHeaders, ...auth, ...extra },
+        body,
+        signal: AbortSignal.timeout(5_000),
+      });
+      const text = await response.text();
+      const label = `${response.status} <- ${body.slice(0, 120)}`;
+      if (response.status >= 500) problems.push(`5xx: ${label}: ${text.slice(0, 100)}`);
+      if (response.status === 202) return undefined;
+      let json: any;
+      try {
+        json = JSON.parse(text);
+      } catch {
+        problems.push(`not JSON: ${label}`);
+        return undefined;
+      }
+      if (response.status >= 400 && typeof (json?.error?.message ?? json?.message) !== 'string')
+        problems.push(`error without a message: ${label}`);
+      return json;
+    };
+    const rpc = (method: string, params?: unknown, id: unknown = 1) =>
+      JSON.stringify({ jsonrpc: '2.0', id, method, ...(params === undefined ? {} : { params }) });
+
+    const messages = [
+      '{"jsonrpc":"2.0"}',
+      '{"jsonrpc":"1.0","id":1,"method":"tools/list"}',
+      rpc('no/such/method'),
+      rpc('tools/list', undefined, {}),
+      rpc('tools/list', 'params-as-text'),
+      '[]',
+      `[${Array.from({ length: 200 }, (_, i) => rpc('tools/list', undefined, i)).join(',')}]`,
+      rpc('tools/call'),
+      rpc('tools/call', { name: 5 }),
+      rpc('tools/call', { name: 'summarize_activity', arguments: 'x' }),
+      rpc('tools/call', { name: 'x'.repeat(10_000), arguments: {} }),
+      rpc('initialize', { protocolVersion: 'nope', capabilities: 'x', clientInfo: null }),
+      `[${rpc('initialize', { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'a', version: '1' } })},${rpc('initialize', {})}]`,
+      '{"jsonrpc":"2.0","method":"notifications/initialized"}',
+      '{"jsonrpc":"2.0","id":1,"result":{}}',
+    ];
+    for (const auth of [t.headers, { authorization: `Bearer ${token}` }]) {
+      for (const message of messages) await post(auth, message);
+      await post(auth, rpc('tools/list'), { 'mcp-protocol-version': 'not-a-version' });
+      await post(auth, rpc('tools/list'), { accept: 'text/html' });
+    }
+
+    // Every argument of every tool, as every garbage value; the other arguments well-formed.
+    const listed = await post(t.headers, rpc('tools/list'));
+    const tools = listed.result.tools as { name: string; inputSchema: { properties?: Record<string, unknown> } }[];
+    expect(tools.length).toBeGreaterThan(5);
+    const wellFormed: Record<string, unknown> = {
+      user_id: user.userId,
+      start_date: '2026-03-01',
+      end_date: '2026-03-07',
+      data_type: 'activity',
+      id: summaryId,
+      period_a: { start_date: '2026-03-01', end_date: '2026-03-07' },
+      period_b: { start_date: '2026-03-08', end_date: '2026-03-14' },
+    };
+    const garbage: unknown[] = [
+      null,
+      -1,
+      1e308,
+      '',
+      LONG,
+      'a\u0000b',
+      '\ud800',
+      [],
+      {},
+      true,
+      '2026-02-30',
+      '99999999999999',
+      { start_date: 'x', end_date: [] },
+    ];
+    let toolCalls = 0;
+    for (const auth of [t.headers, { authorization: `Bearer ${token}` }]) {
+      for (const tool of tools) {
+        const names = Object.keys(tool.inputSchema.properties ?? {});
+        const valid = Object.fromEntries(names.filter((n) => n in wellFormed).map((n) => [n, wellFormed[n]]));
+        for (const name of [...names, 'unknown_argument']) {
+          for (const value of garbage) {
+            const answer = await post(
+              auth,
+              rpc('tools/call', { name: tool.name, arguments: { ...valid, [name]: value } }),
+            );
+            toolCalls++;
+            const result = answer?.result;
+            // A NUL character is refused before MCP sees the body (a 400 naming the field, as on every route).
+            if (!result && JSON.stringify(value)?.includes('\\u0000') && answer?.parameter) continue;
+            if (!result) problems.push(`no result: ${tool.name}.${name}=${JSON.stringify(value)?.slice(0, 40)}`);
+            else if (result.isError && !(result.content?.[0]?.text?.length > 0))
+              problems.push(`refusal without a message: ${tool.name}.${name}`);
+            else if (result.isError && result.content[0].text === 'internal error')
+              problems.push(`internal error: ${tool.name}.${name}=${JSON.stringify(value)?.slice(0, 40)}`);
+          }
+        }
+      }
+    }
+    expect(toolCalls).toBeGreaterThan(400);
+    expect(problems).toEqual([]);
+    // Every tool call was audited, the refused ones too.
+    const audit = await fetch(`${t.url}/v2/mcp/audit?limit=500`, { headers: t.headers });
+    expect(audit.status).toBe(200);
+    const entries = ((await audit.json()) as { entries: { outcome: string }[] }).entries;
+    expect(entries.length).toBe(500);
+    expect(entries.some((e) => e.outcome === 'refused')).toBe(true);
+    expect(entries.some((e) => e.outcome === 'error')).toBe(false);
+    expect(await t.app.store.records.count(t.devId, user.userId, 'activity')).toBe(1);
+  }, 120_000);
 
   it('names the offending parameter in the 400s the sweep once found as 500s', async () => {
     const get = async (path: string, init: RequestInit = {}) => {

@@ -6,6 +6,7 @@ import { delivery } from './0020-delivery.ts';
 import { apple } from './0050-apple.ts';
 import { recordSummaryIndex } from './0060-record-summary-index.ts';
 import { apiKeys } from './0150-api-keys.ts';
+import { mcp } from './0170-mcp.ts';
 
 /** Every migration, in order. Add new files here; never edit one that has shipped. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -16,4 +17,5 @@ export const MIGRATIONS: readonly Migration[] = [
   apple,
   recordSummaryIndex,
   apiKeys,
+  mcp,
 ];

@@ -11,6 +11,7 @@ import { destinationRepo } from './destinations.ts';
 import { developerRepo } from './developers.ts';
 import { dataRequestRepo, eventRepo } from './events.ts';
 import { jobRepo } from './jobs.ts';
+import { mcpAuditRepo, mcpGrantRepo } from './mcp.ts';
 import { rawRecordRepo, recordRepo } from './records.ts';
 import { userRepo } from './users.ts';
 
@@ -33,6 +34,8 @@ export function sqlStore(db: Db, box: SecretBox): Store {
     authSessions: authSessionRepo(db),
     appleSamples: appleSampleRepo(db),
     appleSdk: appleSdkRepo(db),
+    mcpGrants: mcpGrantRepo(db),
+    mcpAudit: mcpAuditRepo(db),
     transaction: (fn) => db.transaction((tx) => fn(sqlStore(tx, box))),
     close: () => db.close(),
   };

@@ -126,6 +126,8 @@ export function userRepo(db: Db): UserRepo {
         await tx.run('DELETE FROM connections WHERE dev_id = ? AND user_id = ?', [devId, userId]);
         await tx.run('DELETE FROM records WHERE dev_id = ? AND user_id = ?', [devId, userId]);
         await tx.run('DELETE FROM raw_records WHERE dev_id = ? AND user_id = ?', [devId, userId]);
+        // Grants to a deleted user's data end with it; the audit log of past calls stays.
+        await tx.run('DELETE FROM mcp_grants WHERE dev_id = ? AND user_id = ?', [devId, userId]);
         return true;
       });
     },

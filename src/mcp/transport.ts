@@ -1,0 +1,75 @@
+import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { ApiContext, RouteModule } from '../api/context.ts';
+import { TributaryError } from '../core/errors.ts';
+import { MCP_LIMITS } from './limits.ts';
+import { authenticateMcp } from './principal.ts';
+import { createMcpServer } from './server.ts';
+
+/**
+ * `POST|GET /mcp`: MCP's Streamable HTTP transport, through the SDK's own transport in its
+ * stateless mode with JSON answers. Every request is authenticated anew and gets a fresh
+ * server bound to its caller, so any API process can answer any request and a revoked grant
+ * is refused at its next request. With no session and nothing the server sends unasked, GET
+ * (the optional server-to-client stream) is answered 405, as the specification provides.
+ */
+export const mcpTransportRoutes: RouteModule = (app, ctx) => {
+  app.post('/mcp', { bodyLimit: MCP_LIMITS.maxBodyBytes }, async (request, reply) => {
+    const principal = await authenticateMcp(ctx.store, request);
+    return serve(ctx, request, reply, createMcpServer(ctx, principal));
+  });
+  app.get('/mcp', async (request, reply) => {
+    await authenticateMcp(ctx.store, request);
+    return reply
+      .status(405)
+      .header('allow', 'POST')
+      .type('application/json')
+      .send(
+        jsonRpcError(
+          'Method not allowed: this server offers no server-to-client stream (stateless Streamable HTTP); POST JSON-RPC messages to /mcp',
+        ),
+      );
+  });
+};
+
+async function serve(
+  ctx: ApiContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  server: ReturnType<typeof createMcpServer>,
+) {
+  const transport = new WebStandardStreamableHTTPServerTransport({
+    sessionIdGenerator: undefined,
+    enableJsonResponse: true,
+  });
+  try {
+    await server.connect(transport);
+    const response = await transport.handleRequest(webRequest(request), { parsedBody: request.body });
+    reply.status(response.status);
+    response.headers.forEach((value, name) => {
+      if (name !== 'content-length' && name !== 'transfer-encoding') reply.header(name, value);
+    });
+    const body = await response.text();
+    return reply.send(body === '' ? undefined : body);
+  } finally {
+    await server.close().catch((error: unknown) => ctx.logger.warn('mcp: closing a server failed', { error }));
+  }
+}
+
+/** The Fetch API request the SDK's transport reads (the body is handed over already parsed). */
+function webRequest(request: FastifyRequest): Request {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (value === undefined || name === 'content-length' || name === 'host') continue;
+    try {
+      for (const item of Array.isArray(value) ? value : [value]) headers.append(name, item);
+    } catch {
+      throw new TributaryError('bad_request', `header ${name} holds characters HTTP does not allow`);
+    }
+  }
+  return new Request(`http://tributary.local${request.url}`, { method: request.method, headers });
+}
+
+function jsonRpcError(message: string) {
+  return { jsonrpc: '2.0', error: { code: -32000, message }, id: null };
+}
