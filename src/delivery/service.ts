@@ -27,6 +27,7 @@ import { nextRetry } from './schedule.ts';
 import {
   dataEvent,
   dataSentToWebhook,
+  noReceiverMessage,
   healthcheckEvent,
   largeRequestProcessingEvent,
   largeRequestSendingEvent,
@@ -315,7 +316,13 @@ export class DeliveryService {
       await tx.dataRequests.setStatus(user.devId, reference, 'sending');
     });
     this.#deps.eventsCommitted.notify();
-    return large ? largeRequestProcessingEvent(user, reference) : dataSentToWebhook(user, reference);
+    const answer = large ? largeRequestProcessingEvent(user, reference) : dataSentToWebhook(user, reference);
+    // Terra's shape either way; but when no destination will receive the data, say so.
+    const receivers = (await this.destinations.list(user.devId)).filter(
+      (d) => d.enabled && (d.eventTypes === null || d.eventTypes.includes(type)),
+    );
+    if (receivers.length === 0) answer.message = noReceiverMessage(type);
+    return answer;
   }
 
   // ---------------------------------------------------------------- payload links (API)

@@ -164,6 +164,11 @@ export function s3PayloadEvent(url: string, expiresInSeconds: number): Record<st
   return { type: 's3_payload', status: 'success', url, expires_in: expiresInSeconds };
 }
 
+/** The `message` of a to_webhook read that no destination will receive: the data goes nowhere. */
+export function noReceiverMessage(type: string): string {
+  return `No enabled destination receives ${type} events for this developer, so this data is not sent anywhere: add or enable a destination (POST /v2/destinations), or read with to_webhook=false`;
+}
+
 /** The answer to a read with `to_webhook=true` (DataSentToWebhook). */
 export function dataSentToWebhook(user: User, reference: string): Record<string, unknown> {
   return { reference, message: 'Data will be sent to webhook', type: 'webhook', user: terraUser(user) };

@@ -47,7 +47,11 @@ describe.each(ENGINES)('to_webhook reads and large requests on %s', (engine) => 
     await api('POST', '/v2/destinations', { type: 'webhook', url: receiver.url, event_types: ['activity'] });
     const read = await api('GET', `/v2/activity?user_id=${user.userId}&start_date=2026-01-01&end_date=2026-01-20`);
     expect(read.status).toBe(200);
-    expect(read.body).toMatchObject({ type: 'webhook', message: expect.any(String), user: { user_id: user.userId } });
+    expect(read.body).toMatchObject({
+      type: 'webhook',
+      message: 'Data will be sent to webhook',
+      user: { user_id: user.userId },
+    });
     const reference = read.body.reference as string;
     await receiver.waitFor((r) => r.some((x) => x.headers['terra-reference'] === reference));
     const hit = receiver.received.find((x) => x.headers['terra-reference'] === reference)!;
@@ -55,6 +59,31 @@ describe.each(ENGINES)('to_webhook reads and large requests on %s', (engine) => 
     expect(event.type).toBe('activity');
     expect(event.data.map((d: any) => d.metadata.summary_id)).toEqual(['r0', 'r1', 'r2']);
     expect(validateEvent(event)).toEqual([]);
+  });
+
+  it('says in its message that the data goes nowhere when no enabled destination receives it (same shape)', async () => {
+    const user = await seed(2, 2);
+    const path = `/v2/activity?user_id=${user.userId}&start_date=2026-01-01&end_date=2026-01-20`;
+    const nowhere =
+      /No enabled destination receives activity events for this developer, so this data is not sent anywhere/;
+
+    const none = await api('GET', path);
+    expect(none.status).toBe(200);
+    expect(Object.keys(none.body).sort()).toEqual(['message', 'reference', 'type', 'user']);
+    expect(none.body).toMatchObject({ type: 'webhook', message: expect.stringMatching(nowhere) });
+
+    // A destination for other event types, or a disabled one, does not receive it either.
+    await api('POST', '/v2/destinations', { type: 'webhook', url: receiver.url, event_types: ['sleep'] });
+    const created = await api('POST', '/v2/destinations', { type: 'webhook', url: receiver.url });
+    const id = created.body.id as string;
+    expect((await api('PATCH', `/v2/destinations/${id}`, { enabled: false })).status).toBe(200);
+    expect((await api('GET', path)).body.message).toMatch(nowhere);
+    const longRange = `/v2/activity?user_id=${user.userId}&start_date=2026-01-01&end_date=2026-03-20`;
+    const large = await api('GET', longRange);
+    expect(large.body).toMatchObject({ type: 'large_request_processing', message: expect.stringMatching(nowhere) });
+
+    expect((await api('PATCH', `/v2/destinations/${id}`, { enabled: true })).status).toBe(200);
+    expect((await api('GET', path)).body.message).toBe('Data will be sent to webhook');
   });
 
   it('splits a range longer than one month into large_request events and chunks of at most 10 records', async () => {
