@@ -12,6 +12,8 @@ import { filesRoutes, uploadPageRoutes } from './api/routes/files.ts';
 import { healthRoutes } from './api/routes/health.ts';
 import { integrationRoutes } from './api/routes/integrations.ts';
 import { keyRoutes } from './api/routes/keys.ts';
+import { connectionHealthRoutes, uploadLinkRoutes } from './api/routes/connection-health.ts';
+import { StaleWatch } from './health/stale-watch.ts';
 import { sdkRoutes } from './api/routes/sdk.ts';
 import { userRoutes } from './api/routes/users.ts';
 import { writeRoutes } from './api/routes/writes.ts';
@@ -81,6 +83,8 @@ const V2_ROUTES: RouteModule[] = [
   eventRoutes,
   keyRoutes,
   mcpApiRoutes,
+  connectionHealthRoutes,
+  uploadLinkRoutes,
 ];
 const ROOT_ROUTES: RouteModule[] = [
   healthRoutes,
@@ -143,6 +147,7 @@ export async function createTributary(config: Config, options: TributaryOptions 
   );
   const tasks: BackgroundTask[] = [];
   tasks.push(syncScheduler);
+  tasks.push(new StaleWatch({ store, providers, eventsCommitted: context.eventsCommitted }, logger));
   tasks.push(...delivery.tasks);
   return {
     config,

@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { takesEventType } from './opt-in-events.ts';
 import type { SecretBox } from '../core/crypto.ts';
 import { TributaryError, badParameter, notFound } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
@@ -84,6 +85,7 @@ export const EVENT_TYPES: readonly string[] = [
   'large_request_sending',
   'rate_limit_hit',
   'healthcheck',
+  'connection_stale',
 ];
 
 /**
@@ -357,7 +359,7 @@ export class DeliveryService {
         byDeveloper.set(event.devId, destinations);
       }
       const targets = destinations.filter(
-        (d) => d.enabled && (d.eventTypes === null || d.eventTypes.includes(event.type)),
+        (d) => d.enabled && takesEventType(d.eventTypes, event.type),
       );
       if (targets.length === 0) continue;
       const chunk = event.reference ? await this.deliveries.chunkOf(event.devId, event.eventId) : undefined;

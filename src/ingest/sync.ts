@@ -26,6 +26,8 @@ export interface PollState extends Record<string, unknown> {
   /** Consecutive failed polls (transient errors), for backoff. */
   failures?: number;
   lastError?: string;
+  /** When the last failed poll happened (connection health). */
+  lastErrorAt?: string;
 }
 
 /** The sync bookkeeping of a new connection: backfill `backfillDays`, starting now. */
@@ -244,7 +246,7 @@ export class SyncService {
         await tx.connections.update(devId, userId, {
           status: isGrantRevoked(error) ? 'revoked' : 'error',
           nextSyncAt: null,
-          syncState: { ...state, lastError: message },
+          syncState: { ...state, lastError: message, lastErrorAt: new Date().toISOString() },
         });
         const updated = (await tx.users.update(devId, userId, { state: 'error' })) ?? current;
         await tx.events.insert(devId, {
@@ -269,7 +271,12 @@ export class SyncService {
     const rateLimited = isTributaryError(error) && error.code === 'rate_limited';
     await store.transaction(async (tx) => {
       await tx.connections.update(devId, userId, {
-        syncState: { ...state, failures, lastError: error instanceof Error ? error.message : String(error) },
+        syncState: {
+          ...state,
+          failures,
+          lastError: error instanceof Error ? error.message : String(error),
+          lastErrorAt: new Date().toISOString(),
+        },
         nextSyncAt: retryAt,
       });
       // Terra tells the app when a provider's rate limit delays its data, and until when.

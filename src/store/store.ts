@@ -11,6 +11,7 @@ export interface Store {
   readonly apiKeys: ApiKeyRepo;
   readonly users: UserRepo;
   readonly connections: ConnectionRepo;
+  readonly connectionHealth: ConnectionHealthRepo;
   readonly raw: RawRecordRepo;
   readonly records: RecordRepo;
   readonly events: EventRepo;
@@ -166,6 +167,32 @@ export interface ConnectionRepo {
   claimDue(now: number, limit: number, leaseMs: number): Promise<Connection[]>;
   release(devId: string, userId: string): Promise<void>;
   delete(devId: string, userId: string): Promise<void>;
+}
+
+/** A user with its connection's sync bookkeeping (no credentials), for connection health. */
+export interface ConnectionHealthRow {
+  user: User;
+  connection: { status: ConnectionStatus; syncState: Record<string, unknown>; updatedAt: string } | null;
+  /** Set while a `connection_stale` event announced the current stale period. */
+  staleNotice: { reason: string; notifiedAt: string } | null;
+}
+
+export interface ConnectionHealthRepo {
+  /**
+   * The developer's users matching every given filter, in creation order, with what health
+   * is judged from. `query` is a user id (exact) or part of a reference id (any case).
+   */
+  list(
+    devId: string,
+    filter?: { userId?: string; query?: string; provider?: string; state?: UserState },
+  ): Promise<ConnectionHealthRow[]>;
+  /**
+   * Records that the user's current stale period is being announced; false when it already
+   * was (another worker won), so one period makes one event.
+   */
+  claimStaleNotice(devId: string, userId: string, notice: { reason: string; notifiedAt: string }): Promise<boolean>;
+  /** The connection is healthy again: the next stale period will be announced. */
+  clearStaleNotice(devId: string, userId: string): Promise<void>;
 }
 
 export interface RawRecordInput {

@@ -139,6 +139,66 @@ describe.each(ENGINES)('Store contract (%s)', (engine) => {
     expect(page2.users.map((u) => u.referenceId)).toEqual(['r4']);
   });
 
+  it('lists users with their sync state for connection health and claims a stale notice once', async () => {
+    const dev = (await t.store.developers.create({ name: 'A' })).developer;
+    const other = (await t.store.developers.create({ name: 'B' })).developer;
+    const polled = await t.store.users.create(dev.devId, { provider: 'IFIT', state: 'connected' });
+    const bare = await t.store.users.create(dev.devId, { provider: 'UPLOAD', state: 'connected' });
+    await t.store.connections.save(dev.devId, {
+      userId: polled.userId,
+      provider: 'IFIT',
+      credentials: { token: 'sealed-secret' },
+      syncState: { failures: 2, lastError: 'boom' },
+    });
+    const rows = await t.store.connectionHealth.list(dev.devId);
+    expect(rows.map((r) => r.user.userId)).toEqual([polled.userId, bare.userId]);
+    expect(rows[0]?.connection).toMatchObject({ status: 'active', syncState: { failures: 2, lastError: 'boom' } });
+    expect(JSON.stringify(rows)).not.toContain('sealed-secret');
+    expect(rows[1]?.connection).toBeNull();
+    expect(await t.store.connectionHealth.list(other.devId)).toEqual([]);
+    expect(await t.store.connectionHealth.list(dev.devId, { userId: bare.userId })).toHaveLength(1);
+    expect((await t.store.connectionHealth.list(dev.devId, { provider: 'UPLOAD' })).map((r) => r.user.userId)).toEqual([
+      bare.userId,
+    ]);
+  });
+
+  it('filters connection-health rows by user id or part of a reference id, provider and state', async () => {
+    const dev = (await t.store.developers.create({ name: 'A' })).developer;
+    const other = (await t.store.developers.create({ name: 'B' })).developer;
+    const alice = await t.store.users.create(dev.devId, {
+      provider: 'IFIT',
+      referenceId: 'Alice_1',
+      state: 'connected',
+    });
+    await t.store.users.create(dev.devId, { provider: 'APPLE', referenceId: 'alice-2', state: 'pending' });
+    await t.store.users.create(dev.devId, { provider: 'IFIT', referenceId: 'bob%', state: 'connected' });
+    await t.store.users.create(other.devId, { provider: 'IFIT', referenceId: 'alice-3', state: 'connected' });
+    const refs = async (filter: Parameters<typeof t.store.connectionHealth.list>[1]) =>
+      (await t.store.connectionHealth.list(dev.devId, filter)).map((r) => r.user.referenceId);
+    expect(await refs({ query: 'ALICE' })).toEqual(['Alice_1', 'alice-2']);
+    expect(await refs({ query: alice.userId })).toEqual(['Alice_1']);
+    // LIKE wildcards in the query are literal characters.
+    expect(await refs({ query: '%' })).toEqual(['bob%']);
+    expect(await refs({ query: 'e_' })).toEqual(['Alice_1']);
+    expect(await refs({ provider: 'IFIT', state: 'connected' })).toEqual(['Alice_1', 'bob%']);
+    expect(await refs({ state: 'pending' })).toEqual(['alice-2']);
+  });
+
+  it('claims a stale notice once per stale period', async () => {
+    const dev = (await t.store.developers.create({ name: 'A' })).developer;
+    const other = (await t.store.developers.create({ name: 'B' })).developer;
+    const polled = await t.store.users.create(dev.devId, { provider: 'IFIT', state: 'connected' });
+    const bare = await t.store.users.create(dev.devId, { provider: 'UPLOAD', state: 'connected' });
+
+    const notice = { reason: 'no_data', notifiedAt: '2026-01-01T00:00:00.000Z' };
+    expect(await t.store.connectionHealth.claimStaleNotice(dev.devId, polled.userId, notice)).toBe(true);
+    expect(await t.store.connectionHealth.claimStaleNotice(dev.devId, polled.userId, notice)).toBe(false);
+    expect(await t.store.connectionHealth.claimStaleNotice(other.devId, bare.userId, notice)).toBe(false);
+    expect((await t.store.connectionHealth.list(dev.devId))[0]?.staleNotice).toEqual(notice);
+    await t.store.connectionHealth.clearStaleNotice(dev.devId, polled.userId);
+    expect((await t.store.connectionHealth.list(dev.devId))[0]?.staleNotice).toBeNull();
+  });
+
   it('encrypts connection credentials at rest', async () => {
     const dev = (await t.store.developers.create({ name: 'A' })).developer;
     const user = await t.store.users.create(dev.devId, { provider: 'IFIT' });

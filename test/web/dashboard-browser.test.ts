@@ -64,6 +64,19 @@ describe('dashboard in chromium', () => {
     expect(created.status).toBe(201);
     await seedRunner(t, 'alice-runner');
     await seedRunner(t, 'bob-cyclist', 'IFIT');
+    // A watch that went quiet three days ago: stale (Apple sends daily data).
+    const quiet = await t.app.store.users.create(t.devId, {
+      provider: 'APPLE',
+      referenceId: 'dana-quiet',
+      state: 'connected',
+    });
+    await (
+      await t.sql()
+    ).run('UPDATE users SET created_at = ? WHERE user_id = ?', [
+      new Date(Date.now() - 3 * 86_400_000).toISOString(),
+      quiet.userId,
+    ]);
+    await t.app.store.users.create(t.devId, { provider: 'IFIT', referenceId: 'erin-pending' });
     // The seeded activities' events go to the failing webhook until their retries run out.
     await eventually(
       async () => {
@@ -106,12 +119,27 @@ describe('dashboard in chromium', () => {
     expect(await page.evaluate(() => sessionStorage.length)).toBe(1);
     expect(await page.evaluate(() => localStorage.length)).toBe(0);
     await page.waitForSelector('[data-testid="failed-deliveries"]');
+    // The webhook fails now: the overview says so, and names the stale connection.
+    expect(await page.textContent('[data-testid="failing-destinations-stat"] .stat-value')).toBe('1');
+    expect(await page.textContent('[data-testid="stale-stat"] .stat-value')).toBe('1');
+    expect(await page.textContent('[data-testid="stale-connections"]')).toContain('dana-quiet');
     expect(await page.textContent('[data-testid="failed-deliveries"]')).toContain('failed deliver');
     await shot(page, 'overview');
 
     await page.click('a[href="#/users"]');
     await page.waitForSelector('tr[data-user-id]');
     expect(await page.textContent('.table')).toContain('alice-runner');
+    // Pending users are shown as pending; the stale filter finds the quiet watch only.
+    expect(await page.textContent('tr:has-text("erin-pending") [data-testid="user-state"]')).toBe('pending');
+    await page.selectOption('#users-stale', 'true');
+    await page.click('[data-testid="users-filter"] button[type=submit]');
+    await expect.poll(() => page.locator('tr[data-user-id]').count()).toBe(1);
+    expect(await page.textContent('tr[data-user-id] [data-testid="user-health"]')).toBe('stale · no data');
+    await page.fill('#users-query', 'ALICE');
+    await page.selectOption('#users-stale', '');
+    await page.click('[data-testid="users-filter"] button[type=submit]');
+    await expect.poll(() => page.locator('tr[data-user-id]').count()).toBe(1);
+    expect(await page.textContent('.users-table')).toContain('alice-runner');
     await shot(page, 'users');
     // Connect a new user: a widget session, opened in a new tab.
     await page.click('[data-testid="connect-user"]');
@@ -125,7 +153,7 @@ describe('dashboard in chromium', () => {
     expect(await page.getAttribute('[data-testid="widget-link"] a', 'href')).toBe(widget.url());
     await shot(page, 'users-connect');
     await widget.close();
-    await page.click('tr:has-text("alice-runner")');
+    await page.click('a.row-link:has-text("alice-runner")');
     await page.waitForSelector('svg.chart');
     expect(await page.locator('svg.chart rect.chart-bar:not(.chart-bar-zero)').count()).toBeGreaterThan(3);
     expect(await page.textContent('.view')).toContain('Run run-alice-runner-0');

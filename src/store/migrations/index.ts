@@ -6,6 +6,7 @@ import { delivery } from './0020-delivery.ts';
 import { apple } from './0050-apple.ts';
 import { recordSummaryIndex } from './0060-record-summary-index.ts';
 import { apiKeys } from './0150-api-keys.ts';
+import { connectionHealth } from './0151-connection-health.ts';
 import { mcp } from './0170-mcp.ts';
 
 /** Every migration, in order. Add new files here; never edit one that has shipped. */
@@ -17,5 +18,6 @@ export const MIGRATIONS: readonly Migration[] = [
   apple,
   recordSummaryIndex,
   apiKeys,
+  connectionHealth,
   mcp,
 ];

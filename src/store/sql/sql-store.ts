@@ -4,6 +4,7 @@ import type { Store } from '../store.ts';
 import { apiKeyRepo } from './api-keys.ts';
 import { appleSampleRepo, appleSdkRepo } from './apple.ts';
 import { authSessionRepo } from './auth-sessions.ts';
+import { connectionHealthRepo } from './connection-health.ts';
 import { connectionRepo } from './connections.ts';
 import { migrate, type Db } from './db.ts';
 import { deliveryRepo } from './deliveries.ts';
@@ -24,6 +25,7 @@ export function sqlStore(db: Db, box: SecretBox): Store {
     apiKeys: apiKeyRepo(db, () => developers),
     users: userRepo(db),
     connections: connectionRepo(db, box),
+    connectionHealth: connectionHealthRepo(db),
     raw: rawRecordRepo(db),
     records: recordRepo(db),
     events: eventRepo(db),

@@ -3,7 +3,7 @@ import { newUserId } from '../../core/ids.ts';
 import type { User, UserRepo } from '../store.ts';
 import type { Db } from './db.ts';
 
-interface Row {
+export interface UserRow {
   user_id: string;
   dev_id: string;
   provider: string;
@@ -16,7 +16,7 @@ interface Row {
   created_at: string;
 }
 
-const toUser = (row: Row): User => ({
+export const toUser = (row: UserRow): User => ({
   userId: row.user_id,
   devId: row.dev_id,
   provider: row.provider,
@@ -73,12 +73,12 @@ export function userRepo(db: Db): UserRepo {
       return user;
     },
     async get(devId, userId) {
-      const row = await db.get<Row>('SELECT * FROM users WHERE dev_id = ? AND user_id = ?', [devId, userId]);
+      const row = await db.get<UserRow>('SELECT * FROM users WHERE dev_id = ? AND user_id = ?', [devId, userId]);
       return row && toUser(row);
     },
     async byReferenceId(devId, referenceId) {
       return (
-        await db.all<Row>('SELECT * FROM users WHERE dev_id = ? AND reference_id = ? ORDER BY created_seq', [
+        await db.all<UserRow>('SELECT * FROM users WHERE dev_id = ? AND reference_id = ? ORDER BY created_seq', [
           devId,
           referenceId,
         ])
@@ -86,7 +86,7 @@ export function userRepo(db: Db): UserRepo {
     },
     async byProviderAccount(devId, provider, providerUserId) {
       return (
-        await db.all<Row>(
+        await db.all<UserRow>(
           'SELECT * FROM users WHERE dev_id = ? AND provider = ? AND provider_user_id = ? ORDER BY created_seq',
           [devId, provider, providerUserId],
         )
@@ -97,12 +97,12 @@ export function userRepo(db: Db): UserRepo {
         (await db.get<{ n: number }>('SELECT COUNT(*) AS n FROM users WHERE dev_id = ?', [devId]))?.n ?? 0,
       );
       const rows = page
-        ? await db.all<Row>('SELECT * FROM users WHERE dev_id = ? ORDER BY created_seq LIMIT ? OFFSET ?', [
+        ? await db.all<UserRow>('SELECT * FROM users WHERE dev_id = ? ORDER BY created_seq LIMIT ? OFFSET ?', [
             devId,
             page.perPage,
             page.page * page.perPage,
           ])
-        : await db.all<Row>('SELECT * FROM users WHERE dev_id = ? ORDER BY created_seq', [devId]);
+        : await db.all<UserRow>('SELECT * FROM users WHERE dev_id = ? ORDER BY created_seq', [devId]);
       return { users: rows.map(toUser), total };
     },
     async update(devId, userId, patch) {
@@ -128,6 +128,7 @@ export function userRepo(db: Db): UserRepo {
         await tx.run('DELETE FROM raw_records WHERE dev_id = ? AND user_id = ?', [devId, userId]);
         // Grants to a deleted user's data end with it; the audit log of past calls stays.
         await tx.run('DELETE FROM mcp_grants WHERE dev_id = ? AND user_id = ?', [devId, userId]);
+        await tx.run('DELETE FROM connection_stale_notices WHERE dev_id = ? AND user_id = ?', [devId, userId]);
         return true;
       });
     },

@@ -194,7 +194,7 @@ async function route(): Promise<void> {
   try {
     switch (section) {
       case 'users':
-        await (parts[1] ? userDetailView(view, parts[1]) : usersView(view));
+        await (parts[1] ? userDetailView(view, parts[1]) : usersView(view, new URLSearchParams(search), rerender));
         break;
       case 'destinations':
         await destinationsView(view, rerender);

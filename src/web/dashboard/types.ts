@@ -80,3 +80,28 @@ export interface KeysAnswer {
   developer: { dev_id: string; name: string };
   keys: ApiKeyView[];
 }
+
+export interface ConnectionHealth {
+  user_id: string;
+  reference_id: string | null;
+  provider: string;
+  state: 'pending' | 'connected' | 'deauthorized' | 'error';
+  active: boolean;
+  last_data_at: string | null;
+  last_sync_success_at: string | null;
+  last_sync_failure_at: string | null;
+  last_sync_error: string | null;
+  consecutive_failures: number;
+  expected_cadence_hours: number | null;
+  stale: boolean;
+  stale_reason: 'no_data' | 'sync_failing' | null;
+  stale_notified_at: string | null;
+}
+
+export interface HealthPage {
+  connections: ConnectionHealth[];
+  total: number;
+  stale_count: number;
+  page: number;
+  max_page: number;
+}

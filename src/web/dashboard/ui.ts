@@ -10,6 +10,9 @@ const STATUS_TONES: Record<string, Tone> = {
   active: 'ok',
   connected: 'ok',
   pending: 'warn',
+  stale: 'warn',
+  healthy: 'ok',
+  deauthorized: 'muted',
   failed: 'bad',
   error: 'bad',
   disabled: 'muted',
@@ -133,6 +136,23 @@ export function code(text: string): HTMLElement {
   return h('code', { class: 'mono' }, text);
 }
 
+/**
+ * One date format per locale across the dashboard: every absolute date or time goes
+ * through these two formatters (the browser's locale, medium date, short time).
+ */
+const DATE_TIME = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+const DATE = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' });
+
+export function formatDateTime(value: string | number | Date): string {
+  const date = new Date(value);
+  return Number.isFinite(date.getTime()) ? DATE_TIME.format(date) : String(value);
+}
+
+export function formatDate(value: string | number | Date): string {
+  const date = new Date(value);
+  return Number.isFinite(date.getTime()) ? DATE.format(date) : String(value);
+}
+
 /** "3 min ago", "in 2 h", or the date for anything older than a week. */
 export function ago(iso: string | null | undefined, now = Date.now()): string {
   if (!iso) return '—';
@@ -150,15 +170,14 @@ export function ago(iso: string | null | undefined, now = Date.now()): string {
           : abs < 7 * 86_400_000
             ? `${Math.round(abs / 86_400_000)} d`
             : null;
-  if (unit === null)
-    return new Date(ms).toLocaleDateString(undefined, { year: 'numeric', month: 'short', day: 'numeric' });
+  if (unit === null) return formatDate(ms);
   if (unit === 'just now') return unit;
   return diff >= 0 ? `${unit} ago` : `in ${unit}`;
 }
 
 export function time(iso: string | null | undefined): HTMLElement {
   if (!iso) return h('span', { class: 'muted' }, '—');
-  return h('time', { datetime: iso, title: new Date(iso).toLocaleString() }, ago(iso));
+  return h('time', { datetime: iso, title: formatDateTime(iso) }, ago(iso));
 }
 
 export function short(id: string, keep = 10): string {

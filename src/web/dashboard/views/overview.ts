@@ -1,6 +1,6 @@
 import { api, qs } from '../api.ts';
 import { h } from '../dom.ts';
-import type { DeliveryView, DestinationView, EventSummary, TerraUser } from '../types.ts';
+import type { DeliveryView, DestinationView, EventSummary, HealthPage, TerraUser } from '../types.ts';
 import { card, code, empty, pageHeader, pill, short, stat, table, time } from '../ui.ts';
 
 const DAY_MS = 86_400_000;
@@ -9,8 +9,10 @@ const MAX_PAGES = 5;
 
 export async function overviewView(root: HTMLElement): Promise<void> {
   const since = new Date(Date.now() - DAY_MS);
-  const [users, events, deliveries, destinations] = await Promise.all([
+  const [users, health, stale, events, deliveries, destinations] = await Promise.all([
     api<{ users: TerraUser[] }>('GET', '/v2/subscriptions').then((r) => r.users),
+    api<HealthPage>('GET', '/v2/connections/health?per_page=1000'),
+    api<HealthPage>('GET', '/v2/connections/health?stale=true&per_page=5'),
     recentEvents(since),
     recentDeliveries(since),
     api<{ destinations: DestinationView[] }>('GET', '/v2/destinations').then((r) => r.destinations),
@@ -18,7 +20,10 @@ export async function overviewView(root: HTMLElement): Promise<void> {
   const failed = deliveries.items.filter((d) => d.status === 'failed');
   const pending = deliveries.items.filter((d) => d.status === 'pending');
   const delivered = deliveries.items.filter((d) => d.status === 'delivered');
-  const active = users.filter((u) => u.active).length;
+  const states = countBy(health.connections, (c) => (c.active ? c.state : 'inactive'));
+  // Failing now: enabled destinations whose latest attempts fail (not only dead letters).
+  const failingNow = destinations.filter((d) => d.enabled && d.failing_since);
+  const trouble = failed.length + failingNow.length + health.stale_count;
   const plus = (capped: boolean) => (capped ? '+' : '');
 
   root.append(
@@ -26,7 +31,35 @@ export async function overviewView(root: HTMLElement): Promise<void> {
     h(
       'div',
       { class: 'stats' },
-      stat('Users', users.length, `${active} active · ${users.length - active} inactive`),
+      stat(
+        'Users',
+        users.length,
+        `${states.get('connected') ?? 0} connected · ${states.get('pending') ?? 0} pending · ${
+          users.length - (states.get('connected') ?? 0) - (states.get('pending') ?? 0)
+        } other`,
+      ),
+      h(
+        'a',
+        { href: '#/users?stale=true', class: 'stat-link', 'data-testid': 'stale-stat' },
+        stat(
+          'Stale connections',
+          health.stale_count,
+          health.stale_count ? 'no data or failing syncs' : 'every connection is producing data',
+          health.stale_count ? 'warn' : null,
+        ),
+      ),
+      h(
+        'a',
+        { href: '#/destinations', class: 'stat-link', 'data-testid': 'failing-destinations-stat' },
+        stat(
+          'Destinations failing',
+          failingNow.length,
+          failingNow.length
+            ? 'failing now'
+            : `of ${destinations.length} destination${destinations.length === 1 ? '' : 's'}`,
+          failingNow.length ? 'bad' : null,
+        ),
+      ),
       stat('Events', `${events.items.length}${plus(events.capped)}`, 'emitted in the last 24 h'),
       stat(
         'Delivered',
@@ -37,12 +70,14 @@ export async function overviewView(root: HTMLElement): Promise<void> {
       stat(
         'Failed deliveries',
         `${failed.length}${plus(deliveries.capped)}`,
-        failed.length ? 'need your attention' : 'all clear',
+        failed.length ? 'need your attention' : trouble ? 'none, but see above' : 'all clear',
         failed.length ? 'bad' : null,
       ),
     ),
   );
 
+  if (failingNow.length > 0) root.append(failingDestinations(failingNow));
+  if (stale.connections.length > 0) root.append(staleConnections(stale));
   if (failed.length > 0) {
     root.append(
       h(
@@ -78,6 +113,73 @@ export async function overviewView(root: HTMLElement): Promise<void> {
   }
 
   root.append(h('div', { class: 'grid-2' }, usersByProvider(users), eventsByType(events.items)));
+}
+
+function countBy<T>(items: readonly T[], key: (item: T) => string): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const item of items) counts.set(key(item), (counts.get(key(item)) ?? 0) + 1);
+  return counts;
+}
+
+function failingDestinations(failing: DestinationView[]): HTMLElement {
+  return h(
+    'section',
+    { class: 'card card-alert', 'data-testid': 'failing-destinations' },
+    h(
+      'div',
+      { class: 'card-head' },
+      h('h2', { class: 'card-title' }, `${failing.length} destination${failing.length === 1 ? '' : 's'} failing now`),
+      h('a', { class: 'btn btn-secondary', href: '#/destinations' }, 'Open destinations →'),
+    ),
+    table(
+      ['Destination', 'Failing since', 'Notice'],
+      failing.map((d) =>
+        h(
+          'tr',
+          {},
+          h('td', {}, h('div', {}, d.type), h('div', { class: 'mono small' }, short(String(d.url ?? d.id), 40))),
+          h('td', {}, time(d.failing_since)),
+          h('td', { class: 'error-text' }, d.status_notice ?? '—'),
+        ),
+      ),
+    ),
+  );
+}
+
+function staleConnections(stale: HealthPage): HTMLElement {
+  return h(
+    'section',
+    { class: 'card card-warn', 'data-testid': 'stale-connections' },
+    h(
+      'div',
+      { class: 'card-head' },
+      h('h2', { class: 'card-title' }, `${stale.total} stale connection${stale.total === 1 ? '' : 's'}`),
+      h('a', { class: 'btn btn-secondary', href: '#/users?stale=true' }, 'See all →'),
+    ),
+    table(
+      ['User', 'Provider', 'Why', 'Last data'],
+      stale.connections.map((c) =>
+        h(
+          'tr',
+          {},
+          h(
+            'td',
+            {},
+            h('a', { href: `#/users/${encodeURIComponent(c.user_id)}` }, c.reference_id ?? short(c.user_id, 13)),
+          ),
+          h('td', {}, c.provider),
+          h(
+            'td',
+            {},
+            c.stale_reason === 'sync_failing'
+              ? `${c.consecutive_failures} failed syncs${c.last_sync_error ? `: ${c.last_sync_error}` : ''}`
+              : `no data for over ${c.expected_cadence_hours} h`,
+          ),
+          h('td', {}, time(c.last_data_at)),
+        ),
+      ),
+    ),
+  );
 }
 
 function usersByProvider(users: TerraUser[]): HTMLElement {

@@ -1,13 +1,46 @@
 import { api, qs } from '../api.ts';
 import { barChart, formatNumber, type Bar } from '../chart.ts';
 import { h } from '../dom.ts';
-import type { EventSummary, TerraUser } from '../types.ts';
-import { busy, button, card, code, empty, errorBox, pageHeader, pill, table, time } from '../ui.ts';
+import type { ConnectionHealth, EventSummary, HealthPage, TerraUser } from '../types.ts';
+import {
+  busy,
+  button,
+  card,
+  code,
+  empty,
+  errorBox,
+  formatDateTime,
+  pageHeader,
+  pill,
+  short,
+  table,
+  time,
+  toast,
+} from '../ui.ts';
 
 const DAY_MS = 86_400_000;
 
-export async function usersView(root: HTMLElement): Promise<void> {
-  const { users } = await api<{ users: TerraUser[] }>('GET', '/v2/subscriptions');
+const PER_PAGE = 25;
+const STATES = ['connected', 'pending', 'error', 'deauthorized'] as const;
+
+/**
+ * `#/users[?query=&provider=&state=&stale=&page=]`: every user with its connection health,
+ * searched by user id or reference id and filtered in the API (`GET /v2/connections/health`).
+ */
+export async function usersView(root: HTMLElement, params: URLSearchParams, rerender: () => void): Promise<void> {
+  const filters = {
+    query: params.get('query') ?? '',
+    provider: params.get('provider') ?? '',
+    state: params.get('state') ?? '',
+    stale: params.get('stale') ?? '',
+  };
+  const page = Math.max(0, Number(params.get('page') ?? 0) || 0);
+  const [answer, integrations] = await Promise.all([
+    api<HealthPage>('GET', `/v2/connections/health${qs({ ...filters, page, per_page: PER_PAGE })}`),
+    api<{ providers: { provider: string }[] }>('GET', '/v2/integrations/detailed?sdk=true').catch(() => ({
+      providers: [],
+    })),
+  ]);
   const connectPanel = h('div', { class: 'connect-panel' });
   const connect = button(
     'Connect a new user',
@@ -18,52 +51,203 @@ export async function usersView(root: HTMLElement): Promise<void> {
   root.append(
     pageHeader(
       'Users',
-      `${users.length} user${users.length === 1 ? '' : 's'} connected to your apps through Tributary.`,
+      `${answer.total} user${answer.total === 1 ? '' : 's'}${filtersText(filters)} · ${answer.stale_count} stale connection${answer.stale_count === 1 ? '' : 's'} in all.`,
       connect,
     ),
     connectPanel,
+    filterForm(
+      filters,
+      integrations.providers.map((p) => p.provider),
+    ),
   );
-  if (users.length === 0) {
+  if (answer.connections.length === 0) {
     root.append(
       card(
         null,
         empty(
-          'No users yet',
-          'A user appears here once they connect a provider through the widget, the hosted login, or an upload link.',
+          filtersText(filters) ? 'No user matches' : 'No users yet',
+          filtersText(filters)
+            ? 'Change or clear the filters above.'
+            : 'A user appears here once they connect a provider through the widget, the hosted login, or an upload link.',
         ),
       ),
     );
     return;
   }
-  const sorted = [...users].sort((a, b) => (b.last_webhook_update ?? '').localeCompare(a.last_webhook_update ?? ''));
   root.append(
     card(
       null,
       table(
-        ['Reference', 'Provider', 'State', 'Last update', 'User id'],
-        sorted.map((user) => {
-          const row = h(
-            'tr',
-            { class: 'clickable', tabindex: 0, 'data-user-id': user.user_id },
-            h(
-              'td',
-              {},
-              user.reference_id ? h('strong', {}, user.reference_id) : h('span', { class: 'muted' }, 'no reference'),
-            ),
-            h('td', {}, providerBadge(user.provider)),
-            h('td', {}, pill(user.active ? 'active' : 'inactive')),
-            h('td', {}, time(user.last_webhook_update)),
-            h('td', {}, code(user.user_id)),
-          );
-          const go = () => (location.hash = `#/users/${encodeURIComponent(user.user_id)}`);
-          row.addEventListener('click', go);
-          row.addEventListener('keydown', (event) => {
-            if (event.key === 'Enter') go();
-          });
-          return row;
-        }),
+        ['Reference', 'Provider', 'State', 'Health', 'Last data', 'Last sync', ''],
+        answer.connections.map((c) => userRow(c, rerender)),
+        'users-table',
       ),
+      pager(answer, page, filters),
     ),
+  );
+}
+
+function filtersText(filters: Record<string, string>): string {
+  const parts = Object.entries(filters)
+    .filter(([, v]) => v)
+    .map(([k, v]) => (k === 'stale' ? (v === 'true' ? 'stale' : 'healthy') : `${k} ${v}`));
+  return parts.length ? ` matching ${parts.join(', ')}` : '';
+}
+
+function filterForm(filters: Record<string, string>, providers: string[]): HTMLElement {
+  const query = h('input', {
+    type: 'search',
+    id: 'users-query',
+    name: 'query',
+    value: filters.query,
+    placeholder: 'user id or reference id',
+    autocomplete: 'off',
+  });
+  const select = (id: string, name: string, options: [string, string][], value: string) =>
+    h(
+      'select',
+      { id, name },
+      ...options.map(([v, label]) => h('option', { value: v, selected: v === value ? true : null }, label)),
+    );
+  const provider = select(
+    'users-provider',
+    'provider',
+    [
+      ['', 'All providers'],
+      ...[...new Set([...providers, filters.provider].filter(Boolean))].map((p) => [p, p] as [string, string]),
+    ],
+    filters.provider,
+  );
+  const state = select(
+    'users-state',
+    'state',
+    [['', 'All states'], ...STATES.map((st) => [st, st] as [string, string])],
+    filters.state,
+  );
+  const stale = select(
+    'users-stale',
+    'stale',
+    [
+      ['', 'Any health'],
+      ['true', 'Stale only'],
+      ['false', 'Healthy only'],
+    ],
+    filters.stale,
+  );
+  return card(
+    null,
+    h(
+      'form',
+      {
+        class: 'filter-bar',
+        role: 'search',
+        'data-testid': 'users-filter',
+        onsubmit: ((event: Event) => {
+          event.preventDefault();
+          location.hash = `#/users${qs({ query: query.value.trim(), provider: provider.value, state: state.value, stale: stale.value })}`;
+        }) as EventListener,
+      },
+      h('div', { class: 'field' }, h('label', { for: 'users-query' }, 'Search'), query),
+      h('div', { class: 'field' }, h('label', { for: 'users-provider' }, 'Provider'), provider),
+      h('div', { class: 'field' }, h('label', { for: 'users-state' }, 'State'), state),
+      h('div', { class: 'field' }, h('label', { for: 'users-stale' }, 'Health'), stale),
+      h('div', { class: 'field field-submit' }, h('button', { type: 'submit', class: 'btn btn-secondary' }, 'Filter')),
+    ),
+  );
+}
+
+function pager(answer: HealthPage, page: number, filters: Record<string, string>): HTMLElement | null {
+  if (answer.max_page === 0) return null;
+  const link = (to: number, label: string, rel: string) =>
+    h(
+      'a',
+      { class: 'btn btn-ghost btn-small', href: `#/users${qs({ ...filters, page: to || undefined })}`, rel },
+      label,
+    );
+  return h(
+    'nav',
+    { class: 'pager', 'aria-label': 'Pages of users' },
+    page > 0 ? link(page - 1, '← Previous', 'prev') : null,
+    h('span', { class: 'muted' }, `Page ${page + 1} of ${answer.max_page + 1}`),
+    page < answer.max_page ? link(page + 1, 'Next →', 'next') : null,
+  );
+}
+
+/** The health pill: stale (with why), healthy, or nothing to judge. */
+export function healthPill(c: ConnectionHealth): HTMLElement {
+  if (c.stale) return pill(c.stale_reason === 'sync_failing' ? 'stale · syncs failing' : 'stale · no data', 'warn');
+  if (c.state !== 'connected' || !c.active) return h('span', { class: 'muted' }, '—');
+  return pill('healthy', 'ok');
+}
+
+function userRow(c: ConnectionHealth, rerender: () => void): HTMLTableRowElement {
+  const href = `#/users/${encodeURIComponent(c.user_id)}`;
+  const actions: HTMLElement[] = [];
+  if (c.provider === 'UPLOAD' && c.state === 'connected' && c.active) {
+    const link = button(
+      'Upload link',
+      () =>
+        void busy(link, async () => {
+          const answer = await api<{ url: string }>('POST', `/v2/users/${encodeURIComponent(c.user_id)}/upload-link`);
+          const cell = link.parentElement!;
+          cell.replaceChildren(
+            h(
+              'a',
+              { href: answer.url, target: '_blank', rel: 'noopener noreferrer', 'data-testid': 'upload-link' },
+              'Open upload page ↗',
+            ),
+          );
+        }),
+      'ghost',
+      { 'data-testid': 'upload-link-button' },
+    );
+    actions.push(link);
+  }
+  if (c.state !== 'deauthorized') {
+    const deauth = button(
+      'Deauthorize',
+      () =>
+        void busy(deauth, async () => {
+          if (
+            !confirm(`Deauthorize ${c.reference_id ?? c.user_id}? Tributary stops syncing and deletes the connection.`)
+          )
+            return;
+          await api('DELETE', `/v2/auth/deauthenticateUser${qs({ user_id: c.user_id })}`);
+          toast('User deauthorized');
+          rerender();
+        }),
+      'danger',
+      { 'data-testid': 'deauth-user' },
+    );
+    actions.push(deauth);
+  }
+  return h(
+    'tr',
+    { 'data-user-id': c.user_id },
+    h(
+      'td',
+      {},
+      h(
+        'a',
+        { href, class: 'row-link' },
+        c.reference_id ? h('strong', {}, c.reference_id) : h('span', { class: 'muted' }, 'no reference'),
+      ),
+      h('div', { class: 'small muted mono' }, short(c.user_id, 13)),
+    ),
+    h('td', {}, providerBadge(c.provider)),
+    h('td', { 'data-testid': 'user-state' }, pill(c.active ? c.state : 'inactive')),
+    h('td', { 'data-testid': 'user-health' }, healthPill(c)),
+    h('td', {}, time(c.last_data_at)),
+    h(
+      'td',
+      {},
+      c.last_sync_failure_at && (!c.last_sync_success_at || c.last_sync_failure_at > c.last_sync_success_at)
+        ? h('span', { class: 'error-text', title: c.last_sync_error ?? '' }, 'failed ', time(c.last_sync_failure_at))
+        : c.last_sync_success_at
+          ? time(c.last_sync_success_at)
+          : h('span', { class: 'muted' }, '—'),
+    ),
+    h('td', { class: 'row-actions' }, ...actions),
   );
 }
 
@@ -296,7 +480,7 @@ async function loadActivities(slot: HTMLElement, userId: string, since: Date): P
             'tr',
             {},
             h('td', {}, h('strong', {}, a.metadata?.name ?? 'Activity')),
-            h('td', {}, a.metadata?.start_time ? new Date(a.metadata.start_time).toLocaleString() : '—'),
+            h('td', {}, a.metadata?.start_time ? formatDateTime(a.metadata.start_time) : '—'),
             h('td', { class: 'num' }, `${formatNumber(durationSeconds(a) / 60)} min`),
             h('td', { class: 'num' }, meters ? `${formatNumber(meters / 1000)} km` : '—'),
             h('td', { class: 'num' }, hr ? `${Math.round(hr)} bpm` : '—'),
