@@ -358,9 +358,7 @@ export class DeliveryService {
         destinations = await this.destinations.list(event.devId);
         byDeveloper.set(event.devId, destinations);
       }
-      const targets = destinations.filter(
-        (d) => d.enabled && takesEventType(d.eventTypes, event.type),
-      );
+      const targets = destinations.filter((d) => d.enabled && takesEventType(d.eventTypes, event.type));
       if (targets.length === 0) continue;
       const chunk = event.reference ? await this.deliveries.chunkOf(event.devId, event.eventId) : undefined;
       created.push(
