@@ -138,6 +138,7 @@ export async function createTributary(config: Config, options: TributaryOptions 
   });
   context.delivery = delivery.service;
   context.webhookReads = delivery.webhookReads;
+  context.queue = delivery.queue;
   const runWorker = options.worker ?? true;
   const runApi = options.api ?? true;
   // A worker-only process serves /health alone, so orchestrators can probe it.
@@ -165,7 +166,14 @@ export async function createTributary(config: Config, options: TributaryOptions 
       return `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
     },
     async close() {
-      await server.close();
+      // In-flight requests get half the shutdown deadline, then every connection is closed
+      // (a trickled body or a stuck client must not hold the shutdown).
+      const cutOff = setTimeout(() => server.server.closeAllConnections(), config.shutdownTimeoutMs / 2);
+      try {
+        await server.close();
+      } finally {
+        clearTimeout(cutOff);
+      }
       if (runWorker) for (const task of [...tasks].reverse()) await task.stop();
       await delivery.close();
       await store.close();
@@ -186,6 +194,7 @@ export async function openConfiguredStore(
     databaseUrl: config.databaseUrl,
     sqliteFile: join(resolve(config.dataDir), 'tributary.db'),
     schema: options.schema,
+    statementTimeoutMs: config.databaseStatementTimeoutMs,
     box,
   });
 }

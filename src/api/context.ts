@@ -36,6 +36,8 @@ export interface ApiContext {
   fitLinks?: FitLinks;
   /** Destinations, deliveries and the outbox → queue → destination machinery (delivery/). */
   delivery?: DeliveryService;
+  /** The delivery queue's engine, for /health (a store query or a Redis PING). */
+  queue?: { readonly engine: string; ping(): Promise<void> };
 }
 
 export interface HistorySync {

@@ -7,6 +7,7 @@ import type { ApiContext, RouteModule } from './context.ts';
 import { errorBody, errorHandler } from './errors.ts';
 import { useDepthCheckedJson } from './json-body.ts';
 import { trackServedRoutes } from './openapi/served-routes.ts';
+import { guardBodyRate, serverTimeouts } from './timeouts.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -27,6 +28,7 @@ export async function buildServer(ctx: ApiContext, modules: ServerModules): Prom
   const app = Fastify({
     logger: false,
     bodyLimit: ctx.config.maxBodyBytes,
+    ...serverTimeouts(ctx.config),
     genReqId: (request) => {
       const given = request.headers['x-request-id'];
       return typeof given === 'string' && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
@@ -45,6 +47,7 @@ export async function buildServer(ctx: ApiContext, modules: ServerModules): Prom
   trackServedRoutes(app);
   app.setErrorHandler(errorHandler(ctx.logger));
   useDepthCheckedJson(app);
+  guardBodyRate(app, ctx.config);
   // PostgreSQL can neither store nor compare text holding NUL: refuse it up front, naming the
   // parameter, so both engines answer the same 400 instead of a 500 from the database.
   app.addHook('preValidation', async (request) => {

@@ -9,7 +9,8 @@ export async function startCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: { api: { type: 'boolean' }, worker: { type: 'boolean' } } });
   const both = !values.api && !values.worker;
   const config = loadConfig(process.env);
-  installLastResortHandler(createLogger(config.logLevel));
+  const logger = createLogger(config.logLevel);
+  installLastResortHandler(logger);
   const app = await createTributary(config, {
     api: both || values.api === true,
     worker: both || values.worker === true,
@@ -28,12 +29,22 @@ export async function startCommand(args: string[]): Promise<number> {
   if ((await app.store.developers.list()).length === 0) {
     process.stdout.write('  No developer yet: create one with  npx tributary developers create --name "My app"\n');
   }
+  let stopping = false;
   const stop = async () => {
+    // A second signal, or the deadline, ends the process whatever is still running.
+    if (stopping) process.exit(1);
+    stopping = true;
+    setTimeout(() => {
+      logger.error('shutdown deadline passed: exiting with work still running', {
+        deadlineMs: config.shutdownTimeoutMs,
+      });
+      process.exit(1);
+    }, config.shutdownTimeoutMs).unref();
     await app.close();
     process.exit(0);
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop());
   return new Promise<number>(() => undefined);
 }
 

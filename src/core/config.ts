@@ -40,6 +40,10 @@ export const ENV = {
   webhookRetrySchedule: 'TRIBUTARY_WEBHOOK_RETRY_SCHEDULE',
   webhookAllowPrivate: 'TRIBUTARY_WEBHOOK_ALLOW_PRIVATE',
   destinationDisableAfterSeconds: 'TRIBUTARY_DESTINATION_DISABLE_AFTER_SECONDS',
+  requestTimeoutMs: 'TRIBUTARY_REQUEST_TIMEOUT_MS',
+  bodyTimeoutMs: 'TRIBUTARY_BODY_TIMEOUT_MS',
+  shutdownTimeoutMs: 'TRIBUTARY_SHUTDOWN_TIMEOUT_MS',
+  databaseStatementTimeoutMs: 'TRIBUTARY_DATABASE_STATEMENT_TIMEOUT_MS',
 } as const;
 
 const schema = z.object({
@@ -73,6 +77,14 @@ const schema = z.object({
   webhookRetrySchedule: retrySchedule.optional(),
   webhookAllowPrivate: bool.default('true'),
   destinationDisableAfterSeconds: positiveInt.default(5 * 24 * 3600),
+  /** The whole request (headers and body) must arrive within this. */
+  requestTimeoutMs: positiveInt.default(120_000),
+  /** A request body must bring at least 1 KB per this window (a trickled body is cut off with a 408). */
+  bodyTimeoutMs: positiveInt.default(10_000),
+  /** After SIGTERM: in-flight requests get half of this, then connections are closed and the process exits. */
+  shutdownTimeoutMs: positiveInt.default(15_000),
+  /** PostgreSQL statement_timeout (and the client's query deadline). */
+  databaseStatementTimeoutMs: positiveInt.default(60_000),
 });
 
 type Parsed = z.infer<typeof schema>;

@@ -12,6 +12,8 @@ import { deliveryTasks, type Task } from './tasks.ts';
 export interface OpenedDelivery {
   service: DeliveryService;
   webhookReads: { accept(request: DataRequest, user: User): Promise<Record<string, unknown>> };
+  /** The queue engine, for health checks. */
+  queue: { readonly engine: string; ping(): Promise<void> };
   /** Worker-role loops: dispatcher, queue consumer, sweep. */
   tasks: Task[];
   close(): Promise<void>;
@@ -54,6 +56,7 @@ export function openDelivery(input: {
   });
   return {
     service,
+    queue,
     webhookReads: { accept: (request, user) => service.acceptRead(request, user) },
     tasks: deliveryTasks(service, input.eventsCommitted, input.logger),
     async close() {

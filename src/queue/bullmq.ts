@@ -34,13 +34,23 @@ export class BullmqQueue implements Queue {
   constructor(options: BullmqQueueOptions) {
     this.name = options.name;
     this.#options = options;
-    this.#queue = new BullQueue(options.name, { connection: this.#connect(), prefix: options.prefix ?? 'tributary' });
+    this.#queue = new BullQueue(options.name, {
+      connection: this.#connect('producer'),
+      prefix: options.prefix ?? 'tributary',
+    });
     this.#queue.on('error', () => undefined);
   }
 
-  #connect(): Redis {
-    // In ESM BullMQ needs a constructed client; null retries let blocking commands wait out a Redis restart.
-    const connection = new Redis(this.#options.url, { maxRetriesPerRequest: null, lazyConnect: false });
+  #connect(role: 'producer' | 'worker'): Redis {
+    // In ESM BullMQ needs a constructed client. The worker's blocking commands wait out a Redis
+    // restart (null retries); the producer's calls (add, counts, ping) come from requests and
+    // must fail fast while Redis is down, so a caller answers an error instead of hanging.
+    const connection = new Redis(
+      this.#options.url,
+      role === 'worker'
+        ? { maxRetriesPerRequest: null, lazyConnect: false }
+        : { maxRetriesPerRequest: 1, connectTimeout: REDIS_DEADLINE_MS, commandTimeout: REDIS_DEADLINE_MS },
+    );
     connection.on('error', () => undefined);
     this.#connections.push(connection);
     return connection;
@@ -50,19 +60,22 @@ export class BullmqQueue implements Queue {
     if (jobs.length === 0) return;
     const now = Date.now();
     for (const job of jobs) assertJobId(job.id);
-    await this.#queue.addBulk(
-      jobs.map((job) => ({
-        name: this.name,
-        data: job.data,
-        opts: {
-          jobId: job.id,
-          delay: Math.max(0, (job.runAt ?? now) - now),
-          attempts: 1_000_000,
-          backoff: { type: 'fixed', delay: this.#options.retryDelayMs ?? 5000 },
-          removeOnComplete: true,
-          removeOnFail: true,
-        },
-      })),
+    await withDeadline(
+      this.#queue.addBulk(
+        jobs.map((job) => ({
+          name: this.name,
+          data: job.data,
+          opts: {
+            jobId: job.id,
+            delay: Math.max(0, (job.runAt ?? now) - now),
+            attempts: 1_000_000,
+            backoff: { type: 'fixed', delay: this.#options.retryDelayMs ?? 5000 },
+            removeOnComplete: true,
+            removeOnFail: true,
+          },
+        })),
+      ),
+      'add jobs',
     );
   }
 
@@ -75,7 +88,7 @@ export class BullmqQueue implements Queue {
         await handler({ id: job.id ?? '', data: job.data as Record<string, unknown> });
       },
       {
-        connection: this.#connect(),
+        connection: this.#connect('worker'),
         prefix: this.#options.prefix ?? 'tributary',
         concurrency: Math.max(1, options.concurrency),
         lockDuration: leaseMs,
@@ -88,8 +101,15 @@ export class BullmqQueue implements Queue {
   }
 
   async pendingCount(): Promise<number> {
-    const counts = await this.#queue.getJobCounts('waiting', 'delayed', 'active', 'prioritized', 'waiting-children');
+    const counts = await withDeadline(
+      this.#queue.getJobCounts('waiting', 'delayed', 'active', 'prioritized', 'waiting-children'),
+      'count jobs',
+    );
     return Object.values(counts).reduce((sum, n) => sum + n, 0);
+  }
+
+  async ping(): Promise<void> {
+    await withDeadline(this.#connections[0]!.ping(), 'ping');
   }
 
   async stop(): Promise<void> {
@@ -103,4 +123,19 @@ export class BullmqQueue implements Queue {
     await this.#queue.close();
     for (const connection of this.#connections) connection.disconnect();
   }
+}
+
+/** How long one call to Redis may take before it fails (ms). */
+export const REDIS_DEADLINE_MS = 5_000;
+
+/** The promise, or a rejection once REDIS_DEADLINE_MS pass (a Redis outage must not hang a caller). */
+function withDeadline<T>(promise: Promise<T>, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`Redis did not answer within ${REDIS_DEADLINE_MS} ms (${what})`)),
+      REDIS_DEADLINE_MS,
+    );
+  });
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }

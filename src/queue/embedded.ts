@@ -68,6 +68,10 @@ export class EmbeddedQueue implements Queue {
     return this.#jobs.pending(this.name);
   }
 
+  async ping(): Promise<void> {
+    await this.pendingCount();
+  }
+
   async stop(): Promise<void> {
     this.#stopped = true;
     if (this.#timer) clearTimeout(this.#timer);

@@ -40,6 +40,8 @@ export interface Queue {
   work(handler: JobHandler, options: WorkOptions): void;
   /** Jobs not yet finished (waiting, delayed or running). */
   pendingCount(): Promise<number>;
+  /** Resolves when the engine answers (a store query, a Redis PING); rejects fast when it is down. */
+  ping(): Promise<void>;
   /** Stops consuming and waits for running handlers; the queue can still `add`. */
   stop(): Promise<void>;
   /** Stops and releases connections. */

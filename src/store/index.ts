@@ -14,13 +14,24 @@ export interface StoreOptions {
   sqliteFile?: string;
   /** PostgreSQL: run inside this schema (tests isolate themselves this way). */
   schema?: string;
+  /** PostgreSQL: statement and connect timeouts (ms); see postgres-driver.ts for defaults. */
+  statementTimeoutMs?: number;
+  connectTimeoutMs?: number;
   box: SecretBox;
 }
 
 /** Opens (and migrates) the store selected by the options. */
 export async function openStore(options: StoreOptions): Promise<Store> {
   if (options.databaseUrl) {
-    return openSqlStore(await openPostgres({ url: options.databaseUrl, schema: options.schema }), options.box);
+    return openSqlStore(
+      await openPostgres({
+        url: options.databaseUrl,
+        schema: options.schema,
+        statementTimeoutMs: options.statementTimeoutMs,
+        connectTimeoutMs: options.connectTimeoutMs,
+      }),
+      options.box,
+    );
   }
   return openSqlStore(openSqlite(options.sqliteFile ?? ':memory:'), options.box);
 }

@@ -39,10 +39,10 @@ describe.each(ENGINES)('data reads and server basics (%s)', (engine) => {
   const read = (path: string, query: string) => call(t, 'GET', `/v2/${path}?user_id=${user.userId}&${query}`);
   const ids = (data: Array<{ metadata: { summary_id: string } }>) => data.map((a) => a.metadata.summary_id);
 
-  it('GET /health answers {"status":"ok"} without keys', async () => {
+  it('GET /health answers {"status":"ok"} without keys, with the store and queue', async () => {
     const { status, body: answer } = await call(t, 'GET', '/health', { headers: null });
     expect(status).toBe(200);
-    expect(answer).toEqual({ status: 'ok' });
+    expect(answer).toMatchObject({ status: 'ok', store: { status: 'ok' }, queue: { status: 'ok' } });
   });
 
   it('to_webhook=false answers {user, data, type}; an end date given as a day includes that whole day', async () => {

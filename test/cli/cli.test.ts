@@ -171,7 +171,7 @@ describe('tributary CLI (embedded store, second process beside a running server)
         child.on('close', (code) => fail(new Error(`exited ${code}`)));
       });
       const health = await fetch(`${printed}/health`);
-      expect(await health.json()).toEqual({ status: 'ok' });
+      expect(await health.json()).toMatchObject({ status: 'ok', store: { status: 'ok' } });
     } finally {
       if (child.exitCode === null) {
         const exited = new Promise((done) => child.once('exit', done));

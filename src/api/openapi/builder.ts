@@ -26,6 +26,21 @@ export interface BuildOptions {
   served?: readonly ServedRoute[];
 }
 
+const DEPENDENCY = {
+  type: 'object',
+  properties: {
+    engine: { type: 'string' },
+    status: { type: 'string', enum: ['ok', 'down'] },
+    error: { type: 'string' },
+  },
+  required: ['engine', 'status'],
+};
+const HEALTH = {
+  type: 'object',
+  properties: { status: { type: 'string', enum: ['ok', 'degraded'] }, store: DEPENDENCY, queue: DEPENDENCY },
+  required: ['status', 'store'],
+};
+
 /** Operations of the server itself (root, no credentials). */
 const ROOT_OPERATIONS: RegisteredOperation[] = [
   {
@@ -34,18 +49,25 @@ const ROOT_OPERATIONS: RegisteredOperation[] = [
     tag: 'Server',
     operation: {
       summary: 'Health check',
-      description: 'Answers 200 while the process serves requests (also in a worker-only process).',
+      description:
+        'Answers 200 while the process serves requests (also in a worker-only process), with the state of the store and the queue (`ok` or `down`; `status` is `degraded` when one is down).',
       operationId: 'Server_Health',
       security: [],
+      responses: { '200': { description: 'The server is up', content: { 'application/json': { schema: HEALTH } } } },
+    },
+  },
+  {
+    method: 'get',
+    path: '/health/ready',
+    tag: 'Server',
+    operation: {
+      summary: 'Readiness check',
+      description: 'As /health, but 503 when the store or the queue is down (for load balancers).',
+      operationId: 'Server_Ready',
+      security: [],
       responses: {
-        '200': {
-          description: 'The server is up',
-          content: {
-            'application/json': {
-              schema: { type: 'object', properties: { status: { type: 'string', const: 'ok' } }, required: ['status'] },
-            },
-          },
-        },
+        '200': { description: 'Store and queue answer', content: { 'application/json': { schema: HEALTH } } },
+        '503': { description: 'The store or the queue is down', content: { 'application/json': { schema: HEALTH } } },
       },
     },
   },

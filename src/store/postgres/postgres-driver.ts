@@ -9,6 +9,24 @@ export interface PostgresOptions {
   /** Run everything inside this schema (created when missing); tests use one schema each. */
   schema?: string;
   maxConnections?: number;
+  /** statement_timeout of every session (ms); the client gives up 5 s later. Default 60 s. */
+  statementTimeoutMs?: number;
+  /** How long opening a connection may take (ms). Default 10 s. */
+  connectTimeoutMs?: number;
+}
+
+/**
+ * A database that stops answering must fail calls, not hang them: connecting, every statement,
+ * and a transaction left idle are each bounded.
+ */
+function timeouts(options: PostgresOptions) {
+  const statement = options.statementTimeoutMs ?? 60_000;
+  return {
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
+    statement_timeout: statement,
+    query_timeout: statement + 5_000,
+    idle_in_transaction_session_timeout: Math.max(statement, 60_000),
+  };
 }
 
 /** The scale-out engine: a `pg` pool. `?` placeholders are rewritten to `$n`. */
@@ -16,6 +34,7 @@ export async function openPostgres(options: PostgresOptions): Promise<Db> {
   const pool = new pg.Pool({
     connectionString: options.url,
     max: options.maxConnections ?? 10,
+    ...timeouts(options),
     ...(options.schema ? { options: `-c search_path=${quoteIdent(options.schema)}` } : {}),
   });
   pool.on('error', () => {

@@ -39,6 +39,9 @@ export function sqlStore(db: Db, box: SecretBox): Store {
     mcpGrants: mcpGrantRepo(db),
     mcpAudit: mcpAuditRepo(db),
     transaction: (fn) => db.transaction((tx) => fn(sqlStore(tx, box))),
+    ping: async () => {
+      await db.get('SELECT 1 AS ok');
+    },
     close: () => db.close(),
   };
 }
