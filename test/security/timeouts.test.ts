@@ -2,7 +2,7 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { BullmqQueue } from '../../src/queue/bullmq.ts';
 import { openStore } from '../../src/store/index.ts';
-import { dbOf } from '../../src/store/index.ts';
+import { openPostgres } from '../../src/store/postgres/postgres-driver.ts';
 import { TEST_DATABASE_URL, testBox } from '../helpers/engines.ts';
 import { startTestApp, type TestApp } from '../helpers/harness.ts';
 import { startTcpProxy, type TcpProxy } from '../destinations/tcp-proxy.ts';
@@ -121,11 +121,11 @@ describe('PostgreSQL timeouts', () => {
   });
 
   it('a statement running past statement_timeout fails with 57014 instead of holding a connection', async () => {
-    const store = await openStore({ databaseUrl: TEST_DATABASE_URL, statementTimeoutMs: 300, box: testBox() });
+    const db = await openPostgres({ url: TEST_DATABASE_URL, statementTimeoutMs: 300 });
     try {
-      await expect(dbOf(store).get('SELECT pg_sleep(5)')).rejects.toMatchObject({ code: '57014' });
+      await expect(db.get('SELECT pg_sleep(5)')).rejects.toMatchObject({ code: '57014' });
     } finally {
-      await store.close();
+      await db.close();
     }
   });
 
