@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { TributaryError, isTributaryError } from '../core/errors.ts';
 import type { ConfiguredProvider, TokenSet, WithAccess } from '../providers/provider.ts';
 import type { Store } from '../store/store.ts';
@@ -5,18 +6,26 @@ import type { Store } from '../store/store.ts';
 /**
  * Keeps a connection's access token valid: refreshes shortly before expiry and once after
  * the provider rejects it, stores the newest (rotated) token set, and never runs two
- * refreshes of one connection at once in this process. Across processes, a refresh that
- * loses the race (its refresh token was already rotated) adopts the token set the winner
- * stored instead of failing.
+ * refreshes of one connection at once: in this process by sharing the promise, across
+ * processes by a lease in the store (`refresh:<dev>:<user>`); a process that finds the
+ * lease taken waits for the holder's token set instead of spending the (single-use)
+ * refresh token itself. A refresh that still loses a race (its refresh token was already
+ * rotated) adopts the token set the winner stored instead of failing.
  */
 export class TokenKeeper {
   readonly #store: Store;
   readonly #skewMs: number;
   readonly #inflight = new Map<string, Promise<TokenSet>>();
+  readonly #holder = `keeper-${randomBytes(8).toString('hex')}`;
+  readonly #leaseMs: number;
+  readonly #waitStepMs: number;
 
-  constructor(store: Store, options: { refreshSkewMs?: number } = {}) {
+  constructor(store: Store, options: { refreshSkewMs?: number; leaseMs?: number; waitStepMs?: number } = {}) {
     this.#store = store;
     this.#skewMs = options.refreshSkewMs ?? 60_000;
+    // Longer than a token endpoint call may take (the OAuth2 client times out at 30 s).
+    this.#leaseMs = options.leaseMs ?? 45_000;
+    this.#waitStepMs = options.waitStepMs ?? 100;
   }
 
   /** A `WithAccess` for one connection; `signal` aborts between calls (deauth). */
@@ -53,6 +62,31 @@ export class TokenKeeper {
   }
 
   async #refresh(provider: ConfiguredProvider, devId: string, userId: string, used: TokenSet): Promise<TokenSet> {
+    const lease = `refresh:${devId}:${userId}`;
+    const deadline = Date.now() + this.#leaseMs;
+    while (!(await this.#store.leases.acquire(lease, this.#holder, this.#leaseMs))) {
+      // Another process is refreshing this connection: adopt its result when it is stored.
+      const stored = await this.#current(devId, userId);
+      if (stored.accessToken !== used.accessToken) return stored;
+      if (Date.now() > deadline)
+        throw new TributaryError('provider_error', `a token refresh of user ${userId} elsewhere did not finish`, {
+          provider: provider.capabilities.name,
+        });
+      await new Promise((resolve) => setTimeout(resolve, this.#waitStepMs));
+    }
+    try {
+      return await this.#refreshHoldingLease(provider, devId, userId, used);
+    } finally {
+      await this.#store.leases.release(lease, this.#holder);
+    }
+  }
+
+  async #refreshHoldingLease(
+    provider: ConfiguredProvider,
+    devId: string,
+    userId: string,
+    used: TokenSet,
+  ): Promise<TokenSet> {
     const stored = await this.#current(devId, userId);
     // Someone refreshed since `used` was read: their token set is the newest.
     if (

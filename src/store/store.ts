@@ -24,6 +24,8 @@ export interface Store {
   readonly appleSdk: AppleSdkRepo;
   readonly mcpGrants: McpGrantRepo;
   readonly mcpAudit: McpAuditRepo;
+  readonly providerNotifications: ProviderNotificationRepo;
+  readonly leases: LeaseRepo;
   /** Runs `fn` in one transaction: the store it receives writes atomically. */
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
   /** Resolves when the database answers a trivial query (health checks). */
@@ -654,4 +656,58 @@ export interface McpAuditRepo {
     devId: string,
     filter?: { userId?: string; grantId?: string; limit?: number; before?: { ms: number; id: string } },
   ): Promise<McpAuditEntry[]>;
+}
+
+/** A notification a provider pushed, stored verbatim before it was acknowledged. */
+export interface ProviderNotification {
+  notificationId: string;
+  provider: string;
+  /** The provider's identity of this delivery (or a hash of the body): a duplicate is stored once. */
+  dedupeKey: string;
+  contentType: string;
+  /** The request headers the provider's parser needs (never Authorization or cookies). */
+  headers: Record<string, string>;
+  body: Buffer;
+  status: 'pending' | 'processed' | 'failed';
+  attempts: number;
+  error: string | null;
+  receivedAt: string;
+  processedAt: string | null;
+}
+
+export interface ProviderNotificationRepo {
+  /** Stores it unless its (provider, dedupe key) is already stored; `inserted` says which. */
+  insert(input: {
+    provider: string;
+    dedupeKey: string;
+    contentType: string;
+    headers: Record<string, string>;
+    body: Buffer;
+  }): Promise<{ notificationId: string; inserted: boolean }>;
+  get(notificationId: string): Promise<ProviderNotification | undefined>;
+  /** Records one processing attempt: `processed`, or `failed` with the error (kept for replay). */
+  finish(
+    notificationId: string,
+    outcome: { status: 'processed' | 'failed' | 'pending'; error?: string | null },
+  ): Promise<void>;
+  /** Pending notifications received before `beforeMs`, oldest first (re-queued after a crash). */
+  pending(beforeMs: number, limit: number): Promise<ProviderNotification[]>;
+  list(filter?: {
+    provider?: string;
+    status?: ProviderNotification['status'];
+    limit?: number;
+  }): Promise<ProviderNotification[]>;
+  /**
+   * The users, across developers, connected to this provider account: one notification
+   * concerns every developer whose user connected that account through this server.
+   */
+  recipients(provider: string, providerUserId: string): Promise<{ devId: string; userId: string }[]>;
+}
+
+/** Named, expiring leases: one holder at a time across every process of the deployment. */
+export interface LeaseRepo {
+  /** Takes the lease for `ttlMs` if it is free, expired, or already this holder's; false otherwise. */
+  acquire(name: string, holder: string, ttlMs: number, now?: number): Promise<boolean>;
+  /** Frees it if this holder still has it. */
+  release(name: string, holder: string): Promise<void>;
 }

@@ -215,6 +215,26 @@ describe.each(ENGINES)('OAuth2 connect: Oura (%s)', (engine) => {
     expect(isGrantRevoked(refused)).toBe(true);
   });
 
+  it('processes refreshing one connection at once spend its single-use refresh token once (a lease in the store)', async () => {
+    const racing = oura.addAccount({ id: 'oura-user-race' });
+    oura.setConsent({ grant: true, accountId: racing.id });
+    const { userId } = await connectOura(t);
+    const used = (await t.app.store.connections.get<TokenSet>(t.devId, userId))!.credentials!;
+    const provider = t.app.context.providers.get('OURA')!;
+    const before = oura.requests.length;
+    // Three keepers = three processes: no shared memory, only the store.
+    const results = await Promise.all(
+      [1, 2, 3].map(() => new TokenKeeper(t.app.store, { waitStepMs: 20 }).refresh(provider, t.devId, userId, used)),
+    );
+    const grants = oura.requests.slice(before).filter((r) => r.grantType === 'refresh_token');
+    expect(grants).toHaveLength(1);
+    expect(grants[0]!.status).toBe(200);
+    expect(new Set(results.map((r) => r.accessToken)).size).toBe(1);
+    expect((await t.app.store.connections.get<TokenSet>(t.devId, userId))!.credentials!.accessToken).toBe(
+      results[0]!.accessToken,
+    );
+  });
+
   it('deauthentication revokes the grant at Oura, then deletes the user', async () => {
     const leaving = oura.addAccount({ id: 'oura-user-leaving' });
     oura.setConsent({ grant: true, accountId: leaving.id });

@@ -5,6 +5,7 @@ import { authSessions } from './0010-auth-sessions.ts';
 import { delivery } from './0020-delivery.ts';
 import { apple } from './0050-apple.ts';
 import { recordSummaryIndex } from './0060-record-summary-index.ts';
+import { providerPlatform } from './0131-provider-platform.ts';
 import { apiKeys } from './0150-api-keys.ts';
 import { connectionHealth } from './0151-connection-health.ts';
 import { mcp } from './0170-mcp.ts';
@@ -17,6 +18,7 @@ export const MIGRATIONS: readonly Migration[] = [
   delivery,
   apple,
   recordSummaryIndex,
+  providerPlatform,
   apiKeys,
   connectionHealth,
   mcp,

@@ -13,6 +13,7 @@ import { developerRepo } from './developers.ts';
 import { dataRequestRepo, eventRepo } from './events.ts';
 import { jobRepo } from './jobs.ts';
 import { mcpAuditRepo, mcpGrantRepo } from './mcp.ts';
+import { leaseRepo, providerNotificationRepo } from './provider-platform.ts';
 import { rawRecordRepo, recordRepo } from './records.ts';
 import { userRepo } from './users.ts';
 
@@ -38,6 +39,8 @@ export function sqlStore(db: Db, box: SecretBox): Store {
     appleSdk: appleSdkRepo(db),
     mcpGrants: mcpGrantRepo(db),
     mcpAudit: mcpAuditRepo(db),
+    providerNotifications: providerNotificationRepo(db),
+    leases: leaseRepo(db),
     transaction: (fn) => db.transaction((tx) => fn(sqlStore(tx, box))),
     ping: async () => {
       await db.get('SELECT 1 AS ok');
