@@ -32,6 +32,7 @@ function expectValid(bundle: Obj): void {
 
 const observations = (bundle: Obj) =>
   (bundle.entry as Obj[]).map((e) => e.resource).filter((r) => r.resourceType === 'Observation');
+const metadata = (record: TerraRecord) => record.metadata as Obj;
 const byCode = (bundle: Obj, code: string) => observations(bundle).filter((o) => o.code.coding[0].code === code);
 
 const DAY = {
@@ -111,21 +112,63 @@ describe('FHIR out: R4 Bundles of Observations with LOINC and UCUM', () => {
       id: 'user-1',
       identifier: [{ system: 'urn:tributary:user-id', value: 'user-1' }],
     });
-    const distance = byCode(bundle, '55430-3')[0]!;
+    expect(metadata(activity).type).toBe(8); // RUNNING: the generic exercise distance, not walking's
+    expect(byCode(bundle, '55430-3')).toEqual([]);
+    const distance = byCode(bundle, '55412-1')[0]!;
+    expect(distance.code.coding[0].display).toBe('Exercise distance unspecified time');
     expect(distance.valueQuantity).toEqual({ value: 158, unit: 'm', system: 'http://unitsofmeasure.org', code: 'm' });
     expect(distance.subject).toEqual({ reference: 'Patient/user-1' });
-    const metadata = activity.metadata as Obj;
-    expect(metadata.start_time).toBe('2017-06-11T14:34:09.000000+00:00');
-    expect(distance.effectivePeriod).toEqual({ start: metadata.start_time, end: metadata.end_time });
+    expect(metadata(activity).start_time).toBe('2017-06-11T14:34:09.000000+00:00');
+    expect(distance.effectivePeriod).toEqual({
+      start: metadata(activity).start_time,
+      end: metadata(activity).end_time,
+    });
+    // The workout's heart rate says it is a mean or a maximum (each also coded as a Heart rate).
+    const summary = (activity.heart_rate_data as Obj).summary as Obj;
+    const mean = byCode(bundle, '55425-3');
+    expect(mean).toHaveLength(1);
+    expect(mean[0]!.code.coding.map((c: Obj) => c.code)).toEqual(['55425-3', '8867-4']);
+    expect(mean[0]!.valueQuantity.value).toBe(summary.avg_hr_bpm);
+    const max = byCode(bundle, '55426-1');
+    expect(max).toHaveLength(1);
+    expect(max[0]!.code.coding[0].display).toBe('Heart rate unspecified time maximum by Pedometer');
+    expect(max[0]!.valueQuantity.value).toBe(summary.max_hr_bpm);
     const hr = byCode(bundle, '8867-4');
     const samples = (activity.heart_rate_data as Obj).detailed.hr_samples as Obj[];
-    expect(hr).toHaveLength(samples.length + 1); // one average over the period, one per sample
-    expect(hr[1]).toMatchObject({
+    expect(hr).toHaveLength(samples.length); // one per sample
+    expect(hr[0]).toMatchObject({
       effectiveDateTime: samples[0]!.timestamp,
       valueQuantity: { value: samples[0]!.bpm, code: '/min', system: 'http://unitsofmeasure.org' },
     });
     const withoutSamples = toFhirBundle('activity', [activity], 'user-1') as Obj;
-    expect(byCode(withoutSamples, '8867-4')).toHaveLength(1);
+    expect(byCode(withoutSamples, '8867-4')).toHaveLength(0);
+    expect(byCode(withoutSamples, '55425-3')).toHaveLength(1);
+  });
+
+  it('codes a workout distance by its activity type: walking distance for walks and hikes only', () => {
+    const workout = (type: number) => ({
+      metadata: {
+        summary_id: `w${type}`,
+        type,
+        start_time: DAY.start_time,
+        end_time: '2026-02-01T01:00:00.000000+01:00',
+      },
+      distance_data: { summary: { distance_meters: 1000 } },
+    });
+    const codeOf = (type: number) => {
+      const bundle = toFhirBundle('activity', [workout(type) as unknown as TerraRecord], 'u') as Obj;
+      expectValid(bundle);
+      const distances = observations(bundle).filter((o) => o.valueQuantity?.code === 'm');
+      expect(distances).toHaveLength(1);
+      return distances[0]!.code.coding[0].code as string;
+    };
+    // WALKING 7, HIKING 35, WALKING_TREADMILL 95 → 55430-3; RUNNING 8, BIKING 1, SWIMMING 82, ROWING 53 → 55412-1.
+    for (const type of [7, 35, 95]) expect(codeOf(type), `type ${type}`).toBe('55430-3');
+    for (const type of [8, 1, 82, 53]) expect(codeOf(type), `type ${type}`).toBe('55412-1');
+    // A day's distance covers every kind of movement.
+    const daily = toFhirBundle('daily', [RECORDS.daily!], 'u') as Obj;
+    expect(byCode(daily, '103208-5')).toHaveLength(1);
+    expect(byCode(daily, '55430-3')).toEqual([]);
   });
 
   it('a provider activity (iFit normalizer)', () => {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { TributaryError } from '../../core/errors.ts';
 import type { DataType, TerraRecord } from '../../model/data-types.ts';
+import { ActivityType } from '../../model/generated/terra-types.ts';
 
 type Obj = Record<string, unknown>;
 type Resource = Obj & { resourceType: string };
@@ -19,6 +20,8 @@ interface Code {
   code: string;
   display: string;
   category: 'vital-signs' | 'activity' | 'survey';
+  /** Further codings of the same concept (a workout's mean heart rate is also a `Heart rate`, 8867-4). */
+  also?: readonly { code: string; display: string }[];
 }
 
 /** The LOINC codes used, with UCUM units. */
@@ -42,7 +45,21 @@ const C = {
   glucose: { code: '2339-0', display: 'Glucose [Mass/volume] in Blood', category: 'vital-signs' },
   steps: { code: '55423-8', display: 'Number of steps in unspecified time Pedometer', category: 'activity' },
   dailySteps: { code: '41950-7', display: 'Number of steps in 24 hour Measured', category: 'activity' },
-  distance: { code: '55430-3', display: 'Walking distance unspecified time Pedometer', category: 'activity' },
+  walkingDistance: { code: '55430-3', display: 'Walking distance unspecified time Pedometer', category: 'activity' },
+  exerciseDistance: { code: '55412-1', display: 'Exercise distance unspecified time', category: 'activity' },
+  distanceTraveled: { code: '103208-5', display: 'Distance traveled', category: 'activity' },
+  meanHeartRate: {
+    code: '55425-3',
+    display: 'Heart rate unspecified time mean by Pedometer',
+    category: 'vital-signs',
+    also: [{ code: '8867-4', display: 'Heart rate' }],
+  },
+  maxHeartRate: {
+    code: '55426-1',
+    display: 'Heart rate unspecified time maximum by Pedometer',
+    category: 'vital-signs',
+    also: [{ code: '8867-4', display: 'Heart rate' }],
+  },
   calories: { code: '41981-2', display: 'Calories burned', category: 'activity' },
   dailyCalories: { code: '41979-6', display: 'Calories burned in 24 hour Calculated', category: 'activity' },
   exerciseDuration: { code: '55411-3', display: 'Exercise duration', category: 'activity' },
@@ -186,7 +203,23 @@ class ObservationBuilder {
 }
 
 function codeable(code: Code): Obj {
-  return { coding: [{ system: LOINC, code: code.code, display: code.display }], text: code.display };
+  const codings = [{ code: code.code, display: code.display }, ...(code.also ?? [])];
+  return { coding: codings.map((c) => ({ system: LOINC, code: c.code, display: c.display })), text: code.display };
+}
+
+/** Terra ActivityType codes of walking workouts: their distance is LOINC's walking distance. */
+const WALKING_TYPES: ReadonlySet<number> = new Set([
+  ActivityType.WALKING,
+  ActivityType.HIKING,
+  ActivityType.WALKING_FITNESS,
+  ActivityType.NORDIC_WALKING,
+  ActivityType.WALKING_TREADMILL,
+  ActivityType.WALKING_STROLLER,
+]);
+
+/** A workout's distance code by its activity type: walking distance, else the generic exercise distance. */
+function activityDistanceCode(type: unknown): Code {
+  return typeof type === 'number' && WALKING_TYPES.has(type) ? C.walkingDistance : C.exerciseDistance;
 }
 
 const MAPPERS: Record<string, (record: TerraRecord, b: ObservationBuilder, options: FhirOptions) => void> = {
@@ -198,10 +231,11 @@ const MAPPERS: Record<string, (record: TerraRecord, b: ObservationBuilder, optio
     b.quantity(C.exerciseDuration, divide(obj(record.active_durations_data).activity_seconds, 60), U.min, period, key);
     b.quantity(C.calories, obj(record.calories_data).total_burned_calories, U.kcal, period, key);
     const distance = obj(obj(record.distance_data).summary);
-    b.quantity(C.distance, distance.distance_meters, U.m, period, key);
+    b.quantity(activityDistanceCode(m.type), distance.distance_meters, U.m, period, key);
     b.quantity(C.steps, distance.steps, U.steps, period, key);
     const heart = obj(record.heart_rate_data);
-    b.quantity(C.heartRate, obj(heart.summary).avg_hr_bpm, U.perMin, period, `${key}-avg`);
+    b.quantity(C.meanHeartRate, obj(heart.summary).avg_hr_bpm, U.perMin, period, `${key}-avg`);
+    b.quantity(C.maxHeartRate, obj(heart.summary).max_hr_bpm, U.perMin, period, `${key}-max`);
     if (options.withSamples) heartRateSamples(b, obj(heart.detailed).hr_samples, key);
   },
   body(record, b, options) {
@@ -242,7 +276,8 @@ const MAPPERS: Record<string, (record: TerraRecord, b: ObservationBuilder, optio
     const key = `daily-${String(m.start_time)}`;
     const distance = obj(record.distance_data);
     b.quantity(C.dailySteps, distance.steps, U.steps, day, key);
-    b.quantity(C.distance, distance.distance_meters, U.m, day, key);
+    // A day's distance covers every kind of movement: the generic code, not walking's.
+    b.quantity(C.distanceTraveled, distance.distance_meters, U.m, day, key);
     b.quantity(C.dailyCalories, obj(record.calories_data).total_burned_calories, U.kcal, day, key);
     const heart = obj(record.heart_rate_data);
     b.quantity(C.restingHeartRate, obj(heart.summary).resting_hr_bpm, U.perMin, day, key);
