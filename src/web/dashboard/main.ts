@@ -14,6 +14,7 @@ import { deliveriesView } from './views/deliveries.ts';
 import { destinationsView } from './views/destinations.ts';
 import { integrationsView } from './views/integrations.ts';
 import { keysView } from './views/keys.ts';
+import { mcpView } from './views/mcp.ts';
 import type { KeysAnswer } from './types.ts';
 import { overviewView } from './views/overview.ts';
 import { userDetailView, usersView } from './views/users.ts';
@@ -35,6 +36,11 @@ const NAV = [
     path: 'keys',
     label: 'API keys',
     icon: 'M7 14a2 2 0 1 1 2-2 2 2 0 0 1-2 2zm5.6-4A6 6 0 1 0 12.6 14H16v3h3v-3h2v-4z',
+  },
+  {
+    path: 'agents',
+    label: 'AI agents',
+    icon: 'M12 2a2 2 0 0 1 2 2v1h3a3 3 0 0 1 3 3v9a3 3 0 0 1-3 3H7a3 3 0 0 1-3-3V8a3 3 0 0 1 3-3h3V4a2 2 0 0 1 2-2zM9 11a1.5 1.5 0 1 0 0 3 1.5 1.5 0 0 0 0-3zm6 0a1.5 1.5 0 1 0 0 3 1.5 1.5 0 0 0 0-3z',
   },
   {
     path: 'integrations',
@@ -204,6 +210,9 @@ async function route(): Promise<void> {
         break;
       case 'keys':
         await keysView(view, rerender);
+        break;
+      case 'agents':
+        await mcpView(view, new URLSearchParams(search), rerender);
         break;
       case 'integrations':
         await integrationsView(view);
