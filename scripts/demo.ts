@@ -23,6 +23,8 @@ const dataDir = mkdtempSync(join(tmpdir(), 'tributary-demo-'));
 const config = loadConfig({
   TRIBUTARY_PORT: '8787',
   TRIBUTARY_LOG_LEVEL: 'warn',
+  // The demo's destinations are local receivers (the operator can still say false).
+  TRIBUTARY_ALLOW_PRIVATE_DESTINATIONS: 'true',
   ...process.env,
   TRIBUTARY_DATA_DIR: dataDir,
   TRIBUTARY_BOOTSTRAP_DEV_ID: DEV_ID,
@@ -52,6 +54,7 @@ const older = new Date(Date.now() - 44 * 86_400_000).toISOString().slice(0, 10);
 
 console.log(`
 Tributary demo is running at ${url}   (data: ${dataDir})
+Private destination targets: ${config.allowPrivateDestinations ? 'allowed' : 'refused'} (${config.allowPrivateDestinationsBecause})
 iFit emulator at ${emulator.url}
 
 1. Connect iFit: open ${auth.auth_url}

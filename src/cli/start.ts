@@ -26,6 +26,9 @@ export async function startCommand(args: string[]): Promise<number> {
   const roles = [both || values.api ? 'api' : '', both || values.worker ? 'worker' : ''].filter(Boolean).join(' + ');
   process.stdout.write(`Tributary is running at ${url}  (store: ${app.store.engine}; roles: ${roles})\n`);
   process.stdout.write(`  API: ${url}/v2   docs: ${url}/docs   dashboard: ${url}/dashboard\n`);
+  process.stdout.write(
+    `  Private destination targets (loopback, private, link-local): ${config.allowPrivateDestinations ? 'allowed' : 'refused'} — ${config.allowPrivateDestinationsBecause}\n`,
+  );
   if ((await app.store.developers.list()).length === 0) {
     process.stdout.write('  No developer yet: create one with  npx tributary developers create --name "My app"\n');
   }

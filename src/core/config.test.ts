@@ -86,6 +86,8 @@ describe('loadConfig', () => {
     [ENV.webhookTimeoutMs, '1.5'],
     [ENV.webhookRetrySchedule, '30,sixty'],
     [ENV.webhookAllowPrivate, 'sure'],
+    [ENV.allowPrivateDestinations, 'maybe'],
+    [ENV.allowAmbientCredentials, 'on'],
     [ENV.destinationDisableAfterSeconds, 'never'],
   ];
   it.each(invalid)('an invalid %s (%s) stops start-up with a message naming it', (variable, value) => {
@@ -113,5 +115,37 @@ describe('loadConfig', () => {
       ENV.dataDir,
     ]);
     expect(Object.values(ENV).filter((variable) => !tested.has(variable))).toEqual([]);
+  });
+
+  describe('private destination targets (SSRF guard)', () => {
+    const allowed = (env: Record<string, string>) => loadConfig(env).allowPrivateDestinations;
+
+    it('are refused by default on a server reachable beyond loopback', () => {
+      expect(allowed({ TRIBUTARY_HOST: '0.0.0.0' })).toBe(false);
+      expect(allowed({ TRIBUTARY_PUBLIC_URL: 'https://tributary.example.com' })).toBe(false);
+      expect(allowed({ TRIBUTARY_HOST: '127.0.0.1', TRIBUTARY_PUBLIC_URL: 'https://tributary.example.com' })).toBe(
+        false,
+      );
+    });
+
+    it('are allowed by default when the public URL is loopback, and the start line says why', () => {
+      expect(allowed({})).toBe(true);
+      expect(allowed({ TRIBUTARY_PUBLIC_URL: 'http://localhost:8787' })).toBe(true);
+      expect(loadConfig({}).allowPrivateDestinationsBecause).toContain('loopback');
+    });
+
+    it('follow TRIBUTARY_ALLOW_PRIVATE_DESTINATIONS, then its old name TRIBUTARY_WEBHOOK_ALLOW_PRIVATE', () => {
+      expect(allowed({ TRIBUTARY_ALLOW_PRIVATE_DESTINATIONS: 'false' })).toBe(false);
+      expect(allowed({ TRIBUTARY_WEBHOOK_ALLOW_PRIVATE: 'false' })).toBe(false);
+      expect(allowed({ TRIBUTARY_HOST: '0.0.0.0', TRIBUTARY_WEBHOOK_ALLOW_PRIVATE: 'true' })).toBe(true);
+      expect(allowed({ TRIBUTARY_ALLOW_PRIVATE_DESTINATIONS: 'false', TRIBUTARY_WEBHOOK_ALLOW_PRIVATE: 'true' })).toBe(
+        false,
+      );
+    });
+
+    it('ambient cloud credentials are off unless the operator turns them on', () => {
+      expect(loadConfig({}).allowAmbientCredentials).toBe(false);
+      expect(loadConfig({ TRIBUTARY_ALLOW_AMBIENT_CREDENTIALS: 'true' }).allowAmbientCredentials).toBe(true);
+    });
   });
 });

@@ -38,7 +38,10 @@ export const ENV = {
   maxUploadBytes: 'TRIBUTARY_MAX_UPLOAD_BYTES',
   webhookTimeoutMs: 'TRIBUTARY_WEBHOOK_TIMEOUT_MS',
   webhookRetrySchedule: 'TRIBUTARY_WEBHOOK_RETRY_SCHEDULE',
+  allowPrivateDestinations: 'TRIBUTARY_ALLOW_PRIVATE_DESTINATIONS',
+  /** The old name of TRIBUTARY_ALLOW_PRIVATE_DESTINATIONS, still read (the new name wins). */
   webhookAllowPrivate: 'TRIBUTARY_WEBHOOK_ALLOW_PRIVATE',
+  allowAmbientCredentials: 'TRIBUTARY_ALLOW_AMBIENT_CREDENTIALS',
   destinationDisableAfterSeconds: 'TRIBUTARY_DESTINATION_DISABLE_AFTER_SECONDS',
   requestTimeoutMs: 'TRIBUTARY_REQUEST_TIMEOUT_MS',
   bodyTimeoutMs: 'TRIBUTARY_BODY_TIMEOUT_MS',
@@ -75,7 +78,9 @@ const schema = z.object({
   maxUploadBytes: positiveInt.default(50 * 1024 * 1024),
   webhookTimeoutMs: positiveInt.default(8000),
   webhookRetrySchedule: retrySchedule.optional(),
-  webhookAllowPrivate: bool.default('true'),
+  allowPrivateDestinations: bool.optional(),
+  webhookAllowPrivate: bool.optional(),
+  allowAmbientCredentials: bool.default('false'),
   destinationDisableAfterSeconds: positiveInt.default(5 * 24 * 3600),
   /** The whole request (headers and body) must arrive within this. */
   requestTimeoutMs: positiveInt.default(120_000),
@@ -89,9 +94,20 @@ const schema = z.object({
 
 type Parsed = z.infer<typeof schema>;
 
-export interface Config extends Omit<Parsed, 'webhookRetrySchedule' | 'publicUrl'> {
+export interface Config extends Omit<
+  Parsed,
+  'webhookRetrySchedule' | 'publicUrl' | 'allowPrivateDestinations' | 'webhookAllowPrivate'
+> {
   /** Base for links handed to browsers, without a trailing slash. */
   publicUrl: string;
+  /**
+   * Destinations may connect to loopback, private, link-local and cloud-internal addresses.
+   * TRIBUTARY_ALLOW_PRIVATE_DESTINATIONS (or its old name); unset, true only when the public
+   * URL is loopback (a laptop setup), false otherwise.
+   */
+  allowPrivateDestinations: boolean;
+  /** Why `allowPrivateDestinations` has its value, for the start-up line. */
+  allowPrivateDestinationsBecause: string;
   webhookRetrySchedule: number[];
   /** `TRIBUTARY_PROVIDER_<NAME>_<KEY>` values, by lower-case provider name then upper-case key. */
   providers: Record<string, Record<string, string>>;
@@ -121,14 +137,40 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       },
     );
   }
-  const parsed = result.data;
+  const { allowPrivateDestinations, webhookAllowPrivate, ...parsed } = result.data;
   const publicHost = parsed.host === '0.0.0.0' || parsed.host === '::' ? '127.0.0.1' : parsed.host;
+  const privateTargets = privateDestinationsSetting(
+    allowPrivateDestinations ?? webhookAllowPrivate,
+    parsed.publicUrl ?? `http://${parsed.host.includes(':') ? `[${parsed.host}]` : parsed.host}`,
+  );
   return {
     ...parsed,
+    allowPrivateDestinations: privateTargets.allowed,
+    allowPrivateDestinationsBecause: privateTargets.because,
     publicUrl: (parsed.publicUrl ?? `http://${publicHost}:${parsed.port}`).replace(/\/+$/, ''),
     webhookRetrySchedule: parsed.webhookRetrySchedule ?? DEFAULT_RETRY_SCHEDULE_SECONDS,
     providers: providerSettings(env),
   };
+}
+
+/**
+ * The SSRF default: refused, unless set, or the server is only reachable on loopback (its
+ * public URL — or, without one, the address it binds — is loopback: a laptop). Binding
+ * 0.0.0.0 without a public URL counts as exposed.
+ */
+function privateDestinationsSetting(
+  explicit: boolean | undefined,
+  publicUrl: string,
+): { allowed: boolean; because: string } {
+  if (explicit !== undefined) return { allowed: explicit, because: `${ENV.allowPrivateDestinations}=${explicit}` };
+  const host = new URL(publicUrl).hostname.replace(/^\[|\]$/g, '');
+  const loopback = host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+  return loopback
+    ? {
+        allowed: true,
+        because: `the public URL is loopback (${host}); set ${ENV.allowPrivateDestinations}=false to refuse`,
+      }
+    : { allowed: false, because: `the default; set ${ENV.allowPrivateDestinations}=true to allow` };
 }
 
 function providerSettings(env: Record<string, string | undefined>): Record<string, Record<string, string>> {

@@ -50,7 +50,8 @@ export function openDelivery(input: {
     settings: {
       timeoutMs: config.webhookTimeoutMs,
       retryScheduleSeconds: config.webhookRetrySchedule,
-      allowPrivateNetworks: config.webhookAllowPrivate,
+      allowPrivateNetworks: config.allowPrivateDestinations,
+      allowAmbientCredentials: config.allowAmbientCredentials,
       disableAfterSeconds: config.destinationDisableAfterSeconds,
     },
   });

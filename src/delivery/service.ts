@@ -39,6 +39,8 @@ export interface DeliverySettings {
   timeoutMs: number;
   retryScheduleSeconds: readonly number[];
   allowPrivateNetworks: boolean;
+  /** TRIBUTARY_ALLOW_AMBIENT_CREDENTIALS: destinations may fall back on the machine's cloud identity. */
+  allowAmbientCredentials?: boolean;
   disableAfterSeconds: number;
   /** Jobs delivered at once per worker process. */
   concurrency?: number;
@@ -516,6 +518,7 @@ export class DeliveryService {
         : {}),
       timeoutMs: this.#deps.settings.timeoutMs,
       allowPrivateNetworks: this.#deps.settings.allowPrivateNetworks,
+      allowAmbientCredentials: this.#deps.settings.allowAmbientCredentials ?? false,
     };
   }
 

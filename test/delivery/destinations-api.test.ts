@@ -164,45 +164,51 @@ describe.each(ENGINES)('destinations API on %s', (engine) => {
     expect(enabled.body).toMatchObject({ enabled: true, status: 'active', status_notice: null, failing_since: null });
   });
 
-  it('refuses private targets at creation and at send time when TRIBUTARY_WEBHOOK_ALLOW_PRIVATE=false', async () => {
-    receiver = await startReceiver();
-    t = await startTestApp(engine, 'dest-ssrf', {
-      TRIBUTARY_WEBHOOK_ALLOW_PRIVATE: 'false',
-      TRIBUTARY_WEBHOOK_RETRY_SCHEDULE: '0.1',
-    });
-    for (const url of [
-      receiver.url,
-      'http://localhost:9/x',
-      'http://10.1.2.3/x',
-      'http://169.254.169.254/latest',
-      'http://[::1]/x',
-      'http://[::ffff:127.0.0.1]/x',
-      'http://192.168.0.1/x',
-    ]) {
-      const refused = await api('POST', '/v2/destinations', { type: 'webhook', url });
-      expect(refused.status, url).toBe(400);
-      expect(refused.body.parameter).toBe('url');
-      expect(refused.body.message).toMatch(/private|loopback/);
-    }
-    // A destination that slipped past creation (e.g. DNS changed since) is still refused at send time.
-    const sneaked = await t.app.context.delivery!.destinations.create(t.devId, {
-      type: 'webhook',
-      config: { url: receiver.url },
-      secrets: { signing_secret: 'whsec_' + Buffer.alloc(32, 1).toString('base64') },
-      deliveryMode: 'push',
-      eventTypes: null,
-      format: 'json',
-    });
-    await storeRecords(t.app.store, {
-      user: await user(),
-      type: 'activity',
-      records: [activity('s1', '2026-02-01T08:00:00Z')],
-    });
-    const dead = await eventually(
-      async () =>
-        (await api('GET', `/v2/deliveries?status=failed&destination_id=${sneaked.destinationId}`)).body.deliveries[0],
-    );
-    expect(dead.last_error).toMatch(/refusing to send/);
-    expect(receiver.received).toHaveLength(0);
-  });
+  it.each([['TRIBUTARY_ALLOW_PRIVATE_DESTINATIONS'], ['TRIBUTARY_WEBHOOK_ALLOW_PRIVATE']])(
+    'refuses private targets at creation and at send time when %s=false',
+    async (variable) => {
+      receiver = await startReceiver();
+      t = await startTestApp(engine, 'dest-ssrf', {
+        [variable]: 'false',
+        TRIBUTARY_WEBHOOK_RETRY_SCHEDULE: '0.1',
+      });
+      for (const url of [
+        receiver.url,
+        'http://localhost:9/x',
+        'http://10.1.2.3/x',
+        'http://169.254.169.254/latest',
+        'http://[::1]/x',
+        'http://[::ffff:127.0.0.1]/x',
+        'http://192.168.0.1/x',
+        'http://168.63.129.16/machine?comp=goalstate',
+      ]) {
+        const refused = await api('POST', '/v2/destinations', { type: 'webhook', url });
+        expect(refused.status, url).toBe(400);
+        expect(refused.body.parameter).toBe('url');
+        expect(refused.body.message).toMatch(/private|loopback/);
+      }
+      // A destination that slipped past creation (e.g. DNS changed since) is still refused at send time.
+      const sneaked = await t.app.context.delivery!.destinations.create(t.devId, {
+        type: 'webhook',
+        config: { url: receiver.url },
+        secrets: { signing_secret: 'whsec_' + Buffer.alloc(32, 1).toString('base64') },
+        deliveryMode: 'push',
+        eventTypes: null,
+        format: 'json',
+      });
+      await storeRecords(t.app.store, {
+        user: await user(),
+        type: 'activity',
+        records: [activity('s1', '2026-02-01T08:00:00Z')],
+      });
+      const dead = await eventually(
+        async () =>
+          (await api('GET', `/v2/deliveries?status=failed&destination_id=${sneaked.destinationId}`)).body.deliveries[0],
+      );
+      expect(dead.last_error).toMatch(/refusing to send/);
+      // A refused target is a permanent failure: one attempt, not the whole retry schedule.
+      expect(dead.attempts).toBe(1);
+      expect(receiver.received).toHaveLength(0);
+    },
+  );
 });

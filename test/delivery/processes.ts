@@ -19,7 +19,14 @@ export async function spawnServer(
   timeoutMs = 60_000,
 ): Promise<ServerProcess> {
   const child = spawn(process.execPath, [BIN, 'start', ...args], {
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TRIBUTARY_LOG_LEVEL: 'warn', ...env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      TRIBUTARY_LOG_LEVEL: 'warn',
+      // Receivers listen on 127.0.0.1.
+      ...(env.TRIBUTARY_WEBHOOK_ALLOW_PRIVATE === undefined ? { TRIBUTARY_ALLOW_PRIVATE_DESTINATIONS: 'true' } : {}),
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -41,6 +41,8 @@ export async function startTestApp(engine: Engine, name: string, env: Record<str
     TRIBUTARY_DATA_DIR: tempDir(),
     TRIBUTARY_ENCRYPTION_KEY: TEST_KEY,
     TRIBUTARY_LOG_LEVEL: process.env.TRIBUTARY_TEST_LOG_LEVEL ?? 'silent',
+    // Test receivers and emulators listen on 127.0.0.1 (the SSRF guard's own tests set false).
+    ...(env.TRIBUTARY_WEBHOOK_ALLOW_PRIVATE === undefined ? { TRIBUTARY_ALLOW_PRIVATE_DESTINATIONS: 'true' } : {}),
     ...(engine === 'postgres' ? { TRIBUTARY_DATABASE_URL: TEST_DATABASE_URL } : {}),
     ...env,
   });

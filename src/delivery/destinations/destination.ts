@@ -37,10 +37,17 @@ export interface DestinationServices {
   /** Per-attempt budget in ms (TRIBUTARY_WEBHOOK_TIMEOUT_MS); network destinations should abort after it. */
   timeoutMs?: number;
   /**
-   * TRIBUTARY_WEBHOOK_ALLOW_PRIVATE. When false, destinations that open connections to a
-   * user-given host should refuse loopback/private/link-local targets (see webhook/ssrf.ts).
+   * TRIBUTARY_ALLOW_PRIVATE_DESTINATIONS. When false, every destination refuses loopback,
+   * private, link-local and cloud-internal targets, checked on the address each socket
+   * actually connects to (see network-guard.ts). Absent = allowed (unit tests).
    */
   allowPrivateNetworks?: boolean;
+  /**
+   * TRIBUTARY_ALLOW_AMBIENT_CREDENTIALS. When not true, a destination never falls back on the
+   * machine's own cloud identity (Application Default Credentials, workload identity, the AWS
+   * default chain, instance metadata): a tenant brings its credentials or is refused.
+   */
+  allowAmbientCredentials?: boolean;
 }
 
 export interface Destination {

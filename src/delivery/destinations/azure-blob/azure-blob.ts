@@ -6,7 +6,7 @@ import {
 } from '@azure/storage-blob';
 import { z } from 'zod';
 import type { Destination, DestinationDefinition, DestinationServices } from '../destination.ts';
-import { assertPublicTargets } from '../network-guard.ts';
+import { assertPublicTargets, refusedBeforeAttempt } from '../network-guard.ts';
 import { normalizePrefix, putEventObjects } from '../object-key.ts';
 import { errorReason, parseDestinationConfig, verifyFailed } from '../parse-config.ts';
 
@@ -109,7 +109,8 @@ export const azureBlobDestination: DestinationDefinition<AzureBlobDestinationCon
   open(config: AzureBlobDestinationConfig, services: DestinationServices): Destination {
     const container = containerClient(config, services);
     return {
-      deliver: (event) =>
+      deliver: async (event) =>
+        (await refusedBeforeAttempt([container.url], services)) ??
         putEventObjects(event, services, config.prefix, {
           noun: 'blobs',
           reason: errorReason,

@@ -32,7 +32,7 @@ export const firestoreConfigSchema = z
       }, serviceAccountSchema)
       .optional()
       .describe(
-        'service-account key file (JSON text or object) with the Cloud Datastore User role (secret); omitted: application default credentials, or the emulator when FIRESTORE_EMULATOR_HOST is set',
+        'service-account key file (JSON text or object) with the Cloud Datastore User role (secret); required unless the operator set FIRESTORE_EMULATOR_HOST (emulator) or TRIBUTARY_ALLOW_AMBIENT_CREDENTIALS=true (application default credentials)',
       ),
   })
   .strict();

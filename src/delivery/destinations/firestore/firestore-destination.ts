@@ -3,6 +3,7 @@ import { MODEL_VERSION } from '../../../model/data-types.ts';
 import type { DeliveryOutcome, Destination, DestinationEvent, DestinationServices } from '../destination.ts';
 import { eventParts, isoTime, verifyFailed, withDeadline } from '../sql/event-parts.ts';
 import type { FirestoreConfig } from './firestore-config.ts';
+import { ambientCredentialsAllowed, ambientRefusedOutcome, refuseAmbientAtCreation } from '../ambient-credentials.ts';
 
 /**
  * Terra's Firestore layout: documents under `terra/2022-03-16/<collection>/<name>`, one
@@ -53,7 +54,18 @@ function openClient(config: FirestoreConfig): Firestore {
   });
 }
 
+/**
+ * Without a key the SDK uses the machine's Application Default Credentials — unless the
+ * operator pointed it at an emulator (FIRESTORE_EMULATOR_HOST, read by the SDK itself), which
+ * takes no credentials.
+ */
+function wouldUseAmbientCredentials(config: FirestoreConfig, services: DestinationServices): boolean {
+  return !config.credentials_json && !process.env.FIRESTORE_EMULATOR_HOST && !ambientCredentialsAllowed(services);
+}
+
 export function openFirestoreDestination(config: FirestoreConfig, services: DestinationServices): Destination {
+  if (wouldUseAmbientCredentials(config, services))
+    return { deliver: async () => ambientRefusedOutcome('credentials_json'), close: async () => undefined };
   let db = openClient(config);
   const timeoutMs = services.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   return {
@@ -96,6 +108,7 @@ export async function verifyFirestoreDestination(
   config: FirestoreConfig,
   services: DestinationServices,
 ): Promise<void> {
+  if (wouldUseAmbientCredentials(config, services)) refuseAmbientAtCreation('firestore', 'credentials_json');
   const db = openClient(config);
   const read = db.doc(ROOT).get();
   try {

@@ -2,7 +2,8 @@ import { createPrivateKey } from 'node:crypto';
 import { Storage, type StorageOptions } from '@google-cloud/storage';
 import { z } from 'zod';
 import type { Destination, DestinationDefinition, DestinationServices } from '../destination.ts';
-import { assertPublicTargets } from '../network-guard.ts';
+import { assertPublicTargets, refusedBeforeAttempt } from '../network-guard.ts';
+import { ambientCredentialsAllowed, ambientRefusedOutcome, refuseAmbientAtCreation } from '../ambient-credentials.ts';
 import { normalizePrefix, putEventObjects } from '../object-key.ts';
 import { errorReason, parseDestinationConfig, verifyFailed } from '../parse-config.ts';
 
@@ -53,7 +54,7 @@ export const gcsConfigSchema = z
     credentials_json: credentialsJson
       .optional()
       .describe(
-        "Service-account key file (JSON text or object); absent = the machine's Application Default Credentials",
+        "Service-account key file (JSON text or object); required for Google's endpoint unless the operator sets TRIBUTARY_ALLOW_AMBIENT_CREDENTIALS=true (then absent = the machine's Application Default Credentials)",
       ),
     api_endpoint: z
       .string()
@@ -76,6 +77,11 @@ function isPrivateKey(pem: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** Google's endpoint without a key = the machine's Application Default Credentials. (A custom `api_endpoint` without a key sends none.) */
+function wouldUseAmbientCredentials(config: GcsDestinationConfig, services: DestinationServices): boolean {
+  return !config.credentials_json && !config.api_endpoint && !ambientCredentialsAllowed(services);
 }
 
 export function gcsStorage(config: GcsDestinationConfig, services: DestinationServices): Storage {
@@ -115,9 +121,12 @@ export const gcsDestination: DestinationDefinition<GcsDestinationConfig> = {
   parseConfig: (input) => parseDestinationConfig('gcs', gcsConfigSchema, input),
 
   open(config: GcsDestinationConfig, services: DestinationServices): Destination {
+    if (wouldUseAmbientCredentials(config, services))
+      return { deliver: async () => ambientRefusedOutcome('credentials_json'), close: async () => undefined };
     const bucket = gcsStorage(config, services).bucket(config.bucket);
     return {
-      deliver: (event) =>
+      deliver: async (event) =>
+        (await refusedBeforeAttempt([config.api_endpoint], services)) ??
         putEventObjects(event, services, config.prefix, {
           noun: 'objects',
           reason: errorReason,
@@ -143,6 +152,7 @@ export const gcsDestination: DestinationDefinition<GcsDestinationConfig> = {
   },
 
   async verify(config: GcsDestinationConfig, services: DestinationServices): Promise<void> {
+    if (wouldUseAmbientCredentials(config, services)) refuseAmbientAtCreation('gcs', 'credentials_json');
     await assertPublicTargets('gcs', [config.api_endpoint], services, 'config.api_endpoint');
     const file = gcsStorage(config, services)
       .bucket(config.bucket)

@@ -9,10 +9,17 @@ import {
 } from 'mongodb';
 import type { DeliveryOutcome, Destination, DestinationEvent, DestinationServices } from '../destination.ts';
 import {
+  BlockedAddressError,
+  guardedLookup,
+  isBlockedAddress,
+  isPublicAddress,
+  privateTargetsRefused,
+} from '../network-guard.ts';
+import { isIP } from 'node:net';
+import {
   assertPublicHosts,
   connectionStringHosts,
   eventParts,
-  refusedTarget,
   verifyFailed,
   withDeadline,
 } from '../sql/event-parts.ts';
@@ -63,8 +70,10 @@ function replaceById(_id: unknown, replacement: Document): AnyBulkWriteOperation
 export function openMongoDestination(config: MongodbConfig, services: DestinationServices): Destination {
   const timeoutMs = services.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   let client: MongoClient;
+  let guard: TopologyGuard;
   try {
-    client = new MongoClient(config.uri, clientOptions(config.uri, timeoutMs));
+    client = new MongoClient(config.uri, clientOptions(config.uri, timeoutMs, services));
+    guard = guardTopology(client, services);
   } catch (error) {
     // A connection string the driver cannot parse (verify() reports it at creation).
     const failure = `mongodb: ${describeMongoError(error, config.database)}`;
@@ -89,9 +98,9 @@ export function openMongoDestination(config: MongodbConfig, services: Destinatio
   };
   return {
     async deliver(event: DestinationEvent): Promise<DeliveryOutcome> {
-      const refused = await refusedTarget('mongodb', connectionStringHosts(config.uri), services);
-      if (refused) return refused;
       const { collection, operations } = mongoWrites(event);
+      const refused = guard.refusal();
+      if (refused) return { ok: false, error: `mongodb: ${refused.message}`, retryable: false };
       try {
         const write = async () => {
           await ensureIndexes(collection);
@@ -102,8 +111,8 @@ export function openMongoDestination(config: MongodbConfig, services: Destinatio
       } catch (error) {
         return {
           ok: false,
-          error: `mongodb ${config.database}.${collection}: ${describeMongoError(error, config.database)}`,
-          retryable: !mongoErrorIsPermanent(error),
+          error: `mongodb ${config.database}.${collection}: ${guard.refusal()?.message ?? describeMongoError(error, config.database)}`,
+          retryable: !guard.refusal() && !mongoErrorIsPermanent(error) && !isBlockedAddress(error),
         };
       }
     },
@@ -116,9 +125,12 @@ export async function verifyMongoDestination(config: MongodbConfig, services: De
   await assertPublicHosts('mongodb', connectionStringHosts(config.uri), services);
   let client: MongoClient | undefined;
   try {
-    client = new MongoClient(config.uri, clientOptions(config.uri, services.timeoutMs ?? DEFAULT_TIMEOUT_MS));
+    client = new MongoClient(config.uri, clientOptions(config.uri, services.timeoutMs ?? DEFAULT_TIMEOUT_MS, services));
+    const guard = guardTopology(client, services);
     const db = client.db(config.database);
-    await db.command({ ping: 1 });
+    await db.command({ ping: 1 }).catch((error: unknown) => {
+      throw guard.refusal() ?? error;
+    });
     await db.collection(USER_EVENTS).createIndexes(indexesFor(USER_EVENTS));
   } catch (error) {
     throw verifyFailed(
@@ -131,16 +143,48 @@ export async function verifyMongoDestination(config: MongodbConfig, services: De
   }
 }
 
-/** Timeouts from the delivery budget, unless the connection string sets its own. */
-function clientOptions(uri: string, timeoutMs: number): MongoClientOptions {
+/**
+ * Timeouts from the delivery budget, unless the connection string sets its own. With the SSRF
+ * guard, every socket's name resolves through the guarded lookup: seed hosts, `mongodb+srv`
+ * SRV targets and replica-set members the server advertises alike.
+ */
+function clientOptions(uri: string, timeoutMs: number, services: DestinationServices): MongoClientOptions {
   const query = (uri.split('?')[1] ?? '').toLowerCase();
   const unless = (name: string) => (query.includes(`${name.toLowerCase()}=`) ? {} : { [name]: timeoutMs });
   return {
+    ...(privateTargetsRefused(services) ? { lookup: guardedLookup as never } : {}),
     appName: 'tributary',
     ...unless('serverSelectionTimeoutMS'),
     ...unless('connectTimeoutMS'),
     ...unless('socketTimeoutMS'),
   };
+}
+
+interface TopologyGuard {
+  /** Set once a host of the topology was refused: the client is closed for good. */
+  refusal(): BlockedAddressError | undefined;
+}
+
+/**
+ * Sockets skip `lookup` for address literals, so literals — in the seed list, or advertised
+ * by the server as replica-set members — are checked as the driver opens each server: the
+ * client is closed in the same tick, before that server's first connection is made (Node
+ * defers a literal's connect to the next tick).
+ */
+function guardTopology(client: MongoClient, services: DestinationServices): TopologyGuard {
+  let refused: BlockedAddressError | undefined;
+  if (privateTargetsRefused(services))
+    client.on('serverOpening', (event) => {
+      const host = hostOf(event.address);
+      if (isIP(host) === 0 || isPublicAddress(host) || refused) return;
+      refused = new BlockedAddressError(event.address, host);
+      void client.close(true).catch(() => undefined);
+    });
+  return { refusal: () => refused };
+}
+
+function hostOf(address: string): string {
+  return address.startsWith('[') ? address.slice(1, address.indexOf(']')) : address.slice(0, address.lastIndexOf(':'));
 }
 
 /** Server error codes no retry can fix: bad values, documents over 16 MiB, illegal field names. */

@@ -14,7 +14,23 @@ export function describeConnectionError(error: unknown): string | undefined {
       return 'connection timed out';
     case 'DEADLINE':
       return `${e.message} (the per-attempt budget, TRIBUTARY_WEBHOOK_TIMEOUT_MS)`;
+    case 'EBLOCKED':
+      return e.message ?? 'refused: a private, loopback or link-local target';
     default:
       return undefined;
   }
+}
+
+/**
+ * A driver error without a code is the driver's reading of bytes the peer sent (a banner,
+ * an HTTP answer to a database handshake): never echoed to the tenant, since the peer may be
+ * an internal service. Errors with a code are the server's own (SQLSTATE, MySQL codes) or
+ * Node's (ECONNRESET, certificate errors), whose text we or the real server wrote.
+ */
+export function describeUncodedError(error: unknown, protocol: string): string {
+  const e = error as { code?: unknown; message?: string };
+  if (typeof e?.code === 'string' && e.code !== '') return `${e.message ?? ''} (${e.code})`;
+  if (/timeout|timed out/i.test(e?.message ?? '')) return 'connection timed out';
+  if (/terminated|closed|ended/i.test(e?.message ?? '')) return 'the server closed the connection';
+  return `the server did not answer as a ${protocol} server`;
 }

@@ -3,7 +3,7 @@ import { isTributaryError } from '../../../core/errors.ts';
 import type { DestinationEvent } from '../destination.ts';
 import { mongodbDestination } from '../mongodb/index.ts';
 import { supabaseDestination } from '../supabase/index.ts';
-import { connectionStringHosts, eventParts, refusedTarget } from './event-parts.ts';
+import { connectionStringHosts, eventParts } from './event-parts.ts';
 import { sqlDestination } from './index.ts';
 import { dataPayloadId, terraRows } from './terra-rows.ts';
 
@@ -105,7 +105,7 @@ describe('connectionStringHosts', () => {
   });
 });
 
-describe('private targets (TRIBUTARY_WEBHOOK_ALLOW_PRIVATE=false)', () => {
+describe('private targets (TRIBUTARY_ALLOW_PRIVATE_DESTINATIONS=false)', () => {
   const refuse = { payloadUrl: () => '', allowPrivateNetworks: false };
   it('are refused at creation with bad_request, before any connection', async () => {
     const checks = [
@@ -132,14 +132,8 @@ describe('private targets (TRIBUTARY_WEBHOOK_ALLOW_PRIVATE=false)', () => {
         (e: unknown) => e,
       );
       expect(isTributaryError(error) && error.code).toBe('bad_request');
-      expect((error as Error).message).toMatch(/private, loopback and link-local targets are disabled/);
+      expect((error as Error).message).toMatch(/private, loopback, link-local and cloud-internal targets are disabled/);
     }
-  });
-  it('fail delivery without retry, and are allowed by default', async () => {
-    expect(await refusedTarget('sql', ['127.0.0.1'], refuse)).toEqual(
-      expect.objectContaining({ ok: false, retryable: false }),
-    );
-    expect(await refusedTarget('sql', ['127.0.0.1'], { payloadUrl: () => '' })).toBeNull();
   });
 });
 

@@ -1,7 +1,7 @@
 import type { ZodType, ZodTypeDef } from 'zod';
 import { TributaryError } from '../../../core/errors.ts';
 import { DATA_TYPES, naturalKey, recordWindow, type DataType, type TerraRecord } from '../../../model/data-types.ts';
-import type { DeliveryOutcome, DestinationEvent, DestinationServices } from '../destination.ts';
+import type { DestinationEvent, DestinationServices } from '../destination.ts';
 import { assertPublicTargets } from '../network-guard.ts';
 
 /**
@@ -148,7 +148,7 @@ export function isoTime(ms: number): string {
 }
 
 /**
- * With TRIBUTARY_WEBHOOK_ALLOW_PRIVATE=false, a destination may not connect to a loopback,
+ * With TRIBUTARY_ALLOW_PRIVATE_DESTINATIONS=false, a destination may not connect to a loopback,
  * private or link-local address (SSRF guard shared with the webhook): resolves each host and
  * throws `bad_request` naming the first one refused. A no-op when private targets are allowed.
  */
@@ -173,21 +173,6 @@ export function connectionStringHosts(uri: string): string[] {
     .split(',')
     .map((entry) => (entry.startsWith('[') ? entry.slice(1, entry.indexOf(']')) : entry.split(':')[0]))
     .filter((host) => host.length > 0);
-}
-
-/** The same guard at delivery time (the host may resolve elsewhere since creation): a refused target is not retried. */
-export async function refusedTarget(
-  type: string,
-  hosts: readonly string[],
-  services: DestinationServices,
-): Promise<DeliveryOutcome | null> {
-  if (services.allowPrivateNetworks !== false) return null;
-  try {
-    await assertPublicHosts(type, hosts, services);
-    return null;
-  } catch (error) {
-    return { ok: false, error: (error as Error).message, retryable: false };
-  }
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { Pool, PoolConnection } from 'mysql2/promise';
 import type { TerraRows } from './terra-rows.ts';
-import { describeConnectionError } from './connection-errors.ts';
+import { describeConnectionError, describeUncodedError } from './connection-errors.ts';
 
 /**
  * Terra's tables on MySQL / MariaDB, created on first use in the configured database and
@@ -145,6 +145,6 @@ export function describeMysqlError(error: unknown): string {
     case 'ER_TABLEACCESS_DENIED_ERROR':
       return `${e.message} (the user needs CREATE, SELECT, INSERT, UPDATE, DELETE on the database)`;
     default:
-      return e.code ? `${e.message} (${e.code})` : (e.message ?? String(error));
+      return describeUncodedError(error, 'MySQL');
   }
 }

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { TerraRows } from './terra-rows.ts';
-import { describeConnectionError } from './connection-errors.ts';
+import { describeConnectionError, describeUncodedError } from './connection-errors.ts';
 
 /**
  * Terra's tables on PostgreSQL, created on first use and written idempotently (upsert by key).
@@ -209,7 +209,6 @@ export function describePostgresError(error: unknown): string {
     case '42501':
       return `${e.message} (the user needs CONNECT on the database, CREATE on the schema, and SELECT, INSERT, UPDATE, DELETE on the tables)`;
     default:
-      if (/timeout/i.test(e.message ?? '')) return 'connection timed out';
-      return e.code ? `${e.message} (${e.code})` : (e.message ?? String(error));
+      return describeUncodedError(error, 'PostgreSQL');
   }
 }

@@ -1,7 +1,8 @@
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 import type { DeliveryOutcome, Destination, DestinationEvent, DestinationServices } from '../destination.ts';
-import { assertPublicHosts, refusedTarget, verifyFailed, withDeadline } from './event-parts.ts';
+import { guardedMysqlStream, guardedPgStream, isBlockedAddress, privateTargetsRefused } from '../network-guard.ts';
+import { assertPublicHosts, verifyFailed, withDeadline } from './event-parts.ts';
 import { describeMysqlError, mysqlErrorIsPermanent, MysqlTables } from './mysql-tables.ts';
 import { describePostgresError, postgresErrorIsPermanent, PostgresTables } from './postgres-tables.ts';
 import { defaultPort, type SqlConfig } from './sql-config.ts';
@@ -21,17 +22,19 @@ interface SqlTarget {
 
 export function openSqlDestination(config: SqlConfig, services: DestinationServices): Destination {
   const timeoutMs = services.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const target = openTarget(config, timeoutMs);
+  const target = openTarget(config, timeoutMs, privateTargetsRefused(services));
   const where = location(config);
   return {
     async deliver(event: DestinationEvent): Promise<DeliveryOutcome> {
-      const refused = await refusedTarget('sql', [config.host], services);
-      if (refused) return refused;
       try {
         await withDeadline(target.write(terraRows(event)), timeoutMs);
         return { ok: true };
       } catch (error) {
-        return { ok: false, error: `${where}: ${target.describe(error)}`, retryable: !target.isPermanent(error) };
+        return {
+          ok: false,
+          error: `${where}: ${target.describe(error)}`,
+          retryable: !target.isPermanent(error) && !isBlockedAddress(error),
+        };
       }
     },
     close: () => target.close(),
@@ -41,7 +44,7 @@ export function openSqlDestination(config: SqlConfig, services: DestinationServi
 /** Connects, creates the tables when missing (this is their first use), and disconnects. */
 export async function verifySqlDestination(config: SqlConfig, services: DestinationServices): Promise<void> {
   await assertPublicHosts('sql', [config.host], services);
-  const target = openTarget(config, services.timeoutMs ?? DEFAULT_TIMEOUT_MS, 1);
+  const target = openTarget(config, services.timeoutMs ?? DEFAULT_TIMEOUT_MS, privateTargetsRefused(services), 1);
   try {
     await target.ensure();
   } catch (error) {
@@ -55,14 +58,16 @@ function location(config: SqlConfig): string {
   return `${config.scheme} at ${config.host}:${config.port ?? defaultPort(config.scheme)}/${config.database}`;
 }
 
-function openTarget(config: SqlConfig, timeoutMs: number, maxConnections = 2): SqlTarget {
+/** `guarded`: every connection is checked on the address it actually uses (SSRF guard). */
+function openTarget(config: SqlConfig, timeoutMs: number, guarded: boolean, maxConnections = 2): SqlTarget {
   return config.scheme === 'postgres'
-    ? openPostgres(config, timeoutMs, maxConnections)
-    : openMysql(config, timeoutMs, maxConnections);
+    ? openPostgres(config, timeoutMs, guarded, maxConnections)
+    : openMysql(config, timeoutMs, guarded, maxConnections);
 }
 
-function openPostgres(config: SqlConfig, timeoutMs: number, maxConnections: number): SqlTarget {
+function openPostgres(config: SqlConfig, timeoutMs: number, guarded: boolean, maxConnections: number): SqlTarget {
   const pool = new pg.Pool({
+    ...(guarded ? { stream: guardedPgStream } : {}),
     host: config.host,
     port: config.port ?? defaultPort(config.scheme),
     database: config.database,
@@ -93,8 +98,9 @@ function openPostgres(config: SqlConfig, timeoutMs: number, maxConnections: numb
   };
 }
 
-function openMysql(config: SqlConfig, timeoutMs: number, maxConnections: number): SqlTarget {
+function openMysql(config: SqlConfig, timeoutMs: number, guarded: boolean, maxConnections: number): SqlTarget {
   const pool = mysql.createPool({
+    ...(guarded ? { stream: guardedMysqlStream } : {}),
     host: config.host,
     port: config.port ?? defaultPort(config.scheme),
     database: config.database,

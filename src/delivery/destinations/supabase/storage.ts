@@ -1,9 +1,18 @@
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { guardedAgents } from '../network-guard.ts';
+
 /**
  * The three Supabase Storage REST calls the destination makes (GET/POST bucket, upsert an
  * object), with the service-role key in both `apikey` and `Authorization` as Supabase's
  * gateway expects. Failures carry the HTTP status so delivery can tell transient from permanent.
  */
 export const BUCKET = 'terra-payloads';
+
+function unreachable(url: string, error: Error, timeoutMs: number): StorageError {
+  const reason = error.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : error.message;
+  return Object.assign(new StorageError(`could not reach ${url}: ${reason}`, null), { cause: error });
+}
 
 export class StorageError extends Error {
   readonly status: number | null;
@@ -19,25 +28,61 @@ export interface StorageClient {
   upload(path: string, json: string): Promise<void>;
 }
 
-export function storageClient(url: string, key: string, timeoutMs: number): StorageClient {
+/** The little of a fetch Response the calls below read. */
+interface StorageResponse {
+  ok: boolean;
+  status: number;
+  text(): Promise<string>;
+  json(): Promise<unknown>;
+}
+
+/**
+ * `guarded`: the SSRF guard — sockets check the address they connect to (agents from
+ * network-guard.ts). Redirects are never followed either way: a 3xx is an answer, not a hop
+ * to wherever the server points (an internal address).
+ */
+export function storageClient(url: string, key: string, timeoutMs: number, guarded = false): StorageClient {
   const headers = { apikey: key, authorization: `Bearer ${key}` };
-  const call = async (method: string, path: string, init: { body?: string; headers?: Record<string, string> } = {}) => {
-    try {
-      return await fetch(`${url}/storage/v1/${path}`, {
-        method,
-        headers: { ...headers, ...init.headers },
-        body: init.body,
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-    } catch (error) {
-      const reason =
-        (error as Error).name === 'TimeoutError'
-          ? `no answer within ${timeoutMs} ms`
-          : String((error as { cause?: unknown }).cause ?? error);
-      throw new StorageError(`could not reach ${url}: ${reason}`, null);
-    }
-  };
-  const fail = async (response: Response, what: string) => {
+  const agents = guarded ? guardedAgents() : undefined;
+  const call = (method: string, path: string, init: { body?: string; headers?: Record<string, string> } = {}) =>
+    new Promise<StorageResponse>((resolve, reject) => {
+      const target = new URL(`${url}/storage/v1/${path}`);
+      const secure = target.protocol === 'https:';
+      const body = init.body === undefined ? undefined : Buffer.from(init.body, 'utf8');
+      const request = (secure ? httpsRequest : httpRequest)(
+        target,
+        {
+          method,
+          headers: { ...headers, ...init.headers, ...(body ? { 'content-length': String(body.length) } : {}) },
+          ...(agents ? { agent: secure ? agents.httpsAgent : agents.httpAgent } : {}),
+          timeout: timeoutMs,
+        },
+        (response) => {
+          const chunks: Buffer[] = [];
+          let size = 0;
+          response.on('data', (chunk: Buffer) => {
+            // An error body is only ever read for a short message.
+            if (size < 64 * 1024) chunks.push(chunk);
+            size += chunk.length;
+          });
+          response.on('error', (error) => reject(unreachable(url, error, timeoutMs)));
+          response.on('end', () => {
+            const status = response.statusCode ?? 0;
+            const text = Buffer.concat(chunks).toString('utf8');
+            resolve({
+              ok: status >= 200 && status < 300,
+              status,
+              text: async () => text,
+              json: async () => JSON.parse(text) as unknown,
+            });
+          });
+        },
+      );
+      request.on('timeout', () => request.destroy(Object.assign(new Error('timeout'), { name: 'TimeoutError' })));
+      request.on('error', (error) => reject(unreachable(url, error, timeoutMs)));
+      request.end(body);
+    });
+  const fail = async (response: StorageResponse, what: string) => {
     const text = await response.text().catch(() => '');
     const hint =
       response.status === 401 || response.status === 403

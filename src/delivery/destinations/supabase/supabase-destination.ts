@@ -2,13 +2,8 @@ import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { MODEL_VERSION } from '../../../model/data-types.ts';
 import type { DeliveryOutcome, Destination, DestinationEvent, DestinationServices } from '../destination.ts';
-import {
-  assertPublicHosts,
-  connectionStringHosts,
-  refusedTarget,
-  verifyFailed,
-  withDeadline,
-} from '../sql/event-parts.ts';
+import { guardedPgStream, isBlockedAddress, privateTargetsRefused } from '../network-guard.ts';
+import { assertPublicHosts, connectionStringHosts, verifyFailed, withDeadline } from '../sql/event-parts.ts';
 import { describePostgresError, postgresErrorIsPermanent, PostgresTables } from '../sql/postgres-tables.ts';
 import { terraRows, type TerraRows } from '../sql/terra-rows.ts';
 import { StorageError, storageClient, storageErrorIsPermanent, type StorageClient } from './storage.ts';
@@ -55,8 +50,15 @@ interface SupabaseTarget {
   pool: pg.Pool;
 }
 
-function openTarget(config: SupabaseConfig, timeoutMs: number, maxConnections: number): SupabaseTarget {
+/** `guarded`: the SSRF guard on every connection, database and storage alike. */
+function openTarget(
+  config: SupabaseConfig,
+  timeoutMs: number,
+  guarded: boolean,
+  maxConnections: number,
+): SupabaseTarget {
   const pool = new pg.Pool({
+    ...(guarded ? { stream: guardedPgStream } : {}),
     connectionString: config.database_url,
     max: maxConnections,
     connectionTimeoutMillis: timeoutMs,
@@ -70,7 +72,7 @@ function openTarget(config: SupabaseConfig, timeoutMs: number, maxConnections: n
   return {
     pool,
     tables: new PostgresTables({ pool, flavour: 'supabase' }),
-    storage: storageClient(config.url, config.service_role_key, timeoutMs),
+    storage: storageClient(config.url, config.service_role_key, timeoutMs, guarded),
   };
 }
 
@@ -89,11 +91,9 @@ function isPermanent(error: unknown): boolean {
 
 export function openSupabaseDestination(config: SupabaseConfig, services: DestinationServices): Destination {
   const timeoutMs = services.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const target = openTarget(config, timeoutMs, 2);
+  const target = openTarget(config, timeoutMs, privateTargetsRefused(services), 2);
   return {
     async deliver(event: DestinationEvent): Promise<DeliveryOutcome> {
-      const refused = await refusedTarget('supabase', targetHosts(config), services);
-      if (refused) return refused;
       const rows = supabaseRows(event);
       const files = [...rows.data, ...rows.other].map((row) => ({ path: row.payload_id, json: row.payload }));
       try {
@@ -106,7 +106,11 @@ export function openSupabaseDestination(config: SupabaseConfig, services: Destin
         await withDeadline(write(), timeoutMs);
         return { ok: true };
       } catch (error) {
-        return { ok: false, error: `supabase ${config.url}: ${describe(error)}`, retryable: !isPermanent(error) };
+        return {
+          ok: false,
+          error: `supabase ${config.url}: ${describe(error)}`,
+          retryable: !isPermanent(error) && !isBlockedAddress(error),
+        };
       }
     },
     close: () => target.pool.end(),
@@ -116,7 +120,7 @@ export function openSupabaseDestination(config: SupabaseConfig, services: Destin
 /** Creates the tables (their first use) and the bucket when missing: proves the database URL and the service-role key. */
 export async function verifySupabaseDestination(config: SupabaseConfig, services: DestinationServices): Promise<void> {
   await assertPublicHosts('supabase', targetHosts(config), services);
-  const target = openTarget(config, services.timeoutMs ?? DEFAULT_TIMEOUT_MS, 1);
+  const target = openTarget(config, services.timeoutMs ?? DEFAULT_TIMEOUT_MS, privateTargetsRefused(services), 1);
   try {
     await target.tables.ensure();
     await target.storage.ensureBucket();

@@ -56,7 +56,8 @@ export function postOnce(input: {
   // Sockets skip `lookup` for IP literals, so those are checked here.
   const literal = url.hostname.replace(/^\[|\]$/g, '');
   if (!input.allowPrivateNetworks && isIP(literal) && !isPublicAddress(literal)) {
-    return Promise.resolve({ ok: false, retryable: true, error: new BlockedAddressError(literal, literal).message });
+    // Permanent: the target will not move (a retry would be refused ten times over).
+    return Promise.resolve({ ok: false, retryable: false, error: new BlockedAddressError(literal, literal).message });
   }
   return new Promise<DeliveryOutcome>((resolve) => {
     let settled = false;
@@ -111,7 +112,7 @@ export function postOnce(input: {
       const blocked = error instanceof BlockedAddressError;
       finish({
         ok: false,
-        retryable: true,
+        retryable: !blocked,
         error: blocked ? error.message : `network error: ${error.code ?? ''} ${error.message}`.trim(),
       });
     });

@@ -15,6 +15,8 @@ describe('SSRF guard', () => {
     'fc00::1',
     '::ffff:127.0.0.1',
     '224.0.0.1',
+    '168.63.129.16',
+    '::ffff:168.63.129.16',
     'not-an-ip',
   ])('refuses %s', (address) => expect(isPublicAddress(address)).toBe(false));
   it.each(['8.8.8.8', '1.1.1.1', '2606:4700:4700::1111', '::ffff:8.8.8.8'])('allows %s', (address) =>

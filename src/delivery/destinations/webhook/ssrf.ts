@@ -13,14 +13,22 @@ export function isPublicAddress(address: string): boolean {
   let parsed = ipaddr.parse(address);
   if (parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).isIPv4MappedAddress())
     parsed = (parsed as ipaddr.IPv6).toIPv4Address();
+  if (CLOUD_INTERNAL.includes(parsed.toNormalizedString())) return false;
   return parsed.range() === 'unicast';
 }
+
+/**
+ * Publicly routable addresses that are a cloud host's own services: Azure's WireServer and
+ * DNS (168.63.129.16, which also answers the VM agent) — reachable from every Azure VM.
+ * (AWS/GCP metadata 169.254.169.254 and fd00:ec2::254 are link-local/unique-local already.)
+ */
+const CLOUD_INTERNAL = ['168.63.129.16'];
 
 export class BlockedAddressError extends Error {
   readonly code = 'EBLOCKED';
   constructor(host: string, address: string) {
     super(
-      `refusing to send to ${host} (${address}): private, loopback and link-local targets are disabled (TRIBUTARY_WEBHOOK_ALLOW_PRIVATE=false)`,
+      `refusing to send to ${host} (${address}): private, loopback, link-local and cloud-internal targets are disabled (TRIBUTARY_ALLOW_PRIVATE_DESTINATIONS=false)`,
     );
   }
 }

@@ -1,0 +1,131 @@
+import { createServer, type AddressInfo, type Server } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DestinationDefinition, DestinationServices } from '../../src/delivery/destinations/destination.ts';
+import { azureBlobDestination } from '../../src/delivery/destinations/azure-blob/index.ts';
+import { gcsDestination } from '../../src/delivery/destinations/gcs/index.ts';
+import { mongodbDestination } from '../../src/delivery/destinations/mongodb/index.ts';
+import { sqlDestination } from '../../src/delivery/destinations/sql/index.ts';
+import { supabaseDestination } from '../../src/delivery/destinations/supabase/index.ts';
+import { activity, dataPayload, destinationEvent, testUser } from './events.ts';
+
+/**
+ * Issue 10 item 4: with TRIBUTARY_ALLOW_PRIVATE_DESTINATIONS=false every destination type
+ * is refused at connect time, on the address the socket would use, before any connection
+ * is made — even one created before the guard was on (open() + deliver(), no verify()).
+ * Each target here is a TCP listener on 127.0.0.1 that counts the connections it receives.
+ */
+const GUARDED: DestinationServices = {
+  payloadUrl: () => 'http://127.0.0.1:1/unused',
+  timeoutMs: 3000,
+  allowPrivateNetworks: false,
+};
+
+let server: Server;
+let port: number;
+let connections = 0;
+
+beforeAll(async () => {
+  server = createServer((socket) => {
+    connections++;
+    socket.destroy();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  port = (server.address() as AddressInfo).port;
+});
+afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+const sql = (scheme: string, host: string) => ({ scheme, host, port, database: 'db', username: 'u', password: 'p' });
+const event = () =>
+  destinationEvent(
+    dataPayload('activity', testUser(), [activity('guard-1', '2026-03-10T07:00:00Z', '2026-03-10T08:00:00Z')]),
+    {},
+  );
+
+async function deliverOnce(definition: DestinationDefinition, input: Record<string, unknown>) {
+  const destination = definition.open(definition.parseConfig(input), GUARDED);
+  try {
+    return await destination.deliver(event());
+  } finally {
+    await destination.close().catch(() => undefined);
+  }
+}
+
+describe('the SSRF guard at connect time (private targets refused)', () => {
+  const cases: Array<[string, DestinationDefinition, () => Record<string, unknown>]> = [
+    ['sql (postgres, literal)', sqlDestination as DestinationDefinition, () => sql('postgres', '127.0.0.1')],
+    ['sql (postgres, a name)', sqlDestination as DestinationDefinition, () => sql('postgres', 'localhost')],
+    ['sql (mysql, a name)', sqlDestination as DestinationDefinition, () => sql('mysql', 'localhost')],
+    [
+      'mongodb (seed literal)',
+      mongodbDestination as DestinationDefinition,
+      () => ({ uri: `mongodb://127.0.0.1:${port}/?directConnection=true`, database: 'terra' }),
+    ],
+    [
+      'mongodb (replica-set seed list by name)',
+      mongodbDestination as DestinationDefinition,
+      () => ({ uri: `mongodb://localhost:${port},localhost:${port + 1}/?replicaSet=rs0`, database: 'terra' }),
+    ],
+    [
+      'azure_blob (SAS URL)',
+      azureBlobDestination as DestinationDefinition,
+      () => ({ container: 'terra', sas_url: `http://localhost:${port}/account/terra?sv=2024-01-01&sig=x` }),
+    ],
+    [
+      'gcs (api_endpoint)',
+      gcsDestination as DestinationDefinition,
+      () => ({ bucket: 'terra', api_endpoint: `http://localhost:${port}` }),
+    ],
+    [
+      'supabase (database and storage)',
+      supabaseDestination as DestinationDefinition,
+      () => ({
+        url: `http://localhost:${port}`,
+        service_role_key: 'x'.repeat(40),
+        database_url: `postgres://u:p@localhost:${port}/postgres`,
+      }),
+    ],
+  ];
+
+  it.each(cases)('%s: refused, permanent, and no connection made', async (_name, definition, input) => {
+    const before = connections;
+    const outcome = await deliverOnce(definition, input());
+    expect(outcome.ok).toBe(false);
+    if (outcome.ok) return;
+    expect(outcome.error).toMatch(/refusing to send|private/);
+    expect(outcome.retryable).toBe(false);
+    // Give a connection that slipped through time to arrive.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(connections).toBe(before);
+  });
+});
+
+describe('supabase storage follows no redirect', () => {
+  it('a 3xx is the answer: the Location (an internal address) is never requested', async () => {
+    const { createServer: createHttpServer } = await import('node:http');
+    const { storageClient } = await import('../../src/delivery/destinations/supabase/storage.ts');
+    let internalHits = 0;
+    const internal = createHttpServer((_request, response) => {
+      internalHits++;
+      response.end('{"secret":"metadata"}');
+    });
+    await new Promise<void>((resolve) => internal.listen(0, '127.0.0.1', resolve));
+    const internalUrl = `http://127.0.0.1:${(internal.address() as AddressInfo).port}/latest/meta-data`;
+    const redirecting = createHttpServer((_request, response) => {
+      response.writeHead(307, { location: internalUrl });
+      response.end();
+    });
+    await new Promise<void>((resolve) => redirecting.listen(0, '127.0.0.1', resolve));
+    try {
+      const client = storageClient(
+        `http://127.0.0.1:${(redirecting.address() as AddressInfo).port}`,
+        'k'.repeat(40),
+        3000,
+      );
+      await expect(client.upload('a/b.json', '{}')).rejects.toThrow(/HTTP 307/);
+      expect(internalHits).toBe(0);
+    } finally {
+      await new Promise<void>((resolve) => internal.close(() => resolve()));
+      await new Promise<void>((resolve) => redirecting.close(() => resolve()));
+    }
+  });
+});
