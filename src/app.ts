@@ -217,7 +217,7 @@ export function encryptionKey(config: Config): string {
   const dir = resolve(config.dataDir);
   const file = join(dir, 'encryption.key');
   if (!existsSync(file)) {
-    mkdirSync(dir, { recursive: true });
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
     writeFileSync(file, SecretBox.generateKey() + '\n', { mode: 0o600, flag: 'wx' });
   }
   return readFileSync(file, 'utf8').trim();

@@ -74,6 +74,22 @@ ${input.error ? `<p class="error" role="alert">${escapeHtml(input.error)}</p>` :
   );
 }
 
+/**
+ * The cancel link's page: cancelling deletes the pending user and sends the browser to the
+ * developer's failure URL, so it happens only on the user's click (a POST), never on a GET
+ * that a link preview, a prefetch or another site's <img> could make.
+ */
+export function cancelPage(input: { action: string; backUrl: string; language: string | null }): string {
+  return page(
+    'Cancel connecting?',
+    `<header><h1>Cancel connecting?</h1></header>
+<p>Your account will not be connected. You can start again from the app.</p>
+<form method="post" action="${escapeHtml(input.action)}"><button type="submit">Cancel the connection</button></form>
+<a class="secondary" href="${escapeHtml(input.backUrl)}">Back</a>`,
+    input.language,
+  );
+}
+
 export function widgetPage(input: {
   session: AuthSession;
   providers: ConfiguredProvider[];

@@ -28,7 +28,16 @@ describe.each(ENGINES)('connect flow (%s)', (engine) => {
     });
     const page = await (await fetch(json.auth_url)).text();
     const cancel = /href="([^"]+\/cancel)"/.exec(page)![1]!;
-    const response = await fetch(new URL(cancel, t.url), { redirect: 'manual' });
+    // Following the link only asks (a prefetch or another site's <img> cancels nothing) …
+    const asked = await fetch(new URL(cancel, t.url), { redirect: 'manual' });
+    expect(asked.status).toBe(200);
+    const confirm = await asked.text();
+    expect(confirm).toContain('Cancel connecting?');
+    expect(await t.app.store.users.get(t.devId, json.user_id)).toMatchObject({ state: 'pending' });
+    expect(await events('auth')).toHaveLength(0);
+    // … the user's click on its button (a POST) cancels.
+    const action = /<form method="post" action="([^"]+)"/.exec(confirm)![1]!;
+    const response = await fetch(new URL(action, t.url), { method: 'POST', redirect: 'manual' });
     expect(response.status).toBe(303);
     const location = new URL(response.headers.get('location')!);
     expect(location.protocol).toBe('myapp:');

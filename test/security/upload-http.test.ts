@@ -11,6 +11,7 @@ const RUN = readFileSync(join(LOCAL_FIXTURES, 'fit/python-fitparse/garmin-fenix-
 describe('upload limits hold per request', () => {
   let t: TestApp;
   let userId: string;
+  let authUrl: string;
   const limit = Math.floor(RUN.length * 1.5);
 
   beforeAll(async () => {
@@ -20,7 +21,9 @@ describe('upload limits hold per request', () => {
       headers: { ...t.headers, 'content-type': 'application/json' },
       body: '{}',
     });
-    userId = ((await response.json()) as { user_id: string }).user_id;
+    const body = (await response.json()) as { user_id: string; auth_url: string };
+    userId = body.user_id;
+    authUrl = body.auth_url;
   });
   afterAll(async () => t?.close());
 
@@ -41,6 +44,24 @@ describe('upload limits hold per request', () => {
     } as RequestInit);
     expect(response.status).toBe(413);
     expect(((await response.json()) as { message: string }).message).toMatch(/add up to more than the upload limit/);
+  });
+
+  it('the hosted upload page has the dashboard’s security headers, its own script allowed by hash', async () => {
+    const page = await fetch(authUrl);
+    expect(page.status).toBe(200);
+    const csp = page.headers.get('content-security-policy') ?? '';
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).toMatch(/script-src 'sha256-[A-Za-z0-9+/=]+'/);
+    expect(csp).not.toContain('unsafe-inline');
+    expect(page.headers.get('x-frame-options')).toBe('DENY');
+    expect(page.headers.get('x-content-type-options')).toBe('nosniff');
+    // The page URL carries the upload token: it must never leave as a Referer.
+    expect(page.headers.get('referrer-policy')).toBe('no-referrer');
+    const html = await page.text();
+    const script = /<script>([\s\S]*?)<\/script>/.exec(html)![1]!;
+    const { createHash } = await import('node:crypto');
+    expect(csp).toContain(`'sha256-${createHash('sha256').update(script).digest('base64')}'`);
   });
 
   it('one file within the limit is still imported', async () => {

@@ -1,7 +1,7 @@
 import type { FastifyReply } from 'fastify';
 import { badParameter, TributaryError } from '../../core/errors.ts';
 import { redirectUrl, type ConnectFlow, type PageOutcome } from '../../auth/connect.ts';
-import { invalidLinkPage, loginPage, resultPage, widgetPage } from '../../auth/pages.ts';
+import { cancelPage, invalidLinkPage, loginPage, resultPage, widgetPage } from '../../auth/pages.ts';
 import { developerOf } from '../authenticate.ts';
 import type { ApiContext, RouteModule } from '../context.ts';
 import { requireParam } from '../params.ts';
@@ -65,6 +65,15 @@ registerOperations(
   },
   {
     method: 'get',
+    path: '/connect/{secret}/cancel',
+    tag: 'Hosted pages',
+    operation: page('Cancel page: asks the user to confirm (nothing is cancelled by a GET)', {
+      '200': html('The confirmation page'),
+      '410': html('Link used or expired'),
+    }),
+  },
+  {
+    method: 'post',
     path: '/connect/{secret}/cancel',
     tag: 'Hosted pages',
     operation: page('Cancel: auth error event, redirect to the failure URL with reason=cancelled', {
@@ -179,7 +188,22 @@ export const hostedAuthPages: RouteModule = (app, ctx) => {
     return sendPage(reply, await flow(ctx).submitLogin(secret, form), secret);
   });
 
+  // GET only asks; the POST of its button cancels (a prefetch or an <img> must not).
   app.get('/connect/:secret/cancel', async (request, reply) => {
+    const { secret } = request.params as { secret: string };
+    const outcome = await flow(ctx).openLogin(secret);
+    if (outcome.kind !== 'form') return sendPage(reply, outcome, secret);
+    return html200(
+      reply,
+      cancelPage({
+        action: `/connect/${secret}/cancel`,
+        backUrl: `/connect/${secret}`,
+        language: outcome.session.language,
+      }),
+    );
+  });
+
+  app.post('/connect/:secret/cancel', async (request, reply) => {
     const { secret } = request.params as { secret: string };
     return sendPage(reply, await flow(ctx).cancelLogin(secret), secret);
   });

@@ -14,7 +14,7 @@ import { findUser, requireParam } from '../params.ts';
 import { ERROR_SCHEMA_NAME, describeTag, registerOperations, registerSchemas } from '../openapi/index.ts';
 import { UPLOAD_PAGE_TTL_SECONDS } from '../../providers/upload/links.ts';
 import { FIT_LINK_TTL_SECONDS } from '../../delivery/render-fit-fhir.ts';
-import { uploadPageHtml } from './upload-page.ts';
+import { uploadPageHeaders, uploadPageHtml } from './upload-page.ts';
 
 export const FIT_CONTENT_TYPE = 'application/vnd.ant.fit';
 
@@ -80,7 +80,8 @@ export const uploadPageRoutes: RouteModule = async (app, ctx) => {
     await registerUploadParsers(scope, ctx);
     scope.get('/upload', async (request, reply) => {
       await userOfToken(ctx, (request.query as Record<string, unknown>).token);
-      return reply.type('text/html; charset=utf-8').send(uploadPageHtml({ maxBytes: ctx.config.maxUploadBytes }));
+      const html = uploadPageHtml({ maxBytes: ctx.config.maxUploadBytes });
+      return reply.type('text/html; charset=utf-8').headers(uploadPageHeaders(html)).send(html);
     });
     scope.post('/upload/files', { bodyLimit: ctx.config.maxUploadBytes }, async (request, reply) => {
       const user = await userOfToken(ctx, (request.query as Record<string, unknown>).token);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { formatBytes } from '../../formats/errors.ts';
 
 /**
@@ -94,4 +95,31 @@ form.addEventListener('submit', async (e) => {
 </script>
 </body>
 </html>`;
+}
+
+/**
+ * The dashboard's security headers for the upload page: nothing loads from elsewhere, only
+ * its own inline script and style run (by hash), it posts only to this server, it may not be
+ * framed, and its URL (which carries the upload token) is never sent as a referrer.
+ */
+export function uploadPageHeaders(html: string): Record<string, string> {
+  const hashOf = (tag: 'script' | 'style') => {
+    const match = new RegExp(`<${tag}>([\\s\\S]*?)</${tag}>`).exec(html);
+    return match ? `'sha256-${createHash('sha256').update(match[1]!).digest('base64')}'` : "'none'";
+  };
+  return {
+    'content-security-policy': [
+      "default-src 'none'",
+      `script-src ${hashOf('script')}`,
+      `style-src ${hashOf('style')}`,
+      "connect-src 'self'",
+      "form-action 'self'",
+      "base-uri 'none'",
+      "frame-ancestors 'none'",
+    ].join('; '),
+    'x-content-type-options': 'nosniff',
+    'x-frame-options': 'DENY',
+    'referrer-policy': 'no-referrer',
+    'cache-control': 'no-store',
+  };
 }

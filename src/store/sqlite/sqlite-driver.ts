@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Db } from '../sql/db.ts';
@@ -13,13 +13,36 @@ import type { Db } from '../sql/db.ts';
  * the transaction (and nested `transaction` calls) pass straight through.
  */
 export function openSqlite(file: string): Db {
-  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  if (file !== ':memory:') ownerOnly(file);
   const sqlite = new Database(file);
   sqlite.pragma('journal_mode = WAL');
+  // SQLite gives the -wal and -shm files the database file's mode; set it again in case they existed.
+  if (file !== ':memory:') for (const part of [`${file}-wal`, `${file}-shm`]) if (existsSync(part)) narrow(part, 0o600);
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('busy_timeout = 10000');
   sqlite.pragma('foreign_keys = ON');
   return new SqliteDb(sqlite);
+}
+
+/**
+ * The store holds every tenant's health data: its directory is 0700 and the database file
+ * 0600, whatever the umask (an existing file or directory is narrowed too).
+ */
+function ownerOnly(file: string): void {
+  const dir = dirname(file);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  closeSync(openSync(file, 'a', 0o600));
+  narrow(dir, 0o700);
+  narrow(file, 0o600);
+}
+
+/** chmod, except where this user does not own the path (the operator's choice then stands). */
+function narrow(path: string, mode: number): void {
+  try {
+    chmodSync(path, mode);
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'EPERM') throw error;
+  }
 }
 
 class SqliteDb implements Db {
