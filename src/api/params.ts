@@ -6,12 +6,18 @@ import { notFound } from '../core/errors.ts';
 const DAY_MS = 86_400_000;
 
 /**
- * Terra's date parameters: `YYYY-MM-DD` (a UTC calendar day) or unix seconds. An end date
- * given as a day includes that whole day.
+ * Terra's date parameters: `YYYY-MM-DD` (a UTC calendar day), an ISO 8601 date-time
+ * (`2026-03-01T08:00:00Z`, with `Z` or an offset; without one it is UTC) or unix seconds.
+ * An end date given as a day includes that whole day; a date-time is that instant.
  */
 export function parseDateParam(name: string, value: unknown, role: 'start' | 'end'): number {
   const text = String(value).trim();
   if (/^\d{1,12}$/.test(text)) return Number(text) * 1000;
+  if (/^\d{13,}$/.test(text))
+    throw badParameter(
+      name,
+      `${name} looks like unix milliseconds (${text}); send unix seconds (${text.slice(0, -3)}) or a date as YYYY-MM-DD`,
+    );
   const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
   if (match) {
     const ms = Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3]));
@@ -19,13 +25,44 @@ export function parseDateParam(name: string, value: unknown, role: 'start' | 'en
     if (check.getUTCMonth() === Number(match[2]) - 1 && check.getUTCDate() === Number(match[3]))
       return role === 'end' ? ms + DAY_MS : ms;
   }
-  throw badParameter(name, `${name} must be a date as YYYY-MM-DD or unix seconds (got ${JSON.stringify(text)})`);
+  const instant = parseDateTime(text);
+  if (instant !== undefined) return instant;
+  throw badParameter(
+    name,
+    `${name} must be a date as YYYY-MM-DD, an ISO 8601 date-time or unix seconds (got ${JSON.stringify(text)})`,
+  );
 }
 
+/** An ISO 8601 date-time with a real calendar day and clock time, as epoch ms (UTC when it names no zone). */
+function parseDateTime(text: string): number | undefined {
+  const match = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:?\d{2})?$/i.exec(
+    text,
+  );
+  if (!match) return undefined;
+  const [, y, mo, d, h, mi, sec = '0', fraction = '', zone = 'Z'] = match;
+  const local = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(sec));
+  const check = new Date(local);
+  if (
+    check.getUTCMonth() !== Number(mo) - 1 ||
+    check.getUTCDate() !== Number(d) ||
+    check.getUTCHours() !== Number(h) ||
+    check.getUTCMinutes() !== Number(mi) ||
+    check.getUTCSeconds() !== Number(sec)
+  )
+    return undefined;
+  const offsetMinutes =
+    zone.toUpperCase() === 'Z'
+      ? 0
+      : (zone.startsWith('-') ? -1 : 1) * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(-2)));
+  const ms = local + Number(fraction.padEnd(3, '0').slice(0, 3)) - offsetMinutes * 60_000;
+  return Number.isFinite(new Date(ms).getTime()) ? ms : undefined;
+}
+
+/** Terra's booleans: `true/false`, `True/False` (Python clients), `1/0`. */
 export function parseBoolParam(name: string, value: unknown, fallback: boolean): boolean {
   if (value === undefined || value === '') return fallback;
-  if (value === true || value === 'true' || value === '1') return true;
-  if (value === false || value === 'false' || value === '0') return false;
+  if (value === true || value === 'true' || value === 'True' || value === '1') return true;
+  if (value === false || value === 'false' || value === 'False' || value === '0') return false;
   throw badParameter(name, `${name} must be true or false (got ${JSON.stringify(value)})`);
 }
 

@@ -22,8 +22,11 @@ export interface ResponseSpec {
   headers?: Record<string, { description: string; schema: JsonSchema }>;
 }
 
-/** A `z.object` over string-valued HTTP parameters (path or query). */
-export type ParamsSchema = z.ZodObject<z.ZodRawShape> | z.ZodEffects<z.ZodObject<z.ZodRawShape>>;
+/**
+ * A `z.object` over string-valued HTTP parameters (path or query), possibly refined or
+ * transformed (`.transform`, `withDateRange`): its keys are the documented parameters.
+ */
+export type ParamsSchema = z.ZodTypeAny;
 
 export interface RouteSpec {
   method: HttpMethod;
@@ -46,7 +49,16 @@ export interface RouteSpec {
   /** Header parameters the handler reads itself, documented only. */
   headers?: { name: string; required: boolean; description: string; schema: JsonSchema }[];
   responses: Record<number, ResponseSpec>;
+  /**
+   * Documented by Terra's contract (src/model/generated/terra-openapi.json), verbatim: the
+   * declaration validates and types the request, and a test checks that it covers every
+   * parameter Terra names.
+   */
+  terra?: boolean;
 }
+
+/** A Terra operation: validated and typed from this declaration, documented by Terra's contract. */
+export type TerraRouteSpec = Pick<RouteSpec, 'method' | 'path' | 'params' | 'query' | 'body' | 'bodyRequired'>;
 
 type Out<S> = S extends z.ZodTypeAny ? z.output<S> : Record<string, never>;
 type BodyOut<S extends RouteSpec> = S['body'] extends z.ZodTypeAny
@@ -64,13 +76,14 @@ export interface RouteInput<S extends RouteSpec> {
 
 type SuccessStatus<S extends RouteSpec> = Extract<keyof S['responses'], 200 | 201 | 202 | 207>;
 /** What a handler may answer with: a 2xx body of its declaration, or the reply it sent itself. */
-export type RouteAnswer<S extends RouteSpec> =
-  | {
-      [K in SuccessStatus<S>]: S['responses'][K]['schema'] extends z.ZodTypeAny
-        ? z.input<S['responses'][K]['schema']>
-        : unknown;
-    }[SuccessStatus<S>]
-  | FastifyReply;
+export type RouteAnswer<S extends RouteSpec> = [SuccessStatus<S>] extends [never]
+  ? unknown
+  : | {
+        [K in SuccessStatus<S>]: S['responses'][K]['schema'] extends z.ZodTypeAny
+          ? z.input<S['responses'][K]['schema']>
+          : unknown;
+      }[SuccessStatus<S>]
+    | FastifyReply;
 
 export type RouteHandler<S extends RouteSpec> = (
   input: RouteInput<S>,
@@ -88,6 +101,13 @@ export function defineRoute<const S extends RouteSpec>(spec: S): S {
     throw new Error(`route ${spec.method.toUpperCase()} ${spec.path} is declared twice`);
   DECLARED_ROUTES.push(spec);
   return spec;
+}
+
+/** Declares a Terra operation (its document is Terra's). */
+export function defineTerraRoute<const S extends TerraRouteSpec>(
+  spec: S,
+): S & { tag: 'Terra'; summary: ''; operationId: ''; responses: Record<never, never>; terra: true } {
+  return defineRoute({ ...spec, tag: 'Terra', summary: '', operationId: '', responses: {}, terra: true } as const);
 }
 
 /** Fastify's syntax of a declared path (`{id}` → `:id`), relative to the instance's prefix. */

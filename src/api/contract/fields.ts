@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { TributaryError } from '../../core/errors.ts';
 import { withJsonSchema } from '../openapi/zod-json-schema.ts';
-import { parseBoolParam, parseDateParam, requireParam } from '../params.ts';
+import { parseBoolParam, parseDateParam, parseRange, requireParam, type DateRange } from '../params.ts';
 
 /**
  * Fields of HTTP path and query parameters. A query value arrives as text (or a list when
@@ -87,15 +87,49 @@ export const booleanParam = (fallback: boolean, description?: string): Field<boo
     { optional: true },
   );
 
+const DATE_SCHEMA = {
+  anyOf: [{ type: 'string', format: 'date' }, { type: 'string', format: 'date-time' }, { type: 'integer' }],
+};
+
 /** A date (ISO 8601 day or date-time, or unix seconds) as epoch ms; `role` says where a bare day lands. */
 export const dateParam = (role: 'start' | 'end', description?: string): Field<number> =>
-  httpField(
-    described(
-      { anyOf: [{ type: 'string', format: 'date' }, { type: 'string', format: 'date-time' }, { type: 'integer' }] },
-      description,
-    ),
-    (value, name) => parseDateParam(name, requireParam(name, value), role),
+  httpField(described(DATE_SCHEMA, description), (value, name) =>
+    parseDateParam(name, requireParam(name, value), role),
   );
+
+/** A date kept as text once checked (for a range read with `withDateRange`); optional unless `required`. */
+export const dateText = (required: boolean, description?: string): Field<string | undefined> =>
+  httpField(
+    described(DATE_SCHEMA, description),
+    (value, name) => {
+      if (!required && (value === undefined || value === '')) return undefined;
+      const text = requireParam(name, value);
+      parseDateParam(name, text, 'start');
+      return text;
+    },
+    { optional: !required },
+  );
+
+/**
+ * The range of a query with `start_date` (and optional `end_date`) as `dateText` fields:
+ * end_date defaults to now (or the end of a future start day), and may not come before
+ * start_date (a 400 on end_date). Adds `range` to the parsed query.
+ */
+export function withDateRange<S extends z.ZodObject<z.ZodRawShape>>(schema: S) {
+  return schema.transform((query, ctx): z.output<S> & { range: DateRange } => {
+    try {
+      return { ...query, range: parseRange(query as Record<string, unknown>) };
+    } catch (error) {
+      if (!(error instanceof TributaryError)) throw error;
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        message: error.message,
+        path: [String(error.details.parameter ?? 'end_date')],
+      });
+      return z.NEVER;
+    }
+  });
+}
 
 function badField(name: string, message: string): TributaryError {
   return new TributaryError('bad_request', message, { parameter: name });

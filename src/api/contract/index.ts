@@ -5,6 +5,7 @@
 export {
   DECLARED_ROUTES,
   defineRoute,
+  defineTerraRoute,
   fastifyUrl,
   serve,
   type JsonSchema,
@@ -13,10 +14,13 @@ export {
   type RouteHandler,
   type RouteInput,
   type RouteSpec,
+  type TerraRouteSpec,
 } from './define.ts';
 export {
   booleanParam,
   dateParam,
+  dateText,
+  withDateRange,
   httpField,
   integerParam,
   optionalChoice,

@@ -55,7 +55,9 @@ function schemaOf(schema: z.ZodTypeAny | JsonSchema): JsonSchema {
 /** One OpenAPI parameter per key of a path or query object, its description lifted to the parameter. */
 function parametersOf(schema: ParamsSchema | undefined, where: 'path' | 'query'): Record<string, unknown>[] {
   if (!schema) return [];
-  const object = schema instanceof zod.ZodEffects ? schema.innerType() : schema;
+  let object: z.ZodTypeAny = schema;
+  while (object instanceof zod.ZodEffects) object = object.innerType();
+  if (!(object instanceof zod.ZodObject)) throw new Error(`${where} parameters must be declared as a z.object`);
   return Object.entries(object.shape as Record<string, z.ZodTypeAny>).map(([name, field]) => {
     const { description, ...fieldSchema } = zodInputJsonSchema(field);
     return {

@@ -128,7 +128,7 @@ function build(options: BuildOptions): OpenApiDocument {
     ...ROOT_OPERATIONS,
     ...terraOperations(),
     ...OPENAPI_OPERATIONS,
-    ...DECLARED_ROUTES.map(operationOf),
+    ...DECLARED_ROUTES.filter((route) => !route.terra).map(operationOf),
   ];
   const operations = [...documented, ...undocumented(options.served ?? [], documented)];
   const paths: OpenApiDocument['paths'] = {};

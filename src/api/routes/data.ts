@@ -6,8 +6,47 @@ import { terraUser } from '../../delivery/terra-events.ts';
 import type { User } from '../../store/store.ts';
 import { developerOf } from '../authenticate.ts';
 import type { ApiContext, RouteModule } from '../context.ts';
-import { DATA_PATHS, findUser, parseBoolParam, parseRange, requireParam, type DateRange } from '../params.ts';
+import { z } from 'zod';
+import {
+  booleanParam,
+  dateText,
+  defineTerraRoute,
+  httpField,
+  requiredText,
+  serve,
+  withDateRange,
+} from '../contract/index.ts';
+import { DATA_PATHS, findUser, type DateRange } from '../params.ts';
 import { readFormat, sendFhir } from './fhir-reads.ts';
+
+const formatField = httpField(
+  { type: 'string', enum: ['json', 'fhir'], default: 'json', description: '`fhir`: a FHIR R4 Bundle in the body' },
+  (value) => readFormat(value),
+  { optional: true },
+);
+
+/** The query of a data read: Terra's parameters, plus `format` (Tributary's FHIR answer). */
+function readQuery(type: DataType) {
+  const base = { user_id: requiredText(), to_webhook: booleanParam(true), format: formatField };
+  const ranged = { ...base, start_date: dateText(true), end_date: dateText(false), with_samples: booleanParam(false) };
+  if (type === 'athlete')
+    return z.object(base).transform((q) => ({ ...q, range: undefined as DateRange | undefined, with_samples: false }));
+  // Terra's plannedWorkout read has no with_samples: the steps always come.
+  if (type === 'planned_workout')
+    return withDateRange(z.object({ ...base, start_date: ranged.start_date, end_date: ranged.end_date })).transform(
+      (q) => ({ ...q, with_samples: true }),
+    );
+  return withDateRange(z.object(ranged));
+}
+
+const declareRead = (type: DataType) =>
+  defineTerraRoute({ method: 'get', path: `/v2${DATA_PATHS[type]}`, query: readQuery(type) });
+
+/** GET /v2/{activity,body,…}: one Terra operation per data type. */
+export const DATA_READS = Object.fromEntries(DATA_TYPES.map((type) => [type, declareRead(type)])) as Record<
+  DataType,
+  ReturnType<typeof declareRead>
+>;
 
 /**
  * GET /v2/{activity,body,daily,sleep,nutrition,menstruation,athlete,plannedWorkout}.
@@ -16,17 +55,12 @@ import { readFormat, sendFhir } from './fhir-reads.ts';
  */
 export const dataReadRoutes: RouteModule = (app, ctx) => {
   for (const type of DATA_TYPES) {
-    app.get(DATA_PATHS[type], async (request, reply) => {
-      const query = request.query as Record<string, unknown>;
-      const dev = developerOf(request);
-      const userId = requireParam('user_id', query.user_id);
-      const range: DateRange | undefined = type === 'athlete' ? undefined : parseRange(query);
-      const toWebhook = parseBoolParam('to_webhook', query.to_webhook, true);
-      const withSamples = type === 'planned_workout' ? true : parseBoolParam('with_samples', query.with_samples, false);
-      const user = await findUser(ctx.store, dev.devId, userId);
+    serve(app, DATA_READS[type], async ({ query }, request, reply) => {
+      const { range, with_samples: withSamples } = query;
+      const user = await findUser(ctx.store, developerOf(request).devId, query.user_id);
       if (range && ctx.history) await ctx.history.ensureSynced(user, type, range);
-      if (readFormat(query.format) === 'fhir') return sendFhir(ctx, reply, user, type, range, withSamples);
-      if (toWebhook) return answerThroughWebhook(ctx, user, type, range, withSamples);
+      if (query.format === 'fhir') return sendFhir(ctx, reply, user, type, range, withSamples);
+      if (query.to_webhook) return answerThroughWebhook(ctx, user, type, range, withSamples);
       return sendRecords(ctx, reply, user, type, range, withSamples);
     });
   }
