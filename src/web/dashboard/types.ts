@@ -1,3 +1,10 @@
+import type { z } from 'zod';
+import type {
+  Delivery,
+  DeliveryDetail as DeliveryDetailSchema,
+  Destination,
+} from '../../api/routes/destinations.contract.ts';
+
 /** Shapes of the /v2 answers the dashboard reads (only the fields it uses). */
 export interface TerraUser {
   user_id: string;
@@ -9,44 +16,11 @@ export interface TerraUser {
   created_at?: string;
 }
 
-export interface DeliveryView {
-  id: string;
-  event_id: string;
-  event_type: string;
-  destination_id: string;
-  status: 'pending' | 'delivered' | 'failed';
-  attempts: number;
-  last_status_code: number | null;
-  last_error: string | null;
-  next_attempt_at: string | null;
-  created_at: string;
-  delivered_at: string | null;
-}
-
-export interface DeliveryDetail extends DeliveryView {
-  attempt_log: {
-    attempt: number;
-    started_at: string;
-    duration_ms: number;
-    status_code: number | null;
-    error: string | null;
-  }[];
-}
-
-export interface DestinationView {
-  id: string;
-  type: string;
-  url?: string;
-  delivery_mode: string;
-  event_types: string[] | null;
-  format: string;
-  enabled: boolean;
-  status: string;
-  status_notice: string | null;
-  failing_since: string | null;
-  created_at: string;
-  [key: string]: unknown;
-}
+/** Declared once, in the API's contract (type-only imports: nothing of the server is bundled). */
+export type DeliveryView = z.output<typeof Delivery>;
+export type DeliveryDetail = z.output<typeof DeliveryDetailSchema>;
+/** A webhook's `url` is one of its visible config fields, at the top level. */
+export type DestinationView = z.output<typeof Destination> & { url?: string };
 
 export interface EventSummary {
   id: string;
