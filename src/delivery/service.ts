@@ -19,7 +19,12 @@ import type {
   Store,
   User,
 } from '../store/index.ts';
-import type { Destination, DestinationDefinition, DestinationServices } from './destinations/destination.ts';
+import type {
+  DeliveryOutcome as AttemptOutcome,
+  Destination,
+  DestinationDefinition,
+  DestinationServices,
+} from './destinations/destination.ts';
 import { destinationDefinition, destinationTypes } from './destinations/registry.ts';
 import { EVENT_FORMATS, renderEvent } from './formats.ts';
 import type { PayloadUrls } from './payload-urls.ts';
@@ -411,15 +416,16 @@ export class DeliveryService {
     const event = await this.#deps.store.events.get(devId, delivery.eventId);
     if (!event) return this.deliveries.abandon(delivery, 'event no longer exists (its user was deleted)');
 
-    const outcome = await this.#attempt(destination, delivery, event);
+    const outcome = await this.#boundedAttempt(destination, delivery, event);
     const now = Date.now();
     const durationMs = now - startedAt;
     if (outcome.ok) {
-      await this.deliveries.recordAttempt(
+      const recorded = await this.deliveries.recordAttempt(
         delivery,
         { startedAt, durationMs, statusCode: outcome.statusCode ?? null, error: null },
         { status: 'delivered' },
       );
+      if (!recorded) return this.#stale(delivery);
       if (destination.failingSince !== null) await this.destinations.markHealthy(devId, destination.destinationId);
       return;
     }
@@ -433,7 +439,8 @@ export class DeliveryService {
     const attemptRecord = { startedAt, durationMs, statusCode: outcome.statusCode ?? null, error: outcome.error };
     if (decision.retry) {
       const nextAttemptAt = now + decision.delayMs;
-      await this.deliveries.recordAttempt(delivery, attemptRecord, { status: 'pending', nextAttemptAt });
+      if (!(await this.deliveries.recordAttempt(delivery, attemptRecord, { status: 'pending', nextAttemptAt })))
+        return this.#stale(delivery);
       await this.#deps.queue.add([
         {
           id: jobId(deliveryId, delivery.attempts + 1),
@@ -441,8 +448,8 @@ export class DeliveryService {
           runAt: nextAttemptAt,
         },
       ]);
-    } else {
-      await this.deliveries.recordAttempt(delivery, attemptRecord, { status: 'failed' });
+    } else if (!(await this.deliveries.recordAttempt(delivery, attemptRecord, { status: 'failed' }))) {
+      return this.#stale(delivery);
     }
     const disabled = await this.destinations.markFailing(
       devId,
@@ -455,6 +462,45 @@ export class DeliveryService {
         devId,
         destinationId: destination.destinationId,
       });
+  }
+
+  /**
+   * One attempt, bounded inside its lease: the lease is the attempt budget plus a margin to
+   * record the result, so whatever a destination SDK does (its own retries, a slow connect),
+   * the attempt counts as over once the budget is spent. Work the SDK still does afterwards
+   * is harmless: every destination write is idempotent, and the result write is fenced.
+   */
+  async #boundedAttempt(
+    destination: StoredDestination,
+    delivery: Delivery,
+    event: StoredEvent,
+  ): Promise<AttemptOutcome> {
+    const budgetMs = this.#deps.settings.timeoutMs;
+    let timer: NodeJS.Timeout | undefined;
+    const overrun = new Promise<AttemptOutcome>((resolve) => {
+      timer = setTimeout(
+        () =>
+          resolve({
+            ok: false,
+            retryable: true,
+            error: `no result within ${budgetMs} ms (the per-attempt budget, TRIBUTARY_WEBHOOK_TIMEOUT_MS)`,
+          }),
+        budgetMs,
+      );
+    });
+    try {
+      return await Promise.race([this.#attempt(destination, delivery, event), overrun]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Our lease expired and another worker took the delivery over: its result, not ours, counts. */
+  #stale(delivery: Delivery): void {
+    this.#deps.logger.warn('delivery attempt finished after its lease was taken over; result discarded', {
+      devId: delivery.devId,
+      deliveryId: delivery.deliveryId,
+    });
   }
 
   async #attempt(destination: StoredDestination, delivery: Delivery, event: StoredEvent) {

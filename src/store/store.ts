@@ -376,6 +376,11 @@ export interface Delivery {
   deliveredAt: string | null;
 }
 
+/** A delivery as `claim` hands it to one worker: `leaseUntil` is its fencing token. */
+export interface ClaimedDelivery extends Delivery {
+  leaseUntil: number;
+}
+
 export interface NewDelivery {
   destinationId: string;
   eventId: string;
@@ -413,14 +418,19 @@ export interface DeliveryRepo {
    * Takes a pending delivery for one attempt: only one worker holds it until `leaseMs`
    * passes, so a delivery is never sent twice at the same time, whatever the queue does.
    */
-  claim(devId: string, deliveryId: string, now: number, leaseMs: number): Promise<Delivery | undefined>;
+  claim(devId: string, deliveryId: string, now: number, leaseMs: number): Promise<ClaimedDelivery | undefined>;
   release(devId: string, deliveryId: string): Promise<void>;
-  /** Logs an attempt and moves the delivery to `next` (releasing its lease). */
+  /**
+   * Logs an attempt and moves the delivery to `next` (releasing its lease), in one
+   * transaction. Fenced: given a claimed delivery, it writes only while that lease is still
+   * the delivery's lease; a worker whose lease expired and was taken over writes nothing and
+   * gets false (its result is stale).
+   */
   recordAttempt(
-    delivery: Delivery,
+    delivery: Delivery | ClaimedDelivery,
     attempt: { startedAt: number; durationMs: number; statusCode: number | null; error: string | null },
     next: DeliveryOutcome,
-  ): Promise<void>;
+  ): Promise<boolean>;
   /** Ends a delivery without an attempt (its destination was deleted or disabled). */
   abandon(delivery: Delivery, reason: string): Promise<void>;
   /**

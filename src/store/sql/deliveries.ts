@@ -133,7 +133,7 @@ export function deliveryRepo(db: Db): DeliveryRepo {
         `UPDATE deliveries SET lease_until = ? WHERE dev_id = ? AND delivery_id = ? AND status = 'pending' AND (lease_until IS NULL OR lease_until < ?) RETURNING *`,
         [now + leaseMs, devId, deliveryId, now],
       );
-      return row && toDelivery(row);
+      return row && { ...toDelivery(row), leaseUntil: now + leaseMs };
     },
 
     async release(devId, deliveryId) {
@@ -145,34 +145,40 @@ export function deliveryRepo(db: Db): DeliveryRepo {
 
     async recordAttempt(delivery, attempt, next) {
       const number = delivery.attempts + 1;
-      // No transaction (two round trips fewer on PostgreSQL): a crash between the two leaves the
-      // attempt logged and the delivery pending, so it is simply tried again (at least once).
-      await db.run(
-        'INSERT INTO delivery_attempts (delivery_id, attempt, dev_id, started_at, duration_ms, status_code, error) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (delivery_id, attempt) DO NOTHING',
-        [
-          delivery.deliveryId,
-          number,
-          delivery.devId,
-          new Date(attempt.startedAt).toISOString(),
-          Math.round(attempt.durationMs),
-          attempt.statusCode,
-          attempt.error,
-        ],
-      );
-      await db.run(
-        `UPDATE deliveries SET status = ?, attempts = ?, last_status_code = ?, last_error = ?, next_attempt_at = ?, lease_until = NULL, delivered_at = ?
-         WHERE dev_id = ? AND delivery_id = ?`,
-        [
-          next.status,
-          number,
-          attempt.statusCode,
-          attempt.error,
-          next.status === 'pending' ? next.nextAttemptAt : null,
-          next.status === 'delivered' ? new Date().toISOString() : null,
-          delivery.devId,
-          delivery.deliveryId,
-        ],
-      );
+      const leaseUntil = 'leaseUntil' in delivery ? delivery.leaseUntil : undefined;
+      // One transaction: the log and the status never disagree. The status update goes first
+      // and is fenced on the lease this worker holds, so a stale worker writes neither.
+      return db.transaction(async (tx) => {
+        const { changes } = await tx.run(
+          `UPDATE deliveries SET status = ?, attempts = ?, last_status_code = ?, last_error = ?, next_attempt_at = ?, lease_until = NULL, delivered_at = ?
+           WHERE dev_id = ? AND delivery_id = ?${leaseUntil === undefined ? '' : ' AND lease_until = ?'}`,
+          [
+            next.status,
+            number,
+            attempt.statusCode,
+            attempt.error,
+            next.status === 'pending' ? next.nextAttemptAt : null,
+            next.status === 'delivered' ? new Date().toISOString() : null,
+            delivery.devId,
+            delivery.deliveryId,
+            ...(leaseUntil === undefined ? [] : [leaseUntil]),
+          ],
+        );
+        if (changes === 0) return false;
+        await tx.run(
+          'INSERT INTO delivery_attempts (delivery_id, attempt, dev_id, started_at, duration_ms, status_code, error) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (delivery_id, attempt) DO NOTHING',
+          [
+            delivery.deliveryId,
+            number,
+            delivery.devId,
+            new Date(attempt.startedAt).toISOString(),
+            Math.round(attempt.durationMs),
+            attempt.statusCode,
+            attempt.error,
+          ],
+        );
+        return true;
+      });
     },
 
     async abandon(delivery, reason) {
