@@ -28,7 +28,10 @@ import { Signal } from './core/signal.ts';
 import { openDelivery } from './delivery/open.ts';
 import { FitLinks } from './export/fit/links.ts';
 import { mcpApiRoutes, mcpConsentPages, mcpTransportRoutes } from './mcp/index.ts';
+import { ProviderNotifications, providerNotificationTask } from './ingest/provider-notifications.ts';
 import { SyncScheduler } from './ingest/sync-scheduler.ts';
+import { openQueue } from './queue/index.ts';
+import { providerWebhookRoutes } from './api/routes/provider-webhooks.ts';
 import { SyncService } from './ingest/sync.ts';
 import { createProviderRegistry } from './providers/registry.ts';
 import { UploadLinks } from './providers/upload/links.ts';
@@ -88,6 +91,7 @@ const V2_ROUTES: RouteModule[] = [
 ];
 const ROOT_ROUTES: RouteModule[] = [
   healthRoutes,
+  providerWebhookRoutes,
   hostedAuthPages,
   uploadPageRoutes,
   docsRoutes,
@@ -125,6 +129,24 @@ export async function createTributary(config: Config, options: TributaryOptions 
     onDisconnected: (user) => sync.stop(user.devId, user.userId),
     pkceKey: Buffer.from(keyHex, 'hex'),
   });
+  // Provider notifications (issue 13): stored verbatim, acknowledged, then processed from their own queue.
+  const notificationQueue = openQueue({
+    name: 'provider-notifications',
+    url: config.queueUrl,
+    prefix: config.queuePrefix,
+    jobs: store.jobs,
+    leaseMs: 5 * 60_000,
+    retryDelayMs: 30_000,
+  });
+  const notifications = new ProviderNotifications({
+    store,
+    providers,
+    queue: notificationQueue,
+    tokens: sync.tokens,
+    logger: logger.child({ component: 'provider-notifications' }),
+    eventsCommitted: context.eventsCommitted,
+  });
+  context.providerNotifications = notifications;
   // Workout files (issue 5): signed links of the hosted upload page and of FIT files for destinations.
   context.uploadLinks = new UploadLinks(keyHex, () => config.publicUrl);
   context.fitLinks = new FitLinks(keyHex, () => config.publicUrl);
@@ -148,6 +170,7 @@ export async function createTributary(config: Config, options: TributaryOptions 
   );
   const tasks: BackgroundTask[] = [];
   tasks.push(syncScheduler);
+  tasks.push(providerNotificationTask(notifications, notificationQueue, logger));
   tasks.push(new StaleWatch({ store, providers, eventsCommitted: context.eventsCommitted }, logger));
   tasks.push(...delivery.tasks);
   return {
@@ -176,6 +199,7 @@ export async function createTributary(config: Config, options: TributaryOptions 
       }
       if (runWorker) for (const task of [...tasks].reverse()) await task.stop();
       await delivery.close();
+      await notificationQueue.close();
       await store.close();
     },
   };

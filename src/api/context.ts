@@ -5,6 +5,7 @@ import type { Signal } from '../core/signal.ts';
 import type { DataType } from '../model/data-types.ts';
 import type { DeliveryService } from '../delivery/service.ts';
 import type { ConnectFlow } from '../auth/connect.ts';
+import type { ProviderNotifications } from '../ingest/provider-notifications.ts';
 import type { ProviderRegistry } from '../providers/registry.ts';
 import type { UploadLinks } from '../providers/upload/links.ts';
 import type { FitLinks } from '../export/fit/links.ts';
@@ -28,6 +29,8 @@ export interface ApiContext {
   webhookReads?: WebhookReads;
   /** The hosted connect flow: authenticateUser, widget, login pages, deauth (auth/). */
   connect?: ConnectFlow;
+  /** Notifications providers push to /providers/{provider}/webhook (ingest/). */
+  providerNotifications?: ProviderNotifications;
   /** Provider polling (ingest/): sync one connection now (tests, manual refresh). */
   sync?: { syncNow(devId: string, userId: string): Promise<void>; runDue(now?: number): Promise<number> };
   /** Signed links of the hosted upload page (UPLOAD's `auth_url`). */

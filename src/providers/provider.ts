@@ -90,6 +90,60 @@ export interface ConfiguredProvider {
   oauth2?: OAuth2Connect;
   /** Revokes the grant at the provider when the user is deauthenticated; absent when it cannot. */
   revokeAccess?(credentials: TokenSet): Promise<void>;
+  /** For providers that push notifications to `/providers/<name>/webhook`. */
+  webhooks?: ProviderWebhooks;
+}
+
+/** One HTTP request to `/providers/<name>/webhook`, with the exact bytes of its body. */
+export interface WebhookRequest {
+  method: 'GET' | 'HEAD' | 'POST';
+  query: Record<string, string>;
+  /** Lower-case names. */
+  headers: Record<string, string>;
+  rawBody: Buffer;
+}
+
+/** What a stored notification announces, parsed when it is processed (not when it arrives). */
+export type WebhookNotice =
+  | {
+      kind: 'data';
+      providerUserId: string;
+      /** The provider's data type name (e.g. Oura's `sleep`, `daily_activity`). */
+      dataType: string;
+      objectId: string | null;
+      eventType: 'create' | 'update' | 'delete';
+    }
+  /** The user removed the app at the provider → Terra's `access_revoked`. */
+  | { kind: 'deregistration'; providerUserId: string }
+  /** The user changed what they share → Terra's `permission_change`. */
+  | { kind: 'permission_change'; providerUserId: string; permissions: string[] };
+
+/** The result of fetching what a notice announced: items to store, and records the provider deleted. */
+export interface WebhookFetched {
+  items: PolledItem[];
+  deleted: { type: DataType; keys: string[] }[];
+}
+
+/**
+ * Provider notifications in. ingest/ stores each verified delivery verbatim before it
+ * acknowledges it, then processes it from the queue: `parse`, then `fetch` per notice
+ * with the user's tokens. Fetching the announced object by id at processing time makes
+ * out-of-order and duplicate notices harmless: the provider's current state is what is stored.
+ */
+export interface ProviderWebhooks {
+  /** The methods the provider calls the webhook with (others: 405). */
+  methods: readonly WebhookRequest['method'][];
+  /** A verification request (e.g. Oura's GET challenge), answered at once, nothing stored; undefined = not one. */
+  handshake?(request: WebhookRequest): { status: number; body: unknown } | undefined;
+  /** Whether the delivery really comes from the provider (signature); false → 401, nothing stored. */
+  verify(request: WebhookRequest): boolean;
+  /** The delivery's identity: a redelivery of the same notification has the same key. */
+  dedupeKey(request: WebhookRequest): string;
+  /** Request headers stored with the body (the ones `parse` needs). */
+  keptHeaders: readonly string[];
+  /** Throws on a payload it cannot read (kept raw, marked failed). */
+  parse(body: Buffer, headers: Record<string, string>): WebhookNotice[];
+  fetch(notice: Extract<WebhookNotice, { kind: 'data' }>, withAccess: WithAccess): Promise<WebhookFetched>;
 }
 
 /**

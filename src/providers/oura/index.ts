@@ -5,6 +5,7 @@ import type { ConfiguredProvider, ProviderCapabilities, ProviderDefinition, Toke
 import { allOrNone, positiveNumberSetting, urlSetting } from '../settings.ts';
 import { OuraClient } from './oura-client.ts';
 import { ouraPolling } from './oura-polling.ts';
+import { ouraWebhooks } from './oura-webhooks.ts';
 
 /** A self-contained icon: Oura's ring on black. */
 const ICON =
@@ -41,6 +42,12 @@ export const OURA: ProviderDefinition = {
     { key: 'BASE_URL', description: "Oura's API (token endpoint and data)", default: 'https://api.ouraring.com' },
     { key: 'AUTH_BASE_URL', description: "Oura's authorize page host", default: 'https://cloud.ouraring.com' },
     { key: 'SCOPES', description: 'scopes requested, space-separated', default: OURA_DEFAULT_SCOPES },
+    {
+      key: 'WEBHOOK_VERIFICATION_TOKEN',
+      description:
+        'enables Oura webhooks at TRIBUTARY_PUBLIC_URL/providers/oura/webhook: the verification_token of your subscriptions',
+      secret: true,
+    },
     { key: 'POLL_SECONDS', description: 'how often each connected user is polled', default: '3600' },
     { key: 'BACKFILL_DAYS', description: 'how far back a new connection is fetched at once', default: '30' },
   ],
@@ -67,6 +74,8 @@ export const OURA: ProviderDefinition = {
       scopes,
     });
     const api = new OuraClient({ baseUrl });
+    const polling = ouraPolling(api, { intervalMs: pollSeconds * 1000, backfillDays });
+    const verificationToken = settings.WEBHOOK_VERIFICATION_TOKEN;
     return {
       capabilities: OURA_CAPABILITIES,
       oauth2: {
@@ -83,7 +92,10 @@ export const OURA: ProviderDefinition = {
           return { credentials: tokens, providerUserId: info.data.id, scopes: granted.join(',') };
         },
       },
-      polling: ouraPolling(api, { intervalMs: pollSeconds * 1000, backfillDays }),
+      polling,
+      ...(verificationToken
+        ? { webhooks: ouraWebhooks({ client: api, clientSecret: settings.CLIENT_SECRET!, verificationToken, polling }) }
+        : {}),
       tokenRefresh: { refresh: (credentials) => oauth.refresh(credentials) },
       async revokeAccess(credentials: TokenSet) {
         // Oura's revoke takes the access token in the query (open-wearables' client; not in Oura's OpenAPI).

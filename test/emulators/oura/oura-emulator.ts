@@ -1,6 +1,6 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import formbody from '@fastify/formbody';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { generateDay, seededRandom, type Random } from './generate.ts';
 
 /**
@@ -190,6 +190,42 @@ export class OuraEmulator {
 
   apiRequests(path?: string): LoggedRequest[] {
     return this.requests.filter((request) => !path || request.path.startsWith(path));
+  }
+
+  // ---- webhooks (Oura calling the app) ---------------------------------------------------
+
+  /** Oura verifying a subscription's callback: GET with the verification token and a challenge. */
+  async verifyCallback(callbackUrl: string, verificationToken: string): Promise<{ status: number; body: unknown }> {
+    const url = new URL(callbackUrl);
+    const challenge = randomBytes(8).toString('hex');
+    url.searchParams.set('verification_token', verificationToken);
+    url.searchParams.set('challenge', challenge);
+    const response = await fetch(url);
+    const text = await response.text();
+    return { status: response.status, body: text ? (JSON.parse(text) as unknown) : undefined };
+  }
+
+  /**
+   * Oura delivering a notification: compact JSON, `x-oura-timestamp` (epoch s) and
+   * `x-oura-signature` = HEX-UPPER(HMAC-SHA256(client secret, timestamp + body)).
+   * `body` may be a string to send malformed bytes; `secret` signs with another key.
+   */
+  async notify(
+    callbackUrl: string,
+    notice: Record<string, unknown> | string,
+    options: { secret?: string; timestamp?: string } = {},
+  ): Promise<Response> {
+    const body = typeof notice === 'string' ? notice : JSON.stringify(notice);
+    const timestamp = options.timestamp ?? String(Math.floor(Date.now() / 1000));
+    const signature = createHmac('sha256', options.secret ?? this.clientSecret)
+      .update(timestamp + body)
+      .digest('hex')
+      .toUpperCase();
+    return fetch(callbackUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-oura-timestamp': timestamp, 'x-oura-signature': signature },
+      body,
+    });
   }
 
   // ---- server --------------------------------------------------------------------------
