@@ -1,11 +1,14 @@
 /**
  * `npm run demo`: Tributary with a local iFit emulator, ready to connect in a browser.
  *
- * Starts the iFit emulator (demo login below, 45 days of generated workouts), then
- * Tributary on an embedded store in a fresh temporary folder with a bootstrap developer,
- * creates a login link, and prints what to open and which calls to try. Ctrl-C stops both.
+ * Starts the iFit emulator (demo login below, 45 days of generated workouts), then a second
+ * Tributary of its own on an embedded store in a fresh temporary folder, with a demo developer
+ * whose credentials it prints (its iFit connection points at the emulator, which a server you
+ * started yourself does not know). Port 8787 when free, else a free one: it never collides
+ * with the server of the README's first steps. Ctrl-C stops both and deletes the temporary store.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTributary } from '../src/app.ts';
@@ -17,15 +20,32 @@ import { DEMO_LOGIN, startDemoEmulator } from '../test/emulators/ifit/main.ts';
 const DEV_ID = 'demo-developer';
 const API_KEY = 'demo-api-key-not-for-production';
 
-const emulatorPort = Number(process.env.DEMO_IFIT_PORT ?? 8788);
+/** `preferred` when nothing listens on it, else a port the OS picks. */
+async function portOr(preferred: number): Promise<number> {
+  const probe = createServer();
+  const port = await new Promise<number>((done) => {
+    probe.once('error', () => probe.listen(0, '127.0.0.1'));
+    probe.once('listening', () => done((probe.address() as { port: number }).port));
+    probe.listen(preferred, '127.0.0.1');
+  });
+  await new Promise((closed) => probe.close(closed));
+  return port;
+}
+
+const emulatorPort = process.env.DEMO_IFIT_PORT ? Number(process.env.DEMO_IFIT_PORT) : await portOr(8788);
 const emulator = await startDemoEmulator({ port: emulatorPort, days: 45 });
+const port = process.env.DEMO_PORT ? Number(process.env.DEMO_PORT) : await portOr(8787);
 const dataDir = mkdtempSync(join(tmpdir(), 'tributary-demo-'));
+const removeStore = () => rmSync(dataDir, { recursive: true, force: true });
+process.once('exit', removeStore);
+// Its own embedded store and queue, whatever the shell's TRIBUTARY_* point at.
+const { TRIBUTARY_DATABASE_URL: _db, TRIBUTARY_QUEUE_URL: _queue, ...env } = process.env;
 const config = loadConfig({
-  TRIBUTARY_PORT: '8787',
   TRIBUTARY_LOG_LEVEL: 'warn',
   // The demo's destinations are local receivers (the operator can still say false).
   TRIBUTARY_ALLOW_PRIVATE_DESTINATIONS: 'true',
-  ...process.env,
+  ...env,
+  TRIBUTARY_PORT: String(port),
   TRIBUTARY_DATA_DIR: dataDir,
   TRIBUTARY_BOOTSTRAP_DEV_ID: DEV_ID,
   TRIBUTARY_BOOTSTRAP_API_KEY: API_KEY,
@@ -37,7 +57,12 @@ const config = loadConfig({
 });
 installLastResortHandler(createLogger(config.logLevel));
 const app = await createTributary(config);
-const url = await app.listen();
+const url = await app.listen().catch(async (error: Error) => {
+  console.error(`demo: cannot start Tributary on port ${port}: ${error.message}`);
+  await app.close();
+  await emulator.close();
+  process.exit(1);
+});
 const headers = { 'dev-id': DEV_ID, 'x-api-key': API_KEY, 'content-type': 'application/json' };
 const auth = (await (
   await fetch(`${url}/v2/auth/authenticateUser?resource=IFIT`, {
@@ -53,9 +78,12 @@ const since = new Date(Date.now() - 30 * 86_400_000).toISOString().slice(0, 10);
 const older = new Date(Date.now() - 44 * 86_400_000).toISOString().slice(0, 10);
 
 console.log(`
-Tributary demo is running at ${url}   (data: ${dataDir})
-Private destination targets: ${config.allowPrivateDestinations ? 'allowed' : 'refused'} (${config.allowPrivateDestinationsBecause})
+Tributary demo is running at ${url}   (its own temporary store, deleted on exit: ${dataDir})
+${port === 8787 ? '' : `(port 8787 is taken, e.g. by the server you started: that one keeps running, untouched)\n`}Private destination targets: ${config.allowPrivateDestinations ? 'allowed' : 'refused'} (${config.allowPrivateDestinationsBecause})
 iFit emulator at ${emulator.url}
+
+Dashboard: ${url}/dashboard — sign in with dev-id ${DEV_ID} and API key ${API_KEY}
+(the demo's own developer; the one you created belongs to your server's store).
 
 1. Connect iFit: open ${auth.auth_url}
    (or pick iFit in the widget: ${widget.url})
