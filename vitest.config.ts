@@ -1,15 +1,42 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * Suites that load the whole machine for minutes (a 1 GiB Apple export; npm pack + install,
+ * which compiles better-sqlite3). Beside other files they starve them of CPU and make their
+ * wall-clock budgets (emulator answers, retries) fail under load, so they run in a group of
+ * their own, one file at a time, after every other file has finished.
+ */
+const HEAVY = ['test/apple/large-export.test.ts', 'test/package/pack-install.test.ts'];
+
 export default defineConfig({
   test: {
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-    // The CLI tests spawn bin/tributary.js, which runs the compiled dist/: build it first.
-    globalSetup: ['test/helpers/build-dist.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     // Two cores: a few forks in parallel, each file isolated in its own schema/dir.
     pool: 'forks',
     poolOptions: { forks: { maxForks: 3, minForks: 1 } },
     reporters: ['default'],
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'suite',
+          include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+          exclude: HEAVY,
+          // The CLI tests spawn bin/tributary.js, which runs the compiled dist/: build it first.
+          globalSetup: ['test/helpers/build-dist.ts'],
+          sequence: { groupOrder: 0 },
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'heavy',
+          include: HEAVY,
+          poolOptions: { forks: { singleFork: true } },
+          sequence: { groupOrder: 1 },
+        },
+      },
+    ],
   },
 });
