@@ -8,7 +8,7 @@ import { createReadStream, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { SaxesParser } from 'saxes';
-import { importAppleExport } from '../src/providers/apple/export/import.ts';
+import { importAppleExport } from '../src/ingest/apple/export-import.ts';
 import { openTestStore, tempDir } from '../test/helpers/engines.ts';
 import { generateExport } from '../test/apple/generate-export.ts';
 

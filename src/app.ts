@@ -34,7 +34,7 @@ import { openQueue } from './queue/index.ts';
 import { providerWebhookRoutes } from './api/routes/provider-webhooks.ts';
 import { SyncService } from './ingest/sync.ts';
 import { createProviderRegistry } from './providers/registry.ts';
-import { UploadLinks } from './providers/upload/links.ts';
+import { UploadLinks } from './providers/upload/index.ts';
 import { openStore } from './store/index.ts';
 import type { Store } from './store/store.ts';
 

@@ -7,7 +7,7 @@ import type { DeliveryService } from '../delivery/service.ts';
 import type { ConnectFlow } from '../auth/connect.ts';
 import type { ProviderNotifications } from '../ingest/provider-notifications.ts';
 import type { ProviderRegistry } from '../providers/registry.ts';
-import type { UploadLinks } from '../providers/upload/links.ts';
+import type { UploadLinks } from '../providers/upload/index.ts';
 import type { FitLinks } from '../export/fit/links.ts';
 import type { DataRequest, Store, User } from '../store/store.ts';
 

@@ -6,7 +6,7 @@ import { loadConfig } from '../core/config.ts';
 import { isTributaryError } from '../core/errors.ts';
 import { formatBytes } from '../formats/errors.ts';
 import { importWorkoutUpload } from '../ingest/upload-files.ts';
-import { importAppleExportUpload, progressLine } from '../providers/apple/export/upload.ts';
+import { importAppleExportUpload, progressLine } from '../ingest/apple/export-upload.ts';
 import type { Store, User } from '../store/store.ts';
 import { IMPORT_USAGE } from './usage.ts';
 

@@ -1,4 +1,4 @@
-import { appleProvider } from './apple/definition.ts';
+import { appleProvider } from './apple/index.ts';
 import { IFIT } from './ifit/index.ts';
 import { OURA } from './oura/index.ts';
 import type { ConfiguredProvider, ProviderDefinition, ProviderEnvironment } from './provider.ts';

@@ -5,7 +5,7 @@ import { importCommand } from '../../src/cli/import.ts';
 import { openStore } from '../../src/store/index.ts';
 import type { Store } from '../../src/store/index.ts';
 import { TEST_KEY, markEngineUsed, tempDir, testBox } from '../helpers/engines.ts';
-import { progressLine } from '../../src/providers/apple/export/upload.ts';
+import { progressLine } from '../../src/ingest/apple/export-upload.ts';
 import { FIXTURES, zipFolder } from './helpers.ts';
 
 describe('tributary import with an Apple Health export (sqlite)', () => {

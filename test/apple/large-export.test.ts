@@ -1,7 +1,7 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { importAppleExport } from '../../src/providers/apple/export/import.ts';
+import { importAppleExport } from '../../src/ingest/apple/export-import.ts';
 import { openTestStore, tempDir, type TestStore } from '../helpers/engines.ts';
 import { generateExport } from './generate-export.ts';
 

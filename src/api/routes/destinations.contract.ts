@@ -4,16 +4,6 @@ import type { DeliveryMode } from '../../store/index.ts';
 import { EVENT_TYPES, PING_URL_TTL_SECONDS } from '../../delivery/service.ts';
 import { EVENT_FORMATS } from '../../delivery/formats.ts';
 import { DESTINATION_DEFINITIONS } from '../../delivery/destinations/registry.ts';
-import { webhookConfigSchema } from '../../delivery/destinations/webhook/index.ts';
-import { sqlConfigSchema } from '../../delivery/destinations/sql/sql-config.ts';
-import { mongodbConfigSchema } from '../../delivery/destinations/mongodb/mongodb-config.ts';
-import { firestoreConfigSchema } from '../../delivery/destinations/firestore/firestore-config.ts';
-import { supabaseConfigSchema } from '../../delivery/destinations/supabase/supabase-config.ts';
-import { s3ConfigSchema } from '../../delivery/destinations/s3/s3.ts';
-import { gcsConfigSchema } from '../../delivery/destinations/gcs/gcs.ts';
-import { azureBlobConfigSchema } from '../../delivery/destinations/azure-blob/azure-blob.ts';
-import { sqsConfigSchema } from '../../delivery/destinations/sqs/sqs.ts';
-import { kafkaConfigSchema } from '../../delivery/destinations/kafka/kafka.ts';
 import {
   apiError,
   component,
@@ -36,18 +26,9 @@ import { withJsonSchema, zodInputJsonSchema } from '../openapi/zod-json-schema.t
  */
 
 /** Each destination type's config schema (what `POST /v2/destinations` validates), by type. */
-export const DESTINATION_CONFIG_SCHEMAS: Readonly<Record<string, z.ZodTypeAny>> = {
-  webhook: webhookConfigSchema,
-  sql: sqlConfigSchema,
-  mongodb: mongodbConfigSchema,
-  firestore: firestoreConfigSchema,
-  supabase: supabaseConfigSchema,
-  s3: s3ConfigSchema,
-  gcs: gcsConfigSchema,
-  azure_blob: azureBlobConfigSchema,
-  sqs: sqsConfigSchema,
-  kafka: kafkaConfigSchema,
-};
+export const DESTINATION_CONFIG_SCHEMAS: Readonly<Record<string, z.ZodTypeAny>> = Object.fromEntries(
+  DESTINATION_DEFINITIONS.map((definition) => [definition.type, definition.configSchema]),
+);
 
 /** Where each type's config is explained (repository-relative). */
 export function destinationDocsPath(type: string): string {

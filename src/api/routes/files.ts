@@ -5,14 +5,14 @@ import { encodeActivitiesFit } from '../../export/fit/encode.ts';
 import { formatBytes } from '../../formats/errors.ts';
 import { InflateBudget } from '../../formats/index.ts';
 import { importWorkoutUpload, type UploadResult } from '../../ingest/upload-files.ts';
-import { importAppleExportUpload } from '../../providers/apple/export/upload.ts';
+import { importAppleExportUpload } from '../../ingest/apple/export-upload.ts';
 import type { TerraRecord } from '../../model/data-types.ts';
 import type { User } from '../../store/store.ts';
 import { developerOf } from '../authenticate.ts';
 import type { ApiContext, RouteModule } from '../context.ts';
 import { findUser, requireParam } from '../params.ts';
 import { ERROR_SCHEMA_NAME, describeTag, registerOperations, registerSchemas } from '../openapi/index.ts';
-import { UPLOAD_PAGE_TTL_SECONDS } from '../../providers/upload/links.ts';
+import { UPLOAD_PAGE_TTL_SECONDS } from '../../providers/upload/index.ts';
 import { FIT_LINK_TTL_SECONDS } from '../../delivery/render-fit-fhir.ts';
 import { uploadPageHeaders, uploadPageHtml } from './upload-page.ts';
 

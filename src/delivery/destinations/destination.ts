@@ -1,3 +1,4 @@
+import type { ZodTypeAny } from 'zod';
 /**
  * The destination family contract. One folder per destination type
  * (`delivery/destinations/<type>/`), each exporting a `DestinationDefinition`; the
@@ -60,6 +61,8 @@ export interface Destination {
 export interface DestinationDefinition<Config = unknown> {
   /** `webhook`, `sql`, `s3`, ... as in `POST /v2/destinations {type}`. */
   type: string;
+  /** The config's zod schema: `POST /v2/destinations` validates with it, the OpenAPI document and docs show it. */
+  configSchema: ZodTypeAny;
   /** Parses and validates `config` (zod); throws a `bad_request` TributaryError naming the field. */
   parseConfig(input: unknown): Config;
   /** Names of config fields that are secrets: stored encrypted, never returned by the API. */

@@ -5,7 +5,7 @@ import type { Duplex } from 'node:stream';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import type { DeliveryOutcome, DestinationServices } from './destination.ts';
 import { verifyFailed } from './parse-config.ts';
-import { assertPublicUrl, BlockedAddressError, guardedLookup, isPublicAddress } from './webhook/ssrf.ts';
+import { assertPublicUrl, BlockedAddressError, guardedLookup, isPublicAddress } from './ssrf.ts';
 
 /**
  * The SSRF guard (TRIBUTARY_ALLOW_PRIVATE_DESTINATIONS=false) for every destination that

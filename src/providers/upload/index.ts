@@ -1,6 +1,8 @@
 import type { ConfiguredProvider, ProviderCapabilities, ProviderDefinition } from '../provider.ts';
 import { UploadLinks } from './links.ts';
 
+export { UploadLinks, UPLOAD_PAGE_TTL_SECONDS } from './links.ts';
+
 /** A self-contained icon (no CDN): an upward arrow over a tray. */
 const ICON =
   'data:image/svg+xml;utf8,' +

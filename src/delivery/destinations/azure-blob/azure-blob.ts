@@ -103,6 +103,7 @@ function azureReason(error: unknown): { reason: string; status?: number } {
 
 export const azureBlobDestination: DestinationDefinition<AzureBlobDestinationConfig> = {
   type: 'azure_blob',
+  configSchema: azureBlobConfigSchema,
   secretFields: ['connection_string', 'sas_url'],
   parseConfig: (input) => parseDestinationConfig('azure_blob', azureBlobConfigSchema, input),
 

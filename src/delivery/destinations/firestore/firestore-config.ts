@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseWith } from '../sql/event-parts.ts';
+import { parseWith } from '../event-parts.ts';
 
 /** A Google service-account key, as downloaded from the console (JSON text or the parsed object). */
 const serviceAccountSchema = z

@@ -1,7 +1,7 @@
 import { Firestore, type DocumentData } from '@google-cloud/firestore';
 import { MODEL_VERSION } from '../../../model/data-types.ts';
 import type { DeliveryOutcome, Destination, DestinationEvent, DestinationServices } from '../destination.ts';
-import { eventParts, isoTime, verifyFailed, withDeadline } from '../sql/event-parts.ts';
+import { eventParts, isoTime, verifyFailed, withDeadline } from '../event-parts.ts';
 import type { FirestoreConfig } from './firestore-config.ts';
 import { ambientCredentialsAllowed, ambientRefusedOutcome, refuseAmbientAtCreation } from '../ambient-credentials.ts';
 

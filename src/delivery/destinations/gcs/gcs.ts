@@ -117,6 +117,7 @@ function gcsReason(error: unknown): { reason: string; status?: number } {
 
 export const gcsDestination: DestinationDefinition<GcsDestinationConfig> = {
   type: 'gcs',
+  configSchema: gcsConfigSchema,
   secretFields: ['credentials_json'],
   parseConfig: (input) => parseDestinationConfig('gcs', gcsConfigSchema, input),
 

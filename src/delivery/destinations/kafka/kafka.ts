@@ -16,7 +16,7 @@ import { assertPublicTargets } from '../network-guard.ts';
 import { eventUserId } from '../object-key.ts';
 import { parseDestinationConfig, verifyFailed } from '../parse-config.ts';
 import { payloadModeSchema, payloadUrlTtlSchema, queueMessage } from '../queue-message.ts';
-import { BlockedAddressError, guardedLookup, isPublicAddress } from '../webhook/ssrf.ts';
+import { BlockedAddressError, guardedLookup, isPublicAddress } from '../ssrf.ts';
 
 /**
  * Apache Kafka (and Kafka-protocol brokers: Redpanda, MSK, Confluent Cloud, Event Hubs) through
@@ -165,6 +165,7 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
 
 export const kafkaDestination: DestinationDefinition<KafkaDestinationConfig> = {
   type: 'kafka',
+  configSchema: kafkaConfigSchema,
   secretFields: ['sasl'],
   parseConfig: (input) => parseDestinationConfig('kafka', kafkaConfigSchema, input),
 

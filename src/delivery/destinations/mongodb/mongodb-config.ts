@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseWith } from '../sql/event-parts.ts';
+import { parseWith } from '../event-parts.ts';
 
 export const mongodbConfigSchema = z
   .object({

@@ -16,13 +16,7 @@ import {
   privateTargetsRefused,
 } from '../network-guard.ts';
 import { isIP } from 'node:net';
-import {
-  assertPublicHosts,
-  connectionStringHosts,
-  eventParts,
-  verifyFailed,
-  withDeadline,
-} from '../sql/event-parts.ts';
+import { assertPublicHosts, connectionStringHosts, eventParts, verifyFailed, withDeadline } from '../event-parts.ts';
 import type { MongodbConfig } from './mongodb-config.ts';
 
 /**

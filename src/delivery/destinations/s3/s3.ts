@@ -68,6 +68,7 @@ export function s3Client(config: S3DestinationConfig, services: DestinationServi
 
 export const s3Destination: DestinationDefinition<S3DestinationConfig> = {
   type: 's3',
+  configSchema: s3ConfigSchema,
   secretFields: ['secret_access_key'],
   parseConfig: (input) => parseDestinationConfig('s3', s3ConfigSchema, input),
 

@@ -1,10 +1,11 @@
 import type { DestinationDefinition } from '../destination.ts';
-import { parseSqlConfig, type SqlConfig } from './sql-config.ts';
+import { parseSqlConfig, sqlConfigSchema, type SqlConfig } from './sql-config.ts';
 import { openSqlDestination, verifySqlDestination } from './sql-destination.ts';
 
 /** `sql`: PostgreSQL or MySQL/MariaDB, Terra's three tables created on first use. */
 export const sqlDestination: DestinationDefinition<SqlConfig> = {
   type: 'sql',
+  configSchema: sqlConfigSchema,
   parseConfig: parseSqlConfig,
   secretFields: ['password'],
   open: (config, services) => openSqlDestination(config, services),

@@ -1,6 +1,6 @@
 import type { Pool, PoolConnection } from 'mysql2/promise';
-import type { TerraRows } from './terra-rows.ts';
-import { describeConnectionError, describeUncodedError } from './connection-errors.ts';
+import type { TerraRows } from '../terra-rows.ts';
+import { describeConnectionError, describeUncodedError } from '../connection-errors.ts';
 
 /**
  * Terra's tables on MySQL / MariaDB, created on first use in the configured database and

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseWith } from './event-parts.ts';
+import { parseWith } from '../event-parts.ts';
 
 /** `ssl`: true for TLS with the system CAs, or the details of a private CA / self-signed server. */
 export const sslSchema = z.union([

@@ -2,11 +2,11 @@ import mysql from 'mysql2/promise';
 import pg from 'pg';
 import type { DeliveryOutcome, Destination, DestinationEvent, DestinationServices } from '../destination.ts';
 import { guardedMysqlStream, guardedPgStream, isBlockedAddress, privateTargetsRefused } from '../network-guard.ts';
-import { assertPublicHosts, verifyFailed, withDeadline } from './event-parts.ts';
+import { assertPublicHosts, verifyFailed, withDeadline } from '../event-parts.ts';
 import { describeMysqlError, mysqlErrorIsPermanent, MysqlTables } from './mysql-tables.ts';
-import { describePostgresError, postgresErrorIsPermanent, PostgresTables } from './postgres-tables.ts';
+import { describePostgresError, postgresErrorIsPermanent, PostgresTables } from '../postgres-tables.ts';
 import { defaultPort, type SqlConfig } from './sql-config.ts';
-import { terraRows, type TerraRows } from './terra-rows.ts';
+import { terraRows, type TerraRows } from '../terra-rows.ts';
 
 /** Used when the delivery machinery gives no per-attempt budget (`services.timeoutMs`). */
 const DEFAULT_TIMEOUT_MS = 10_000;

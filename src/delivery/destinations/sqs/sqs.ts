@@ -101,6 +101,7 @@ function attributesSize(attributes: Record<string, MessageAttributeValue>): numb
 
 export const sqsDestination: DestinationDefinition<SqsDestinationConfig> = {
   type: 'sqs',
+  configSchema: sqsConfigSchema,
   secretFields: ['secret_access_key'],
   parseConfig: (input) => parseDestinationConfig('sqs', sqsConfigSchema, input),
 

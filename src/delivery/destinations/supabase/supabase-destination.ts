@@ -3,9 +3,9 @@ import pg from 'pg';
 import { MODEL_VERSION } from '../../../model/data-types.ts';
 import type { DeliveryOutcome, Destination, DestinationEvent, DestinationServices } from '../destination.ts';
 import { guardedPgStream, isBlockedAddress, privateTargetsRefused } from '../network-guard.ts';
-import { assertPublicHosts, connectionStringHosts, verifyFailed, withDeadline } from '../sql/event-parts.ts';
-import { describePostgresError, postgresErrorIsPermanent, PostgresTables } from '../sql/postgres-tables.ts';
-import { terraRows, type TerraRows } from '../sql/terra-rows.ts';
+import { assertPublicHosts, connectionStringHosts, verifyFailed, withDeadline } from '../event-parts.ts';
+import { describePostgresError, postgresErrorIsPermanent, PostgresTables } from '../postgres-tables.ts';
+import { terraRows, type TerraRows } from '../terra-rows.ts';
 import { StorageError, storageClient, storageErrorIsPermanent, type StorageClient } from './storage.ts';
 import type { SupabaseConfig } from './supabase-config.ts';
 

@@ -3,7 +3,7 @@ import { badParameter } from '../../../core/errors.ts';
 import type { DestinationDefinition } from '../destination.ts';
 import { postOnce } from './sender.ts';
 import { signedHeaders, generateSigningSecret } from './signer.ts';
-import { assertPublicUrl } from './ssrf.ts';
+import { assertPublicUrl } from '../ssrf.ts';
 
 export interface WebhookConfig {
   url: string;
@@ -21,6 +21,7 @@ const schema = z.object({
 /** Terra's webhook destination: one signed JSON POST per event. */
 export const webhookDestination: DestinationDefinition<WebhookConfig> = {
   type: 'webhook',
+  configSchema: schema,
   secretFields: ['signing_secret'],
   generateSecrets: () => ({ signing_secret: generateSigningSecret() }),
   parseConfig(input) {

@@ -3,7 +3,7 @@ import https from 'node:https';
 import type { Socket } from 'node:net';
 import type { DeliveryOutcome } from '../destination.ts';
 import { isIP } from 'node:net';
-import { BlockedAddressError, guardedLookup, isPublicAddress } from './ssrf.ts';
+import { BlockedAddressError, guardedLookup, isPublicAddress } from '../ssrf.ts';
 
 const agents = {
   http: new http.Agent({ keepAlive: true, maxSockets: 256 }),

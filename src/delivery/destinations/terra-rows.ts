@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { DestinationEvent } from '../destination.ts';
+import type { DestinationEvent } from './destination.ts';
 import { eventParts, isoTime, userStateAfter, type EventUser } from './event-parts.ts';
 
 /**

@@ -1,10 +1,15 @@
 import { Readable } from 'node:stream';
 import yauzl from 'yauzl';
-import { TributaryError } from '../../../core/errors.ts';
-import type { Signal } from '../../../core/signal.ts';
-import type { Store, User } from '../../../store/index.ts';
-import { importAppleExport, looksLikeAppleHealthXml, type ImportProgress, type ImportSummary } from './import.ts';
-import { isAppleHealthZip } from './zip.ts';
+import { TributaryError } from '../../core/errors.ts';
+import type { Signal } from '../../core/signal.ts';
+import type { Store, User } from '../../store/index.ts';
+import {
+  importAppleExport,
+  looksLikeAppleHealthXml,
+  type ImportProgress,
+  type ImportSummary,
+} from './export-import.ts';
+import { isAppleHealthZip } from '../../providers/apple/index.ts';
 
 /** Users an export may be imported for: Apple Health users and generic upload users. */
 const EXPORT_PROVIDERS = new Set(['APPLE', 'UPLOAD']);

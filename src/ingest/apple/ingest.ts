@@ -1,18 +1,18 @@
 import type { DataType, TerraRecord } from '../../model/data-types.ts';
-import { storeRecords } from '../../ingest/store-records.ts';
+import { storeRecords } from '../store-records.ts';
 import type { Store, User } from '../../store/index.ts';
 import { TributaryError } from '../../core/errors.ts';
-import type { Batch } from './batch.ts';
-import { sourceTier } from './hk-types.ts';
-import { normalizeActivity, workoutSummaryId, type WorkoutInput } from './normalize/activity.ts';
-import { normalizeBody } from './normalize/body.ts';
-import { normalizeDaily } from './normalize/daily.ts';
-import { normalizeMenstruation } from './normalize/menstruation.ts';
-import { normalizeNutrition } from './normalize/nutrition.ts';
-import { normalizeSleep } from './normalize/sleep.ts';
-import { activitySummaryRow, categoryRow, quantityRow } from './rows.ts';
-import { isSleepBucket, type SampleRow } from './samples.ts';
-import { localDate, parseLocalInstant, toCanonical, type LocalInstant } from './units.ts';
+import type { Batch } from '../../providers/apple/index.ts';
+import { sourceTier } from '../../providers/apple/index.ts';
+import { normalizeActivity, workoutSummaryId, type WorkoutInput } from '../../providers/apple/index.ts';
+import { normalizeBody } from '../../providers/apple/index.ts';
+import { normalizeDaily } from '../../providers/apple/index.ts';
+import { normalizeMenstruation } from '../../providers/apple/index.ts';
+import { normalizeNutrition } from '../../providers/apple/index.ts';
+import { normalizeSleep } from '../../providers/apple/index.ts';
+import { activitySummaryRow, categoryRow, quantityRow } from '../../providers/apple/index.ts';
+import { isSleepBucket, type SampleRow } from '../../providers/apple/index.ts';
+import { localDate, parseLocalInstant, toCanonical, type LocalInstant } from '../../providers/apple/index.ts';
 
 export const PROVIDER = 'APPLE';
 /** Pseudo-type of the marker row that maps a workout's HealthKit UUID to its activity (so a deletion can find it). */

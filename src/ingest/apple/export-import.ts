@@ -6,17 +6,17 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { StringDecoder } from 'node:string_decoder';
-import { TributaryError } from '../../../core/errors.ts';
-import type { Signal } from '../../../core/signal.ts';
-import { storeRecords } from '../../../ingest/store-records.ts';
-import type { TerraRecord } from '../../../model/data-types.ts';
-import type { Store, User } from '../../../store/index.ts';
-import { PROVIDER, recomputeBuckets, storeWorkouts, type RecordCounts } from '../ingest.ts';
-import type { SampleRow } from '../samples.ts';
-import { ACTIVITY_SUMMARY_TYPE } from '../hk-types.ts';
-import { parseGpx } from './gpx.ts';
-import { ExportXmlParser, type ExportCounts, type ExportWorkout } from './xml-parser.ts';
-import { openExportZip, type ExportZip } from './zip.ts';
+import { TributaryError } from '../../core/errors.ts';
+import type { Signal } from '../../core/signal.ts';
+import { storeRecords } from '../store-records.ts';
+import type { TerraRecord } from '../../model/data-types.ts';
+import type { Store, User } from '../../store/index.ts';
+import { PROVIDER, recomputeBuckets, storeWorkouts, type RecordCounts } from './ingest.ts';
+import type { SampleRow } from '../../providers/apple/index.ts';
+import { ACTIVITY_SUMMARY_TYPE } from '../../providers/apple/index.ts';
+import { parseGpx } from '../../providers/apple/index.ts';
+import { ExportXmlParser, type ExportCounts, type ExportWorkout } from '../../providers/apple/index.ts';
+import { openExportZip, type ExportZip } from '../../providers/apple/index.ts';
 
 export interface ImportProgress {
   phase: 'reading' | 'days' | 'done';

@@ -1,8 +1,8 @@
 import type { ZodType, ZodTypeDef } from 'zod';
-import { TributaryError } from '../../../core/errors.ts';
-import { DATA_TYPES, naturalKey, recordWindow, type DataType, type TerraRecord } from '../../../model/data-types.ts';
-import type { DestinationEvent, DestinationServices } from '../destination.ts';
-import { assertPublicTargets } from '../network-guard.ts';
+import { TributaryError } from '../../core/errors.ts';
+import { DATA_TYPES, naturalKey, recordWindow, type DataType, type TerraRecord } from '../../model/data-types.ts';
+import type { DestinationEvent, DestinationServices } from './destination.ts';
+import { assertPublicTargets } from './network-guard.ts';
 
 /**
  * How the database-like destinations (sql, supabase, mongodb, firestore) cut a Terra event

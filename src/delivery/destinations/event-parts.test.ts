@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { isTributaryError } from '../../../core/errors.ts';
-import type { DestinationEvent } from '../destination.ts';
-import { mongodbDestination } from '../mongodb/index.ts';
-import { supabaseDestination } from '../supabase/index.ts';
+import { isTributaryError } from '../../core/errors.ts';
+import type { DestinationEvent } from './destination.ts';
+import { mongodbDestination } from './mongodb/index.ts';
+import { supabaseDestination } from './supabase/index.ts';
 import { connectionStringHosts, eventParts } from './event-parts.ts';
-import { sqlDestination } from './index.ts';
+import { sqlDestination } from './sql/index.ts';
 import { dataPayloadId, terraRows } from './terra-rows.ts';
 
 const user = {
