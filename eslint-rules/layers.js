@@ -18,8 +18,8 @@ export const LAYERS = {
   queue: { may: ['core', 'store'] },
   providers: { may: ['core', 'model', 'formats', 'export'], types: ['store'] },
   delivery: { may: ['core', 'model', 'formats', 'export', 'queue', 'store'] },
-  ingest: { may: ['core', 'model', 'formats', 'export', 'providers', 'delivery', 'store'] },
-  auth: { may: ['core', 'model', 'providers', 'ingest', 'delivery', 'store'] },
+  ingest: { may: ['core', 'model', 'formats', 'export', 'providers', 'delivery', 'queue', 'store'] },
+  auth: { may: ['core', 'model', 'providers', 'ingest', 'delivery', 'queue', 'store'] },
   health: { may: ['core', 'model', 'store', 'queue', 'providers', 'delivery'] },
   api: {
     may: ['core', 'model', 'formats', 'export', 'providers', 'delivery', 'ingest', 'auth', 'health', 'store', 'queue'],
