@@ -13,6 +13,7 @@ import { healthRoutes } from './api/routes/health.ts';
 import { integrationRoutes } from './api/routes/integrations.ts';
 import { keyRoutes } from './api/routes/keys.ts';
 import { connectionHealthRoutes, uploadLinkRoutes } from './api/routes/connection-health.ts';
+import { rawRoutes } from './api/routes/raw.ts';
 import { StaleWatch } from './health/stale-watch.ts';
 import { sdkRoutes } from './api/routes/sdk.ts';
 import { userRoutes } from './api/routes/users.ts';
@@ -88,6 +89,7 @@ const V2_ROUTES: RouteModule[] = [
   mcpApiRoutes,
   connectionHealthRoutes,
   uploadLinkRoutes,
+  rawRoutes,
 ];
 const ROOT_ROUTES: RouteModule[] = [
   healthRoutes,

@@ -224,6 +224,20 @@ export interface RawRecordRepo {
   list(devId: string, userId: string, filter?: { provider?: string; externalId?: string }): Promise<RawRecord[]>;
 }
 
+export interface RecordRawLink {
+  naturalKey: string;
+  startMs: number | null;
+  raw: {
+    rawId: string;
+    provider: string;
+    externalId: string;
+    contentType: string;
+    sha256: string;
+    receivedAt: string;
+    bytes: number;
+  } | null;
+}
+
 export interface RecordRepo {
   /**
    * Upserts by Terra's natural key. `changed` is false when an identical payload was
@@ -250,6 +264,16 @@ export interface RecordRepo {
   /** Deletes by natural key; returns the keys that existed. */
   delete(devId: string, userId: string, type: DataType, keys: string[]): Promise<string[]>;
   count(devId: string, userId: string, type?: DataType): Promise<number>;
+  /**
+   * For the records of a range (overlapping [startMs, endMs), ordered by start), the raw
+   * provider payload each was normalized from, without its body (null when none was kept).
+   */
+  rawLinks(
+    devId: string,
+    userId: string,
+    type: DataType,
+    range: { startMs?: number; endMs?: number; limit: number },
+  ): Promise<RecordRawLink[]>;
 }
 
 export interface StoredEvent {

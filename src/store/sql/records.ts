@@ -88,6 +88,41 @@ export function recordRepo(db: Db): RecordRepo {
       });
       return deleted;
     },
+    async rawLinks(devId, userId, type, { startMs, endMs, limit }) {
+      const where = ['r.dev_id = ?', 'r.user_id = ?', 'r.data_type = ?'];
+      const params: unknown[] = [devId, userId, type];
+      if (startMs !== undefined) {
+        where.push('COALESCE(r.end_ms, r.start_ms) >= ?');
+        params.push(startMs);
+      }
+      if (endMs !== undefined) {
+        where.push('r.start_ms < ?');
+        params.push(endMs);
+      }
+      const rows = await db.all<RawLinkRow>(
+        `SELECT r.natural_key, r.start_ms, w.raw_id, w.provider, w.external_id, w.content_type, w.sha256, w.received_at,
+                LENGTH(w.body) AS bytes
+           FROM records r LEFT JOIN raw_records w ON w.raw_id = r.raw_id AND w.dev_id = r.dev_id AND w.user_id = r.user_id
+          WHERE ${where.join(' AND ')} ORDER BY r.start_ms, r.natural_key LIMIT ${Math.max(1, Math.floor(limit))}`,
+        params,
+      );
+      return rows.map((row) => ({
+        naturalKey: row.natural_key,
+        startMs: row.start_ms === null ? null : Number(row.start_ms),
+        raw:
+          row.raw_id === null
+            ? null
+            : {
+                rawId: row.raw_id,
+                provider: row.provider!,
+                externalId: row.external_id!,
+                contentType: row.content_type!,
+                sha256: row.sha256!,
+                receivedAt: row.received_at!,
+                bytes: Number(row.bytes ?? 0),
+              },
+      }));
+    },
     async count(devId, userId, type) {
       const row = type
         ? await db.get<{ n: number }>(
@@ -113,6 +148,18 @@ function toMs(value: string | undefined): number | null {
   if (value === undefined) return null;
   const ms = Date.parse(value);
   return Number.isNaN(ms) ? null : ms;
+}
+
+interface RawLinkRow {
+  natural_key: string;
+  start_ms: number | string | null;
+  raw_id: string | null;
+  provider: string | null;
+  external_id: string | null;
+  content_type: string | null;
+  sha256: string | null;
+  received_at: string | null;
+  bytes: number | string | null;
 }
 
 interface RawRow {
