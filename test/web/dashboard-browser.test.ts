@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/harness.ts';
 import { eventually } from '../delivery/eventually.ts';
 import { startReceiver } from '../delivery/receiver.ts';
-import { seedRunner } from './seed.ts';
+import { seedExplorer, seedRunner } from './seed.ts';
 
 /**
  * The dashboard in a real browser: Debian's chromium (installed by `npm test`'s pretest, scripts/test-deps.sh) driven by
@@ -62,7 +62,7 @@ describe('dashboard in chromium', () => {
       body: JSON.stringify({ type: 'webhook', url: hook.url }),
     });
     expect(created.status).toBe(201);
-    await seedRunner(t, 'alice-runner');
+    await seedExplorer(t, await seedRunner(t, 'alice-runner'));
     await seedRunner(t, 'bob-cyclist', 'IFIT');
     // A watch that went quiet three days ago: stale (Apple sends daily data).
     const quiet = await t.app.store.users.create(t.devId, {
@@ -154,10 +154,40 @@ describe('dashboard in chromium', () => {
     await shot(page, 'users-connect');
     await widget.close();
     await page.click('a.row-link:has-text("alice-runner")');
-    await page.waitForSelector('svg.chart');
-    expect(await page.locator('svg.chart rect.chart-bar:not(.chart-bar-zero)').count()).toBeGreaterThan(3);
-    expect(await page.textContent('.view')).toContain('Run run-alice-runner-0');
+    await page.waitForSelector('.records-table');
+    expect(await page.textContent('.records-table')).toContain('Run run-alice-runner-0');
+    expect(await page.textContent('[data-testid="user-health-card"]')).toContain('healthy');
     await shot(page, 'user-detail');
+    // Any period: "All" lists the ride of two years ago; its detail draws the route and the
+    // charts from the stored samples, lists its laps and shows its raw payload beside it.
+    await page.click('.presets a:has-text("All")');
+    await page.click('tr[data-record-key="ride-two-years-ago"] a');
+    await page.waitForSelector('[data-testid="route-map"]');
+    expect(await page.getAttribute('[data-testid="route-map"]', 'data-positions')).toBe('3600');
+    expect(await page.getAttribute('[data-testid="plot-heart-rate"]', 'data-points')).toBe('3600');
+    for (const name of ['speed', 'power', 'cadence', 'elevation'])
+      expect(await page.getAttribute(`[data-testid="plot-${name}"]`, 'data-points')).toBe('3600');
+    expect(await page.locator('.laps-table tbody tr').count()).toBe(3);
+    expect(await page.textContent('[data-testid="raw-json"]')).toContain('verbatim provider payload');
+    expect(await page.textContent('[data-testid="normalized-json"]')).toContain('ride-two-years-ago');
+    for (const [button, filename] of [
+      ['fit', 'ride-two-years-ago.fit'],
+      ['fhir', 'ride-two-years-ago.fhir.json'],
+      ['json', 'ride-two-years-ago.json'],
+    ] as const) {
+      const [download] = await Promise.all([
+        page.waitForEvent('download'),
+        page.click(`[data-testid="download-${button}"]`),
+      ]);
+      expect(download.suggestedFilename()).toBe(filename);
+    }
+    await shot(page, 'explorer-activity');
+    await page.click('.tabs a:has-text("Sleep")');
+    await page.click('tr[data-record-key="night-1"] a');
+    await page.waitForSelector('[data-testid="hypnogram"]');
+    expect(await page.locator('[data-testid="hypnogram"] rect.hypno').count()).toBe(9);
+    expect(await page.getAttribute('[data-testid="plot-hrv-rmssd-"]', 'data-points')).toBe('9');
+    await shot(page, 'explorer-sleep');
 
     // Destinations: create a webhook (its secret shown once), send a test, rotate the secret.
     page.on('dialog', (dialog) => void dialog.accept());
@@ -235,7 +265,15 @@ describe('dashboard in chromium', () => {
     await page.click('a[href="#/overview"]');
     await page.waitForSelector('.stats');
     // The redelivered one is no longer counted as failed.
-    expect(await page.textContent('[data-testid="failed-deliveries"] .card-title')).toBe('1 failed delivery');
+    const stillFailed = (
+      (await (await fetch(`${t.url}/v2/deliveries?status=failed`, { headers: t.headers })).json()) as {
+        deliveries: { id: string }[];
+      }
+    ).deliveries;
+    expect(stillFailed.map((d) => d.id)).not.toContain(deliveryId);
+    expect(await page.textContent('[data-testid="failed-deliveries"] .card-title')).toBe(
+      `${stillFailed.length} failed deliver${stillFailed.length === 1 ? 'y' : 'ies'}`,
+    );
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     await shot(page, 'overview-narrow');
 

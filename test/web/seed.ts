@@ -1,6 +1,7 @@
 import { storeRecords } from '../../src/ingest/store-records.ts';
 import type { TestApp } from '../helpers/harness.ts';
 import { activity } from '../api/records.ts';
+import type { User } from '../../src/store/store.ts';
 
 const DAY_MS = 86_400_000;
 
@@ -22,4 +23,98 @@ export async function seedRunner(t: TestApp, referenceId: string, provider = 'GA
   await storeRecords(t.app.store, { user, type: 'activity', records: runs });
   t.app.context.eventsCommitted.notify();
   return user;
+}
+
+/**
+ * Two years ago, a ride with an hour of 1 Hz samples (HR, speed, power, cadence, elevation,
+ * 3,600 positions on a loop), three laps and its raw provider payload; plus a night of sleep
+ * with a hypnogram and a daily record, for the data explorer.
+ */
+export async function seedExplorer(t: TestApp, user: User) {
+  const start = Date.UTC(new Date().getUTCFullYear() - 2, 4, 12, 6, 0, 0);
+  const at = (s: number) => new Date(start + s * 1000).toISOString();
+  const seconds = Array.from({ length: 3600 }, (_, s) => s);
+  const ride = {
+    metadata: {
+      summary_id: 'ride-two-years-ago',
+      name: 'Old ride',
+      start_time: at(0),
+      end_time: at(3600),
+      type: 1,
+      upload_type: 1,
+    },
+    distance_data: {
+      summary: { distance_meters: 30_000 },
+      detailed: {
+        elevation_samples: seconds.map((s) => ({ timestamp: at(s), elev_meters: 100 + 20 * Math.sin(s / 300) })),
+      },
+    },
+    heart_rate_data: {
+      summary: { avg_hr_bpm: 142 },
+      detailed: { hr_samples: seconds.map((s) => ({ timestamp: at(s), bpm: 120 + 30 * Math.sin(s / 200) })) },
+    },
+    movement_data: {
+      speed_samples: seconds.map((s) => ({ timestamp: at(s), speed_meters_per_second: 8 + Math.sin(s / 50) })),
+      cadence_samples: seconds.map((s) => ({ timestamp: at(s), cadence_rpm: 85 + (s % 7) })),
+    },
+    power_data: { power_samples: seconds.map((s) => ({ timestamp: at(s), watts: 200 + 50 * Math.cos(s / 100) })) },
+    position_data: {
+      position_samples: seconds.map((s) => ({
+        timestamp: at(s),
+        coords_lat_lng_deg: [
+          48.85 + 0.02 * Math.sin((2 * Math.PI * s) / 3600),
+          2.35 + 0.03 * Math.cos((2 * Math.PI * s) / 3600),
+        ],
+      })),
+    },
+    lap_data: {
+      laps: [0, 1, 2].map((i) => ({
+        start_time: at(i * 1200),
+        end_time: at((i + 1) * 1200),
+        distance_meters: 10_000,
+        avg_hr_bpm: 140 + i,
+        avg_speed_meters_per_second: 8.3,
+      })),
+    },
+  };
+  await storeRecords(t.app.store, {
+    user,
+    type: 'activity',
+    raw: {
+      provider: user.provider,
+      dataType: 'activity',
+      externalId: 'provider-log-77',
+      contentType: 'application/json',
+      body: JSON.stringify({ providerLogId: 77, note: 'verbatim provider payload' }),
+    },
+    records: [ride],
+  });
+  const night = Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), new Date().getUTCDate()) - 2 * DAY_MS;
+  const nightAt = (min: number) => new Date(night - 2 * 3_600_000 + min * 60_000).toISOString();
+  const levels = [1, 4, 5, 4, 6, 4, 5, 6, 1];
+  await storeRecords(t.app.store, {
+    user,
+    type: 'sleep',
+    records: [
+      {
+        metadata: {
+          summary_id: 'night-1',
+          start_time: nightAt(0),
+          end_time: nightAt(levels.length * 50),
+          upload_type: 1,
+        },
+        sleep_durations_data: {
+          asleep: { duration_asleep_state_seconds: 6 * 3600, duration_deep_sleep_state_seconds: 5400 },
+          hypnogram_samples: levels.map((level, i) => ({ timestamp: nightAt(i * 50), level })),
+        },
+        heart_rate_data: {
+          detailed: {
+            hr_samples: levels.map((_, i) => ({ timestamp: nightAt(i * 50), bpm: 55 + i })),
+            hrv_samples_rmssd: levels.map((_, i) => ({ timestamp: nightAt(i * 50), hrv_rmssd: 40 + i })),
+          },
+        },
+      },
+    ],
+  });
+  t.app.context.eventsCommitted.notify();
 }

@@ -17,7 +17,8 @@ import { keysView } from './views/keys.ts';
 import { mcpView } from './views/mcp.ts';
 import type { KeysAnswer } from './types.ts';
 import { overviewView } from './views/overview.ts';
-import { userDetailView, usersView } from './views/users.ts';
+import { usersView } from './views/users.ts';
+import { userDetailView } from './views/explorer.ts';
 
 /**
  * The Tributary developer dashboard: a hash-routed single page over the /v2 API.
@@ -200,7 +201,9 @@ async function route(): Promise<void> {
   try {
     switch (section) {
       case 'users':
-        await (parts[1] ? userDetailView(view, parts[1]) : usersView(view, new URLSearchParams(search), rerender));
+        await (parts[1]
+          ? userDetailView(view, parts[1], new URLSearchParams(search))
+          : usersView(view, new URLSearchParams(search), rerender));
         break;
       case 'destinations':
         await destinationsView(view, rerender);
