@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { TributaryError } from '../core/errors.ts';
 import type { ApiKey, Developer, Store } from '../store/store.ts';
+import { LIMITS } from '../core/rate-limit.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -12,6 +13,11 @@ declare module 'fastify' {
 
 /** Terra's API-key auth: `dev-id` + `x-api-key` headers on every call. */
 export function requireDeveloper(store: Store) {
+  // Refused keys are counted per address and per developer: past the limit they are answered
+  // 429 + Retry-After. A valid key always passes, so a flood from a shared address (a proxy)
+  // cannot lock real developers out; keys are 256-bit, guessing them is not the threat.
+  const perIp = LIMITS.failedKeysPerIp();
+  const perDeveloper = LIMITS.failedKeysPerDeveloper();
   return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
     const devId = header(request, 'dev-id');
     const apiKey = header(request, 'x-api-key');
@@ -22,7 +28,11 @@ export function requireDeveloper(store: Store) {
       );
     }
     const found = await store.apiKeys.authenticate(devId, apiKey);
-    if (!found) throw new TributaryError('unauthorized', 'invalid dev-id or x-api-key');
+    if (!found) {
+      perIp.hit(request.ip, 'refused API keys from this address');
+      perDeveloper.hit(devId, 'refused API keys for this dev-id');
+      throw new TributaryError('unauthorized', 'invalid dev-id or x-api-key');
+    }
     request.developer = found.developer;
     request.apiKey = found.key;
   };

@@ -50,6 +50,8 @@ export function errorHandler(logger: Logger) {
         url: logSafeUrl(request.url),
         error,
       });
+    if (status === 429 && typeof details.retry_after_seconds === 'number')
+      void reply.header('retry-after', String(details.retry_after_seconds));
     void reply
       .status(status)
       .type('application/json')

@@ -8,6 +8,7 @@ import { errorBody, errorHandler } from './errors.ts';
 import { useDepthCheckedJson } from './json-body.ts';
 import { trackServedRoutes } from './openapi/served-routes.ts';
 import { guardBodyRate, serverTimeouts } from './timeouts.ts';
+import { LIMITS } from '../core/rate-limit.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -48,6 +49,11 @@ export async function buildServer(ctx: ApiContext, modules: ServerModules): Prom
   app.setErrorHandler(errorHandler(ctx.logger));
   useDepthCheckedJson(app);
   guardBodyRate(app, ctx.config);
+  // Hosted pages need no key: each IP gets a budget of them (429 with Retry-After past it).
+  const pages = LIMITS.pagesPerIp();
+  app.addHook('onRequest', async (request) => {
+    if (/^\/(connect|widget|oauth|upload)(\/|\?|$)/.test(request.url)) pages.hit(request.ip, 'hosted-page requests');
+  });
   // PostgreSQL can neither store nor compare text holding NUL: refuse it up front, naming the
   // parameter, so both engines answer the same 400 instead of a 500 from the database.
   app.addHook('preValidation', async (request) => {

@@ -1,4 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto';
+import { sha256Hex } from '../core/crypto.ts';
+import { LIMITS } from '../core/rate-limit.ts';
 import { TributaryError, badParameter, isTributaryError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Signal } from '../core/signal.ts';
@@ -9,6 +11,9 @@ import { pkceChallenge } from '../providers/oauth2/index.ts';
 import type { ProviderRegistry } from '../providers/registry.ts';
 import type { Developer, Store, User } from '../store/store.ts';
 import { authSessions, type AuthSession } from './auth-sessions.ts';
+
+/** Refused passwords a pending user may try (over all its login links) before they are spent. */
+export const MAX_FAILED_LOGINS = 5;
 
 /** A login link works for 15 minutes; a widget session as long (Terra's `expires_in`: 900). */
 export const LOGIN_TTL_MS = 15 * 60_000;
@@ -71,6 +76,8 @@ export interface OAuthCallbackQuery {
 export class ConnectFlow {
   readonly #o: ConnectFlowOptions;
   readonly #pkceKey: Buffer;
+  /** Password attempts and widget choices of one developer's links, all IPs together. */
+  readonly #perDeveloper = LIMITS.pagesPerDeveloper();
   #lastHousekeeping = 0;
 
   constructor(options: ConnectFlowOptions) {
@@ -164,14 +171,17 @@ export class ConnectFlow {
     provider: ConfiguredProvider,
     request: ConnectRequest,
     widgetSessionId: string | null,
+    existing?: User,
   ): Promise<{ user: User; authUrl: string }> {
     const name = provider.capabilities.name;
     if (!provider.oauth2) throw new TributaryError('internal', `${name} declares OAuth2 auth but offers no grant`);
-    const user = await this.#o.store.users.create(developer.devId, {
-      provider: name,
-      referenceId: request.referenceId ?? null,
-      state: 'pending',
-    });
+    const user =
+      existing ??
+      (await this.#o.store.users.create(developer.devId, {
+        provider: name,
+        referenceId: request.referenceId ?? null,
+        state: 'pending',
+      }));
     const { secret: state } = await authSessions.create(this.#o.store, {
       kind: 'login',
       devId: developer.devId,
@@ -326,6 +336,10 @@ export class ConnectFlow {
     if ('kind' in found) return found;
     if (!found.provider.passwordLogin) return NOT_A_FORM;
     const { session, provider } = found;
+    this.#perDeveloper.hit(session.devId, "login attempts on this developer's links");
+    // The operator's provider client must not become a password-guessing oracle.
+    if ((await this.#o.store.authSessions.failedLogins(session.devId, session.userId!)) >= MAX_FAILED_LOGINS)
+      return this.#spent(session);
     const username = typeof form.username === 'string' ? form.username.trim() : '';
     const password = typeof form.password === 'string' ? form.password : '';
     if (!username || !password)
@@ -342,13 +356,16 @@ export class ConnectFlow {
       account = await provider.passwordLogin!.login(username, password);
     } catch (error) {
       if (isTributaryError(error) && error.code === 'provider_auth_failed') {
+        const failed = await this.#o.store.authSessions.recordFailedLogin(sha256Hex(secret));
+        if (failed >= MAX_FAILED_LOGINS) return this.#spent(session);
+        const left = MAX_FAILED_LOGINS - failed;
         return {
           kind: 'form',
           session,
           provider,
           username,
           errorKind: 'credentials',
-          error: `${provider.capabilities.displayName} did not accept this email and password. Check them and try again.`,
+          error: `${provider.capabilities.displayName} did not accept this email and password. Check them and try again (${left} ${left === 1 ? 'attempt' : 'attempts'} left).`,
         };
       }
       this.#o.logger.warn('provider login failed', {
@@ -365,6 +382,16 @@ export class ConnectFlow {
       };
     }
     return this.#complete(session, secret, provider, account);
+  }
+
+  /** Too many refused passwords: every login link of this user is spent. */
+  async #spent(session: AuthSession): Promise<PageOutcome> {
+    await this.#o.store.authSessions.spendLogins(session.devId, session.userId!, Date.now());
+    return {
+      kind: 'invalid',
+      reason: 'used',
+      message: `This login link is spent after ${MAX_FAILED_LOGINS} refused passwords. Start again from the app.`,
+    };
   }
 
   /**
@@ -462,6 +489,7 @@ export class ConnectFlow {
     const found = await this.#widget(secret);
     if ('kind' in found) return found;
     const { session, developer } = found;
+    this.#perDeveloper.hit(developer.devId, "widget choices on this developer's links");
     const provider = found.providers.find((p) => p.capabilities.name === resource.toUpperCase());
     if (!provider)
       return { kind: 'invalid', reason: 'unknown', message: `${resource} is not offered in this session.` };
@@ -478,12 +506,36 @@ export class ConnectFlow {
         location: this.#resultUrl({ ...session, provider: provider.capabilities.name }, 'success', null),
       };
     }
+    // One user per widget session and provider: choosing again continues with the same user.
+    const chosen = await this.#o.store.authSessions.widgetChoice(session.sessionId, provider.capabilities.name);
+    const existing = chosen && (await this.#o.store.users.get(chosen.devId, chosen.userId));
+    const remember = (user: User) =>
+      this.#o.store.authSessions.recordWidgetChoice({
+        widgetSessionId: session.sessionId,
+        provider: provider.capabilities.name,
+        devId: developer.devId,
+        userId: user.userId,
+        now: Date.now(),
+      });
     if (provider.capabilities.auth === 'upload') {
-      const { authUrl } = await this.#connectUpload(developer, provider, request, session.sessionId);
+      if (existing && provider.hostedConnectUrl)
+        return {
+          kind: 'redirect',
+          location: provider.hostedConnectUrl({ devId: developer.devId, userId: existing.userId }),
+        };
+      const { user, authUrl } = await this.#connectUpload(developer, provider, request, session.sessionId);
+      await remember(user);
       return { kind: 'redirect', location: authUrl };
     }
+    if (existing && existing.state !== 'pending')
+      return {
+        kind: 'invalid',
+        reason: 'used',
+        message: `${provider.capabilities.displayName} is already connected from this page.`,
+      };
     if (provider.capabilities.auth === 'oauth2') {
-      const { authUrl } = await this.#startOAuth(developer, provider, request, session.sessionId);
+      const { user, authUrl } = await this.#startOAuth(developer, provider, request, session.sessionId, existing);
+      if (!existing) await remember(user);
       return { kind: 'redirect', location: authUrl };
     }
     if (provider.capabilities.auth !== 'password' || !provider.passwordLogin)
@@ -492,11 +544,23 @@ export class ConnectFlow {
         reason: 'unknown',
         message: `${provider.capabilities.displayName} cannot be connected from this page yet.`,
       };
-    const user = await this.#o.store.users.create(developer.devId, {
-      provider: provider.capabilities.name,
-      referenceId: session.referenceId,
-      state: 'pending',
-    });
+    if (
+      existing &&
+      (await this.#o.store.authSessions.failedLogins(developer.devId, existing.userId)) >= MAX_FAILED_LOGINS
+    )
+      return {
+        kind: 'invalid',
+        reason: 'used',
+        message: `This login is spent after ${MAX_FAILED_LOGINS} refused passwords. Start again from the app.`,
+      };
+    const user =
+      existing ??
+      (await this.#o.store.users.create(developer.devId, {
+        provider: provider.capabilities.name,
+        referenceId: session.referenceId,
+        state: 'pending',
+      }));
+    if (!existing) await remember(user);
     const { secret: loginSecret } = await authSessions.create(this.#o.store, {
       kind: 'login',
       devId: developer.devId,

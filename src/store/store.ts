@@ -537,6 +537,22 @@ export interface AuthSessionRepo {
     cutoffMs: number,
   ): Promise<{ devId: string; userId: string; sessionId: string; widgetSessionId: string | null }[]>;
   deleteExpiredBefore(cutoffMs: number): Promise<void>;
+  /** Counts a refused password on this link; returns the user's failed attempts over all its links. */
+  recordFailedLogin(secretHash: string): Promise<number>;
+  /** Refused passwords over every login link of this user (a widget may have opened several). */
+  failedLogins(devId: string, userId: string): Promise<number>;
+  /** Marks every unused login link of this user used (its attempts are spent). */
+  spendLogins(devId: string, userId: string, now: number): Promise<void>;
+  /** The user a widget session already created for this provider, if any. */
+  widgetChoice(widgetSessionId: string, provider: string): Promise<{ devId: string; userId: string } | undefined>;
+  /** Records that choice; false when another request recorded one first. */
+  recordWidgetChoice(choice: {
+    widgetSessionId: string;
+    provider: string;
+    devId: string;
+    userId: string;
+    now: number;
+  }): Promise<boolean>;
 }
 
 // ---------------------------------------------------------------- Apple Health (migration 0050)

@@ -9,6 +9,7 @@ import { providerPlatform } from './0131-provider-platform.ts';
 import { apiKeys } from './0150-api-keys.ts';
 import { connectionHealth } from './0151-connection-health.ts';
 import { mcp } from './0170-mcp.ts';
+import { hostedLinkLimits } from './0180-hosted-link-limits.ts';
 
 /** Every migration, in order. Add new files here; never edit one that has shipped. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -22,4 +23,5 @@ export const MIGRATIONS: readonly Migration[] = [
   apiKeys,
   connectionHealth,
   mcp,
+  hostedLinkLimits,
 ];

@@ -93,5 +93,46 @@ export function authSessionRepo(db: Db): AuthSessionRepo {
     async deleteExpiredBefore(cutoffMs) {
       await db.run('DELETE FROM auth_sessions WHERE expires_ms < ?', [cutoffMs]);
     },
+
+    async recordFailedLogin(secretHash) {
+      await db.run('UPDATE auth_sessions SET failed_logins = failed_logins + 1 WHERE token_hash = ?', [secretHash]);
+      const row = await db.get<{ dev_id: string; user_id: string | null }>(
+        'SELECT dev_id, user_id FROM auth_sessions WHERE token_hash = ?',
+        [secretHash],
+      );
+      return row?.user_id ? this.failedLogins(row.dev_id, row.user_id) : 0;
+    },
+
+    async failedLogins(devId, userId) {
+      const row = await db.get<{ n: number | string | null }>(
+        "SELECT SUM(failed_logins) AS n FROM auth_sessions WHERE dev_id = ? AND user_id = ? AND kind = 'login'",
+        [devId, userId],
+      );
+      return Number(row?.n ?? 0);
+    },
+
+    async spendLogins(devId, userId, now) {
+      await db.run(
+        "UPDATE auth_sessions SET used_ms = ? WHERE dev_id = ? AND user_id = ? AND kind = 'login' AND used_ms IS NULL",
+        [now, devId, userId],
+      );
+    },
+
+    async widgetChoice(widgetSessionId, provider) {
+      const row = await db.get<{ dev_id: string; user_id: string }>(
+        'SELECT dev_id, user_id FROM widget_choices WHERE widget_session_id = ? AND provider = ?',
+        [widgetSessionId, provider],
+      );
+      return row && { devId: row.dev_id, userId: row.user_id };
+    },
+
+    async recordWidgetChoice(choice) {
+      const { changes } = await db.run(
+        `INSERT INTO widget_choices (widget_session_id, provider, dev_id, user_id, created_ms) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (widget_session_id, provider) DO NOTHING`,
+        [choice.widgetSessionId, choice.provider, choice.devId, choice.userId, choice.now],
+      );
+      return changes === 1;
+    },
   };
 }
