@@ -107,7 +107,7 @@ export class DeliveryService {
   readonly deliveries: DeliveryRepo;
   readonly queue: Queue;
   readonly #deps: DeliveryServiceDeps;
-  readonly #open = new Map<string, { version: string; destination: Destination }>();
+  readonly #open = new Map<string, { devId: string; version: string; destination: Destination }>();
 
   constructor(deps: DeliveryServiceDeps) {
     this.#deps = deps;
@@ -359,38 +359,69 @@ export class DeliveryService {
     if (events.length === 0) return 0;
     const byDeveloper = new Map<string, StoredDestination[]>();
     const created: Delivery[] = [];
+    const done: string[] = [];
     for (const event of events) {
-      let destinations = byDeveloper.get(event.devId);
-      if (!destinations) {
-        destinations = await this.destinations.list(event.devId);
-        byDeveloper.set(event.devId, destinations);
+      // One event that cannot be dispatched is left for the next pass; the others go on.
+      try {
+        created.push(...(await this.#deliveriesFor(event, byDeveloper)));
+        done.push(event.eventId);
+      } catch (error) {
+        this.#deps.logger.error('event could not be dispatched; others continue', {
+          devId: event.devId,
+          eventId: event.eventId,
+          error,
+        });
       }
-      const targets = destinations.filter((d) => d.enabled && takesEventType(d.eventTypes, event.type));
-      if (targets.length === 0) continue;
-      const chunk = event.reference ? await this.deliveries.chunkOf(event.devId, event.eventId) : undefined;
-      created.push(
-        ...(await this.deliveries.create(
-          event.devId,
-          targets.map((d) => ({
-            destinationId: d.destinationId,
-            eventId: event.eventId,
-            eventType: event.type,
-            traceId: traceIdFor(event, d.destinationId, chunk),
-          })),
-        )),
-      );
     }
     // Jobs first, then the flag: a crash in between re-dispatches, and both steps are idempotent.
     await this.#enqueue(created);
-    await this.#deps.store.events.markDispatched(events.map((e) => e.eventId));
-    return events.length;
+    await this.#deps.store.events.markDispatched(done);
+    return done.length;
+  }
+
+  async #deliveriesFor(event: StoredEvent, byDeveloper: Map<string, StoredDestination[]>): Promise<Delivery[]> {
+    let destinations = byDeveloper.get(event.devId);
+    if (!destinations) {
+      destinations = await this.destinations.list(event.devId);
+      byDeveloper.set(event.devId, destinations);
+    }
+    const targets = destinations.filter((d) => d.enabled && takesEventType(d.eventTypes, event.type));
+    if (targets.length === 0) return [];
+    const chunk = event.reference ? await this.deliveries.chunkOf(event.devId, event.eventId) : undefined;
+    return this.deliveries.create(
+      event.devId,
+      targets.map((d) => ({
+        destinationId: d.destinationId,
+        eventId: event.eventId,
+        eventType: event.type,
+        traceId: traceIdFor(event, d.destinationId, chunk),
+      })),
+    );
   }
 
   /** Re-enqueues pending deliveries whose job was lost (queue flushed, crash between steps). */
   async sweepOnce(): Promise<number> {
+    await this.pruneClients();
     const overdue = await this.deliveries.overdue(Date.now(), this.leaseMs, 500);
     await this.#enqueue(overdue);
     return overdue.length;
+  }
+
+  /**
+   * Closes the clients (connection pools, SDK clients) of destinations deleted or changed
+   * since they were opened — also by another process, which this one would otherwise never
+   * hear of: their pools and sockets would stay open for the life of the process.
+   */
+  async pruneClients(): Promise<void> {
+    for (const [destinationId, cached] of [...this.#open]) {
+      const current = await this.destinations.get(cached.devId, destinationId);
+      if (!current || current.updatedAt !== cached.version) await this.#forget(destinationId);
+    }
+  }
+
+  /** How many destination clients this process holds open (tests, health). */
+  get openClients(): number {
+    return this.#open.size;
   }
 
   /** The queue job: one attempt of one delivery. */
@@ -407,7 +438,16 @@ export class DeliveryService {
       return;
     }
     const destination = await this.destinations.get(devId, delivery.destinationId);
-    if (!destination) return this.deliveries.abandon(delivery, 'destination deleted');
+    if (!destination) {
+      // Deleted, perhaps by another process: its client here is closed too.
+      await this.#forget(delivery.destinationId);
+      return this.deliveries.abandon(delivery, 'destination deleted');
+    }
+    if (destination.secretsUnreadable)
+      return this.deliveries.abandon(
+        delivery,
+        'the destination’s secrets cannot be opened (was TRIBUTARY_ENCRYPTION_KEY changed?); set them again with PATCH',
+      );
     if (!destination.enabled)
       return this.deliveries.abandon(
         delivery,
@@ -545,7 +585,7 @@ export class DeliveryService {
     const definition = this.#definition(destination.type);
     const config = definition.parseConfig({ ...destination.config, ...destination.secrets });
     const opened = definition.open(config, this.#services(destination.devId, destination.format));
-    this.#open.set(destination.destinationId, { version, destination: opened });
+    this.#open.set(destination.destinationId, { devId: destination.devId, version, destination: opened });
     return opened;
   }
 

@@ -337,6 +337,8 @@ export interface StoredDestination {
   config: Record<string, unknown>;
   /** Secret fields, opened (sealed at rest). */
   secrets: Record<string, unknown>;
+  /** The sealed secrets could not be opened (another encryption key, damage): never sent to. */
+  secretsUnreadable?: true;
   deliveryMode: DeliveryMode;
   /** null = every event type. */
   eventTypes: string[] | null;

@@ -25,7 +25,7 @@ export function destinationRepo(db: Db, box: SecretBox): DestinationRepo {
     devId: row.dev_id,
     type: row.type,
     config: JSON.parse(row.config) as Record<string, unknown>,
-    secrets: row.secrets_sealed ? box.openJson<Record<string, unknown>>(row.secrets_sealed) : {},
+    ...openSecrets(row.secrets_sealed),
     deliveryMode: row.delivery_mode,
     eventTypes: row.event_types === null ? null : (JSON.parse(row.event_types) as string[]),
     format: row.format,
@@ -35,6 +35,20 @@ export function destinationRepo(db: Db, box: SecretBox): DestinationRepo {
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   });
+
+  /**
+   * One destination whose secrets cannot be opened (sealed under another key, damaged) must
+   * not make every listing throw — that stopped dispatch for every tenant. It is returned
+   * flagged, without secrets; delivery fails its deliveries alone.
+   */
+  const openSecrets = (sealed: string | null): { secrets: Record<string, unknown>; secretsUnreadable?: true } => {
+    if (!sealed) return { secrets: {} };
+    try {
+      return { secrets: box.openJson<Record<string, unknown>>(sealed) };
+    } catch {
+      return { secrets: {}, secretsUnreadable: true };
+    }
+  };
 
   const repo: DestinationRepo = {
     async create(devId, input) {

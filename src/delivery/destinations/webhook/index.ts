@@ -18,6 +18,20 @@ const schema = z.object({
   signing_secret: z.string().min(16, 'signing_secret must be at least 16 characters'),
 });
 
+/** Bytes a signing secret carries at least (Standard Webhooks: 24 to 64). */
+const MIN_SECRET_BYTES = 24;
+
+/** Why a signing secret is refused: it must be `whsec_` + base64 of at least 24 random bytes. */
+export function signingSecretProblem(secret: string): string | undefined {
+  const match = /^whsec_([A-Za-z0-9+/]+={0,2})$/.exec(secret);
+  if (!match || match[1]!.length % 4 !== 0)
+    return 'signing_secret must be whsec_ followed by base64 (omit it and Tributary generates one)';
+  const bytes = Buffer.from(match[1]!, 'base64').length;
+  if (bytes < MIN_SECRET_BYTES)
+    return `signing_secret must carry at least ${MIN_SECRET_BYTES} bytes after whsec_ (it has ${bytes})`;
+  return undefined;
+}
+
 /** Terra's webhook destination: one signed JSON POST per event. */
 export const webhookDestination: DestinationDefinition<WebhookConfig> = {
   type: 'webhook',
@@ -33,6 +47,9 @@ export const webhookDestination: DestinationDefinition<WebhookConfig> = {
     return result.data;
   },
   async verify(config, services) {
+    // Checked when a secret is set (creation, update), not when a stored one is reopened.
+    const weak = signingSecretProblem(config.signing_secret);
+    if (weak) throw badParameter('signing_secret', weak);
     if (services.allowPrivateNetworks !== false) return;
     try {
       await assertPublicUrl(new URL(config.url));

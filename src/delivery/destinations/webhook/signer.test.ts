@@ -55,3 +55,15 @@ describe('webhook signatures', () => {
     ).toBeUndefined();
   });
 });
+
+describe('signing secrets', () => {
+  it('must be whsec_ + base64 of at least 24 bytes (generated ones are)', async () => {
+    const { signingSecretProblem } = await import('./index.ts');
+    expect(signingSecretProblem(generateSigningSecret())).toBeUndefined();
+    expect(signingSecretProblem('whsec_' + Buffer.alloc(24, 9).toString('base64'))).toBeUndefined();
+    expect(signingSecretProblem('whsec_' + Buffer.alloc(23, 9).toString('base64'))).toMatch(/at least 24 bytes/);
+    expect(signingSecretProblem('sixteen-chars-ok')).toMatch(/whsec_/);
+    expect(signingSecretProblem('whsec_not base64!')).toMatch(/base64/);
+    expect(signingSecretProblem('whsec_abc')).toMatch(/base64/);
+  });
+});

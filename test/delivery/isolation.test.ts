@@ -1,0 +1,98 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createTributary, type Tributary } from '../../src/app.ts';
+import { loadConfig } from '../../src/core/config.ts';
+import { createLogger } from '../../src/core/logger.ts';
+import { storeRecords } from '../../src/ingest/store-records.ts';
+import { ENGINES, openTestStore, TEST_KEY, tempDir, type TestStore } from '../helpers/engines.ts';
+import { activity } from '../api/records.ts';
+import { eventually } from './eventually.ts';
+import { startReceiver, type Receiver } from './receiver.ts';
+
+/**
+ * Issue 10, delivery lows: one destination whose secrets cannot be opened must not stop
+ * dispatch for everyone; clients of destinations deleted elsewhere (another process) are
+ * closed, not kept for the life of the process.
+ */
+describe.each(ENGINES)('delivery isolation (%s)', (engine) => {
+  let t: TestStore | undefined;
+  let app: Tributary | undefined;
+  let receiver: Receiver | undefined;
+
+  afterEach(async () => {
+    await app?.close();
+    await receiver?.close();
+    app = undefined;
+    t = undefined;
+  });
+
+  async function start(name: string) {
+    t = await openTestStore(engine, name);
+    const config = loadConfig({
+      TRIBUTARY_PORT: '0',
+      TRIBUTARY_DATA_DIR: tempDir(),
+      TRIBUTARY_ENCRYPTION_KEY: TEST_KEY,
+      TRIBUTARY_LOG_LEVEL: 'silent',
+      TRIBUTARY_ALLOW_PRIVATE_DESTINATIONS: 'true',
+      TRIBUTARY_WEBHOOK_RETRY_SCHEDULE: '0.1',
+    });
+    app = await createTributary(config, { store: t.store, logger: createLogger('silent') });
+    await app.listen();
+    const devId = (await t.store.developers.create({ name: 'isolation' })).developer.devId;
+    const user = await t.store.users.create(devId, {
+      provider: 'GARMIN',
+      state: 'connected',
+      scopes: 'ACTIVITY_EXPORT',
+    });
+    receiver = await startReceiver();
+    const service = app.context.delivery!;
+    const webhook = async () =>
+      (await service.createDestination(devId, { type: 'webhook', url: receiver!.url })).destination.destinationId;
+    return { devId, user, service, webhook };
+  }
+
+  it('a destination whose secrets cannot be opened fails alone; the others still get every event', async () => {
+    const { devId, user, service, webhook } = await start('undecryptable');
+    const broken = await webhook();
+    const healthy = await webhook();
+    // Sealed under another key (e.g. TRIBUTARY_ENCRYPTION_KEY changed): unreadable.
+    await (
+      await t!.sql()
+    ).run('UPDATE destinations SET secrets_sealed = ? WHERE destination_id = ?', [
+      'v1.AAAAAAAAAAAAAAAA.AAAAAAAAAAAAAAAAAAAAAA.AAAA',
+      broken,
+    ]);
+    await storeRecords(t!.store, { user, type: 'activity', records: [activity('iso-1', '2026-02-01T08:00:00Z')] });
+    app!.context.eventsCommitted.notify();
+
+    await receiver!.waitFor((received) => received.length >= 1, 30_000);
+    const failed = await eventually(
+      async () => (await service.listDeliveries(devId, { destination_id: broken, status: 'failed' })).deliveries[0],
+      30_000,
+      'the broken destination’s delivery to fail',
+    );
+    expect(failed.lastError).toMatch(/secrets cannot be opened/);
+    const delivered = await eventually(
+      async () =>
+        (await service.listDeliveries(devId, { destination_id: healthy, status: 'delivered' })).deliveries.find(
+          (d) => d.eventType === 'activity',
+        ),
+      30_000,
+      'the healthy destination to receive the activity',
+    );
+    expect(delivered.status).toBe('delivered');
+  });
+
+  it('closes the client of a destination deleted by another process', async () => {
+    const { devId, user, service, webhook } = await start('client-leak');
+    const id = await webhook();
+    await storeRecords(t!.store, { user, type: 'activity', records: [activity('iso-2', '2026-02-01T08:00:00Z')] });
+    app!.context.eventsCommitted.notify();
+    await receiver!.waitFor((received) => received.length >= 1, 30_000);
+    expect(service.openClients).toBe(1);
+
+    // Another process deletes it: straight through the shared store, this service is not told.
+    expect(await t!.store.destinations.delete(devId, id)).toBe(true);
+    await service.pruneClients();
+    expect(service.openClients).toBe(0);
+  });
+});
