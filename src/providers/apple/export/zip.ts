@@ -58,21 +58,47 @@ export async function openExportZip(path: string): Promise<ExportZip | undefined
 }
 
 function pickExportXml(entries: yauzl.Entry[]): yauzl.Entry | undefined {
-  const exact = entries.find((e) => /(^|\/)export\.xml$/.test(e.fileName));
+  // The Health app's own layout first; else an export.xml at any depth (re-zipped exports,
+  // other tools), the shallowest one. Whether it is an export is decided by its content.
+  const named = entries.filter((e) => /(^|\/)export\.xml$/.test(e.fileName));
+  const depth = (e: yauzl.Entry) => e.fileName.split('/').length;
+  const exact =
+    named.find((e) => /(^|\/)apple_health_export\/export\.xml$/.test(e.fileName)) ??
+    named.sort((a, b) => depth(a) - depth(b))[0];
   if (exact) return exact;
   const candidates = entries.filter((e) => /^(?:[^/]*\/)?[^/]+\.xml$/.test(e.fileName) && !/cda/i.test(e.fileName));
   return candidates.sort((a, b) => b.uncompressedSize - a.uncompressedSize)[0];
 }
 
-/** True when the zip at `path` holds an Apple Health export (for upload format detection). */
+/** How much of export.xml is read to find its root element (past the DTD the Health app writes first). */
+const HEAD_BYTES = 256 * 1024;
+
+/**
+ * True when the zip at `path` holds an Apple Health export (for upload format detection),
+ * decided by content: an `export.xml` (at the root or in any folder: re-zipped exports, other
+ * tools) whose root element is `<HealthData>`. Its workout-route GPX files then belong to it.
+ */
 export async function isAppleHealthZip(path: string): Promise<boolean> {
+  let zip: ExportZip | undefined;
   try {
-    const zip = await openExportZip(path);
+    zip = await openExportZip(path);
     if (!zip) return false;
-    const apple = /(^|\/)apple_health_export\//.test(zip.xmlName);
-    zip.close();
-    return apple;
+    return /<HealthData[\s>]/.test(await readHead(await zip.openXml(), HEAD_BYTES));
   } catch {
     return false;
+  } finally {
+    zip?.close();
   }
+}
+
+async function readHead(stream: Readable, limit: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    chunks.push(chunk);
+    size += chunk.length;
+    if (size >= limit) break;
+  }
+  stream.destroy();
+  return Buffer.concat(chunks).subarray(0, limit).toString('utf8');
 }
