@@ -1,9 +1,11 @@
 import { developerOf } from '../api/authenticate.ts';
 import type { RouteModule } from '../api/context.ts';
-import { findUser, parseDateParam } from '../api/params.ts';
+import { serve } from '../api/contract/index.ts';
+import { findUser } from '../api/params.ts';
 import { badParameter, notFound } from '../core/errors.ts';
-import { DATA_TYPES, type DataType } from '../model/data-types.ts';
+import type { DataType } from '../model/data-types.ts';
 import type { McpAuditEntry, McpGrant, McpGrantScope } from '../store/store.ts';
+import { createConsent, createGrant, listAudit, listGrants, revokeGrant } from './contract.ts';
 import { GRANT_EXPIRY } from './limits.ts';
 
 /**
@@ -11,23 +13,21 @@ import { GRANT_EXPIRY } from './limits.ts';
  * user to approve a grant, and the audit log of tool calls.
  */
 export const mcpApiRoutes: RouteModule = (app, ctx) => {
-  app.post('/mcp/grants', async (request, reply) => {
+  serve(app, createGrant, async ({ body }, request, reply) => {
     const devId = developerOf(request).devId;
-    const scope = await grantScope(request.body, (userId) => findUser(ctx.store, devId, userId));
+    const scope = await grantScope(body, (userId) => findUser(ctx.store, devId, userId));
     const { grant, token } = await ctx.store.mcpGrants.create(devId, scope);
     return reply.status(201).send({ id: grant.grantId, token, expires_at: iso(grant.expiresMs), ...scopeView(grant) });
   });
 
-  app.post('/mcp/consents', async (request, reply) => {
+  serve(app, createConsent, async ({ body }, request, reply) => {
     const devId = developerOf(request).devId;
-    const body = objectBody(request.body);
     const scope = await grantScope(body, (userId) => findUser(ctx.store, devId, userId));
-    const redirectUrl = optionalUrl('redirect_url', body.redirect_url);
     const consentExpiresMs = Date.now() + GRANT_EXPIRY.consentLinkSeconds * 1000;
     const { grant, secret } = await ctx.store.mcpGrants.createPending(devId, {
       ...scope,
       consentExpiresMs,
-      redirectUrl,
+      redirectUrl: body.redirect_url,
     });
     return reply.status(201).send({
       id: grant.grantId,
@@ -38,135 +38,53 @@ export const mcpApiRoutes: RouteModule = (app, ctx) => {
     });
   });
 
-  app.get('/mcp/grants', async (request) => {
-    const devId = developerOf(request).devId;
-    const query = request.query as Record<string, unknown>;
-    const userId = optionalText('user_id', query.user_id);
-    const limit = optionalLimit(query.limit);
-    const grants = await ctx.store.mcpGrants.list(devId, { userId, limit });
+  serve(app, listGrants, async ({ query }, request) => {
+    const grants = await ctx.store.mcpGrants.list(developerOf(request).devId, query);
     return { grants: grants.map(grantView) };
   });
 
-  app.delete('/mcp/grants/:id', async (request) => {
-    const devId = developerOf(request).devId;
-    const id = (request.params as { id: string }).id;
-    const grant = await ctx.store.mcpGrants.revoke(devId, id);
-    if (!grant) throw notFound(`grant ${id} not found`);
+  serve(app, revokeGrant, async ({ params }, request) => {
+    const grant = await ctx.store.mcpGrants.revoke(developerOf(request).devId, params.id);
+    if (!grant) throw notFound(`grant ${params.id} not found`);
     return grantView(grant);
   });
 
-  app.get('/mcp/audit', async (request) => {
-    const devId = developerOf(request).devId;
-    const query = request.query as Record<string, unknown>;
-    const limit = optionalLimit(query.limit);
-    const cursor = optionalText('cursor', query.cursor);
-    const entries = await ctx.store.mcpAudit.list(devId, {
-      userId: optionalText('user_id', query.user_id),
-      grantId: optionalText('grant_id', query.grant_id),
-      limit: limit + 1,
-      before: cursor === undefined ? undefined : decodeCursor(cursor),
+  serve(app, listAudit, async ({ query }, request) => {
+    const entries = await ctx.store.mcpAudit.list(developerOf(request).devId, {
+      userId: query.user_id,
+      grantId: query.grant_id,
+      limit: query.limit + 1,
+      before: query.cursor === undefined ? undefined : decodeCursor(query.cursor),
     });
-    const page = entries.slice(0, limit);
+    const page = entries.slice(0, query.limit);
     const last = page.at(-1);
-    return { entries: page.map(auditView), cursor: entries.length > limit && last ? encodeCursor(last) : null };
+    return {
+      entries: page.map(auditView),
+      cursor: entries.length > query.limit && last ? encodeCursor(last) : null,
+    };
   });
 };
 
-export const AUDIT_DEFAULT_LIMIT = 100;
-export const AUDIT_MAX_LIMIT = 500;
-
-function objectBody(body: unknown): Record<string, unknown> {
-  if (body === null || typeof body !== 'object' || Array.isArray(body))
-    throw badParameter('body', 'the body must be a JSON object');
-  return body as Record<string, unknown>;
+interface GrantBody {
+  user_id: string;
+  data_types: DataType[] | null;
+  start_date: number | null;
+  end_date: number | null;
+  expires_in: number;
 }
 
-/** `{user_id, data_types?, start_date?, end_date?, expires_in?}` → the grant's scope. */
-async function grantScope(body: unknown, userExists: (userId: string) => Promise<unknown>): Promise<McpGrantScope> {
-  const input = objectBody(body);
-  const userId = input.user_id;
-  if (typeof userId !== 'string' || userId.trim() === '' || userId.length > 256)
-    throw badParameter('user_id', 'user_id is required: the user whose data the grant opens');
-  const startMs = input.start_date === undefined ? null : dateField('start_date', input.start_date, 'start');
-  const endMs = input.end_date === undefined ? null : dateField('end_date', input.end_date, 'end');
-  if (startMs !== null && endMs !== null && endMs <= startMs)
+/** The validated body as a grant's scope, once the period is ordered and the user exists. */
+async function grantScope(body: GrantBody, userExists: (userId: string) => Promise<unknown>): Promise<McpGrantScope> {
+  if (body.start_date !== null && body.end_date !== null && body.end_date <= body.start_date)
     throw badParameter('end_date', 'end_date must not be before start_date');
-  const scope: McpGrantScope = {
-    userId,
-    dataTypes: dataTypes(input.data_types),
-    startMs,
-    endMs,
-    expiresInSeconds: expiresIn(input.expires_in),
+  await userExists(body.user_id);
+  return {
+    userId: body.user_id,
+    dataTypes: body.data_types,
+    startMs: body.start_date,
+    endMs: body.end_date,
+    expiresInSeconds: body.expires_in,
   };
-  await userExists(userId);
-  return scope;
-}
-
-function dateField(name: string, value: unknown, role: 'start' | 'end'): number {
-  if (typeof value !== 'string' && !(typeof value === 'number' && Number.isInteger(value)))
-    throw badParameter(name, `${name} must be a date as YYYY-MM-DD or unix seconds`);
-  const ms = parseDateParam(name, value, role);
-  if (!Number.isFinite(new Date(ms).getTime()))
-    throw badParameter(name, `${name} is out of range (got ${JSON.stringify(value)})`);
-  return ms;
-}
-
-function dataTypes(value: unknown): DataType[] | null {
-  if (value === undefined || value === null) return null;
-  if (!Array.isArray(value) || value.length === 0 || value.length > DATA_TYPES.length)
-    throw badParameter('data_types', `data_types must be a non-empty list of ${DATA_TYPES.join(', ')}`);
-  for (const type of value)
-    if (!DATA_TYPES.includes(type as DataType))
-      throw badParameter(
-        'data_types',
-        `data_types holds ${JSON.stringify(String(type).slice(0, 40))}; each must be one of ${DATA_TYPES.join(', ')}`,
-      );
-  return [...new Set(value as DataType[])];
-}
-
-function expiresIn(value: unknown): number {
-  if (value === undefined || value === null) return GRANT_EXPIRY.defaultSeconds;
-  if (
-    typeof value !== 'number' ||
-    !Number.isInteger(value) ||
-    value < GRANT_EXPIRY.minSeconds ||
-    value > GRANT_EXPIRY.maxSeconds
-  )
-    throw badParameter(
-      'expires_in',
-      `expires_in must be whole seconds from ${GRANT_EXPIRY.minSeconds} to ${GRANT_EXPIRY.maxSeconds} (a year)`,
-    );
-  return value;
-}
-
-function optionalUrl(name: string, value: unknown): string | null {
-  if (value === undefined || value === null || value === '') return null;
-  if (typeof value !== 'string' || value.length > 2048) throw badParameter(name, `${name} must be a URL`);
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw badParameter(name, `${name} must be an absolute http(s) URL`);
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:')
-    throw badParameter(name, `${name} must be an absolute http(s) URL`);
-  return url.toString();
-}
-
-function optionalText(name: string, value: unknown): string | undefined {
-  if (value === undefined || value === '') return undefined;
-  if (typeof value !== 'string') throw badParameter(name, `${name} must be given once, as a string`);
-  if (value.length > 256) throw badParameter(name, `${name} is too long`);
-  return value;
-}
-
-function optionalLimit(value: unknown): number {
-  if (value === undefined || value === '') return AUDIT_DEFAULT_LIMIT;
-  const text = typeof value === 'string' ? value.trim() : '';
-  const n = /^\d{1,4}$/.test(text) ? Number(text) : Number.NaN;
-  if (!Number.isInteger(n) || n < 1 || n > AUDIT_MAX_LIMIT)
-    throw badParameter('limit', `limit must be an integer from 1 to ${AUDIT_MAX_LIMIT} (got ${JSON.stringify(value)})`);
-  return n;
 }
 
 function encodeCursor(entry: McpAuditEntry): string {

@@ -3,6 +3,7 @@
  * user grants with a hosted consent page, and the audit log of tool calls. See README "MCP".
  */
 import './openapi.ts';
+import './contract.ts';
 
 export { mcpConsentPages } from './consent-page.ts';
 export { mcpApiRoutes } from './grant-routes.ts';

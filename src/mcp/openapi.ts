@@ -1,7 +1,6 @@
 import { DATA_TYPES } from '../model/data-types.ts';
 import { ERROR_SCHEMA_NAME, describeTag, registerOperations, registerSchemas } from '../api/openapi/index.ts';
-import { AUDIT_DEFAULT_LIMIT, AUDIT_MAX_LIMIT } from './grant-routes.ts';
-import { GRANT_EXPIRY, MCP_LIMITS } from './limits.ts';
+import { MCP_LIMITS } from './limits.ts';
 
 /** The OpenAPI description of the MCP routes (GET /openapi.json, docs/openapi.json). */
 
@@ -24,15 +23,6 @@ const jsonRpcError = (description: string) =>
       message: { type: 'string' },
     },
   });
-const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-const query = (name: string, description: string, schema: Record<string, unknown> = { type: 'string' }) => ({
-  name,
-  in: 'query',
-  required: false,
-  description,
-  schema,
-});
-const UNAUTHORIZED = error('Missing or wrong `dev-id` / `x-api-key`');
 const MCP_AUTH =
   'Authenticate with a user grant (`Authorization: Bearer trb_mcp_…`, from `POST /v2/mcp/grants` or the consent page), or with the developer key (`dev-id` and `x-api-key`, as on `/v2`).';
 
@@ -78,20 +68,6 @@ registerSchemas({
       revoked_at: { type: ['string', 'null'], format: 'date-time' },
     },
     required: ['id', 'status', 'created_via', 'user_id', 'data_types', 'start_date', 'end_date', 'expires_at'],
-  },
-  McpGrantRequest: {
-    type: 'object',
-    properties: {
-      ...grantScopeProperties,
-      expires_in: {
-        type: 'integer',
-        minimum: GRANT_EXPIRY.minSeconds,
-        maximum: GRANT_EXPIRY.maxSeconds,
-        default: GRANT_EXPIRY.defaultSeconds,
-        description: 'Lifetime in seconds (from approval, for a consent link)',
-      },
-    },
-    required: ['user_id'],
   },
   McpAuditEntry: {
     type: 'object',
@@ -159,155 +135,6 @@ registerOperations(
       responses: {
         '401': error('No valid grant token or developer key'),
         '405': jsonRpcError('No stream at this endpoint: use POST'),
-      },
-    },
-  },
-  {
-    method: 'post',
-    path: '/v2/mcp/grants',
-    tag: 'MCP',
-    operation: {
-      summary: 'Create a user grant',
-      operationId: 'McpGrants_Create',
-      description:
-        'Mints a bearer token for `/mcp` that reads one user’s data: only the given data types, only within the period, until it expires or is revoked. The token is shown once; only its hash is stored.',
-      requestBody: { required: true, content: { 'application/json': { schema: ref('McpGrantRequest') } } },
-      responses: {
-        '201': json('The grant, with its token (shown once)', {
-          type: 'object',
-          properties: {
-            id: { type: 'string' },
-            token: { type: 'string', description: 'Send as `Authorization: Bearer <token>` to /mcp' },
-            expires_at: { type: 'string', format: 'date-time' },
-            ...grantScopeProperties,
-          },
-          required: ['id', 'token', 'expires_at'],
-        }),
-        '400': error('A field is invalid (`parameter` names it)'),
-        '401': UNAUTHORIZED,
-        '404': error('No such user'),
-      },
-    },
-  },
-  {
-    method: 'get',
-    path: '/v2/mcp/grants',
-    tag: 'MCP',
-    operation: {
-      summary: 'List user grants',
-      operationId: 'McpGrants_List',
-      description: 'The developer’s grants, newest first, without their tokens.',
-      parameters: [
-        query('user_id', 'Only this user’s grants'),
-        query('limit', 'Most grants to list', {
-          type: 'integer',
-          minimum: 1,
-          maximum: AUDIT_MAX_LIMIT,
-          default: AUDIT_DEFAULT_LIMIT,
-        }),
-      ],
-      responses: {
-        '200': json('The grants', {
-          type: 'object',
-          properties: { grants: { type: 'array', items: ref('McpGrant') } },
-          required: ['grants'],
-        }),
-        '400': error('A parameter is invalid'),
-        '401': UNAUTHORIZED,
-      },
-    },
-  },
-  {
-    method: 'delete',
-    path: '/v2/mcp/grants/{id}',
-    tag: 'MCP',
-    operation: {
-      summary: 'Revoke a user grant',
-      operationId: 'McpGrants_Revoke',
-      description: 'Ends the grant at once: its next request to /mcp is refused. A pending consent link stops working.',
-      parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
-      responses: {
-        '200': json('The revoked grant', ref('McpGrant')),
-        '401': UNAUTHORIZED,
-        '404': error('No such grant'),
-      },
-    },
-  },
-  {
-    method: 'post',
-    path: '/v2/mcp/consents',
-    tag: 'MCP',
-    operation: {
-      summary: 'Ask the end user to approve a grant',
-      operationId: 'McpConsents_Create',
-      description: `A consent link (valid ${GRANT_EXPIRY.consentLinkSeconds / 3600} hours, single use) to a hosted page where the end user sees who asks for which data and approves or denies. On approval the page shows the user the grant's token once, to configure their agent with, and returns to \`redirect_url\` (with \`grant_id\` and \`status\`) when given. The grant is listed as \`pending\` until then.`,
-      requestBody: {
-        required: true,
-        content: {
-          'application/json': {
-            schema: {
-              allOf: [
-                ref('McpGrantRequest'),
-                {
-                  type: 'object',
-                  properties: {
-                    redirect_url: { type: 'string', format: 'uri', description: 'Where the page sends the user after' },
-                  },
-                },
-              ],
-            },
-          },
-        },
-      },
-      responses: {
-        '201': json('The pending grant and its consent link', {
-          type: 'object',
-          properties: {
-            id: { type: 'string' },
-            url: { type: 'string', format: 'uri', description: 'Send the end user here' },
-            expires_at: { type: 'string', format: 'date-time', description: 'When the link stops working' },
-            status: { const: 'pending' },
-            ...grantScopeProperties,
-          },
-          required: ['id', 'url', 'expires_at', 'status'],
-        }),
-        '400': error('A field is invalid (`parameter` names it)'),
-        '401': UNAUTHORIZED,
-        '404': error('No such user'),
-      },
-    },
-  },
-  {
-    method: 'get',
-    path: '/v2/mcp/audit',
-    tag: 'MCP',
-    operation: {
-      summary: 'List MCP tool calls',
-      operationId: 'McpAudit_List',
-      description:
-        'The audit log: every tool call (who, which grant, which tool, which user and period, how many records), newest first.',
-      parameters: [
-        query('user_id', 'Only calls about this user'),
-        query('grant_id', 'Only calls made with this grant'),
-        query('limit', 'Page size', {
-          type: 'integer',
-          minimum: 1,
-          maximum: AUDIT_MAX_LIMIT,
-          default: AUDIT_DEFAULT_LIMIT,
-        }),
-        query('cursor', 'The `cursor` of the previous page'),
-      ],
-      responses: {
-        '200': json('A page of the audit log', {
-          type: 'object',
-          properties: {
-            entries: { type: 'array', items: ref('McpAuditEntry') },
-            cursor: { type: ['string', 'null'], description: 'Pass to read older entries; null on the last page' },
-          },
-          required: ['entries', 'cursor'],
-        }),
-        '400': error('A parameter is invalid'),
-        '401': UNAUTHORIZED,
       },
     },
   },

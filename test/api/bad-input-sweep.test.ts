@@ -442,7 +442,8 @@ describe.each(ENGINES)('bad-input sweep over every documented operation (%s)', (
     expect(await t.app.store.records.count(t.devId, user.userId, 'activity')).toBe(1);
     expect(sent).toBeGreaterThan(1000);
     expect(outcomes.map((o) => `${o.status} ${o.problem.slice(0, 120)} <- ${o.request.slice(0, 160)}`)).toEqual([]);
-  }, 60_000);
+    // ~30 s alone; the budget grows with the documented operations and a loaded machine (2 cores, 8 engineers).
+  }, 240_000);
 
   it('answers malformed MCP messages and tool arguments on /mcp with JSON-RPC errors or tool refusals, never a 5xx', async () => {
     const grant = await fetch(`${t.url}/v2/mcp/grants`, {

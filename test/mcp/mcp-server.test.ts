@@ -337,6 +337,60 @@ describe.each(ENGINES)('MCP server over Streamable HTTP (%s)', (engine) => {
     );
   });
 
+  it('validates grant requests, naming the field, and keeps grants and the audit log to their developer', async () => {
+    const bad = async (payload: unknown, parameter: string, message: RegExp) => {
+      const answer = await api('POST', '/v2/mcp/grants', payload);
+      expect(answer, JSON.stringify(payload)).toMatchObject({ status: 400, body: { parameter } });
+      expect(answer.body.message).toMatch(message);
+    };
+    await bad({}, 'user_id', /user_id is required/);
+    await bad({ user_id: user.userId, data_type: ['sleep'] }, 'data_type', /unknown body field 'data_type'/);
+    await bad({ user_id: user.userId, data_types: ['sleep', 'steps'] }, 'data_types', /"steps"; each must be one of/);
+    await bad({ user_id: user.userId, data_types: [] }, 'data_types', /non-empty list/);
+    await bad({ user_id: user.userId, expires_in: 10 }, 'expires_in', /from 60 to 31536000/);
+    await bad({ user_id: user.userId, start_date: '2026-02-30' }, 'start_date', /YYYY-MM-DD/);
+    await bad({ user_id: user.userId, start_date: '2026-03-05', end_date: '2026-03-01' }, 'end_date', /before/);
+    expect((await api('POST', '/v2/mcp/grants', { user_id: 'nobody' })).status).toBe(404);
+    const consent = await api('POST', '/v2/mcp/consents', {
+      user_id: user.userId,
+      redirect_url: 'javascript:alert(1)',
+    });
+    expect(consent).toMatchObject({ status: 400, body: { parameter: 'redirect_url' } });
+
+    // Another developer sees none of it and cannot revoke it, nor mint a grant to this user.
+    const created = await api('POST', '/v2/mcp/grants', { user_id: user.userId });
+    const stranger = await t.otherDeveloper();
+    const as = async (method: string, path: string, payload?: unknown) => {
+      const response = await fetch(`${t.url}${path}`, {
+        method,
+        headers: { ...stranger.headers, ...(payload === undefined ? {} : { 'content-type': 'application/json' }) },
+        body: payload === undefined ? undefined : JSON.stringify(payload),
+      });
+      return { status: response.status, body: (await response.json()) as any };
+    };
+    expect((await as('GET', '/v2/mcp/grants')).body).toEqual({ grants: [] });
+    expect((await as('GET', '/v2/mcp/audit')).body).toEqual({ entries: [], cursor: null });
+    expect((await as('DELETE', `/v2/mcp/grants/${created.body.id}`)).status).toBe(404);
+    expect((await as('POST', '/v2/mcp/grants', { user_id: user.userId })).status).toBe(404);
+    const strangerClient = await connect(stranger.headers);
+    const refused = await call(strangerClient, 'summarize_activity', {
+      user_id: user.userId,
+      start_date: '2026-03-01',
+      end_date: '2026-03-07',
+    });
+    expect(refused).toMatchObject({ isError: true, text: `user ${user.userId} not found` });
+
+    // The audit log pages newest first with a cursor.
+    const first = await api('GET', '/v2/mcp/audit?limit=1');
+    expect(first.body.entries).toHaveLength(1);
+    const next = await api('GET', `/v2/mcp/audit?limit=1&cursor=${first.body.cursor}`);
+    expect(next.body.entries[0].id).not.toBe(first.body.entries[0].id);
+    expect(Date.parse(next.body.entries[0].created_at)).toBeLessThanOrEqual(
+      Date.parse(first.body.entries[0].created_at),
+    );
+    expect((await api('GET', '/v2/mcp/audit?cursor=nope')).body).toMatchObject({ parameter: 'cursor' });
+  });
+
   it('refuses /mcp without valid credentials, with a JSON 401, and answers GET with 405', async () => {
     const initialize = {
       jsonrpc: '2.0',
