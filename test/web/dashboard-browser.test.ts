@@ -277,6 +277,13 @@ describe('dashboard in chromium', () => {
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     await shot(page, 'overview-narrow');
 
+    // Live: new data for a new user shows up on the open overview without a reload.
+    const usersBefore = Number(await page.textContent('.stat:has-text("Users") .stat-value'));
+    await seedRunner(t, 'zoe-live');
+    await expect
+      .poll(async () => Number(await page.textContent('.stat:has-text("Users") .stat-value')), { timeout: 30_000 })
+      .toBe(usersBefore + 1);
+
     await context.close();
   }, 60_000);
 });

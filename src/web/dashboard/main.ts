@@ -57,6 +57,39 @@ function start(): void {
   window.addEventListener('hashchange', () => void route());
   if (loadCredentials()) void route();
   else signIn();
+  setInterval(() => void liveCheck(), LIVE_POLL_MS);
+}
+
+/** How often the open view asks whether anything happened (a new event: data, a connection…). */
+const LIVE_POLL_MS = 4000;
+/** Views that refresh themselves; forms with secrets shown once (keys, destinations) never do. */
+const LIVE_SECTIONS = new Set(['overview', 'users']);
+let liveSince = new Date().toISOString();
+let liveBusy = false;
+
+/**
+ * Live updates by polling `GET /v2/events?since=`: when an event was emitted since the last
+ * look (new data, a widget connection, a deauth), the open view is rendered again, keeping
+ * the scroll position — unless the developer is typing in a field or the tab is hidden.
+ */
+async function liveCheck(): Promise<void> {
+  const section = location.hash.replace(/^#\/?/, '').split(/[/?]/)[0] || 'overview';
+  if (liveBusy || document.hidden || !loadCredentials() || !LIVE_SECTIONS.has(section)) return;
+  if (document.activeElement?.matches('input, select, textarea')) return;
+  liveBusy = true;
+  try {
+    const now = new Date().toISOString();
+    const answer = await api<{ events: unknown[] }>('GET', `/v2/events?since=${encodeURIComponent(liveSince)}&limit=1`);
+    liveSince = now;
+    if (answer.events.length === 0) return;
+    const scroll = window.scrollY;
+    await route();
+    window.scrollTo(0, scroll);
+  } catch {
+    // A failed look is retried at the next tick; a 401 already signed the tab out.
+  } finally {
+    liveBusy = false;
+  }
 }
 
 function signIn(message?: string): void {
