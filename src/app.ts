@@ -31,6 +31,7 @@ import { FitLinks } from './export/fit/links.ts';
 import { mcpApiRoutes, mcpConsentPages, mcpTransportRoutes } from './mcp/index.ts';
 import { ProviderNotifications, providerNotificationTask } from './ingest/provider-notifications.ts';
 import { SyncScheduler } from './ingest/sync-scheduler.ts';
+import { subscriptionTask } from './ingest/subscriptions.ts';
 import { openQueue } from './queue/index.ts';
 import { providerWebhookRoutes } from './api/routes/provider-webhooks.ts';
 import { SyncService } from './ingest/sync.ts';
@@ -173,6 +174,7 @@ export async function createTributary(config: Config, options: TributaryOptions 
   const tasks: BackgroundTask[] = [];
   tasks.push(syncScheduler);
   tasks.push(providerNotificationTask(notifications, notificationQueue, logger));
+  tasks.push(subscriptionTask({ store, providers, publicUrl: () => context.config.publicUrl, logger }));
   tasks.push(new StaleWatch({ store, providers, eventsCommitted: context.eventsCommitted }, logger));
   tasks.push(...delivery.tasks);
   return {

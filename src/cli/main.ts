@@ -55,6 +55,8 @@ function runCommand(command: Exclude<CommandName, 'help'>, args: string[]): Prom
     case 'destinations':
     case 'deliveries':
       return import('./destinations.ts').then((m) => m.destinationsCommand(command, args));
+    case 'subscriptions':
+      return import('./subscriptions.ts').then((m) => m.subscriptionsCommand(args));
   }
 }
 

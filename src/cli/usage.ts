@@ -22,6 +22,9 @@ export const DESTINATIONS_USAGE = `  tributary destinations create --dev-id ID -
 export const DELIVERIES_USAGE = `  tributary deliveries list --dev-id ID [--destination ID] [--status pending|delivered|failed] [--limit N] [--json]
   tributary deliveries redeliver --dev-id ID DELIVERY_ID`;
 
+export const SUBSCRIPTIONS_USAGE = `  tributary subscriptions [--sync] [--json]
+                                         providers' webhook subscriptions (--sync: create missing, renew expiring)`;
+
 const HELP_USAGE = `  tributary help [COMMAND]               this text, or one command's usage (also: COMMAND --help)
   tributary --version`;
 
@@ -33,6 +36,7 @@ export const COMMAND_USAGE = {
   import: IMPORT_USAGE,
   destinations: DESTINATIONS_USAGE,
   deliveries: DELIVERIES_USAGE,
+  subscriptions: SUBSCRIPTIONS_USAGE,
   help: HELP_USAGE,
 } as const;
 

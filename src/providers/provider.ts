@@ -92,6 +92,28 @@ export interface ConfiguredProvider {
   revokeAccess?(credentials: TokenSet): Promise<void>;
   /** For providers that push notifications to `/providers/<name>/webhook`. */
   webhooks?: ProviderWebhooks;
+  /** For providers whose webhook subscriptions are managed through their API (and may expire). */
+  subscriptions?: ProviderSubscriptions;
+}
+
+/** A webhook subscription as the provider reports it. */
+export interface ProviderSubscription {
+  id: string;
+  dataType: string;
+  eventType: string;
+  callbackUrl: string;
+  /** ISO time; null = does not expire. */
+  expiresAt: string | null;
+}
+
+/** Subscription management at the provider (app credentials, not a user's). ingest/ reconciles. */
+export interface ProviderSubscriptions {
+  /** The (data type, event type) pairs Tributary wants delivered. */
+  wanted: readonly { dataType: string; eventType: string }[];
+  list(): Promise<ProviderSubscription[]>;
+  /** The provider verifies the callback (handshake) before it answers. */
+  create(input: { dataType: string; eventType: string; callbackUrl: string }): Promise<ProviderSubscription>;
+  renew(id: string): Promise<ProviderSubscription>;
 }
 
 /** One HTTP request to `/providers/<name>/webhook`, with the exact bytes of its body. */

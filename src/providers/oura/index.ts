@@ -6,6 +6,7 @@ import { allOrNone, positiveNumberSetting, urlSetting } from '../settings.ts';
 import { OuraClient } from './oura-client.ts';
 import { ouraPolling } from './oura-polling.ts';
 import { ouraWebhooks } from './oura-webhooks.ts';
+import { ouraSubscriptions } from './oura-subscriptions.ts';
 
 /** A self-contained icon: Oura's ring on black. */
 const ICON =
@@ -94,7 +95,15 @@ export const OURA: ProviderDefinition = {
       },
       polling,
       ...(verificationToken
-        ? { webhooks: ouraWebhooks({ client: api, clientSecret: settings.CLIENT_SECRET!, verificationToken, polling }) }
+        ? {
+            webhooks: ouraWebhooks({ client: api, clientSecret: settings.CLIENT_SECRET!, verificationToken, polling }),
+            subscriptions: ouraSubscriptions({
+              baseUrl,
+              clientId: settings.CLIENT_ID!,
+              clientSecret: settings.CLIENT_SECRET!,
+              verificationToken,
+            }),
+          }
         : {}),
       tokenRefresh: { refresh: (credentials) => oauth.refresh(credentials) },
       async revokeAccess(credentials: TokenSet) {

@@ -16,6 +16,8 @@ export interface OuraEmulatorOptions {
   /** `expires_in` of access tokens, seconds (Oura's example: 86400). */
   accessTokenSeconds?: number;
   seed?: number;
+  /** Lifetime of webhook subscriptions, days (open-wearables: 90). */
+  subscriptionDays?: number;
   /** Documents per page before `next_token` (heart-rate rows: ten times as many). */
   pageSize?: number;
 }
@@ -41,6 +43,15 @@ export interface OuraAccount {
   weight: number;
   height: number;
   biological_sex: string;
+}
+
+export interface OuraSubscription {
+  id: string;
+  callback_url: string;
+  verification_token: string;
+  event_type: string;
+  data_type: string;
+  expiration_time: string;
 }
 
 export interface LoggedRequest {
@@ -89,6 +100,7 @@ export class OuraEmulator {
   readonly #heartrate = new Map<string, Record<string, unknown>[]>();
   readonly #random: Random;
   readonly #faults: Fault[] = [];
+  readonly subscriptions = new Map<string, OuraSubscription>();
   #consent: Consent | undefined;
   #server: FastifyInstance | undefined;
   url = '';
@@ -99,6 +111,7 @@ export class OuraEmulator {
       clientSecret: 'oura-test-secret',
       accessTokenSeconds: 86_400,
       seed: 7,
+      subscriptionDays: 90,
       pageSize: 25,
       ...options,
     };
@@ -246,6 +259,7 @@ export class OuraEmulator {
       this.#log(request, fault.status);
       await reply.status(fault.status).headers(fault.headers).send(fault.body);
     });
+    this.#subscriptionRoutes(app);
     app.get('/oauth/authorize', (request, reply) => this.#authorize(request, reply));
     app.post('/oauth/token', (request, reply) => this.#token(request, reply));
     app.post('/oauth/revoke', (request, reply) => this.#revoke(request, reply));
@@ -297,6 +311,75 @@ export class OuraEmulator {
 
   async close(): Promise<void> {
     await this.#server?.close();
+  }
+
+  /** `/v2/webhook/subscription`: app credentials in headers; the callback is verified before 201. */
+  #subscriptionRoutes(app: FastifyInstance) {
+    const view = ({ verification_token: _token, ...rest }: OuraSubscription) => rest;
+    const authorized = (request: FastifyRequest, reply: FastifyReply) => {
+      if (request.headers['x-client-id'] === this.clientId && request.headers['x-client-secret'] === this.clientSecret)
+        return true;
+      this.#log(request, 401);
+      void reply.status(401).send({ detail: 'Invalid client credentials' });
+      return false;
+    };
+    const expiry = () => new Date(Date.now() + this.#options.subscriptionDays * 86_400_000).toISOString();
+    app.get('/v2/webhook/subscription', async (request, reply) => {
+      if (!authorized(request, reply)) return reply;
+      this.#log(request, 200);
+      return [...this.subscriptions.values()].map(view);
+    });
+    app.post('/v2/webhook/subscription', async (request, reply) => {
+      if (!authorized(request, reply)) return reply;
+      const body = (request.body ?? {}) as Record<string, string | undefined>;
+      const { callback_url, verification_token, event_type, data_type } = body;
+      if (!callback_url || !verification_token || !event_type || !data_type) {
+        this.#log(request, 422);
+        return reply
+          .status(422)
+          .send({ detail: [{ loc: ['body'], msg: 'field required', type: 'value_error.missing' }] });
+      }
+      const taken = [...this.subscriptions.values()].some(
+        (s) => s.event_type === event_type && s.data_type === data_type,
+      );
+      if (taken) {
+        this.#log(request, 409);
+        return reply.status(409).send({ detail: 'Subscription already exists' });
+      }
+      const verified = await this.verifyCallback(callback_url, verification_token).catch(() => undefined);
+      if (verified?.status !== 200 || typeof (verified.body as { challenge?: unknown })?.challenge !== 'string') {
+        this.#log(request, 400);
+        return reply.status(400).send({ detail: 'Callback verification failed' });
+      }
+      const subscription: OuraSubscription = {
+        id: randomBytes(8).toString('hex'),
+        callback_url,
+        verification_token,
+        event_type,
+        data_type,
+        expiration_time: expiry(),
+      };
+      this.subscriptions.set(subscription.id, subscription);
+      this.#log(request, 201);
+      return reply.status(201).send(view(subscription));
+    });
+    app.put('/v2/webhook/subscription/renew/:id', async (request, reply) => {
+      if (!authorized(request, reply)) return reply;
+      const found = this.subscriptions.get((request.params as { id: string }).id);
+      if (!found) {
+        this.#log(request, 403);
+        return reply.status(403).send({ detail: 'Forbidden' });
+      }
+      found.expiration_time = expiry();
+      this.#log(request, 200);
+      return view(found);
+    });
+    app.delete('/v2/webhook/subscription/:id', async (request, reply) => {
+      if (!authorized(request, reply)) return reply;
+      this.subscriptions.delete((request.params as { id: string }).id);
+      this.#log(request, 204);
+      return reply.status(204).send();
+    });
   }
 
   #log(request: FastifyRequest, status: number, extra: Partial<LoggedRequest> = {}): void {
