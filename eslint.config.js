@@ -14,6 +14,25 @@ export default tseslint.config(
     },
   },
   {
+    // Type-aware rules (typescript-eslint, type-checked): the ones that catch real bugs —
+    // promises nobody awaits or that reach a callback expecting void, throwing non-errors,
+    // `${object}` in messages. They need the type checker, so they cover src/ only.
+    files: ['src/**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/await-thenable': 'error',
+      '@typescript-eslint/only-throw-error': 'error',
+      '@typescript-eslint/prefer-promise-reject-errors': 'error',
+      '@typescript-eslint/restrict-template-expressions': 'error',
+      '@typescript-eslint/no-for-in-array': 'error',
+      '@typescript-eslint/no-implied-eval': 'error',
+      '@typescript-eslint/no-duplicate-type-constituents': 'error',
+      '@typescript-eslint/no-redundant-type-constituents': 'error',
+    },
+  },
+  {
     // The layer table of the README, for application code (tests may reach inside folders).
     files: ['src/**/*.ts'],
     ignores: ['src/**/*.test.ts'],

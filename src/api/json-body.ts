@@ -45,7 +45,7 @@ export function useDepthCheckedJson(app: FastifyInstance): void {
     (request: FastifyRequest, body: string | Buffer, done: (error: Error | null, value?: unknown) => void) => {
       const text = typeof body === 'string' ? body : body.toString('utf8');
       if (jsonTooDeep(text)) return done(tooDeepError());
-      parse(request, text, done);
+      void parse(request, text, done);
     },
   );
 }

@@ -202,7 +202,8 @@ export interface ConnectionHealthRepo {
 export interface RawRecordInput {
   userId: string;
   provider: string;
-  dataType: DataType | string;
+  /** A `DataType`, or a provider's own payload kind (`batch`, `workout-file`…). */
+  dataType: string;
   /** The provider's id for this payload (a log id, a file hash). */
   externalId: string;
   contentType: string;

@@ -1,8 +1,24 @@
 import { ESLint } from 'eslint';
+import tseslint from 'typescript-eslint';
 import { describe, expect, it } from 'vitest';
+import { layersRule } from '../../eslint-rules/layers.js';
 
-/** `tributary/layers` (eslint-rules/layers.js) on code that is not in the tree, as CI's `npm run lint` sees it. */
-const eslint = new ESLint({ cwd: process.cwd() });
+/**
+ * `tributary/layers` (eslint-rules/layers.js, run by `npm run lint` in CI) on code that is not
+ * in the tree: the rule alone, with the TypeScript parser, as eslint.config.js wires it.
+ */
+const eslint = new ESLint({
+  cwd: process.cwd(),
+  overrideConfigFile: true,
+  overrideConfig: [
+    {
+      files: ['**/*.ts'],
+      languageOptions: { parser: tseslint.parser },
+      plugins: { tributary: { rules: { layers: layersRule } } },
+      rules: { 'tributary/layers': 'error' },
+    },
+  ],
+});
 
 async function layerErrors(filePath: string, code: string): Promise<string[]> {
   const [result] = await eslint.lintText(code, { filePath });

@@ -102,7 +102,7 @@ export function storageClient(url: string, key: string, timeoutMs: number, guard
           found.status !== 404 &&
           !(found.status === 400 && (body.statusCode === '404' || body.error === 'Bucket not found'))
         ) {
-          throw await failFromBody(found.status, body, `reading bucket ${BUCKET}`);
+          throw failFromBody(found.status, body, `reading bucket ${BUCKET}`);
         }
         const created = await call('POST', 'bucket', {
           body: JSON.stringify({ id: BUCKET, name: BUCKET, public: false }),
