@@ -256,8 +256,13 @@ describe('dashboard in chromium', () => {
     await shot(page, 'deliveries-redelivered');
     const stored = (await (await fetch(`${t.url}/v2/deliveries/${deliveryId}`, { headers: t.headers })).json()) as {
       status: string;
+      trace_id: string;
     };
     expect(stored.status).toBe('delivered');
+    // The attempt log names the real X-Terra-Trace-Id, the one the endpoint received.
+    await page.locator(`tr[data-delivery-id="${deliveryId}"] button`, { hasText: 'Attempts' }).click();
+    await expect.poll(() => page.textContent('[data-testid="trace-id"]')).toBe(stored.trace_id);
+    expect(hook.received.some((r) => r.headers['x-terra-trace-id'] === stored.trace_id)).toBe(true);
     expect(consoleErrors).toEqual([]);
 
     // Narrow screens: the sidebar becomes a top bar and nothing overflows sideways.

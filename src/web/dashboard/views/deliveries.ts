@@ -178,7 +178,14 @@ async function showAttempts(id: string, detail: HTMLTableRowElement, toggle: HTM
             ),
             'table-compact',
           ),
-      h('p', { class: 'small muted' }, 'Trace id ', code(d.id)),
+      h(
+        'p',
+        { class: 'small muted' },
+        'X-Terra-Trace-Id ',
+        h('span', { 'data-testid': 'trace-id' }, code(d.trace_id ?? '—')),
+        ' · delivery ',
+        code(d.id),
+      ),
     );
   } catch (error) {
     cell.replaceChildren(errorBox(error));
