@@ -15,6 +15,7 @@ import type {
   DestinationRepo,
   EventFormat,
   StoredDestination,
+  OutboxEntry,
   StoredEvent,
   Store,
   User,
@@ -379,7 +380,7 @@ export class DeliveryService {
     return done.length;
   }
 
-  async #deliveriesFor(event: StoredEvent, byDeveloper: Map<string, StoredDestination[]>): Promise<Delivery[]> {
+  async #deliveriesFor(event: OutboxEntry, byDeveloper: Map<string, StoredDestination[]>): Promise<Delivery[]> {
     let destinations = byDeveloper.get(event.devId);
     if (!destinations) {
       destinations = await this.destinations.list(event.devId);
@@ -638,7 +639,7 @@ function jobId(deliveryId: string, attempt: number): string {
  * X-Terra-Trace-Id: one per event × destination, kept on every retry. The chunks of one
  * large request share a base (derived from reference × destination) and end in `:chunk:<n>`.
  */
-function traceIdFor(event: StoredEvent, destinationId: string, chunk: number | undefined): string {
+function traceIdFor(event: OutboxEntry, destinationId: string, chunk: number | undefined): string {
   if (chunk === undefined || !event.reference) return randomUUID();
   const hex = createHash('sha256').update(`${event.reference}|${destinationId}`).digest('hex');
   const base = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;

@@ -290,6 +290,9 @@ export interface StoredEvent {
   dispatched: boolean;
 }
 
+/** An outbox event without its body, as the dispatcher reads it. */
+export type OutboxEntry = Omit<StoredEvent, 'payload'>;
+
 export interface EventRepo {
   /** Appends to the outbox; call inside the transaction that wrote the data. */
   insert(
@@ -302,7 +305,11 @@ export interface EventRepo {
     filter?: { userId?: string; type?: string; limit?: number; afterMs?: number },
   ): Promise<StoredEvent[]>;
   /** Events not yet handed to the queue, oldest first, across developers (for the dispatcher). */
-  undispatched(limit: number): Promise<StoredEvent[]>;
+  /**
+   * The oldest events not yet dispatched, without their bodies: routing needs ids, types and
+   * references only (a batch of full payloads can be hundreds of megabytes).
+   */
+  undispatched(limit: number): Promise<OutboxEntry[]>;
   markDispatched(eventIds: string[]): Promise<void>;
 }
 

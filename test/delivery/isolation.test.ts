@@ -96,3 +96,19 @@ describe.each(ENGINES)('delivery isolation (%s)', (engine) => {
     expect(service.openClients).toBe(0);
   });
 });
+
+describe.each(ENGINES)('the outbox dispatcher reads ids, not payloads (%s)', (engine) => {
+  it('undispatched() returns routing fields only', async (context) => {
+    const t = await openTestStore(engine, context.task.name);
+    try {
+      const devId = (await t.store.developers.create({ name: 'outbox' })).developer.devId;
+      const big = { type: 'healthcheck', blob: 'x'.repeat(100_000) };
+      const inserted = await t.store.events.insert(devId, { type: 'healthcheck', payload: big });
+      const [entry] = await t.store.events.undispatched(10);
+      expect(entry).toMatchObject({ eventId: inserted.eventId, devId, type: 'healthcheck', dispatched: false });
+      expect(entry).not.toHaveProperty('payload');
+    } finally {
+      await t.close();
+    }
+  });
+});

@@ -87,11 +87,21 @@ export function eventRepo(db: Db): EventRepo {
     },
     async undispatched(limit) {
       return (
-        await db.all<Row>(
-          'SELECT * FROM events WHERE dispatched = 0 ORDER BY created_ms, created_seq, event_id LIMIT ?',
+        await db.all<Omit<Row, 'payload'>>(
+          `SELECT event_id, dev_id, user_id, type, reference, created_at, created_ms, dispatched
+           FROM events WHERE dispatched = 0 ORDER BY created_ms, created_seq, event_id LIMIT ?`,
           [limit],
         )
-      ).map(toEvent);
+      ).map((row) => ({
+        eventId: row.event_id,
+        devId: row.dev_id,
+        userId: row.user_id,
+        type: row.type,
+        reference: row.reference,
+        createdAt: row.created_at,
+        createdMs: Number(row.created_ms),
+        dispatched: Number(row.dispatched) === 1,
+      }));
     },
     async markDispatched(eventIds) {
       for (const id of eventIds) await db.run('UPDATE events SET dispatched = 1 WHERE event_id = ?', [id]);
