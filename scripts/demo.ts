@@ -16,6 +16,7 @@ import { loadConfig } from '../src/core/config.ts';
 import { installLastResortHandler } from '../src/core/last-resort.ts';
 import { createLogger } from '../src/core/logger.ts';
 import { DEMO_LOGIN, startDemoEmulator } from '../test/emulators/ifit/main.ts';
+import { OuraEmulator } from '../test/emulators/oura/oura-emulator.ts';
 
 const DEV_ID = 'demo-developer';
 const API_KEY = 'demo-api-key-not-for-production';
@@ -34,6 +35,10 @@ async function portOr(preferred: number): Promise<number> {
 
 const emulatorPort = process.env.DEMO_IFIT_PORT ? Number(process.env.DEMO_IFIT_PORT) : await portOr(8788);
 const emulator = await startDemoEmulator({ port: emulatorPort, days: 45 });
+// Oura (OAuth2): its emulator's consent screen grants at once for the demo account.
+const oura = new OuraEmulator();
+oura.addHistory(oura.addAccount({ id: 'demo-oura-user', email: 'demo@oura.test' }).id, 45);
+await oura.start(process.env.DEMO_OURA_PORT ? Number(process.env.DEMO_OURA_PORT) : await portOr(8789));
 const port = process.env.DEMO_PORT ? Number(process.env.DEMO_PORT) : await portOr(8787);
 const dataDir = mkdtempSync(join(tmpdir(), 'tributary-demo-'));
 const removeStore = () => rmSync(dataDir, { recursive: true, force: true });
@@ -54,6 +59,10 @@ const config = loadConfig({
   TRIBUTARY_PROVIDER_IFIT_CLIENT_SECRET: emulator.clientSecret,
   TRIBUTARY_PROVIDER_IFIT_POLL_SECONDS: process.env.TRIBUTARY_PROVIDER_IFIT_POLL_SECONDS ?? '60',
   TRIBUTARY_PROVIDER_IFIT_BACKFILL_DAYS: process.env.TRIBUTARY_PROVIDER_IFIT_BACKFILL_DAYS ?? '30',
+  TRIBUTARY_PROVIDER_OURA_CLIENT_ID: oura.clientId,
+  TRIBUTARY_PROVIDER_OURA_CLIENT_SECRET: oura.clientSecret,
+  TRIBUTARY_PROVIDER_OURA_BASE_URL: oura.url,
+  TRIBUTARY_PROVIDER_OURA_AUTH_BASE_URL: oura.url,
 });
 installLastResortHandler(createLogger(config.logLevel));
 const app = await createTributary(config);
@@ -61,6 +70,7 @@ const url = await app.listen().catch(async (error: Error) => {
   console.error(`demo: cannot start Tributary on port ${port}: ${error.message}`);
   await app.close();
   await emulator.close();
+  await oura.close();
   process.exit(1);
 });
 const headers = { 'dev-id': DEV_ID, 'x-api-key': API_KEY, 'content-type': 'application/json' };
@@ -69,6 +79,13 @@ const auth = (await (
     method: 'POST',
     headers,
     body: JSON.stringify({ reference_id: 'demo-user' }),
+  })
+).json()) as { user_id: string; auth_url: string };
+const ouraAuth = (await (
+  await fetch(`${url}/v2/auth/authenticateUser?resource=OURA`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ reference_id: 'demo-oura-user' }),
   })
 ).json()) as { user_id: string; auth_url: string };
 const widget = (await (
@@ -98,11 +115,17 @@ Dashboard: ${url}/dashboard — sign in with dev-id ${DEV_ID} and API key ${API_
 3. Record a new workout at "iFit" and watch it arrive within a minute (polling):
    curl -s -X POST ${emulator.url}/_emulator/accounts/${encodeURIComponent(DEMO_LOGIN.username)}/workouts
 
+4. Connect Oura (OAuth2 with PKCE; the Oura emulator at ${oura.url} consents at once): open
+   ${ouraAuth.auth_url}
+   then read its sleep (stages, hypnogram, HR/HRV):
+   curl -s -H 'dev-id: ${DEV_ID}' -H 'x-api-key: ${API_KEY}' '${url}/v2/sleep?user_id=${ouraAuth.user_id}&start_date=${since}&to_webhook=false'
+
 Ctrl-C stops everything.`);
 
 const stop = async () => {
   await app.close();
   await emulator.close();
+  await oura.close();
   process.exit(0);
 };
 process.once('SIGINT', () => void stop());
