@@ -349,6 +349,9 @@ export class DeliveryService {
   async payloadFor(devId: string, eventId: string): Promise<StoredEvent> {
     const event = await this.#deps.store.events.get(devId, eventId);
     if (!event) throw notFound(`event ${eventId} not found`);
+    // A signed link outlives nothing: once the user is deleted (deauth), their data is not served.
+    if (isDataEvent(event) && !(await this.#deps.store.users.get(devId, event.userId!)))
+      throw new TributaryError('gone', `the user of event ${eventId} was deleted: its data is no longer served`);
     return event;
   }
 
@@ -750,3 +753,8 @@ function optionalString(value: unknown): string | undefined {
 }
 
 export type { DataType };
+
+/** An event that carries a user's health data (not an auth/deauth notice about the user). */
+function isDataEvent(event: StoredEvent): boolean {
+  return event.userId !== null && (DATA_TYPES as readonly string[]).includes(event.type);
+}

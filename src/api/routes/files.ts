@@ -68,6 +68,9 @@ export const filesRoutes: RouteModule = async (app, ctx) => {
     if (verdict === 'invalid') throw new TributaryError('forbidden', 'the FIT link signature is invalid');
     if (verdict === 'expired') throw new TributaryError('gone', 'the FIT link has expired');
     const event = await ctx.store.events.get(devId, eventId);
+    // The link outlives nothing: a deleted (deauthenticated) user's activity is not served.
+    if (event?.userId && !(await ctx.store.users.get(devId, event.userId)))
+      throw new TributaryError('gone', `the user of event ${eventId} was deleted: its data is no longer served`);
     const data = event?.type === 'activity' ? (event.payload.data as TerraRecord[] | undefined) : undefined;
     if (!data || data.length === 0) throw notFound(`event ${eventId} holds no activity`);
     return sendFit(reply, data, `${safeName(eventId)}.fit`);
