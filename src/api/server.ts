@@ -6,7 +6,7 @@ import { requireDeveloper } from './authenticate.ts';
 import type { ApiContext, RouteModule } from './context.ts';
 import { errorBody, errorHandler } from './errors.ts';
 import { useDepthCheckedJson } from './json-body.ts';
-import { trackServedRoutes } from './openapi/served-routes.ts';
+import { allowedMethods, servedRoutes, trackServedRoutes } from './openapi/served-routes.ts';
 import { guardBodyRate, serverTimeouts } from './timeouts.ts';
 import { LIMITS } from '../core/rate-limit.ts';
 
@@ -75,6 +75,20 @@ export async function buildServer(ctx: ApiContext, modules: ServerModules): Prom
     }
   });
   app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0]!;
+    // A path that exists with other methods (DELETE on a read-only route): 405 naming them.
+    const allowed = allowedMethods(servedRoutes(app), path);
+    if (allowed.length > 0)
+      return void reply
+        .status(405)
+        .header('allow', allowed.join(', '))
+        .send(
+          errorBody(
+            'method_not_allowed',
+            `${request.method} is not allowed on ${path}; allowed: ${allowed.join(', ')}`,
+            request.id,
+          ),
+        );
     void reply
       .status(404)
       .send(errorBody('not_found', `no route ${request.method} ${request.url.split('?')[0]}`, request.id));

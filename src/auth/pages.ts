@@ -116,8 +116,14 @@ ${input.providers.length ? `<ul>${items}</ul>` : '<p class="error">No data sourc
   );
 }
 
-export function resultPage(outcome: 'success' | 'failure', query: Record<string, unknown>): string {
-  const resource = typeof query.resource === 'string' && query.resource !== 'null' ? query.resource : 'your account';
+/** `displayName` turns Terra's resource name (`IFIT`) into the provider's own (`iFit`). */
+export function resultPage(
+  outcome: 'success' | 'failure',
+  query: Record<string, unknown>,
+  displayName: (resource: string) => string | undefined = () => undefined,
+): string {
+  const given = typeof query.resource === 'string' && query.resource !== 'null' ? query.resource : undefined;
+  const resource = given === undefined ? 'your account' : (displayName(given) ?? given);
   return outcome === 'success'
     ? page(
         'Connected',

@@ -119,7 +119,7 @@ export async function destinationsCommand(group: 'destinations' | 'deliveries', 
         limit: values.limit,
       });
       print(
-        { deliveries: deliveries.map(deliveryView) },
+        { deliveries: deliveries.map((d) => deliveryView(d)) },
         deliveries.length === 0
           ? 'No deliveries.'
           : deliveries

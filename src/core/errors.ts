@@ -7,6 +7,7 @@ export type ErrorCode =
   | 'unauthorized' // missing or wrong dev-id / x-api-key
   | 'forbidden'
   | 'not_found' // unknown user, record or route (also another developer's user)
+  | 'method_not_allowed' // the path exists, not with this method (405 with Allow)
   | 'conflict'
   | 'payload_too_large'
   | 'unsupported_media_type'

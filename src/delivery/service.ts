@@ -269,6 +269,11 @@ export class DeliveryService {
   async redeliver(devId: string, deliveryId: string): Promise<Delivery> {
     const existing = await this.deliveries.get(devId, deliveryId);
     if (!existing) throw notFound(`delivery ${deliveryId} not found`);
+    if (!(await this.destinations.get(devId, existing.destinationId)))
+      throw new TributaryError(
+        'conflict',
+        `delivery ${deliveryId} cannot be sent again: its destination ${existing.destinationId} was deleted`,
+      );
     const now = Date.now();
     const delivery = (await this.deliveries.redeliver(devId, deliveryId, now))!;
     await this.#enqueue([delivery], `r${now.toString(36)}`);

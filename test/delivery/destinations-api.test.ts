@@ -57,17 +57,17 @@ describe.each(ENGINES)('destinations API on %s', (engine) => {
 
     const created = await api('POST', '/v2/destinations', {
       type: 'webhook',
-      url: 'http://x.example/hook',
+      url: 'http://127.0.0.1:9/hook',
       format: 'json',
       event_types: ['sleep'],
     });
     expect(created.status).toBe(201);
     const patched = await api('PATCH', `/v2/destinations/${created.body.id}`, {
-      url: 'http://y.example/hook',
+      url: 'http://127.0.0.1:9/other-hook',
       event_types: null,
       delivery_mode: 'ping',
     });
-    expect(patched.body).toMatchObject({ url: 'http://y.example/hook', event_types: null, delivery_mode: 'ping' });
+    expect(patched.body).toMatchObject({ url: 'http://127.0.0.1:9/other-hook', event_types: null, delivery_mode: 'ping' });
     expect((await api('PATCH', `/v2/destinations/${created.body.id}`, { type: 'sql' })).body).toMatchObject({
       parameter: 'type',
     });

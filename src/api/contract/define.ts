@@ -10,6 +10,13 @@ import { inputError } from './issues.ts';
  * `docs/openapi.json`) is generated from them (see operation.ts).
  */
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The route reads no JSON body: `content-type: application/json` with an empty body is fine. */
+    emptyJsonBody?: boolean;
+  }
+}
+
 /** A plain JSON Schema (for a `$ref` to a Terra component or a non-JSON media type). */
 export type JsonSchema = Record<string, unknown>;
 
@@ -122,7 +129,10 @@ export function serve<const S extends RouteSpec>(app: FastifyInstance, spec: S, 
   app.route({
     method: spec.method.toUpperCase() as 'GET',
     url: fastifyUrl(app, spec.path),
-    config: spec.public ? { public: true } : {},
+    config: {
+      ...(spec.public ? { public: true } : {}),
+      ...(!spec.body || spec.bodyRequired === false ? { emptyJsonBody: true } : {}),
+    },
     handler: async (request, reply) => handler(parseInput(spec, request), request, reply),
   });
 }

@@ -15,5 +15,11 @@ export {
   type OperationObject,
   type RegisteredOperation,
 } from './registry.ts';
-export { parseServedRoutes, servedRoutes, trackServedRoutes, type ServedRoute } from './served-routes.ts';
+export {
+  allowedMethods,
+  parseServedRoutes,
+  servedRoutes,
+  trackServedRoutes,
+  type ServedRoute,
+} from './served-routes.ts';
 export { ERROR_SCHEMA_NAME, terraOperations } from './terra-operations.ts';

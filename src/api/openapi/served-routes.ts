@@ -56,3 +56,21 @@ export function trackServedRoutes(app: {
 export function servedRoutes(app: object): readonly ServedRoute[] {
   return SERVED.get(app) ?? [];
 }
+
+/**
+ * The methods `path` (a concrete URL path) is served with, HEAD included where GET is: the
+ * `Allow` header of a 405. Empty when no route has that path.
+ */
+export function allowedMethods(served: readonly ServedRoute[], path: string): string[] {
+  const target = path.replace(/\/+$/, '') || '/';
+  const methods = new Set<string>();
+  for (const route of served) {
+    const pattern = route.path
+      .split(/\{\w+\}/)
+      .map((part) => part.replace(/[.*+?^$()|[\]\\]/g, '\\$&'))
+      .join('[^/]+');
+    if (new RegExp(`^${pattern}$`).test(target)) methods.add(route.method.toUpperCase());
+  }
+  if (methods.has('GET')) methods.add('HEAD');
+  return [...methods].sort();
+}

@@ -22,6 +22,7 @@ export const ERROR_SCHEMA: Record<string, unknown> = {
         'unauthorized',
         'forbidden',
         'not_found',
+        'method_not_allowed',
         'conflict',
         'payload_too_large',
         'unsupported_media_type',

@@ -232,10 +232,10 @@ export const hostedAuthPages: RouteModule = (app, ctx) => {
   });
 
   app.get('/auth/success', async (request, reply) =>
-    html200(reply, resultPage('success', request.query as Record<string, unknown>)),
+    html200(reply, resultPage('success', request.query as Record<string, unknown>, displayNameOf(ctx))),
   );
   app.get('/auth/failure', async (request, reply) =>
-    html200(reply, resultPage('failure', request.query as Record<string, unknown>)),
+    html200(reply, resultPage('failure', request.query as Record<string, unknown>, displayNameOf(ctx))),
   );
 };
 
@@ -319,4 +319,9 @@ function optionalString(name: string, value: unknown): string | null {
   if (typeof value !== 'string') throw badParameter(name, `${name} must be a string`);
   if (value.length > 2048) throw badParameter(name, `${name} is too long (at most 2048 characters)`);
   return value;
+}
+
+/** A provider's own name for its Terra resource name (`IFIT` → `iFit`), when it is configured. */
+function displayNameOf(ctx: ApiContext): (resource: string) => string | undefined {
+  return (resource) => ctx.providers.get(resource)?.capabilities.displayName;
 }

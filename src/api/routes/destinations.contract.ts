@@ -228,6 +228,12 @@ export const Delivery = component(
       next_attempt_at: dateTime().nullable().describe('When the next attempt is due (pending deliveries only)'),
       created_at: dateTime(),
       delivered_at: dateTime().nullable(),
+      destination_deleted: z
+        .literal(true)
+        .optional()
+        .describe(
+          'Present when the destination was deleted: the delivery cannot be sent again (redeliver answers 409), and a dead letter of it needs no attention',
+        ),
     })
     .describe('One event × destination, with its retry state.'),
 );
@@ -469,7 +475,12 @@ export const redeliverDelivery = defineRoute({
   description:
     'Sets the delivery back to `pending` and queues it now, whatever its status (also for `failed` dead letters).',
   params: idParams('delivery'),
-  responses: { 202: json('Queued', accepted), 404: apiError('No such delivery'), ...commonErrors },
+  responses: {
+    202: json('Queued', accepted),
+    404: apiError('No such delivery'),
+    409: apiError('The delivery’s destination was deleted: there is nowhere to send it'),
+    ...commonErrors,
+  },
 });
 
 /** The signature fields: documented as required; a missing one is the same 403 as a wrong one. */

@@ -69,8 +69,10 @@ export const destinationRoutes: RouteModule = (app, ctx) => {
 export const deliveryRoutes: RouteModule = (app, ctx) => {
   const service = () => requireDelivery(ctx);
   serve(app, listDeliveries, async ({ query }, request) => {
-    const { deliveries, nextCursor } = await service().listDeliveries(developerOf(request).devId, query);
-    return { deliveries: deliveries.map(deliveryView), cursor: nextCursor };
+    const devId = developerOf(request).devId;
+    const { deliveries, nextCursor } = await service().listDeliveries(devId, query);
+    const live = await liveDestinations(service(), devId);
+    return { deliveries: deliveries.map((d) => deliveryView(d, live)), cursor: nextCursor };
   });
   serve(app, getDelivery, async ({ params }, request) => {
     const devId = developerOf(request).devId;
@@ -78,7 +80,7 @@ export const deliveryRoutes: RouteModule = (app, ctx) => {
     if (!delivery) throw new TributaryError('not_found', `delivery ${params.id} not found`);
     const attempts = await service().deliveries.attempts(devId, params.id);
     return {
-      ...deliveryView(delivery),
+      ...deliveryView(delivery, await liveDestinations(service(), devId)),
       attempt_log: attempts.map((a) => ({
         attempt: a.attempt,
         started_at: a.startedAt,
@@ -150,7 +152,13 @@ export function destinationView(d: StoredDestination): z.input<typeof Destinatio
   };
 }
 
-export function deliveryView(d: StoredDelivery): z.input<typeof Delivery> {
+/** The ids of the developer's destinations that still exist. */
+async function liveDestinations(service: DeliveryService, devId: string): Promise<ReadonlySet<string>> {
+  return new Set((await service.destinations.list(devId)).map((d) => d.destinationId));
+}
+
+/** `live`: the developer's existing destination ids, to mark deliveries of deleted ones. */
+export function deliveryView(d: StoredDelivery, live?: ReadonlySet<string>): z.input<typeof Delivery> {
   return {
     id: d.deliveryId,
     event_id: d.eventId,
@@ -165,5 +173,6 @@ export function deliveryView(d: StoredDelivery): z.input<typeof Delivery> {
       d.nextAttemptAt === null || d.status !== 'pending' ? null : new Date(d.nextAttemptAt).toISOString(),
     created_at: d.createdAt,
     delivered_at: d.deliveredAt,
+    ...(live && !live.has(d.destinationId) ? { destination_deleted: true as const } : {}),
   };
 }

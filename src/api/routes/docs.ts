@@ -1,5 +1,23 @@
 import { buildOpenApiDocument, renderDocsPage, servedRoutes } from '../openapi/index.ts';
 import type { RouteModule } from '../context.ts';
+import { defineRoute, serve } from '../contract/index.ts';
+
+/** `GET /`: a person who opens the server's address lands on the dashboard. */
+export const rootRedirect = defineRoute({
+  method: 'get',
+  path: '/',
+  tag: 'Server',
+  summary: 'Server root',
+  operationId: 'Server_Root',
+  description: 'Redirects to the dashboard (`/dashboard`).',
+  public: true,
+  responses: {
+    302: {
+      description: 'To the dashboard',
+      headers: { location: { description: '`/dashboard`', schema: { type: 'string', const: '/dashboard' } } },
+    },
+  },
+});
 
 /**
  * `GET /openapi.json` (OpenAPI 3.1 of the whole API) and `GET /docs` (the same, as one
@@ -11,6 +29,8 @@ export const docsRoutes: RouteModule = (app, ctx) => {
   // Every route the server serves (recorded as registered); the declared ones are documented
   // from their declarations, any other is listed as Undocumented.
   const document = () => buildOpenApiDocument({ publicUrl: ctx.config.publicUrl, served: servedRoutes(app) });
+
+  serve(app, rootRedirect, async (_input, _request, reply) => reply.redirect('/dashboard', 302));
 
   app.get('/openapi.json', async (_request, reply) => {
     return reply.type('application/json; charset=utf-8').send(document());

@@ -1,3 +1,5 @@
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { badParameter } from '../../../core/errors.ts';
 import type { DestinationDefinition } from '../destination.ts';
@@ -50,6 +52,7 @@ export const webhookDestination: DestinationDefinition<WebhookConfig> = {
     // Checked when a secret is set (creation, update), not when a stored one is reopened.
     const weak = signingSecretProblem(config.signing_secret);
     if (weak) throw badParameter('signing_secret', weak);
+    await assertHostResolves(new URL(config.url));
     if (services.allowPrivateNetworks !== false) return;
     try {
       await assertPublicUrl(new URL(config.url));
@@ -81,6 +84,22 @@ export const webhookDestination: DestinationDefinition<WebhookConfig> = {
     };
   },
 };
+
+/**
+ * A webhook whose host has no address can never be delivered to: refuse it at creation.
+ * Only a definite "no such name" refuses; a resolver that is briefly unreachable does not.
+ */
+async function assertHostResolves(url: URL): Promise<void> {
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  if (isIP(host)) return;
+  try {
+    await lookup(host);
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (code === 'ENOTFOUND' || code === 'ENODATA')
+      throw badParameter('url', `url host ${JSON.stringify(host)} does not resolve to any address (${code})`);
+  }
+}
 
 /** The config schema, for the OpenAPI document (src/api/routes/destinations.ts). */
 export { schema as webhookConfigSchema };

@@ -17,7 +17,8 @@ export async function overviewView(root: HTMLElement): Promise<void> {
     recentDeliveries(since),
     api<{ destinations: DestinationView[] }>('GET', '/v2/destinations').then((r) => r.destinations),
   ]);
-  const failed = deliveries.items.filter((d) => d.status === 'failed');
+  // A dead letter of a deleted destination cannot be sent again: nothing to attend to.
+  const failed = deliveries.items.filter((d) => d.status === 'failed' && !d.destination_deleted);
   const pending = deliveries.items.filter((d) => d.status === 'pending');
   const delivered = deliveries.items.filter((d) => d.status === 'delivered');
   const states = countBy(health.connections, (c) => (c.active ? c.state : 'inactive'));
