@@ -67,7 +67,11 @@ describe.each(ENGINES)('destinations API on %s', (engine) => {
       event_types: null,
       delivery_mode: 'ping',
     });
-    expect(patched.body).toMatchObject({ url: 'http://127.0.0.1:9/other-hook', event_types: null, delivery_mode: 'ping' });
+    expect(patched.body).toMatchObject({
+      url: 'http://127.0.0.1:9/other-hook',
+      event_types: null,
+      delivery_mode: 'ping',
+    });
     expect((await api('PATCH', `/v2/destinations/${created.body.id}`, { type: 'sql' })).body).toMatchObject({
       parameter: 'type',
     });
