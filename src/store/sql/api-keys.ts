@@ -29,6 +29,16 @@ const toKey = (row: Row): ApiKey => ({
 
 const hintOf = (secret: string) => secret.slice(-4);
 
+/**
+ * Keys list in creation order, by `created_at`. A developer's default key and the next one are
+ * often created within one millisecond, so this process never hands out the same instant twice.
+ */
+let lastCreatedMs = 0;
+function creationTime(): string {
+  lastCreatedMs = Math.max(Date.now(), lastCreatedMs + 1);
+  return new Date(lastCreatedMs).toISOString();
+}
+
 export function apiKeyRepo(db: Db, developers: () => DeveloperRepo): ApiKeyRepo {
   const get = async (devId: string, keyId: string) => {
     const row = await db.get<Row>('SELECT * FROM api_keys WHERE dev_id = ? AND key_id = ?', [devId, keyId]);
@@ -42,7 +52,7 @@ export function apiKeyRepo(db: Db, developers: () => DeveloperRepo): ApiKeyRepo 
         devId,
         name,
         hint: hintOf(value),
-        createdAt: new Date().toISOString(),
+        createdAt: creationTime(),
         rotatedAt: null,
         lastUsedAt: null,
       };
