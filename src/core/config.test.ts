@@ -89,6 +89,10 @@ describe('loadConfig', () => {
     [ENV.allowPrivateDestinations, 'maybe'],
     [ENV.allowAmbientCredentials, 'on'],
     [ENV.destinationDisableAfterSeconds, 'never'],
+    [ENV.requestTimeoutMs, 'soon'],
+    [ENV.bodyTimeoutMs, '-5'],
+    [ENV.shutdownTimeoutMs, '2.5'],
+    [ENV.databaseStatementTimeoutMs, 'forever'],
   ];
   it.each(invalid)('an invalid %s (%s) stops start-up with a message naming it', (variable, value) => {
     const error = failure({ [variable]: value });

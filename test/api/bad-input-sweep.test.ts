@@ -574,7 +574,7 @@ describe.each(ENGINES)('bad-input sweep over every documented operation (%s)', (
     expect(entries.some((e) => e.outcome === 'refused')).toBe(true);
     expect(entries.some((e) => e.outcome === 'error')).toBe(false);
     expect(await t.app.store.records.count(t.devId, user.userId, 'activity')).toBe(1);
-  }, 120_000);
+  }, 240_000);
 
   it('names the offending parameter in the 400s the sweep once found as 500s', async () => {
     const get = async (path: string, init: RequestInit = {}) => {

@@ -70,6 +70,6 @@ describe('npm pack → install in an empty folder → npx tributary start', () =
     });
     const health = await fetch(`http://127.0.0.1:${port}/health`);
     expect(health.status).toBe(200);
-    expect(await health.json()).toEqual({ status: 'ok' });
+    expect(await health.json()).toMatchObject({ status: 'ok', store: { status: 'ok' }, queue: { status: 'ok' } });
   });
 });

@@ -173,15 +173,19 @@ describe.each(Object.keys(BACKENDS))('queue contract: %s', (name) => {
   it('stop waits for running handlers and takes no new jobs', async () => {
     const queue = await open();
     let finished = 0;
+    // Stop while the handler is known to be running, however long the queue took to start it.
+    let started!: () => void;
+    const running = new Promise<void>((resolve) => (started = resolve));
     queue.work(
       async () => {
+        started();
         await sleep(200);
         finished++;
       },
       { concurrency: 1 },
     );
     await queue.add([{ id: 'a', data: {} }]);
-    await sleep(100);
+    await running;
     await queue.stop();
     expect(finished).toBe(1);
     await queue.add([{ id: 'b', data: {} }]);
