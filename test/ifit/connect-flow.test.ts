@@ -105,7 +105,7 @@ describe.each(ENGINES)('connect flow (%s)', (engine) => {
     expect((await fetch(`${t.url}/connect/not-a-real-link-secret-value`)).status).toBe(404);
     const success = await fetch(`${t.url}/auth/success?user_id=x&resource=IFIT&reference_id=null`);
     expect(success.status).toBe(200);
-    expect(await success.text()).toContain('IFIT is connected');
+    expect(await success.text()).toContain('iFit is connected');
   });
 
   it('missing fields re-show the form with 400', async () => {

@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Db } from '../sql/db.ts';
 
@@ -11,7 +11,25 @@ import type { Db } from '../sql/db.ts';
  * better-sqlite3 is synchronous, but our transactions span awaits. An async mutex keeps
  * any other caller out while a transaction is open; AsyncLocalStorage lets code inside
  * the transaction (and nested `transaction` calls) pass straight through.
+ *
+ * The mutex is shared by every connection this process opens on one file: a connection that
+ * met another's open transaction would block the event loop in busy_timeout, so the other
+ * could never reach its COMMIT (split API and worker roles in one process deadlocked so).
+ * Other processes are waited out by busy_timeout as before.
  */
+interface TransactionLock {
+  current: Promise<void>;
+}
+const locksByFile = new Map<string, TransactionLock>();
+
+function lockFor(file: string): TransactionLock {
+  if (file === ':memory:') return { current: Promise.resolve() };
+  const key = resolve(file);
+  let lock = locksByFile.get(key);
+  if (!lock) locksByFile.set(key, (lock = { current: Promise.resolve() }));
+  return lock;
+}
+
 export function openSqlite(file: string): Db {
   if (file !== ':memory:') ownerOnly(file);
   const sqlite = new Database(file);
@@ -21,7 +39,7 @@ export function openSqlite(file: string): Db {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('busy_timeout = 10000');
   sqlite.pragma('foreign_keys = ON');
-  return new SqliteDb(sqlite);
+  return new SqliteDb(sqlite, lockFor(file));
 }
 
 /**
@@ -49,11 +67,12 @@ class SqliteDb implements Db {
   readonly dialect = 'sqlite' as const;
   readonly #sqlite: Database.Database;
   readonly #inTransaction = new AsyncLocalStorage<boolean>();
-  #lock: Promise<void> = Promise.resolve();
+  readonly #lock: TransactionLock;
   readonly #statements = new Map<string, Database.Statement>();
 
-  constructor(sqlite: Database.Database) {
+  constructor(sqlite: Database.Database, lock: TransactionLock) {
     this.#sqlite = sqlite;
+    this.#lock = lock;
   }
 
   async all<T>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
@@ -77,8 +96,8 @@ class SqliteDb implements Db {
   async transaction<T>(fn: (db: Db) => Promise<T>): Promise<T> {
     if (this.#inTransaction.getStore()) return fn(this);
     let release!: () => void;
-    const previous = this.#lock;
-    this.#lock = new Promise<void>((resolve) => (release = resolve));
+    const previous = this.#lock.current;
+    this.#lock.current = new Promise<void>((resolve) => (release = resolve));
     await previous;
     try {
       return await this.#inTransaction.run(true, async () => {
@@ -98,7 +117,7 @@ class SqliteDb implements Db {
   }
 
   async close(): Promise<void> {
-    await this.#lock;
+    await this.#lock.current;
     this.#sqlite.close();
   }
 
@@ -107,9 +126,9 @@ class SqliteDb implements Db {
     // Wait until no transaction of ours is open, so we never write into someone else's.
     let current: Promise<void>;
     do {
-      current = this.#lock;
+      current = this.#lock.current;
       await current;
-    } while (current !== this.#lock);
+    } while (current !== this.#lock.current);
   }
 
   #prepare(sql: string): Database.Statement {
