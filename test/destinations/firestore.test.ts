@@ -1,6 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { Firestore } from '@google-cloud/firestore';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { DestinationEvent } from '../../src/delivery/destinations/destination.ts';
 import { firestoreDestination } from '../../src/delivery/destinations/firestore/index.ts';
 import { runApiFlow } from '../emulators/api-flow.ts';
@@ -17,7 +17,10 @@ import { startTcpProxy, type TcpProxy } from './tcp-proxy.ts';
  * be tested here; malformed keys are rejected by the config schema before any connection.
  */
 // The client retries an unreachable server internally, so an attempt during the outage takes the whole budget.
-const SERVICES = { payloadUrl: () => 'http://127.0.0.1:1/unused', timeoutMs: 5000 };
+// The budget covers the client's first connection to the (JavaScript) emulator, which took over 5 s on a
+// loaded two-core machine; the file's test timeout leaves room for one whole budget plus the retry.
+const SERVICES = { payloadUrl: () => 'http://127.0.0.1:1/unused', timeoutMs: 15_000 };
+vi.setConfig({ testTimeout: 60_000 });
 const PROJECT = 'tributary-test';
 const ROOT = 'terra/2022-03-16';
 
