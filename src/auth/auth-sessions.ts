@@ -53,6 +53,8 @@ export const authSessions = {
         const user = await tx.users.get(row.devId, row.userId);
         if (!user || user.state !== 'pending') return;
         const message = 'The user did not finish connecting before the login link expired';
+        // Deleted first: deleting a user deletes its events, and this notice must remain.
+        await tx.users.delete(row.devId, row.userId);
         await tx.events.insert(row.devId, {
           type: 'auth',
           userId: user.userId,
@@ -62,7 +64,6 @@ export const authSessions = {
             widgetSessionId: row.widgetSessionId ?? row.sessionId,
           }),
         });
-        await tx.users.delete(row.devId, row.userId);
       });
     }
     await store.authSessions.deleteExpiredBefore(cutoff);

@@ -271,6 +271,8 @@ export class ConnectFlow {
       if (!(await authSessions.consume(tx, secret))) return false;
       const pending = await tx.users.get(session.devId, session.userId!);
       if (pending) {
+        // Deleted first: deleting a user deletes its events, and this notice must remain.
+        if (pending.state === 'pending') await tx.users.delete(session.devId, pending.userId);
         await tx.events.insert(session.devId, {
           type: 'auth',
           userId: pending.userId,
@@ -280,7 +282,6 @@ export class ConnectFlow {
             widgetSessionId: session.widgetSessionId ?? session.sessionId,
           }),
         });
-        if (pending.state === 'pending') await tx.users.delete(session.devId, pending.userId);
       }
       return true;
     });
@@ -459,6 +460,8 @@ export class ConnectFlow {
       if (!(await authSessions.consume(tx, secret))) return false;
       const pending = await tx.users.get(session.devId, session.userId!);
       if (pending) {
+        // Deleted first: deleting a user deletes its events, and this notice must remain.
+        if (pending.state === 'pending') await tx.users.delete(session.devId, pending.userId);
         await tx.events.insert(session.devId, {
           type: 'auth',
           userId: pending.userId,
@@ -468,7 +471,6 @@ export class ConnectFlow {
             widgetSessionId: session.widgetSessionId ?? session.sessionId,
           }),
         });
-        if (pending.state === 'pending') await tx.users.delete(session.devId, pending.userId);
       }
       return true;
     });
@@ -582,8 +584,10 @@ export class ConnectFlow {
       if (!found) return undefined;
       await tx.connections.delete(devId, userId);
       const inactive = (await tx.users.update(devId, userId, { active: false, state: 'deauthorized' })) ?? found;
-      await tx.events.insert(devId, { type: 'deauth', userId, payload: deauthEvent(inactive) });
+      // The user's data, events, pending deliveries and data requests go in this transaction;
+      // the deauth notice is written after, so it is the one event of the user that remains.
       await tx.users.delete(devId, userId);
+      await tx.events.insert(devId, { type: 'deauth', userId, payload: deauthEvent(inactive) });
       return inactive;
     });
     if (!user) throw new TributaryError('not_found', `user ${userId} not found`);

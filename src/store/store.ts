@@ -118,7 +118,12 @@ export interface UserRepo {
     userId: string,
     patch: Partial<Pick<User, 'referenceId' | 'active' | 'state' | 'providerUserId' | 'scopes' | 'lastWebhookUpdate'>>,
   ): Promise<User | undefined>;
-  /** Deletes the user with its connection, records and raw data. */
+  /**
+   * Deletes the user with its connection, records and raw data, and every event about the user
+   * with its deliveries (pending or not), attempts and chunk indexes, its data requests and
+   * widget choices, in one transaction. A notice about the deletion (a `deauth` or `auth` event)
+   * is inserted after this call, or it is deleted with the rest.
+   */
   delete(devId: string, userId: string): Promise<boolean>;
 }
 

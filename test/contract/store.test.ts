@@ -344,6 +344,92 @@ describe.each(ENGINES)('Store contract (%s)', (engine) => {
     expect(await t.store.records.count(dev.devId, user.userId)).toBe(0);
     expect(await t.store.users.delete(dev.devId, user.userId)).toBe(false);
   });
+
+  it('deletes a user with its events, their deliveries, attempts and chunks, and its data requests (issue 10 item 5)', async () => {
+    const dev = (await t.store.developers.create({ name: 'A' })).developer;
+    const user = await t.store.users.create(dev.devId, { provider: 'UPLOAD' });
+    const kept = await t.store.users.create(dev.devId, { provider: 'UPLOAD' });
+    const destination = await t.store.destinations.create(dev.devId, {
+      type: 'webhook',
+      config: { url: 'https://example.test/hook' },
+      secrets: {},
+      deliveryMode: 'push',
+      eventTypes: null,
+      format: 'json',
+    });
+    const seed = async (userId: string) => {
+      const events = [
+        await t.store.events.insert(dev.devId, { type: 'activity', userId, payload: { data: [1] } }),
+        await t.store.events.insert(dev.devId, { type: 'activity', userId, reference: `ref-${userId}`, payload: {} }),
+      ];
+      await t.store.deliveries.setChunk(dev.devId, events[1]!.eventId, `ref-${userId}`, 0);
+      const deliveries = await t.store.deliveries.create(
+        dev.devId,
+        events.map((e) => ({
+          destinationId: destination.destinationId,
+          eventId: e.eventId,
+          eventType: e.type,
+          traceId: e.eventId,
+        })),
+      );
+      // One delivered (with an attempt in the log), one still pending.
+      const claimed = await t.store.deliveries.claim(dev.devId, deliveries[0]!.deliveryId, Date.now(), 60_000);
+      await t.store.deliveries.recordAttempt(
+        claimed!,
+        { startedAt: Date.now(), durationMs: 3, statusCode: 200, error: null },
+        { status: 'delivered' },
+      );
+      await t.store.dataRequests.create(dev.devId, {
+        reference: `ref-${userId}`,
+        userId,
+        dataType: 'activity',
+        startMs: null,
+        endMs: null,
+        withSamples: false,
+      });
+      return { events, deliveries };
+    };
+    const gone = await seed(user.userId);
+    const stays = await seed(kept.userId);
+
+    await expect(
+      t.store.transaction(async (tx) => {
+        await tx.users.delete(dev.devId, user.userId);
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
+    expect(await t.store.events.get(dev.devId, gone.events[0]!.eventId)).toBeDefined();
+
+    await t.store.transaction(async (tx) => {
+      expect(await tx.users.delete(dev.devId, user.userId)).toBe(true);
+      // A notice written after the deletion, in the same transaction, remains.
+      await tx.events.insert(dev.devId, { type: 'deauth', userId: user.userId, payload: {} });
+    });
+    const left = await t.store.events.list(dev.devId, { userId: user.userId });
+    expect(left.map((e) => e.type)).toEqual(['deauth']);
+    for (const event of gone.events) {
+      expect(await t.store.events.get(dev.devId, event.eventId)).toBeUndefined();
+      expect(await t.store.deliveries.chunkOf(dev.devId, event.eventId)).toBeUndefined();
+    }
+    for (const delivery of gone.deliveries) {
+      expect(await t.store.deliveries.get(dev.devId, delivery.deliveryId)).toBeUndefined();
+      expect(await t.store.deliveries.attempts(dev.devId, delivery.deliveryId)).toEqual([]);
+    }
+    expect(await t.store.deliveries.overdue(Date.now() + 3_600_000, 0, 100)).toEqual([
+      expect.objectContaining({ deliveryId: stays.deliveries[1]!.deliveryId }),
+    ]);
+    expect(await t.store.dataRequests.get(dev.devId, `ref-${user.userId}`)).toBeUndefined();
+    const db = await t.sql();
+    expect(
+      await db.all('SELECT delivery_id FROM delivery_attempts WHERE delivery_id = ?', [gone.deliveries[0]!.deliveryId]),
+    ).toEqual([]);
+
+    // The other user's events, deliveries, attempts, chunks and data requests are untouched.
+    expect((await t.store.events.list(dev.devId, { userId: kept.userId })).length).toBe(2);
+    expect(await t.store.deliveries.attempts(dev.devId, stays.deliveries[0]!.deliveryId)).toHaveLength(1);
+    expect(await t.store.deliveries.chunkOf(dev.devId, stays.events[1]!.eventId)).toBe(0);
+    expect(await t.store.dataRequests.get(dev.devId, `ref-${kept.userId}`)).toBeDefined();
+  });
 });
 
 describe.each(ENGINES)('Store contract: destinations, deliveries, jobs (%s)', (engine) => {

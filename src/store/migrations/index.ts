@@ -10,6 +10,7 @@ import { apiKeys } from './0150-api-keys.ts';
 import { connectionHealth } from './0151-connection-health.ts';
 import { mcp } from './0170-mcp.ts';
 import { hostedLinkLimits } from './0180-hosted-link-limits.ts';
+import { userErasure } from './0190-user-erasure.ts';
 
 /** Every migration, in order. Add new files here; never edit one that has shipped. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -24,4 +25,5 @@ export const MIGRATIONS: readonly Migration[] = [
   connectionHealth,
   mcp,
   hostedLinkLimits,
+  userErasure,
 ];

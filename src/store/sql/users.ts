@@ -124,6 +124,19 @@ export function userRepo(db: Db): UserRepo {
         const { changes } = await tx.run('DELETE FROM users WHERE dev_id = ? AND user_id = ?', [devId, userId]);
         if (changes === 0) return false;
         await tx.run('DELETE FROM connections WHERE dev_id = ? AND user_id = ?', [devId, userId]);
+        // Their events go too (issue 10 item 5), with every delivery, attempt and chunk index of
+        // them: nothing pending can send the data again, no link can serve it, no redelivery exists.
+        const events = 'SELECT event_id FROM events WHERE dev_id = ? AND user_id = ?';
+        await tx.run(
+          `DELETE FROM delivery_attempts WHERE dev_id = ? AND delivery_id IN (SELECT delivery_id FROM deliveries WHERE dev_id = ? AND event_id IN (${events}))`,
+          [devId, devId, devId, userId],
+        );
+        await tx.run(`DELETE FROM deliveries WHERE dev_id = ? AND event_id IN (${events})`, [devId, devId, userId]);
+        await tx.run(`DELETE FROM event_chunks WHERE dev_id = ? AND event_id IN (${events})`, [devId, devId, userId]);
+        await tx.run('DELETE FROM events WHERE dev_id = ? AND user_id = ?', [devId, userId]);
+        await tx.run('DELETE FROM data_requests WHERE dev_id = ? AND user_id = ?', [devId, userId]);
+        // A widget's choice of a deleted user is forgotten: choosing again records the new user.
+        await tx.run('DELETE FROM widget_choices WHERE dev_id = ? AND user_id = ?', [devId, userId]);
         await tx.run('DELETE FROM records WHERE dev_id = ? AND user_id = ?', [devId, userId]);
         await tx.run('DELETE FROM raw_records WHERE dev_id = ? AND user_id = ?', [devId, userId]);
         // Grants to a deleted user's data end with it; the audit log of past calls stays.
