@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import type { HttpMethod } from '../openapi/registry.ts';
+import { CHECKED_BODIES } from './fields.ts';
 import { inputError } from './issues.ts';
 
 /**
@@ -142,7 +143,7 @@ function parseInput<S extends RouteSpec>(spec: S, request: FastifyRequest): Rout
   const query = parsePart(spec.query, request.query ?? {}, 'query');
   let body: unknown = undefined;
   if (spec.body) {
-    if (request.body === undefined) {
+    if (request.body === undefined && !CHECKED_BODIES.has(spec.body)) {
       if (spec.bodyRequired !== false) throw inputError('body', [], 'missing');
     } else body = parsePart(spec.body, request.body, 'body');
   }

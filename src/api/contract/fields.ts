@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { TributaryError } from '../../core/errors.ts';
-import { withJsonSchema } from '../openapi/zod-json-schema.ts';
+import { withJsonSchema, zodInputJsonSchema } from '../openapi/zod-json-schema.ts';
 import { parseBoolParam, parseDateParam, parseRange, requireParam, type DateRange } from '../params.ts';
 
 /**
@@ -130,6 +130,44 @@ export function withDateRange<S extends z.ZodObject<z.ZodRawShape>>(schema: S) {
     }
   });
 }
+
+/**
+ * A value (a JSON body, mostly) whose shape is `shape` and whose 400s are written by `check`,
+ * word for word as the route has always answered them: `check` throws a TributaryError naming
+ * the parameter (`body`, `data[3].metadata.start_time`…) and returns the value to parse (it may
+ * replace a missing body by its default). `shape` then parses what passed: it gives the
+ * handler's type and the documented schema. A checked body also decides what no body at all
+ * means (`check(undefined)`), instead of the generic "a JSON body is required".
+ */
+export function checked<S extends z.ZodTypeAny>(
+  shape: S,
+  check: (value: unknown) => unknown,
+): z.ZodType<z.output<S>, z.ZodTypeDef, unknown> {
+  const field = z.unknown().transform((value, ctx): z.output<S> => {
+    let candidate: unknown;
+    try {
+      candidate = check(value);
+    } catch (error) {
+      if (!(error instanceof TributaryError)) throw error;
+      const parameter = error.details.parameter;
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        message: error.message,
+        ...(typeof parameter === 'string' && parameter !== 'body' ? { path: [parameter] } : {}),
+      });
+      return z.NEVER;
+    }
+    const parsed = shape.safeParse(candidate);
+    if (parsed.success) return parsed.data as z.output<S>;
+    for (const issue of parsed.error.issues) ctx.addIssue(issue as z.IssueData);
+    return z.NEVER;
+  });
+  CHECKED_BODIES.add(field);
+  return withJsonSchema(field, zodInputJsonSchema(shape));
+}
+
+/** Bodies made with `checked`: they are parsed even when the request has none. */
+export const CHECKED_BODIES = new WeakSet<z.ZodTypeAny>();
 
 function badField(name: string, message: string): TributaryError {
   return new TributaryError('bad_request', message, { parameter: name });

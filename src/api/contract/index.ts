@@ -18,6 +18,7 @@ export {
 } from './define.ts';
 export {
   booleanParam,
+  checked,
   dateParam,
   dateText,
   withDateRange,

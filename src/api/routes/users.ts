@@ -1,16 +1,13 @@
 import { badParameter, notFound } from '../../core/errors.ts';
+import { serve } from '../contract/index.ts';
+import { bulkUserInfo, DEFAULT_PER_PAGE, subscriptions, updateUser, userInfo } from './users.contract.ts';
 import { terraUser, type TerraUser } from '../../delivery/terra-events.ts';
 import type { User } from '../../store/store.ts';
 import { developerOf } from '../authenticate.ts';
 import type { RouteModule } from '../context.ts';
 import { findUser } from '../params.ts';
 
-/** Terra's default page size for GET /subscriptions. */
-export const DEFAULT_PER_PAGE = 500;
-/** Upper bound on one page, so a single request cannot ask for the whole table at once. */
-export const MAX_PER_PAGE = 10_000;
-/** Upper bound on ids in one POST /bulkUserInfo. */
-export const MAX_BULK_IDS = 1_000;
+export { DEFAULT_PER_PAGE, MAX_BULK_IDS, MAX_PER_PAGE } from './users.contract.ts';
 
 /**
  * Terra's user endpoints: GET /userInfo, GET /subscriptions, POST /bulkUserInfo,
@@ -19,11 +16,9 @@ export const MAX_BULK_IDS = 1_000;
  */
 export const userRoutes: RouteModule = (app, ctx) => {
   /** By user_id → `{user, status, is_authenticated}`; by reference_id → bare TerraUser[] (possibly empty). */
-  app.get('/userInfo', async (request) => {
+  serve(app, userInfo, async ({ query }, request) => {
     const dev = developerOf(request);
-    const query = request.query as Record<string, unknown>;
-    const userId = optionalString('user_id', query.user_id);
-    const referenceId = optionalString('reference_id', query.reference_id);
+    const { user_id: userId, reference_id: referenceId } = query;
     if (userId !== undefined) {
       const user = await findUser(ctx.store, dev.devId, userId);
       if (referenceId !== undefined && user.referenceId !== referenceId) {
@@ -36,18 +31,14 @@ export const userRoutes: RouteModule = (app, ctx) => {
   });
 
   /** Unpaged `{users}`; with page (zero-based) and/or per_page → `{data: {next, max_page, results}}`. */
-  app.get('/subscriptions', async (request) => {
+  serve(app, subscriptions, async ({ query }, request) => {
     const dev = developerOf(request);
-    const query = request.query as Record<string, unknown>;
-    const paged = present(query.page) || present(query.per_page);
-    if (!paged) {
+    if (query.page === undefined && query.per_page === undefined) {
       const { users } = await ctx.store.users.list(dev.devId);
       return { users: users.map(terraUser) };
     }
-    const page = present(query.page) ? integerParam('page', query.page, 0, Number.MAX_SAFE_INTEGER) : 0;
-    const perPage = present(query.per_page)
-      ? integerParam('per_page', query.per_page, 1, MAX_PER_PAGE)
-      : DEFAULT_PER_PAGE;
+    const page = query.page ?? 0;
+    const perPage = query.per_page ?? DEFAULT_PER_PAGE;
     const { users, total } = await ctx.store.users.list(dev.devId, { page, perPage });
     const maxPage = Math.max(0, Math.ceil(total / perPage) - 1);
     return { data: { next: page < maxPage ? page + 1 : null, max_page: maxPage, results: users.map(terraUser) } };
@@ -58,17 +49,11 @@ export const userRoutes: RouteModule = (app, ctx) => {
    * Unknown ids (and other developers' ids) are left out rather than failing the whole
    * call; duplicates are answered once.
    */
-  app.post('/bulkUserInfo', async (request) => {
+  serve(app, bulkUserInfo, async ({ body: ids }, request) => {
     const dev = developerOf(request);
-    const ids = request.body;
-    if (!Array.isArray(ids)) throw badParameter('body', 'the body must be a JSON array of user_id strings');
-    if (ids.length > MAX_BULK_IDS)
-      throw badParameter('body', `at most ${MAX_BULK_IDS} user ids per request (got ${ids.length})`);
     const found: TerraUser[] = [];
     const seen = new Set<string>();
-    for (const [index, id] of ids.entries()) {
-      if (typeof id !== 'string' || id === '')
-        throw badParameter(`body[${index}]`, `body[${index}] must be a user_id string (got ${JSON.stringify(id)})`);
+    for (const id of ids) {
       if (seen.has(id)) continue;
       seen.add(id);
       const user = await ctx.store.users.get(dev.devId, id);
@@ -78,27 +63,12 @@ export const userRoutes: RouteModule = (app, ctx) => {
   });
 
   /** `{reference_id?, active?}` → `{user, status}`. reference_id null clears it. */
-  app.patch('/users/:user_id', async (request) => {
+  serve(app, updateUser, async ({ params, body }, request) => {
     const dev = developerOf(request);
-    const { user_id: userId } = request.params as { user_id: string };
-    // The SDK always sends a JSON object; no body at all is a no-op too.
-    const body = request.body === undefined ? {} : request.body;
-    if (typeof body !== 'object' || Array.isArray(body) || body === null)
-      throw badParameter('body', 'the body must be a JSON object {reference_id?, active?}');
+    const userId = params.user_id;
     const patch: { referenceId?: string | null; active?: boolean } = {};
-    for (const [key, value] of Object.entries(body)) {
-      if (key === 'reference_id') {
-        if (value !== null && typeof value !== 'string')
-          throw badParameter('reference_id', `reference_id must be a string or null (got ${JSON.stringify(value)})`);
-        patch.referenceId = value;
-      } else if (key === 'active') {
-        if (typeof value !== 'boolean')
-          throw badParameter('active', `active must be true or false (got ${JSON.stringify(value)})`);
-        patch.active = value;
-      } else {
-        throw badParameter(key, `unknown field ${key}: PATCH /users/{user_id} accepts reference_id and active`);
-      }
-    }
+    if (body.reference_id !== undefined) patch.referenceId = body.reference_id;
+    if (body.active !== undefined) patch.active = body.active;
     const user = await findUser(ctx.store, dev.devId, userId);
     if (Object.keys(patch).length === 0) return { user: terraUser(user), status: 'success' };
     const updated = await ctx.store.users.update(dev.devId, userId, patch);
@@ -111,22 +81,4 @@ export const userRoutes: RouteModule = (app, ctx) => {
 /** A user whose connection is established (or needs a reconnect but still exists at the provider). */
 function isAuthenticated(user: User): boolean {
   return user.state === 'connected';
-}
-
-function present(value: unknown): boolean {
-  return value !== undefined && value !== '';
-}
-
-function optionalString(name: string, value: unknown): string | undefined {
-  if (value === undefined || value === '') return undefined;
-  if (typeof value !== 'string') throw badParameter(name, `${name} must be given once, as a string`);
-  return value;
-}
-
-function integerParam(name: string, value: unknown, min: number, max: number): number {
-  const text = typeof value === 'string' ? value.trim() : String(value);
-  if (!/^\d+$/.test(text)) throw badParameter(name, `${name} must be an integer (got ${JSON.stringify(value)})`);
-  const n = Number(text);
-  if (n < min || n > max) throw badParameter(name, `${name} must be between ${min} and ${max} (got ${n})`);
-  return n;
 }
