@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { isAppleHealthZip } from '../../src/providers/apple/index.ts';
+import { isAppleHealthExportBuffer } from '../../src/ingest/apple/export-upload.ts';
 import { tempDir } from '../helpers/engines.ts';
 import { FIXTURES, zipFolder } from './helpers.ts';
 
@@ -24,6 +25,7 @@ describe('Apple Health exports are recognized by content, wherever export.xml si
       { name: 'workout-routes/route_2024-03-02_7.00am.gpx', content: ROUTE },
     ]);
     expect(await isAppleHealthZip(zip)).toBe(true);
+    expect(await isAppleHealthExportBuffer(readFileSync(zip))).toBe(true);
   });
 
   it('export.xml in any folder (re-zipped or renamed export folder)', async () => {
@@ -32,6 +34,8 @@ describe('Apple Health exports are recognized by content, wherever export.xml si
       { name: 'backup/2024/Health Export/workout-routes/route_2024-03-02_7.00am.gpx', content: ROUTE },
     ]);
     expect(await isAppleHealthZip(zip)).toBe(true);
+    // An upload's bytes (raw body, multipart part, hosted page) are recognized the same way.
+    expect(await isAppleHealthExportBuffer(readFileSync(zip))).toBe(true);
   });
 
   it('the Health app layout (apple_health_export/) as before', async () => {
@@ -45,6 +49,9 @@ describe('Apple Health exports are recognized by content, wherever export.xml si
       { name: 'route.gpx', content: ROUTE },
     ]);
     expect(await isAppleHealthZip(other)).toBe(false);
-    expect(await isAppleHealthZip(await zipOf([{ name: 'a/route.gpx', content: ROUTE }]))).toBe(false);
+    const gpxOnly = await zipOf([{ name: 'a/route.gpx', content: ROUTE }]);
+    expect(await isAppleHealthZip(gpxOnly)).toBe(false);
+    expect(await isAppleHealthExportBuffer(readFileSync(other))).toBe(false);
+    expect(await isAppleHealthExportBuffer(readFileSync(gpxOnly))).toBe(false);
   });
 });

@@ -5,7 +5,7 @@ import { encodeActivitiesFit } from '../../export/fit/encode.ts';
 import { formatBytes } from '../../formats/errors.ts';
 import { InflateBudget } from '../../formats/index.ts';
 import { importWorkoutUpload, type UploadResult } from '../../ingest/upload-files.ts';
-import { importAppleExportUpload } from '../../ingest/apple/export-upload.ts';
+import { importAppleExportUpload, type ExportUploadResponse } from '../../ingest/apple/export-upload.ts';
 import type { TerraRecord } from '../../model/data-types.ts';
 import type { User } from '../../store/store.ts';
 import { developerOf } from '../authenticate.ts';
@@ -33,14 +33,7 @@ export const filesRoutes: RouteModule = async (app, ctx) => {
       const query = request.query as Record<string, unknown>;
       const dev = developerOf(request);
       const user = await findUser(ctx.store, dev.devId, requireParam('user_id', query.user_id));
-      // An Apple Health export (export.zip / export.xml) goes to the Apple importer (providers/apple).
-      if (Buffer.isBuffer(request.body)) {
-        const filename = typeof query.filename === 'string' ? query.filename : undefined;
-        const apple = await importAppleExportUpload(ctx, user, request.body, { filename });
-        if (apple) return reply.status(201).send(apple);
-      }
-      const results = await receiveUpload(ctx, request, user, query);
-      return reply.status(201).send(uploadResponse(results));
+      return reply.status(201).send(uploadResponse(await receiveUpload(ctx, request, user, query)));
     });
   });
 
@@ -161,86 +154,125 @@ async function* malformedAs400<T>(parts: AsyncIterable<T>): AsyncGenerator<T> {
   }
 }
 
-interface FileResult {
+/** One file of an upload: workout files (or a zip of them), or an Apple Health export. */
+type FileResult =
+  | { filename: string; kind: 'workouts'; result: UploadResult }
+  | { filename: string; kind: 'apple_health_export'; result: ExportUploadResponse };
+
+interface ReceivedFile {
   filename: string;
-  result: UploadResult;
+  bytes: Buffer;
+  /** The form's fields sent before this file (multipart), e.g. `start_time`. */
+  fields: Record<string, string>;
 }
 
-/** Reads the body (raw bytes or every multipart file) and imports each file. */
+/**
+ * The files of an upload, one at a time: the raw body as one file, or every file part of a
+ * multipart/form-data body (its limit is for the whole request, not per file).
+ */
+async function* receivedFiles(
+  request: FastifyRequest,
+  query: Record<string, unknown>,
+  limit: number,
+): AsyncGenerator<ReceivedFile> {
+  if (!request.isMultipart()) {
+    const body = request.body;
+    if (!Buffer.isBuffer(body)) {
+      throw badParameter(
+        'file',
+        'the request has no body: send the file as the body (application/octet-stream) or as multipart/form-data',
+      );
+    }
+    const filename = typeof query.filename === 'string' && query.filename !== '' ? query.filename : 'upload';
+    yield { filename, bytes: body, fields: {} };
+    return;
+  }
+  const fields: Record<string, string> = {};
+  let received = 0;
+  let files = 0;
+  for await (const part of malformedAs400(request.parts())) {
+    if (part.type === 'field') {
+      fields[part.fieldname] = String(part.value);
+      continue;
+    }
+    const bytes = await part.toBuffer().catch((error: unknown) => {
+      if ((error as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') {
+        throw new TributaryError(
+          'payload_too_large',
+          `${part.filename} is over the upload limit of ${formatBytes(limit)}`,
+          {
+            limit_bytes: limit,
+          },
+        );
+      }
+      throw malformedMultipart(error);
+    });
+    // The limit is for the request, not per file: 50 files of the limit each are refused too.
+    received += bytes.length;
+    if (received > limit) {
+      throw new TributaryError(
+        'payload_too_large',
+        `the form's files add up to more than the upload limit of ${formatBytes(limit)} (TRIBUTARY_MAX_UPLOAD_BYTES)`,
+        { limit_bytes: limit },
+      );
+    }
+    files++;
+    yield { filename: part.filename || 'upload', bytes, fields: { ...fields } };
+  }
+  if (files === 0) throw badParameter('file', 'the form holds no file: send the workout file in a "file" field');
+}
+
+/**
+ * Reads the upload (raw body or every multipart file) and imports each file by its content:
+ * an Apple Health export (export.xml, or a zip holding one anywhere) goes to the Apple
+ * importer, anything else to the workout-file importer (FIT, TCX, GPX, iFit CSV, zip/gzip).
+ * The same for POST /v2/files and the hosted upload page.
+ */
 async function receiveUpload(
   ctx: ApiContext,
   request: FastifyRequest,
   user: User,
   query: Record<string, unknown>,
 ): Promise<FileResult[]> {
-  const startTime = typeof query.start_time === 'string' && query.start_time !== '' ? query.start_time : undefined;
+  const queryStart = typeof query.start_time === 'string' && query.start_time !== '' ? query.start_time : undefined;
   const limit = ctx.config.maxUploadBytes;
-  const options = {
-    maxBytes: limit,
-    // One decoded-byte budget for the whole request, however many files and archives it holds.
-    budget: new InflateBudget(limit),
-    startTime,
-    reference: headerValue(request, 'terra-reference'),
-  };
+  // One decoded-byte budget for the whole request, however many files and archives it holds.
+  const budget = new InflateBudget(limit);
+  const reference = headerValue(request, 'terra-reference');
   const results: FileResult[] = [];
-  if (request.isMultipart()) {
-    const fields: Record<string, string> = {};
-    let received = 0;
-    for await (const part of malformedAs400(request.parts())) {
-      if (part.type === 'field') {
-        fields[part.fieldname] = String(part.value);
-        continue;
-      }
-      const bytes = await part.toBuffer().catch((error: unknown) => {
-        if ((error as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') {
-          throw new TributaryError(
-            'payload_too_large',
-            `${part.filename} is over the upload limit of ${formatBytes(limit)}`,
-            { limit_bytes: limit },
-          );
-        }
-        throw malformedMultipart(error);
-      });
-      // The limit is for the request, not per file: 50 files of the limit each are refused too.
-      received += bytes.length;
-      if (received > limit) {
-        throw new TributaryError(
-          'payload_too_large',
-          `the form's files add up to more than the upload limit of ${formatBytes(limit)} (TRIBUTARY_MAX_UPLOAD_BYTES)`,
-          { limit_bytes: limit },
-        );
-      }
-      const filename = part.filename || 'upload';
-      const result = await importWorkoutUpload(ctx.store, user, bytes, {
-        ...options,
-        filename,
-        startTime: options.startTime ?? fields.start_time,
-      });
-      results.push({ filename, result });
-      if (result.events > 0) ctx.eventsCommitted.notify();
+  for await (const { filename, bytes, fields } of receivedFiles(request, query, limit)) {
+    const apple = await importAppleExportUpload(ctx, user, bytes, { filename });
+    if (apple) {
+      results.push({ filename, kind: 'apple_health_export', result: apple });
+      continue;
     }
-    if (results.length === 0)
-      throw badParameter('file', 'the form holds no file: send the workout file in a "file" field');
-    return results;
+    const result = await importWorkoutUpload(ctx.store, user, bytes, {
+      maxBytes: limit,
+      budget,
+      reference,
+      filename,
+      startTime: queryStart ?? fields.start_time,
+    });
+    results.push({ filename, kind: 'workouts', result });
+    if (result.events > 0) ctx.eventsCommitted.notify();
   }
-  const body = request.body;
-  if (!Buffer.isBuffer(body)) {
-    throw badParameter(
-      'file',
-      'the request has no body: send the workout file as the body (application/octet-stream) or as multipart/form-data',
-    );
-  }
-  const filename = typeof query.filename === 'string' && query.filename !== '' ? query.filename : 'upload';
-  const result = await importWorkoutUpload(ctx.store, user, body, { ...options, filename });
-  if (result.events > 0) ctx.eventsCommitted.notify();
-  return [{ filename, result }];
+  return results;
 }
 
-function uploadResponse(results: FileResult[]): Record<string, unknown> {
+/**
+ * One Apple Health export answers as it does when sent alone (`AppleHealthExportUploadResult`);
+ * otherwise the workout files' answer, with any exports of the form under `apple_health_exports`.
+ */
+function uploadResponse(results: FileResult[]): object {
+  if (results.length === 1 && results[0]!.kind === 'apple_health_export') return results[0]!.result;
+  const workouts = results.flatMap((r) => (r.kind === 'workouts' ? [{ filename: r.filename, result: r.result }] : []));
+  const exports = results.flatMap((r) =>
+    r.kind === 'apple_health_export' ? [{ filename: r.filename, ...r.result }] : [],
+  );
   return {
     type: 'activity',
-    summary_ids: results.flatMap((r) => r.result.summaryIds),
-    files: results.flatMap((r) =>
+    summary_ids: workouts.flatMap((r) => r.result.summaryIds),
+    files: workouts.flatMap((r) =>
       r.result.parts.map((part) => ({
         filename: r.result.format === 'zip' ? `${r.filename}/${part.name}` : r.filename,
         format: part.format,
@@ -248,9 +280,10 @@ function uploadResponse(results: FileResult[]): Record<string, unknown> {
         duplicate: part.duplicate,
       })),
     ),
-    rejected: results.flatMap((r) =>
+    rejected: workouts.flatMap((r) =>
       r.result.rejected.map((entry) => ({ filename: `${r.filename}/${entry.name}`, reason: entry.reason })),
     ),
+    ...(exports.length > 0 ? { apple_health_exports: exports } : {}),
   };
 }
 
@@ -289,7 +322,7 @@ const rawFile = {
   type: 'string',
   contentMediaType: 'application/octet-stream',
   description:
-    'The file bytes: FIT, TCX, GPX, iFit CSV, or a zip/gzip of these (detected from the content, not the name)',
+    'The file bytes: FIT, TCX, GPX, iFit CSV, or a zip/gzip of these; or an Apple Health export (export.xml or a zip holding it). Detected from the content, not the name',
 };
 const multipartBody = {
   type: 'object',
@@ -297,7 +330,8 @@ const multipartBody = {
     file: {
       type: 'array',
       items: { type: 'string', contentMediaType: 'application/octet-stream' },
-      description: 'One or more workout files (field `file`, repeated); each part’s filename is used',
+      description:
+        'One or more workout files or Apple Health exports (field `file`, repeated); each part’s filename is used',
     },
     start_time: {
       type: 'string',
@@ -323,8 +357,8 @@ const uploadErrors = {
 };
 const uploadResponses = {
   '201': json(
-    'Imported (a file already imported answers `duplicate: true` and sends no event)',
-    ref('FilesUploadResult'),
+    'Imported: workout files (`FilesUploadResult`; a file already imported answers `duplicate: true` and sends no event) or one Apple Health export (`AppleHealthExportUploadResult`)',
+    { oneOf: [ref('FilesUploadResult'), ref('AppleHealthExportUploadResult')] },
   ),
   ...uploadErrors,
 };
@@ -377,12 +411,24 @@ registerSchemas({
           required: ['filename', 'reason'],
         },
       },
+      apple_health_exports: {
+        type: 'array',
+        description:
+          'Present when a form held Apple Health exports beside workout files: what each imported, with its `filename`',
+        items: {
+          allOf: [
+            ref('AppleHealthExportUploadResult'),
+            { type: 'object', properties: { filename: { type: 'string' } }, required: ['filename'] },
+          ],
+        },
+      },
     },
     required: ['type', 'summary_ids', 'files', 'rejected'],
   },
   AppleHealthExportUploadResult: {
     type: 'object',
-    description: 'What an Apple Health export (export.zip / export.xml, sent as a raw body) imported.',
+    description:
+      'What an Apple Health export (export.xml, or a zip holding it: a raw body or a multipart file) imported.',
     properties: {
       type: { type: 'string', const: 'apple_health_export' },
       user_id: { type: 'string' },
@@ -436,7 +482,7 @@ registerOperations(
       summary: 'Upload workout files',
       operationId: 'Files_Upload',
       description:
-        'The file as the raw body (any content type other than multipart is read as the file), or `multipart/form-data` with one or more `file` parts. Each activity is stored with the raw file and delivered as an `activity` event; the same file twice is not duplicated. A raw-body Apple Health export (export.zip / export.xml, for an APPLE or UPLOAD user) is imported by the Apple importer instead; multipart uploads always take the workout-file path.',
+        'The file as the raw body (any content type other than multipart is read as the file), or `multipart/form-data` with one or more `file` parts. Each activity is stored with the raw file and delivered as an `activity` event; the same file twice is not duplicated. An Apple Health export (export.xml, or a zip holding an export.xml whose root element is `HealthData`, at its root or in any folder; for an APPLE or UPLOAD user) is imported by the Apple importer instead, as the raw body or as a multipart file: alone it answers `AppleHealthExportUploadResult`, beside workout files in one form under `apple_health_exports`.',
       parameters: [
         { name: 'user_id', in: 'query', required: true, schema: { type: 'string' } },
         {
@@ -457,11 +503,7 @@ registerOperations(
       ],
       requestBody: { required: true, content: uploadContent },
       responses: {
-        '201': json(
-          'Imported: workout files (`FilesUploadResult`) or an Apple Health export (`AppleHealthExportUploadResult`)',
-          { oneOf: [ref('FilesUploadResult'), ref('AppleHealthExportUploadResult')] },
-        ),
-        ...uploadErrors,
+        ...uploadResponses,
         '401': apiError('Missing or wrong `dev-id` / `x-api-key`'),
         '404': apiError('No such user'),
       },
@@ -565,7 +607,7 @@ registerOperations(
       summary: 'Upload workout files from the hosted page',
       operationId: 'UploadPage_Upload',
       description:
-        'What the page sends: `multipart/form-data` (or a raw body), imported as by POST /v2/files for the token’s user. Apple Health exports are not recognized here.',
+        'What the page sends: `multipart/form-data` (or a raw body), imported as by POST /v2/files for the token’s user, Apple Health exports included.',
       security: [],
       parameters: [
         {

@@ -35,10 +35,10 @@ export function uploadPageHtml(input: { maxBytes: number }): string {
 <body>
 <main>
 <h1>Upload your workouts</h1>
-<p class="hint">FIT, TCX, GPX, iFit CSV exports, or a zip of them — up to ${formatBytes(input.maxBytes)} per file. Uploading a file twice does not duplicate it.</p>
+<p class="hint">FIT, TCX, GPX, iFit CSV exports, a zip of them, or an Apple Health export (export.zip) — up to ${formatBytes(input.maxBytes)} per file. Uploading a file twice does not duplicate it.</p>
 <form id="form" method="post" enctype="multipart/form-data" action="">
   <label for="files">Workout files</label>
-  <input id="files" name="file" type="file" multiple required accept=".fit,.tcx,.gpx,.csv,.zip,.gz">
+  <input id="files" name="file" type="file" multiple required accept=".fit,.tcx,.gpx,.csv,.zip,.gz,.xml">
   <details><summary>Uploading an iFit CSV export?</summary>
     <label for="start">It has no start time: when did the workout start?</label>
     <input id="start" name="start_time" type="datetime-local" step="1">
@@ -65,6 +65,10 @@ function row(name, cls, state, detail) {
   const n = document.createElement('span'); n.textContent = name + (detail ? ' — ' + detail : '');
   li.append(s, n); results.append(li);
 }
+function appleRow(name, e) {
+  const fresh = e.samples.new > 0 || e.events > 0;
+  row(name, fresh ? 'ok' : 'dup', fresh ? 'Imported' : 'Already imported', 'Apple Health export: ' + e.samples.new + ' new samples, ' + e.workouts + ' workout' + (e.workouts === 1 ? '' : 's'));
+}
 function upload(file, start) {
   return new Promise((resolve) => {
     const body = new FormData();
@@ -85,7 +89,9 @@ form.addEventListener('submit', async (e) => {
   for (const file of input.files) {
     progress.value = 0;
     const { status, json } = await upload(file, start);
-    if (status === 201) {
+    if (status === 201 && json.type === 'apple_health_export') appleRow(file.name, json);
+    else if (status === 201) {
+      for (const e of json.apple_health_exports || []) appleRow(e.filename, e);
       for (const f of json.files) row(f.filename, f.duplicate ? 'dup' : 'ok', f.duplicate ? 'Already imported' : 'Imported', f.summary_ids.length + ' activit' + (f.summary_ids.length === 1 ? 'y' : 'ies'));
       for (const r of json.rejected) row(r.filename, 'err', 'Skipped', r.reason);
     } else row(file.name, 'err', 'Rejected', json.message || ('HTTP ' + status));

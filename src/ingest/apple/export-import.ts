@@ -97,11 +97,9 @@ export async function importAppleExport(
     if (isZip) {
       const zip = await openExportZip(path!);
       if (!zip)
-        throw new TributaryError(
-          'bad_request',
-          'not an Apple Health export: the zip holds no apple_health_export/export.xml',
-          { parameter: 'file' },
-        );
+        throw new TributaryError('bad_request', 'not an Apple Health export: the zip holds no export.xml', {
+          parameter: 'file',
+        });
       try {
         const hash = createHash('sha256');
         for await (const chunk of createReadStream(path!)) hash.update(chunk as Buffer);

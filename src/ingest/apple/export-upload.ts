@@ -1,5 +1,4 @@
 import { Readable } from 'node:stream';
-import yauzl from 'yauzl';
 import { TributaryError } from '../../core/errors.ts';
 import type { Signal } from '../../core/signal.ts';
 import type { Store, User } from '../../store/index.ts';
@@ -14,25 +13,12 @@ import { isAppleHealthZip } from '../../providers/apple/index.ts';
 /** Users an export may be imported for: Apple Health users and generic upload users. */
 const EXPORT_PROVIDERS = new Set(['APPLE', 'UPLOAD']);
 
-/** True when `bytes` (a whole upload) is an Apple Health export.xml or export.zip. */
+/**
+ * True when `bytes` (a whole upload) is an Apple Health export, by content: an export.xml
+ * whose root element is `<HealthData>`, bare or in a zip (at its root or in any folder).
+ */
 export async function isAppleHealthExportBuffer(bytes: Buffer): Promise<boolean> {
-  if (bytes.length >= 4 && bytes.readUInt32LE(0) === 0x04034b50) {
-    return new Promise((resolve) => {
-      yauzl.fromBuffer(bytes, { lazyEntries: true }, (error, zip) => {
-        if (error || !zip) return resolve(false);
-        let found = false;
-        zip.on('entry', (entry: yauzl.Entry) => {
-          if (/(^|\/)apple_health_export\/[^/]+\.xml$/.test(entry.fileName) && !/cda/i.test(entry.fileName))
-            found = true;
-          if (found) resolve(true);
-          else zip.readEntry();
-        });
-        zip.on('end', () => resolve(found));
-        zip.on('error', () => resolve(false));
-        zip.readEntry();
-      });
-    });
-  }
+  if (bytes.length >= 4 && bytes.readUInt32LE(0) === 0x04034b50) return isAppleHealthZip(bytes);
   return looksLikeAppleHealthXml(bytes.subarray(0, 256 * 1024));
 }
 
@@ -66,8 +52,9 @@ export interface ExportUploadResponse {
 }
 
 /**
- * The `POST /v2/files` hook: when the upload is an Apple Health export, imports it and
- * returns the response body; otherwise undefined (the workout-file path handles it).
+ * The upload hook (`POST /v2/files`, the hosted upload page, `tributary import`): when the
+ * upload is an Apple Health export, imports it and returns the response body; otherwise
+ * undefined (the workout-file path handles it).
  */
 export async function importAppleExportUpload(
   deps: { store: Store; eventsCommitted?: Signal },

@@ -12,17 +12,20 @@ export interface ExportZip {
 }
 
 /**
- * Opens an `export.zip` from the Health app. The zip's central directory is read (names
- * only); entries are inflated as streams on demand, so nothing is held in memory whole.
- * The XML is `apple_health_export/export.xml` (localized exports name it differently, so the
- * largest `.xml` beside it that is not the CDA document is taken as a fallback).
+ * Opens an `export.zip` from the Health app (a file path, or the bytes of an upload). The
+ * zip's central directory is read (names only); entries are inflated as streams on demand.
+ * The XML is `apple_health_export/export.xml`, else the shallowest `export.xml` at any depth
+ * (re-zipped exports, other tools); localized exports name it differently, so the largest
+ * `.xml` that is not the CDA document is taken as a fallback.
  */
-export async function openExportZip(path: string): Promise<ExportZip | undefined> {
-  const zip = await new Promise<yauzl.ZipFile>((resolve, reject) =>
-    yauzl.open(path, { lazyEntries: true, autoClose: false, decodeStrings: true }, (error, file) =>
-      error || !file ? reject(error ?? new Error('cannot open zip')) : resolve(file),
-    ),
-  );
+export async function openExportZip(source: string | Buffer): Promise<ExportZip | undefined> {
+  const options = { lazyEntries: true, autoClose: false, decodeStrings: true } as const;
+  const zip = await new Promise<yauzl.ZipFile>((resolve, reject) => {
+    const done = (error: Error | null, file?: yauzl.ZipFile) =>
+      error || !file ? reject(error ?? new Error('cannot open zip')) : resolve(file);
+    if (typeof source === 'string') yauzl.open(source, options, done);
+    else yauzl.fromBuffer(source, options, done);
+  });
   const entries = new Map<string, yauzl.Entry>();
   await new Promise<void>((resolve, reject) => {
     zip.on('entry', (entry: yauzl.Entry) => {
@@ -74,14 +77,15 @@ function pickExportXml(entries: yauzl.Entry[]): yauzl.Entry | undefined {
 const HEAD_BYTES = 256 * 1024;
 
 /**
- * True when the zip at `path` holds an Apple Health export (for upload format detection),
- * decided by content: an `export.xml` (at the root or in any folder: re-zipped exports, other
- * tools) whose root element is `<HealthData>`. Its workout-route GPX files then belong to it.
+ * True when the zip (a file path, or an upload's bytes) holds an Apple Health export (for
+ * upload format detection), decided by content: an `export.xml` (at the root or in any folder:
+ * re-zipped exports, other tools) whose root element is `<HealthData>`. Its workout-route GPX
+ * files then belong to it.
  */
-export async function isAppleHealthZip(path: string): Promise<boolean> {
+export async function isAppleHealthZip(source: string | Buffer): Promise<boolean> {
   let zip: ExportZip | undefined;
   try {
-    zip = await openExportZip(path);
+    zip = await openExportZip(source);
     if (!zip) return false;
     return /<HealthData[\s>]/.test(await readHead(await zip.openXml(), HEAD_BYTES));
   } catch {
