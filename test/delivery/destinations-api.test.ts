@@ -86,6 +86,41 @@ describe.each(ENGINES)('destinations API on %s', (engine) => {
     expect((await api('GET', `/v2/destinations/${created.body.id}`)).status).toBe(404);
   });
 
+  it('lists every destination type with its config schema, secret and generated fields (what forms are built from)', async () => {
+    t = await startTestApp(engine, 'dest-types');
+    const answer = await api('GET', '/v2/destination-types');
+    expect(answer.status).toBe(200);
+    const types = answer.body.types as any[];
+    expect(types.map((x) => x.type)).toEqual([
+      'webhook',
+      'sql',
+      'mongodb',
+      'firestore',
+      'supabase',
+      's3',
+      'gcs',
+      'azure_blob',
+      'sqs',
+      'kafka',
+    ]);
+    const webhook = types.find((x) => x.type === 'webhook');
+    expect(webhook).toMatchObject({ secret_fields: ['signing_secret'], generated_fields: ['signing_secret'] });
+    // The generated secret is not required (it is generated when omitted), and is write-only.
+    expect(webhook.config_schema.required).toEqual(['url']);
+    expect(webhook.config_schema.properties.signing_secret.writeOnly).toBe(true);
+    const sql = types.find((x) => x.type === 'sql');
+    expect(sql.config_schema.properties.scheme.enum).toEqual(['postgres', 'mysql']);
+    expect(sql.config_schema.required).toEqual(['scheme', 'host', 'database', 'username']);
+    expect(sql.docs).toBe('docs/destinations/sql.md');
+    expect(answer.body.event_types).toContain('connection_stale');
+    expect(answer.body.formats).toEqual(['json', 'fit', 'fhir']);
+    expect(answer.body.delivery_modes).toEqual(['push', 'ping']);
+    // The same schemas as the OpenAPI document's components.
+    const document = (await (await fetch(`${t.url}/openapi.json`)).json()) as any;
+    expect(sql.config_schema).toEqual(document.components.schemas.DestinationConfig_sql);
+    expect((await api('GET', '/v2/destination-types', undefined, {} as Record<string, string>)).status).toBe(401);
+  });
+
   it('routes events only to destinations subscribed to their type, and pages the deliveries log', async () => {
     receiver = await startReceiver();
     t = await startTestApp(engine, 'dest-filter');

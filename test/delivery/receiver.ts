@@ -2,6 +2,8 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export interface Received {
+  /** Path and query of the request. */
+  url: string;
   headers: IncomingHttpHeaders;
   body: string;
   at: number;
@@ -26,7 +28,12 @@ export async function startReceiver(
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const item: Received = { headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), at: Date.now() };
+      const item: Received = {
+        url: req.url ?? '',
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+        at: Date.now(),
+      };
       const trace = String(req.headers['x-terra-trace-id'] ?? '');
       const now = (inFlight.get(trace) ?? 0) + 1;
       inFlight.set(trace, now);

@@ -336,6 +336,63 @@ export const createDestination = defineRoute({
   },
 });
 
+export const DestinationType = component(
+  'DestinationType',
+  z
+    .object({
+      type: z.string().describe('As in `POST /v2/destinations {type}`'),
+      docs: z.string().describe('Where the config is explained (repository-relative path)'),
+      config_schema: z
+        .record(z.unknown())
+        .describe(
+          'JSON Schema of the type’s config: the `DestinationConfig_<type>` component (secret fields are `writeOnly`; generated ones are not required)',
+        ),
+      secret_fields: z.array(z.string()).describe('Config fields stored encrypted and never returned'),
+      generated_fields: z
+        .array(z.string())
+        .describe('Secrets Tributary generates when omitted, shown once at creation and by rotate-secret'),
+    })
+    .describe('A destination type and the config it takes.'),
+);
+
+/** The types, their config schemas and the common field choices (what a create/edit form is derived from). */
+export function destinationTypesView(): z.input<(typeof listDestinationTypes)['responses'][200]['schema']> {
+  return {
+    types: DESTINATION_DEFINITIONS.map((definition) => ({
+      type: definition.type,
+      docs: destinationDocsPath(definition.type),
+      config_schema: configComponent(definition.type),
+      secret_fields: [...definition.secretFields],
+      generated_fields: generatedFields.get(definition.type) ?? [],
+    })),
+    event_types: [...EVENT_TYPES],
+    formats: [...EVENT_FORMATS],
+    delivery_modes: [...DELIVERY_MODES],
+  };
+}
+
+export const listDestinationTypes = defineRoute({
+  method: 'get',
+  path: '/v2/destination-types',
+  tag: 'Destinations',
+  summary: 'List destination types and their config schemas',
+  operationId: 'Destinations_Types',
+  description:
+    'Every destination type with the JSON Schema of its config, its secret and generated fields; and the choices of the common fields. The dashboard derives its create and edit forms from it.',
+  responses: {
+    200: json(
+      'The types',
+      z.object({
+        types: z.array(DestinationType),
+        event_types: z.array(z.string()).describe('Values of `event_types`'),
+        formats: z.array(z.string()).describe('Values of `format`'),
+        delivery_modes: z.array(z.string()).describe('Values of `delivery_mode`'),
+      }),
+    ),
+    ...commonErrors,
+  },
+});
+
 export const listDestinations = defineRoute({
   method: 'get',
   path: '/v2/destinations',

@@ -10,11 +10,13 @@ import {
   configFieldsOf,
   createDestination,
   deleteDestination,
+  destinationTypesView,
   fetchPayload,
   getDelivery,
   getDestination,
   listDeliveries,
   listDestinations,
+  listDestinationTypes,
   redeliverDelivery,
   rotateDestinationSecret,
   testDestination,
@@ -37,6 +39,7 @@ export const destinationRoutes: RouteModule = (app, ctx) => {
     const { destination, generatedSecrets } = await service().createDestination(developerOf(request).devId, body);
     return reply.status(201).send({ ...destinationView(destination), ...generatedSecrets });
   });
+  serve(app, listDestinationTypes, async () => destinationTypesView());
   serve(app, listDestinations, async (_input, request) => {
     const list = await service().destinations.list(developerOf(request).devId);
     return { destinations: list.map(destinationView) };

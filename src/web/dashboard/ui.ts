@@ -183,3 +183,55 @@ export function time(iso: string | null | undefined): HTMLElement {
 export function short(id: string, keep = 10): string {
   return id.length > keep + 1 ? `${id.slice(0, keep)}…` : id;
 }
+
+/**
+ * Secrets shown once (an API key, a destination's signing secret): the one notice both views
+ * use. A create or rotate re-renders its view; the notice is handed to that render with
+ * `showSecretAfterRender` and taken by it with `takeSecret`, then forgotten.
+ */
+export interface SecretNotice {
+  title: string;
+  /** How to use the secret (which header carries it, what it signs). */
+  hint: string;
+  /** Label (field or header name) → secret. */
+  secrets: [string, string][];
+}
+
+let pendingSecret: { view: string; notice: SecretNotice } | null = null;
+
+export function showSecretAfterRender(view: string, notice: SecretNotice): void {
+  pendingSecret = { view, notice };
+}
+
+/** The notice waiting for `view`'s render, if any; it is forgotten once taken (shown once). */
+export function takeSecret(view: string): SecretNotice | null {
+  const notice = pendingSecret?.view === view ? pendingSecret.notice : null;
+  pendingSecret = null;
+  return notice;
+}
+
+/** Fills `slot` with the notice (or empties it); "Done" removes it. */
+export function secretNotice(slot: HTMLElement, notice: SecretNotice | null): void {
+  if (!notice || notice.secrets.length === 0) {
+    slot.replaceChildren();
+    return;
+  }
+  slot.replaceChildren(
+    h(
+      'div',
+      { class: 'alert alert-secret', role: 'status', 'data-testid': 'secret-notice' },
+      h('strong', {}, notice.title),
+      h('span', {}, `Copy it now: it is shown only once. ${notice.hint}`),
+      ...notice.secrets.map(([label, value]) =>
+        h(
+          'div',
+          { class: 'secret-row' },
+          h('span', { class: 'muted' }, label),
+          h('code', { class: 'mono secret', 'data-testid': 'secret-value' }, value),
+          button('Copy', () => void navigator.clipboard?.writeText(value).then(() => toast('Copied'))),
+        ),
+      ),
+      button('Done', () => slot.replaceChildren(), 'ghost'),
+    ),
+  );
+}

@@ -1,10 +1,21 @@
 import { api, loadCredentials, saveCredentials } from '../api.ts';
 import { h } from '../dom.ts';
 import type { ApiKeyView, KeysAnswer } from '../types.ts';
-import { busy, button, card, code, pageHeader, pill, table, time, toast } from '../ui.ts';
-
-/** A secret just created or rotated, shown once by the render that follows it. */
-let pendingSecret: { title: string; secret: string } | null = null;
+import {
+  busy,
+  button,
+  card,
+  code,
+  pageHeader,
+  pill,
+  secretNotice,
+  showSecretAfterRender,
+  table,
+  takeSecret,
+  time,
+  toast,
+  type SecretNotice,
+} from '../ui.ts';
 
 /**
  * `#/keys`: the developer's named API keys — create (secret shown once), rotate, revoke.
@@ -14,8 +25,7 @@ let pendingSecret: { title: string; secret: string } | null = null;
 export async function keysView(root: HTMLElement, rerender: () => void): Promise<void> {
   const { developer, keys } = await api<KeysAnswer>('GET', '/v2/keys');
   const slot = h('div', { 'data-testid': 'key-secret-slot' });
-  if (pendingSecret) showSecret(slot, pendingSecret.title, pendingSecret.secret);
-  pendingSecret = null;
+  secretNotice(slot, takeSecret('keys'));
   root.append(
     pageHeader(
       'API keys',
@@ -48,7 +58,7 @@ function keyRow(key: ApiKeyView, count: number, rerender: () => void): HTMLTable
         const answer = await api<ApiKeyView & { key: string }>('POST', `${path}/rotate`);
         const credentials = loadCredentials();
         if (key.current && credentials) saveCredentials({ ...credentials, apiKey: answer.key });
-        pendingSecret = { title: `New secret for "${key.name}"`, secret: answer.key };
+        showSecretAfterRender('keys', keyNotice(`New secret for "${key.name}"`, answer.key));
         rerender();
       }),
     'ghost',
@@ -114,7 +124,7 @@ function createForm(rerender: () => void): HTMLElement {
           submit,
           async () => {
             const created = await api<ApiKeyView & { key: string }>('POST', '/v2/keys', { name: name.value });
-            pendingSecret = { title: `Key "${created.name}" created`, secret: created.key };
+            showSecretAfterRender('keys', keyNotice(`Key "${created.name}" created`, created.key));
             rerender();
           },
           errors,
@@ -127,21 +137,6 @@ function createForm(rerender: () => void): HTMLElement {
   return card('New API key', form, errors);
 }
 
-function showSecret(slot: Element, title: string, secret: string): void {
-  slot.replaceChildren(
-    h(
-      'div',
-      { class: 'alert alert-secret', role: 'status' },
-      h('strong', {}, title),
-      h('span', {}, 'Copy the key now: it is shown only once. Send it as the x-api-key header.'),
-      h(
-        'div',
-        { class: 'secret-row' },
-        h('span', { class: 'muted' }, 'x-api-key'),
-        h('code', { class: 'mono secret', 'data-testid': 'key-secret' }, secret),
-        button('Copy', () => void navigator.clipboard?.writeText(secret).then(() => toast('Key copied'))),
-      ),
-      button('Done', () => slot.replaceChildren(), 'ghost'),
-    ),
-  );
+function keyNotice(title: string, key: string): SecretNotice {
+  return { title, hint: 'Send it as the x-api-key header.', secrets: [['x-api-key', key]] };
 }
