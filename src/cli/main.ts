@@ -57,6 +57,8 @@ function runCommand(command: Exclude<CommandName, 'help'>, args: string[]): Prom
       return import('./destinations.ts').then((m) => m.destinationsCommand(command, args));
     case 'subscriptions':
       return import('./subscriptions.ts').then((m) => m.subscriptionsCommand(args));
+    case 'replay':
+      return import('./replay.ts').then((m) => m.replayCommand(args));
   }
 }
 

@@ -25,6 +25,9 @@ export const DELIVERIES_USAGE = `  tributary deliveries list --dev-id ID [--dest
 export const SUBSCRIPTIONS_USAGE = `  tributary subscriptions [--sync] [--json]
                                          providers' webhook subscriptions (--sync: create missing, renew expiring)`;
 
+export const REPLAY_USAGE = `  tributary replay [--user ID] [--provider NAME] [--type TYPE] [--from DATE] [--to DATE] [--dry-run] [--json]
+                                         normalize stored raw data again; emit events for changed records only`;
+
 const HELP_USAGE = `  tributary help [COMMAND]               this text, or one command's usage (also: COMMAND --help)
   tributary --version`;
 
@@ -37,6 +40,7 @@ export const COMMAND_USAGE = {
   destinations: DESTINATIONS_USAGE,
   deliveries: DELIVERIES_USAGE,
   subscriptions: SUBSCRIPTIONS_USAGE,
+  replay: REPLAY_USAGE,
   help: HELP_USAGE,
 } as const;
 

@@ -7,7 +7,7 @@ import type { ConfiguredProvider, WebhookNotice, WebhookRequest } from '../provi
 import type { ProviderRegistry } from '../providers/registry.ts';
 import type { Queue } from '../queue/index.ts';
 import type { Store, User } from '../store/store.ts';
-import { storeRecords } from './store-records.ts';
+import { storeRecords, TOMBSTONE_CONTENT_TYPE } from './store-records.ts';
 import type { TokenKeeper } from './token-keeper.ts';
 
 export interface ProviderNotificationOptions {
@@ -182,8 +182,21 @@ export class ProviderNotifications {
       });
       if (result.eventId) eventsCommitted.notify();
     }
-    for (const deletion of fetched.deleted)
-      await store.records.delete(user.devId, user.userId, deletion.type, deletion.keys);
+    for (const deletion of fetched.deleted) {
+      await store.transaction(async (tx) => {
+        // The tombstone is the newest version of the payload: a replay does not bring the records back.
+        if (deletion.externalId)
+          await tx.raw.put(user.devId, {
+            userId: user.userId,
+            provider: provider.capabilities.name,
+            dataType: deletion.type,
+            externalId: deletion.externalId,
+            contentType: TOMBSTONE_CONTENT_TYPE,
+            body: JSON.stringify({ deleted: true, at: new Date().toISOString() }),
+          });
+        await tx.records.delete(user.devId, user.userId, deletion.type, deletion.keys);
+      });
+    }
   }
 }
 

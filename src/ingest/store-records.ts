@@ -2,11 +2,16 @@ import type { DataType, TerraRecord } from '../model/data-types.ts';
 import type { RawRecordInput, Store, User } from '../store/store.ts';
 import { dataEvent } from '../delivery/terra-events.ts';
 
+/** Content type of the raw row that marks a payload the provider deleted (its newest version: replay rebuilds nothing). */
+export const TOMBSTONE_CONTENT_TYPE = 'application/vnd.tributary.deleted+json';
+
 export interface StoreRecordsInput {
   user: User;
   type: DataType;
   /** The provider payload these records came from, stored verbatim first. */
   raw?: Omit<RawRecordInput, 'userId'>;
+  /** Instead of `raw`: the stored payload the records were rebuilt from (replay). */
+  rawId?: string;
   records: TerraRecord[];
   /** terra-reference of the request that caused this, if any. */
   reference?: string | null;
@@ -28,7 +33,9 @@ export interface StoreRecordsResult {
 export async function storeRecords(store: Store, input: StoreRecordsInput): Promise<StoreRecordsResult> {
   const { user, type } = input;
   return store.transaction(async (tx) => {
-    const rawId = input.raw ? (await tx.raw.put(user.devId, { ...input.raw, userId: user.userId })).rawId : null;
+    const rawId = input.raw
+      ? (await tx.raw.put(user.devId, { ...input.raw, userId: user.userId })).rawId
+      : (input.rawId ?? null);
     const keys: string[] = [];
     const changed: TerraRecord[] = [];
     const changedKeys: string[] = [];

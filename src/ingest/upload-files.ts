@@ -6,7 +6,8 @@ import {
   type RejectedPart,
   type WorkoutFormat,
 } from '../formats/index.ts';
-import type { Store, User } from '../store/store.ts';
+import type { RawRecord, Store, User } from '../store/store.ts';
+import type { TerraRecord } from '../model/data-types.ts';
 import { storeRecords } from './store-records.ts';
 
 export interface UploadOptions {
@@ -63,7 +64,7 @@ export async function importWorkoutUpload(
       raw: {
         provider: user.provider,
         dataType: 'activity',
-        externalId: `file:${part.sha256}`,
+        externalId: uploadExternalId(part.sha256, part.format === 'ifit_csv' ? options.startTime : undefined),
         contentType: CONTENT_TYPES[part.format],
         body: part.bytes,
       },
@@ -85,4 +86,27 @@ export async function importWorkoutUpload(
     rejected: decoded.rejected,
     events,
   };
+}
+
+const FILE_PREFIX = 'file:';
+
+/**
+ * A stored workout file's external id: its content hash, plus the start time the uploader
+ * gave when the format has none of its own (iFit CSV), so the file alone rebuilds its records.
+ */
+export function uploadExternalId(sha256: string, startTime?: string): string {
+  return `${FILE_PREFIX}${sha256}${startTime ? `@${startTime}` : ''}`;
+}
+
+/** Whether a raw payload is an uploaded workout file (whatever provider its user connected). */
+export function isUploadedFile(raw: Pick<RawRecord, 'externalId' | 'dataType'>): boolean {
+  return raw.dataType === 'activity' && raw.externalId.startsWith(FILE_PREFIX);
+}
+
+/** Replay: decodes a stored workout file again (pure); throws when it no longer decodes. */
+export async function renormalizeUploadedFile(raw: Pick<RawRecord, 'externalId' | 'body'>): Promise<TerraRecord[]> {
+  const at = raw.externalId.indexOf('@');
+  const startTime = at === -1 ? undefined : raw.externalId.slice(at + 1);
+  const decoded = await decodeWorkoutFile(raw.body, { maxBytes: raw.body.length, startTime });
+  return decoded.parts.flatMap((part) => part.activities);
 }

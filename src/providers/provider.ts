@@ -70,6 +70,31 @@ export interface ProviderDefinition<Configured extends ConfiguredProvider = Conf
    * throws a `config_invalid` TributaryError naming the variable when a value is invalid.
    */
   configure(settings: Record<string, string>, environment: ProviderEnvironment): Configured | undefined;
+  /**
+   * Rebuilds records from stored raw payloads alone (`tributary replay`): pure, no network,
+   * no configuration needed. Absent when the provider's records do not come from its raw rows.
+   */
+  rawNormalizer?: RawNormalizer;
+}
+
+/** A raw payload as stored (`raw_records`), as a normalizer reads it. */
+export interface StoredRaw {
+  dataType: string;
+  externalId: string;
+  contentType: string;
+  body: Buffer;
+}
+
+/**
+ * Normalizing as a pure function of stored raw data. A primary payload (its `dataType` is
+ * listed) normalizes to records of that data type; further payloads it was built from (an
+ * iFit library workout) are read through `related` by their external id.
+ */
+export interface RawNormalizer {
+  /** The raw `data_type`s that yield records; each is a Terra `DataType`. Others are related payloads only. */
+  dataTypes: readonly DataType[];
+  /** Throws on a payload it cannot read (replay counts it as failed and logs it). */
+  normalize(raw: StoredRaw, related: (externalId: string) => Promise<StoredRaw | undefined>): Promise<TerraRecord[]>;
 }
 
 /** A provider ready to use. Auth- and sync-specific operations live on sub-interfaces (see auth/ and ingest/). */
@@ -143,7 +168,11 @@ export type WebhookNotice =
 /** The result of fetching what a notice announced: items to store, and records the provider deleted. */
 export interface WebhookFetched {
   items: PolledItem[];
-  deleted: { type: DataType; keys: string[] }[];
+  /**
+   * Records the provider no longer has. `externalId` names the raw payload they came from:
+   * ingest stores a tombstone under it, so a replay does not bring them back.
+   */
+  deleted: { type: DataType; keys: string[]; externalId?: string }[];
 }
 
 /**

@@ -228,6 +228,15 @@ export interface RawRecordRepo {
   put(devId: string, input: RawRecordInput): Promise<{ rawId: string; inserted: boolean }>;
   get(devId: string, rawId: string): Promise<RawRecord | undefined>;
   list(devId: string, userId: string, filter?: { provider?: string; externalId?: string }): Promise<RawRecord[]>;
+  /**
+   * The newest version (last received) of each of a user's payloads — one per provider,
+   * data type and external id — in raw id order, a page at a time after `afterRawId` (replay).
+   */
+  latest(
+    devId: string,
+    userId: string,
+    filter: { provider?: string; dataTypes?: readonly string[]; afterRawId?: string; limit: number },
+  ): Promise<RawRecord[]>;
 }
 
 export interface RecordRawLink {
@@ -614,6 +623,8 @@ export interface AppleSampleRepo {
   /** Every stored sample of the given buckets, in bucket and time order. */
   inBuckets(devId: string, userId: string, buckets: readonly string[]): Promise<AppleSampleRow[]>;
   count(devId: string, userId: string): Promise<number>;
+  /** Every distinct bucket the user's samples fall in (dates, sleep nights, `workout`), sorted. */
+  buckets(devId: string, userId: string): Promise<string[]>;
 }
 
 export type SdkTokenCheck = { ok: true; devId: string } | { ok: false; reason: 'unknown' | 'used' | 'expired' };

@@ -83,4 +83,75 @@ describe.each(ENGINES)('Store contract: provider platform (%s)', (engine) => {
     );
     expect(results.filter(Boolean)).toHaveLength(1);
   });
+  it('lists the newest version of each raw payload of a user, paged by raw id (replay)', async () => {
+    const devId = (await t.store.developers.create({ name: 'r' })).developer.devId;
+    const other = (await t.store.developers.create({ name: 'o' })).developer.devId;
+    const user = await t.store.users.create(devId, { provider: 'OURA', state: 'connected' });
+    const put = (externalId: string, body: string, dataType = 'sleep', provider = 'OURA') =>
+      t.store.raw.put(devId, {
+        userId: user.userId,
+        provider,
+        dataType,
+        externalId,
+        contentType: 'application/json',
+        body,
+      });
+    const pause = () => new Promise((done) => setTimeout(done, 5));
+    await put('a', 'v1');
+    await pause();
+    const a2 = await put('a', 'v2');
+    await pause();
+    await put('a', 'v1'); // the same bytes again: stored once, v2 stays the newest received
+    const b = await put('b', 'only');
+    const c = await put('c', 'workout', 'ifit_workout', 'IFIT');
+    await t.store.raw.put(other, {
+      userId: user.userId,
+      provider: 'OURA',
+      dataType: 'sleep',
+      externalId: 'a',
+      contentType: 'application/json',
+      body: 'another developer',
+    });
+    const latest = await t.store.raw.latest(devId, user.userId, { limit: 10 });
+    expect(latest.map((raw) => raw.rawId).sort()).toEqual([a2.rawId, b.rawId, c.rawId].sort());
+    expect(latest.find((raw) => raw.externalId === 'a')!.body.toString()).toBe('v2');
+    expect(latest.map((raw) => raw.rawId)).toEqual([...latest.map((raw) => raw.rawId)].sort());
+    const sleeps = await t.store.raw.latest(devId, user.userId, { dataTypes: ['sleep'], limit: 10 });
+    expect(sleeps.map((raw) => raw.externalId).sort()).toEqual(['a', 'b']);
+    expect(await t.store.raw.latest(devId, user.userId, { provider: 'IFIT', limit: 10 })).toHaveLength(1);
+    expect(await t.store.raw.latest(devId, user.userId, { dataTypes: [], limit: 10 })).toEqual([]);
+    const first = await t.store.raw.latest(devId, user.userId, { limit: 2 });
+    const rest = await t.store.raw.latest(devId, user.userId, { limit: 2, afterRawId: first.at(-1)!.rawId });
+    expect([...first, ...rest].map((raw) => raw.rawId)).toEqual(latest.map((raw) => raw.rawId));
+  });
+
+  it('lists the distinct buckets of a user’s Apple samples', async () => {
+    const devId = (await t.store.developers.create({ name: 'a' })).developer.devId;
+    const user = await t.store.users.create(devId, { provider: 'APPLE', state: 'connected' });
+    expect(await t.store.appleSamples.buckets(devId, user.userId)).toEqual([]);
+    const row = (uuid: string, bucket: string) => ({
+      uuid,
+      type: 'HKQuantityTypeIdentifierStepCount',
+      sourceName: 'Watch',
+      startMs: 1,
+      endMs: 2,
+      offsetMin: 0,
+      bucket,
+      value: 1,
+      textValue: null,
+      priority: 1,
+      meta: null,
+    });
+    await t.store.appleSamples.insert(devId, user.userId, [
+      row('1', '2024-01-02'),
+      row('2', '2024-01-01'),
+      row('3', 'sleep:2024-01-01'),
+      row('4', '2024-01-01'),
+    ]);
+    expect(await t.store.appleSamples.buckets(devId, user.userId)).toEqual([
+      '2024-01-01',
+      '2024-01-02',
+      'sleep:2024-01-01',
+    ]);
+  });
 });

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { replay } from '../../src/ingest/replay.ts';
 import { ENGINES } from '../helpers/engines.ts';
 import { startTestApp, type TestApp } from '../helpers/harness.ts';
 import { eventually } from '../delivery/eventually.ts';
@@ -167,6 +168,10 @@ describe.each(ENGINES)('Oura webhooks (%s)', (engine) => {
       ((await (await oura.notify(callback, notice(String(doc.id), 'delete'))).json()) as { notification_id: string })
         .notification_id,
     );
+    expect(await t.app.store.records.get(t.devId, userId, 'sleep', String(doc.id))).toBeUndefined();
+    // Its tombstone is the newest raw version: replay from raw does not bring it back.
+    const replayed = await replay(t.app.store, { userId, type: 'sleep' });
+    expect(replayed.failed).toBe(0);
     expect(await t.app.store.records.get(t.devId, userId, 'sleep', String(doc.id))).toBeUndefined();
   });
 

@@ -61,23 +61,17 @@ export async function recomputeBuckets(
       };
       const stale: { type: DataType; key: string }[] = [];
       for (const [bucket, bucketRows] of byBucket) {
+        const built = normalizeBucket(bucket, bucketRows);
         if (isSleepBucket(bucket)) {
           const night = bucket.slice('sleep:'.length);
-          const sessions = normalizeSleep(night, bucketRows);
-          records.sleep.push(...sessions);
+          records.sleep.push(...built.sleep);
           if (options.cleanup)
-            for (let n = sessions.length; n < sessions.length + 8; n++)
+            for (let n = built.sleep.length; n < built.sleep.length + 8; n++)
               stale.push({ type: 'sleep', key: `apple-sleep-${night}-${n}` });
           continue;
         }
-        const built = {
-          daily: normalizeDaily(bucket, bucketRows),
-          body: normalizeBody(bucket, bucketRows),
-          nutrition: normalizeNutrition(bucket, bucketRows),
-          menstruation: normalizeMenstruation(bucket, bucketRows),
-        };
         for (const type of DAY_TYPES) {
-          const record = built[type];
+          const record = built[type][0];
           if (record) records[type].push(record);
           else if (options.cleanup) stale.push({ type, key: bucket });
         }
@@ -93,6 +87,32 @@ export async function recomputeBuckets(
     options.onChunk?.(chunk.length, result.events - eventsBefore);
   }
   return result;
+}
+
+/**
+ * The records one bucket's samples make (pure): a sleep night's sessions, or a day's daily,
+ * body, nutrition and menstruation (each absent when the day has nothing for it).
+ */
+export function normalizeBucket(
+  bucket: string,
+  rows: SampleRow[],
+): Record<'sleep' | (typeof DAY_TYPES)[number], TerraRecord[]> {
+  const some = (record: TerraRecord | undefined) => (record ? [record] : []);
+  if (isSleepBucket(bucket))
+    return {
+      sleep: normalizeSleep(bucket.slice('sleep:'.length), rows),
+      daily: [],
+      body: [],
+      nutrition: [],
+      menstruation: [],
+    };
+  return {
+    sleep: [],
+    daily: some(normalizeDaily(bucket, rows)),
+    body: some(normalizeBody(bucket, rows)),
+    nutrition: some(normalizeNutrition(bucket, rows)),
+    menstruation: some(normalizeMenstruation(bucket, rows)),
+  };
 }
 
 /** Stores workouts as activities (with a marker row per HealthKit UUID); returns how many changed. */
@@ -127,7 +147,11 @@ export async function storeWorkouts(
 }
 
 /** Heart-rate samples already stored for the workout's time window (from any source), in time order. */
-async function workoutHeartRate(store: Store, user: User, w: WorkoutInput): Promise<{ ms: number; bpm: number }[]> {
+export async function workoutHeartRate(
+  store: Store,
+  user: User,
+  w: WorkoutInput,
+): Promise<{ ms: number; bpm: number }[]> {
   if (!Number.isFinite(w.startMs) || !Number.isFinite(w.endMs) || w.endMs - w.startMs > 2 * 86_400_000) return [];
   const buckets = new Set<string>();
   for (let day = w.startMs - 86_400_000; day <= w.endMs + 86_400_000; day += 86_400_000)
@@ -318,7 +342,7 @@ export function batchRows(batch: Batch): { rows: SampleRow[]; summaries: SampleR
   return { rows, summaries, ignored };
 }
 
-function workoutInput(w: Batch['workouts'][number], i: number): WorkoutInput {
+export function workoutInput(w: Batch['workouts'][number], i: number): WorkoutInput {
   const path = `workouts[${i}]`;
   const start = instant(w.start_date, `${path}.start_date`);
   const end = instant(w.end_date, `${path}.end_date`);

@@ -2,6 +2,7 @@ import { TributaryError } from '../../core/errors.ts';
 import type { ConfiguredProvider, ProviderCapabilities, ProviderDefinition } from '../provider.ts';
 import { IfitClient } from './ifit-client.ts';
 import { ifitPasswordLogin, ifitPolling, ifitTokenRefresh } from './ifit-provider.ts';
+import { ifitRawNormalizer } from './ifit-replay.ts';
 
 /** A self-contained icon (no CDN, no static route): the iFit wordmark on its blue. */
 const ICON =
@@ -99,6 +100,7 @@ export const IFIT: ProviderDefinition = {
     steps:
       "Obtain a client id and secret for iFit's API; users log in with their iFit email and password on Tributary's hosted form.",
   },
+  rawNormalizer: ifitRawNormalizer,
   docs: 'Treadmill, bike and rower workouts from iFit (password login, polled), with samples and routes.',
   configure(settings): ConfiguredProvider | undefined {
     const parsed = ifitSettings(settings);

@@ -7,6 +7,7 @@ import { OuraClient } from './oura-client.ts';
 import { ouraPolling } from './oura-polling.ts';
 import { ouraWebhooks } from './oura-webhooks.ts';
 import { ouraSubscriptions } from './oura-subscriptions.ts';
+import { ouraRawNormalizer } from './oura-replay.ts';
 
 /** A self-contained icon: Oura's ring on black. */
 const ICON =
@@ -57,6 +58,7 @@ export const OURA: ProviderDefinition = {
     steps:
       'Create an application at https://cloud.ouraring.com/oauth/applications with the redirect URI TRIBUTARY_PUBLIC_URL/oauth/oura/callback, then set the client id and secret.',
   },
+  rawNormalizer: ouraRawNormalizer,
   docs: 'Oura ring (API v2, OAuth2): sleep periods with stages and HR/HRV series, daily activity, readiness and SpO2, workouts, heart rate, personal info.',
   configure(settings): ConfiguredProvider | undefined {
     if (!allOrNone('OURA', settings, ['CLIENT_ID', 'CLIENT_SECRET'])) return undefined;

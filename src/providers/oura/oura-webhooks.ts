@@ -67,7 +67,13 @@ export function ouraWebhooks(input: {
       const single = SINGLE[notice.dataType];
       if (single) {
         const doc = await documentOrGone(client, withAccess, notice.dataType, notice.objectId);
-        if (!doc) return { items: [], deleted: [{ type: single.type, keys: [notice.objectId] }] };
+        if (!doc)
+          return {
+            items: [],
+            deleted: [
+              { type: single.type, keys: [notice.objectId], externalId: `${notice.dataType}:${notice.objectId}` },
+            ],
+          };
         const start = Date.parse(String(doc[single.startField]));
         const record = single.normalize(doc);
         return {

@@ -194,6 +194,17 @@ async function loadBuckets(
   }));
 }
 
+/** Every distinct bucket of the user's samples, sorted. */
+async function listBuckets(db: Db, devId: string, userId: string): Promise<string[]> {
+  const owner = await existingOwnerKey(db, devId, userId);
+  if (owner === undefined) return [];
+  const rows = await db.all<{ bucket: string }>(
+    'SELECT DISTINCT bucket FROM apple_samples WHERE owner_key = ? ORDER BY bucket',
+    [owner],
+  );
+  return rows.map((row) => row.bucket);
+}
+
 async function countSamples(db: Db, devId: string, userId: string): Promise<number> {
   const owner = await existingOwnerKey(db, devId, userId);
   if (owner === undefined) return 0;
@@ -254,6 +265,7 @@ export function appleSampleRepo(db: Db): AppleSampleRepo {
     delete: (devId, userId, uuids) => deleteSamples(db, devId, userId, uuids),
     inBuckets: (devId, userId, buckets) => loadBuckets(db, devId, userId, buckets),
     count: (devId, userId) => countSamples(db, devId, userId),
+    buckets: (devId, userId) => listBuckets(db, devId, userId),
   };
 }
 

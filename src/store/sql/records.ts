@@ -240,5 +240,34 @@ export function rawRecordRepo(db: Db): RawRecordRepo {
         )
       ).map(toRaw);
     },
+    async latest(devId, userId, filter) {
+      const where = ['r.dev_id = ?', 'r.user_id = ?'];
+      const params: unknown[] = [devId, userId];
+      if (filter.provider) {
+        where.push('r.provider = ?');
+        params.push(filter.provider);
+      }
+      if (filter.dataTypes) {
+        if (filter.dataTypes.length === 0) return [];
+        where.push(`r.data_type IN (${filter.dataTypes.map(() => '?').join(', ')})`);
+        params.push(...filter.dataTypes);
+      }
+      if (filter.afterRawId) {
+        where.push('r.raw_id > ?');
+        params.push(filter.afterRawId);
+      }
+      // A newer version of the same payload hides this one (ties on the timestamp: the larger id).
+      const rows = await db.all<RawRow>(
+        `SELECT r.* FROM raw_records r
+          WHERE ${where.join(' AND ')}
+            AND NOT EXISTS (SELECT 1 FROM raw_records n
+                             WHERE n.dev_id = r.dev_id AND n.user_id = r.user_id AND n.provider = r.provider
+                               AND n.external_id = r.external_id AND n.data_type = r.data_type
+                               AND (n.received_at > r.received_at OR (n.received_at = r.received_at AND n.raw_id > r.raw_id)))
+          ORDER BY r.raw_id LIMIT ${Math.max(1, Math.floor(filter.limit))}`,
+        params,
+      );
+      return rows.map(toRaw);
+    },
   };
 }
