@@ -10,6 +10,7 @@ import { docsRoutes } from './api/routes/docs.ts';
 import { eventRoutes } from './api/routes/events.ts';
 import { filesRoutes, uploadPageRoutes } from './api/routes/files.ts';
 import { healthRoutes } from './api/routes/health.ts';
+import { metricsRoutes } from './api/routes/metrics.ts';
 import { integrationRoutes } from './api/routes/integrations.ts';
 import { keyRoutes } from './api/routes/keys.ts';
 import { connectionHealthRoutes, uploadLinkRoutes } from './api/routes/connection-health.ts';
@@ -25,6 +26,7 @@ import { ENV } from './core/config.ts';
 import { SecretBox } from './core/crypto.ts';
 import { TributaryError } from './core/errors.ts';
 import { createLogger, type Logger } from './core/logger.ts';
+import { Metrics, type ScrapeFigures } from './core/metrics.ts';
 import { Signal } from './core/signal.ts';
 import { openDelivery } from './delivery/open.ts';
 import { FitLinks } from './export/fit/links.ts';
@@ -94,6 +96,7 @@ const V2_ROUTES: RouteModule[] = [
 ];
 const ROOT_ROUTES: RouteModule[] = [
   healthRoutes,
+  metricsRoutes,
   providerWebhookRoutes,
   hostedAuthPages,
   uploadPageRoutes,
@@ -105,6 +108,9 @@ const ROOT_ROUTES: RouteModule[] = [
 
 export async function createTributary(config: Config, options: TributaryOptions = {}): Promise<Tributary> {
   const logger = options.logger ?? createLogger(config.logLevel);
+  const runWorker = options.worker ?? true;
+  const runApi = options.api ?? true;
+  const metrics = new Metrics({ role: [runApi ? 'api' : '', runWorker ? 'worker' : ''].filter(Boolean).join('+') });
   const keyHex = encryptionKey(config);
   const box = new SecretBox(Buffer.from(keyHex, 'hex'));
   const store = options.store ?? (await openConfiguredStore(config, { schema: options.schema, box }));
@@ -116,9 +122,9 @@ export async function createTributary(config: Config, options: TributaryOptions 
     },
     encryptionKeyHex: keyHex,
   });
-  const context: ApiContext = { config, store, logger, eventsCommitted: new Signal(), providers };
+  const context: ApiContext = { config, store, logger, metrics, eventsCommitted: new Signal(), providers };
   // Ingest and the connect flow (issue 3): polling/backfill/history for `poll` providers, hosted login.
-  const sync = new SyncService({ store, providers, logger, eventsCommitted: context.eventsCommitted });
+  const sync = new SyncService({ store, providers, logger, metrics, eventsCommitted: context.eventsCommitted });
   const syncScheduler = new SyncScheduler(sync, logger);
   context.history = sync;
   context.sync = sync;
@@ -160,16 +166,16 @@ export async function createTributary(config: Config, options: TributaryOptions 
     encryptionKeyHex: keyHex,
     logger,
     eventsCommitted: context.eventsCommitted,
+    metrics,
   });
   context.delivery = delivery.service;
   context.webhookReads = delivery.webhookReads;
   context.queue = delivery.queue;
-  const runWorker = options.worker ?? true;
-  const runApi = options.api ?? true;
-  // A worker-only process serves /health alone, so orchestrators can probe it.
+  metrics.onScrape(() => scrapeFigures(store, [delivery.queue, notificationQueue], providers.list()));
+  // A worker-only process serves /health and /metrics alone, so orchestrators can probe and scrape it.
   const server = await buildServer(
     context,
-    runApi ? { v2: V2_ROUTES, root: ROOT_ROUTES } : { v2: [], root: [healthRoutes] },
+    runApi ? { v2: V2_ROUTES, root: ROOT_ROUTES } : { v2: [], root: [healthRoutes, metricsRoutes] },
   );
   const tasks: BackgroundTask[] = [];
   tasks.push(syncScheduler);
@@ -206,6 +212,31 @@ export async function createTributary(config: Config, options: TributaryOptions 
       await notificationQueue.close();
       await store.close();
     },
+  };
+}
+
+/** The figures `GET /metrics` reads at scrape time: outbox and delivery lag, queue depth, sync lag, pool use. */
+async function scrapeFigures(
+  store: Store,
+  queues: readonly { readonly name: string; pendingCount(): Promise<number> }[],
+  providers: readonly { readonly polling?: unknown; readonly capabilities: { readonly name: string } }[],
+): Promise<ScrapeFigures> {
+  const now = Date.now();
+  const [figures, depths] = await Promise.all([
+    store.operatorFigures(now),
+    Promise.all(queues.map(async (queue) => [queue.name, await queue.pendingCount()] as const)),
+  ]);
+  const lag = (at: number | null) => (at === null ? 0 : Math.max(0, now - at) / 1000);
+  // Every polling provider reads 0 while none of its connections is overdue.
+  const syncLagSeconds: Record<string, number> = {};
+  for (const provider of providers) if (provider.polling) syncLagSeconds[provider.capabilities.name] = 0;
+  for (const [name, at] of Object.entries(figures.oldestDueSyncMs)) syncLagSeconds[name] = lag(at);
+  return {
+    outboxLagSeconds: lag(figures.oldestUndispatchedMs),
+    deliveryDueLagSeconds: lag(figures.oldestDueDeliveryMs),
+    queueDepth: Object.fromEntries(depths),
+    syncLagSeconds,
+    ...(figures.pool ? { storePool: figures.pool } : {}),
   };
 }
 

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../core/config.ts';
 import type { Logger } from '../core/logger.ts';
+import type { Metrics } from '../core/metrics.ts';
 import type { Signal } from '../core/signal.ts';
 import type { DataType } from '../model/data-types.ts';
 import type { DeliveryService } from '../delivery/service.ts';
@@ -19,6 +20,8 @@ export interface ApiContext {
   readonly config: Config;
   readonly store: Store;
   readonly logger: Logger;
+  /** This process's Prometheus registry (`GET /metrics`). */
+  readonly metrics?: Metrics;
   /** Notified after a transaction committed outbox events, to wake the dispatcher. */
   readonly eventsCommitted: Signal;
   /** Providers the operator configured. */

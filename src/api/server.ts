@@ -1,10 +1,10 @@
-import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import formbody from '@fastify/formbody';
 import { randomUUID } from 'node:crypto';
 import { badParameter } from '../core/errors.ts';
 import { requireDeveloper } from './authenticate.ts';
 import type { ApiContext, RouteModule } from './context.ts';
-import { errorBody, errorHandler } from './errors.ts';
+import { errorBody, errorHandler, logSafeUrl } from './errors.ts';
 import { useDepthCheckedJson } from './json-body.ts';
 import { allowedMethods, servedRoutes, trackServedRoutes } from './openapi/served-routes.ts';
 import { guardBodyRate, serverTimeouts } from './timeouts.ts';
@@ -27,7 +27,10 @@ export interface ServerModules {
 /** Builds the HTTP server: error handling, auth, and the feature route modules. */
 export async function buildServer(ctx: ApiContext, modules: ServerModules): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: false,
+    // Fastify's own logger (pino), so request lines carry the request id; one line per
+    // request is written below (onResponse) instead of Fastify's two.
+    loggerInstance: ctx.logger.pino as FastifyBaseLogger,
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: ctx.config.maxBodyBytes,
     ...serverTimeouts(ctx.config),
     genReqId: (request) => {
@@ -95,6 +98,23 @@ export async function buildServer(ctx: ApiContext, modules: ServerModules): Prom
   });
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    // The route pattern (`/v2/users/:user_id`), never the URL: bounded labels, no ids.
+    const route = request.is404 ? 'unmatched' : (request.routeOptions.url ?? 'unmatched');
+    ctx.metrics?.httpRequest(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
+    // Probes and scrapes come every few seconds: only at debug level.
+    const quiet = /^\/(health|metrics)(\/|$)/.test(route);
+    request.log[quiet ? 'debug' : 'info'](
+      {
+        method: request.method,
+        url: logSafeUrl(request.url),
+        route,
+        statusCode: reply.statusCode,
+        responseTimeMs: Math.round(reply.elapsedTime * 10) / 10,
+      },
+      'request completed',
+    );
   });
   await app.register(formbody);
 

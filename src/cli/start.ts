@@ -12,6 +12,7 @@ export async function startCommand(args: string[]): Promise<number> {
   const logger = createLogger(config.logLevel);
   installLastResortHandler(logger);
   const app = await createTributary(config, {
+    logger,
     api: both || values.api === true,
     worker: both || values.worker === true,
   });

@@ -80,6 +80,7 @@ describe('loadConfig', () => {
     [ENV.publicUrl, 'not a url'],
     [ENV.encryptionKey, 'short'],
     [ENV.logLevel, 'verbose'],
+    [ENV.metricsToken, 'too-short'],
     [ENV.maxBodyBytes, '0'],
     [ENV.maxBodyBytes, 'ten'],
     [ENV.maxUploadBytes, '-1'],

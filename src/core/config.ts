@@ -34,6 +34,7 @@ export const ENV = {
   bootstrapDevId: 'TRIBUTARY_BOOTSTRAP_DEV_ID',
   bootstrapApiKey: 'TRIBUTARY_BOOTSTRAP_API_KEY',
   logLevel: 'TRIBUTARY_LOG_LEVEL',
+  metricsToken: 'TRIBUTARY_METRICS_TOKEN',
   maxBodyBytes: 'TRIBUTARY_MAX_BODY_BYTES',
   maxUploadBytes: 'TRIBUTARY_MAX_UPLOAD_BYTES',
   webhookTimeoutMs: 'TRIBUTARY_WEBHOOK_TIMEOUT_MS',
@@ -74,6 +75,8 @@ const schema = z.object({
   bootstrapDevId: z.string().min(1).optional(),
   bootstrapApiKey: z.string().min(16, 'must be at least 16 characters').optional(),
   logLevel: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  /** Bearer token that GET /metrics requires; unset, /metrics answers loopback clients only. */
+  metricsToken: z.string().min(16, 'must be at least 16 characters').optional(),
   maxBodyBytes: positiveInt.default(10 * 1024 * 1024),
   maxUploadBytes: positiveInt.default(50 * 1024 * 1024),
   webhookTimeoutMs: positiveInt.default(8000),

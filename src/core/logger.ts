@@ -1,7 +1,16 @@
-/** A tiny structured logger: one JSON line per entry on stderr, silent in tests unless asked. */
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
+import { pino, type DestinationStream, type Logger as PinoLogger } from 'pino';
 
-const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
+/**
+ * Structured logs: one JSON line per entry on stderr, through pino — the logger Fastify
+ * itself uses, so request lines carry the request id (`reqId`) and share this format:
+ *
+ *   {"level":"info","time":"2026-…Z","pid":1234,"component":"delivery","msg":"…",…}
+ *
+ * This module keeps the project's call style (`logger.warn(message, fields)`) over pino's
+ * (`fields, message`) and serializes `Error` values under any key. Credentials never reach a
+ * line: the paths in `REDACTED` are censored wherever they appear.
+ */
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 
 export interface Logger {
   debug(message: string, fields?: Record<string, unknown>): void;
@@ -9,33 +18,67 @@ export interface Logger {
   warn(message: string, fields?: Record<string, unknown>): void;
   error(message: string, fields?: Record<string, unknown>): void;
   child(fields: Record<string, unknown>): Logger;
+  /** The pino instance underneath, handed to Fastify (`loggerInstance`). */
+  readonly pino: PinoLogger;
 }
+
+/** Header and field names whose values are credentials: censored at the top level and one level down. */
+const SECRET_KEYS = [
+  'authorization',
+  'cookie',
+  '"set-cookie"',
+  '"x-api-key"',
+  'apiKey',
+  'api_key',
+  'password',
+  'secret',
+  'token',
+  'accessToken',
+  'refreshToken',
+  'access_token',
+  'refresh_token',
+];
+export const REDACTED = [
+  ...SECRET_KEYS.map((key) => (key.startsWith('"') ? `[${key}]` : key)),
+  ...SECRET_KEYS.map((key) => (key.startsWith('"') ? `*[${key}]` : `*.${key}`)),
+  ...SECRET_KEYS.map((key) => (key.startsWith('"') ? `*.headers[${key}]` : `*.headers.${key}`)),
+];
 
 export function createLogger(
   level: LogLevel,
   base: Record<string, unknown> = {},
-  write: (line: string) => void = (line) => process.stderr.write(line + '\n'),
+  write?: (line: string) => void,
 ): Logger {
+  const destination: DestinationStream = write
+    ? { write: (line: string) => write(line.endsWith('\n') ? line.slice(0, -1) : line) }
+    : pino.destination({ dest: 2, sync: true });
+  const instance = pino(
+    {
+      level,
+      base: { pid: process.pid, ...base },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+      redact: { paths: REDACTED, censor: '[redacted]' },
+    },
+    destination,
+  );
+  return wrap(instance);
+}
+
+function wrap(instance: PinoLogger): Logger {
   const log =
     (at: Exclude<LogLevel, 'silent'>) =>
     (message: string, fields: Record<string, unknown> = {}) => {
-      if (ORDER[at] < ORDER[level]) return;
-      write(
-        JSON.stringify({
-          time: new Date().toISOString(),
-          level: at,
-          msg: message,
-          ...base,
-          ...serializeErrors(fields),
-        }),
-      );
+      if (!instance.isLevelEnabled(at)) return;
+      instance[at](serializeErrors(fields), message);
     };
   return {
     debug: log('debug'),
     info: log('info'),
     warn: log('warn'),
     error: log('error'),
-    child: (fields) => createLogger(level, { ...base, ...fields }, write),
+    child: (fields) => wrap(instance.child(fields)),
+    pino: instance,
   };
 }
 

@@ -1,6 +1,7 @@
 import type { Config } from '../core/config.ts';
 import type { SecretBox } from '../core/crypto.ts';
 import type { Logger } from '../core/logger.ts';
+import type { Metrics } from '../core/metrics.ts';
 import type { Signal } from '../core/signal.ts';
 import { openQueue } from '../queue/index.ts';
 import type { DataRequest, Store, User } from '../store/store.ts';
@@ -12,8 +13,8 @@ import { deliveryTasks, type Task } from './tasks.ts';
 export interface OpenedDelivery {
   service: DeliveryService;
   webhookReads: { accept(request: DataRequest, user: User): Promise<Record<string, unknown>> };
-  /** The queue engine, for health checks. */
-  queue: { readonly engine: string; ping(): Promise<void> };
+  /** The queue engine, for health checks and the queue-depth metric. */
+  queue: { readonly engine: string; readonly name: string; ping(): Promise<void>; pendingCount(): Promise<number> };
   /** Worker-role loops: dispatcher, queue consumer, sweep. */
   tasks: Task[];
   close(): Promise<void>;
@@ -27,6 +28,7 @@ export function openDelivery(input: {
   encryptionKeyHex: string;
   logger: Logger;
   eventsCommitted: Signal;
+  metrics?: Metrics;
 }): OpenedDelivery {
   const { config } = input;
   const leaseMs = config.webhookTimeoutMs + LEASE_MARGIN_MS;
@@ -47,6 +49,7 @@ export function openDelivery(input: {
     // Read at use time: tests and proxies may set the public URL after start-up.
     payloadUrls: new PayloadUrls(input.encryptionKeyHex, () => config.publicUrl),
     fitLinks: new FitLinks(input.encryptionKeyHex, () => config.publicUrl),
+    metrics: input.metrics,
     settings: {
       timeoutMs: config.webhookTimeoutMs,
       retryScheduleSeconds: config.webhookRetrySchedule,

@@ -3,6 +3,7 @@ import { takesEventType } from './opt-in-events.ts';
 import type { SecretBox } from '../core/crypto.ts';
 import { TributaryError, badParameter, notFound } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
+import type { DeliveryOutcome, Metrics } from '../core/metrics.ts';
 import type { Signal } from '../core/signal.ts';
 import { DATA_TYPES, type DataType, type TerraRecord } from '../model/data-types.ts';
 import type { Job, Queue } from '../queue/queue.ts';
@@ -62,6 +63,8 @@ export interface DeliveryServiceDeps {
   /** Signed links to an activity event's FIT file, handed to destinations whose format is `fit`. */
   fitLinks?: FitLinks;
   settings: DeliverySettings;
+  /** Attempt counters and latency histograms for `GET /metrics`. */
+  metrics?: Metrics;
 }
 
 /**
@@ -468,12 +471,20 @@ export class DeliveryService {
     const outcome = await this.#boundedAttempt(destination, delivery, event);
     const now = Date.now();
     const durationMs = now - startedAt;
+    const observe = (result: DeliveryOutcome) =>
+      this.#deps.metrics?.deliveryAttempt({
+        destinationType: destination.type,
+        outcome: result,
+        seconds: durationMs / 1000,
+        ...(result === 'delivered' ? { sinceCommitSeconds: Math.max(0, now - event.createdMs) / 1000 } : {}),
+      });
     if (outcome.ok) {
       const recorded = await this.deliveries.recordAttempt(
         delivery,
         { startedAt, durationMs, statusCode: outcome.statusCode ?? null, error: null },
         { status: 'delivered' },
       );
+      observe(recorded ? 'delivered' : 'stale');
       if (!recorded) return this.#stale(delivery);
       if (destination.failingSince !== null) await this.destinations.markHealthy(devId, destination.destinationId);
       return;
@@ -488,8 +499,12 @@ export class DeliveryService {
     const attemptRecord = { startedAt, durationMs, statusCode: outcome.statusCode ?? null, error: outcome.error };
     if (decision.retry) {
       const nextAttemptAt = now + decision.delayMs;
-      if (!(await this.deliveries.recordAttempt(delivery, attemptRecord, { status: 'pending', nextAttemptAt })))
-        return this.#stale(delivery);
+      const recorded = await this.deliveries.recordAttempt(delivery, attemptRecord, {
+        status: 'pending',
+        nextAttemptAt,
+      });
+      observe(recorded ? 'retrying' : 'stale');
+      if (!recorded) return this.#stale(delivery);
       await this.#deps.queue.add([
         {
           id: jobId(deliveryId, delivery.attempts + 1),
@@ -497,8 +512,10 @@ export class DeliveryService {
           runAt: nextAttemptAt,
         },
       ]);
-    } else if (!(await this.deliveries.recordAttempt(delivery, attemptRecord, { status: 'failed' }))) {
-      return this.#stale(delivery);
+    } else {
+      const recorded = await this.deliveries.recordAttempt(delivery, attemptRecord, { status: 'failed' });
+      observe(recorded ? 'failed' : 'stale');
+      if (!recorded) return this.#stale(delivery);
     }
     const disabled = await this.destinations.markFailing(
       devId,

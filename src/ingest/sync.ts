@@ -1,5 +1,6 @@
 import { isTributaryError, TributaryError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
+import type { Metrics, SyncOutcome } from '../core/metrics.ts';
 import type { Signal } from '../core/signal.ts';
 import { connectionErrorEvent, rateLimitHitEvent } from '../delivery/terra-events.ts';
 import type { DataType } from '../model/data-types.ts';
@@ -45,6 +46,8 @@ export interface SyncServiceOptions {
   providers: ProviderRegistry;
   logger: Logger;
   eventsCommitted: Signal;
+  /** Poll outcomes per provider for `GET /metrics`. */
+  metrics?: Metrics;
   /** How long a claimed connection stays leased to this worker. */
   leaseMs?: number;
   /** Connections claimed per tick. */
@@ -58,7 +61,7 @@ export interface SyncServiceOptions {
  */
 export class SyncService {
   readonly tokens: TokenKeeper;
-  readonly #options: Required<SyncServiceOptions>;
+  readonly #options: Required<Omit<SyncServiceOptions, 'metrics'>> & Pick<SyncServiceOptions, 'metrics'>;
   readonly #locks = new Map<string, Promise<unknown>>();
   readonly #running = new Map<string, AbortController>();
 
@@ -155,7 +158,10 @@ export class SyncService {
         syncState: { ...state, lastSyncAt: new Date().toISOString(), failures: 0, lastError: undefined },
         nextSyncAt: Date.now() + intervalMs,
       });
+      this.#options.metrics?.providerSync(provider.capabilities.name, 'ok');
     } catch (error) {
+      const outcome = syncOutcome(error);
+      if (outcome) this.#options.metrics?.providerSync(provider.capabilities.name, outcome);
       await this.#failed(user, provider, state, error, { startMs: sinceMs, endMs: Date.now() });
       if (!(
         isTributaryError(error) &&
@@ -299,4 +305,17 @@ export class SyncService {
       error: error instanceof Error ? error.message : String(error),
     });
   }
+}
+
+/** A failed poll, as `tributary_provider_syncs_total` counts it; none when the connection went away meanwhile. */
+function syncOutcome(error: unknown): SyncOutcome | undefined {
+  if (isTributaryError(error) && error.code === 'not_found') return undefined;
+  if (isTributaryError(error) && error.code === 'rate_limited') return 'rate_limited';
+  if (
+    isGrantRevoked(error) ||
+    isAccessRejected(error) ||
+    (isTributaryError(error) && error.code === 'provider_auth_failed')
+  )
+    return 'auth_failed';
+  return 'error';
 }

@@ -30,7 +30,20 @@ export interface Store {
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
   /** Resolves when the database answers a trivial query (health checks). */
   ping(): Promise<void>;
+  /** Engine-wide figures for operators (`GET /metrics`): aggregates only, never a tenant's data. */
+  operatorFigures(now: number): Promise<OperatorFigures>;
   close(): Promise<void>;
+}
+
+export interface OperatorFigures {
+  /** `created_ms` of the oldest event not yet dispatched, or null. */
+  oldestUndispatchedMs: number | null;
+  /** `next_attempt_at` of the most overdue pending delivery (due at or before `now`), or null. */
+  oldestDueDeliveryMs: number | null;
+  /** Per provider: `next_sync_at` of the most overdue active connection (due at or before `now`). */
+  oldestDueSyncMs: Record<string, number>;
+  /** The connection pool (PostgreSQL); absent on the embedded store. */
+  pool?: { total: number; idle: number; waiting: number; max: number };
 }
 
 export interface Developer {

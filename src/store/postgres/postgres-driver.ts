@@ -88,6 +88,11 @@ class PostgresDb implements Db {
     }
   }
 
+  poolUse(): { total: number; idle: number; waiting: number; max: number } {
+    const pool = this.#pool;
+    return { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max: pool.options.max ?? 10 };
+  }
+
   async close(): Promise<void> {
     if (!this.#inTransaction) await this.#pool.end();
   }

@@ -14,6 +14,8 @@ export interface Db {
   run(sql: string, params?: readonly unknown[]): Promise<{ changes: number }>;
   /** Runs `fn` in one transaction; nested calls join the outer transaction. */
   transaction<T>(fn: (db: Db) => Promise<T>): Promise<T>;
+  /** The connection pool's use, where the engine has one (PostgreSQL). */
+  poolUse?(): { total: number; idle: number; waiting: number; max: number };
   close(): Promise<void>;
 }
 

@@ -45,6 +45,28 @@ export function sqlStore(db: Db, box: SecretBox): Store {
     ping: async () => {
       await db.get('SELECT 1 AS ok');
     },
+    operatorFigures: async (now) => {
+      // Each MIN reads one end of an index (events_undispatched, deliveries_due, connections_due).
+      const [events, deliveries, syncs] = await Promise.all([
+        db.get<{ at: number | null }>('SELECT MIN(created_ms) AS at FROM events WHERE dispatched = 0'),
+        db.get<{ at: number | null }>(
+          `SELECT MIN(next_attempt_at) AS at FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ?`,
+          [now],
+        ),
+        db.all<{ provider: string; at: number }>(
+          `SELECT provider, MIN(next_sync_at) AS at FROM connections
+           WHERE status = 'active' AND next_sync_at IS NOT NULL AND next_sync_at <= ? GROUP BY provider`,
+          [now],
+        ),
+      ]);
+      const number = (value: unknown) => (value === null || value === undefined ? null : Number(value));
+      return {
+        oldestUndispatchedMs: number(events?.at),
+        oldestDueDeliveryMs: number(deliveries?.at),
+        oldestDueSyncMs: Object.fromEntries(syncs.map((row) => [row.provider, Number(row.at)])),
+        ...(db.poolUse ? { pool: db.poolUse() } : {}),
+      };
+    },
     close: () => db.close(),
   };
 }
