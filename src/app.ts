@@ -33,6 +33,7 @@ import { FitLinks } from './export/fit/links.ts';
 import { mcpApiRoutes, mcpConsentPages, mcpTransportRoutes } from './mcp/index.ts';
 import { ProviderNotifications, providerNotificationTask } from './ingest/provider-notifications.ts';
 import { SyncScheduler } from './ingest/sync-scheduler.ts';
+import { DirtyDaysDrain } from './ingest/apple/dirty-days.ts';
 import { subscriptionTask } from './ingest/subscriptions.ts';
 import { openQueue } from './queue/index.ts';
 import { providerWebhookRoutes } from './api/routes/provider-webhooks.ts';
@@ -182,6 +183,7 @@ export async function createTributary(config: Config, options: TributaryOptions 
   tasks.push(providerNotificationTask(notifications, notificationQueue, logger));
   tasks.push(subscriptionTask({ store, providers, publicUrl: () => context.config.publicUrl, logger }));
   tasks.push(new StaleWatch({ store, providers, eventsCommitted: context.eventsCommitted }, logger));
+  tasks.push(new DirtyDaysDrain({ store, eventsCommitted: context.eventsCommitted, logger }));
   tasks.push(...delivery.tasks);
   return {
     config,

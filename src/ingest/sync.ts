@@ -16,6 +16,8 @@ const DAY_MS = 86_400_000;
  * that started before the newest one seen. Logs already stored are skipped, not refetched.
  */
 export const POLL_OVERLAP_MS = 2 * DAY_MS;
+/** The sync lease: renewed every 10 s while a sync runs, free 30 s after its worker died. */
+export const SYNC_LEASE_MS = 30_000;
 
 /** What ingest keeps in `connections.sync_state` for a polled provider. */
 export interface PollState extends Record<string, unknown> {
@@ -48,7 +50,11 @@ export interface SyncServiceOptions {
   eventsCommitted: Signal;
   /** Poll outcomes per provider for `GET /metrics`. */
   metrics?: Metrics;
-  /** How long a claimed connection stays leased to this worker. */
+  /**
+   * How long a claimed connection stays leased to this worker without a renewal. Short, and
+   * renewed every third of it while the sync runs: a worker killed mid-backfill holds it for
+   * at most this long (issue 10 item 10a).
+   */
   leaseMs?: number;
   /** Connections claimed per tick. */
   batchSize?: number;
@@ -66,7 +72,7 @@ export class SyncService {
   readonly #running = new Map<string, AbortController>();
 
   constructor(options: SyncServiceOptions) {
-    this.#options = { leaseMs: 10 * 60_000, batchSize: 10, ...options };
+    this.#options = { leaseMs: SYNC_LEASE_MS, batchSize: 10, ...options };
     this.tokens = new TokenKeeper(options.store);
   }
 
@@ -76,6 +82,7 @@ export class SyncService {
     const due = await store.connections.claimDue(now, batchSize, leaseMs);
     await Promise.all(
       due.map(async (connection) => {
+        const lease = this.#keepLease(connection, now + leaseMs);
         try {
           await this.#exclusive(connection, async () => {
             // Another caller in this process may have synced it while we waited for the lock.
@@ -84,11 +91,56 @@ export class SyncService {
               await this.#poll(connection.devId, connection.userId);
           });
         } finally {
-          await store.connections.release(connection.devId, connection.userId);
+          if (lease.end()) await store.connections.release(connection.devId, connection.userId);
         }
       }),
     );
     return due.length;
+  }
+
+  /**
+   * Renews a claimed connection's lease every third of its length while its sync runs. When a
+   * renewal finds the lease gone (this worker stalled past it and another took over), the sync
+   * here stops at its next provider call. `end()` stops renewing; true while the lease was kept.
+   */
+  #keepLease(connection: Pick<Connection, 'devId' | 'userId'>, heldUntil: number): { end(): boolean } {
+    const { store, leaseMs, logger } = this.#options;
+    let held = heldUntil;
+    let kept = true;
+    let ended = false;
+    let renewing: Promise<void> | undefined;
+    const timer = setInterval(
+      () => {
+        if (renewing || ended) return;
+        const until = Date.now() + leaseMs;
+        renewing = store.connections
+          .renewLease(connection.devId, connection.userId, held, until)
+          .then((renewed) => {
+            if (renewed) held = until;
+            else if (kept && !ended) {
+              kept = false;
+              logger.warn('sync lease lost to another worker; stopping this sync', {
+                devId: connection.devId,
+                userId: connection.userId,
+              });
+              this.#running
+                .get(`${connection.devId}\u0000${connection.userId}`)
+                ?.abort(new TributaryError('not_found', 'sync lease lost'));
+            }
+          })
+          .catch((error: unknown) => logger.warn('renewing a sync lease failed', { error }))
+          .finally(() => (renewing = undefined));
+      },
+      Math.max(1000, Math.floor(leaseMs / 3)),
+    );
+    timer.unref();
+    return {
+      end() {
+        ended = true;
+        clearInterval(timer);
+        return kept;
+      },
+    };
   }
 
   /** Polls one connection now (tests, the demo, a manual refresh). */

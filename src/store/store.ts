@@ -187,6 +187,11 @@ export interface ConnectionRepo {
    * `leaseMs` so that two workers never poll one connection at once.
    */
   claimDue(now: number, limit: number, leaseMs: number): Promise<Connection[]>;
+  /**
+   * Extends a lease `claimDue` gave (`heldUntil` = its `now + leaseMs`, or the last renewal)
+   * to `until`; false when the lease is no longer that one (expired and taken, or released).
+   */
+  renewLease(devId: string, userId: string, heldUntil: number, until: number): Promise<boolean>;
   release(devId: string, userId: string): Promise<void>;
   delete(devId: string, userId: string): Promise<void>;
 }
@@ -638,6 +643,25 @@ export interface AppleSampleRepo {
   count(devId: string, userId: string): Promise<number>;
   /** Every distinct bucket the user's samples fall in (dates, sleep nights, `workout`), sorted. */
   buckets(devId: string, userId: string): Promise<string[]>;
+  /**
+   * `insert` and `delete` record every bucket they changed as dirty, in their transaction, until
+   * a recompute clears it: a crash between the samples' commit and the recompute loses nothing.
+   * These are the current marks of the given buckets (a recompute reads them before the samples).
+   */
+  dirtyMarks(devId: string, userId: string, buckets: readonly string[]): Promise<DirtyBucket[]>;
+  /** Clears the buckets whose mark is still the given one (changed again meanwhile: kept). */
+  clearDirty(devId: string, userId: string, marks: readonly DirtyBucket[]): Promise<void>;
+  /** Dirty buckets marked before `markedBeforeMs`, oldest first, across developers (the drain). */
+  dirty(markedBeforeMs: number, limit: number): Promise<DirtyBucket[]>;
+}
+
+/** A bucket whose samples changed and whose records were not recomputed since. */
+export interface DirtyBucket {
+  devId: string;
+  userId: string;
+  bucket: string;
+  mark: string;
+  markedMs: number;
 }
 
 export type SdkTokenCheck = { ok: true; devId: string } | { ok: false; reason: 'unknown' | 'used' | 'expired' };

@@ -223,6 +223,26 @@ describe.each(ENGINES)('Store contract (%s)', (engine) => {
     expect(await t.store.connections.claimDue(Date.now(), 10, 60_000)).toEqual([]);
   });
 
+  it('renews a sync lease only while it is still the one held (issue 10 item 10a)', async () => {
+    const dev = (await t.store.developers.create({ name: 'A' })).developer;
+    const user = await t.store.users.create(dev.devId, { provider: 'IFIT', state: 'connected' });
+    await t.store.connections.save(dev.devId, {
+      userId: user.userId,
+      provider: 'IFIT',
+      credentials: null,
+      nextSyncAt: 0,
+    });
+    expect(await t.store.connections.claimDue(1_000, 10, 30_000)).toHaveLength(1);
+    // Renewed before it expires: still held past the first lease's end.
+    expect(await t.store.connections.renewLease(dev.devId, user.userId, 31_000, 50_000)).toBe(true);
+    expect(await t.store.connections.claimDue(40_000, 10, 30_000)).toEqual([]);
+    // Not renewed: free once it expires; the old holder can no longer renew it.
+    expect(await t.store.connections.claimDue(50_001, 10, 30_000)).toHaveLength(1);
+    expect(await t.store.connections.renewLease(dev.devId, user.userId, 50_000, 90_000)).toBe(false);
+    await t.store.connections.release(dev.devId, user.userId);
+    expect(await t.store.connections.renewLease(dev.devId, user.userId, 80_001, 90_000)).toBe(false);
+  });
+
   it('upserts records by natural key and reads ranges with and without samples', async () => {
     const dev = (await t.store.developers.create({ name: 'A' })).developer;
     const user = await t.store.users.create(dev.devId, { provider: 'UPLOAD' });
@@ -753,6 +773,49 @@ describe.each(ENGINES)('Store contract: auth sessions, Apple samples and SDK cre
     expect(await t.store.appleSamples.delete(devId, user.userId, ['U-1', 'U-unknown'])).toEqual([
       { bucket: '2026-01-02', type: 'HKQuantityTypeIdentifierStepCount', textValue: null },
     ]);
+  });
+
+  it('records changed Apple buckets dirty with the samples, until a recompute clears the mark it saw (issue 10 item 10b)', async () => {
+    const user = await t.store.users.create(devId, { provider: 'APPLE' });
+    const before = Date.now();
+    // Rolled back with the samples: nothing dirty.
+    await expect(
+      t.store.transaction(async (tx) => {
+        await tx.appleSamples.insert(devId, user.userId, [sample()]);
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
+    expect(await t.store.appleSamples.dirty(Date.now() + 1, 10)).toEqual([]);
+
+    await t.store.appleSamples.insert(devId, user.userId, [
+      sample(),
+      sample({ uuid: 'U-2', bucket: '2026-01-02' }),
+      sample({ uuid: 'W-1', bucket: 'workout', type: 'HKWorkout' }),
+    ]);
+    const dirty = await t.store.appleSamples.dirty(Date.now() + 1, 10);
+    expect(dirty.map((d) => d.bucket).sort()).toEqual(['2026-01-01', '2026-01-02']);
+    expect(dirty[0]).toMatchObject({ devId, userId: user.userId, markedMs: expect.any(Number) });
+    expect(dirty[0]!.markedMs).toBeGreaterThanOrEqual(before);
+    expect(await t.store.appleSamples.dirty(before - 1, 10)).toEqual([]);
+
+    const marks = await t.store.appleSamples.dirtyMarks(devId, user.userId, ['2026-01-01', '2026-01-02', '2026-01-03']);
+    expect(marks.map((m) => m.bucket).sort()).toEqual(['2026-01-01', '2026-01-02']);
+    // 2026-01-02 changes again (a deletion) after the marks were read: it stays dirty.
+    expect(await t.store.appleSamples.delete(devId, user.userId, ['U-2'])).toHaveLength(1);
+    await t.store.appleSamples.clearDirty(devId, user.userId, marks);
+    expect((await t.store.appleSamples.dirty(Date.now() + 1, 10)).map((d) => d.bucket)).toEqual(['2026-01-02']);
+    // An insert that adds nothing new marks nothing.
+    await t.store.appleSamples.clearDirty(
+      devId,
+      user.userId,
+      await t.store.appleSamples.dirtyMarks(devId, user.userId, ['2026-01-02']),
+    );
+    await t.store.appleSamples.insert(devId, user.userId, [sample()]);
+    expect(await t.store.appleSamples.dirty(Date.now() + 1, 10)).toEqual([]);
+    // Dirty buckets go with their user.
+    await t.store.appleSamples.insert(devId, user.userId, [sample({ startMs: 5_000, endMs: 6_000 })]);
+    await t.store.users.delete(devId, user.userId);
+    expect(await t.store.appleSamples.dirty(Date.now() + 1, 10)).toEqual([]);
   });
 
   it('exchanges an SDK token once, and authenticates an SDK secret by hash', async () => {

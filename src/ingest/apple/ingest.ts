@@ -46,6 +46,8 @@ export async function recomputeBuckets(
     const chunk = all.slice(i, i + RECOMPUTE_CHUNK);
     const eventsBefore = result.events;
     await store.transaction(async (tx) => {
+      // Read before the samples: a bucket changed after this read keeps its (new) dirty mark.
+      const marks = await tx.appleSamples.dirtyMarks(user.devId, user.userId, chunk);
       const rows = await tx.appleSamples.inBuckets(user.devId, user.userId, chunk);
       const byBucket = new Map<string, SampleRow[]>(chunk.map((bucket) => [bucket, []]));
       for (const row of rows) byBucket.get(row.bucket)?.push(row);
@@ -83,6 +85,7 @@ export async function recomputeBuckets(
         if (stored.changedKeys.length) result.changed[type] = (result.changed[type] ?? 0) + stored.changedKeys.length;
         if (stored.eventId) result.events++;
       }
+      await tx.appleSamples.clearDirty(user.devId, user.userId, marks);
     });
     options.onChunk?.(chunk.length, result.events - eventsBefore);
   }
@@ -113,6 +116,39 @@ export function normalizeBucket(
     nutrition: some(normalizeNutrition(bucket, rows)),
     menstruation: some(normalizeMenstruation(bucket, rows)),
   };
+}
+
+/**
+ * Recomputes buckets left dirty (issue 10 item 10b): their samples committed, but the process
+ * that committed them died before recomputing (or failed to). Runs at start-up and from time to
+ * time for buckets marked before `markedBeforeMs`; a recompute is idempotent, so racing a live
+ * ingest of the same day only costs time. Returns how many buckets were recomputed.
+ */
+export async function drainDirtyBuckets(
+  store: Store,
+  options: { markedBeforeMs: number; limit?: number; onError?: (error: unknown, userId: string) => void },
+): Promise<number> {
+  const dirty = await store.appleSamples.dirty(options.markedBeforeMs, options.limit ?? 1000);
+  const byUser = new Map<string, { devId: string; userId: string; buckets: string[] }>();
+  for (const row of dirty) {
+    const key = `${row.devId}\u0000${row.userId}`;
+    const entry = byUser.get(key) ?? { devId: row.devId, userId: row.userId, buckets: [] };
+    entry.buckets.push(row.bucket);
+    byUser.set(key, entry);
+  }
+  let done = 0;
+  for (const { devId, userId, buckets } of byUser.values()) {
+    const user = await store.users.get(devId, userId);
+    if (!user) continue; // deleted: its dirty rows went with it
+    try {
+      // Whether samples were deleted is not known any more: records a bucket no longer makes go.
+      await recomputeBuckets(store, user, buckets, { cleanup: true });
+      done += buckets.length;
+    } catch (error) {
+      options.onError?.(error, userId);
+    }
+  }
+  return done;
 }
 
 /** Stores workouts as activities (with a marker row per HealthKit UUID); returns how many changed. */

@@ -11,6 +11,7 @@ import { connectionHealth } from './0151-connection-health.ts';
 import { mcp } from './0170-mcp.ts';
 import { hostedLinkLimits } from './0180-hosted-link-limits.ts';
 import { userErasure } from './0190-user-erasure.ts';
+import { ingestRecovery } from './0191-ingest-recovery.ts';
 
 /** Every migration, in order. Add new files here; never edit one that has shipped. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -26,4 +27,5 @@ export const MIGRATIONS: readonly Migration[] = [
   mcp,
   hostedLinkLimits,
   userErasure,
+  ingestRecovery,
 ];

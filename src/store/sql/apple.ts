@@ -1,5 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { hashApiKey, safeEqualHex } from '../../core/crypto.ts';
-import type { AppleSampleRepo, AppleSampleRow, AppleSdkRepo, SdkTokenCheck } from '../store.ts';
+import type { AppleSampleRepo, AppleSampleRow, AppleSdkRepo, DirtyBucket, SdkTokenCheck } from '../store.ts';
 import type { Db } from './db.ts';
 
 /**
@@ -98,9 +99,24 @@ async function insertSamples(
   rows: readonly AppleSampleRow[],
   options: { replace?: boolean } = {},
 ): Promise<{ buckets: Set<string>; inserted: number }> {
+  if (rows.length === 0) return { buckets: new Set<string>(), inserted: 0 };
+  // The changed buckets are recorded dirty in the samples' transaction (issue 10 item 10b).
+  return db.transaction(async (tx) => {
+    const result = await insertRows(tx, devId, userId, rows, options);
+    await markDirty(tx, devId, userId, result.buckets);
+    return result;
+  });
+}
+
+async function insertRows(
+  db: Db,
+  devId: string,
+  userId: string,
+  rows: readonly AppleSampleRow[],
+  options: { replace?: boolean },
+): Promise<{ buckets: Set<string>; inserted: number }> {
   const buckets = new Set<string>();
   let inserted = 0;
-  if (rows.length === 0) return { buckets, inserted };
   const owner = await ownerKey(db, devId, userId);
   for (let offset = 0; offset < rows.length; offset += ROWS_PER_STATEMENT) {
     const chunk = rows.slice(offset, offset + ROWS_PER_STATEMENT);
@@ -136,8 +152,22 @@ async function deleteSamples(
   userId: string,
   uuids: readonly string[],
 ): Promise<{ bucket: string; type: string; textValue: string | null }[]> {
+  if (uuids.length === 0) return [];
+  return db.transaction(async (tx) => {
+    const deleted = await deleteRows(tx, devId, userId, uuids);
+    await markDirty(tx, devId, userId, new Set(deleted.map((row) => row.bucket)));
+    return deleted;
+  });
+}
+
+async function deleteRows(
+  db: Db,
+  devId: string,
+  userId: string,
+  uuids: readonly string[],
+): Promise<{ bucket: string; type: string; textValue: string | null }[]> {
   const owner = await existingOwnerKey(db, devId, userId);
-  if (owner === undefined || uuids.length === 0) return [];
+  if (owner === undefined) return [];
   const out: { bucket: string; type: string; textValue: string | null }[] = [];
   for (let offset = 0; offset < uuids.length; offset += 500) {
     const chunk = uuids.slice(offset, offset + 500);
@@ -214,6 +244,70 @@ async function countSamples(db: Db, devId: string, userId: string): Promise<numb
   return Number(row?.n ?? 0);
 }
 
+/** Buckets that are not recomputed into records (workout markers) are never dirty. */
+const NOT_RECOMPUTED = new Set(['workout']);
+
+/** Records `buckets` as changed and not yet recomputed; a new mark for each. */
+async function markDirty(db: Db, devId: string, userId: string, buckets: ReadonlySet<string>): Promise<void> {
+  const now = Date.now();
+  const mark = randomBytes(8).toString('hex');
+  const dirty = [...buckets].filter((b) => !NOT_RECOMPUTED.has(b)).sort();
+  for (let offset = 0; offset < dirty.length; offset += 200) {
+    const chunk = dirty.slice(offset, offset + 200);
+    await db.run(
+      `INSERT INTO apple_dirty_buckets (user_id, bucket, dev_id, mark, marked_ms) VALUES ${chunk.map(() => '(?, ?, ?, ?, ?)').join(', ')}
+       ON CONFLICT (user_id, bucket) DO UPDATE SET mark = excluded.mark, marked_ms = excluded.marked_ms`,
+      chunk.flatMap((bucket) => [userId, bucket, devId, mark, now]),
+    );
+  }
+}
+
+async function dirtyMarks(db: Db, devId: string, userId: string, buckets: readonly string[]): Promise<DirtyBucket[]> {
+  if (buckets.length === 0) return [];
+  const out: DirtyBucket[] = [];
+  for (let offset = 0; offset < buckets.length; offset += 500) {
+    const chunk = buckets.slice(offset, offset + 500);
+    const rows = await db.all<{ bucket: string; mark: string; marked_ms: number | string }>(
+      `SELECT bucket, mark, marked_ms FROM apple_dirty_buckets WHERE dev_id = ? AND user_id = ? AND bucket IN (${chunk.map(() => '?').join(', ')})`,
+      [devId, userId, ...chunk],
+    );
+    out.push(
+      ...rows.map((row) => ({ devId, userId, bucket: row.bucket, mark: row.mark, markedMs: Number(row.marked_ms) })),
+    );
+  }
+  return out;
+}
+
+async function clearDirty(db: Db, devId: string, userId: string, marks: readonly DirtyBucket[]): Promise<void> {
+  for (const { bucket, mark } of marks)
+    await db.run('DELETE FROM apple_dirty_buckets WHERE dev_id = ? AND user_id = ? AND bucket = ? AND mark = ?', [
+      devId,
+      userId,
+      bucket,
+      mark,
+    ]);
+}
+
+async function listDirty(db: Db, markedBeforeMs: number, limit: number): Promise<DirtyBucket[]> {
+  const rows = await db.all<{
+    dev_id: string;
+    user_id: string;
+    bucket: string;
+    mark: string;
+    marked_ms: number | string;
+  }>(
+    'SELECT dev_id, user_id, bucket, mark, marked_ms FROM apple_dirty_buckets WHERE marked_ms < ? ORDER BY marked_ms, user_id, bucket LIMIT ?',
+    [markedBeforeMs, limit],
+  );
+  return rows.map((row) => ({
+    devId: row.dev_id,
+    userId: row.user_id,
+    bucket: row.bucket,
+    mark: row.mark,
+    markedMs: Number(row.marked_ms),
+  }));
+}
+
 /** Stores a single-use SDK token (its hash only). */
 async function saveToken(db: Db, devId: string, token: string, expiresMs: number): Promise<void> {
   await db.run(
@@ -266,6 +360,9 @@ export function appleSampleRepo(db: Db): AppleSampleRepo {
     inBuckets: (devId, userId, buckets) => loadBuckets(db, devId, userId, buckets),
     count: (devId, userId) => countSamples(db, devId, userId),
     buckets: (devId, userId) => listBuckets(db, devId, userId),
+    dirtyMarks: (devId, userId, buckets) => dirtyMarks(db, devId, userId, buckets),
+    clearDirty: (devId, userId, marks) => clearDirty(db, devId, userId, marks),
+    dirty: (markedBeforeMs, limit) => listDirty(db, markedBeforeMs, limit),
   };
 }
 

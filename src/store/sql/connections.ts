@@ -93,6 +93,13 @@ export function connectionRepo(db: Db, box: SecretBox): ConnectionRepo {
         return rows.map(toConnection);
       });
     },
+    async renewLease(devId, userId, heldUntil, until) {
+      const { changes } = await db.run(
+        'UPDATE connections SET lease_until = ? WHERE dev_id = ? AND user_id = ? AND lease_until = ?',
+        [until, devId, userId, heldUntil],
+      );
+      return changes === 1;
+    },
     async release(devId, userId) {
       await db.run('UPDATE connections SET lease_until = NULL WHERE dev_id = ? AND user_id = ?', [devId, userId]);
     },

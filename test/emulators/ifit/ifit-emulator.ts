@@ -77,6 +77,11 @@ export class IfitEmulator {
   readonly #access = new Map<string, AccessToken>();
   readonly #refresh = new Map<string, string>(); // refresh token → user id
   readonly #faults: Fault[] = [];
+  /**
+   * Milliseconds every API request (not the token endpoint) waits before it is answered: a slow
+   * iFit keeps a backfill in flight long enough for a crash test to kill the server mid-way.
+   */
+  latencyMs = 0;
   #server: FastifyInstance | undefined;
   url = '';
 
@@ -205,6 +210,8 @@ export class IfitEmulator {
     await app.register(formbody);
     app.addHook('onRequest', async (request, reply) => {
       const path = request.url.split('?')[0]!;
+      if (this.latencyMs > 0 && path.startsWith('/v1/'))
+        await new Promise((resolve) => setTimeout(resolve, this.latencyMs));
       const fault = this.#faults.find((candidate) => candidate.remaining > 0 && candidate.match(request.method, path));
       if (!fault) return;
       fault.remaining--;
