@@ -1,9 +1,12 @@
+import { createHash } from 'node:crypto';
 import type { ConfiguredProvider } from '../providers/provider.ts';
 import type { AuthSession } from './auth-sessions.ts';
 
 /**
- * The hosted pages of the connect flow: self-contained HTML (inline CSS, no scripts, no
- * CDN), readable on a phone, escaping everything that came from a request or a developer.
+ * The hosted pages (the connect flow's login, widget, cancel and result pages, and the upload
+ * page): self-contained HTML with one stylesheet and layout (inline CSS, no CDN; only the
+ * upload page has a script), readable on a phone, escaping everything that came from a request
+ * or a developer, and served with the same security headers (`hostedPageHeaders`).
  */
 export function escapeHtml(value: string): string {
   return value.replace(
@@ -34,14 +37,66 @@ li button{display:flex;align-items:center;gap:12px;margin-top:10px;background:tr
 li button:hover{border-color:var(--accent)}
 li img{width:32px;height:32px;border-radius:8px}
 small{color:var(--muted);font-weight:400;display:block}
-.fine{font-size:.8rem;color:var(--muted);margin-top:22px}`;
+.fine{font-size:.8rem;color:var(--muted);margin-top:22px}
+.drop{border:2px dashed var(--line);border-radius:12px;padding:16px;margin-top:8px}
+.drop.drag{border-color:var(--accent);background:color-mix(in srgb,var(--accent) 8%,transparent)}
+.drop label:first-child{margin-top:0}
+input[type=file]{padding:8px}
+details{margin-top:14px;font-size:.9rem}
+summary{cursor:pointer;color:var(--muted)}
+button:disabled{opacity:.5;cursor:default}
+progress{width:100%;margin-top:14px}
+.results li{padding:8px 0;border-bottom:1px solid var(--line);font-size:.92rem;overflow-wrap:anywhere}
+.results .state{font-weight:600}
+.results .ok .state{color:var(--accent)}
+.results .dup .state{color:var(--muted)}
+.results .err .state{color:var(--error)}`;
 
-function page(title: string, body: string, language: string | null = null): string {
+const sha256 = (text: string) => `'sha256-${createHash('sha256').update(text).digest('base64')}'`;
+
+/**
+ * The security headers of every hosted page: nothing loads from elsewhere (provider icons are
+ * data: or https: images), only the shared stylesheet and the page's own inline script run (by
+ * hash), the page may not be framed (a password form in someone else's frame is a
+ * clickjacking target), its URL (which may carry a token) is never sent as a referrer, and it
+ * is not cached. `connect`: the page's script may call this server (the upload page).
+ * No `form-action` on the connect pages: browsers apply it to the redirect after the login,
+ * which goes to the developer's URL.
+ */
+export function hostedPageHeaders(options: { script?: string; connect?: boolean } = {}): Record<string, string> {
+  return {
+    'content-security-policy': [
+      "default-src 'none'",
+      `style-src ${sha256(CSS)}`,
+      `script-src ${options.script === undefined ? "'none'" : sha256(options.script)}`,
+      'img-src data: https:',
+      ...(options.connect ? ["connect-src 'self'", "form-action 'self'"] : []),
+      "base-uri 'none'",
+      "frame-ancestors 'none'",
+    ].join('; '),
+    'x-frame-options': 'DENY',
+    'x-content-type-options': 'nosniff',
+    'referrer-policy': 'no-referrer',
+    'cache-control': 'no-store',
+  };
+}
+
+/** A hosted page: `body` goes into the card; `script` (trusted, allowed by hash) after it. */
+export function hostedPage(
+  title: string,
+  body: string,
+  options: { language?: string | null; script?: string } = {},
+): string {
+  const language = options.language;
   const lang = language && /^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$/.test(language) ? language : 'en';
   return `<!doctype html>
 <html lang="${lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <meta name="referrer" content="no-referrer"><title>${escapeHtml(title)}</title><style>${CSS}</style></head>
-<body><main>${body}</main></body></html>`;
+<body><main>${body}</main>${options.script === undefined ? '' : `<script>${options.script}</script>`}</body></html>`;
+}
+
+function page(title: string, body: string, language: string | null = null): string {
+  return hostedPage(title, body, { language });
 }
 
 function providerHeader(provider: ConfiguredProvider, title: string): string {

@@ -276,7 +276,7 @@ describe.each(ENGINES)('terra-api SDK 2.1.0 against Tributary (%s)', (engine) =>
       expect(badWrite).toBeInstanceOf(Terra.BadRequestError);
     });
 
-    it('401 → Terra.UnauthorizedError for a wrong key (on methods whose SDK maps 401; others surface TerraError 401)', async () => {
+    it('401 → Terra.UnauthorizedError for a wrong key from fetch and delete calls; a plain TerraError 401 from user, authentication and write calls', async () => {
       const wrong = new TerraClient({ devId: t.devId, apiKey: 'not-the-key', baseUrl: `${t.url}/v2` });
       // Each call starts only when awaited: a rejection left waiting would be reported as unhandled.
       for (const call of [
@@ -289,10 +289,24 @@ describe.each(ENGINES)('terra-api SDK 2.1.0 against Tributary (%s)', (engine) =>
         expect((error as TerraError).statusCode).toBe(401);
         expect((error as TerraError).body).toMatchObject({ message: expect.any(String) });
       }
-      // The SDK declares no 401 for the user endpoints: it raises its base class with the status.
-      const generic = await rejection(wrong.user.getalluserids({}, once));
-      expect(generic).toBeInstanceOf(TerraError);
-      expect((generic as TerraError).statusCode).toBe(401);
+      // The SDK declares no 401 for the user and authentication endpoints, nor for the data
+      // types' write calls: it raises its base class with the status (as the README says).
+      for (const call of [
+        () => wrong.user.getalluserids({}, once),
+        () => wrong.authentication.generatewidgetsession({ reference_id: 'sdk-401' }, once),
+        () => wrong.activity.write({ data: [] }, { ...once, queryParams: { user_id: user.userId } }),
+        () => wrong.plannedworkout.write({ user_id: user.userId, data: [] }, once),
+      ]) {
+        const generic = await rejection(call());
+        expect(generic).toBeInstanceOf(TerraError);
+        expect(generic).not.toBeInstanceOf(Terra.UnauthorizedError);
+        expect((generic as TerraError).statusCode).toBe(401);
+      }
+      // The integrations list needs no key at all; the delete calls do map 401.
+      expect((await wrong.integrations.fetch(once)).status).toBe('success');
+      expect(
+        await rejection(wrong.nutrition.delete({ user_id: user.userId, data: ['2026-02-01'] }, once)),
+      ).toBeInstanceOf(Terra.UnauthorizedError);
       const missingKey = new TerraClient({ devId: t.devId, baseUrl: `${t.url}/v2` });
       expect(
         await rejection(missingKey.sleep.fetch({ user_id: user.userId, start_date: '2026-02-01' }, once)),

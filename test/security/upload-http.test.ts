@@ -46,7 +46,7 @@ describe('upload limits hold per request', () => {
     expect(((await response.json()) as { message: string }).message).toMatch(/add up to more than the upload limit/);
   });
 
-  it('the hosted upload page has the dashboard’s security headers, its own script allowed by hash', async () => {
+  it('the hosted upload page has the hosted pages’ security headers, its own script allowed by hash', async () => {
     const page = await fetch(authUrl);
     expect(page.status).toBe(200);
     const csp = page.headers.get('content-security-policy') ?? '';
@@ -62,6 +62,42 @@ describe('upload limits hold per request', () => {
     const script = /<script>([\s\S]*?)<\/script>/.exec(html)![1]!;
     const { createHash } = await import('node:crypto');
     expect(csp).toContain(`'sha256-${createHash('sha256').update(script).digest('base64')}'`);
+  });
+
+  it('the hosted upload page looks like the other hosted pages: one stylesheet, layout and header set', async () => {
+    const session = await fetch(`${t.url}/v2/auth/generateWidgetSession`, {
+      method: 'POST',
+      headers: { ...t.headers, 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(session.status).toBe(200);
+    const widget = await fetch(((await session.json()) as { url: string }).url);
+    const upload = await fetch(authUrl);
+    expect([widget.status, upload.status]).toEqual([200, 200]);
+    const [widgetHtml, uploadHtml] = [await widget.text(), await upload.text()];
+    const style = (html: string) => /<style>([\s\S]*?)<\/style>/.exec(html)?.[1];
+    expect(style(uploadHtml)).toBeDefined();
+    expect(style(uploadHtml)).toBe(style(widgetHtml));
+    for (const html of [widgetHtml, uploadHtml]) {
+      expect(html).toMatch(/<body><main><header><h1>[^<]+<\/h1><\/header>/);
+      expect(html).toContain('<meta name="referrer" content="no-referrer">');
+    }
+    // The same headers; the upload page adds only its script's hash and the right to post here.
+    const headers = (response: Response) =>
+      Object.fromEntries(
+        ['x-frame-options', 'x-content-type-options', 'referrer-policy', 'cache-control'].map((name) => [
+          name,
+          response.headers.get(name),
+        ]),
+      );
+    expect(headers(upload)).toEqual(headers(widget));
+    const directives = (response: Response) =>
+      (response.headers.get('content-security-policy') ?? '')
+        .split('; ')
+        .filter((d) => !/^(script-src|connect-src|form-action) /.test(d));
+    expect(directives(upload)).toEqual(directives(widget));
+    expect(widget.headers.get('content-security-policy')).toContain("script-src 'none'");
+    expect(widget.headers.get('content-security-policy')).not.toContain('unsafe-inline');
   });
 
   it('one file within the limit is still imported', async () => {

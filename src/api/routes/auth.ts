@@ -1,7 +1,7 @@
 import type { FastifyReply } from 'fastify';
 import { TributaryError } from '../../core/errors.ts';
 import type { ConnectFlow, PageOutcome } from '../../auth/connect.ts';
-import { cancelPage, invalidLinkPage, loginPage, resultPage, widgetPage } from '../../auth/pages.ts';
+import { cancelPage, hostedPageHeaders, invalidLinkPage, loginPage, resultPage, widgetPage } from '../../auth/pages.ts';
 import { developerOf } from '../authenticate.ts';
 import type { ApiContext, RouteModule } from '../context.ts';
 import { serve } from '../contract/index.ts';
@@ -103,18 +103,8 @@ export const hostedAuthPages: RouteModule = (app, ctx) => {
   );
 };
 
-/**
- * The pages load nothing from elsewhere and may not be framed (a password form inside
- * someone else's frame is a clickjacking target). No `form-action`: browsers apply it to
- * the redirect after the login, which goes to the developer's URL.
- */
-const PAGE_SECURITY = {
-  'content-security-policy':
-    "default-src 'none'; style-src 'unsafe-inline'; img-src data: https:; base-uri 'none'; frame-ancestors 'none'",
-  'x-frame-options': 'DENY',
-  'x-content-type-options': 'nosniff',
-  'cache-control': 'no-store',
-};
+/** The hosted pages' shared security headers (src/auth/pages.ts; these pages have no script). */
+const PAGE_SECURITY = hostedPageHeaders();
 
 function flow(ctx: ApiContext): ConnectFlow {
   if (!ctx.connect) throw new TributaryError('internal', 'the connect flow is not wired into this server');

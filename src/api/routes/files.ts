@@ -77,7 +77,7 @@ export const uploadPageRoutes: RouteModule = async (app, ctx) => {
     scope.get('/upload', async (request, reply) => {
       await userOfToken(ctx, (request.query as Record<string, unknown>).token);
       const html = uploadPageHtml({ maxBytes: ctx.config.maxUploadBytes });
-      return reply.type('text/html; charset=utf-8').headers(uploadPageHeaders(html)).send(html);
+      return reply.type('text/html; charset=utf-8').headers(uploadPageHeaders()).send(html);
     });
     scope.post('/upload/files', { bodyLimit: ctx.config.maxUploadBytes }, async (request, reply) => {
       const user = await userOfToken(ctx, (request.query as Record<string, unknown>).token);

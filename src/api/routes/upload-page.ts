@@ -1,54 +1,38 @@
-import { createHash } from 'node:crypto';
+import { hostedPage, hostedPageHeaders } from '../../auth/pages.ts';
 import { formatBytes } from '../../formats/errors.ts';
 
 /**
- * The hosted upload page (`auth_url` of an UPLOAD user). Self-contained: no CDN, no build.
- * It posts each chosen file as multipart/form-data to `/upload/files?token=…` and lists what was
- * imported, skipped as a duplicate, or rejected with the reason.
+ * The hosted upload page (`auth_url` of an UPLOAD user), in the hosted pages' stylesheet and
+ * layout (src/auth/pages.ts). It posts each chosen file as multipart/form-data to
+ * `/upload/files?token=…` and lists what was imported, skipped as a duplicate, or rejected with
+ * the reason; an Apple Health export is imported as one.
  */
 export function uploadPageHtml(input: { maxBytes: number }): string {
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Upload workouts · Tributary</title>
-<style>
-  :root { color-scheme: light dark; --accent: #0b6e4f; }
-  body { font: 16px/1.5 system-ui, sans-serif; max-width: 40rem; margin: 3rem auto; padding: 0 1rem; }
-  h1 { font-size: 1.5rem; margin-bottom: .25rem; }
-  p.hint { color: GrayText; margin-top: 0; }
-  form { border: 2px dashed color-mix(in srgb, var(--accent) 60%, transparent); border-radius: .75rem; padding: 1.5rem; }
-  form.drag { background: color-mix(in srgb, var(--accent) 10%, transparent); }
-  label { display: block; font-weight: 600; margin-bottom: .5rem; }
-  input[type=datetime-local] { margin-top: .25rem; }
-  button { background: var(--accent); color: #fff; border: 0; border-radius: .5rem; padding: .6rem 1.2rem; font-size: 1rem; margin-top: 1rem; cursor: pointer; }
-  button:disabled { opacity: .5; cursor: default; }
-  ul { list-style: none; padding: 0; }
-  li { padding: .5rem 0; border-bottom: 1px solid color-mix(in srgb, GrayText 30%, transparent); }
-  li .state { font-weight: 600; }
-  li.ok .state { color: var(--accent); } li.dup .state { color: GrayText; } li.err .state { color: #b3261e; }
-  progress { width: 100%; }
-  details { margin-top: 1rem; }
-</style>
-</head>
-<body>
-<main>
-<h1>Upload your workouts</h1>
-<p class="hint">FIT, TCX, GPX, iFit CSV exports, a zip of them, or an Apple Health export (export.zip) — up to ${formatBytes(input.maxBytes)} per file. Uploading a file twice does not duplicate it.</p>
-<form id="form" method="post" enctype="multipart/form-data" action="">
-  <label for="files">Workout files</label>
-  <input id="files" name="file" type="file" multiple required accept=".fit,.tcx,.gpx,.csv,.zip,.gz,.xml">
-  <details><summary>Uploading an iFit CSV export?</summary>
-    <label for="start">It has no start time: when did the workout start?</label>
-    <input id="start" name="start_time" type="datetime-local" step="1">
-  </details>
-  <button id="send" type="submit">Upload</button>
+  return hostedPage(
+    'Upload workouts',
+    `<header><h1>Upload your workouts</h1></header>
+<p>FIT, TCX, GPX, iFit CSV exports, a zip of them, or an Apple Health export (export.zip), up to ${formatBytes(input.maxBytes)} per file. Uploading a file twice does not duplicate it.</p>
+<form id="form" class="drop" method="post" enctype="multipart/form-data" action="">
+<label for="files">Workout files</label>
+<input id="files" name="file" type="file" multiple required accept=".fit,.tcx,.gpx,.csv,.zip,.gz,.xml">
+<details><summary>Uploading an iFit CSV export?</summary>
+<label for="start">It has no start time: when did the workout start?</label>
+<input id="start" name="start_time" type="datetime-local" step="1">
+</details>
+<button id="send" type="submit">Upload</button>
 </form>
 <progress id="progress" value="0" max="1" hidden></progress>
-<ul id="results" aria-live="polite"></ul>
-</main>
-<script>
+<ul id="results" class="results" aria-live="polite"></ul>`,
+    { script: UPLOAD_SCRIPT },
+  );
+}
+
+/** The upload page's headers: the hosted pages' own, its script allowed by hash, posting to this server. */
+export function uploadPageHeaders(): Record<string, string> {
+  return hostedPageHeaders({ script: UPLOAD_SCRIPT, connect: true });
+}
+
+const UPLOAD_SCRIPT = `
 const form = document.getElementById('form');
 const input = document.getElementById('files');
 const results = document.getElementById('results');
@@ -98,34 +82,4 @@ form.addEventListener('submit', async (e) => {
   }
   send.disabled = false; progress.hidden = true; form.reset();
 });
-</script>
-</body>
-</html>`;
-}
-
-/**
- * The dashboard's security headers for the upload page: nothing loads from elsewhere, only
- * its own inline script and style run (by hash), it posts only to this server, it may not be
- * framed, and its URL (which carries the upload token) is never sent as a referrer.
- */
-export function uploadPageHeaders(html: string): Record<string, string> {
-  const hashOf = (tag: 'script' | 'style') => {
-    const match = new RegExp(`<${tag}>([\\s\\S]*?)</${tag}>`).exec(html);
-    return match ? `'sha256-${createHash('sha256').update(match[1]!).digest('base64')}'` : "'none'";
-  };
-  return {
-    'content-security-policy': [
-      "default-src 'none'",
-      `script-src ${hashOf('script')}`,
-      `style-src ${hashOf('style')}`,
-      "connect-src 'self'",
-      "form-action 'self'",
-      "base-uri 'none'",
-      "frame-ancestors 'none'",
-    ].join('; '),
-    'x-content-type-options': 'nosniff',
-    'x-frame-options': 'DENY',
-    'referrer-policy': 'no-referrer',
-    'cache-control': 'no-store',
-  };
-}
+`;
