@@ -124,7 +124,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   }
   const result = schema.safeParse(input);
   if (!result.success) {
-    const issue = result.error.issues[0]!;
+    const issue = result.error.issues[0];
     const key = String(issue.path[0]) as keyof typeof ENV;
     const variable = ENV[key] ?? key;
     throw new TributaryError('config_invalid', `${variable}: ${issue.message} (got ${JSON.stringify(input[key])})`, {
@@ -181,8 +181,8 @@ function providerSettings(env: Record<string, string | undefined>): Record<strin
   for (const [variable, value] of Object.entries(env)) {
     const match = /^TRIBUTARY_PROVIDER_([A-Z0-9]+)_([A-Z0-9_]+)$/.exec(variable);
     if (!match || value === undefined || value === '') continue;
-    const provider = match[1]!.toLowerCase();
-    (out[provider] ??= {})[match[2]!] = value;
+    const provider = match[1].toLowerCase();
+    (out[provider] ??= {})[match[2]] = value;
   }
   return out;
 }

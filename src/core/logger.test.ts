@@ -14,7 +14,7 @@ describe('structured logs (pino)', () => {
     logger.warn('destination disabled', { destinationId: 'dst_1', attempts: 3 });
     expect(lines).toHaveLength(1);
     expect(lines[0]).not.toContain('\n');
-    const entry = entries()[0]!;
+    const entry = entries()[0];
     expect(entry).toMatchObject({
       level: 'warn',
       pid: process.pid,
@@ -39,7 +39,7 @@ describe('structured logs (pino)', () => {
   it('serializes errors under any key, and a child adds its fields to every line', () => {
     const { logger, entries } = capture('debug');
     logger.child({ component: 'sync', provider: 'IFIT' }).error('sync failed', { error: new TypeError('boom') });
-    const entry = entries()[0]!;
+    const entry = entries()[0];
     expect(entry).toMatchObject({ component: 'sync', provider: 'IFIT', msg: 'sync failed', level: 'error' });
     expect(entry.error).toMatchObject({ name: 'TypeError', message: 'boom' });
     expect(String((entry.error as { stack: string }).stack)).toContain('TypeError: boom');
@@ -59,7 +59,7 @@ describe('structured logs (pino)', () => {
       upstream: { apiKey: 'top-secret-6', password: 'top-secret-7', refresh_token: 'top-secret-8' },
     });
     expect(lines.join('\n')).not.toMatch(/top-secret/);
-    const entry = entries()[0]!;
+    const entry = entries()[0];
     expect(entry.authorization).toBe('[redacted]');
     expect(entry.headers).toEqual({
       'x-api-key': '[redacted]',

@@ -195,7 +195,7 @@ export class DeliveryService {
       deliveryMode: parseDeliveryMode(input.delivery_mode),
       eventTypes: input.event_types === undefined ? undefined : (parseEventTypes(input.event_types) ?? null),
       format: parseFormat(input.format),
-      enabled: input.enabled as boolean | undefined,
+      enabled: input.enabled,
     });
     await this.#forget(destinationId);
     return updated!;
@@ -245,7 +245,7 @@ export class DeliveryService {
           traceId: randomUUID(),
         },
       ]);
-      return created!;
+      return created;
     });
     await this.#enqueue([delivery]);
     return delivery;
@@ -758,7 +758,7 @@ function parseFormat(value: unknown): EventFormat | undefined {
 }
 
 function parseEventTypes(value: unknown): string[] | null | undefined {
-  if (value === undefined || value === null) return value as null | undefined;
+  if (value === undefined || value === null) return value;
   if (!Array.isArray(value) || value.length === 0 || value.some((v) => typeof v !== 'string'))
     throw badParameter('event_types', 'event_types must be a non-empty array of event type names (or null for all)');
   const unknown = (value as string[]).find((v) => !EVENT_TYPES.includes(v));

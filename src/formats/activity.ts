@@ -191,7 +191,7 @@ export function buildActivity(parts: WorkoutParts): TerraRecord {
     const lats = positions.map((p) => p.lat!);
     const lngs = positions.map((p) => p.lng!);
     activity.position_data = {
-      start_pos_lat_lng_deg: [positions[0]!.lat, positions[0]!.lng],
+      start_pos_lat_lng_deg: [positions[0].lat, positions[0].lng],
       end_pos_lat_lng_deg: [positions.at(-1)!.lat, positions.at(-1)!.lng],
       center_pos_lat_lng_deg: [(minOf(lats) + maxOf(lats)) / 2, (minOf(lngs) + maxOf(lngs)) / 2],
       position_samples: positions.map((p) => ({ timestamp: stamp(p), coords_lat_lng_deg: [p.lat, p.lng] })),

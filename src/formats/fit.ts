@@ -51,7 +51,7 @@ export function decodeFit(bytes: Buffer): TerraRecord[] {
   });
   if (errors.length > 0) {
     if (isTributaryError(errors[0])) throw errors[0];
-    throw badFile(`the FIT file could not be decoded: ${describeFitError(errors[0]!)}`);
+    throw badFile(`the FIT file could not be decoded: ${describeFitError(errors[0])}`);
   }
   const fileType = (messages.fileIdMesgs?.[0] as Mesg | undefined)?.type;
   const sessions = (messages.sessionMesgs ?? []) as Mesg[];
@@ -140,10 +140,10 @@ export function decodeFit(bytes: Buffer): TerraRecord[] {
   return activities;
 }
 
-const RECORD = Profile.MesgNum.RECORD!;
-const LAP = Profile.MesgNum.LAP!;
-const SESSION = Profile.MesgNum.SESSION!;
-const HR = Profile.MesgNum.HR!;
+const RECORD = Profile.MesgNum.RECORD;
+const LAP = Profile.MesgNum.LAP;
+const SESSION = Profile.MesgNum.SESSION;
+const HR = Profile.MesgNum.HR;
 
 /** Records by time, for the records of a session window by binary search (not a scan per session). */
 class Timeline {
@@ -152,7 +152,7 @@ class Timeline {
 
   constructor(records: Mesg[]) {
     const times = records.map((r) => (r.timestamp as Date).getTime());
-    const inOrder = times.every((t, i) => i === 0 || times[i - 1]! <= t);
+    const inOrder = times.every((t, i) => i === 0 || times[i - 1] <= t);
     this.sorted = inOrder ? records : [...records].sort((a, b) => time(a) - time(b));
     this.times = inOrder ? times : this.sorted.map(time);
   }
@@ -167,7 +167,7 @@ class Timeline {
     let high = this.times.length;
     while (low < high) {
       const mid = (low + high) >>> 1;
-      if (this.times[mid]! < ms) low = mid + 1;
+      if (this.times[mid] < ms) low = mid + 1;
       else high = mid;
     }
     return low;

@@ -90,7 +90,7 @@ export function decodeGpx(bytes: Buffer): TerraRecord[] {
       summaryId: contentSummaryId('gpx', bytes, index),
       type: activityTypeFromName(t.type ?? t.name),
       name: t.name || undefined,
-      startMs: points[0]!.t,
+      startMs: points[0].t,
       endMs: points.at(-1)!.t,
       points,
       laps: [],

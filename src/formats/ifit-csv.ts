@@ -39,7 +39,7 @@ export function decodeIfitCsv(bytes: Buffer, startTime: string | undefined): Ter
     .split(/\r?\n/);
   const headerIndex = lines.findIndex((line) => /^Time,/.test(line));
   if (headerIndex === -1) throw badFile('not an iFit CSV export: no "Time,…" header row');
-  const header = lines[headerIndex]!.split(',').map((h) => h.trim().toLowerCase());
+  const header = lines[headerIndex].split(',').map((h) => h.trim().toLowerCase());
   const col = (...names: string[]) => header.findIndex((h) => names.includes(h));
   const distanceCol = col('miles', 'kilometers', 'km');
   const speedCol = col('mph', 'kph', 'km/h');
@@ -74,7 +74,7 @@ export function decodeIfitCsv(bytes: Buffer, startTime: string | undefined): Ter
       summaryId: contentSummaryId('ifitcsv', bytes, 0, startTime),
       type: ACTIVITY_TYPE.OTHER,
       name: 'iFit workout',
-      startMs: points[0]!.t,
+      startMs: points[0].t,
       endMs: points.at(-1)!.t,
       points,
       laps: [],

@@ -96,8 +96,8 @@ const FIT_SPORT: Record<string, number> = {
 
 /** Terra ActivityType of a FIT session's sport and sub sport. */
 export function activityTypeFromFit(sport: unknown, subSport: unknown): number {
-  if (typeof subSport === 'string' && FIT_SUB_SPORT[subSport] !== undefined) return FIT_SUB_SPORT[subSport]!;
-  if (typeof sport === 'string' && FIT_SPORT[sport] !== undefined) return FIT_SPORT[sport]!;
+  if (typeof subSport === 'string' && FIT_SUB_SPORT[subSport] !== undefined) return FIT_SUB_SPORT[subSport];
+  if (typeof sport === 'string' && FIT_SPORT[sport] !== undefined) return FIT_SPORT[sport];
   return T.OTHER;
 }
 

@@ -94,7 +94,7 @@ function encodeCursor(entry: McpAuditEntry): string {
 function decodeCursor(cursor: string): { ms: number; id: string } {
   const match = /^(\d{1,15}):(mcpa_[\w-]{1,80})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
   if (!match) throw badParameter('cursor', 'cursor is not one returned by this endpoint');
-  return { ms: Number(match[1]), id: match[2]! };
+  return { ms: Number(match[1]), id: match[2] };
 }
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());

@@ -95,7 +95,7 @@ export type MetricValue = number | string;
 /** The metric's value in one record (numbers averaged over an array path), or undefined. */
 export function metricValue(record: TerraRecord, metric: Metric): MetricValue | undefined {
   if (metric.path === '@duration') {
-    const meta = (record.metadata ?? {}) as Record<string, unknown>;
+    const meta = record.metadata ?? {};
     const start = Date.parse(String(meta.start_time ?? ''));
     const end = Date.parse(String(meta.end_time ?? ''));
     return Number.isFinite(start) && Number.isFinite(end) && end >= start ? (end - start) / 1000 : undefined;
@@ -167,7 +167,7 @@ export function summarizeMetrics(
         max: round(Math.max(...numbers)),
       });
     }
-    summary.first = roundValue(values[0]!);
+    summary.first = roundValue(values[0]);
     summary.last = roundValue(values.at(-1)!);
     out[metric.name] = summary;
   }

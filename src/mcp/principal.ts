@@ -26,7 +26,7 @@ export async function authenticateMcp(store: Store, request: FastifyRequest): Pr
       );
     const match = /^Bearer[ \t]+(\S{1,512})[ \t]*$/i.exec(authorization);
     if (!match) throw unauthorized('the Authorization header must be "Bearer <grant token>"');
-    const grant = await store.mcpGrants.authenticate(match[1]!);
+    const grant = await store.mcpGrants.authenticate(match[1]);
     if (!grant) throw unauthorized('the grant token is unknown, expired or revoked');
     const developer = await store.developers.get(grant.devId);
     if (!developer) throw unauthorized('the grant token is unknown, expired or revoked');

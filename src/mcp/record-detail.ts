@@ -105,7 +105,7 @@ export function downsample(
       points: items.filter((_, i) => i % step === 0).map(primitiveFields),
     };
   }
-  const first = timed[0]!.ms;
+  const first = timed[0].ms;
   // Offsets (timer_duration_seconds) are not instants: answer them as offsets.
   const absolute = timed.every(({ item }) => (item as Record<string, unknown>).timestamp !== undefined);
   const span = timed.at(-1)!.ms - first;

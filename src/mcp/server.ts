@@ -65,7 +65,7 @@ export async function callTool(
   } catch (error) {
     const refused = error instanceof ToolRefusal || (error instanceof TributaryError && isCallerFault(error));
     outcome = refused ? 'refused' : 'error';
-    message = refused ? (error as Error).message : 'internal error';
+    message = refused ? error.message : 'internal error';
     if (!refused) ctx.logger.error('mcp tool call failed', { tool: name, error });
     result = { content: [{ type: 'text', text: message }], isError: true };
   }
@@ -86,7 +86,7 @@ export async function callTool(
 function parseArguments(tool: ToolDefinition, args: unknown): Record<string, unknown> {
   const parsed = tool.input.strict().safeParse(args ?? {});
   if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0]!;
+  const issue = parsed.error.issues[0];
   const where = issue.path.length ? issue.path.join('.') : 'arguments';
   throw new ToolRefusal(`invalid arguments for ${tool.name}: ${where}: ${issue.message}`);
 }

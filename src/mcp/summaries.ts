@@ -129,7 +129,7 @@ export function comparePeriods(
   for (const name of names) {
     const left = a.metrics[name];
     const right = b.metrics[name];
-    const sample = left ?? right!;
+    const sample = left ?? right;
     const compared = sample.per_day !== undefined ? 'per_day' : sample.mean !== undefined ? 'mean' : 'last';
     const valueA = left?.[compared];
     const valueB = right?.[compared];

@@ -47,7 +47,7 @@ export type TerraRecord = Record<string, unknown> & { metadata?: Record<string, 
  * metadata.id for planned workouts. Returns undefined when the record lacks its key.
  */
 export function naturalKey(type: DataType, record: TerraRecord): string | undefined {
-  const metadata = (record.metadata ?? {}) as Record<string, unknown>;
+  const metadata = record.metadata ?? {};
   switch (type) {
     case 'activity':
     case 'sleep':
@@ -69,7 +69,7 @@ export function naturalKey(type: DataType, record: TerraRecord): string | undefi
 /** The record's time window, used for range reads (athlete has none). */
 export function recordWindow(type: DataType, record: TerraRecord): { start?: string; end?: string } {
   if (type === 'athlete') return {};
-  const metadata = (record.metadata ?? {}) as Record<string, unknown>;
+  const metadata = record.metadata ?? {};
   const start =
     stringOrUndefined(metadata.start_time) ??
     stringOrUndefined(metadata.planned_date) ??

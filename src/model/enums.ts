@@ -7,7 +7,7 @@ type EnumTable = Readonly<Record<string, string | number>>;
 
 /** The member name of a code, or undefined when the code is not in the table. */
 export function enumName<T extends EnumTable>(table: T, code: unknown): (keyof T & string) | undefined {
-  for (const [name, value] of Object.entries(table)) if (value === code) return name as keyof T & string;
+  for (const [name, value] of Object.entries(table)) if (value === code) return name;
   return undefined;
 }
 

@@ -109,7 +109,7 @@ export class BullmqQueue implements Queue {
   }
 
   async ping(): Promise<void> {
-    await withDeadline(this.#connections[0]!.ping(), 'ping');
+    await withDeadline(this.#connections[0].ping(), 'ping');
   }
 
   async stop(): Promise<void> {

@@ -128,7 +128,7 @@ export function fastifyUrl(app: FastifyInstance, path: string): string {
 /** Serves a declared route on `app`: validates params, query and body, then calls the handler. */
 export function serve<const S extends RouteSpec>(app: FastifyInstance, spec: S, handler: RouteHandler<S>): void {
   app.route({
-    method: spec.method.toUpperCase() as 'GET',
+    method: spec.method.toUpperCase(),
     url: fastifyUrl(app, spec.path),
     config: {
       ...(spec.public ? { public: true } : {}),

@@ -118,7 +118,7 @@ export const dateText = (required: boolean, description?: string): Field<string 
 export function withDateRange<S extends z.ZodObject<z.ZodRawShape>>(schema: S) {
   return schema.transform((query, ctx): z.output<S> & { range: DateRange } => {
     try {
-      return { ...query, range: parseRange(query as Record<string, unknown>) };
+      return { ...query, range: parseRange(query) };
     } catch (error) {
       if (!(error instanceof TributaryError)) throw error;
       ctx.addIssue({
@@ -159,7 +159,7 @@ export function checked<S extends z.ZodTypeAny>(
     }
     const parsed = shape.safeParse(candidate);
     if (parsed.success) return parsed.data as z.output<S>;
-    for (const issue of parsed.error.issues) ctx.addIssue(issue as z.IssueData);
+    for (const issue of parsed.error.issues) ctx.addIssue(issue);
     return z.NEVER;
   });
   CHECKED_BODIES.add(field);

@@ -15,7 +15,7 @@ export function inputError(
   missing?: 'missing',
 ): TributaryError {
   if (missing) return badParameter('body', 'a JSON body is required');
-  const issue = issues[0]!;
+  const issue = issues[0];
   const name = issue.path.join('.') || (where === 'body' ? 'body' : where);
   return badParameter(parameterOf(issue, name), messageOf(issue, name, where));
 }

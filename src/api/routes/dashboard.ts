@@ -51,7 +51,7 @@ export function dashboardScript(): Promise<string> {
     minify: false,
     legalComments: 'none',
     logLevel: 'silent',
-  }).then((result) => result.outputFiles[0]!.text);
+  }).then((result) => result.outputFiles[0].text);
   // A failed build is not cached: the next request tries again (and the error reaches the log).
   script.catch(() => (script = undefined));
   return script;

@@ -132,7 +132,7 @@ function* jsonChunks(head: string, rows: readonly string[], tail: string): Gener
   let pending = head;
   for (let i = 0; i < rows.length; i++) {
     if (i > 0) pending += ',';
-    const row = rows[i]!;
+    const row = rows[i];
     if (row.length >= CHUNK_CHARS) {
       // Never copy a large row into a bigger string: flush what is pending, then the row.
       if (pending) yield pending;

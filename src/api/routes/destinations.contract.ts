@@ -61,7 +61,7 @@ const enabledField = (description: string, fallback?: boolean) =>
     { type: 'boolean', ...(fallback === undefined ? {} : { default: fallback }), description },
     (value, name) => {
       if (value !== undefined && typeof value !== 'boolean') throw bad(name, 'enabled must be true or false');
-      return value as boolean | undefined;
+      return value;
     },
     { optional: true },
   );

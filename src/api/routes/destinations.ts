@@ -128,7 +128,7 @@ function rejectUnknownFields(type: string, body: Record<string, unknown>): void 
     : Object.keys(body).filter((key) => !COMMON_DESTINATION_FIELDS.includes(key) && !known.includes(key));
   if (unknown.length > 0)
     throw badParameter(
-      unknown[0]!,
+      unknown[0],
       `unknown body field${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `'${k}'`).join(', ')} for a ${type} destination (its fields: ${[...COMMON_DESTINATION_FIELDS, ...known].join(', ')})`,
     );
 }

@@ -116,7 +116,7 @@ function encodeCursor(ms: number, id: string): string {
 function decodeCursor(cursor: string): { ms: number; id: string } {
   const match = /^(\d{1,15}):(evt_[\w-]+)$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
   if (!match) throw badParameter('cursor', 'cursor is not one returned by this endpoint');
-  return { ms: Number(match[1]), id: match[2]! };
+  return { ms: Number(match[1]), id: match[2] };
 }
 
 const errorResponse = (description: string) => ({

@@ -264,7 +264,7 @@ async function receiveUpload(
  * otherwise the workout files' answer, with any exports of the form under `apple_health_exports`.
  */
 function uploadResponse(results: FileResult[]): object {
-  if (results.length === 1 && results[0]!.kind === 'apple_health_export') return results[0]!.result;
+  if (results.length === 1 && results[0].kind === 'apple_health_export') return results[0].result;
   const workouts = results.flatMap((r) => (r.kind === 'workouts' ? [{ filename: r.filename, result: r.result }] : []));
   const exports = results.flatMap((r) =>
     r.kind === 'apple_health_export' ? [{ filename: r.filename, ...r.result }] : [],

@@ -191,7 +191,7 @@ export const sdkRoutes: RouteModule = (app, ctx) => {
       }
       const created = await tx.users.create(check.devId, {
         provider: PROVIDER,
-        referenceId: (referenceId as string | undefined) ?? null,
+        referenceId: referenceId ?? null,
         state: 'connected',
       });
       await tx.appleSdk.saveCredential(check.devId, created.userId, secret);
@@ -253,7 +253,7 @@ export const sdkRoutes: RouteModule = (app, ctx) => {
           const { path, message } = describeIssue(parsed.error);
           throw new TributaryError('bad_request', `invalid batch: ${message}`, { parameter: path });
         }
-        const result = await ingestBatch(ctx.store, user as User, parsed.data, body.text);
+        const result = await ingestBatch(ctx.store, user, parsed.data, body.text);
         if (result.events > 0) ctx.eventsCommitted.notify();
         return { status: 'success', user_id: user.userId, ...result };
       },
@@ -275,7 +275,7 @@ function bearer(request: FastifyRequest, what: string): string {
   const header = request.headers.authorization;
   const match = typeof header === 'string' ? /^Bearer\s+(\S+)$/i.exec(header) : null;
   if (!match) throw new TributaryError('unauthorized', `missing Authorization: Bearer header (send ${what})`);
-  return match[1]!;
+  return match[1];
 }
 
 /** Terra's AuthSuccessEvent for a user connected from the phone (no widget session). */

@@ -68,7 +68,7 @@ function checkRecord(type: DataType, record: unknown, index: number): TerraRecor
     throw badParameter(at, `${at} must be a JSON object`);
   const issues = validateRecord(type, record);
   if (issues.length > 0) {
-    const first = issues[0]!;
+    const first = issues[0];
     const parameter = first.path === '(root)' ? at : `${at}.${first.path}`;
     const more =
       issues.length > 1

@@ -61,10 +61,10 @@ export function eventParts(event: DestinationEvent): EventParts {
   const records: TerraRecord[] =
     type === 'athlete'
       ? isObject(payload.athlete)
-        ? [payload.athlete as TerraRecord]
+        ? [payload.athlete]
         : []
       : Array.isArray(payload.data)
-        ? (payload.data.filter(isObject) as TerraRecord[])
+        ? payload.data.filter(isObject)
         : [];
   const parts = records.map((record, index): DataPart => {
     const window = recordWindow(type, record);

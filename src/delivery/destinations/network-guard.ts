@@ -102,8 +102,8 @@ type CreateConnection = (options: { host?: string | null }, callback: unknown) =
 /** Node agents whose sockets refuse private addresses, literals included (for SDKs that take agents). */
 export function guardedAgents(): { httpAgent: HttpAgent; httpsAgent: HttpsAgent } {
   const options: AgentOptions = { keepAlive: true };
-  const httpAgent = new HttpAgent({ ...options, lookup: guardedLookup } as AgentOptions);
-  const httpsAgent = new HttpsAgent({ ...options, lookup: guardedLookup } as AgentOptions);
+  const httpAgent = new HttpAgent({ ...options, lookup: guardedLookup });
+  const httpsAgent = new HttpsAgent({ ...options, lookup: guardedLookup });
   for (const agent of [httpAgent, httpsAgent]) {
     const holder = agent as unknown as { createConnection: CreateConnection };
     const create = holder.createConnection.bind(agent);

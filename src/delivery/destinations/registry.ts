@@ -15,16 +15,16 @@ import { kafkaDestination } from './kafka/index.ts';
  * adding its definition here (the webhook, SQL, S3, … folders each export one).
  */
 export const DESTINATION_DEFINITIONS: readonly DestinationDefinition[] = [
-  webhookDestination as DestinationDefinition,
-  sqlDestination as DestinationDefinition,
-  mongodbDestination as DestinationDefinition,
-  firestoreDestination as DestinationDefinition,
-  supabaseDestination as DestinationDefinition,
-  s3Destination as DestinationDefinition,
-  gcsDestination as DestinationDefinition,
-  azureBlobDestination as DestinationDefinition,
-  sqsDestination as DestinationDefinition,
-  kafkaDestination as DestinationDefinition,
+  webhookDestination,
+  sqlDestination,
+  mongodbDestination,
+  firestoreDestination,
+  supabaseDestination,
+  s3Destination,
+  gcsDestination,
+  azureBlobDestination,
+  sqsDestination,
+  kafkaDestination,
 ];
 
 export function destinationDefinition(type: string): DestinationDefinition | undefined {

@@ -39,7 +39,7 @@ type LookupCallback = (error: NodeJS.ErrnoException | null, address: string | Lo
 export function guardedLookup(hostname: string, options: LookupOptions, callback: LookupCallback): void {
   dnsLookup(hostname, { ...options, all: true }, (error, addresses) => {
     if (error) return callback(error, '');
-    const list = addresses as LookupAddress[];
+    const list = addresses;
     const blocked = list.find((entry) => !isPublicAddress(entry.address));
     if (blocked) return callback(new BlockedAddressError(hostname, blocked.address), '');
     if (options.all) return callback(null, list);

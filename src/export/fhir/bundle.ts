@@ -351,7 +351,7 @@ export function fhirDateTime(value: unknown): string | undefined {
   if (typeof value !== 'string') return undefined;
   const match = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)(Z|[+-]\d{2}:?\d{2})?$/.exec(value.trim());
   if (!match) return undefined;
-  const time = match[2]!.length === 5 ? `${match[2]}:00` : match[2];
+  const time = match[2].length === 5 ? `${match[2]}:00` : match[2];
   const zone =
     match[3] === undefined
       ? 'Z'

@@ -1,5 +1,4 @@
 import { Encoder, Profile } from '@garmin/fitsdk';
-import type { Mesg } from '@garmin/fitsdk';
 import { TributaryError } from '../../core/errors.ts';
 import type { TerraRecord } from '../../model/data-types.ts';
 import type { TrackPoint } from '../../formats/activity.ts';
@@ -26,11 +25,11 @@ type RecordRow = TrackPoint;
 export function encodeActivitiesFit(activities: readonly TerraRecord[]): Uint8Array {
   if (activities.length === 0) throw new TributaryError('not_found', 'no activity to write as FIT');
   const sessions = activities.map(sessionOf).sort((a, b) => a.startMs - b.startMs);
-  const first = sessions[0]!;
+  const first = sessions[0];
   const last = sessions.at(-1)!;
   const encoder = new Encoder();
-  const write = (mesgNum: number, mesg: Obj) => encoder.onMesg(mesgNum, mesg as Mesg);
-  const device = (activities[0]!.device_data ?? {}) as Obj;
+  const write = (mesgNum: number, mesg: Obj) => encoder.onMesg(mesgNum, mesg);
+  const device = (activities[0].device_data ?? {}) as Obj;
   write(Profile.MesgNum.FILE_ID, {
     type: 'activity',
     manufacturer: 'development',

@@ -172,7 +172,7 @@ export function batchJsonSchema(): Record<string, unknown> {
 
 /** A zod failure as one readable line naming the offending path. */
 export function describeIssue(error: z.ZodError): { path: string; message: string } {
-  const issue = error.issues[0]!;
+  const issue = error.issues[0];
   const path = issue.path
     .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
     .join('')

@@ -18,7 +18,7 @@ export function precedenceSum(rows: readonly SampleRow[]): number {
     else bySource.set(row.sourceName, [row]);
   }
   const ranked = [...bySource.entries()].sort(
-    ([nameA, a], [nameB, b]) => b[0]!.priority - a[0]!.priority || (nameA < nameB ? -1 : nameA > nameB ? 1 : 0),
+    ([nameA, a], [nameB, b]) => b[0].priority - a[0].priority || (nameA < nameB ? -1 : nameA > nameB ? 1 : 0),
   );
   let covered: Interval[] = [];
   let total = 0;
@@ -58,7 +58,7 @@ export function merge(intervals: Interval[]): Interval[] {
 export function overlapLength(covered: readonly Interval[], start: number, end: number): number {
   let total = 0;
   for (let i = firstEndingAfter(covered, start); i < covered.length; i++) {
-    const [a, b] = covered[i]!;
+    const [a, b] = covered[i];
     if (a >= end) break;
     total += Math.min(b, end) - Math.max(a, start);
   }
@@ -77,7 +77,7 @@ function firstEndingAfter(covered: readonly Interval[], at: number): number {
   let hi = covered.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if (covered[mid]![1] <= at) lo = mid + 1;
+    if (covered[mid][1] <= at) lo = mid + 1;
     else hi = mid;
   }
   return lo;

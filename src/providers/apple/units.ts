@@ -139,8 +139,8 @@ export function parseLocalInstant(text: string): LocalInstant | undefined {
     return undefined;
   let offsetMin = 0;
   if (tz !== 'Z') {
-    const sign = tz!.startsWith('-') ? -1 : 1;
-    const digits = tz!.slice(1).replace(':', '');
+    const sign = tz.startsWith('-') ? -1 : 1;
+    const digits = tz.slice(1).replace(':', '');
     offsetMin = sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2, 4)));
     if (Math.abs(offsetMin) > 18 * 60) return undefined;
   }

@@ -219,7 +219,7 @@ function parse<S extends z.ZodTypeAny>(path: string, text: string, schema: S): z
   const json = parseJson(text);
   const result = schema.safeParse(json);
   if (!result.success) {
-    const issue = result.error.issues[0]!;
+    const issue = result.error.issues[0];
     throw new TributaryError(
       'provider_error',
       `iFit sent an unexpected payload on ${path.split('?')[0]}: ${issue.path.join('.') || '(root)'} ${issue.message}`,

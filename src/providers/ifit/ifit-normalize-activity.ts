@@ -125,7 +125,7 @@ export function normalizeActivity(log: IfitActivityLog, workout?: IfitWorkout | 
 
 export function activityType(type: string | null | undefined): number {
   const key = (type ?? '').toLowerCase();
-  return Object.hasOwn(ACTIVITY_TYPES, key) ? ACTIVITY_TYPES[key]! : UNKNOWN_ACTIVITY;
+  return Object.hasOwn(ACTIVITY_TYPES, key) ? ACTIVITY_TYPES[key] : UNKNOWN_ACTIVITY;
 }
 
 type At = (point: IfitSamplePoint) => { timestamp: string; timer_duration_seconds: number };
@@ -163,7 +163,7 @@ function elevationSummary(values: number[]): Record<string, number> {
   let gain = 0;
   let loss = 0;
   for (let i = 1; i < values.length; i++) {
-    const step = values[i]! - values[i - 1]!;
+    const step = values[i] - values[i - 1];
     if (step > 0) gain += step;
     else loss -= step;
   }
@@ -189,14 +189,14 @@ function positionData(
   if (!workout || workout.has_geo_data === false) return undefined;
   const route = routeFromCoordinates(workout.geo?.path?.coordinates);
   if (route.length < 2) return undefined;
-  const covered = meters ? meters[meters.length - 1]!.value! : numberOrUndefined(log.summary?.total_meters);
+  const covered = meters ? meters[meters.length - 1].value! : numberOrUndefined(log.summary?.total_meters);
   if (covered === undefined || covered <= 0) return undefined;
   const path = coveredPath(route, covered);
   const end = pointAlong(route, covered);
   const lats = path.map((point) => point.lat);
   const lngs = path.map((point) => point.lng);
   const position = compact({
-    start_pos_lat_lng_deg: [route[0]!.lat, route[0]!.lng],
+    start_pos_lat_lng_deg: [route[0].lat, route[0].lng],
     end_pos_lat_lng_deg: [end.lat, end.lng],
     center_pos_lat_lng_deg: [(minOf(lats) + maxOf(lats)) / 2, (minOf(lngs) + maxOf(lngs)) / 2],
     position_samples: meters?.map((point) => {
@@ -216,7 +216,7 @@ function dataProvided(present: Record<string, unknown[] | undefined>): string[] 
     ['steps', 'STEPS'],
     ['rpm', 'CADENCE'],
   ];
-  const provided = names.filter(([key]) => present[key] && present[key]!.length > 0).map(([, name]) => name);
+  const provided = names.filter(([key]) => present[key] && present[key].length > 0).map(([, name]) => name);
   return provided.length ? provided : undefined;
 }
 

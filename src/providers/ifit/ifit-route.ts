@@ -39,17 +39,17 @@ export function routeFromCoordinates(
 /** The point `meters` along the route (linear between vertices), clamped to its ends. */
 export function pointAlong(route: readonly RoutePoint[], meters: number): { lat: number; lng: number } {
   if (route.length === 0) throw new Error('empty route');
-  if (meters <= 0) return route[0]!;
+  if (meters <= 0) return route[0];
   let low = 0;
   let high = route.length - 1;
-  if (meters >= route[high]!.along) return route[high]!;
+  if (meters >= route[high].along) return route[high];
   while (high - low > 1) {
     const mid = (low + high) >> 1;
-    if (route[mid]!.along <= meters) low = mid;
+    if (route[mid].along <= meters) low = mid;
     else high = mid;
   }
-  const a = route[low]!;
-  const b = route[high]!;
+  const a = route[low];
+  const b = route[high];
   const span = b.along - a.along;
   const t = span > 0 ? (meters - a.along) / span : 0;
   return { lat: a.lat + (b.lat - a.lat) * t, lng: a.lng + (b.lng - a.lng) * t };

@@ -72,8 +72,8 @@ export const OURA: ProviderDefinition = {
       displayName: 'Oura',
       authorizeUrl: `${authBaseUrl}/oauth/authorize`,
       tokenUrl: `${baseUrl}/oauth/token`,
-      clientId: settings.CLIENT_ID!,
-      clientSecret: settings.CLIENT_SECRET!,
+      clientId: settings.CLIENT_ID,
+      clientSecret: settings.CLIENT_SECRET,
       scopes,
     });
     const api = new OuraClient({ baseUrl });
@@ -98,11 +98,11 @@ export const OURA: ProviderDefinition = {
       polling,
       ...(verificationToken
         ? {
-            webhooks: ouraWebhooks({ client: api, clientSecret: settings.CLIENT_SECRET!, verificationToken, polling }),
+            webhooks: ouraWebhooks({ client: api, clientSecret: settings.CLIENT_SECRET, verificationToken, polling }),
             subscriptions: ouraSubscriptions({
               baseUrl,
-              clientId: settings.CLIENT_ID!,
-              clientSecret: settings.CLIENT_SECRET!,
+              clientId: settings.CLIENT_ID,
+              clientSecret: settings.CLIENT_SECRET,
               verificationToken,
             }),
           }

@@ -44,16 +44,16 @@ describe('Oura normalizers', () => {
     const hypnogram = (sleep.sleep_durations_data as { hypnogram_samples: { timestamp: string; level: number }[] })
       .hypnogram_samples;
     expect(hypnogram.map((s) => s.level)).toEqual([1, 1, 4, 4, 5, 5, 6, 6, 6, 1]);
-    expect(hypnogram[1]!.timestamp).toBe('2022-07-12T01:10:14.000000-07:00');
+    expect(hypnogram[1].timestamp).toBe('2022-07-12T01:10:14.000000-07:00');
     const hr = sleep.heart_rate_data as Record<string, Record<string, unknown>>;
     expect(hr.summary).toEqual({ avg_hr_bpm: 54.25, min_hr_bpm: 48, resting_hr_bpm: 48, avg_hrv_rmssd: 117 });
-    expect(hr.detailed!.hr_samples).toEqual([
+    expect(hr.detailed.hr_samples).toEqual([
       { timestamp: '2022-07-12T01:10:14.000000-07:00', bpm: 50 },
       { timestamp: '2022-07-12T01:15:14.000000-07:00', bpm: 46 },
       { timestamp: '2022-07-12T01:20:14.000000-07:00', bpm: 48 },
       { timestamp: '2022-07-12T01:30:14.000000-07:00', bpm: 51 },
     ]);
-    expect((hr.detailed!.hrv_samples_rmssd as unknown[]).length).toBe(3); // null and -5 dropped
+    expect((hr.detailed.hrv_samples_rmssd as unknown[]).length).toBe(3); // null and -5 dropped
     expect(sleep.respiration_data).toEqual({ breaths_data: { avg_breaths_per_min: 12.625 } });
     expect(sleep.readiness_data).toEqual({ readiness: 66 });
     expect(sleep.temperature_data).toEqual({ delta: -0.2 });

@@ -197,7 +197,7 @@ function samplesOf<T>(value: unknown, make: (item: number, timestamp: string) =>
 function hypnogramOf(phases: string, start: string, seconds: number) {
   const out: { timestamp: string; level: number }[] = [];
   for (let i = 0; i < phases.length; i++) {
-    const level = SLEEP_LEVEL[phases[i]!];
+    const level = SLEEP_LEVEL[phases[i]];
     if (level !== undefined) out.push({ timestamp: shiftIso(start, i * seconds), level });
   }
   return out.length > 0 ? out : undefined;

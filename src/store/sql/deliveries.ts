@@ -238,7 +238,7 @@ function decodeCursor(cursor: string): { ms: number; id: string } {
   const text = Buffer.from(cursor, 'base64url').toString('utf8');
   const match = /^(\d+):(dlv_[0-9a-f]+)$/.exec(text);
   if (!match) throw badParameter('cursor', 'cursor is not one returned by this endpoint');
-  return { ms: Number(match[1]), id: match[2]! };
+  return { ms: Number(match[1]), id: match[2] };
 }
 
 /** Delivery ids sort by creation (monotonic microseconds first), so the log pages in a stable order. */

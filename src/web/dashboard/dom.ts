@@ -16,7 +16,7 @@ export function h<K extends keyof HTMLElementTagNameMap>(
 const SVG_NS = 'http://www.w3.org/2000/svg';
 
 export function s(tag: string, attrs: Attrs = {}, ...children: Child[]): SVGElement {
-  const el = document.createElementNS(SVG_NS, tag) as SVGElement;
+  const el = document.createElementNS(SVG_NS, tag);
   apply(el, attrs);
   append(el, children);
   return el;

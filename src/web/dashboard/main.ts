@@ -225,7 +225,7 @@ async function route(): Promise<void> {
   if (!loadCredentials()) return signIn();
   const [path = '', search = ''] = location.hash.replace(/^#\/?/, '').split('?');
   const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
-  const section = NAV.some((n) => n.path === parts[0]) ? parts[0]! : 'overview';
+  const section = NAV.some((n) => n.path === parts[0]) ? parts[0] : 'overview';
   const content = shell(section);
   const body = h('div', { class: 'view' }, loading());
   content.append(body);

@@ -26,7 +26,7 @@ export function series(samples: unknown, field: string, scale = 1): Point[] {
 /** Per pixel column, the min and max of the points falling in it (the shape survives, the work is bounded). */
 export function decimate(points: readonly Point[], columns: number): { x: number; min: number; max: number }[] {
   if (points.length === 0) return [];
-  const t0 = points[0]!.t;
+  const t0 = points[0].t;
   const span = Math.max(1, points.at(-1)!.t - t0);
   const out: { x: number; min: number; max: number }[] = [];
   for (const p of points) {
@@ -64,7 +64,7 @@ export function lineChart(title: string, unit: string, points: readonly Point[],
     h(
       'div',
       { class: 'plot-axis muted small' },
-      h('span', {}, points.length ? formatDateTime(points[0]!.t) : ''),
+      h('span', {}, points.length ? formatDateTime(points[0].t) : ''),
       h('span', {}, points.length ? formatDateTime(points.at(-1)!.t) : ''),
     ),
   );
@@ -134,8 +134,8 @@ export function routeMap(samples: unknown): SVGElement | null {
   const span = Math.max(Math.max(...xs) - minX, Math.max(...ys) - minY) || 1e-6;
   const size = 300;
   const pad = 12;
-  const px = (i: number) => pad + ((xs[i]! - minX) / span) * (size - 2 * pad);
-  const py = (i: number) => pad + ((ys[i]! - minY) / span) * (size - 2 * pad);
+  const px = (i: number) => pad + ((xs[i] - minX) / span) * (size - 2 * pad);
+  const py = (i: number) => pad + ((ys[i] - minY) / span) * (size - 2 * pad);
   const step = Math.max(1, Math.floor(coords.length / 2000));
   let d = '';
   for (let i = 0; i < coords.length; i += step) d += `${d ? 'L' : 'M'}${px(i).toFixed(1)} ${py(i).toFixed(1)}`;
@@ -173,7 +173,7 @@ export function hypnogram(samples: unknown, endIso?: string): SVGElement | null 
     .filter((p) => Number.isFinite(p.t))
     .sort((a, b) => a.t - b.t);
   if (points.length === 0) return null;
-  const start = points[0]!.t;
+  const start = points[0].t;
   const end = Math.max(Date.parse(endIso ?? '') || 0, points.at(-1)!.t + 60_000);
   const width = 600;
   const row = 26;
@@ -193,7 +193,7 @@ export function hypnogram(samples: unknown, endIso?: string): SVGElement | null 
         y: rowIndex * row + 4,
         width: w,
         height: row - 8,
-        class: `hypno hypno-${SLEEP_ROWS[rowIndex]!.tone}`,
+        class: `hypno hypno-${SLEEP_ROWS[rowIndex].tone}`,
       }),
     );
   });

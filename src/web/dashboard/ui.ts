@@ -97,11 +97,7 @@ export function button(
   variant: 'primary' | 'secondary' | 'ghost' | 'danger' = 'secondary',
   attrs: Record<string, string> = {},
 ): HTMLButtonElement {
-  return h(
-    'button',
-    { type: 'button', class: `btn btn-${variant}`, onclick: onclick as EventListener, ...attrs },
-    label,
-  );
+  return h('button', { type: 'button', class: `btn btn-${variant}`, onclick: onclick, ...attrs }, label);
 }
 
 /** Runs an async action from a button: disabled while running, errors shown in `target`. */

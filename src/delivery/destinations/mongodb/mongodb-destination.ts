@@ -146,7 +146,7 @@ function clientOptions(uri: string, timeoutMs: number, services: DestinationServ
   const query = (uri.split('?')[1] ?? '').toLowerCase();
   const unless = (name: string) => (query.includes(`${name.toLowerCase()}=`) ? {} : { [name]: timeoutMs });
   return {
-    ...(privateTargetsRefused(services) ? { lookup: guardedLookup as never } : {}),
+    ...(privateTargetsRefused(services) ? { lookup: guardedLookup } : {}),
     appName: 'tributary',
     ...unless('serverSelectionTimeoutMS'),
     ...unless('connectTimeoutMS'),

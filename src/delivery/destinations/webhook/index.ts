@@ -26,9 +26,9 @@ const MIN_SECRET_BYTES = 24;
 /** Why a signing secret is refused: it must be `whsec_` + base64 of at least 24 random bytes. */
 export function signingSecretProblem(secret: string): string | undefined {
   const match = /^whsec_([A-Za-z0-9+/]+={0,2})$/.exec(secret);
-  if (!match || match[1]!.length % 4 !== 0)
+  if (!match || match[1].length % 4 !== 0)
     return 'signing_secret must be whsec_ followed by base64 (omit it and Tributary generates one)';
-  const bytes = Buffer.from(match[1]!, 'base64').length;
+  const bytes = Buffer.from(match[1], 'base64').length;
   if (bytes < MIN_SECRET_BYTES)
     return `signing_secret must carry at least ${MIN_SECRET_BYTES} bytes after whsec_ (it has ${bytes})`;
   return undefined;
@@ -43,7 +43,7 @@ export const webhookDestination: DestinationDefinition<WebhookConfig> = {
   parseConfig(input) {
     const result = schema.safeParse(input);
     if (!result.success) {
-      const issue = result.error.issues[0]!;
+      const issue = result.error.issues[0];
       throw badParameter(String(issue.path[0] ?? 'url'), issue.message);
     }
     return result.data;

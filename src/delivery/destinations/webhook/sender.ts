@@ -8,8 +8,8 @@ import { BlockedAddressError, guardedLookup, isPublicAddress } from '../ssrf.ts'
 const agents = {
   http: new http.Agent({ keepAlive: true, maxSockets: 256 }),
   https: new https.Agent({ keepAlive: true, maxSockets: 256 }),
-  guardedHttp: new http.Agent({ keepAlive: true, maxSockets: 256, lookup: guardedLookup as never }),
-  guardedHttps: new https.Agent({ keepAlive: true, maxSockets: 256, lookup: guardedLookup as never }),
+  guardedHttp: new http.Agent({ keepAlive: true, maxSockets: 256, lookup: guardedLookup }),
+  guardedHttps: new https.Agent({ keepAlive: true, maxSockets: 256, lookup: guardedLookup }),
 };
 
 /** Marks a pooled socket that already carries our error listener (sockets are reused). */

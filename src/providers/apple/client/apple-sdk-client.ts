@@ -31,10 +31,7 @@ export class TributaryApiError extends Error {
   readonly status: number;
   readonly body: unknown;
   constructor(status: number, body: unknown) {
-    const message =
-      typeof body === 'object' && body && 'message' in body
-        ? String((body as { message: unknown }).message)
-        : `HTTP ${status}`;
+    const message = typeof body === 'object' && body && 'message' in body ? String(body.message) : `HTTP ${status}`;
     super(message);
     this.name = 'TributaryApiError';
     this.status = status;
@@ -177,7 +174,7 @@ export function split(batch: AppleBatchInput, max: number): AppleBatchInput[] {
   for (const key of ARRAYS) {
     for (const item of (batch[key] ?? []) as unknown[]) {
       if (size === max) {
-        parts.push(current as AppleBatchInput);
+        parts.push(current);
         current = {};
         size = 0;
       }
@@ -185,7 +182,7 @@ export function split(batch: AppleBatchInput, max: number): AppleBatchInput[] {
       size++;
     }
   }
-  if (size > 0 || parts.length === 0) parts.push(current as AppleBatchInput);
+  if (size > 0 || parts.length === 0) parts.push(current);
   return parts;
 }
 

@@ -53,7 +53,7 @@ export class ExportXmlParser {
 
   constructor(sink: ExportSink) {
     this.#sink = sink;
-    this.#parser.on('opentag', (tag) => this.#open(tag as SaxesTagPlain));
+    this.#parser.on('opentag', (tag) => this.#open(tag));
     this.#parser.on('closetag', (tag) => this.#close(tag.name));
     this.#parser.on('error', (error) => {
       this.#error ??= error;
@@ -308,7 +308,7 @@ function cachedDevice(text: string): DeviceInfo {
 export function parseDevice(text: string): DeviceInfo {
   const device: DeviceInfo = {};
   for (const [, key, raw] of text.matchAll(DEVICE_FIELD)) {
-    const value = raw!.trim();
+    const value = raw.trim();
     if (!value) continue;
     if (key === 'name') device.name = value;
     else if (key === 'manufacturer') device.manufacturer = value;

@@ -26,7 +26,7 @@ export function normalizeDaily(date: string, rows: readonly SampleRow[]): TerraR
     return samples.length === 0 ? undefined : precedenceSum(samples);
   };
   const summary = day.find((row) => row.type === ACTIVITY_SUMMARY_TYPE)?.meta ?? undefined;
-  const summaryNumber = (key: string) => (typeof summary?.[key] === 'number' ? (summary[key] as number) : undefined);
+  const summaryNumber = (key: string) => (typeof summary?.[key] === 'number' ? summary[key] : undefined);
 
   const steps = sum(`${HK}StepCount`);
   const walking = sum(`${HK}DistanceWalkingRunning`);

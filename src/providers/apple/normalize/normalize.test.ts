@@ -99,18 +99,18 @@ describe('Apple normalizers (pure)', () => {
     ];
     const sessions = normalizeSleep('2024-05-01', rows);
     expect(sessions).toHaveLength(2);
-    expect(sessions[0]!.metadata).toMatchObject({
+    expect(sessions[0].metadata).toMatchObject({
       summary_id: 'apple-sleep-2024-05-01-0',
       is_nap: false,
       start_time: '2024-05-01T22:30:00.000000+02:00',
     });
-    expect((sessions[0]!.sleep_durations_data as Record<string, Record<string, number>>).asleep).toEqual({
+    expect((sessions[0].sleep_durations_data as Record<string, Record<string, number>>).asleep).toEqual({
       duration_asleep_state_seconds: 5 * 3600,
       duration_light_sleep_state_seconds: 4 * 3600,
       duration_deep_sleep_state_seconds: 0,
       duration_REM_sleep_state_seconds: 0,
     });
-    expect(sessions[1]!.metadata).toMatchObject({ is_nap: true });
+    expect(sessions[1].metadata).toMatchObject({ is_nap: true });
   });
 
   it('Activity: indoor run code, totals from attributes before statistics, swim pool type', () => {

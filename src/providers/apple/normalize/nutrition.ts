@@ -18,7 +18,7 @@ export function normalizeNutrition(date: string, rows: readonly SampleRow[]): Te
   const micros: Record<string, number> = {};
   let water: number | undefined;
   for (const row of day) {
-    const info = NUTRITION_FIELDS[row.type]!;
+    const info = NUTRITION_FIELDS[row.type];
     const value = row.value! * FACTOR[info.unit];
     if (info.part === 'water') water = (water ?? 0) + value;
     else if (info.part === 'macros') macros[info.field] = (macros[info.field] ?? 0) + value;

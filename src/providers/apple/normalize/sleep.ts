@@ -39,14 +39,14 @@ export function normalizeSleep(nightDate: string, rows: readonly SampleRow[]): T
   let sessionEnd = -Infinity;
   for (const sample of samples) {
     if (sample.startMs - sessionEnd > SESSION_GAP_MS) sessions.push([]);
-    sessions[sessions.length - 1]!.push(sample);
+    sessions[sessions.length - 1].push(sample);
     sessionEnd = Math.max(sessionEnd, sample.endMs);
   }
   return sessions.map((session, index) => sessionRecord(`${nightDate}-${index}`, session));
 }
 
 function sessionRecord(id: string, session: SampleRow[]): TerraRecord {
-  const offsetMin = session[0]!.offsetMin;
+  const offsetMin = session[0].offsetMin;
   const start = minOf(session.map((s) => s.startMs));
   const end = maxOf(session.map((s) => s.endMs));
   const inBedIntervals = merge(
@@ -97,14 +97,14 @@ function stageTimeline(stages: SampleRow[]): Segment[] {
   const bySource = new Map<string, SampleRow[]>();
   for (const s of stages) bySource.set(s.sourceName, [...(bySource.get(s.sourceName) ?? []), s]);
   const ranked = [...bySource.entries()].sort(
-    ([a, x], [b, y]) => y[0]!.priority - x[0]!.priority || (a < b ? -1 : a > b ? 1 : 0),
+    ([a, x], [b, y]) => y[0].priority - x[0].priority || (a < b ? -1 : a > b ? 1 : 0),
   );
   let covered: [number, number][] = [];
   const segments: Segment[] = [];
   for (const [, samples] of ranked) {
     for (const s of samples) {
       for (const [a, b] of uncovered(covered, s.startMs, s.endMs))
-        segments.push({ start: a, end: b, level: LEVEL[s.textValue!]! });
+        segments.push({ start: a, end: b, level: LEVEL[s.textValue!] });
     }
     covered = merge([...covered, ...samples.map((s): [number, number] => [s.startMs, s.endMs])]);
   }

@@ -24,7 +24,7 @@ export async function deliveriesView(root: HTMLElement, params: URLSearchParams)
           class: status === filter ? 'tab active' : 'tab',
           'aria-current': status === filter ? 'page' : null,
         },
-        status === 'all' ? 'All' : status[0]!.toUpperCase() + status.slice(1),
+        status === 'all' ? 'All' : status[0].toUpperCase() + status.slice(1),
       ),
     ),
   );

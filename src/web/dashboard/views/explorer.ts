@@ -46,7 +46,7 @@ const isoDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
  * downloads) with its raw provider payload beside it.
  */
 export async function userDetailView(root: HTMLElement, userId: string, params: URLSearchParams): Promise<void> {
-  const kind = (TYPES.find((t) => t.type === params.get('type'))?.type ?? 'activity') as Kind;
+  const kind = TYPES.find((t) => t.type === params.get('type'))?.type ?? 'activity';
   const end = params.get('end') ?? isoDay(Date.now());
   const start = params.get('start') ?? isoDay(Date.parse(end) - 30 * DAY_MS);
   const recordKey = params.get('record');
