@@ -1,6 +1,6 @@
 import type { ProviderCapabilities } from '../providers/provider.ts';
 import { PROVIDER_DEFINITIONS, type ProviderRegistry } from '../providers/registry.ts';
-import type { ConnectionHealthRow } from '../store/store.ts';
+import type { ConnectionHealthRow, UserState } from '../store/store.ts';
 
 const HOUR_MS = 3_600_000;
 /** Providers that report daily summaries produce data every day: two quiet days is unusual. */
@@ -16,7 +16,7 @@ export interface ConnectionHealth {
   user_id: string;
   reference_id: string | null;
   provider: string;
-  state: string;
+  state: UserState;
   active: boolean;
   /** When new data last arrived (null: never). */
   last_data_at: string | null;

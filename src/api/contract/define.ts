@@ -66,7 +66,10 @@ export interface RouteSpec {
 }
 
 /** A Terra operation: validated and typed from this declaration, documented by Terra's contract. */
-export type TerraRouteSpec = Pick<RouteSpec, 'method' | 'path' | 'params' | 'query' | 'body' | 'bodyRequired'>;
+export type TerraRouteSpec = Pick<
+  RouteSpec,
+  'method' | 'path' | 'params' | 'query' | 'body' | 'bodyRequired' | 'public'
+>;
 
 type Out<S> = S extends z.ZodTypeAny ? z.output<S> : Record<string, never>;
 type BodyOut<S extends RouteSpec> = S['body'] extends z.ZodTypeAny

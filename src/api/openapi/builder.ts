@@ -26,89 +26,12 @@ export interface BuildOptions {
   served?: readonly ServedRoute[];
 }
 
-const DEPENDENCY = {
-  type: 'object',
-  properties: {
-    engine: { type: 'string' },
-    status: { type: 'string', enum: ['ok', 'down'] },
-    error: { type: 'string' },
-  },
-  required: ['engine', 'status'],
-};
-const HEALTH = {
-  type: 'object',
-  properties: { status: { type: 'string', enum: ['ok', 'degraded'] }, store: DEPENDENCY, queue: DEPENDENCY },
-  required: ['status', 'store'],
-};
-
-/** Operations of the server itself (root, no credentials). */
-const ROOT_OPERATIONS: RegisteredOperation[] = [
-  {
-    method: 'get',
-    path: '/health',
-    tag: 'Server',
-    operation: {
-      summary: 'Health check',
-      description:
-        'Answers 200 while the process serves requests (also in a worker-only process), with the state of the store and the queue (`ok` or `down`; `status` is `degraded` when one is down).',
-      operationId: 'Server_Health',
-      security: [],
-      responses: { '200': { description: 'The server is up', content: { 'application/json': { schema: HEALTH } } } },
-    },
-  },
-  {
-    method: 'get',
-    path: '/health/ready',
-    tag: 'Server',
-    operation: {
-      summary: 'Readiness check',
-      description: 'As /health, but 503 when the store or the queue is down (for load balancers).',
-      operationId: 'Server_Ready',
-      security: [],
-      responses: {
-        '200': { description: 'Store and queue answer', content: { 'application/json': { schema: HEALTH } } },
-        '503': { description: 'The store or the queue is down', content: { 'application/json': { schema: HEALTH } } },
-      },
-    },
-  },
-  {
-    method: 'get',
-    path: '/openapi.json',
-    tag: 'Server',
-    operation: {
-      summary: 'This OpenAPI document',
-      description:
-        "OpenAPI 3.1 description of the API, generated from Terra's schemas and the operations registered by each feature.",
-      operationId: 'Server_OpenApi',
-      security: [],
-      responses: {
-        '200': {
-          description: 'An OpenAPI 3.1 document',
-          content: { 'application/json': { schema: { type: 'object' } } },
-        },
-      },
-    },
-  },
-  {
-    method: 'get',
-    path: '/docs',
-    tag: 'Server',
-    operation: {
-      summary: 'API reference (HTML)',
-      description: 'This document rendered as one self-contained page.',
-      operationId: 'Server_Docs',
-      security: [],
-      responses: { '200': { description: 'An HTML page', content: { 'text/html': { schema: { type: 'string' } } } } },
-    },
-  },
-];
-
 let packageVersion: string | undefined;
 const cache = new Map<string, OpenApiDocument>();
 
 /**
- * The OpenAPI 3.1 document of Tributary's API: Terra's operations under `/v2`, the root
- * operations, and everything features registered (registry.ts). Components are Terra's
+ * The OpenAPI 3.1 document of Tributary's API: Terra's operations under `/v2`, and every
+ * route declared with `defineRoute` (src/api/contract). Components are Terra's
  * schemas (refs `#/components/schemas/<Name>`) plus registered ones. Built once per
  * public URL and registry size; callers must not mutate the result.
  */
@@ -124,11 +47,13 @@ export function buildOpenApiDocument(options: BuildOptions): OpenApiDocument {
 
 function build(options: BuildOptions): OpenApiDocument {
   const extract = terraOpenApiExtract();
+  const routes = DECLARED_ROUTES.filter((route) => !route.terra).map(operationOf);
+  // The server's own operations (health, this document) lead, as the first group of the docs.
   const documented = [
-    ...ROOT_OPERATIONS,
+    ...routes.filter((o) => o.tag === 'Server'),
     ...terraOperations(),
     ...OPENAPI_OPERATIONS,
-    ...DECLARED_ROUTES.filter((route) => !route.terra).map(operationOf),
+    ...routes.filter((o) => o.tag !== 'Server'),
   ];
   const operations = [...documented, ...undocumented(options.served ?? [], documented)];
   const paths: OpenApiDocument['paths'] = {};

@@ -14,6 +14,7 @@ export function zodInputJsonSchema(schema: z.ZodTypeAny): Record<string, unknown
   const out = COMPONENT_NAMES.has(inner) ? { $ref: `#/components/schemas/${COMPONENT_NAMES.get(inner)}` } : base(inner);
   if (nullable) {
     if (typeof out.type === 'string') out.type = [out.type, 'null'];
+    if (Array.isArray(out.enum) && !out.enum.includes(null)) out.enum = [...(out.enum as unknown[]), null];
     else if (out.$ref || out.anyOf || out.allOf)
       return { anyOf: [out, { type: 'null' }], ...(description ? { description } : {}) };
   }

@@ -19,6 +19,29 @@ export const rootRedirect = defineRoute({
   },
 });
 
+export const openApiDocument = defineRoute({
+  method: 'get',
+  path: '/openapi.json',
+  tag: 'Server',
+  summary: 'This OpenAPI document',
+  description:
+    "OpenAPI 3.1 description of the API, generated from Terra's schemas and the operations registered by each feature.",
+  operationId: 'Server_OpenApi',
+  public: true,
+  responses: { 200: { description: 'An OpenAPI 3.1 document', schema: { type: 'object' } } },
+});
+
+export const docsPage = defineRoute({
+  method: 'get',
+  path: '/docs',
+  tag: 'Server',
+  summary: 'API reference (HTML)',
+  description: 'This document rendered as one self-contained page.',
+  operationId: 'Server_Docs',
+  public: true,
+  responses: { 200: { description: 'An HTML page', contentType: 'text/html', schema: { type: 'string' } } },
+});
+
 /**
  * `GET /openapi.json` (OpenAPI 3.1 of the whole API) and `GET /docs` (the same, as one
  * self-contained HTML page). Built on first request — when every route and every
@@ -32,12 +55,12 @@ export const docsRoutes: RouteModule = (app, ctx) => {
 
   serve(app, rootRedirect, async (_input, _request, reply) => reply.redirect('/dashboard', 302));
 
-  app.get('/openapi.json', async (_request, reply) => {
+  serve(app, openApiDocument, async (_input, _request, reply) => {
     return reply.type('application/json; charset=utf-8').send(document());
   });
 
   let page: { key: object; html: string } | undefined;
-  app.get('/docs', async (_request, reply) => {
+  serve(app, docsPage, async (_input, _request, reply) => {
     const current = document();
     if (page?.key !== current) page = { key: current, html: renderDocsPage(current) };
     return reply

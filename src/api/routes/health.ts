@@ -1,4 +1,6 @@
+import { z } from 'zod';
 import type { RouteModule } from '../context.ts';
+import { defineRoute, json, serve } from '../contract/index.ts';
 
 /** How long one dependency may take to answer a health check. */
 const CHECK_TIMEOUT_MS = 2_000;
@@ -8,6 +10,32 @@ interface Check {
   status: 'ok' | 'down';
   error?: string;
 }
+
+const Dependency = z.object({ engine: z.string(), status: z.enum(['ok', 'down']), error: z.string().optional() });
+const Health = z.object({ status: z.enum(['ok', 'degraded']), store: Dependency, queue: Dependency.optional() });
+
+export const health = defineRoute({
+  method: 'get',
+  path: '/health',
+  tag: 'Server',
+  summary: 'Health check',
+  description:
+    'Answers 200 while the process serves requests (also in a worker-only process), with the state of the store and the queue (`ok` or `down`; `status` is `degraded` when one is down).',
+  operationId: 'Server_Health',
+  public: true,
+  responses: { 200: json('The server is up', Health) },
+});
+
+export const ready = defineRoute({
+  method: 'get',
+  path: '/health/ready',
+  tag: 'Server',
+  summary: 'Readiness check',
+  description: 'As /health, but 503 when the store or the queue is down (for load balancers).',
+  operationId: 'Server_Ready',
+  public: true,
+  responses: { 200: json('Store and queue answer', Health), 503: json('The store or the queue is down', Health) },
+});
 
 /**
  * GET /health: the process is up (always 200, for liveness probes), with the state of the
@@ -21,10 +49,10 @@ export const healthRoutes: RouteModule = (app, ctx) => {
       ctx.queue ? check(ctx.queue.engine, () => ctx.queue!.ping()) : undefined,
     ]);
     const up = store.status === 'ok' && (queue === undefined || queue.status === 'ok');
-    return { status: up ? 'ok' : 'degraded', store, ...(queue ? { queue } : {}) };
+    return { status: up ? ('ok' as const) : ('degraded' as const), store, ...(queue ? { queue } : {}) };
   };
-  app.get('/health', async () => report());
-  app.get('/health/ready', async (_request, reply) => {
+  serve(app, health, async () => report());
+  serve(app, ready, async (_input, _request, reply) => {
     const body = await report();
     return reply.status(body.status === 'ok' ? 200 : 503).send(body);
   });

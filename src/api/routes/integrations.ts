@@ -1,6 +1,7 @@
 import type { ConfiguredProvider } from '../../providers/provider.ts';
+import { z } from 'zod';
 import type { ApiContext, RouteModule } from '../context.ts';
-import { parseBoolParam } from '../params.ts';
+import { booleanParam, defineTerraRoute, serve } from '../contract/index.ts';
 
 /** The data-type flags of Terra's IntegrationProvider, plus Tributary's two additive ones. */
 const TYPE_FLAGS = [
@@ -14,13 +15,24 @@ const TYPE_FLAGS = [
   'planned_workout',
 ] as const;
 
+/** GET /v2/integrations: the configured providers' names (public, like Terra's). */
+export const listIntegrations = defineTerraRoute({ method: 'get', path: '/v2/integrations', public: true });
+
+/** GET /v2/integrations/detailed: each provider's details; `sdk=true` adds the mobile-SDK ones. */
+export const detailedIntegrations = defineTerraRoute({
+  method: 'get',
+  path: '/v2/integrations/detailed',
+  public: true,
+  query: z.object({ sdk: booleanParam(false) }),
+});
+
 /**
  * GET /v2/integrations and /v2/integrations/detailed: the providers the operator
  * configured, read from the registry's capabilities. Public (no API key), like Terra's.
  * A `dev-id` header on /detailed narrows the list to the providers that developer enabled.
  */
 export const integrationRoutes: RouteModule = (app, ctx) => {
-  app.get('/integrations', { config: { public: true } }, async () => {
+  serve(app, listIntegrations, async () => {
     const providers = ctx.providers.list();
     return {
       providers: providers.filter((p) => !p.capabilities.sdkOnly).map((p) => p.capabilities.name),
@@ -29,8 +41,8 @@ export const integrationRoutes: RouteModule = (app, ctx) => {
     };
   });
 
-  app.get('/integrations/detailed', { config: { public: true } }, async (request) => {
-    const includeSdk = parseBoolParam('sdk', (request.query as Record<string, unknown>).sdk, false);
+  serve(app, detailedIntegrations, async ({ query }, request) => {
+    const includeSdk = query.sdk;
     const enabled = await enabledFor(ctx, request.headers['dev-id']);
     const providers = ctx.providers
       .list()
