@@ -6,9 +6,10 @@ import { connectionErrorEvent, rateLimitHitEvent } from '../delivery/terra-event
 import type { DataType } from '../model/data-types.ts';
 import type { ConfiguredProvider, PolledItem } from '../providers/provider.ts';
 import type { ProviderRegistry } from '../providers/registry.ts';
-import type { Connection, Store, User } from '../store/store.ts';
+import type { BudgetLane, Connection, Store, User } from '../store/store.ts';
 import { storeRecords } from './store-records.ts';
 import { isAccessRejected, isGrantRevoked, TokenKeeper } from './token-keeper.ts';
+import { isOwnPacing, ProviderBudgets } from './provider-budget.ts';
 
 const DAY_MS = 86_400_000;
 /**
@@ -67,13 +68,16 @@ export interface SyncServiceOptions {
  */
 export class SyncService {
   readonly tokens: TokenKeeper;
+  /** The provider applications' request budgets (shared by every process through the store). */
+  readonly budgets: ProviderBudgets;
   readonly #options: Required<Omit<SyncServiceOptions, 'metrics'>> & Pick<SyncServiceOptions, 'metrics'>;
   readonly #locks = new Map<string, Promise<unknown>>();
   readonly #running = new Map<string, AbortController>();
 
   constructor(options: SyncServiceOptions) {
     this.#options = { leaseMs: SYNC_LEASE_MS, batchSize: 10, ...options };
-    this.tokens = new TokenKeeper(options.store);
+    this.budgets = new ProviderBudgets(options.store);
+    this.tokens = new TokenKeeper(options.store, { budgets: this.budgets });
   }
 
   /** Polls every connection whose next sync is due; returns how many were synced. */
@@ -201,8 +205,10 @@ export class SyncService {
     }
     const state: PollState = { ...initialSync(provider).syncState, ...connection.syncState };
     const sinceMs = Math.max(state.syncedFromMs, state.cursorMs - POLL_OVERLAP_MS);
+    // A connection's first poll is its backfill; later ones are live.
+    const lane = connection.syncState.lastSyncAt === undefined ? 'backfill' : 'live';
     try {
-      await this.#fetch(user, provider, { sinceMs }, (item) => {
+      await this.#fetch(user, provider, { sinceMs }, lane, (item) => {
         state.cursorMs = Math.max(state.cursorMs, item.startMs);
         return store.connections.update(devId, userId, { syncState: state });
       });
@@ -234,7 +240,13 @@ export class SyncService {
         : Math.max(startMs, Date.now() - provider.capabilities.historyDays * DAY_MS);
     const syncedFromMs = connection.syncState.syncedFromMs;
     try {
-      await this.#fetch(user, provider, { sinceMs: floor - 1, untilMs: syncedFromMs + 1 }, async () => undefined);
+      await this.#fetch(
+        user,
+        provider,
+        { sinceMs: floor - 1, untilMs: syncedFromMs + 1 },
+        'backfill',
+        async () => undefined,
+      );
     } catch (error) {
       await this.#failed(user, provider, connection.syncState, error, { startMs: floor, endMs: syncedFromMs });
       throw error;
@@ -250,6 +262,7 @@ export class SyncService {
     user: User,
     provider: ConfiguredProvider,
     window: { sinceMs: number; untilMs?: number },
+    lane: BudgetLane,
     progressed: (item: PolledItem) => Promise<unknown>,
   ): Promise<void> {
     const { store, eventsCommitted } = this.#options;
@@ -257,7 +270,7 @@ export class SyncService {
     const controller = new AbortController();
     this.#running.set(key, controller);
     try {
-      const withAccess = this.tokens.withAccess(provider, user.devId, user.userId, controller.signal);
+      const withAccess = this.tokens.withAccess(provider, user.devId, user.userId, controller.signal, lane);
       const name = provider.capabilities.name;
       const known = async (externalId: string) =>
         (await store.raw.list(user.devId, user.userId, { provider: name, externalId })).length > 0;
@@ -326,15 +339,19 @@ export class SyncService {
         ? Number(error.details.retry_after_seconds ?? 60) * 1000
         : Math.min(intervalMs, 60_000 * 2 ** Math.min(failures - 1, 10));
     const retryAt = Date.now() + retryAfterMs;
-    const rateLimited = isTributaryError(error) && error.code === 'rate_limited';
+    // Our own pacing (the budget's window is spent) delays nothing the app must hear about.
+    const rateLimited = isTributaryError(error) && error.code === 'rate_limited' && !isOwnPacing(error);
+    const paced = isOwnPacing(error);
     await store.transaction(async (tx) => {
       await tx.connections.update(devId, userId, {
-        syncState: {
-          ...state,
-          failures,
-          lastError: error instanceof Error ? error.message : String(error),
-          lastErrorAt: new Date().toISOString(),
-        },
+        syncState: paced
+          ? state
+          : {
+              ...state,
+              failures,
+              lastError: error instanceof Error ? error.message : String(error),
+              lastErrorAt: new Date().toISOString(),
+            },
         nextSyncAt: retryAt,
       });
       // Terra tells the app when a provider's rate limit delays its data, and until when.

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { TributaryError, isTributaryError } from '../core/errors.ts';
 import type { ConfiguredProvider, TokenSet, WithAccess } from '../providers/provider.ts';
-import type { Store } from '../store/store.ts';
+import type { BudgetLane, Store } from '../store/store.ts';
+import type { ProviderBudgets } from './provider-budget.ts';
 
 /**
  * Keeps a connection's access token valid: refreshes shortly before expiry and once after
@@ -19,17 +20,41 @@ export class TokenKeeper {
   readonly #holder = `keeper-${randomBytes(8).toString('hex')}`;
   readonly #leaseMs: number;
   readonly #waitStepMs: number;
+  readonly #budgets: ProviderBudgets | undefined;
 
-  constructor(store: Store, options: { refreshSkewMs?: number; leaseMs?: number; waitStepMs?: number } = {}) {
+  constructor(
+    store: Store,
+    options: { refreshSkewMs?: number; leaseMs?: number; waitStepMs?: number; budgets?: ProviderBudgets } = {},
+  ) {
     this.#store = store;
+    this.#budgets = options.budgets;
     this.#skewMs = options.refreshSkewMs ?? 60_000;
     // Longer than a token endpoint call may take (the OAuth2 client times out at 30 s).
     this.#leaseMs = options.leaseMs ?? 45_000;
     this.#waitStepMs = options.waitStepMs ?? 100;
   }
 
-  /** A `WithAccess` for one connection; `signal` aborts between calls (deauth). */
-  withAccess(provider: ConfiguredProvider, devId: string, userId: string, signal?: AbortSignal): WithAccess {
+  /**
+   * A `WithAccess` for one connection; `signal` aborts between calls (deauth). With budgets,
+   * each provider call takes a request of `lane` first, and a 429 pauses the provider for all.
+   */
+  withAccess(
+    provider: ConfiguredProvider,
+    devId: string,
+    userId: string,
+    signal?: AbortSignal,
+    lane: BudgetLane = 'live',
+  ): WithAccess {
+    const budgets = this.#budgets;
+    const metered = <T>(call: () => Promise<T>): Promise<T> =>
+      budgets
+        ? budgets.take(provider, lane).then(() =>
+            call().catch(async (error: unknown) => {
+              await budgets.observe(provider, error);
+              throw error;
+            }),
+          )
+        : call();
     return async <T>(call: (credentials: TokenSet) => Promise<T>): Promise<T> => {
       signal?.throwIfAborted();
       let credentials = await this.#current(devId, userId);
@@ -41,12 +66,13 @@ export class TokenKeeper {
         credentials = await this.refresh(provider, devId, userId, credentials);
       }
       try {
-        return await call(credentials);
+        const first = credentials;
+        return await metered(() => call(first));
       } catch (error) {
         if (!provider.tokenRefresh || !isAccessRejected(error)) throw error;
         signal?.throwIfAborted();
-        credentials = await this.refresh(provider, devId, userId, credentials);
-        return call(credentials);
+        const fresh = await this.refresh(provider, devId, userId, credentials);
+        return metered(() => call(fresh));
       }
     };
   }

@@ -119,6 +119,11 @@ export interface ConfiguredProvider {
   webhooks?: ProviderWebhooks;
   /** For providers whose webhook subscriptions are managed through their API (and may expire). */
   subscriptions?: ProviderSubscriptions;
+  /**
+   * The provider application's request limit, shared by every user and process (ingest keeps
+   * the budget, with a live and a backfill lane). Absent: not counted (a 429 still pauses).
+   */
+  rateLimit?: { requests: number; windowSeconds: number };
 }
 
 /** A webhook subscription as the provider reports it. */

@@ -75,3 +75,23 @@ export function checkDeclared(definition: ProviderDefinition, settings: Record<s
     );
   }
 }
+
+/** A request limit written `REQUESTS/SECONDS` (e.g. `5000/300`: 5000 requests per 5 minutes). */
+export function rateLimitSetting(
+  provider: string,
+  settings: Record<string, string>,
+  key: string,
+  fallback: string,
+): { requests: number; windowSeconds: number } {
+  const text = (settings[key] ?? fallback).trim();
+  const match = /^(\d+)\s*\/\s*(\d+)$/.exec(text);
+  const requests = Number(match?.[1]);
+  const windowSeconds = Number(match?.[2]);
+  if (!match || !(requests > 0) || !(windowSeconds > 0))
+    throw new TributaryError(
+      'config_invalid',
+      `${variableName(provider, key)} must be REQUESTS/SECONDS, e.g. ${fallback} (got ${JSON.stringify(text)})`,
+      { variable: variableName(provider, key) },
+    );
+  return { requests, windowSeconds };
+}

@@ -26,6 +26,7 @@ export interface Store {
   readonly mcpAudit: McpAuditRepo;
   readonly providerNotifications: ProviderNotificationRepo;
   readonly leases: LeaseRepo;
+  readonly providerBudgets: ProviderBudgetRepo;
   /** Runs `fn` in one transaction: the store it receives writes atomically. */
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
   /** Resolves when the database answers a trivial query (health checks). */
@@ -823,4 +824,33 @@ export interface LeaseRepo {
   acquire(name: string, holder: string, ttlMs: number, now?: number): Promise<boolean>;
   /** Frees it if this holder still has it. */
   release(name: string, holder: string): Promise<void>;
+}
+
+/** A provider application's request lanes: live data first, backfills with what is left to them. */
+export type BudgetLane = 'live' | 'backfill';
+
+/**
+ * Request budgets of provider applications, per fixed window, shared by every process; and
+ * the pause every process keeps after the provider answered 429.
+ */
+export interface ProviderBudgetRepo {
+  /**
+   * Counts one request of `lane` in the window starting at `windowStart`, if the window's
+   * total stays within `total` and (backfill) the backfill lane within `backfill`; false
+   * when it would not (nothing counted). Atomic across processes.
+   */
+  take(
+    name: string,
+    lane: BudgetLane,
+    windowStart: number,
+    limits: { total: number; backfill: number },
+  ): Promise<boolean>;
+  /** What the window used so far, per lane. */
+  used(name: string, windowStart: number): Promise<{ live: number; backfill: number }>;
+  /** Nobody calls the provider before `untilMs`; an earlier time never shortens a pause already set. */
+  block(name: string, untilMs: number): Promise<void>;
+  /** Epoch ms until which the provider is paused, or null. */
+  blockedUntil(name: string): Promise<number | null>;
+  /** Forgets windows that started before `beforeMs`. */
+  sweep(name: string, beforeMs: number): Promise<void>;
 }

@@ -278,6 +278,9 @@ describe.each(ENGINES)('iFit end to end (%s)', (engine) => {
       retrying_at: new Date(next).toISOString(),
     });
     expectTerraEvent(hit!);
+    // Every worker now waits for iFit's Retry-After; end the pause for the next tests.
+    expect(await t.app.store.providerBudgets.blockedUntil('IFIT')).toBeGreaterThan(Date.now() + 7000 * 1000);
+    await (await t.sql()).run('DELETE FROM provider_rate_blocks');
   });
 
   it('another developer gets 404 for this user', async () => {

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import type { TokenSet } from '../../src/providers/provider.ts';
 import { TokenKeeper, isGrantRevoked } from '../../src/ingest/token-keeper.ts';
+import { eventually } from '../delivery/eventually.ts';
 import { ENGINES } from '../helpers/engines.ts';
 import { startTestApp, type TestApp } from '../helpers/harness.ts';
 import { expectTerraEvent } from '../ifit/helpers.ts';
@@ -219,6 +220,12 @@ describe.each(ENGINES)('OAuth2 connect: Oura (%s)', (engine) => {
     const racing = oura.addAccount({ id: 'oura-user-race' });
     oura.setConsent({ grant: true, accountId: racing.id });
     const { userId } = await connectOura(t);
+    // The worker's backfill must not be mid-call with the token the race below rotates (its 401 would refresh again).
+    await eventually(
+      async () => (await t.app.store.connections.get(t.devId, userId))?.syncState.lastSyncAt !== undefined,
+      60_000,
+      'backfill',
+    );
     const used = (await t.app.store.connections.get<TokenSet>(t.devId, userId))!.credentials!;
     const provider = t.app.context.providers.get('OURA')!;
     const before = oura.requests.length;

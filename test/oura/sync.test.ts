@@ -135,6 +135,9 @@ describe.each(ENGINES)('Oura sync (%s)', (engine) => {
     const [hit] = await events('rate_limit_hit');
     expect(hit!.payload).toMatchObject({ type: 'rate_limit_hit', user: { user_id: userId } });
     expectTerraEvent(hit!);
+    // Every process now waits for Oura's Retry-After (test/oura/rate-limit.test.ts); end the pause for the next tests.
+    expect(await t.app.store.providerBudgets.blockedUntil('OURA')).toBeGreaterThan(Date.now() + 100_000);
+    await (await t.sql()).run('DELETE FROM provider_rate_blocks');
   });
 
   it('an expired access token is refreshed after the 401 and the poll completes', async () => {

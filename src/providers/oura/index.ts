@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { TributaryError } from '../../core/errors.ts';
 import { OAuth2Client } from '../oauth2/index.ts';
 import type { ConfiguredProvider, ProviderCapabilities, ProviderDefinition, TokenSet } from '../provider.ts';
-import { allOrNone, positiveNumberSetting, urlSetting } from '../settings.ts';
+import { allOrNone, positiveNumberSetting, rateLimitSetting, urlSetting } from '../settings.ts';
 import { OuraClient } from './oura-client.ts';
 import { ouraPolling } from './oura-polling.ts';
 import { ouraWebhooks } from './oura-webhooks.ts';
@@ -30,6 +30,9 @@ export const OURA_CAPABILITIES: ProviderCapabilities = {
 /** Every scope Oura's API v2 defines (OpenAPI securitySchemes). */
 export const OURA_DEFAULT_SCOPES = 'email personal daily heartrate workout session spo2Daily';
 
+/** Oura's documented application limit: 5000 requests per 5 minutes. */
+const OURA_RATE_LIMIT = '5000/300';
+
 const personalInfo = z.object({ id: z.string().min(1) }).passthrough();
 
 export const OURA: ProviderDefinition = {
@@ -52,6 +55,12 @@ export const OURA: ProviderDefinition = {
     },
     { key: 'POLL_SECONDS', description: 'how often each connected user is polled', default: '3600' },
     { key: 'BACKFILL_DAYS', description: 'how far back a new connection is fetched at once', default: '30' },
+    {
+      key: 'RATE_LIMIT',
+      description:
+        "your application's request limit, REQUESTS/SECONDS, shared by every worker; backfills get at most half of each window",
+      default: OURA_RATE_LIMIT,
+    },
   ],
   setup: {
     kind: 'oauth_app',
@@ -66,6 +75,7 @@ export const OURA: ProviderDefinition = {
     const authBaseUrl = urlSetting('OURA', settings, 'AUTH_BASE_URL', 'https://cloud.ouraring.com');
     const pollSeconds = positiveNumberSetting('OURA', settings, 'POLL_SECONDS', 3600);
     const backfillDays = positiveNumberSetting('OURA', settings, 'BACKFILL_DAYS', 30);
+    const rateLimit = rateLimitSetting('OURA', settings, 'RATE_LIMIT', OURA_RATE_LIMIT);
     const scopes = (settings.SCOPES ?? OURA_DEFAULT_SCOPES).split(/[\s,]+/).filter(Boolean);
     const oauth = new OAuth2Client({
       provider: 'OURA',
@@ -96,6 +106,7 @@ export const OURA: ProviderDefinition = {
         },
       },
       polling,
+      rateLimit,
       ...(verificationToken
         ? {
             webhooks: ouraWebhooks({ client: api, clientSecret: settings.CLIENT_SECRET, verificationToken, polling }),

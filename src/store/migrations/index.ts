@@ -6,6 +6,7 @@ import { delivery } from './0020-delivery.ts';
 import { apple } from './0050-apple.ts';
 import { recordSummaryIndex } from './0060-record-summary-index.ts';
 import { providerPlatform } from './0131-provider-platform.ts';
+import { providerBudgets } from './0132-provider-budgets.ts';
 import { apiKeys } from './0150-api-keys.ts';
 import { connectionHealth } from './0151-connection-health.ts';
 import { mcp } from './0170-mcp.ts';
@@ -22,6 +23,7 @@ export const MIGRATIONS: readonly Migration[] = [
   apple,
   recordSummaryIndex,
   providerPlatform,
+  providerBudgets,
   apiKeys,
   connectionHealth,
   mcp,

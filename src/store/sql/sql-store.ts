@@ -14,6 +14,7 @@ import { dataRequestRepo, eventRepo } from './events.ts';
 import { jobRepo } from './jobs.ts';
 import { mcpAuditRepo, mcpGrantRepo } from './mcp.ts';
 import { leaseRepo, providerNotificationRepo } from './provider-platform.ts';
+import { providerBudgetRepo } from './provider-budgets.ts';
 import { rawRecordRepo, recordRepo } from './records.ts';
 import { userRepo } from './users.ts';
 
@@ -41,6 +42,7 @@ export function sqlStore(db: Db, box: SecretBox): Store {
     mcpAudit: mcpAuditRepo(db),
     providerNotifications: providerNotificationRepo(db),
     leases: leaseRepo(db),
+    providerBudgets: providerBudgetRepo(db),
     transaction: (fn) => db.transaction((tx) => fn(sqlStore(tx, box))),
     ping: async () => {
       await db.get('SELECT 1 AS ok');
