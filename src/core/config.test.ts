@@ -90,6 +90,7 @@ describe('loadConfig', () => {
     [ENV.allowPrivateDestinations, 'maybe'],
     [ENV.allowAmbientCredentials, 'on'],
     [ENV.destinationDisableAfterSeconds, 'never'],
+    [ENV.destinationConcurrency, '0'],
     [ENV.requestTimeoutMs, 'soon'],
     [ENV.bodyTimeoutMs, '-5'],
     [ENV.shutdownTimeoutMs, '2.5'],

@@ -44,6 +44,7 @@ export const ENV = {
   webhookAllowPrivate: 'TRIBUTARY_WEBHOOK_ALLOW_PRIVATE',
   allowAmbientCredentials: 'TRIBUTARY_ALLOW_AMBIENT_CREDENTIALS',
   destinationDisableAfterSeconds: 'TRIBUTARY_DESTINATION_DISABLE_AFTER_SECONDS',
+  destinationConcurrency: 'TRIBUTARY_DESTINATION_CONCURRENCY',
   requestTimeoutMs: 'TRIBUTARY_REQUEST_TIMEOUT_MS',
   bodyTimeoutMs: 'TRIBUTARY_BODY_TIMEOUT_MS',
   shutdownTimeoutMs: 'TRIBUTARY_SHUTDOWN_TIMEOUT_MS',
@@ -85,6 +86,8 @@ const schema = z.object({
   webhookAllowPrivate: bool.optional(),
   allowAmbientCredentials: bool.default('false'),
   destinationDisableAfterSeconds: positiveInt.default(5 * 24 * 3600),
+  /** Deliveries of one destination queued or in flight at once (the rest wait their turn). */
+  destinationConcurrency: positiveInt.default(8),
   /** The whole request (headers and body) must arrive within this. */
   requestTimeoutMs: positiveInt.default(120_000),
   /** A request body must bring at least 1 KB per this window (a trickled body is cut off with a 408). */

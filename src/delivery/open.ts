@@ -56,6 +56,7 @@ export function openDelivery(input: {
       allowPrivateNetworks: config.allowPrivateDestinations,
       allowAmbientCredentials: config.allowAmbientCredentials,
       disableAfterSeconds: config.destinationDisableAfterSeconds,
+      destinationConcurrency: config.destinationConcurrency,
     },
   });
   return {

@@ -9,6 +9,7 @@ import { DATA_TYPES, type DataType, type TerraRecord } from '../model/data-types
 import type { Job, Queue } from '../queue/queue.ts';
 import type {
   DataRequest,
+  ClaimedDelivery,
   Delivery,
   DeliveryMode,
   DeliveryRepo,
@@ -51,6 +52,11 @@ export interface DeliverySettings {
   disableAfterSeconds: number;
   /** Jobs delivered at once per worker process. */
   concurrency?: number;
+  /**
+   * Deliveries of one destination in the queue (due or running) at once, across processes;
+   * the others wait, parked, for one of them to finish (issue 10 item 6). Default 8.
+   */
+  destinationConcurrency?: number;
 }
 
 export interface DeliveryServiceDeps {
@@ -247,6 +253,8 @@ export class DeliveryService {
       ]);
       return created;
     });
+    // A test send goes at once, whatever the destination's backlog.
+    await this.deliveries.markEnqueued(devId, [delivery.deliveryId], Date.now());
     await this.#enqueue([delivery]);
     return delivery;
   }
@@ -385,8 +393,9 @@ export class DeliveryService {
         });
       }
     }
-    // Jobs first, then the flag: a crash in between re-dispatches, and both steps are idempotent.
-    await this.#enqueue(created);
+    // Jobs first, then the flag: a crash in between re-dispatches, and both steps are idempotent
+    // (deliveries left parked by a crash are admitted by the sweep).
+    await this.#admit(created);
     await this.#deps.store.events.markDispatched(done);
     return done.length;
   }
@@ -416,7 +425,37 @@ export class DeliveryService {
     await this.pruneClients();
     const overdue = await this.deliveries.overdue(Date.now(), this.leaseMs, 500);
     await this.#enqueue(overdue);
+    // Parked deliveries whose admission was missed (a crash between creating and admitting).
+    for (const { devId, destinationId } of await this.deliveries.parkedDestinations(500))
+      await this.#refill(devId, destinationId);
     return overdue.length;
+  }
+
+  /** Per-destination cap on deliveries in the queue (issue 10 item 6). */
+  get destinationConcurrency(): number {
+    return Math.max(1, this.#deps.settings.destinationConcurrency ?? 8);
+  }
+
+  /**
+   * Admits the parked deliveries of the destinations of `created` up to each one's cap, taking
+   * destinations round-robin across developers, and adds their jobs. A destination's backlog
+   * stays parked in the store, not in the queue ahead of other tenants' deliveries.
+   */
+  async #admit(created: readonly Delivery[]): Promise<void> {
+    const byDeveloper = new Map<string, Set<string>>();
+    for (const d of created) {
+      const set = byDeveloper.get(d.devId) ?? new Set<string>();
+      set.add(d.destinationId);
+      byDeveloper.set(d.devId, set);
+    }
+    const queues = [...byDeveloper.entries()].map(([devId, ids]) => ({ devId, ids: [...ids] }));
+    for (let round = 0; queues.some((q) => q.ids.length > round); round++)
+      for (const q of queues) if (q.ids[round]) await this.#refill(q.devId, q.ids[round]);
+  }
+
+  async #refill(devId: string, destinationId: string): Promise<void> {
+    const admitted = await this.deliveries.admit(devId, destinationId, this.destinationConcurrency, Date.now());
+    await this.#enqueue(admitted);
   }
 
   /**
@@ -436,7 +475,7 @@ export class DeliveryService {
     return this.#open.size;
   }
 
-  /** The queue job: one attempt of one delivery. */
+  /** The queue job: one attempt of one delivery; then the next parked delivery of its destination is admitted. */
   async handleJob(job: Job): Promise<void> {
     const devId = String(job.data.devId);
     const deliveryId = String(job.data.deliveryId);
@@ -444,6 +483,23 @@ export class DeliveryService {
     const startedAt = Date.now();
     const delivery = await this.deliveries.claim(devId, deliveryId, startedAt, this.leaseMs);
     if (!delivery) return; // delivered, dead, or held by another worker right now
+    try {
+      await this.#handleClaimed(devId, deliveryId, attempt, startedAt, delivery);
+    } finally {
+      // This delivery left the queue (or is waiting for its retry): its destination may take another.
+      await this.#refill(devId, delivery.destinationId).catch((error: unknown) =>
+        this.#deps.logger.warn('admitting parked deliveries failed; the sweep will', { error }),
+      );
+    }
+  }
+
+  async #handleClaimed(
+    devId: string,
+    deliveryId: string,
+    attempt: number,
+    startedAt: number,
+    delivery: ClaimedDelivery,
+  ): Promise<void> {
     if (delivery.attempts !== attempt) {
       // A stale job (the delivery moved on: redelivered by hand, or retried meanwhile).
       await this.deliveries.release(devId, deliveryId);

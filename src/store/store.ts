@@ -505,7 +505,16 @@ export interface DeliveryRepo {
    * an attempt in flight finishes first, so one delivery is never sent twice at once.
    */
   redeliver(devId: string, deliveryId: string, now: number): Promise<Delivery | undefined>;
-  /** Pending deliveries whose attempt is overdue by `graceMs` (their job was lost or is stuck), across developers. */
+  /**
+   * Moves up to `cap` minus the destination's queued pending deliveries from parked to queued
+   * (oldest first) and returns them: the caller adds their jobs. New deliveries start parked.
+   */
+  admit(devId: string, destinationId: string, cap: number, now: number): Promise<Delivery[]>;
+  /** Marks deliveries queued whatever their destination's cap (a manual test send). */
+  markEnqueued(devId: string, deliveryIds: readonly string[], now: number): Promise<void>;
+  /** Destinations with parked pending deliveries, across developers (the sweep admits them). */
+  parkedDestinations(limit: number): Promise<{ devId: string; destinationId: string }[]>;
+  /** Queued pending deliveries whose attempt is overdue by `graceMs` (their job was lost or is stuck), across developers. */
   overdue(now: number, graceMs: number, limit: number): Promise<Delivery[]>;
   /** Deliveries to `destinationId` created since `sinceMs` that were delivered. */
   countDeliveredSince(devId: string, destinationId: string, sinceMs: number): Promise<number>;

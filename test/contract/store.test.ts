@@ -411,6 +411,7 @@ describe.each(ENGINES)('Store contract (%s)', (engine) => {
     };
     const gone = await seed(user.userId);
     const stays = await seed(kept.userId);
+    await t.store.deliveries.admit(dev.devId, destination.destinationId, 8, Date.now());
 
     await expect(
       t.store.transaction(async (tx) => {
@@ -564,6 +565,9 @@ describe.each(ENGINES)('Store contract: destinations, deliveries, jobs (%s)', (e
       1_000,
     );
     const id = delivery!.deliveryId;
+    // New deliveries are parked until admitted into the queue (the sweep only re-enqueues queued ones).
+    expect(await t.store.deliveries.overdue(20_000, 0, 10)).toEqual([]);
+    expect((await t.store.deliveries.admit(devId, destinationId, 8, 1_000)).map((d) => d.deliveryId)).toEqual([id]);
     const claimed = await t.store.deliveries.claim(devId, id, 1_000, 10_000);
     expect(claimed?.deliveryId).toBe(id);
     expect(await t.store.deliveries.claim(devId, id, 2_000, 10_000)).toBeUndefined();
@@ -608,6 +612,54 @@ describe.each(ENGINES)('Store contract: destinations, deliveries, jobs (%s)', (e
       lastError: 'destination deleted',
       nextAttemptAt: null,
     });
+  });
+
+  it('admits parked deliveries into the queue up to a cap per destination, oldest first (issue 10 item 6)', async () => {
+    const a = await newDestination();
+    const b = await newDestination();
+    const events = [];
+    for (let i = 0; i < 5; i++) events.push(await newEvent());
+    const forA = await t.store.deliveries.create(
+      devId,
+      events.map((eventId) => ({
+        destinationId: a.destinationId,
+        eventId,
+        eventType: 'healthcheck',
+        traceId: eventId,
+      })),
+      1_000,
+    );
+    const [forB] = await t.store.deliveries.create(
+      devId,
+      [{ destinationId: b.destinationId, eventId: events[0]!, eventType: 'healthcheck', traceId: 'b' }],
+      1_000,
+    );
+    expect(await t.store.deliveries.parkedDestinations(10)).toHaveLength(2);
+    const first = await t.store.deliveries.admit(devId, a.destinationId, 2, 2_000);
+    expect(first.map((d) => d.deliveryId)).toEqual(forA.slice(0, 2).map((d) => d.deliveryId));
+    // At the cap: nothing more until one leaves the queue.
+    expect(await t.store.deliveries.admit(devId, a.destinationId, 2, 2_000)).toEqual([]);
+    // Another destination has its own cap.
+    expect((await t.store.deliveries.admit(devId, b.destinationId, 2, 2_000)).map((d) => d.deliveryId)).toEqual([
+      forB!.deliveryId,
+    ]);
+    // Another developer cannot admit this developer's deliveries.
+    const other = (await t.store.developers.create({ name: 'B' })).developer.devId;
+    expect(await t.store.deliveries.admit(other, a.destinationId, 8, 2_000)).toEqual([]);
+    const claimed = await t.store.deliveries.claim(devId, first[0]!.deliveryId, 3_000, 10_000);
+    await t.store.deliveries.recordAttempt(
+      claimed!,
+      { startedAt: 3_000, durationMs: 1, statusCode: 200, error: null },
+      { status: 'delivered' },
+    );
+    expect((await t.store.deliveries.admit(devId, a.destinationId, 2, 4_000)).map((d) => d.deliveryId)).toEqual([
+      forA[2]!.deliveryId,
+    ]);
+    // Only queued deliveries are overdue (a parked one waits for admission, not the sweep).
+    expect((await t.store.deliveries.overdue(1_000_000, 0, 10)).map((d) => d.deliveryId).sort()).toEqual(
+      [forA[1]!.deliveryId, forA[2]!.deliveryId, forB!.deliveryId].sort(),
+    );
+    expect(await t.store.deliveries.parkedDestinations(10)).toEqual([{ devId, destinationId: a.destinationId }]);
   });
 
   it('releases a lease, and keeps the first chunk index of an event', async () => {

@@ -13,6 +13,7 @@ import { mcp } from './0170-mcp.ts';
 import { hostedLinkLimits } from './0180-hosted-link-limits.ts';
 import { userErasure } from './0190-user-erasure.ts';
 import { ingestRecovery } from './0191-ingest-recovery.ts';
+import { fairDelivery } from './0192-fair-delivery.ts';
 
 /** Every migration, in order. Add new files here; never edit one that has shipped. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -30,4 +31,5 @@ export const MIGRATIONS: readonly Migration[] = [
   hostedLinkLimits,
   userErasure,
   ingestRecovery,
+  fairDelivery,
 ];

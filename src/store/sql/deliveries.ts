@@ -190,15 +190,58 @@ export function deliveryRepo(db: Db): DeliveryRepo {
 
     async redeliver(devId, deliveryId, now) {
       await db.run(
-        `UPDATE deliveries SET status = 'pending', next_attempt_at = ?, delivered_at = NULL WHERE dev_id = ? AND delivery_id = ?`,
-        [now, devId, deliveryId],
+        `UPDATE deliveries SET status = 'pending', next_attempt_at = ?, delivered_at = NULL, enqueued_ms = ? WHERE dev_id = ? AND delivery_id = ?`,
+        [now, now, devId, deliveryId],
       );
       return repo.get(devId, deliveryId);
     },
 
+    async admit(devId, destinationId, cap, now) {
+      return db.transaction(async (tx) => {
+        const queued = Number(
+          (
+            await tx.get<{ n: number }>(
+              `SELECT COUNT(*) AS n FROM deliveries WHERE destination_id = ? AND status = 'pending' AND enqueued_ms IS NOT NULL AND dev_id = ?`,
+              [destinationId, devId],
+            )
+          )?.n ?? 0,
+        );
+        const free = cap - queued;
+        if (free <= 0) return [];
+        const rows = await tx.all<Row>(
+          `SELECT * FROM deliveries WHERE destination_id = ? AND status = 'pending' AND enqueued_ms IS NULL AND dev_id = ?
+           ORDER BY next_attempt_at, created_ms, delivery_id LIMIT ?`,
+          [destinationId, devId, free],
+        );
+        const admitted: Delivery[] = [];
+        for (const row of rows) {
+          // Another process may have admitted it meanwhile: only the one that flips it adds its job.
+          const { changes } = await tx.run(
+            'UPDATE deliveries SET enqueued_ms = ? WHERE delivery_id = ? AND enqueued_ms IS NULL',
+            [now, row.delivery_id],
+          );
+          if (changes === 1) admitted.push(toDelivery(row));
+        }
+        return admitted;
+      });
+    },
+
+    async markEnqueued(devId, deliveryIds, now) {
+      for (const id of deliveryIds)
+        await db.run('UPDATE deliveries SET enqueued_ms = ? WHERE dev_id = ? AND delivery_id = ?', [now, devId, id]);
+    },
+
+    async parkedDestinations(limit) {
+      const rows = await db.all<{ dev_id: string; destination_id: string }>(
+        `SELECT DISTINCT dev_id, destination_id FROM deliveries WHERE status = 'pending' AND enqueued_ms IS NULL LIMIT ?`,
+        [limit],
+      );
+      return rows.map((row) => ({ devId: row.dev_id, destinationId: row.destination_id }));
+    },
+
     async overdue(now, graceMs, limit) {
       const rows = await db.all<Row>(
-        `SELECT * FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until < ?) ORDER BY next_attempt_at LIMIT ?`,
+        `SELECT * FROM deliveries WHERE status = 'pending' AND enqueued_ms IS NOT NULL AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until < ?) ORDER BY next_attempt_at LIMIT ?`,
         [now - graceMs, now, limit],
       );
       return rows.map(toDelivery);
