@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteShorthandOptions } from 'fastify';
 import type { z } from 'zod';
 import type { HttpMethod } from '../openapi/registry.ts';
 import { CHECKED_BODIES } from './fields.ts';
@@ -128,9 +128,21 @@ export function fastifyUrl(app: FastifyInstance, path: string): string {
   return path.slice(prefix.length).replace(/\{(\w+)\}/g, ':$1') || '/';
 }
 
+/**
+ * Fastify options a route may add: hooks that run before its input is parsed (`onRequest`:
+ * before the body is read, e.g. a bearer check; `preHandler`: after), and its own body limit.
+ */
+export type ServeOptions = Pick<RouteShorthandOptions, 'onRequest' | 'preHandler' | 'bodyLimit'>;
+
 /** Serves a declared route on `app`: validates params, query and body, then calls the handler. */
-export function serve<const S extends RouteSpec>(app: FastifyInstance, spec: S, handler: RouteHandler<S>): void {
+export function serve<const S extends RouteSpec>(
+  app: FastifyInstance,
+  spec: S,
+  handler: RouteHandler<S>,
+  options: ServeOptions = {},
+): void {
   app.route({
+    ...options,
     method: spec.method.toUpperCase(),
     url: fastifyUrl(app, spec.path),
     config: {

@@ -14,6 +14,7 @@ export {
   type RouteHandler,
   type RouteInput,
   type RouteSpec,
+  type ServeOptions,
   type TerraRouteSpec,
 } from './define.ts';
 export {
