@@ -662,6 +662,30 @@ describe.each(ENGINES)('Store contract: destinations, deliveries, jobs (%s)', (e
     expect(await t.store.deliveries.parkedDestinations(10)).toEqual([{ devId, destinationId: a.destinationId }]);
   });
 
+  it('records an attempt only under the lease it was claimed with (fencing), and re-creating a delivered one returns nothing', async () => {
+    const { destinationId } = await newDestination();
+    const eventId = await newEvent();
+    const input = [{ destinationId, eventId, eventType: 'healthcheck', traceId: 'f' }];
+    const [delivery] = await t.store.deliveries.create(devId, input, 1_000);
+    const id = delivery!.deliveryId;
+    const first = (await t.store.deliveries.claim(devId, id, 1_000, 10_000))!;
+    // The lease ran out and another worker took the delivery over: the first worker's result is refused.
+    const second = (await t.store.deliveries.claim(devId, id, 20_000, 10_000))!;
+    const stale = { startedAt: 1_000, durationMs: 9, statusCode: 200, error: null };
+    expect(await t.store.deliveries.recordAttempt(first, stale, { status: 'delivered' })).toBe(false);
+    expect(await t.store.deliveries.attempts(devId, id)).toEqual([]);
+    expect(await t.store.deliveries.get(devId, id)).toMatchObject({ status: 'pending', attempts: 0 });
+    const fresh = { startedAt: 20_000, durationMs: 4, statusCode: 204, error: null };
+    expect(await t.store.deliveries.recordAttempt(second, fresh, { status: 'delivered' })).toBe(true);
+    expect(await t.store.deliveries.attempts(devId, id)).toEqual([
+      { attempt: 1, startedAt: new Date(20_000).toISOString(), durationMs: 4, statusCode: 204, error: null },
+    ]);
+    // The same lease cannot record twice either.
+    expect(await t.store.deliveries.recordAttempt(second, fresh, { status: 'delivered' })).toBe(false);
+    expect(await t.store.deliveries.create(devId, input)).toEqual([]);
+    expect(await t.store.deliveries.get(devId, id)).toMatchObject({ status: 'delivered', attempts: 1 });
+  });
+
   it('releases a lease, and keeps the first chunk index of an event', async () => {
     const { destinationId } = await newDestination();
     const eventId = await newEvent();

@@ -42,6 +42,37 @@ export function deliveryRepo(db: Db): DeliveryRepo {
   const repo: DeliveryRepo = {
     async create(devId, input, now = Date.now()) {
       const out: Delivery[] = [];
+      if (db.dialect === 'postgres') {
+        // One round trip per delivery: the insert, or the row an earlier pass inserted. A row
+        // another dispatcher commits during this statement is not seen (statement snapshot):
+        // that dispatcher enqueues it, and the sweep re-enqueues it if it died first.
+        for (const item of input) {
+          const row = await db.get<Row>(
+            `WITH inserted AS (
+               INSERT INTO deliveries (delivery_id, dev_id, destination_id, event_id, event_type, trace_id, status, attempts, next_attempt_at, created_at, created_ms)
+               VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?) ON CONFLICT (destination_id, event_id) DO NOTHING RETURNING *)
+             SELECT * FROM inserted
+             UNION ALL
+             SELECT * FROM deliveries WHERE destination_id = ? AND event_id = ? AND dev_id = ? AND NOT EXISTS (SELECT 1 FROM inserted)`,
+            [
+              deliveryId(),
+              devId,
+              item.destinationId,
+              item.eventId,
+              item.eventType,
+              item.traceId,
+              now,
+              new Date(now).toISOString(),
+              now,
+              item.destinationId,
+              item.eventId,
+              devId,
+            ],
+          );
+          if (row && row.status === 'pending') out.push(toDelivery(row));
+        }
+        return out;
+      }
       for (const item of input) {
         await db.run(
           `INSERT INTO deliveries (delivery_id, dev_id, destination_id, event_id, event_type, trace_id, status, attempts, next_attempt_at, created_at, created_ms)
@@ -146,36 +177,49 @@ export function deliveryRepo(db: Db): DeliveryRepo {
     async recordAttempt(delivery, attempt, next) {
       const number = delivery.attempts + 1;
       const leaseUntil = 'leaseUntil' in delivery ? delivery.leaseUntil : undefined;
+      const update = {
+        sql: `UPDATE deliveries SET status = ?, attempts = ?, last_status_code = ?, last_error = ?, next_attempt_at = ?, lease_until = NULL, delivered_at = ?
+           WHERE dev_id = ? AND delivery_id = ?${leaseUntil === undefined ? '' : ' AND lease_until = ?'}`,
+        params: [
+          next.status,
+          number,
+          attempt.statusCode,
+          attempt.error,
+          next.status === 'pending' ? next.nextAttemptAt : null,
+          next.status === 'delivered' ? new Date().toISOString() : null,
+          delivery.devId,
+          delivery.deliveryId,
+          ...(leaseUntil === undefined ? [] : [leaseUntil]),
+        ],
+      };
+      const log = [
+        new Date(attempt.startedAt).toISOString(),
+        Math.round(attempt.durationMs),
+        attempt.statusCode,
+        attempt.error,
+      ];
+      if (db.dialect === 'postgres') {
+        // One statement, so one round trip and still atomic: the fenced status update, and the
+        // attempt row only for a delivery that update touched (a stale worker writes neither).
+        const row = await db.get<{ n: number | string }>(
+          `WITH updated AS (${update.sql} RETURNING delivery_id, dev_id),
+           logged AS (
+             INSERT INTO delivery_attempts (delivery_id, attempt, dev_id, started_at, duration_ms, status_code, error)
+             SELECT delivery_id, ?::integer, dev_id, ?::text, ?::integer, ?::integer, ?::text FROM updated
+             ON CONFLICT (delivery_id, attempt) DO NOTHING)
+           SELECT COUNT(*) AS n FROM updated`,
+          [...update.params, number, ...log],
+        );
+        return Number(row?.n ?? 0) > 0;
+      }
       // One transaction: the log and the status never disagree. The status update goes first
       // and is fenced on the lease this worker holds, so a stale worker writes neither.
       return db.transaction(async (tx) => {
-        const { changes } = await tx.run(
-          `UPDATE deliveries SET status = ?, attempts = ?, last_status_code = ?, last_error = ?, next_attempt_at = ?, lease_until = NULL, delivered_at = ?
-           WHERE dev_id = ? AND delivery_id = ?${leaseUntil === undefined ? '' : ' AND lease_until = ?'}`,
-          [
-            next.status,
-            number,
-            attempt.statusCode,
-            attempt.error,
-            next.status === 'pending' ? next.nextAttemptAt : null,
-            next.status === 'delivered' ? new Date().toISOString() : null,
-            delivery.devId,
-            delivery.deliveryId,
-            ...(leaseUntil === undefined ? [] : [leaseUntil]),
-          ],
-        );
+        const { changes } = await tx.run(update.sql, update.params);
         if (changes === 0) return false;
         await tx.run(
           'INSERT INTO delivery_attempts (delivery_id, attempt, dev_id, started_at, duration_ms, status_code, error) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (delivery_id, attempt) DO NOTHING',
-          [
-            delivery.deliveryId,
-            number,
-            delivery.devId,
-            new Date(attempt.startedAt).toISOString(),
-            Math.round(attempt.durationMs),
-            attempt.statusCode,
-            attempt.error,
-          ],
+          [delivery.deliveryId, number, delivery.devId, ...log],
         );
         return true;
       });
