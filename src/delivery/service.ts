@@ -271,6 +271,8 @@ export class DeliveryService {
     return this.deliveries.list(devId, {
       destinationId: optionalString(query.destination_id),
       eventId: optionalString(query.event_id),
+      eventType: optionalString(query.event_type),
+      userId: optionalString(query.user_id),
       status: status as DeliveryStatus | undefined,
       limit,
       cursor: optionalString(query.cursor),

@@ -478,7 +478,17 @@ export interface DeliveryRepo {
   /** Newest first; `cursor` continues after the last item of the previous page (a bad cursor is a 400). */
   list(
     devId: string,
-    filter: { destinationId?: string; status?: DeliveryStatus; eventId?: string; limit: number; cursor?: string },
+    filter: {
+      destinationId?: string;
+      status?: DeliveryStatus;
+      eventId?: string;
+      /** Deliveries of this event type (`activity`, `healthcheck`…). */
+      eventType?: string;
+      /** Deliveries of this user's events. */
+      userId?: string;
+      limit: number;
+      cursor?: string;
+    },
   ): Promise<{ deliveries: Delivery[]; nextCursor: string | null }>;
   attempts(devId: string, deliveryId: string): Promise<DeliveryAttempt[]>;
   /**

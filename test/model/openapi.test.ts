@@ -251,6 +251,8 @@ describe('GET /openapi.json', () => {
       'destination_id',
       'status',
       'event_id',
+      'event_type',
+      'user_id',
       'limit',
       'cursor',
     ]);

@@ -243,7 +243,7 @@ describe('dashboard in chromium', () => {
     };
     expect(stored.status).toBe('delivered');
     // The attempt log names the real X-Terra-Trace-Id, the one the endpoint received.
-    await page.locator(`tr[data-delivery-id="${deliveryId}"] button`, { hasText: 'Attempts' }).click();
+    await page.locator(`tr[data-delivery-id="${deliveryId}"] [data-testid="delivery-details"]`).click();
     await expect.poll(() => page.textContent('[data-testid="trace-id"]')).toBe(stored.trace_id);
     expect(hook.received.some((r) => r.headers['x-terra-trace-id'] === stored.trace_id)).toBe(true);
     expect(consoleErrors).toEqual([]);

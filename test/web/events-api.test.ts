@@ -103,6 +103,24 @@ describe.each(ENGINES)('GET /v2/events on %s', (engine) => {
     // `since` in the future leaves nothing; the distant past includes everything.
     expect((await get(`/v2/events?since=${new Date(Date.now() + 60_000).toISOString()}`)).body.events).toEqual([]);
     expect((await get('/v2/events?since=0')).body.events).toHaveLength(3);
+
+    // One event with its payload: the body its deliveries sent.
+    const detail = await get(`/v2/events/${failed.id}`);
+    expect(detail.status).toBe(200);
+    expect(detail.body).toMatchObject({ id: failed.id, type: 'activity', user_id: bob.userId });
+    expect(detail.body.payload).toMatchObject({ type: 'activity', user: { user_id: bob.userId } });
+    expect(detail.body.payload.data[0].metadata.summary_id).toBe('fails');
+    const sent = receiver.received.find((r) => r.body.includes('"fails"'))!;
+    expect(JSON.parse(sent.body)).toEqual(detail.body.payload);
+    expect((await get('/v2/events/evt_nope')).status).toBe(404);
+
+    // Deliveries filtered by user and by event type (the dashboard's filters).
+    const ofBob = await get(`/v2/deliveries?user_id=${bob.userId}`);
+    expect(ofBob.body.deliveries.map((d: any) => d.event_id)).toEqual([failed.id]);
+    expect((await get(`/v2/deliveries?user_id=${alice.userId}`)).body.deliveries).toHaveLength(2);
+    expect((await get(`/v2/deliveries?user_id=${alice.userId}&status=failed`)).body.deliveries).toEqual([]);
+    expect((await get('/v2/deliveries?event_type=activity')).body.deliveries).toHaveLength(3);
+    expect((await get('/v2/deliveries?event_type=sleep')).body.deliveries).toEqual([]);
   });
 
   it('never shows another developer’s events, and refuses missing or wrong credentials', async () => {
@@ -114,6 +132,10 @@ describe.each(ENGINES)('GET /v2/events on %s', (engine) => {
     const other = await t.otherDeveloper();
     expect((await get('/v2/events', other.headers)).body.events).toEqual([]);
     expect((await get(`/v2/events?user_id=${user.userId}`, other.headers)).body.events).toEqual([]);
+    const mine = (await get('/v2/events')).body.events[0];
+    expect((await get(`/v2/events/${mine.id}`)).status).toBe(200);
+    expect((await get(`/v2/events/${mine.id}`, other.headers)).status).toBe(404);
+    expect((await get(`/v2/events/${mine.id}`, {})).status).toBe(401);
 
     const missing = await get('/v2/events', {});
     expect(missing.status).toBe(401);

@@ -493,6 +493,8 @@ export const listDeliveries = defineRoute({
     destination_id: optionalText('Only this destination’s deliveries'),
     status: optionalChoice(DELIVERY_STATUSES),
     event_id: optionalText('Only the deliveries of this event'),
+    event_type: optionalText('Only deliveries of events of this type (`activity`, `auth`, `healthcheck`…)'),
+    user_id: optionalText('Only deliveries of this user’s events'),
     limit: integerParam(1, 500, 50),
     cursor: optionalText('The `cursor` of the previous page'),
   }),

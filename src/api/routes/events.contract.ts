@@ -134,3 +134,22 @@ export const listEvents = defineRoute({
     401: unauthorized,
   },
 });
+
+export const getEvent = defineRoute({
+  method: 'get',
+  path: '/v2/events/{eventId}',
+  tag: 'Events',
+  summary: 'Read one event with its payload',
+  operationId: 'Events_Get',
+  description:
+    'The event as in the list, plus `payload`: the Terra event body exactly as it is sent to destinations (the request body of its deliveries, before a destination’s format changes it).',
+  params: z.object({ eventId: z.string().describe('The event id') }),
+  responses: {
+    200: json(
+      'The event and its payload',
+      EventSummary.extend({ payload: z.record(z.unknown()).describe('The Terra event body') }),
+    ),
+    401: unauthorized,
+    404: apiError('No such event'),
+  },
+});

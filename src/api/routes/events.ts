@@ -3,7 +3,8 @@ import type { StoredEvent } from '../../store/store.ts';
 import { developerOf } from '../authenticate.ts';
 import type { ApiContext, RouteModule } from '../context.ts';
 import { serve } from '../contract/index.ts';
-import { encodeCursor, listEvents } from './events.contract.ts';
+import { notFound } from '../../core/errors.ts';
+import { encodeCursor, getEvent, listEvents } from './events.contract.ts';
 
 export { EVENTS_DEFAULT_LIMIT, EVENTS_MAX_LIMIT } from './events.contract.ts';
 /** Extra rows read past a cursor so that events sharing the cursor's millisecond are not skipped. */
@@ -34,6 +35,14 @@ export const eventRoutes: RouteModule = (app, ctx) => {
     const events = [];
     for (const event of page) events.push(eventView(event, await deliveriesOf(ctx, devId, event.eventId)));
     return { events, cursor: fresh.length > limit && last ? encodeCursor(last.createdMs, last.eventId) : null };
+  });
+
+  // One event with its payload: the Terra event body exactly as it is sent (the request body of its deliveries).
+  serve(app, getEvent, async ({ params }, request) => {
+    const devId = developerOf(request).devId;
+    const event = await ctx.store.events.get(devId, params.eventId);
+    if (!event) throw notFound(`event ${params.eventId} not found`);
+    return { ...eventView(event, await deliveriesOf(ctx, devId, event.eventId)), payload: event.payload };
   });
 };
 

@@ -121,6 +121,14 @@ export function deliveryRepo(db: Db): DeliveryRepo {
         where.push('event_id = ?');
         params.push(filter.eventId);
       }
+      if (filter.eventType) {
+        where.push('event_type = ?');
+        params.push(filter.eventType);
+      }
+      if (filter.userId) {
+        where.push('event_id IN (SELECT event_id FROM events WHERE dev_id = ? AND user_id = ?)');
+        params.push(devId, filter.userId);
+      }
       if (filter.cursor) {
         const { ms, id } = decodeCursor(filter.cursor);
         where.push('(created_ms < ? OR (created_ms = ? AND delivery_id < ?))');

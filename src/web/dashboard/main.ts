@@ -12,6 +12,7 @@ import { h, s } from './dom.ts';
 import { errorBox, loading } from './ui.ts';
 import { deliveriesView } from './views/deliveries.ts';
 import { destinationsView } from './views/destinations.ts';
+import { eventsView } from './views/events.ts';
 import { integrationsView } from './views/integrations.ts';
 import { keysView } from './views/keys.ts';
 import { mcpView } from './views/mcp.ts';
@@ -22,7 +23,8 @@ import { userDetailView } from './views/explorer.ts';
 
 /**
  * The Tributary developer dashboard: a hash-routed single page over the /v2 API.
- * Routes: #/overview, #/users, #/users/<id>, #/destinations, #/deliveries[?status=], #/keys, #/integrations.
+ * Routes: #/overview, #/users, #/users/<id>, #/destinations, #/deliveries[?filters], #/events[?filters], #/keys,
+ * #/agents, #/integrations.
  */
 const NAV = [
   { path: 'overview', label: 'Overview', icon: 'M3 13h8V3H3zm0 8h8v-6H3zm10 0h8V11h-8zm0-18v6h8V3z' },
@@ -33,6 +35,7 @@ const NAV = [
   },
   { path: 'destinations', label: 'Destinations', icon: 'M12 2 2 7l10 5 10-5zm-8 9.5V17l8 4 8-4v-5.5l-8 4z' },
   { path: 'deliveries', label: 'Deliveries', icon: 'M2 12h14l-4-4 1.4-1.4L20 13l-6.6 6.4L12 18l4-4H2zm18-8h2v16h-2z' },
+  { path: 'events', label: 'Events', icon: 'M13 2 4 14h7l-1 8 9-12h-7z' },
   {
     path: 'keys',
     label: 'API keys',
@@ -243,6 +246,9 @@ async function route(): Promise<void> {
         break;
       case 'deliveries':
         await deliveriesView(view, new URLSearchParams(search));
+        break;
+      case 'events':
+        await eventsView(view, new URLSearchParams(search));
         break;
       case 'keys':
         await keysView(view, rerender);

@@ -31,6 +31,12 @@ export interface EventSummary {
   deliveries: { id: string; destination_id: string; status: string; attempts: number; last_error: string | null }[];
 }
 
+/** `GET /v2/events/{id}`: the summary plus the Terra event body as sent. */
+export interface EventDetail extends EventSummary {
+  reference: string | null;
+  payload: unknown;
+}
+
 export interface IntegrationProvider {
   provider: string;
   name: string;

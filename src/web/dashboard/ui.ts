@@ -231,3 +231,24 @@ export function secretNotice(slot: HTMLElement, notice: SecretNotice | null): vo
     ),
   );
 }
+
+/** Longest JSON text drawn in a page (a payload can be megabytes); the rest is cut with a note. */
+const JSON_SHOWN_CHARS = 400_000;
+
+/** A JSON value, pretty-printed in a focusable, scrollable block. */
+export function jsonBlock(value: unknown, attrs: Record<string, string> = {}): HTMLElement {
+  const text = JSON.stringify(value, null, 2) ?? 'null';
+  const cut = text.length > JSON_SHOWN_CHARS;
+  return h(
+    'div',
+    {},
+    h('pre', { class: 'json', tabindex: 0, ...attrs }, cut ? text.slice(0, JSON_SHOWN_CHARS) : text),
+    cut
+      ? h(
+          'p',
+          { class: 'small muted' },
+          `Showing the first ${JSON_SHOWN_CHARS.toLocaleString()} of ${text.length.toLocaleString()} characters.`,
+        )
+      : null,
+  );
+}

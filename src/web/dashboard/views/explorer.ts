@@ -1,7 +1,7 @@
 import { api, loadCredentials, qs } from '../api.ts';
 import { h } from '../dom.ts';
 import { hypnogram, lineChart, routeMap, series, type Point } from '../plot.ts';
-import type { ConnectionHealth, HealthPage, TerraUser } from '../types.ts';
+import type { ConnectionHealth, EventSummary, HealthPage, TerraUser } from '../types.ts';
 import {
   busy,
   button,
@@ -17,6 +17,7 @@ import {
   time,
 } from '../ui.ts';
 import { healthPill, providerBadge } from './users.ts';
+import { eventRows, eventsTable } from './events.ts';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- Terra records are read as loosely shaped JSON */
 type Rec = Record<string, any>;
@@ -96,6 +97,46 @@ export async function userDetailView(root: HTMLElement, userId: string, params: 
       detail.replaceChildren(card('Record', errorBox(error))),
     );
   }
+  root.append(await recentEvents(userId));
+}
+
+/** How many of the user's latest events (of the last 30 days) the user page lists. */
+const RECENT_EVENTS = 10;
+
+/** The user's latest events, newest first, each with its payload and deliveries on demand. */
+async function recentEvents(userId: string): Promise<HTMLElement> {
+  const since = new Date(Date.now() - 30 * DAY_MS).toISOString();
+  let events: EventSummary[] = [];
+  let cursor: string | null = null;
+  // Oldest first, 500 a page: keep the last page's tail.
+  for (let page = 0; page < 10; page++) {
+    const answer: { events: EventSummary[]; cursor: string | null } = await api(
+      'GET',
+      `/v2/events${qs({ user_id: userId, since, limit: 500, cursor })}`,
+    );
+    events = [...events, ...answer.events].slice(-RECENT_EVENTS);
+    cursor = answer.cursor;
+    if (!cursor) break;
+  }
+  const body = h('tbody', {});
+  for (const event of events.reverse()) body.append(...eventRows(event));
+  return h(
+    'div',
+    { 'data-testid': 'user-events' },
+    card(
+      'Recent events',
+      events.length === 0
+        ? empty('No events in the last 30 days', 'New data, connections and deauthorizations of this user show here.')
+        : eventsTable(body),
+      h(
+        'p',
+        { class: 'small' },
+        h('a', { href: `#/events${qs({ user_id: userId, days: '30' })}` }, 'All events of this user →'),
+        ' · ',
+        h('a', { href: `#/deliveries${qs({ user_id: userId })}` }, 'Deliveries of this user →'),
+      ),
+    ),
+  );
 }
 
 function healthCard(c: ConnectionHealth | undefined): HTMLElement | null {

@@ -1,6 +1,6 @@
 import { api, qs } from '../api.ts';
 import { h } from '../dom.ts';
-import type { DeliveryView, DestinationView, EventSummary, HealthPage, TerraUser } from '../types.ts';
+import type { ConnectionHealth, DeliveryView, DestinationView, EventSummary, HealthPage, TerraUser } from '../types.ts';
 import { card, code, empty, pageHeader, pill, short, stat, table, time } from '../ui.ts';
 
 const DAY_MS = 86_400_000;
@@ -113,7 +113,7 @@ export async function overviewView(root: HTMLElement): Promise<void> {
     );
   }
 
-  root.append(h('div', { class: 'grid-2' }, usersByProvider(users), eventsByType(events.items)));
+  root.append(h('div', { class: 'grid-2' }, usersByProvider(health.connections), eventsByType(events.items)));
 }
 
 function countBy<T>(items: readonly T[], key: (item: T) => string): Map<string, number> {
@@ -183,8 +183,9 @@ function staleConnections(stale: HealthPage): HTMLElement {
   );
 }
 
-function usersByProvider(users: TerraUser[]): HTMLElement {
-  if (users.length === 0)
+/** Per provider: connected users, pending ones (never finished connecting) and the rest, apart. */
+function usersByProvider(connections: ConnectionHealth[]): HTMLElement {
+  if (connections.length === 0)
     return card(
       'Users by provider',
       empty(
@@ -193,34 +194,39 @@ function usersByProvider(users: TerraUser[]): HTMLElement {
         h('a', { class: 'btn btn-primary', href: '#/users' }, 'Go to users'),
       ),
     );
-  const byProvider = new Map<string, { active: number; inactive: number }>();
-  for (const user of users) {
-    const entry = byProvider.get(user.provider) ?? { active: 0, inactive: 0 };
-    if (user.active) entry.active++;
-    else entry.inactive++;
-    byProvider.set(user.provider, entry);
+  const byProvider = new Map<string, { connected: number; pending: number; other: number }>();
+  for (const c of connections) {
+    const entry = byProvider.get(c.provider) ?? { connected: 0, pending: 0, other: 0 };
+    if (!c.active) entry.other++;
+    else if (c.state === 'connected') entry.connected++;
+    else if (c.state === 'pending') entry.pending++;
+    else entry.other++;
+    byProvider.set(c.provider, entry);
   }
-  const max = Math.max(...[...byProvider.values()].map((v) => v.active + v.inactive));
-  const rows = [...byProvider.entries()].sort((a, b) => b[1].active + b[1].inactive - (a[1].active + a[1].inactive));
+  const total = (v: { connected: number; pending: number; other: number }) => v.connected + v.pending + v.other;
+  const max = Math.max(...[...byProvider.values()].map(total));
+  const rows = [...byProvider.entries()].sort((a, b) => total(b[1]) - total(a[1]));
   return card(
     'Users by provider',
     h(
       'ul',
-      { class: 'meter-list' },
+      { class: 'meter-list', 'data-testid': 'users-by-provider' },
       ...rows.map(([provider, count]) =>
         h(
           'li',
-          {},
+          { 'data-provider': provider },
           h('span', { class: 'meter-label' }, provider),
           meter([
-            { value: count.active, max, tone: 'ok' },
-            { value: count.inactive, max, tone: 'muted' },
+            { value: count.connected, max, tone: 'ok' },
+            { value: count.pending, max, tone: 'warn' },
+            { value: count.other, max, tone: 'muted' },
           ]),
           h(
             'span',
             { class: 'meter-value' },
-            `${count.active} active`,
-            count.inactive ? h('span', { class: 'muted' }, ` · ${count.inactive} inactive`) : null,
+            `${count.connected} connected`,
+            count.pending ? h('span', { class: 'muted' }, ` · ${count.pending} pending`) : null,
+            count.other ? h('span', { class: 'muted' }, ` · ${count.other} inactive`) : null,
           ),
         ),
       ),

@@ -1,0 +1,213 @@
+import { api, qs } from '../api.ts';
+import { h } from '../dom.ts';
+import type { EventDetail, EventSummary } from '../types.ts';
+import { busy, button, card, code, empty, errorBox, jsonBlock, pageHeader, pill, short, time } from '../ui.ts';
+
+const DAY_MS = 86_400_000;
+const WINDOWS: [string, string][] = [
+  ['1', 'Last 24 hours'],
+  ['7', 'Last 7 days'],
+  ['30', 'Last 30 days'],
+  ['all', 'All time'],
+];
+
+const sinceOf = (days: string) => (days === 'all' ? '0' : new Date(Date.now() - Number(days) * DAY_MS).toISOString());
+
+/**
+ * `#/events[?type=&user_id=&days=]`: what Tributary emitted (data, auth, deauth, healthchecks…),
+ * oldest first within the window, filtered in the API (`GET /v2/events`); each event opens its
+ * payload (`GET /v2/events/{id}`) and its deliveries.
+ */
+export async function eventsView(root: HTMLElement, params: URLSearchParams): Promise<void> {
+  const filters = {
+    type: params.get('type') ?? '',
+    user_id: params.get('user_id') ?? '',
+    days: WINDOWS.some(([v]) => v === params.get('days')) ? params.get('days')! : '1',
+  };
+  const types = await api<{ event_types: string[] }>('GET', '/v2/destination-types').catch(() => ({
+    event_types: [] as string[],
+  }));
+  root.append(
+    pageHeader('Events', 'Everything Tributary emitted for you, with its payload and the status of its deliveries.'),
+    filterForm(filters, types.event_types),
+  );
+  const body = h('tbody', {});
+  const slot = h('div', {});
+  const more = h('div', { class: 'more' });
+  root.append(card(null, slot, more));
+  let cursor: string | null = null;
+  const load = async () => {
+    const answer: { events: EventSummary[]; cursor: string | null } = await api(
+      'GET',
+      `/v2/events${qs({ since: sinceOf(filters.days), type: filters.type, user_id: filters.user_id, limit: 100, cursor })}`,
+    );
+    cursor = answer.cursor;
+    if (answer.events.length === 0 && body.childElementCount === 0) {
+      slot.replaceChildren(
+        empty(
+          'No events',
+          filters.type || filters.user_id
+            ? 'Change or clear the filters above.'
+            : 'Nothing was emitted in this period.',
+        ),
+      );
+      return;
+    }
+    for (const event of answer.events) body.append(...eventRows(event));
+    if (!slot.firstChild) slot.append(eventsTable(body));
+    more.replaceChildren(
+      cursor ? button('Load more', () => void busy(more.firstChild as HTMLButtonElement, load, more)) : h('span', {}),
+    );
+  };
+  await load();
+}
+
+export function eventsTable(body: HTMLTableSectionElement): HTMLElement {
+  return h(
+    'div',
+    { class: 'table-wrap' },
+    h(
+      'table',
+      { class: 'table events-table' },
+      h(
+        'thead',
+        {},
+        h('tr', {}, ...['Event', 'User', 'Emitted', 'Deliveries', ''].map((t) => h('th', { scope: 'col' }, t))),
+      ),
+      body,
+    ),
+  );
+}
+
+function filterForm(filters: { type: string; user_id: string; days: string }, eventTypes: string[]): HTMLElement {
+  const select = (id: string, options: [string, string][], value: string) =>
+    h(
+      'select',
+      { id, name: id },
+      ...options.map(([v, label]) => h('option', { value: v, selected: v === value ? true : null }, label)),
+    );
+  const type = select(
+    'events-type',
+    [
+      ['', 'All types'],
+      ...[...new Set([...eventTypes, filters.type].filter(Boolean))].map((t) => [t, t] as [string, string]),
+    ],
+    filters.type,
+  );
+  const days = select('events-days', WINDOWS, filters.days);
+  const user = h('input', {
+    type: 'search',
+    id: 'events-user',
+    name: 'user_id',
+    value: filters.user_id,
+    placeholder: 'user id',
+    autocomplete: 'off',
+    spellcheck: 'false',
+  });
+  return card(
+    null,
+    h(
+      'form',
+      {
+        class: 'filter-bar',
+        role: 'search',
+        'data-testid': 'events-filter',
+        onsubmit: ((event: Event) => {
+          event.preventDefault();
+          location.hash = `#/events${qs({ type: type.value, user_id: user.value.trim(), days: days.value === '1' ? undefined : days.value })}`;
+        }) as EventListener,
+      },
+      h('div', { class: 'field' }, h('label', { for: 'events-user' }, 'User'), user),
+      h('div', { class: 'field' }, h('label', { for: 'events-type' }, 'Type'), type),
+      h('div', { class: 'field' }, h('label', { for: 'events-days' }, 'Period'), days),
+      h('div', { class: 'field field-submit' }, h('button', { type: 'submit', class: 'btn btn-secondary' }, 'Filter')),
+    ),
+  );
+}
+
+/** An event's row and its (hidden) detail row: payload and deliveries, read when opened. */
+export function eventRows(event: EventSummary): HTMLTableRowElement[] {
+  const detail = h('tr', { class: 'detail-row', hidden: true }, h('td', { colspan: 5 }));
+  const toggle = button('Payload', () => void showEvent(event, detail, toggle), 'ghost', {
+    'aria-expanded': 'false',
+    'data-testid': 'event-payload-toggle',
+  });
+  const row = h(
+    'tr',
+    { 'data-event-id': event.id },
+    h(
+      'td',
+      {},
+      pill(event.type, 'info'),
+      h('div', { class: 'small muted mono', title: event.id }, short(event.id, 14)),
+    ),
+    h(
+      'td',
+      {},
+      event.user_id
+        ? h(
+            'a',
+            { href: `#/users/${encodeURIComponent(event.user_id)}`, class: 'mono small' },
+            short(event.user_id, 14),
+          )
+        : h('span', { class: 'muted' }, '—'),
+    ),
+    h('td', {}, time(event.created_at)),
+    h(
+      'td',
+      { 'data-testid': 'event-delivery-status' },
+      pill(event.delivery_status),
+      event.deliveries.length
+        ? h(
+            'a',
+            {
+              class: 'small',
+              href: `#/deliveries${qs({ user_id: event.user_id ?? undefined, event_type: event.type })}`,
+            },
+            ` ${event.deliveries.length} deliver${event.deliveries.length === 1 ? 'y' : 'ies'}`,
+          )
+        : null,
+    ),
+    h('td', { class: 'row-actions' }, toggle),
+  );
+  return [row, detail];
+}
+
+async function showEvent(event: EventSummary, detail: HTMLTableRowElement, toggle: HTMLButtonElement): Promise<void> {
+  const cell = detail.firstChild as HTMLTableCellElement;
+  if (!detail.hidden) {
+    detail.hidden = true;
+    toggle.textContent = 'Payload';
+    toggle.setAttribute('aria-expanded', 'false');
+    return;
+  }
+  detail.hidden = false;
+  toggle.textContent = 'Hide';
+  toggle.setAttribute('aria-expanded', 'true');
+  cell.replaceChildren(h('div', { class: 'loading' }, 'Loading the payload…'));
+  try {
+    const full = await api<EventDetail>('GET', `/v2/events/${encodeURIComponent(event.id)}`);
+    cell.replaceChildren(
+      full.deliveries.length
+        ? h(
+            'ul',
+            { class: 'plain-list small' },
+            ...full.deliveries.map((d) =>
+              h(
+                'li',
+                {},
+                pill(d.status),
+                ' ',
+                code(short(d.destination_id, 14)),
+                ` · ${d.attempts} attempt${d.attempts === 1 ? '' : 's'}`,
+                d.last_error ? h('span', { class: 'error-text' }, ` · ${d.last_error}`) : null,
+              ),
+            ),
+          )
+        : h('p', { class: 'small muted' }, 'No destination took this event.'),
+      jsonBlock(full.payload, { 'data-testid': 'event-payload', 'aria-label': `Payload of ${event.type} event` }),
+    );
+  } catch (error) {
+    cell.replaceChildren(errorBox(error));
+  }
+}
