@@ -7,6 +7,7 @@ import { dashboardRoutes } from './api/routes/dashboard.ts';
 import { dataReadRoutes } from './api/routes/data.ts';
 import { deliveryRoutes, destinationRoutes } from './api/routes/destinations.ts';
 import { docsRoutes } from './api/routes/docs.ts';
+import { providerSubscriptionRoutes } from './api/routes/provider-subscriptions.ts';
 import { eventRoutes } from './api/routes/events.ts';
 import { filesRoutes, uploadPageRoutes } from './api/routes/files.ts';
 import { healthRoutes } from './api/routes/health.ts';
@@ -94,6 +95,7 @@ const V2_ROUTES: RouteModule[] = [
   connectionHealthRoutes,
   uploadLinkRoutes,
   rawRoutes,
+  providerSubscriptionRoutes,
 ];
 const ROOT_ROUTES: RouteModule[] = [
   healthRoutes,

@@ -45,6 +45,32 @@ describe.each(ENGINES)('Oura subscriptions (%s)', (engine) => {
     ).toBe(true);
   });
 
+  it('GET /v2/providers/subscriptions shows them as Oura reports them (developer key required)', async () => {
+    const answer = await fetch(`${t.url}/v2/providers/subscriptions`, { headers: t.headers });
+    expect(answer.status).toBe(200);
+    const body = (await answer.json()) as {
+      providers: { provider: string; callback_url: string; wanted: number; subscriptions: Record<string, unknown>[] }[];
+    };
+    expect(body.providers).toHaveLength(1);
+    const [oura0] = body.providers;
+    expect(oura0).toMatchObject({
+      provider: 'OURA',
+      callback_url: `${t.app.config.publicUrl}/providers/oura/webhook`,
+      wanted: 21,
+    });
+    expect(oura0!.subscriptions).toHaveLength(21);
+    const one = [...oura.subscriptions.values()][0]!;
+    expect(oura0!.subscriptions).toContainEqual({
+      id: one.id,
+      data_type: one.data_type,
+      event_type: one.event_type,
+      callback_url: one.callback_url,
+      expires_at: one.expiration_time,
+      ours: true,
+    });
+    expect((await fetch(`${t.url}/v2/providers/subscriptions`)).status).toBe(401);
+  });
+
   it('a second pass changes nothing', async () => {
     const result = await reconcile();
     expect(result).toMatchObject({ created: 0, renewed: 0 });
