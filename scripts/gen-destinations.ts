@@ -1,93 +1,78 @@
 /**
- * Keeps the destination docs in sync with the code (run by scripts/gen.ts; `npm run gen`):
- * - the overview table of every registered destination type, `docs/destinations/README.md`;
- * - each `docs/destinations/<type>.md` page's config table between its `config-table` markers,
- *   rendered from the type's zod schema (src/delivery/destinations/config-docs.ts).
- * Types come from the registry; a registered type without a schema here or without a docs page
- * makes generation fail, so a new destination cannot ship undocumented.
+ * Keeps the destination docs in sync with the registry (run by scripts/gen.ts; `npm run gen`).
+ * Everything comes from each type's `DestinationDefinition` (src/delivery/destinations/registry.ts):
+ * its `configSchema`, `secretFields`, `summary` and `docs`. Generated:
+ * - README.md § Destinations: the table between the `destinations-table` markers;
+ * - `docs/destinations/README.md`: the overview of every registered type;
+ * - each type's docs page: the config table between its `config-table` markers.
+ * A registered type whose docs page is missing makes generation fail, so a new destination
+ * cannot ship undocumented; `npm run gen -- --check` fails when any of these was edited by hand.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { z } from 'zod';
-import { azureBlobConfigSchema } from '../src/delivery/destinations/azure-blob/azure-blob.ts';
 import { configFields, configTable } from '../src/delivery/destinations/config-docs.ts';
-import { firestoreConfigSchema } from '../src/delivery/destinations/firestore/firestore-config.ts';
-import { gcsConfigSchema } from '../src/delivery/destinations/gcs/gcs.ts';
-import { kafkaConfigSchema } from '../src/delivery/destinations/kafka/kafka.ts';
-import { mongodbConfigSchema } from '../src/delivery/destinations/mongodb/mongodb-config.ts';
+import type { DestinationDefinition } from '../src/delivery/destinations/destination.ts';
 import { DESTINATION_DEFINITIONS } from '../src/delivery/destinations/registry.ts';
-import { s3ConfigSchema } from '../src/delivery/destinations/s3/s3.ts';
-import { sqlConfigSchema } from '../src/delivery/destinations/sql/sql-config.ts';
-import { sqsConfigSchema } from '../src/delivery/destinations/sqs/sqs.ts';
-import { supabaseConfigSchema } from '../src/delivery/destinations/supabase/supabase-config.ts';
 import { REPO_ROOT, type Artifact } from './gen-model.ts';
 
-/** Config schema and one-line summary per destination type (the webhook is documented in README § Delivery). */
-const DESTINATIONS: Record<string, { schema: z.ZodTypeAny; summary: string }> = {
-  sql: {
-    schema: sqlConfigSchema,
-    summary:
-      'PostgreSQL or MySQL/MariaDB: `terra_users`, `terra_data_payloads`, `terra_other_payloads`, payload JSON in the row',
-  },
-  supabase: {
-    schema: supabaseConfigSchema,
-    summary: 'the same tables in the project database, plus raw payload files in the `terra-payloads` bucket',
-  },
-  mongodb: {
-    schema: mongodbConfigSchema,
-    summary: "one collection per data type + `user_events`, upsert by Terra's `_id`s",
-  },
-  firestore: {
-    schema: firestoreConfigSchema,
-    summary: 'documents under `terra/2022-03-16/<collection>/`, overwritten by name',
-  },
-  s3: {
-    schema: s3ConfigSchema,
-    summary: 'objects `2022-03-16/{data_type}/{user_id}-{start_time}.json` (also MinIO, R2…)',
-  },
-  gcs: { schema: gcsConfigSchema, summary: 'same object layout in a Cloud Storage bucket' },
-  azure_blob: { schema: azureBlobConfigSchema, summary: 'same object layout in a Blob container' },
-  sqs: { schema: sqsConfigSchema, summary: 'one message per event, inline or `s3_payload` wrapper' },
-  kafka: {
-    schema: kafkaConfigSchema,
-    summary: 'one record per event keyed by user_id, inline or `s3_payload` wrapper',
-  },
+type Definitions = readonly DestinationDefinition[];
+/** Reads a repository file (tests pass their own to generate for a changed registry or a hand-edited file). */
+export type ReadFile = (path: string) => string | undefined;
+
+export const readRepoFile: ReadFile = (path) => {
+  const file = join(REPO_ROOT, path.split('#')[0]);
+  return existsSync(file) ? readFileSync(file, 'utf8') : undefined;
 };
 
-const WEBHOOK = 'webhook';
-
-/** `azure_blob` → `azure-blob.md` */
+/** `azure_blob` → `docs/destinations/azure-blob.md` (where a type's page is expected by convention). */
 export function docsPage(type: string): string {
   return `docs/destinations/${type.replace(/_/g, '-')}.md`;
 }
 
-function registeredTypes(): string[] {
-  const types = DESTINATION_DEFINITIONS.map((definition) => definition.type);
-  for (const type of types) {
-    if (type !== WEBHOOK && !DESTINATIONS[type])
-      throw new Error(`destination type "${type}" is registered but has no schema in scripts/gen-destinations.ts`);
-    if (type !== WEBHOOK && !existsSync(join(REPO_ROOT, docsPage(type))))
-      throw new Error(`destination type "${type}" has no docs page ${docsPage(type)}`);
+function checked(definitions: Definitions, read: ReadFile): Definitions {
+  for (const definition of definitions) {
+    if (read(definition.docs.page) === undefined)
+      throw new Error(`destination type "${definition.type}" has no docs page ${definition.docs.page}`);
+    if (read(definition.contractSuite) === undefined)
+      throw new Error(`destination type "${definition.type}" has no contract suite ${definition.contractSuite}`);
   }
-  for (const type of Object.keys(DESTINATIONS))
-    if (!types.includes(type))
-      throw new Error(`scripts/gen-destinations.ts documents "${type}", which is not registered`);
-  return types;
+  return definitions;
+}
+
+const escape = (text: string) => text.replace(/\|/g, '\\|');
+
+function configList(definition: DestinationDefinition): string {
+  return configFields(definition.configSchema, definition.secretFields)
+    .map((field) => (field.required ? `\`${field.name}\`` : `\`${field.name}?\``))
+    .join(', ');
+}
+
+/** A link to a type's docs page from README.md (`from` = '') or from docs/destinations/README.md. */
+function link(definition: DestinationDefinition, from: '' | 'docs/destinations'): string {
+  const page = definition.docs.page;
+  if (from === '') return page.startsWith('README.md#') ? page.slice('README.md'.length) : page;
+  return page.startsWith('docs/destinations/') ? page.slice('docs/destinations/'.length) : `../../${page}`;
+}
+
+/** The table of README.md § Destinations. */
+export function readmeTable(definitions: Definitions = DESTINATION_DEFINITIONS): string {
+  const rows = definitions.map(
+    (d) =>
+      `| [\`${d.type}\`](${link(d, '')}) | ${configList(d)} | ${d.secretFields.map((f) => `\`${f}\``).join(', ')} | ${escape(d.summary)} | ${escape(d.docs.permissions)} | ${escape(d.docs.testedAgainst)} |`,
+  );
+  return [
+    '| type | config (`?` = optional) | secret fields | layout | permissions | tested against |',
+    '|---|---|---|---|---|---|',
+    ...rows,
+  ].join('\n');
 }
 
 /** The overview table of docs/destinations/README.md. */
-export function overviewTable(): string {
-  const pageLink = (type: string) => docsPage(type).split('/').pop()!;
-  const rows = registeredTypes().map((type) => {
-    const definition = DESTINATION_DEFINITIONS.find((d) => d.type === type)!;
-    if (type === WEBHOOK)
-      return `| \`webhook\` | \`url\` | \`signing_secret\` | Terra's signed HTTP POST, push or ping | [README § Delivery](../../README.md#delivery) |`;
-    const { schema, summary } = DESTINATIONS[type];
-    const fields = configFields(schema, definition.secretFields)
-      .map((field) => (field.required ? `\`${field.name}\`` : `\`${field.name}?\``))
-      .join(', ');
-    const secrets = definition.secretFields.map((field) => `\`${field}\``).join(', ');
-    return `| \`${type}\` | ${fields} | ${secrets} | ${summary} | [${docsPage(type).split('/').pop()}](${pageLink(type)}) |`;
+export function overviewTable(definitions: Definitions = DESTINATION_DEFINITIONS): string {
+  const rows = definitions.map((d) => {
+    const secrets = d.secretFields.map((field) => `\`${field}\``).join(', ');
+    const name = d.docs.page.split('/').pop()!;
+    return `| \`${d.type}\` | ${configList(d)} | ${secrets} | ${escape(d.summary)} | [${name}](${link(d, 'docs/destinations')}) |`;
   });
   return ['| type | config (`?` = optional) | secret fields | layout | docs |', '|---|---|---|---|---|', ...rows].join(
     '\n',
@@ -96,34 +81,44 @@ export function overviewTable(): string {
 
 const CONFIG_BLOCK = /(<!-- config-table:begin[^>]*-->\n)[\s\S]*?(<!-- config-table:end -->)/;
 
-function read(path: string): string {
-  return readFileSync(join(REPO_ROOT, path), 'utf8');
-}
+const README_BLOCK = /(<!-- destinations-table:begin[^>]*-->\n)[\s\S]*?(<!-- destinations-table:end -->)/;
 
-export function generateDestinationDocs(): Artifact[] {
+export function generateDestinationDocs(
+  definitions: Definitions = DESTINATION_DEFINITIONS,
+  read: ReadFile = readRepoFile,
+): Artifact[] {
+  checked(definitions, read);
   const artifacts: Artifact[] = [];
+  const readme = read('README.md') ?? '';
+  if (!README_BLOCK.test(readme)) throw new Error('README.md has no destinations-table markers in § Destinations');
+  artifacts.push({
+    path: 'README.md',
+    content: readme.replace(
+      README_BLOCK,
+      (_m, begin: string, end: string) => `${begin}${readmeTable(definitions)}\n${end}`,
+    ),
+  });
   const index = [
     '# Destinations',
     '',
-    '<!-- generated by scripts/gen-destinations.ts (`npm run gen`): do not edit by hand -->',
+    '<!-- generated by scripts/gen-destinations.ts from the destination registry (`npm run gen`): do not edit by hand -->',
     '',
     'Every destination is created with `POST /v2/destinations {type, config, event_types?, format?, delivery_mode?}`;',
     'its config is validated, checked with a real connection (400 with the reason when it fails), and its secret',
     'fields are stored encrypted and never returned. Deliveries share one machinery: outbox, retries, dead letters,',
     'and the deliveries log (README § Delivery).',
     '',
-    overviewTable(),
+    overviewTable(definitions),
     '',
   ].join('\n');
   artifacts.push({ path: 'docs/destinations/README.md', content: index });
 
-  for (const type of registeredTypes()) {
-    if (type === WEBHOOK) continue;
-    const page = docsPage(type);
-    const text = read(page);
+  for (const definition of definitions) {
+    const page = definition.docs.page;
+    if (page.includes('#')) continue; // a section of another page (the webhook's README § Delivery)
+    const text = read(page) ?? '';
     if (!CONFIG_BLOCK.test(text)) continue;
-    const definition = DESTINATION_DEFINITIONS.find((d) => d.type === type)!;
-    const table = configTable(DESTINATIONS[type].schema, definition.secretFields);
+    const table = configTable(definition.configSchema, definition.secretFields);
     artifacts.push({
       path: page,
       content: text.replace(CONFIG_BLOCK, (_m, begin: string, end: string) => `${begin}${table}\n${end}`),

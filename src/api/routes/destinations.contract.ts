@@ -3,7 +3,7 @@ import { TributaryError } from '../../core/errors.ts';
 import type { DeliveryMode } from '../../store/index.ts';
 import { EVENT_TYPES, PING_URL_TTL_SECONDS } from '../../delivery/service.ts';
 import { EVENT_FORMATS } from '../../delivery/formats.ts';
-import { DESTINATION_DEFINITIONS } from '../../delivery/destinations/registry.ts';
+import { DESTINATION_DEFINITIONS, destinationDefinition } from '../../delivery/destinations/registry.ts';
 import {
   apiError,
   component,
@@ -32,7 +32,7 @@ export const DESTINATION_CONFIG_SCHEMAS: Readonly<Record<string, z.ZodTypeAny>> 
 
 /** Where each type's config is explained (repository-relative). */
 export function destinationDocsPath(type: string): string {
-  return type === 'webhook' ? 'README.md#delivery' : `docs/destinations/${type.replace(/_/g, '-')}.md`;
+  return destinationDefinition(type)?.docs.page ?? 'README.md#destinations';
 }
 
 const DELIVERY_MODES: readonly DeliveryMode[] = ['push', 'ping'];

@@ -58,6 +58,15 @@ export interface Destination {
   close(): Promise<void>;
 }
 
+export interface DestinationDocs {
+  /** Repository-relative page explaining the config (`docs/destinations/<type>.md`, its config table generated). */
+  page: string;
+  /** What the credentials must be allowed to do. */
+  permissions: string;
+  /** The real server or emulator its contract suite runs against. */
+  testedAgainst: string;
+}
+
 export interface DestinationDefinition<Config = unknown> {
   /** `webhook`, `sql`, `s3`, ... as in `POST /v2/destinations {type}`. */
   type: string;
@@ -67,6 +76,12 @@ export interface DestinationDefinition<Config = unknown> {
   parseConfig(input: unknown): Config;
   /** Names of config fields that are secrets: stored encrypted, never returned by the API. */
   secretFields: readonly string[];
+  /** What it writes where (its layout), one Markdown line: the README and docs tables show it. */
+  summary: string;
+  /** Its documentation: generated into README § Destinations and docs/destinations/ by `npm run gen`. */
+  docs: DestinationDocs;
+  /** The test file that runs the shared destination contract (test/destinations/contract.ts) against it. */
+  contractSuite: string;
   /** Opens the destination. */
   open(config: Config, services: DestinationServices): Destination;
   /** Checks the config with a real connection at creation; throws `bad_request` with the reason. */

@@ -105,6 +105,13 @@ export const azureBlobDestination: DestinationDefinition<AzureBlobDestinationCon
   type: 'azure_blob',
   configSchema: azureBlobConfigSchema,
   secretFields: ['connection_string', 'sas_url'],
+  summary: 'same object layout as `s3` in a Blob container (`connection_string` or `sas_url`)',
+  docs: {
+    page: 'docs/destinations/azure-blob.md',
+    permissions: 'SAS `c`+`w`, or Storage Blob Data Contributor',
+    testedAgainst: 'Azurite',
+  },
+  contractSuite: 'test/destinations/azure-blob.test.ts',
   parseConfig: (input) => parseDestinationConfig('azure_blob', azureBlobConfigSchema, input),
 
   open(config: AzureBlobDestinationConfig, services: DestinationServices): Destination {

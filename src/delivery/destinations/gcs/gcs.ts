@@ -119,6 +119,13 @@ export const gcsDestination: DestinationDefinition<GcsDestinationConfig> = {
   type: 'gcs',
   configSchema: gcsConfigSchema,
   secretFields: ['credentials_json'],
+  summary: 'same object layout as `s3` in a Cloud Storage bucket',
+  docs: {
+    page: 'docs/destinations/gcs.md',
+    permissions: '`storage.objects.create` + `.delete` (Storage Object User)',
+    testedAgainst: 'firebase-tools Storage emulator (no auth checks)',
+  },
+  contractSuite: 'test/destinations/gcs.test.ts',
   parseConfig: (input) => parseDestinationConfig('gcs', gcsConfigSchema, input),
 
   open(config: GcsDestinationConfig, services: DestinationServices): Destination {

@@ -167,6 +167,13 @@ export const kafkaDestination: DestinationDefinition<KafkaDestinationConfig> = {
   type: 'kafka',
   configSchema: kafkaConfigSchema,
   secretFields: ['sasl'],
+  summary: 'one record per event, **key = user_id**, same body rule and headers as `sqs`',
+  docs: {
+    page: 'docs/destinations/kafka.md',
+    permissions: '`WRITE`, `DESCRIBE` on the topic',
+    testedAgainst: 'librdkafka mock cluster (no SASL/TLS)',
+  },
+  contractSuite: 'test/destinations/kafka.test.ts',
   parseConfig: (input) => parseDestinationConfig('kafka', kafkaConfigSchema, input),
 
   open(config: KafkaDestinationConfig, services: DestinationServices): Destination {

@@ -70,6 +70,14 @@ export const s3Destination: DestinationDefinition<S3DestinationConfig> = {
   type: 's3',
   configSchema: s3ConfigSchema,
   secretFields: ['secret_access_key'],
+  summary:
+    '`2022-03-16/{data_type}/{user_id}-{start_time}.json` per record, `.fit` beside it with `format: "fit"`; other events `2022-03-16/{event_type}/{user_id}-{timestamp}.json`; overwrite on redelivery (with `endpoint`: MinIO, R2, …)',
+  docs: {
+    page: 'docs/destinations/s3.md',
+    permissions: '`s3:PutObject`',
+    testedAgainst: 'fauxqs + a SigV4 check',
+  },
+  contractSuite: 'test/destinations/s3.test.ts',
   parseConfig: (input) => parseDestinationConfig('s3', s3ConfigSchema, input),
 
   open(config: S3DestinationConfig, services: DestinationServices): Destination {

@@ -103,6 +103,14 @@ export const sqsDestination: DestinationDefinition<SqsDestinationConfig> = {
   type: 'sqs',
   configSchema: sqsConfigSchema,
   secretFields: ['secret_access_key'],
+  summary:
+    "one message per event: inline when it fits, else Terra's `s3_payload` wrapper with a signed URL served by Tributary; attributes `terra_trace_id`, `terra_event_type`, …; FIFO queues deduplicate",
+  docs: {
+    page: 'docs/destinations/sqs.md',
+    permissions: '`sqs:SendMessage`, `sqs:GetQueueUrl`',
+    testedAgainst: 'fauxqs + a SigV4 check',
+  },
+  contractSuite: 'test/destinations/sqs.test.ts',
   parseConfig: (input) => parseDestinationConfig('sqs', sqsConfigSchema, input),
 
   open(config: SqsDestinationConfig, services: DestinationServices): Destination {

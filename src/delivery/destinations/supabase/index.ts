@@ -8,6 +8,14 @@ export const supabaseDestination: DestinationDefinition<SupabaseConfig> = {
   configSchema: supabaseConfigSchema,
   parseConfig: parseSupabaseConfig,
   secretFields: ['service_role_key', 'database_url'],
+  summary:
+    'the `sql` tables (timestamptz, cascading from `terra_users`) in the project database + each payload as a file in bucket `terra-payloads`, named by `payload_id`',
+  docs: {
+    page: 'docs/destinations/supabase.md',
+    permissions: 'service_role key; a database role that may create in `public`',
+    testedAgainst: 'PostgreSQL + a recorded Storage API stub',
+  },
+  contractSuite: 'test/destinations/supabase.test.ts',
   open: (config, services) => openSupabaseDestination(config, services),
   verify: (config, services) => verifySupabaseDestination(config, services),
 };

@@ -39,6 +39,14 @@ export const webhookDestination: DestinationDefinition<WebhookConfig> = {
   type: 'webhook',
   configSchema: schema,
   secretFields: ['signing_secret'],
+  summary:
+    "Terra's signed HTTP POST per event (`terra-signature` and Standard Webhooks headers), push or ping; retried with the same `X-Terra-Trace-Id`",
+  docs: {
+    page: 'README.md#delivery',
+    permissions: 'a receiver that accepts POSTs from Tributary',
+    testedAgainst: 'a real HTTP receiver checking both signatures',
+  },
+  contractSuite: 'test/destinations/webhook.test.ts',
   generateSecrets: () => ({ signing_secret: generateSigningSecret() }),
   parseConfig(input) {
     const result = schema.safeParse(input);
