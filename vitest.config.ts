@@ -16,6 +16,18 @@ export default defineConfig({
     pool: 'forks',
     poolOptions: { forks: { maxForks: 3, minForks: 1 } },
     reporters: ['default'],
+    // Coverage of src/ (V8's own counters, no instrumentation): off for targeted runs,
+    // `.ci/run` turns it on (`npm test -- --coverage`) and prints the summary; the JSON
+    // summary lands in coverage/. Coverage is a root option in vitest, so it spans both
+    // projects (the heavy pair adds the Apple importer and the packaged CLI's imports).
+    // The floor (`thresholds`) is set from the first full CI run's figures.
+    coverage: {
+      provider: 'v8',
+      include: ['src/**/*.ts'],
+      exclude: ['src/**/*.test.ts', 'src/model/generated/**', 'src/**/*.d.ts'],
+      reporter: ['text-summary', 'json-summary'],
+      reportsDirectory: 'coverage',
+    },
     projects: [
       {
         extends: true,
