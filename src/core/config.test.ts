@@ -91,6 +91,8 @@ describe('loadConfig', () => {
     [ENV.allowAmbientCredentials, 'on'],
     [ENV.destinationDisableAfterSeconds, 'never'],
     [ENV.destinationConcurrency, '0'],
+    [ENV.retentionDays, 'forever'],
+    [ENV.readCopyRetentionHours, '-1'],
     [ENV.requestTimeoutMs, 'soon'],
     [ENV.bodyTimeoutMs, '-5'],
     [ENV.shutdownTimeoutMs, '2.5'],

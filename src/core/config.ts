@@ -45,6 +45,8 @@ export const ENV = {
   allowAmbientCredentials: 'TRIBUTARY_ALLOW_AMBIENT_CREDENTIALS',
   destinationDisableAfterSeconds: 'TRIBUTARY_DESTINATION_DISABLE_AFTER_SECONDS',
   destinationConcurrency: 'TRIBUTARY_DESTINATION_CONCURRENCY',
+  retentionDays: 'TRIBUTARY_RETENTION_DAYS',
+  readCopyRetentionHours: 'TRIBUTARY_READ_COPY_RETENTION_HOURS',
   requestTimeoutMs: 'TRIBUTARY_REQUEST_TIMEOUT_MS',
   bodyTimeoutMs: 'TRIBUTARY_BODY_TIMEOUT_MS',
   shutdownTimeoutMs: 'TRIBUTARY_SHUTDOWN_TIMEOUT_MS',
@@ -88,6 +90,10 @@ const schema = z.object({
   destinationDisableAfterSeconds: positiveInt.default(5 * 24 * 3600),
   /** Deliveries of one destination queued or in flight at once (the rest wait their turn). */
   destinationConcurrency: positiveInt.default(8),
+  /** Events, deliveries, attempts and data requests older than this are deleted (the purge job). */
+  retentionDays: positiveInt.default(30),
+  /** `to_webhook` copies are deleted this long after they were made, once none is pending. */
+  readCopyRetentionHours: positiveInt.default(24),
   /** The whole request (headers and body) must arrive within this. */
   requestTimeoutMs: positiveInt.default(120_000),
   /** A request body must bring at least 1 KB per this window (a trickled body is cut off with a 408). */

@@ -57,6 +57,8 @@ export function openDelivery(input: {
       allowAmbientCredentials: config.allowAmbientCredentials,
       disableAfterSeconds: config.destinationDisableAfterSeconds,
       destinationConcurrency: config.destinationConcurrency,
+      retentionDays: config.retentionDays,
+      readCopyRetentionHours: config.readCopyRetentionHours,
     },
   });
   return {

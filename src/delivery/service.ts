@@ -57,6 +57,10 @@ export interface DeliverySettings {
    * the others wait, parked, for one of them to finish (issue 10 item 6). Default 8.
    */
   destinationConcurrency?: number;
+  /** Retention of events, deliveries, attempts and data requests, days (default 30). */
+  retentionDays?: number;
+  /** Retention of `to_webhook` copies once none of their deliveries is pending, hours (default 24). */
+  readCopyRetentionHours?: number;
 }
 
 export interface DeliveryServiceDeps {
@@ -431,6 +435,21 @@ export class DeliveryService {
     for (const { devId, destinationId } of await this.deliveries.parkedDestinations(500))
       await this.#refill(devId, destinationId);
     return overdue.length;
+  }
+
+  /**
+   * One pass of the retention purge (issue 10 item 6): at most `limit` events (with their
+   * deliveries and attempts) and data requests past retention. Returns how many went.
+   */
+  async purgeOnce(now = Date.now(), limit = 500): Promise<number> {
+    const days = this.#deps.settings.retentionDays ?? 30;
+    const hours = this.#deps.settings.readCopyRetentionHours ?? 24;
+    const purged = await this.#deps.store.events.purge({
+      beforeMs: now - days * 86_400_000,
+      readCopiesBeforeMs: now - hours * 3_600_000,
+      limit,
+    });
+    return purged.events + purged.dataRequests;
   }
 
   /** Per-destination cap on deliveries in the queue (issue 10 item 6). */

@@ -18,7 +18,7 @@ export function deliveryTasks(
   service: DeliveryService,
   eventsCommitted: Signal,
   logger: Logger,
-  options: { pollMs?: number; sweepMs?: number } = {},
+  options: { pollMs?: number; sweepMs?: number; purgeMs?: number } = {},
 ): Task[] {
   const pollMs = options.pollMs ?? 200;
   const sweepMs = options.sweepMs ?? Math.min(10_000, service.leaseMs);
@@ -32,6 +32,8 @@ export function deliveryTasks(
     },
     // One pass per interval: the deliveries it re-enqueues stay overdue until a worker takes them.
     loop('delivery-sweep', sweepMs, async () => (await service.sweepOnce(), 0), logger),
+    // Retention: passes until nothing is past it, then once an hour.
+    loop('retention-purge', options.purgeMs ?? 3_600_000, () => service.purgeOnce(), logger),
   ];
 }
 

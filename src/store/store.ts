@@ -344,6 +344,17 @@ export interface EventRepo {
    */
   undispatched(limit: number): Promise<OutboxEntry[]>;
   markDispatched(eventIds: string[]): Promise<void>;
+  /**
+   * Retention (issue 10 item 6), across developers, at most `limit` events a call: deletes
+   * dispatched events created before `beforeMs`, and `to_webhook` copies (events with a
+   * reference) created before `readCopiesBeforeMs`, when none of their deliveries is still
+   * pending, with their deliveries, attempts and chunk indexes; and data requests created before
+   * `beforeMs`. Returns how many events and data requests went.
+   */
+  purge(input: { beforeMs: number; readCopiesBeforeMs: number; limit: number }): Promise<{
+    events: number;
+    dataRequests: number;
+  }>;
 }
 
 export interface DataRequest {

@@ -686,6 +686,62 @@ describe.each(ENGINES)('Store contract: destinations, deliveries, jobs (%s)', (e
     expect(await t.store.deliveries.get(devId, id)).toMatchObject({ status: 'delivered', attempts: 1 });
   });
 
+  it('purges events, deliveries, attempts and data requests past retention, never a pending one (issue 10 item 6)', async () => {
+    const { destinationId } = await newDestination();
+    const user = await t.store.users.create(devId, { provider: 'UPLOAD' });
+    const insert = (extra: { reference?: string } = {}) =>
+      t.store.events.insert(devId, { type: 'activity', userId: user.userId, payload: { data: [] }, ...extra });
+    const old = await insert();
+    const oldPending = await insert();
+    const readCopy = await insert({ reference: 'ref-1' });
+    const undispatched = await insert();
+    await new Promise((resolve) => setTimeout(resolve, 5)); // `recent` in a later millisecond
+    const recent = await insert();
+    await t.store.events.markDispatched([old, oldPending, readCopy, recent].map((e) => e.eventId));
+    const deliveries = await t.store.deliveries.create(
+      devId,
+      [old, oldPending, readCopy].map((e) => ({
+        destinationId,
+        eventId: e.eventId,
+        eventType: 'activity',
+        traceId: e.eventId,
+      })),
+    );
+    await t.store.deliveries.admit(devId, destinationId, 8, Date.now());
+    for (const d of [deliveries[0]!, deliveries[2]!]) {
+      const claimed = await t.store.deliveries.claim(devId, d.deliveryId, Date.now(), 60_000);
+      await t.store.deliveries.recordAttempt(
+        claimed!,
+        { startedAt: Date.now(), durationMs: 1, statusCode: 200, error: null },
+        { status: 'delivered' },
+      );
+    }
+    await t.store.deliveries.setChunk(devId, readCopy.eventId, 'ref-1', 0);
+    await t.store.dataRequests.create(devId, {
+      reference: 'ref-1',
+      userId: user.userId,
+      dataType: 'activity',
+      startMs: null,
+      endMs: null,
+      withSamples: false,
+    });
+    // "Old" = everything before now + 1 s; read copies go after their own (here: also passed) period.
+    const now = Date.now() + 1000;
+    const purged = await t.store.events.purge({ beforeMs: recent.createdMs, readCopiesBeforeMs: now, limit: 100 });
+    const left = (await t.store.events.list(devId)).map((e) => e.eventId);
+    // The delivered old event and the delivered read copy went; pending, undispatched and recent ones stay.
+    expect(left.sort()).toEqual([oldPending.eventId, undispatched.eventId, recent.eventId].sort());
+    expect(purged.events).toBe(2);
+    expect(await t.store.deliveries.get(devId, deliveries[0]!.deliveryId)).toBeUndefined();
+    expect(await t.store.deliveries.attempts(devId, deliveries[0]!.deliveryId)).toEqual([]);
+    expect(await t.store.deliveries.get(devId, deliveries[1]!.deliveryId)).toMatchObject({ status: 'pending' });
+    expect(await t.store.deliveries.chunkOf(devId, readCopy.eventId)).toBeUndefined();
+    expect(await t.store.dataRequests.get(devId, 'ref-1')).toBeDefined();
+    const later = await t.store.events.purge({ beforeMs: now + 86_400_000, readCopiesBeforeMs: now, limit: 100 });
+    expect(later.dataRequests).toBe(1);
+    expect(await t.store.dataRequests.get(devId, 'ref-1')).toBeUndefined();
+  });
+
   it('releases a lease, and keeps the first chunk index of an event', async () => {
     const { destinationId } = await newDestination();
     const eventId = await newEvent();

@@ -106,6 +106,38 @@ export function eventRepo(db: Db): EventRepo {
     async markDispatched(eventIds) {
       for (const id of eventIds) await db.run('UPDATE events SET dispatched = 1 WHERE event_id = ?', [id]);
     },
+    async purge({ beforeMs, readCopiesBeforeMs, limit }) {
+      return db.transaction(async (tx) => {
+        const settled =
+          "NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = e.event_id AND d.status = 'pending')";
+        const ids = (
+          await tx.all<{ event_id: string }>(
+            `SELECT e.event_id FROM events e WHERE e.dispatched = 1
+               AND (e.created_ms < ? OR (e.reference IS NOT NULL AND e.created_ms < ?)) AND ${settled}
+             ORDER BY e.created_ms LIMIT ?`,
+            [beforeMs, readCopiesBeforeMs, limit],
+          )
+        ).map((row) => row.event_id);
+        for (let offset = 0; offset < ids.length; offset += 200) {
+          const chunk = ids.slice(offset, offset + 200);
+          const list = chunk.map(() => '?').join(', ');
+          await tx.run(
+            `DELETE FROM delivery_attempts WHERE delivery_id IN (SELECT delivery_id FROM deliveries WHERE event_id IN (${list}))`,
+            chunk,
+          );
+          await tx.run(`DELETE FROM deliveries WHERE event_id IN (${list})`, chunk);
+          await tx.run(`DELETE FROM event_chunks WHERE event_id IN (${list})`, chunk);
+          await tx.run(`DELETE FROM events WHERE event_id IN (${list})`, chunk);
+        }
+        const requests = await tx.all<{ reference: string }>(
+          'SELECT reference FROM data_requests WHERE created_at < ? ORDER BY created_at LIMIT ?',
+          [new Date(beforeMs).toISOString(), limit],
+        );
+        for (const { reference } of requests)
+          await tx.run('DELETE FROM data_requests WHERE reference = ?', [reference]);
+        return { events: ids.length, dataRequests: requests.length };
+      });
+    },
   };
 }
 
