@@ -61,6 +61,9 @@ async function enabledFor(ctx: ApiContext, devIdHeader: string | string[] | unde
   return new Set(developer.enabledProviders.map((name) => name.toUpperCase()));
 }
 
+/** One provider of GET /v2/integrations/detailed (Terra's IntegrationProvider, every field set). */
+export type IntegrationProvider = ReturnType<typeof integrationProvider>;
+
 function integrationProvider(ctx: ApiContext, provider: ConfiguredProvider) {
   const { capabilities } = provider;
   const types: Record<string, boolean> = {};

@@ -2,6 +2,9 @@ import { z } from 'zod';
 import { badParameter } from '../../core/errors.ts';
 import { checked, defineTerraRoute, httpField, optionalText } from '../contract/index.ts';
 
+/** The TerraUser every user endpoint answers (built by `terraUser`). */
+export type { TerraUser } from '../../delivery/terra-events.ts';
+
 /** Terra's default page size for GET /subscriptions. */
 export const DEFAULT_PER_PAGE = 500;
 /** Upper bound on one page, so a single request cannot ask for the whole table at once. */

@@ -4,84 +4,30 @@ import type {
   DeliveryDetail as DeliveryDetailSchema,
   Destination,
 } from '../../api/routes/destinations.contract.ts';
+import type { EventSummary as EventSummarySchema, getEvent } from '../../api/routes/events.contract.ts';
+import type { ApiKey, KeysAnswer as KeysAnswerSchema } from '../../api/routes/keys.contract.ts';
+import type {
+  ConnectionHealth as ConnectionHealthSchema,
+  HealthPage as HealthPageSchema,
+} from '../../api/routes/connection-health.contract.ts';
+import type { IntegrationProvider as IntegrationProviderAnswer } from '../../api/routes/integrations.ts';
+import type { TerraUser as TerraUserAnswer } from '../../api/routes/users.contract.ts';
 
-/** Shapes of the /v2 answers the dashboard reads (only the fields it uses). */
-export interface TerraUser {
-  user_id: string;
-  provider: string;
-  reference_id: string | null;
-  last_webhook_update: string | null;
-  scopes: string | null;
-  active: boolean;
-  created_at?: string;
-}
-
-/** Declared once, in the API's contract (type-only imports: nothing of the server is bundled). */
+/**
+ * Shapes of the /v2 answers the dashboard reads, declared once, in the API's route contracts
+ * (type-only imports: nothing of the server is bundled). Terra's own operations answer the
+ * types their handlers build.
+ */
+export type TerraUser = TerraUserAnswer;
 export type DeliveryView = z.output<typeof Delivery>;
 export type DeliveryDetail = z.output<typeof DeliveryDetailSchema>;
 /** A webhook's `url` is one of its visible config fields, at the top level. */
 export type DestinationView = z.output<typeof Destination> & { url?: string };
-
-export interface EventSummary {
-  id: string;
-  type: string;
-  user_id: string | null;
-  created_at: string;
-  delivery_status: 'none' | 'pending' | 'failed' | 'delivered';
-  deliveries: { id: string; destination_id: string; status: string; attempts: number; last_error: string | null }[];
-}
-
+export type EventSummary = z.output<typeof EventSummarySchema>;
 /** `GET /v2/events/{id}`: the summary plus the Terra event body as sent. */
-export interface EventDetail extends EventSummary {
-  reference: string | null;
-  payload: unknown;
-}
-
-export interface IntegrationProvider {
-  provider: string;
-  name: string;
-  icon: string;
-  setup: string;
-  enabled: boolean;
-  types: Record<string, boolean>;
-}
-
-export interface ApiKeyView {
-  id: string;
-  name: string;
-  hint: string | null;
-  created_at: string;
-  rotated_at: string | null;
-  last_used_at: string | null;
-  current: boolean;
-}
-
-export interface KeysAnswer {
-  developer: { dev_id: string; name: string };
-  keys: ApiKeyView[];
-}
-
-export interface ConnectionHealth {
-  user_id: string;
-  reference_id: string | null;
-  provider: string;
-  state: 'pending' | 'connected' | 'deauthorized' | 'error';
-  active: boolean;
-  last_data_at: string | null;
-  last_sync_success_at: string | null;
-  last_sync_failure_at: string | null;
-  last_sync_error: string | null;
-  consecutive_failures: number;
-  expected_cadence_hours: number | null;
-  stale: boolean;
-  stale_reason: 'no_data' | 'sync_failing' | null;
-  stale_notified_at: string | null;
-}
-
-export interface HealthPage {
-  connections: ConnectionHealth[];
-  total: number;
-  stale_count: number;
-  page: number;
-  max_page: number;
-}
+export type EventDetail = z.output<(typeof getEvent)['responses'][200]['schema']>;
+export type IntegrationProvider = IntegrationProviderAnswer;
+export type ApiKeyView = z.output<typeof ApiKey>;
+export type KeysAnswer = z.output<typeof KeysAnswerSchema>;
+export type ConnectionHealth = z.output<typeof ConnectionHealthSchema>;
+export type HealthPage = z.output<typeof HealthPageSchema>;
