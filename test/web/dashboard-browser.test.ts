@@ -273,5 +273,5 @@ describe('dashboard in chromium', () => {
       .toBe(usersBefore + 1);
 
     await context.close();
-  }, 60_000);
+  }, 180_000);
 });

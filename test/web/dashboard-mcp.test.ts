@@ -68,14 +68,22 @@ describe('dashboard: AI agents view in chromium', () => {
     await page.click('a.nav-link[href="#/agents"]');
 
     await page.waitForSelector(`tr[data-grant-id="${grant.id}"]`);
-    expect(await page.textContent(`tr[data-grant-id="${grant.id}"]`)).toContain('activity; … → 2026-03-31');
+    // Calendar days in the dashboard's one date format (the browser's locale).
+    const day = (iso: string) =>
+      page.evaluate(
+        (d) => new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeZone: 'UTC' }).format(new Date(d)),
+        `${iso}T00:00:00Z`,
+      );
+    expect(await page.textContent(`tr[data-grant-id="${grant.id}"]`)).toContain(
+      `activity; … → ${await day('2026-03-31')}`,
+    );
     await expect.poll(() => page.locator('tr[data-audit-id]').count()).toBe(2);
     const rows = await page.locator('tr[data-audit-id]').allTextContents();
     expect(rows[0]).toContain('summarize_sleep');
     expect(rows[0]).toContain('refused');
     expect(rows[0]).toContain('does not cover sleep data');
     expect(rows[1]).toContain('summarize_activity');
-    expect(rows[1]).toContain('2026-03-01 → 2026-03-07');
+    expect(rows[1]).toContain(`${await day('2026-03-01')} → ${await day('2026-03-07')}`);
 
     await page.fill('#mcp-grant', 'mcpg_someone_else');
     await page.click('[data-testid="mcp-filters"] button[type=submit]');

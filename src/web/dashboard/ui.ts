@@ -149,6 +149,14 @@ export function formatDate(value: string | number | Date): string {
   return Number.isFinite(date.getTime()) ? DATE.format(date) : String(value);
 }
 
+/** The same date format for a calendar day (`YYYY-MM-DD`, a grant's or a read's range): no time zone shift. */
+const DAY = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeZone: 'UTC' });
+
+export function formatDay(value: string | number | Date): string {
+  const date = typeof value === 'string' ? new Date(`${value.slice(0, 10)}T00:00:00Z`) : new Date(value);
+  return Number.isFinite(date.getTime()) ? DAY.format(date) : String(value);
+}
+
 /** "3 min ago", "in 2 h", or the date for anything older than a week. */
 export function ago(iso: string | null | undefined, now = Date.now()): string {
   if (!iso) return '—';

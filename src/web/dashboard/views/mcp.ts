@@ -1,6 +1,6 @@
 import { api, qs } from '../api.ts';
 import { h } from '../dom.ts';
-import { busy, button, card, code, empty, pageHeader, pill, short, table, time, toast } from '../ui.ts';
+import { busy, button, card, code, empty, formatDay, pageHeader, pill, short, table, time, toast } from '../ui.ts';
 
 /** GET /v2/mcp/grants and GET /v2/mcp/audit, as this view reads them (src/mcp/grant-routes.ts). */
 interface McpGrantView {
@@ -103,7 +103,9 @@ function filters(userId: string, grantId: string): HTMLElement {
 function scopeText(grant: McpGrantView): string {
   const types = grant.data_types?.join(', ') ?? 'all data types';
   const period =
-    grant.start_date || grant.end_date ? `${grant.start_date ?? '…'} → ${grant.end_date ?? '…'}` : 'all dates';
+    grant.start_date || grant.end_date
+      ? `${grant.start_date ? formatDay(grant.start_date) : '…'} → ${grant.end_date ? formatDay(grant.end_date) : '…'}`
+      : 'all dates';
   return `${types}; ${period}`;
 }
 
@@ -147,10 +149,7 @@ function auditRow(entry: McpAuditView): HTMLTableRowElement {
           code(short(entry.grant_id, 14)),
         )
       : h('span', {}, 'developer key');
-  const period =
-    entry.start && entry.end
-      ? `${entry.start.slice(0, 10)} → ${new Date(Date.parse(entry.end) - 1).toISOString().slice(0, 10)}`
-      : '—';
+  const period = entry.start && entry.end ? `${formatDay(entry.start)} → ${formatDay(Date.parse(entry.end) - 1)}` : '—';
   return h(
     'tr',
     { 'data-audit-id': entry.id },
