@@ -1,8 +1,6 @@
 import { parseArgs } from 'node:util';
-import { openConfiguredStore } from '../app.ts';
 import { loadConfig } from '../core/config.ts';
-import { createLogger } from '../core/logger.ts';
-import { replay, UnknownUserError, type ReplayReport } from '../ingest/replay.ts';
+import type { ReplayReport } from '../ingest/replay.ts';
 import { DATA_TYPES, type DataType } from '../model/data-types.ts';
 import { UsageError } from './usage.ts';
 
@@ -37,6 +35,13 @@ export async function replayCommand(args: string[]): Promise<number> {
   const toMs = values.to === undefined ? undefined : parseDate('--to', values.to, 'end');
   if (fromMs !== undefined && toMs !== undefined && toMs <= fromMs) throw new UsageError('--to must be after --from');
 
+  // Loaded only once the arguments are known good: the app graph (store drivers, destination
+  // and provider clients) costs seconds on a busy machine, and a usage error should not.
+  const [{ openConfiguredStore }, { createLogger }, { replay, UnknownUserError }] = await Promise.all([
+    import('../app.ts'),
+    import('../core/logger.ts'),
+    import('../ingest/replay.ts'),
+  ]);
   const config = loadConfig(process.env);
   const store = await openConfiguredStore(config);
   let report: ReplayReport;
