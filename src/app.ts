@@ -142,7 +142,7 @@ export async function createTributary(config: Config, options: TributaryOptions 
     pkceKey: Buffer.from(keyHex, 'hex'),
   });
   // Provider notifications (issue 13): stored verbatim, acknowledged, then processed from their own queue.
-  const notificationQueue = openQueue({
+  const notificationQueue = await openQueue({
     name: 'provider-notifications',
     url: config.queueUrl,
     prefix: config.queuePrefix,
@@ -162,7 +162,7 @@ export async function createTributary(config: Config, options: TributaryOptions 
   // Workout files (issue 5): signed links of the hosted upload page and of FIT files for destinations.
   context.uploadLinks = new UploadLinks(keyHex, () => config.publicUrl);
   context.fitLinks = new FitLinks(keyHex, () => config.publicUrl);
-  const delivery = openDelivery({
+  const delivery = await openDelivery({
     config,
     store,
     box,

@@ -38,7 +38,7 @@ export async function destinationsCommand(group: 'destinations' | 'deliveries', 
   const keyHex = encryptionKey(config);
   const box = new SecretBox(Buffer.from(keyHex, 'hex'));
   const store = await openConfiguredStore(config, { box });
-  const delivery = openDelivery({
+  const delivery = await openDelivery({
     config,
     store,
     box,

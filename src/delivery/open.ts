@@ -21,7 +21,7 @@ export interface OpenedDelivery {
 }
 
 /** Wires delivery from the config: the queue engine (embedded, or BullMQ with TRIBUTARY_QUEUE_URL) and the service. */
-export function openDelivery(input: {
+export async function openDelivery(input: {
   config: Config;
   store: Store;
   box: SecretBox;
@@ -29,10 +29,10 @@ export function openDelivery(input: {
   logger: Logger;
   eventsCommitted: Signal;
   metrics?: Metrics;
-}): OpenedDelivery {
+}): Promise<OpenedDelivery> {
   const { config } = input;
   const leaseMs = config.webhookTimeoutMs + LEASE_MARGIN_MS;
-  const queue = openQueue({
+  const queue = await openQueue({
     name: 'deliveries',
     url: config.queueUrl,
     prefix: config.queuePrefix,

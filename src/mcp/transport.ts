@@ -1,10 +1,37 @@
-import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
+import type { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ApiContext, RouteModule } from '../api/context.ts';
 import { TributaryError } from '../core/errors.ts';
 import { MCP_LIMITS } from './limits.ts';
 import { authenticateMcp } from './principal.ts';
-import { createMcpServer } from './server.ts';
+import type { createMcpServer } from './server.ts';
+
+/**
+ * The MCP SDK (and the server built on it) loads on the first /mcp request, not at start-up:
+ * it is the largest library a server that never sees an agent would otherwise import.
+ */
+let sdk:
+  | Promise<{
+      createMcpServer: typeof createMcpServer;
+      Transport: typeof WebStandardStreamableHTTPServerTransport;
+    }>
+  | undefined;
+function loadSdk() {
+  sdk ??= Promise.all([
+    import('./server.ts'),
+    import('@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js'),
+  ]).then(
+    ([server, transport]) => ({
+      createMcpServer: server.createMcpServer,
+      Transport: transport.WebStandardStreamableHTTPServerTransport,
+    }),
+    (error: unknown) => {
+      sdk = undefined;
+      throw error;
+    },
+  );
+  return sdk;
+}
 
 /**
  * `POST|GET /mcp`: MCP's Streamable HTTP transport, through the SDK's own transport in its
@@ -16,7 +43,8 @@ import { createMcpServer } from './server.ts';
 export const mcpTransportRoutes: RouteModule = (app, ctx) => {
   app.post('/mcp', { bodyLimit: MCP_LIMITS.maxBodyBytes }, async (request, reply) => {
     const principal = await authenticateMcp(ctx.store, request);
-    return serve(ctx, request, reply, createMcpServer(ctx, principal));
+    const { createMcpServer, Transport } = await loadSdk();
+    return serve(ctx, request, reply, createMcpServer(ctx, principal), Transport);
   });
   app.get('/mcp', async (request, reply) => {
     await authenticateMcp(ctx.store, request);
@@ -37,8 +65,9 @@ async function serve(
   request: FastifyRequest,
   reply: FastifyReply,
   server: ReturnType<typeof createMcpServer>,
+  Transport: Awaited<ReturnType<typeof loadSdk>>['Transport'],
 ) {
-  const transport = new WebStandardStreamableHTTPServerTransport({
+  const transport = new Transport({
     sessionIdGenerator: undefined,
     enableJsonResponse: true,
   });

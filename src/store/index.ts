@@ -1,7 +1,5 @@
 import type { SecretBox } from '../core/crypto.ts';
-import { openPostgres } from './postgres/postgres-driver.ts';
 import { openSqlStore } from './sql/sql-store.ts';
-import { openSqlite } from './sqlite/sqlite-driver.ts';
 import type { Store } from './store.ts';
 
 export type * from './store.ts';
@@ -20,9 +18,13 @@ export interface StoreOptions {
   box: SecretBox;
 }
 
-/** Opens (and migrates) the store selected by the options. */
+/**
+ * Opens (and migrates) the store selected by the options. Only the selected engine's driver
+ * is loaded (pg or better-sqlite3), when the store is opened.
+ */
 export async function openStore(options: StoreOptions): Promise<Store> {
   if (options.databaseUrl) {
+    const { openPostgres } = await import('./postgres/postgres-driver.ts');
     return openSqlStore(
       await openPostgres({
         url: options.databaseUrl,
@@ -33,5 +35,6 @@ export async function openStore(options: StoreOptions): Promise<Store> {
       options.box,
     );
   }
+  const { openSqlite } = await import('./sqlite/sqlite-driver.ts');
   return openSqlStore(openSqlite(options.sqliteFile ?? ':memory:'), options.box);
 }

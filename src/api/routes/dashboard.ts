@@ -1,5 +1,4 @@
 import type { FastifyReply } from 'fastify';
-import { build } from 'esbuild';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { notFound } from '../../core/errors.ts';
@@ -39,19 +38,24 @@ const STATIC_ASSETS: Record<string, { type: string; file: string }> = {
 
 let script: Promise<string> | undefined;
 
-/** Bundles src/web/dashboard/main.ts (and its modules) into one ES module, once per process. */
+/**
+ * Bundles src/web/dashboard/main.ts (and its modules) into one ES module, once per process.
+ * esbuild itself loads on that first request, not at start-up.
+ */
 export function dashboardScript(): Promise<string> {
-  script ??= build({
-    entryPoints: [`${WEB_DIR}main.ts`],
-    bundle: true,
-    write: false,
-    format: 'esm',
-    target: 'es2022',
-    platform: 'browser',
-    minify: false,
-    legalComments: 'none',
-    logLevel: 'silent',
-  }).then((result) => result.outputFiles[0].text);
+  script ??= import('esbuild').then(({ build }) =>
+    build({
+      entryPoints: [`${WEB_DIR}main.ts`],
+      bundle: true,
+      write: false,
+      format: 'esm',
+      target: 'es2022',
+      platform: 'browser',
+      minify: false,
+      legalComments: 'none',
+      logLevel: 'silent',
+    }).then((result) => result.outputFiles[0].text),
+  );
   // A failed build is not cached: the next request tries again (and the error reaches the log).
   script.catch(() => (script = undefined));
   return script;
