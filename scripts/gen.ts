@@ -12,6 +12,7 @@ import { dirname, join } from 'node:path';
 import { generateDestinationDocs } from './gen-destinations.ts';
 import { DEFAULT_SPEC, generateModel, REPO_ROOT, type Artifact } from './gen-model.ts';
 import { generateOpenApi } from './gen-openapi.ts';
+import { generateProviderDocs } from './gen-providers.ts';
 
 interface Options {
   check: boolean;
@@ -21,6 +22,7 @@ interface Options {
 const GENERATORS: { name: string; run(options: Options): Artifact[] }[] = [
   { name: 'model', run: (options) => generateModel(options.spec) },
   { name: 'destination docs', run: () => generateDestinationDocs() },
+  { name: 'provider docs', run: () => generateProviderDocs() },
   { name: 'OpenAPI document', run: () => generateOpenApi() },
 ];
 

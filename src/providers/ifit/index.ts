@@ -88,7 +88,7 @@ export const IFIT: ProviderDefinition = {
     },
     {
       key: 'CLIENT_ID',
-      description: 'the OAuth client id; IFIT is offered only when this and the secret are set',
+      description: 'the OAuth client id',
       required: true,
     },
     { key: 'CLIENT_SECRET', description: 'the OAuth client secret', required: true, secret: true },

@@ -40,17 +40,25 @@ export const OURA: ProviderDefinition = {
   settings: [
     {
       key: 'CLIENT_ID',
-      description: 'client id of your Oura application; OURA is offered only when this and the secret are set',
+      description: 'client id of your Oura application',
       required: true,
     },
-    { key: 'CLIENT_SECRET', description: 'its client secret (also signs Oura webhooks)', required: true, secret: true },
+    {
+      key: 'CLIENT_SECRET',
+      description: 'its client secret; it also signs Oura webhooks',
+      required: true,
+      secret: true,
+    },
     { key: 'BASE_URL', description: "Oura's API (token endpoint and data)", default: 'https://api.ouraring.com' },
-    { key: 'AUTH_BASE_URL', description: "Oura's authorize page host", default: 'https://cloud.ouraring.com' },
+    {
+      key: 'AUTH_BASE_URL',
+      description: "host of Oura's authorize page (both may point at the emulator)",
+      default: 'https://cloud.ouraring.com',
+    },
     { key: 'SCOPES', description: 'scopes requested, space-separated', default: OURA_DEFAULT_SCOPES },
     {
       key: 'WEBHOOK_VERIFICATION_TOKEN',
-      description:
-        'enables Oura webhooks at TRIBUTARY_PUBLIC_URL/providers/oura/webhook: the verification_token of your subscriptions',
+      description: 'enables `/providers/oura/webhook`; the `verification_token` of your subscriptions',
       secret: true,
     },
     { key: 'POLL_SECONDS', description: 'how often each connected user is polled', default: '3600' },
@@ -58,7 +66,7 @@ export const OURA: ProviderDefinition = {
     {
       key: 'RATE_LIMIT',
       description:
-        "your application's request limit, REQUESTS/SECONDS, shared by every worker; backfills get at most half of each window",
+        "your application's request limit, `REQUESTS/SECONDS`, shared by every worker; backfills get at most half of each window",
       default: OURA_RATE_LIMIT,
     },
   ],
