@@ -1,3 +1,4 @@
+import type { Server as HttpServer } from 'node:http';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DestinationDefinition, DestinationServices } from '../../src/delivery/destinations/destination.ts';
@@ -65,6 +66,27 @@ describe('the SSRF guard at connect time (private targets refused)', () => {
       mongodbDestination as DestinationDefinition,
       () => ({ uri: `mongodb://localhost:${port},localhost:${port + 1}/?replicaSet=rs0`, database: 'terra' }),
     ],
+    // IP literals are never looked up: each is checked as the driver opens the server.
+    [
+      'mongodb (private literal 10.x)',
+      mongodbDestination as DestinationDefinition,
+      () => ({ uri: 'mongodb://10.20.30.40:27017/?directConnection=true', database: 'terra' }),
+    ],
+    [
+      'mongodb (cloud metadata 169.254.169.254)',
+      mongodbDestination as DestinationDefinition,
+      () => ({ uri: 'mongodb://169.254.169.254/', database: 'terra' }),
+    ],
+    [
+      'mongodb (IPv4-mapped IPv6 loopback)',
+      mongodbDestination as DestinationDefinition,
+      () => ({ uri: `mongodb://[::ffff:127.0.0.1]:${port}/?directConnection=true`, database: 'terra' }),
+    ],
+    [
+      'mongodb (replica set: a public-looking name list with a private literal)',
+      mongodbDestination as DestinationDefinition,
+      () => ({ uri: `mongodb://10.0.0.7:27017,[::ffff:127.0.0.1]:${port}/?replicaSet=rs0`, database: 'terra' }),
+    ],
     [
       'azure_blob (SAS URL)',
       azureBlobDestination as DestinationDefinition,
@@ -127,5 +149,52 @@ describe('supabase storage follows no redirect', () => {
       await new Promise<void>((resolve) => internal.close(() => resolve()));
       await new Promise<void>((resolve) => redirecting.close(() => resolve()));
     }
+  });
+});
+
+describe("error text never carries an internal service's answer", () => {
+  const SECRET = 'internal-admin-token-7f3a';
+  let internal: HttpServer;
+  let internalUrl: string;
+  beforeAll(async () => {
+    const { createServer: createHttpServer } = await import('node:http');
+    internal = createHttpServer((request, response) => {
+      request.resume();
+      response.writeHead(500, { 'content-type': 'application/json' });
+      response.end(JSON.stringify({ error: 'Bucket not found', banner: `${SECRET} redis_version:7.2` }));
+    });
+    await new Promise<void>((resolve) => internal.listen(0, '127.0.0.1', resolve));
+    internalUrl = `http://127.0.0.1:${(internal.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise<void>((resolve) => internal.close(() => resolve())));
+
+  it("webhook: with private targets allowed, a private peer's body is not echoed (status only)", async () => {
+    const { postOnce } = await import('../../src/delivery/destinations/webhook/sender.ts');
+    const outcome = await postOnce({
+      url: new URL(`${internalUrl}/hook`),
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+      timeoutMs: 5000,
+      allowPrivateNetworks: true,
+    });
+    expect(outcome.ok).toBe(false);
+    if (outcome.ok) return;
+    expect(outcome.statusCode).toBe(500);
+    expect(outcome.error).toMatch(/^HTTP 500/);
+    expect(outcome.error).not.toContain(SECRET);
+  });
+
+  it('supabase storage: the same, and its logic still reads the body (bucket not found)', async () => {
+    const { storageClient, StorageError } = await import('../../src/delivery/destinations/supabase/storage.ts');
+    const client = storageClient(internalUrl, 'k'.repeat(40), 5000);
+    const error = await client.upload('a/b.json', '{}').then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(StorageError);
+    expect((error as Error).message).toMatch(/HTTP 500/);
+    expect((error as Error).message).not.toContain(SECRET);
+    // "Bucket not found" in the body still marks the bucket for re-creation (status 404).
+    expect((error as InstanceType<typeof StorageError>).status).toBe(404);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { assertPublicUrl, isPublicAddress } from './ssrf.ts';
+import { assertPublicUrl, isPublicAddress, shownBody } from './ssrf.ts';
 
 describe('SSRF guard', () => {
   it.each([
@@ -27,5 +27,12 @@ describe('SSRF guard', () => {
     await expect(assertPublicUrl(new URL('http://localhost:8080/'))).rejects.toThrow(/private, loopback/);
     await expect(assertPublicUrl(new URL('http://[::1]/'))).rejects.toThrow();
     await expect(assertPublicUrl(new URL('http://93.184.216.34/'))).resolves.toBeUndefined();
+  });
+
+  it('shows a response body only when it came from a public address', () => {
+    expect(shownBody('Invalid API key', '93.184.216.34')).toBe('Invalid API key');
+    expect(shownBody('Invalid API key', '::ffff:8.8.8.8')).toBe('Invalid API key');
+    for (const peer of ['127.0.0.1', '10.1.2.3', '169.254.169.254', '::1', undefined])
+      expect(shownBody('redis_version:7.2', peer)).not.toContain('redis');
   });
 });

@@ -60,3 +60,14 @@ export async function assertPublicUrl(url: URL): Promise<void> {
   const blocked = addresses.find((entry) => !isPublicAddress(entry.address));
   if (blocked) throw new BlockedAddressError(host, blocked.address);
 }
+
+/**
+ * A response body reaches the tenant's error text only when it came from a public address:
+ * with private destinations allowed, the peer may be an internal service, whose answer a
+ * tenant must not be able to read through Tributary (issue 10 item 4).
+ */
+export function shownBody(text: string, peer: string | undefined): string {
+  return peer !== undefined && isPublicAddress(peer)
+    ? text
+    : '(body not shown: the answer came from a private address)';
+}

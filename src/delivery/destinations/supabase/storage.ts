@@ -1,6 +1,7 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { guardedAgents } from '../network-guard.ts';
+import { shownBody } from '../ssrf.ts';
 
 /**
  * The three Supabase Storage REST calls the destination makes (GET/POST bucket, upsert an
@@ -16,10 +17,13 @@ function unreachable(url: string, error: Error, timeoutMs: number): StorageError
 
 export class StorageError extends Error {
   readonly status: number | null;
-  constructor(message: string, status: number | null) {
+  /** The server's answer, for decisions only (never shown unless it came from a public address). */
+  readonly body: string;
+  constructor(message: string, status: number | null, body = '') {
     super(message);
     this.name = 'StorageError';
     this.status = status;
+    this.body = body;
   }
 }
 
@@ -32,6 +36,8 @@ export interface StorageClient {
 interface StorageResponse {
   ok: boolean;
   status: number;
+  /** The address the answer came from. */
+  peer: string | undefined;
   text(): Promise<string>;
   json(): Promise<unknown>;
 }
@@ -72,6 +78,7 @@ export function storageClient(url: string, key: string, timeoutMs: number, guard
             resolve({
               ok: status >= 200 && status < 300,
               status,
+              peer: response.socket?.remoteAddress,
               text: async () => text,
               json: async () => JSON.parse(text) as unknown,
             });
@@ -88,7 +95,8 @@ export function storageClient(url: string, key: string, timeoutMs: number, guard
       response.status === 401 || response.status === 403
         ? ' (is service_role_key the service_role key of this project?)'
         : '';
-    return new StorageError(`${what}: HTTP ${response.status} ${text.slice(0, 300)}${hint}`, response.status);
+    const shown = text ? ` ${shownBody(text.slice(0, 300), response.peer)}` : '';
+    return new StorageError(`${what}: HTTP ${response.status}${shown}${hint}`, response.status, text);
   };
   let bucketReady: Promise<void> | null = null;
   return {
@@ -102,7 +110,7 @@ export function storageClient(url: string, key: string, timeoutMs: number, guard
           found.status !== 404 &&
           !(found.status === 400 && (body.statusCode === '404' || body.error === 'Bucket not found'))
         ) {
-          throw failFromBody(found.status, body, `reading bucket ${BUCKET}`);
+          throw failFromBody(found.status, body, `reading bucket ${BUCKET}`, found.peer);
         }
         const created = await call('POST', 'bucket', {
           body: JSON.stringify({ id: BUCKET, name: BUCKET, public: false }),
@@ -125,7 +133,7 @@ export function storageClient(url: string, key: string, timeoutMs: number, guard
       if (!response.ok) {
         const error = await fail(response, `uploading ${BUCKET}/${path}`);
         // The bucket was deleted after we saw it: look for it (and recreate it) on the next attempt.
-        if (/Bucket not found/.test(error.message)) {
+        if (/Bucket not found/.test(error.body)) {
           bucketReady = null;
           throw new StorageError(error.message, 404);
         }
@@ -135,9 +143,10 @@ export function storageClient(url: string, key: string, timeoutMs: number, guard
   };
 }
 
-function failFromBody(status: number, body: unknown, what: string): StorageError {
+function failFromBody(status: number, body: unknown, what: string, peer: string | undefined): StorageError {
   const hint = status === 401 || status === 403 ? ' (is service_role_key the service_role key of this project?)' : '';
-  return new StorageError(`${what}: HTTP ${status} ${JSON.stringify(body).slice(0, 300)}${hint}`, status);
+  const text = JSON.stringify(body);
+  return new StorageError(`${what}: HTTP ${status} ${shownBody(text.slice(0, 300), peer)}${hint}`, status, text);
 }
 
 /** Client errors other than auth/rate limits will not change on retry (e.g. 413 too large, 400 invalid name). */

@@ -3,7 +3,7 @@ import https from 'node:https';
 import type { Socket } from 'node:net';
 import type { DeliveryOutcome } from '../destination.ts';
 import { isIP } from 'node:net';
-import { BlockedAddressError, guardedLookup, isPublicAddress } from '../ssrf.ts';
+import { BlockedAddressError, guardedLookup, isPublicAddress, shownBody } from '../ssrf.ts';
 
 const agents = {
   http: new http.Agent({ keepAlive: true, maxSockets: 256 }),
@@ -97,7 +97,7 @@ export function postOnce(input: {
             ok: false,
             retryable: true,
             statusCode: status,
-            error: `HTTP ${status}${text ? `: ${text}` : ''}`,
+            error: `HTTP ${status}${text ? `: ${shownBody(text, response.socket?.remoteAddress)}` : ''}`,
             ...retryAfter(response.headers['retry-after']),
           });
         });
