@@ -25,6 +25,8 @@ export interface OAuth2ClientOptions {
   timeoutMs?: number;
   /** Extra authorize-URL parameters a provider needs. */
   authorizeParams?: Record<string, string>;
+  /** Extra form fields of the refresh grant a provider needs (WHOOP: `scope=offline`). */
+  refreshParams?: Record<string, string>;
 }
 
 const tokenResponse = z
@@ -48,7 +50,7 @@ export class OAuth2Client {
   readonly #o: Required<OAuth2ClientOptions>;
 
   constructor(options: OAuth2ClientOptions) {
-    this.#o = { clientAuth: 'body', timeoutMs: 30_000, authorizeParams: {}, ...options };
+    this.#o = { clientAuth: 'body', timeoutMs: 30_000, authorizeParams: {}, refreshParams: {}, ...options };
   }
 
   get scopes(): readonly string[] {
@@ -92,7 +94,11 @@ export class OAuth2Client {
         provider: this.#o.provider,
         reason: 'invalid_grant',
       });
-    const response = await this.#grant({ grant_type: 'refresh_token', refresh_token: credentials.refreshToken });
+    const response = await this.#grant({
+      ...this.#o.refreshParams,
+      grant_type: 'refresh_token',
+      refresh_token: credentials.refreshToken,
+    });
     return { ...toTokenSet(response, now, credentials.refreshToken), extra: credentials.extra };
   }
 
