@@ -17,6 +17,7 @@ import { installLastResortHandler } from '../src/core/last-resort.ts';
 import { createLogger } from '../src/core/logger.ts';
 import { DEMO_LOGIN, startDemoEmulator } from '../test/emulators/ifit/main.ts';
 import { OuraEmulator } from '../test/emulators/oura/oura-emulator.ts';
+import { WhoopEmulator } from '../test/emulators/whoop/whoop-emulator.ts';
 
 const DEV_ID = 'demo-developer';
 const API_KEY = 'demo-api-key-not-for-production';
@@ -39,6 +40,10 @@ const emulator = await startDemoEmulator({ port: emulatorPort, days: 45 });
 const oura = new OuraEmulator();
 oura.addHistory(oura.addAccount({ id: 'demo-oura-user', email: 'demo@oura.test' }).id, 45);
 await oura.start(process.env.DEMO_OURA_PORT ? Number(process.env.DEMO_OURA_PORT) : await portOr(8789));
+// WHOOP (OAuth2, signed webhooks): likewise.
+const whoop = new WhoopEmulator();
+whoop.addHistory(whoop.addAccount({ email: 'demo@whoop.test' }).userId, 45);
+await whoop.start(process.env.DEMO_WHOOP_PORT ? Number(process.env.DEMO_WHOOP_PORT) : await portOr(8790));
 const port = process.env.DEMO_PORT ? Number(process.env.DEMO_PORT) : await portOr(8787);
 const dataDir = mkdtempSync(join(tmpdir(), 'tributary-demo-'));
 const removeStore = () => rmSync(dataDir, { recursive: true, force: true });
@@ -63,6 +68,10 @@ const config = loadConfig({
   TRIBUTARY_PROVIDER_OURA_CLIENT_SECRET: oura.clientSecret,
   TRIBUTARY_PROVIDER_OURA_BASE_URL: oura.url,
   TRIBUTARY_PROVIDER_OURA_AUTH_BASE_URL: oura.url,
+  TRIBUTARY_PROVIDER_WHOOP_CLIENT_ID: whoop.clientId,
+  TRIBUTARY_PROVIDER_WHOOP_CLIENT_SECRET: whoop.clientSecret,
+  TRIBUTARY_PROVIDER_WHOOP_BASE_URL: whoop.baseUrl,
+  TRIBUTARY_PROVIDER_WHOOP_AUTH_BASE_URL: whoop.url,
 });
 installLastResortHandler(createLogger(config.logLevel));
 const app = await createTributary(config);
@@ -71,6 +80,7 @@ const url = await app.listen().catch(async (error: Error) => {
   await app.close();
   await emulator.close();
   await oura.close();
+  await whoop.close();
   process.exit(1);
 });
 const headers = { 'dev-id': DEV_ID, 'x-api-key': API_KEY, 'content-type': 'application/json' };
@@ -86,6 +96,13 @@ const ouraAuth = (await (
     method: 'POST',
     headers,
     body: JSON.stringify({ reference_id: 'demo-oura-user' }),
+  })
+).json()) as { user_id: string; auth_url: string };
+const whoopAuth = (await (
+  await fetch(`${url}/v2/auth/authenticateUser?resource=WHOOP`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ reference_id: 'demo-whoop-user' }),
   })
 ).json()) as { user_id: string; auth_url: string };
 const widget = (await (
@@ -120,12 +137,18 @@ Dashboard: ${url}/dashboard — sign in with dev-id ${DEV_ID} and API key ${API_
    then read its sleep (stages, hypnogram, HR/HRV):
    curl -s -H 'dev-id: ${DEV_ID}' -H 'x-api-key: ${API_KEY}' '${url}/v2/sleep?user_id=${ouraAuth.user_id}&start_date=${since}&to_webhook=false'
 
+5. Connect WHOOP (OAuth2; the WHOOP emulator at ${whoop.url} consents at once): open
+   ${whoopAuth.auth_url}
+   then read its days (strain, recovery, resting HR, HRV):
+   curl -s -H 'dev-id: ${DEV_ID}' -H 'x-api-key: ${API_KEY}' '${url}/v2/daily?user_id=${whoopAuth.user_id}&start_date=${since}&to_webhook=false'
+
 Ctrl-C stops everything.`);
 
 const stop = async () => {
   await app.close();
   await emulator.close();
   await oura.close();
+  await whoop.close();
   process.exit(0);
 };
 process.once('SIGINT', () => void stop());

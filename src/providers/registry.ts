@@ -4,12 +4,13 @@ import { OURA } from './oura/index.ts';
 import type { ConfiguredProvider, ProviderDefinition, ProviderEnvironment } from './provider.ts';
 import { checkDeclared } from './settings.ts';
 import { UPLOAD } from './upload/index.ts';
+import { WHOOP } from './whoop/index.ts';
 
 /**
  * Every provider Tributary knows. The only module that imports provider folders: add a
  * provider by adding its definition here.
  */
-export const PROVIDER_DEFINITIONS: readonly ProviderDefinition[] = [IFIT, OURA, appleProvider, UPLOAD];
+export const PROVIDER_DEFINITIONS: readonly ProviderDefinition[] = [IFIT, OURA, WHOOP, appleProvider, UPLOAD];
 
 export interface ProviderRegistry {
   /** Providers the operator configured, in definition order. */
