@@ -42,12 +42,12 @@ export const WHOOP: ProviderDefinition = {
   settings: [
     {
       key: 'CLIENT_ID',
-      description: 'client id of your WHOOP application; WHOOP is offered only when this and the secret are set',
+      description: 'client id of your WHOOP app',
       required: true,
     },
     {
       key: 'CLIENT_SECRET',
-      description: 'its client secret (also the key of WHOOP webhook signatures)',
+      description: 'its client secret; WHOOP also signs its webhooks with it (no other webhook secret)',
       required: true,
       secret: true,
     },
@@ -57,17 +57,22 @@ export const WHOOP: ProviderDefinition = {
       description: "WHOOP's OAuth host (authorize page and token endpoint)",
       default: DEFAULT_AUTH_BASE_URL,
     },
-    { key: 'SCOPES', description: 'scopes requested, space-separated', default: WHOOP_DEFAULT_SCOPES },
+    {
+      key: 'SCOPES',
+      description: 'scopes requested, space-separated (`offline` is what makes WHOOP issue a refresh token)',
+      default: WHOOP_DEFAULT_SCOPES,
+    },
     {
       key: 'POLL_SECONDS',
-      description: 'how often each connected user is polled (webhooks bring sleeps, workouts and recoveries sooner)',
+      description:
+        'how often each connected user is polled: cycle strain comes only this way, webhooks bring sleeps, workouts and recoveries sooner; a poll costs about six requests per user, so size it to the 10 000 a day WHOOP allows',
       default: '21600',
     },
     { key: 'BACKFILL_DAYS', description: 'how far back a new connection is fetched at once', default: '30' },
     {
       key: 'RATE_LIMIT',
       description:
-        "your application's request limit, REQUESTS/SECONDS, shared by every worker; backfills get at most half of each window",
+        "your app's request limit, REQUESTS/SECONDS, shared by every worker; backfills get at most half of each window (WHOOP's daily cap of 10 000 is not counted)",
       default: WHOOP_RATE_LIMIT,
     },
   ],
