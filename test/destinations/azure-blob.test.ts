@@ -6,7 +6,7 @@ import {
   azureBlobConfigSchema,
   azureBlobDestination,
   type AzureBlobDestinationConfig,
-} from '../../src/delivery/destinations/azure-blob/azure-blob.ts';
+} from '../../src/delivery/destinations/azure-blob/index.ts';
 import { expectDocsTableInSync } from '../emulators/docs-table.ts';
 import { eventsOfEveryKind, startPayloadServer, type PayloadServer } from '../emulators/destination-events.ts';
 import { startAzurite, type Azurite } from '../emulators/azurite/azurite.ts';

@@ -2,7 +2,11 @@ import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENGINES } from '../helpers/engines.ts';
 import { runApiFlow } from '../emulators/api-flow.ts';
-import { gcsConfigSchema, gcsDestination, type GcsDestinationConfig } from '../../src/delivery/destinations/gcs/gcs.ts';
+import {
+  gcsConfigSchema,
+  gcsDestination,
+  type GcsDestinationConfig,
+} from '../../src/delivery/destinations/gcs/index.ts';
 import { expectDocsTableInSync } from '../emulators/docs-table.ts';
 import { startPayloadServer, type PayloadServer } from '../emulators/destination-events.ts';
 import { startGcsEmulator, type GcsEmulator } from '../emulators/gcs/gcs.ts';

@@ -7,7 +7,7 @@ import {
   kafkaConfigSchema,
   kafkaDestination,
   type KafkaDestinationConfig,
-} from '../../src/delivery/destinations/kafka/kafka.ts';
+} from '../../src/delivery/destinations/kafka/index.ts';
 import { expectDocsTableInSync } from '../emulators/docs-table.ts';
 import { dataEvent } from '../../src/delivery/terra-events.ts';
 import {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENGINES } from '../helpers/engines.ts';
 import { runApiFlow } from '../emulators/api-flow.ts';
-import { s3ConfigSchema, s3Destination, type S3DestinationConfig } from '../../src/delivery/destinations/s3/s3.ts';
+import { s3ConfigSchema, s3Destination, type S3DestinationConfig } from '../../src/delivery/destinations/s3/index.ts';
 import { expectDocsTableInSync } from '../emulators/docs-table.ts';
 import { TributaryError } from '../../src/core/errors.ts';
 import {

@@ -2,7 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENGINES } from '../helpers/engines.ts';
 import { runApiFlow } from '../emulators/api-flow.ts';
 import { TributaryError } from '../../src/core/errors.ts';
-import { sqsConfigSchema, sqsDestination, type SqsDestinationConfig } from '../../src/delivery/destinations/sqs/sqs.ts';
+import {
+  sqsConfigSchema,
+  sqsDestination,
+  type SqsDestinationConfig,
+} from '../../src/delivery/destinations/sqs/index.ts';
 import { expectDocsTableInSync } from '../emulators/docs-table.ts';
 import { dataEvent } from '../../src/delivery/terra-events.ts';
 import {

@@ -126,11 +126,9 @@ describe('private targets (TRIBUTARY_ALLOW_PRIVATE_DESTINATIONS=false)', () => {
         refuse,
       ),
     ];
-    for (const check of checks) {
-      const error = await check.then(
-        () => undefined,
-        (e: unknown) => e,
-      );
+    // Settled together: each check rejects on its own schedule (the driver module loads first).
+    for (const settled of await Promise.allSettled(checks)) {
+      const error = settled.status === 'rejected' ? (settled.reason as unknown) : undefined;
       expect(isTributaryError(error) && error.code).toBe('bad_request');
       expect((error as Error).message).toMatch(/private, loopback, link-local and cloud-internal targets are disabled/);
     }

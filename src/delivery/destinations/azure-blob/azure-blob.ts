@@ -4,56 +4,12 @@ import {
   StorageRetryPolicyType,
   type StoragePipelineOptions,
 } from '@azure/storage-blob';
-import { z } from 'zod';
-import type { Destination, DestinationDefinition, DestinationServices } from '../destination.ts';
+import type { Destination, DestinationServices } from '../destination.ts';
 import { assertPublicTargets, refusedBeforeAttempt } from '../network-guard.ts';
 import { normalizePrefix, putEventObjects } from '../object-key.ts';
-import { errorReason, parseDestinationConfig, verifyFailed } from '../parse-config.ts';
-
-/**
- * Azure Blob Storage (and Azurite) through the official SDK, authenticated by a connection
- * string or a SAS URL. Layout: Terra's (see object-key.ts). Blobs are block blobs written
- * in one Put Blob, which replaces an existing blob of the same name.
- */
-export const azureBlobConfigSchema = z
-  .object({
-    container: z
-      .string()
-      .min(3)
-      .max(63)
-      .regex(
-        /^[a-z0-9](?!.*--)[a-z0-9-]*[a-z0-9]$/,
-        'must be a container name: lower-case letters, digits and single hyphens',
-      )
-      .describe('Container the blobs are written to (it must exist)'),
-    connection_string: z
-      .string()
-      .min(1)
-      .regex(/AccountName=|BlobEndpoint=|SharedAccessSignature=/i, 'must be an Azure Storage connection string')
-      .optional()
-      .describe('Storage account connection string (account key or SAS); give this or `sas_url`'),
-    sas_url: z
-      .string()
-      .url()
-      .regex(/^https?:\/\/[^?]+\?.*\bsig=/, 'must be a SAS URL (…?sv=…&sig=…)')
-      .optional()
-      .describe(
-        'SAS URL of the account or the container, with create+write permission; give this or `connection_string`',
-      ),
-    prefix: z.string().max(512).optional().describe('Folder the layout is written under'),
-  })
-  .strict()
-  .superRefine((config, context) => {
-    if (!config.connection_string === !config.sas_url) {
-      context.addIssue({
-        code: z.ZodIssueCode.custom,
-        path: ['connection_string'],
-        message: 'give exactly one of connection_string or sas_url',
-      });
-    }
-  });
-
-export type AzureBlobDestinationConfig = z.output<typeof azureBlobConfigSchema>;
+import { errorReason, verifyFailed } from '../parse-config.ts';
+import type { DestinationImplementation } from '../lazy-destination.ts';
+import type { AzureBlobDestinationConfig } from './azure-blob-config.ts';
 
 const VERIFY_BLOB_NAME = 'tributary-connection-check.json';
 
@@ -101,19 +57,8 @@ function azureReason(error: unknown): { reason: string; status?: number } {
   return { reason: errorReason(error) };
 }
 
-export const azureBlobDestination: DestinationDefinition<AzureBlobDestinationConfig> = {
-  type: 'azure_blob',
-  configSchema: azureBlobConfigSchema,
-  secretFields: ['connection_string', 'sas_url'],
-  summary: 'same object layout as `s3` in a Blob container (`connection_string` or `sas_url`)',
-  docs: {
-    page: 'docs/destinations/azure-blob.md',
-    permissions: 'SAS `c`+`w`, or Storage Blob Data Contributor',
-    testedAgainst: 'Azurite',
-  },
-  contractSuite: 'test/destinations/azure-blob.test.ts',
-  parseConfig: (input) => parseDestinationConfig('azure_blob', azureBlobConfigSchema, input),
-
+/** The SDK-bound half of `azure-blob`: index.ts holds the definition and imports this module on first use. */
+export const implementation: DestinationImplementation<AzureBlobDestinationConfig> = {
   open(config: AzureBlobDestinationConfig, services: DestinationServices): Destination {
     const container = containerClient(config, services);
     return {

@@ -1,9 +1,9 @@
 import type { DestinationDefinition } from '../destination.ts';
+import { lazyDestination, type DestinationDescription } from '../lazy-destination.ts';
 import { parseFirestoreConfig, firestoreConfigSchema, type FirestoreConfig } from './firestore-config.ts';
-import { openFirestoreDestination, verifyFirestoreDestination } from './firestore-destination.ts';
 
 /** `firestore`: Terra's documents under `terra/2022-03-16`, overwritten by name. */
-export const firestoreDestination: DestinationDefinition<FirestoreConfig> = {
+const description: DestinationDescription<FirestoreConfig> = {
   type: 'firestore',
   configSchema: firestoreConfigSchema,
   parseConfig: parseFirestoreConfig,
@@ -16,6 +16,12 @@ export const firestoreDestination: DestinationDefinition<FirestoreConfig> = {
     testedAgainst: '@firestore-emulator/server (no auth checks)',
   },
   contractSuite: 'test/destinations/firestore.test.ts',
-  open: (config, services) => openFirestoreDestination(config, services),
-  verify: (config, services) => verifyFirestoreDestination(config, services),
 };
+
+/** The driver (firestore-destination.ts) is imported on first use, not with the registry. */
+export const firestoreDestination: DestinationDefinition<FirestoreConfig> = lazyDestination(description, () =>
+  import('./firestore-destination.ts').then((module) => ({
+    open: module.openFirestoreDestination,
+    verify: module.verifyFirestoreDestination,
+  })),
+);

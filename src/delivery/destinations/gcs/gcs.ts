@@ -1,83 +1,13 @@
-import { createPrivateKey } from 'node:crypto';
 import { Storage, type StorageOptions } from '@google-cloud/storage';
-import { z } from 'zod';
-import type { Destination, DestinationDefinition, DestinationServices } from '../destination.ts';
+import type { Destination, DestinationServices } from '../destination.ts';
 import { assertPublicTargets, refusedBeforeAttempt } from '../network-guard.ts';
 import { ambientCredentialsAllowed, ambientRefusedOutcome, refuseAmbientAtCreation } from '../ambient-credentials.ts';
 import { normalizePrefix, putEventObjects } from '../object-key.ts';
-import { errorReason, parseDestinationConfig, verifyFailed } from '../parse-config.ts';
-
-/**
- * Google Cloud Storage through the official SDK. Credentials: a service-account key
- * (`credentials_json`), else Application Default Credentials of the machine (workload
- * identity, GOOGLE_APPLICATION_CREDENTIALS). `api_endpoint` points at another JSON-API
- * server (an emulator: no credentials are sent unless `credentials_json` is given).
- * Layout: Terra's (see object-key.ts); an upload replaces an object of the same name.
- */
-const serviceAccountSchema = z
-  .object({
-    type: z.literal('service_account', {
-      errorMap: () => ({ message: 'must be a service-account key ("type": "service_account")' }),
-    }),
-    client_email: z.string().email(),
-    private_key: z.string().refine(isPrivateKey, 'is not a readable PEM private key'),
-    project_id: z.string().min(1).optional(),
-    private_key_id: z.string().optional(),
-  })
-  .passthrough();
-
-/** The key file as JSON text (what Google's console downloads) or as an object. */
-const credentialsJson = z
-  .union([z.string(), z.record(z.unknown())])
-  .transform((value, context) => {
-    if (typeof value !== 'string') return value;
-    try {
-      return JSON.parse(value) as unknown;
-    } catch {
-      context.addIssue({
-        code: z.ZodIssueCode.custom,
-        message: 'is not valid JSON (paste the service-account key file)',
-      });
-      return z.NEVER;
-    }
-  })
-  .pipe(serviceAccountSchema);
-
-export const gcsConfigSchema = z
-  .object({
-    bucket: z
-      .string()
-      .min(3)
-      .max(222)
-      .regex(/^[a-z0-9][a-z0-9._-]*[a-z0-9]$/, 'must be a bucket name: lower-case letters, digits, "-", "_" and "."')
-      .describe('Bucket the objects are written to (it must exist)'),
-    credentials_json: credentialsJson
-      .optional()
-      .describe(
-        "Service-account key file (JSON text or object); required for Google's endpoint unless the operator sets TRIBUTARY_ALLOW_AMBIENT_CREDENTIALS=true (then absent = the machine's Application Default Credentials)",
-      ),
-    api_endpoint: z
-      .string()
-      .url()
-      .regex(/^https?:\/\//, 'must be an http:// or https:// URL')
-      .optional()
-      .describe('Another GCS JSON API server (emulator, private endpoint); absent = Google'),
-    prefix: z.string().max(512).optional().describe('Folder the layout is written under'),
-  })
-  .strict();
-
-export type GcsDestinationConfig = z.output<typeof gcsConfigSchema>;
+import { errorReason, verifyFailed } from '../parse-config.ts';
+import type { DestinationImplementation } from '../lazy-destination.ts';
+import type { GcsDestinationConfig } from './gcs-config.ts';
 
 const VERIFY_OBJECT_NAME = 'tributary-connection-check.json';
-
-function isPrivateKey(pem: string): boolean {
-  try {
-    createPrivateKey(pem);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Google's endpoint without a key = the machine's Application Default Credentials. (A custom `api_endpoint` without a key sends none.) */
 function wouldUseAmbientCredentials(config: GcsDestinationConfig, services: DestinationServices): boolean {
@@ -115,19 +45,8 @@ function gcsReason(error: unknown): { reason: string; status?: number } {
   return { reason: errorReason(error) };
 }
 
-export const gcsDestination: DestinationDefinition<GcsDestinationConfig> = {
-  type: 'gcs',
-  configSchema: gcsConfigSchema,
-  secretFields: ['credentials_json'],
-  summary: 'same object layout as `s3` in a Cloud Storage bucket',
-  docs: {
-    page: 'docs/destinations/gcs.md',
-    permissions: '`storage.objects.create` + `.delete` (Storage Object User)',
-    testedAgainst: 'firebase-tools Storage emulator (no auth checks)',
-  },
-  contractSuite: 'test/destinations/gcs.test.ts',
-  parseConfig: (input) => parseDestinationConfig('gcs', gcsConfigSchema, input),
-
+/** The SDK-bound half of `gcs`: index.ts holds the definition and imports this module on first use. */
+export const implementation: DestinationImplementation<GcsDestinationConfig> = {
   open(config: GcsDestinationConfig, services: DestinationServices): Destination {
     if (wouldUseAmbientCredentials(config, services))
       return { deliver: async () => ambientRefusedOutcome('credentials_json'), close: async () => undefined };

@@ -10,73 +10,14 @@ import {
   type Producer,
   type SASLOptions,
 } from 'kafkajs';
-import { z } from 'zod';
-import type { Destination, DestinationDefinition, DestinationEvent, DestinationServices } from '../destination.ts';
+import type { Destination, DestinationEvent, DestinationServices } from '../destination.ts';
 import { assertPublicTargets } from '../network-guard.ts';
 import { eventUserId } from '../object-key.ts';
-import { parseDestinationConfig, verifyFailed } from '../parse-config.ts';
-import { payloadModeSchema, payloadUrlTtlSchema, queueMessage } from '../queue-message.ts';
+import { verifyFailed } from '../parse-config.ts';
+import { queueMessage } from '../queue-message.ts';
 import { BlockedAddressError, guardedLookup, isPublicAddress } from '../ssrf.ts';
-
-/**
- * Apache Kafka (and Kafka-protocol brokers: Redpanda, MSK, Confluent Cloud, Event Hubs) through
- * kafkajs. One record per event, keyed by the user id (so one user's events stay in order on
- * one partition); the value is the event itself when it fits, else Terra's `s3_payload`
- * wrapper (see queue-message.ts). Needs Write (and Describe) on the topic, plus Create on the
- * cluster if the topic should be auto-created.
- */
-
-/** Below Kafka's default `message.max.bytes` (1,048,588), leaving room for the record's own framing. */
-export const KAFKA_DEFAULT_MAX_MESSAGE_BYTES = 1_000_000;
-
-const hostPort = z.string().regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'must be host:port');
-
-export const kafkaConfigSchema = z
-  .object({
-    brokers: z.array(hostPort).min(1, 'needs at least one host:port').describe('Bootstrap brokers, `host:port`'),
-    topic: z
-      .string()
-      .min(1)
-      .max(249)
-      .regex(/^[A-Za-z0-9._-]+$/, 'must be a topic name: letters, digits, ".", "_" and "-"')
-      .describe('Topic the records are produced to (auto-created if the cluster allows)'),
-    client_id: z.string().min(1).max(255).default('tributary').describe('Client id shown in broker logs and quotas'),
-    sasl: z
-      .object({
-        mechanism: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']),
-        username: z.string().min(1),
-        password: z.string().min(1),
-      })
-      .strict()
-      .optional()
-      .describe('`{mechanism: plain|scram-sha-256|scram-sha-512, username, password}`'),
-    ssl: z
-      .union([
-        z.boolean(),
-        z
-          .object({
-            /** PEM of the CA that signed the brokers' certificates (private CAs). */
-            ca: z.string().min(1).optional(),
-            servername: z.string().min(1).optional(),
-            reject_unauthorized: z.boolean().default(true),
-          })
-          .strict(),
-      ])
-      .optional()
-      .describe('`true` for TLS with the system CAs, or `{ca?, servername?, reject_unauthorized?}`'),
-    payload_mode: payloadModeSchema,
-    max_message_bytes: z
-      .number()
-      .int()
-      .min(1024)
-      .max(100 * 1024 * 1024)
-      .default(KAFKA_DEFAULT_MAX_MESSAGE_BYTES)
-      .describe("Largest record sent inline (match the topic's `max.message.bytes`)"),
-    payload_url_ttl_seconds: payloadUrlTtlSchema,
-  })
-  .strict();
-
-export type KafkaDestinationConfig = z.output<typeof kafkaConfigSchema>;
+import type { DestinationImplementation } from '../lazy-destination.ts';
+import type { KafkaDestinationConfig } from './kafka-config.ts';
 
 const DEFAULT_TIMEOUT_MS = 30_000;
 
@@ -163,19 +104,8 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-export const kafkaDestination: DestinationDefinition<KafkaDestinationConfig> = {
-  type: 'kafka',
-  configSchema: kafkaConfigSchema,
-  secretFields: ['sasl'],
-  summary: 'one record per event, **key = user_id**, same body rule and headers as `sqs`',
-  docs: {
-    page: 'docs/destinations/kafka.md',
-    permissions: '`WRITE`, `DESCRIBE` on the topic',
-    testedAgainst: 'librdkafka mock cluster (no SASL/TLS)',
-  },
-  contractSuite: 'test/destinations/kafka.test.ts',
-  parseConfig: (input) => parseDestinationConfig('kafka', kafkaConfigSchema, input),
-
+/** The SDK-bound half of `kafka`: index.ts holds the definition and imports this module on first use. */
+export const implementation: DestinationImplementation<KafkaDestinationConfig> = {
   open(config: KafkaDestinationConfig, services: DestinationServices): Destination {
     const kafka = kafkaClient(config, services);
     const timeoutMs = services.timeoutMs ?? DEFAULT_TIMEOUT_MS;

@@ -1,9 +1,9 @@
 import type { DestinationDefinition } from '../destination.ts';
+import { lazyDestination, type DestinationDescription } from '../lazy-destination.ts';
 import { parseMongodbConfig, mongodbConfigSchema, type MongodbConfig } from './mongodb-config.ts';
-import { openMongoDestination, verifyMongoDestination } from './mongodb-destination.ts';
 
 /** `mongodb`: Terra's collections and `_id`s, upserted by `_id`. */
-export const mongodbDestination: DestinationDefinition<MongodbConfig> = {
+const description: DestinationDescription<MongodbConfig> = {
   type: 'mongodb',
   configSchema: mongodbConfigSchema,
   parseConfig: parseMongodbConfig,
@@ -16,6 +16,12 @@ export const mongodbDestination: DestinationDefinition<MongodbConfig> = {
     testedAgainst: 'mongodb-mock-server: the exact commands the driver sends (no MongoDB server can run here)',
   },
   contractSuite: 'test/destinations/mongodb.test.ts',
-  open: (config, services) => openMongoDestination(config, services),
-  verify: (config, services) => verifyMongoDestination(config, services),
 };
+
+/** The driver (mongodb-destination.ts) is imported on first use, not with the registry. */
+export const mongodbDestination: DestinationDefinition<MongodbConfig> = lazyDestination(description, () =>
+  import('./mongodb-destination.ts').then((module) => ({
+    open: module.openMongoDestination,
+    verify: module.verifyMongoDestination,
+  })),
+);

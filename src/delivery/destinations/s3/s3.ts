@@ -1,46 +1,11 @@
 import { DeleteObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { z } from 'zod';
 import { awsFailure, awsReason } from '../aws-errors.ts';
-import type { Destination, DestinationDefinition, DestinationServices } from '../destination.ts';
+import type { Destination, DestinationServices } from '../destination.ts';
 import { assertPublicTargets, guardedAgents, privateTargetsRefused } from '../network-guard.ts';
 import { normalizePrefix, putEventObjects } from '../object-key.ts';
-import { parseDestinationConfig, verifyFailed } from '../parse-config.ts';
-
-/**
- * Amazon S3 and S3-compatible stores (MinIO, Cloudflare R2, Ceph, …) through the official
- * AWS SDK. Layout: Terra's (see object-key.ts). Needs `s3:PutObject` on `bucket/prefix*`.
- */
-export const s3ConfigSchema = z
-  .object({
-    bucket: z
-      .string()
-      .min(3)
-      .max(63)
-      .regex(/^[a-z0-9][a-z0-9.\-_]*[a-z0-9]$/i, 'must be a bucket name (letters, digits, ".", "-", "_")')
-      .describe('Bucket the objects are written to (it must exist)'),
-    region: z
-      .string()
-      .min(1)
-      .max(64)
-      .regex(/^[a-z0-9-]+$/, 'must be a region such as "eu-west-2" (or "auto" for R2)')
-      .describe('Region of the bucket (`auto` for Cloudflare R2, any value MinIO accepts)'),
-    access_key_id: z.string().min(1).describe('Access key id of an IAM user or S3-compatible key'),
-    secret_access_key: z.string().min(1).describe('Its secret access key'),
-    endpoint: z
-      .string()
-      .url()
-      .regex(/^https?:\/\//, 'must be an http:// or https:// URL')
-      .optional()
-      .describe('S3-compatible server (MinIO, R2, Ceph…); absent = AWS'),
-    force_path_style: z
-      .boolean()
-      .optional()
-      .describe('`https://host/bucket/key` addressing; default true with `endpoint`, false for AWS'),
-    prefix: z.string().max(512).optional().describe('Folder the layout is written under, e.g. `tributary/`'),
-  })
-  .strict();
-
-export type S3DestinationConfig = z.output<typeof s3ConfigSchema>;
+import { verifyFailed } from '../parse-config.ts';
+import type { DestinationImplementation } from '../lazy-destination.ts';
+import type { S3DestinationConfig } from './s3-config.ts';
 
 /** The object written (then deleted, when allowed) by `verify` to prove write access. */
 export const VERIFY_OBJECT_NAME = 'tributary-connection-check.json';
@@ -66,20 +31,8 @@ export function s3Client(config: S3DestinationConfig, services: DestinationServi
   });
 }
 
-export const s3Destination: DestinationDefinition<S3DestinationConfig> = {
-  type: 's3',
-  configSchema: s3ConfigSchema,
-  secretFields: ['secret_access_key'],
-  summary:
-    '`2022-03-16/{data_type}/{user_id}-{start_time}.json` per record, `.fit` beside it with `format: "fit"`; other events `2022-03-16/{event_type}/{user_id}-{timestamp}.json`; overwrite on redelivery (with `endpoint`: MinIO, R2, …)',
-  docs: {
-    page: 'docs/destinations/s3.md',
-    permissions: '`s3:PutObject`',
-    testedAgainst: 'fauxqs + a SigV4 check',
-  },
-  contractSuite: 'test/destinations/s3.test.ts',
-  parseConfig: (input) => parseDestinationConfig('s3', s3ConfigSchema, input),
-
+/** The SDK-bound half of `s3`: index.ts holds the definition and imports this module on first use. */
+export const implementation: DestinationImplementation<S3DestinationConfig> = {
   open(config: S3DestinationConfig, services: DestinationServices): Destination {
     const client = s3Client(config, services);
     return {

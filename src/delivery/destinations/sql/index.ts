@@ -1,9 +1,9 @@
 import type { DestinationDefinition } from '../destination.ts';
+import { lazyDestination, type DestinationDescription } from '../lazy-destination.ts';
 import { parseSqlConfig, sqlConfigSchema, type SqlConfig } from './sql-config.ts';
-import { openSqlDestination, verifySqlDestination } from './sql-destination.ts';
 
 /** `sql`: PostgreSQL or MySQL/MariaDB, Terra's three tables created on first use. */
-export const sqlDestination: DestinationDefinition<SqlConfig> = {
+const description: DestinationDescription<SqlConfig> = {
   type: 'sql',
   configSchema: sqlConfigSchema,
   parseConfig: parseSqlConfig,
@@ -17,6 +17,12 @@ export const sqlDestination: DestinationDefinition<SqlConfig> = {
     testedAgainst: "this machine's PostgreSQL and MariaDB",
   },
   contractSuite: 'test/destinations/sql.test.ts',
-  open: (config, services) => openSqlDestination(config, services),
-  verify: (config, services) => verifySqlDestination(config, services),
 };
+
+/** The driver (sql-destination.ts) is imported on first use, not with the registry. */
+export const sqlDestination: DestinationDefinition<SqlConfig> = lazyDestination(description, () =>
+  import('./sql-destination.ts').then((module) => ({
+    open: module.openSqlDestination,
+    verify: module.verifySqlDestination,
+  })),
+);

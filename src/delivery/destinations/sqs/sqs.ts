@@ -1,60 +1,13 @@
 import { createHash } from 'node:crypto';
 import { GetQueueUrlCommand, SendMessageCommand, SQSClient, type MessageAttributeValue } from '@aws-sdk/client-sqs';
-import { z } from 'zod';
 import { awsFailure, awsReason } from '../aws-errors.ts';
-import type { Destination, DestinationDefinition, DestinationEvent, DestinationServices } from '../destination.ts';
+import type { Destination, DestinationEvent, DestinationServices } from '../destination.ts';
 import { assertPublicTargets, guardedAgents, privateTargetsRefused } from '../network-guard.ts';
 import { eventUserId } from '../object-key.ts';
-import { parseDestinationConfig, verifyFailed } from '../parse-config.ts';
-import { payloadModeSchema, payloadUrlTtlSchema, queueMessage } from '../queue-message.ts';
-
-/**
- * Amazon SQS (and SQS-compatible queues) through the official AWS SDK. One message per
- * event: the event itself when it fits, else Terra's `s3_payload` wrapper (see
- * queue-message.ts). Needs `sqs:SendMessage` and `sqs:GetQueueUrl` on the queue.
- */
-
-/** SQS's classic limit, accepted by every SQS-compatible server; AWS itself now takes up to 1 MiB. */
-export const SQS_DEFAULT_MAX_MESSAGE_BYTES = 262_144;
-export const SQS_MAX_MESSAGE_BYTES = 1_048_576;
-
-export const sqsConfigSchema = z
-  .object({
-    queue_url: z
-      .string()
-      .url()
-      .regex(
-        /^https?:\/\/[^/]+\/[^/]+\/[A-Za-z0-9_-]{1,75}(\.fifo)?\/?$/,
-        'must be a queue URL such as https://sqs.eu-west-2.amazonaws.com/123456789012/my-queue',
-      )
-      .describe('Queue URL (a `.fifo` queue gets message groups and deduplication)'),
-    region: z
-      .string()
-      .min(1)
-      .max(64)
-      .regex(/^[a-z0-9-]+$/, 'must be a region such as "eu-west-2"')
-      .describe('Region of the queue'),
-    access_key_id: z.string().min(1).describe('Access key id of an IAM user'),
-    secret_access_key: z.string().min(1).describe('Its secret access key'),
-    endpoint: z
-      .string()
-      .url()
-      .regex(/^https?:\/\//, 'must be an http:// or https:// URL')
-      .optional()
-      .describe('SQS-compatible server (ElasticMQ, LocalStack…); absent = AWS'),
-    payload_mode: payloadModeSchema,
-    max_message_bytes: z
-      .number()
-      .int()
-      .min(1024)
-      .max(SQS_MAX_MESSAGE_BYTES)
-      .default(SQS_DEFAULT_MAX_MESSAGE_BYTES)
-      .describe('Largest message sent inline, attributes included (AWS accepts up to 1048576)'),
-    payload_url_ttl_seconds: payloadUrlTtlSchema,
-  })
-  .strict();
-
-export type SqsDestinationConfig = z.output<typeof sqsConfigSchema>;
+import { verifyFailed } from '../parse-config.ts';
+import { queueMessage } from '../queue-message.ts';
+import type { DestinationImplementation } from '../lazy-destination.ts';
+import type { SqsDestinationConfig } from './sqs-config.ts';
 
 function sqsClient(config: SqsDestinationConfig, services: DestinationServices): SQSClient {
   return new SQSClient({
@@ -99,20 +52,8 @@ function attributesSize(attributes: Record<string, MessageAttributeValue>): numb
   return size;
 }
 
-export const sqsDestination: DestinationDefinition<SqsDestinationConfig> = {
-  type: 'sqs',
-  configSchema: sqsConfigSchema,
-  secretFields: ['secret_access_key'],
-  summary:
-    "one message per event: inline when it fits, else Terra's `s3_payload` wrapper with a signed URL served by Tributary; attributes `terra_trace_id`, `terra_event_type`, …; FIFO queues deduplicate",
-  docs: {
-    page: 'docs/destinations/sqs.md',
-    permissions: '`sqs:SendMessage`, `sqs:GetQueueUrl`',
-    testedAgainst: 'fauxqs + a SigV4 check',
-  },
-  contractSuite: 'test/destinations/sqs.test.ts',
-  parseConfig: (input) => parseDestinationConfig('sqs', sqsConfigSchema, input),
-
+/** The SDK-bound half of `sqs`: index.ts holds the definition and imports this module on first use. */
+export const implementation: DestinationImplementation<SqsDestinationConfig> = {
   open(config: SqsDestinationConfig, services: DestinationServices): Destination {
     const client = sqsClient(config, services);
     const { fifo } = queueParts(config.queue_url);

@@ -1,9 +1,9 @@
 import type { DestinationDefinition } from '../destination.ts';
+import { lazyDestination, type DestinationDescription } from '../lazy-destination.ts';
 import { parseSupabaseConfig, supabaseConfigSchema, type SupabaseConfig } from './supabase-config.ts';
-import { openSupabaseDestination, verifySupabaseDestination } from './supabase-destination.ts';
 
 /** `supabase`: Terra's tables in the project database, raw payload files in the `terra-payloads` bucket. */
-export const supabaseDestination: DestinationDefinition<SupabaseConfig> = {
+const description: DestinationDescription<SupabaseConfig> = {
   type: 'supabase',
   configSchema: supabaseConfigSchema,
   parseConfig: parseSupabaseConfig,
@@ -16,6 +16,12 @@ export const supabaseDestination: DestinationDefinition<SupabaseConfig> = {
     testedAgainst: 'PostgreSQL + a recorded Storage API stub',
   },
   contractSuite: 'test/destinations/supabase.test.ts',
-  open: (config, services) => openSupabaseDestination(config, services),
-  verify: (config, services) => verifySupabaseDestination(config, services),
 };
+
+/** The driver (supabase-destination.ts) is imported on first use, not with the registry. */
+export const supabaseDestination: DestinationDefinition<SupabaseConfig> = lazyDestination(description, () =>
+  import('./supabase-destination.ts').then((module) => ({
+    open: module.openSupabaseDestination,
+    verify: module.verifySupabaseDestination,
+  })),
+);
