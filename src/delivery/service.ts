@@ -194,7 +194,10 @@ export class DeliveryService {
     const given = typeConfig(input);
     let config: { visible: Record<string, unknown>; secrets: Record<string, unknown> } | undefined;
     if (Object.keys(given).length > 0) {
-      const parsed = definition.parseConfig({ ...current.config, ...current.secrets, ...given });
+      // A merge patch: `null` removes an optional field (a required one then fails validation).
+      const merged: Record<string, unknown> = { ...current.config, ...current.secrets, ...given };
+      for (const [key, value] of Object.entries(given)) if (value === null) delete merged[key];
+      const parsed = definition.parseConfig(merged);
       await definition.verify(parsed, this.#services(devId));
       config = splitSecrets(definition, parsed);
     }

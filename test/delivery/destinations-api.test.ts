@@ -1,7 +1,7 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- JSON bodies are freely shaped */
 import { afterEach, describe, expect, it } from 'vitest';
 import { storeRecords } from '../../src/ingest/store-records.ts';
-import { ENGINES } from '../helpers/engines.ts';
+import { ENGINES, TEST_DATABASE_URL } from '../helpers/engines.ts';
 import { startTestApp, type TestApp } from '../helpers/harness.ts';
 import { activity, body } from '../api/records.ts';
 import { eventually } from './eventually.ts';
@@ -84,6 +84,33 @@ describe.each(ENGINES)('destinations API on %s', (engine) => {
 
     expect((await api('DELETE', `/v2/destinations/${created.body.id}`)).status).toBe(200);
     expect((await api('GET', `/v2/destinations/${created.body.id}`)).status).toBe(404);
+  });
+
+  it('clears an optional config field with null (a merge patch); a required one stays required', async () => {
+    t = await startTestApp(engine, 'dest-clear');
+    const pgUrl = new URL(TEST_DATABASE_URL);
+    const created = await api('POST', '/v2/destinations', {
+      type: 'sql',
+      config: {
+        scheme: 'postgres',
+        host: '127.0.0.1',
+        port: Number(pgUrl.port || 5432),
+        database: pgUrl.pathname.slice(1) || 'postgres',
+        username: pgUrl.username || 'postgres',
+      },
+    });
+    expect(created.status).toBe(201);
+    expect(created.body.port).toBe(Number(pgUrl.port || 5432));
+    // Cleared: the stored config no longer has it (the type's default applies), checked again for real.
+    const cleared = await api('PATCH', `/v2/destinations/${created.body.id}`, { config: { port: null } });
+    expect(cleared.status).toBe(200);
+    expect(cleared.body).not.toHaveProperty('port');
+    expect((await api('GET', `/v2/destinations/${created.body.id}`)).body).not.toHaveProperty('port');
+    // Top-level config fields clear the same way; a required field cannot be cleared.
+    const refused = await api('PATCH', `/v2/destinations/${created.body.id}`, { host: null });
+    expect(refused.status).toBe(400);
+    expect(refused.body).toMatchObject({ status: 'error', parameter: 'config.host' });
+    expect((await api('GET', `/v2/destinations/${created.body.id}`)).body.host).toBe('127.0.0.1');
   });
 
   it('lists every destination type with its config schema, secret and generated fields (what forms are built from)', async () => {

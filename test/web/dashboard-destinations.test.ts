@@ -14,8 +14,8 @@ import { CHROMIUM_ARGS, CHROMIUM_PATH, signIn } from './browser.ts';
  * Destination management in Chromium, at a desktop and a phone width: the create form of each
  * of the ten types is derived from its config schema (GET /v2/destination-types); a webhook, an
  * SQL (PostgreSQL) and an S3 (fauxqs) destination are created through it for real (connection
- * checks included), then edited, disabled and enabled, tested, their secret rotated (shown
- * once) and deleted.
+ * checks included), then edited (an optional field cleared), disabled and enabled, tested,
+ * their secret rotated (shown once) and deleted.
  */
 const SHOTS = process.env.TRIBUTARY_DASHBOARD_SCREENSHOTS;
 const SCHEMA = `dash_browser_${process.pid}`;
@@ -187,10 +187,23 @@ describe('dashboard destinations in chromium', () => {
         .not.toBe(firstSecret);
       await shot('rotated');
 
+      // Clear an optional field of the S3 destination: its prefix is gone (checked against fauxqs again).
+      const s3ById = page.locator(`tr[data-destination-id="${s3.id}"]`);
+      await s3ById.locator('[data-testid="edit-destination"]').click();
+      expect(await edit.locator('[data-field="prefix"] input').inputValue()).toBe(`w${width}/`);
+      await edit.locator('[data-field="prefix"] input').fill('');
+      await edit.locator('button[type=submit]').click();
+      await page.waitForSelector('.toast:has-text("Destination saved")');
+      await expect.poll(async () => Object.keys(await api(`/v2/destinations/${s3.id}`))).not.toContain('prefix');
+      expect(await api(`/v2/destinations/${s3.id}`)).toMatchObject({
+        bucket: 'dash-bucket',
+        endpoint: fauxqs.endpoint,
+      });
+
       // Delete the S3 destination.
-      await s3Row.locator('[data-testid="delete-destination"]').click();
+      await s3ById.locator('[data-testid="delete-destination"]').click();
       await page.waitForSelector('.toast:has-text("Destination deleted")');
-      await expect.poll(() => s3Row.count()).toBe(0);
+      await expect.poll(() => s3ById.count()).toBe(0);
       expect((await fetch(`${t.url}/v2/destinations/${s3.id}`, { headers: t.headers })).status).toBe(404);
 
       expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(width);

@@ -163,7 +163,7 @@ export const DestinationPatch = component(
     })
     .passthrough()
     .describe(
-      'Only the fields given change. Config fields (under `config` or at the top level) are merged into the current config, then validated and checked again. The type cannot change. A field that is neither common nor in the type’s config is a 400 naming it.',
+      'Only the fields given change. Config fields (under `config` or at the top level) are merged into the current config (`null` removes an optional field), then validated and checked again. The type cannot change. A field that is neither common nor in the type’s config is a 400 naming it.',
     ),
 );
 

@@ -238,7 +238,8 @@ let formCount = 0;
 
 /**
  * The create (`existing` null) or edit form. Create: pick a type, its config fields appear.
- * Edit: the type is fixed; only changed fields are sent (an empty secret keeps the stored one).
+ * Edit: the type is fixed; only changed fields are sent, an emptied one as `null` (cleared); an
+ * empty secret keeps the stored one.
  */
 function destinationForm(
   types: TypesAnswer,
@@ -330,7 +331,11 @@ function destinationForm(
             const config: Record<string, unknown> = {};
             for (const f of fields) {
               const value = f.read();
-              if (value === undefined) continue;
+              // Emptied on edit: `null` clears the stored value (secrets are never shown, so never cleared).
+              if (value === undefined) {
+                if (existing && current?.[f.name] !== undefined) config[f.name] = null;
+                continue;
+              }
               if (existing && JSON.stringify(value) === JSON.stringify(current?.[f.name])) continue;
               config[f.name] = value;
             }
