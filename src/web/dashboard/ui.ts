@@ -1,5 +1,5 @@
 import { ApiError } from './api.ts';
-import { h, type Child } from './dom.ts';
+import { clear, h, type Child } from './dom.ts';
 
 /** Shared building blocks of the views: headers, cards, pills, tables, empty and error states. */
 
@@ -259,4 +259,94 @@ export function jsonBlock(value: unknown, attrs: Record<string, string> = {}): H
         )
       : null,
   );
+}
+
+/** A `<select>` of `[value, label]` options with `value` selected. */
+export function selectControl(id: string, options: [string, string][], value: string): HTMLSelectElement {
+  return h(
+    'select',
+    { id, name: id },
+    ...options.map(([v, label]) => h('option', { value: v, selected: v === value ? true : null }, label)),
+  );
+}
+
+/** The search box of a filter bar (a user id, a reference id). */
+export function searchInput(id: string, value: string, placeholder = 'user id'): HTMLInputElement {
+  return h('input', {
+    type: 'search',
+    id,
+    name: id,
+    value,
+    placeholder,
+    autocomplete: 'off',
+    spellcheck: 'false',
+  });
+}
+
+/**
+ * A list view's filter bar (users, deliveries, events): labelled controls and a Filter
+ * button; submitting calls `apply` (which moves to the filtered route).
+ */
+export function filterBar(
+  testId: string,
+  fields: [label: string, control: HTMLInputElement | HTMLSelectElement][],
+  apply: () => void,
+): HTMLElement {
+  return card(
+    null,
+    h(
+      'form',
+      {
+        class: 'filter-bar',
+        role: 'search',
+        'data-testid': testId,
+        onsubmit: ((event: Event) => {
+          event.preventDefault();
+          apply();
+        }) as EventListener,
+      },
+      ...fields.map(([label, control]) =>
+        h('div', { class: 'field' }, h('label', { for: control.id }, label), control),
+      ),
+      h('div', { class: 'field field-submit' }, h('button', { type: 'submit', class: 'btn btn-secondary' }, 'Filter')),
+    ),
+  );
+}
+
+/**
+ * A table row's details, read when opened (a delivery's attempts and payload, an event's
+ * payload): the toggle button and the hidden full-width row under it. `load` gives the
+ * content; its error is shown in the row.
+ */
+export function payloadDetails(options: {
+  label: string;
+  colspan: number;
+  testId: string;
+  loadingText: string;
+  load: () => Promise<Child[]>;
+}): { toggle: HTMLButtonElement; row: HTMLTableRowElement } {
+  const cell = h('td', { colspan: options.colspan });
+  const row = h('tr', { class: 'detail-row', hidden: true }, cell);
+  const toggle = button(
+    options.label,
+    () => {
+      if (!row.hidden) {
+        row.hidden = true;
+        toggle.textContent = options.label;
+        toggle.setAttribute('aria-expanded', 'false');
+        return;
+      }
+      row.hidden = false;
+      toggle.textContent = 'Hide';
+      toggle.setAttribute('aria-expanded', 'true');
+      cell.replaceChildren(h('div', { class: 'loading' }, options.loadingText));
+      options.load().then(
+        (children) => clear(cell, ...children),
+        (error: unknown) => cell.replaceChildren(errorBox(error)),
+      );
+    },
+    'ghost',
+    { 'aria-expanded': 'false', 'data-testid': options.testId },
+  );
+  return { toggle, row };
 }

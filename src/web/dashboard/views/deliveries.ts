@@ -1,5 +1,5 @@
 import { api, qs } from '../api.ts';
-import { h } from '../dom.ts';
+import { h, type Child } from '../dom.ts';
 import type { DeliveryDetail, DeliveryView, DestinationView, EventDetail } from '../types.ts';
 import {
   busy,
@@ -8,9 +8,13 @@ import {
   code,
   empty,
   errorBox,
+  filterBar,
   jsonBlock,
   pageHeader,
+  payloadDetails,
   pill,
+  searchInput,
+  selectControl,
   short,
   table,
   time,
@@ -146,13 +150,7 @@ export async function deliveriesView(root: HTMLElement, params: URLSearchParams)
 }
 
 function filterForm(filters: Filters, destinations: DestinationView[], eventTypes: string[]): HTMLElement {
-  const select = (id: string, options: [string, string][], value: string) =>
-    h(
-      'select',
-      { id, name: id },
-      ...options.map(([v, label]) => h('option', { value: v, selected: v === value ? true : null }, label)),
-    );
-  const destination = select(
+  const destination = selectControl(
     'deliveries-destination',
     [
       ['', 'All destinations'],
@@ -162,7 +160,7 @@ function filterForm(filters: Filters, destinations: DestinationView[], eventType
     ],
     filters.destination_id,
   );
-  const eventType = select(
+  const eventType = selectControl(
     'deliveries-event-type',
     [
       ['', 'All event types'],
@@ -170,43 +168,33 @@ function filterForm(filters: Filters, destinations: DestinationView[], eventType
     ],
     filters.event_type,
   );
-  const user = h('input', {
-    type: 'search',
-    id: 'deliveries-user',
-    name: 'user_id',
-    value: filters.user_id,
-    placeholder: 'user id',
-    autocomplete: 'off',
-    spellcheck: 'false',
-  });
-  return card(
-    null,
-    h(
-      'form',
-      {
-        class: 'filter-bar',
-        role: 'search',
-        'data-testid': 'deliveries-filter',
-        onsubmit: ((event: Event) => {
-          event.preventDefault();
-          location.hash = link(filters, {
-            destination_id: destination.value,
-            event_type: eventType.value,
-            user_id: user.value.trim(),
-          });
-        }) as EventListener,
-      },
-      h('div', { class: 'field' }, h('label', { for: 'deliveries-destination' }, 'Destination'), destination),
-      h('div', { class: 'field' }, h('label', { for: 'deliveries-user' }, 'User'), user),
-      h('div', { class: 'field' }, h('label', { for: 'deliveries-event-type' }, 'Event type'), eventType),
-      h('div', { class: 'field field-submit' }, h('button', { type: 'submit', class: 'btn btn-secondary' }, 'Filter')),
-    ),
+  const user = searchInput('deliveries-user', filters.user_id);
+  return filterBar(
+    'deliveries-filter',
+    [
+      ['Destination', destination],
+      ['User', user],
+      ['Event type', eventType],
+    ],
+    () => {
+      location.hash = link(filters, {
+        destination_id: destination.value,
+        event_type: eventType.value,
+        user_id: user.value.trim(),
+      });
+    },
   );
 }
 
 function deliveryRows(initial: DeliveryView, destinationName: Map<string, string>): HTMLTableRowElement[] {
   const row = h('tr', { 'data-delivery-id': initial.id });
-  const detail = h('tr', { class: 'detail-row', hidden: true }, h('td', { colspan: 7 }));
+  const { toggle, row: detail } = payloadDetails({
+    label: 'Details',
+    colspan: 7,
+    testId: 'delivery-details',
+    loadingText: 'Loading the delivery…',
+    load: () => deliveryDetail(initial),
+  });
   const render = (d: DeliveryView) => {
     // Failed or delivered: send again. Pending: do not wait for the next scheduled try.
     const again = d.destination_deleted
@@ -226,10 +214,6 @@ function deliveryRows(initial: DeliveryView, destinationName: Map<string, string
           'secondary',
           { 'data-testid': d.status === 'pending' ? 'retry-now' : 'redeliver' },
         );
-    const toggle = button(detail.hidden ? 'Details' : 'Hide', () => void showDetail(d, detail, toggle), 'ghost', {
-      'aria-expanded': String(!detail.hidden),
-      'data-testid': 'delivery-details',
-    });
     row.className = d.status === 'failed' ? 'row-failed' : '';
     row.replaceChildren(
       h(
@@ -275,74 +259,55 @@ async function follow(id: string, render: (d: DeliveryView) => void): Promise<vo
 }
 
 /** The attempts (each response: status code, error — a failed webhook's error carries its answer —, duration), trace id and request payload. */
-async function showDetail(
-  delivery: DeliveryView,
-  detail: HTMLTableRowElement,
-  toggle: HTMLButtonElement,
-): Promise<void> {
-  const cell = detail.firstChild as HTMLTableCellElement;
-  if (!detail.hidden) {
-    detail.hidden = true;
-    toggle.textContent = 'Details';
-    toggle.setAttribute('aria-expanded', 'false');
-    return;
-  }
-  detail.hidden = false;
-  toggle.textContent = 'Hide';
-  toggle.setAttribute('aria-expanded', 'true');
-  cell.replaceChildren(h('div', { class: 'loading' }, 'Loading the delivery…'));
-  try {
-    const [d, event] = await Promise.all([
-      api<DeliveryDetail>('GET', `/v2/deliveries/${encodeURIComponent(delivery.id)}`),
-      api<EventDetail>('GET', `/v2/events/${encodeURIComponent(delivery.event_id)}`).catch((error: unknown) =>
-        error instanceof Error ? error : new Error(String(error)),
-      ),
-    ]);
-    cell.replaceChildren(
+async function deliveryDetail(delivery: DeliveryView): Promise<Child[]> {
+  const [d, event] = await Promise.all([
+    api<DeliveryDetail>('GET', `/v2/deliveries/${encodeURIComponent(delivery.id)}`),
+    api<EventDetail>('GET', `/v2/events/${encodeURIComponent(delivery.event_id)}`).catch((error: unknown) =>
+      error instanceof Error ? error : new Error(String(error)),
+    ),
+  ]);
+  return [
+    h(
+      'div',
+      { class: 'delivery-detail' },
       h(
-        'div',
-        { class: 'delivery-detail' },
-        h(
-          'p',
-          { class: 'small muted' },
-          'X-Terra-Trace-Id ',
-          h('span', { 'data-testid': 'trace-id' }, code(d.trace_id ?? '—')),
-          ' · delivery ',
-          code(d.id),
-          event && !(event instanceof Error) && event.user_id
-            ? h(
-                'span',
-                {},
-                ' · user ',
-                h('a', { href: `#/users/${encodeURIComponent(event.user_id)}` }, code(short(event.user_id, 14))),
-              )
-            : null,
-        ),
-        h('h3', { class: 'form-section' }, 'Responses'),
-        d.attempt_log.length === 0
-          ? h('p', { class: 'muted small' }, 'No attempt yet.')
-          : table(
-              ['#', 'Started', 'Duration', 'Response', 'Error'],
-              d.attempt_log.map((a) =>
-                h(
-                  'tr',
-                  { 'data-testid': 'attempt' },
-                  h('td', {}, String(a.attempt)),
-                  h('td', {}, time(a.started_at)),
-                  h('td', { class: 'num' }, `${a.duration_ms} ms`),
-                  h('td', { 'data-testid': 'attempt-response' }, a.status_code ? code(`HTTP ${a.status_code}`) : '—'),
-                  h('td', { class: 'error-text error-cell' }, a.error ?? ''),
-                ),
-              ),
-              'table-compact',
-            ),
-        h('h3', { class: 'form-section' }, 'Request payload'),
-        event instanceof Error
-          ? errorBox(event)
-          : jsonBlock(event.payload, { 'data-testid': 'request-payload', 'aria-label': 'Request payload' }),
+        'p',
+        { class: 'small muted' },
+        'X-Terra-Trace-Id ',
+        h('span', { 'data-testid': 'trace-id' }, code(d.trace_id ?? '—')),
+        ' · delivery ',
+        code(d.id),
+        event && !(event instanceof Error) && event.user_id
+          ? h(
+              'span',
+              {},
+              ' · user ',
+              h('a', { href: `#/users/${encodeURIComponent(event.user_id)}` }, code(short(event.user_id, 14))),
+            )
+          : null,
       ),
-    );
-  } catch (error) {
-    cell.replaceChildren(errorBox(error));
-  }
+      h('h3', { class: 'form-section' }, 'Responses'),
+      d.attempt_log.length === 0
+        ? h('p', { class: 'muted small' }, 'No attempt yet.')
+        : table(
+            ['#', 'Started', 'Duration', 'Response', 'Error'],
+            d.attempt_log.map((a) =>
+              h(
+                'tr',
+                { 'data-testid': 'attempt' },
+                h('td', {}, String(a.attempt)),
+                h('td', {}, time(a.started_at)),
+                h('td', { class: 'num' }, `${a.duration_ms} ms`),
+                h('td', { 'data-testid': 'attempt-response' }, a.status_code ? code(`HTTP ${a.status_code}`) : '—'),
+                h('td', { class: 'error-text error-cell' }, a.error ?? ''),
+              ),
+            ),
+            'table-compact',
+          ),
+      h('h3', { class: 'form-section' }, 'Request payload'),
+      event instanceof Error
+        ? errorBox(event)
+        : jsonBlock(event.payload, { 'data-testid': 'request-payload', 'aria-label': 'Request payload' }),
+    ),
+  ];
 }

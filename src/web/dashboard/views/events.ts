@@ -1,7 +1,22 @@
 import { api, qs } from '../api.ts';
-import { h } from '../dom.ts';
+import { h, type Child } from '../dom.ts';
 import type { EventDetail, EventSummary } from '../types.ts';
-import { busy, button, card, code, empty, errorBox, jsonBlock, pageHeader, pill, short, time } from '../ui.ts';
+import {
+  busy,
+  button,
+  card,
+  code,
+  empty,
+  filterBar,
+  jsonBlock,
+  pageHeader,
+  payloadDetails,
+  pill,
+  searchInput,
+  selectControl,
+  short,
+  time,
+} from '../ui.ts';
 
 const DAY_MS = 86_400_000;
 const WINDOWS: [string, string][] = [
@@ -80,13 +95,7 @@ export function eventsTable(body: HTMLTableSectionElement): HTMLElement {
 }
 
 function filterForm(filters: { type: string; user_id: string; days: string }, eventTypes: string[]): HTMLElement {
-  const select = (id: string, options: [string, string][], value: string) =>
-    h(
-      'select',
-      { id, name: id },
-      ...options.map(([v, label]) => h('option', { value: v, selected: v === value ? true : null }, label)),
-    );
-  const type = select(
+  const type = selectControl(
     'events-type',
     [
       ['', 'All types'],
@@ -94,43 +103,29 @@ function filterForm(filters: { type: string; user_id: string; days: string }, ev
     ],
     filters.type,
   );
-  const days = select('events-days', WINDOWS, filters.days);
-  const user = h('input', {
-    type: 'search',
-    id: 'events-user',
-    name: 'user_id',
-    value: filters.user_id,
-    placeholder: 'user id',
-    autocomplete: 'off',
-    spellcheck: 'false',
-  });
-  return card(
-    null,
-    h(
-      'form',
-      {
-        class: 'filter-bar',
-        role: 'search',
-        'data-testid': 'events-filter',
-        onsubmit: ((event: Event) => {
-          event.preventDefault();
-          location.hash = `#/events${qs({ type: type.value, user_id: user.value.trim(), days: days.value === '1' ? undefined : days.value })}`;
-        }) as EventListener,
-      },
-      h('div', { class: 'field' }, h('label', { for: 'events-user' }, 'User'), user),
-      h('div', { class: 'field' }, h('label', { for: 'events-type' }, 'Type'), type),
-      h('div', { class: 'field' }, h('label', { for: 'events-days' }, 'Period'), days),
-      h('div', { class: 'field field-submit' }, h('button', { type: 'submit', class: 'btn btn-secondary' }, 'Filter')),
-    ),
+  const days = selectControl('events-days', WINDOWS, filters.days);
+  const user = searchInput('events-user', filters.user_id);
+  return filterBar(
+    'events-filter',
+    [
+      ['User', user],
+      ['Type', type],
+      ['Period', days],
+    ],
+    () => {
+      location.hash = `#/events${qs({ type: type.value, user_id: user.value.trim(), days: days.value === '1' ? undefined : days.value })}`;
+    },
   );
 }
 
 /** An event's row and its (hidden) detail row: payload and deliveries, read when opened. */
 export function eventRows(event: EventSummary): HTMLTableRowElement[] {
-  const detail = h('tr', { class: 'detail-row', hidden: true }, h('td', { colspan: 5 }));
-  const toggle = button('Payload', () => void showEvent(event, detail, toggle), 'ghost', {
-    'aria-expanded': 'false',
-    'data-testid': 'event-payload-toggle',
+  const { toggle, row: detail } = payloadDetails({
+    label: 'Payload',
+    colspan: 5,
+    testId: 'event-payload-toggle',
+    loadingText: 'Loading the payload…',
+    load: () => eventDetail(event),
   });
   const row = h(
     'tr',
@@ -173,41 +168,27 @@ export function eventRows(event: EventSummary): HTMLTableRowElement[] {
   return [row, detail];
 }
 
-async function showEvent(event: EventSummary, detail: HTMLTableRowElement, toggle: HTMLButtonElement): Promise<void> {
-  const cell = detail.firstChild as HTMLTableCellElement;
-  if (!detail.hidden) {
-    detail.hidden = true;
-    toggle.textContent = 'Payload';
-    toggle.setAttribute('aria-expanded', 'false');
-    return;
-  }
-  detail.hidden = false;
-  toggle.textContent = 'Hide';
-  toggle.setAttribute('aria-expanded', 'true');
-  cell.replaceChildren(h('div', { class: 'loading' }, 'Loading the payload…'));
-  try {
-    const full = await api<EventDetail>('GET', `/v2/events/${encodeURIComponent(event.id)}`);
-    cell.replaceChildren(
-      full.deliveries.length
-        ? h(
-            'ul',
-            { class: 'plain-list small' },
-            ...full.deliveries.map((d) =>
-              h(
-                'li',
-                {},
-                pill(d.status),
-                ' ',
-                code(short(d.destination_id, 14)),
-                ` · ${d.attempts} attempt${d.attempts === 1 ? '' : 's'}`,
-                d.last_error ? h('span', { class: 'error-text' }, ` · ${d.last_error}`) : null,
-              ),
+/** An event's deliveries and its payload. */
+async function eventDetail(event: EventSummary): Promise<Child[]> {
+  const full = await api<EventDetail>('GET', `/v2/events/${encodeURIComponent(event.id)}`);
+  return [
+    full.deliveries.length
+      ? h(
+          'ul',
+          { class: 'plain-list small' },
+          ...full.deliveries.map((d) =>
+            h(
+              'li',
+              {},
+              pill(d.status),
+              ' ',
+              code(short(d.destination_id, 14)),
+              ` · ${d.attempts} attempt${d.attempts === 1 ? '' : 's'}`,
+              d.last_error ? h('span', { class: 'error-text' }, ` · ${d.last_error}`) : null,
             ),
-          )
-        : h('p', { class: 'small muted' }, 'No destination took this event.'),
-      jsonBlock(full.payload, { 'data-testid': 'event-payload', 'aria-label': `Payload of ${event.type} event` }),
-    );
-  } catch (error) {
-    cell.replaceChildren(errorBox(error));
-  }
+          ),
+        )
+      : h('p', { class: 'small muted' }, 'No destination took this event.'),
+    jsonBlock(full.payload, { 'data-testid': 'event-payload', 'aria-label': `Payload of ${event.type} event` }),
+  ];
 }

@@ -1,7 +1,21 @@
 import { api, qs } from '../api.ts';
 import { h } from '../dom.ts';
 import type { ConnectionHealth, HealthPage } from '../types.ts';
-import { busy, button, card, empty, pageHeader, pill, short, table, time, toast } from '../ui.ts';
+import {
+  busy,
+  button,
+  card,
+  empty,
+  filterBar,
+  pageHeader,
+  pill,
+  searchInput,
+  selectControl,
+  short,
+  table,
+  time,
+  toast,
+} from '../ui.ts';
 
 const PER_PAGE = 25;
 const STATES = ['connected', 'pending', 'error', 'deauthorized'] as const;
@@ -78,38 +92,22 @@ function filtersText(filters: Record<string, string>): string {
 }
 
 function filterForm(filters: Record<string, string>, providers: string[]): HTMLElement {
-  const query = h('input', {
-    type: 'search',
-    id: 'users-query',
-    name: 'query',
-    value: filters.query,
-    placeholder: 'user id or reference id',
-    autocomplete: 'off',
-  });
-  const select = (id: string, name: string, options: [string, string][], value: string) =>
-    h(
-      'select',
-      { id, name },
-      ...options.map(([v, label]) => h('option', { value: v, selected: v === value ? true : null }, label)),
-    );
-  const provider = select(
+  const query = searchInput('users-query', filters.query, 'user id or reference id');
+  const provider = selectControl(
     'users-provider',
-    'provider',
     [
       ['', 'All providers'],
       ...[...new Set([...providers, filters.provider].filter(Boolean))].map((p) => [p, p] as [string, string]),
     ],
     filters.provider,
   );
-  const state = select(
+  const state = selectControl(
     'users-state',
-    'state',
     [['', 'All states'], ...STATES.map((st) => [st, st] as [string, string])],
     filters.state,
   );
-  const stale = select(
+  const stale = selectControl(
     'users-stale',
-    'stale',
     [
       ['', 'Any health'],
       ['true', 'Stale only'],
@@ -117,25 +115,17 @@ function filterForm(filters: Record<string, string>, providers: string[]): HTMLE
     ],
     filters.stale,
   );
-  return card(
-    null,
-    h(
-      'form',
-      {
-        class: 'filter-bar',
-        role: 'search',
-        'data-testid': 'users-filter',
-        onsubmit: ((event: Event) => {
-          event.preventDefault();
-          location.hash = `#/users${qs({ query: query.value.trim(), provider: provider.value, state: state.value, stale: stale.value })}`;
-        }) as EventListener,
-      },
-      h('div', { class: 'field' }, h('label', { for: 'users-query' }, 'Search'), query),
-      h('div', { class: 'field' }, h('label', { for: 'users-provider' }, 'Provider'), provider),
-      h('div', { class: 'field' }, h('label', { for: 'users-state' }, 'State'), state),
-      h('div', { class: 'field' }, h('label', { for: 'users-stale' }, 'Health'), stale),
-      h('div', { class: 'field field-submit' }, h('button', { type: 'submit', class: 'btn btn-secondary' }, 'Filter')),
-    ),
+  return filterBar(
+    'users-filter',
+    [
+      ['Search', query],
+      ['Provider', provider],
+      ['State', state],
+      ['Health', stale],
+    ],
+    () => {
+      location.hash = `#/users${qs({ query: query.value.trim(), provider: provider.value, state: state.value, stale: stale.value })}`;
+    },
   );
 }
 
