@@ -32,6 +32,7 @@ describe('dashboard page and assets', () => {
     const html = await response.text();
     expect(html).toContain('<script type="module" src="/dashboard/assets/dashboard.js"></script>');
     expect(html).toContain('href="/dashboard/assets/dashboard.css"');
+    expect(html).toContain('href="/dashboard/assets/uplot.css"');
     // Under this CSP an inline script or style would not run: there must be none.
     expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
     expect(html).not.toMatch(/<style|style="/);
@@ -53,12 +54,18 @@ describe('dashboard page and assets', () => {
     // The key travels as a header, never in a query string.
     expect(js).not.toMatch(/x-api-key=|api_key=/i);
     expect(js).not.toContain('innerHTML');
+    // uPlot (its chart root class) is bundled in, not loaded from elsewhere.
+    expect(js).toMatch(/["']uplot["']/);
   });
 
   it('serves the stylesheet and icon with their types, and a clear 404 for anything else', async () => {
     const css = await fetch(`${t.url}/dashboard/assets/dashboard.css`);
     expect(css.headers.get('content-type')).toBe('text/css; charset=utf-8');
     expect(await css.text()).toContain('.sidebar');
+    // The chart library's stylesheet, from its package (uPlot), same origin.
+    const uplotCss = await fetch(`${t.url}/dashboard/assets/uplot.css`);
+    expect(uplotCss.headers.get('content-type')).toBe('text/css; charset=utf-8');
+    expect(await uplotCss.text()).toContain('.uplot');
     const icon = await fetch(`${t.url}/dashboard/assets/icon.svg`);
     expect(icon.headers.get('content-type')).toBe('image/svg+xml');
     const missing = await fetch(`${t.url}/dashboard/assets/..%2f..%2fapp.ts`);

@@ -156,9 +156,11 @@ describe('dashboard in chromium', () => {
     await page.click('tr[data-record-key="ride-two-years-ago"] a');
     await page.waitForSelector('[data-testid="route-map"]');
     expect(await page.getAttribute('[data-testid="route-map"]', 'data-positions')).toBe('3600');
-    expect(await page.getAttribute('[data-testid="plot-heart-rate"]', 'data-points')).toBe('3600');
-    for (const name of ['speed', 'power', 'cadence', 'elevation'])
+    // uPlot draws each series of 3,600 samples on its canvas.
+    for (const name of ['heart-rate', 'speed', 'power', 'cadence', 'elevation']) {
       expect(await page.getAttribute(`[data-testid="plot-${name}"]`, 'data-points')).toBe('3600');
+      await page.waitForSelector(`[data-testid="plot-${name}"] .uplot canvas`);
+    }
     expect(await page.locator('.laps-table tbody tr').count()).toBe(3);
     expect(await page.textContent('[data-testid="raw-json"]')).toContain('verbatim provider payload');
     expect(await page.textContent('[data-testid="normalized-json"]')).toContain('ride-two-years-ago');
@@ -177,7 +179,9 @@ describe('dashboard in chromium', () => {
     await page.click('.tabs a:has-text("Sleep")');
     await page.click('tr[data-record-key="night-1"] a');
     await page.waitForSelector('[data-testid="hypnogram"]');
-    expect(await page.locator('[data-testid="hypnogram"] rect.hypno').count()).toBe(9);
+    expect(await page.getAttribute('[data-testid="hypnogram"]', 'data-periods')).toBe('9');
+    await page.waitForSelector('[data-testid="hypnogram"] .uplot canvas');
+    expect(await page.getAttribute('[data-testid="hypnogram"] [role="img"]', 'aria-label')).toContain('Deep 100 min');
     expect(await page.getAttribute('[data-testid="plot-hrv-rmssd-"]', 'data-points')).toBe('9');
     await shot(page, 'explorer-sleep');
 

@@ -1,5 +1,7 @@
 import type { FastifyReply } from 'fastify';
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { isAbsolute } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { notFound } from '../../core/errors.ts';
 import type { RouteModule } from '../context.ts';
@@ -30,9 +32,16 @@ const SECURITY_HEADERS = {
   'referrer-policy': 'no-referrer',
 };
 
-/** Static assets: name → content type and file. The script is bundled from TypeScript on first request. */
+/**
+ * Static assets: name → content type and file (in src/web/dashboard/, or an absolute path: the
+ * chart library's stylesheet, from its package). The script is bundled from TypeScript on first request.
+ */
 const STATIC_ASSETS: Record<string, { type: string; file: string }> = {
   'dashboard.css': { type: 'text/css; charset=utf-8', file: 'dashboard.css' },
+  'uplot.css': {
+    type: 'text/css; charset=utf-8',
+    file: createRequire(import.meta.url).resolve('uplot/dist/uPlot.min.css'),
+  },
   'icon.svg': { type: 'image/svg+xml', file: 'icon.svg' },
 };
 
@@ -70,7 +79,7 @@ export const dashboardRoutes: RouteModule = (app) => {
   const files = new Map(
     Object.entries(STATIC_ASSETS).map(([name, asset]) => [
       name,
-      { type: asset.type, body: readFileSync(`${WEB_DIR}${asset.file}`) },
+      { type: asset.type, body: readFileSync(isAbsolute(asset.file) ? asset.file : `${WEB_DIR}${asset.file}`) },
     ]),
   );
 
@@ -119,7 +128,7 @@ registerOperations(
     path: '/dashboard/assets/{name}',
     tag: 'Dashboard',
     operation: {
-      summary: 'A dashboard asset: dashboard.js, dashboard.css, icon.svg',
+      summary: 'A dashboard asset: dashboard.js, dashboard.css, uplot.css (the chart library’s), icon.svg',
       security: [],
       parameters: [
         {

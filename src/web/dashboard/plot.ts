@@ -1,15 +1,19 @@
+import uPlot from 'uplot';
 import { h, s } from './dom.ts';
-import { formatDateTime } from './ui.ts';
+import { formatDate, formatDateTime, formatTime } from './ui.ts';
 
 /**
- * Charts of the data explorer, bundled with the dashboard (no CDN, no inline styles):
- * sample series drawn on a canvas with per-pixel min/max decimation, so 10,000 points cost
- * the same as the chart's width; routes and hypnograms as SVG.
+ * Charts of the data explorer: uPlot (bundled with the dashboard, no CDN; its stylesheet is
+ * served as /dashboard/assets/uplot.css) draws sample series and hypnograms on a canvas, fast
+ * for tens of thousands of points; routes are an SVG path from the stored positions, no tiles.
+ * A chart is built once its box is laid out and follows its width.
  */
 export interface Point {
   t: number;
   v: number;
 }
+
+export type Tone = 'accent' | 'bad' | 'info' | 'warn' | 'ok';
 
 /** Reads `samples[i][field]` against `samples[i].timestamp`, dropping what is not a finite number. */
 export function series(samples: unknown, field: string, scale = 1): Point[] {
@@ -23,31 +27,101 @@ export function series(samples: unknown, field: string, scale = 1): Point[] {
   return points.sort((a, b) => a.t - b.t);
 }
 
-/** Per pixel column, the min and max of the points falling in it (the shape survives, the work is bounded). */
-export function decimate(points: readonly Point[], columns: number): { x: number; min: number; max: number }[] {
-  if (points.length === 0) return [];
-  const t0 = points[0].t;
-  const span = Math.max(1, points.at(-1)!.t - t0);
-  const out: { x: number; min: number; max: number }[] = [];
-  for (const p of points) {
-    const x = Math.min(columns - 1, Math.floor(((p.t - t0) / span) * (columns - 1)));
-    const last = out.at(-1);
-    if (last && last.x === x) {
-      last.min = Math.min(last.min, p.v);
-      last.max = Math.max(last.max, p.v);
-    } else out.push({ x, min: p.v, max: p.v });
-  }
-  return out;
+const HEIGHT = 170;
+const DAY_S = 86_400;
+
+/** Builds the chart in `host` when it first gets a width, resizes it with the page, frees it once `host` leaves the page. */
+function mount(host: HTMLElement, options: (width: number) => uPlot.Options, data: uPlot.AlignedData): void {
+  let chart: uPlot | null = null;
+  const observer = new ResizeObserver(() => {
+    if (!host.isConnected) {
+      observer.disconnect();
+      chart?.destroy();
+      chart = null;
+      return;
+    }
+    const width = Math.floor(host.clientWidth);
+    if (width <= 0) return;
+    if (!chart) chart = new uPlot(options(width), data, host);
+    else if (chart.width !== width) chart.setSize({ width, height: HEIGHT });
+  });
+  observer.observe(host);
 }
 
-export function lineChart(title: string, unit: string, points: readonly Point[], tone = 'accent'): HTMLElement {
+/** The page's colours for a chart: its tone (CSS `color` of the host), grid lines, axis text. */
+function palette(host: HTMLElement): { stroke: string; grid: string; text: string; font: string } {
+  const style = getComputedStyle(host);
+  return {
+    stroke: style.color,
+    grid: style.getPropertyValue('--line').trim() || '#e3e8ed',
+    text: style.getPropertyValue('--muted').trim() || '#5f6f7c',
+    font: `12px ${style.fontFamily}`,
+  };
+}
+
+/** Time ticks in the dashboard's one date format: times of day within two days, dates beyond. */
+function timeTicks(u: uPlot, splits: number[]): string[] {
+  const span = (u.scales.x.max ?? 0) - (u.scales.x.min ?? 0);
+  return splits.map((t) => (span <= 2 * DAY_S ? formatTime(t * 1000) : formatDate(t * 1000)));
+}
+
+/**
+ * A time series: a line (samples), or bars (one value per day, a trend). The figure carries
+ * `data-points` (how many points it draws) and a text summary for screen readers.
+ */
+export function lineChart(
+  title: string,
+  unit: string,
+  points: readonly Point[],
+  tone: Tone = 'accent',
+  style: 'line' | 'bars' = 'line',
+): HTMLElement {
   const values = points.map((p) => p.v);
-  const min = Math.min(...values);
-  const max = Math.max(...values);
+  const min = values.reduce((a, b) => Math.min(a, b), Infinity);
+  const max = values.reduce((a, b) => Math.max(a, b), -Infinity);
   const avg = values.reduce((a, b) => a + b, 0) / Math.max(1, values.length);
   const label = `${title}: ${points.length} samples, from ${fmt(min)} to ${fmt(max)} ${unit}, average ${fmt(avg)} ${unit}`;
-  const canvas = h('canvas', { class: `plot plot-${tone}`, role: 'img', 'aria-label': label, height: 160 });
-  const figure = h(
+  const host = h('div', { class: `plot plot-${tone}`, role: 'img', 'aria-label': label });
+  const data: uPlot.AlignedData = [Float64Array.from(points, (p) => p.t / 1000), Float64Array.from(points, (p) => p.v)];
+  // Fewer than two points draw nothing (callers leave such a chart out).
+  if (points.length > 1)
+    mount(
+      host,
+      (width) => {
+        const colors = palette(host);
+        const axis = {
+          stroke: colors.text,
+          font: colors.font,
+          grid: { stroke: colors.grid, width: 1 },
+          ticks: { show: false },
+        };
+        return {
+          width,
+          height: HEIGHT,
+          legend: { show: false },
+          cursor: { drag: { x: true, y: false } },
+          scales: { x: { time: true } },
+          series: [
+            { value: (_u, t) => (t === null ? '—' : formatDateTime(t * 1000)) },
+            {
+              label: title,
+              stroke: colors.stroke,
+              width: 1.5,
+              fill: style === 'bars' ? colors.stroke : undefined,
+              paths: style === 'bars' ? uPlot.paths.bars!({ size: [0.6, 24] }) : undefined,
+              points: { show: style === 'line' && points.length <= 60 },
+              value: (_u, v) => (v === null ? '—' : `${fmt(v)} ${unit}`),
+            },
+          ],
+          axes: [
+            { ...axis, values: timeTicks },
+            { ...axis, size: 48, values: (_u, splits) => splits.map(fmt) },
+          ],
+        };
+      },
+      data,
+    );
+  return h(
     'figure',
     {
       class: 'plot-figure',
@@ -60,52 +134,8 @@ export function lineChart(title: string, unit: string, points: readonly Point[],
       h('strong', {}, title),
       h('span', { class: 'muted' }, ` ${fmt(min)}–${fmt(max)} ${unit} · avg ${fmt(avg)} · ${points.length} samples`),
     ),
-    canvas,
-    h(
-      'div',
-      { class: 'plot-axis muted small' },
-      h('span', {}, points.length ? formatDateTime(points[0].t) : ''),
-      h('span', {}, points.length ? formatDateTime(points.at(-1)!.t) : ''),
-    ),
+    host,
   );
-  // Drawn once laid out, at the width it got (and again when the window is resized).
-  const draw = () => drawLine(canvas, points, min, max);
-  requestAnimationFrame(draw);
-  window.addEventListener('resize', draw);
-  return figure;
-}
-
-function drawLine(canvas: HTMLCanvasElement, points: readonly Point[], min: number, max: number): void {
-  if (!canvas.isConnected) return;
-  const ratio = window.devicePixelRatio || 1;
-  const width = Math.max(120, canvas.clientWidth);
-  const height = 160;
-  canvas.width = Math.round(width * ratio);
-  canvas.height = Math.round(height * ratio);
-  const ctx = canvas.getContext('2d');
-  if (!ctx) return;
-  ctx.scale(ratio, ratio);
-  const style = getComputedStyle(canvas);
-  const pad = 6;
-  const range = max - min || 1;
-  const y = (v: number) => pad + (1 - (v - min) / range) * (height - 2 * pad);
-  ctx.strokeStyle = style.getPropertyValue('--line').trim() || '#e3e8ed';
-  ctx.lineWidth = 1;
-  for (const f of [0, 0.5, 1]) {
-    ctx.beginPath();
-    ctx.moveTo(0, pad + f * (height - 2 * pad));
-    ctx.lineTo(width, pad + f * (height - 2 * pad));
-    ctx.stroke();
-  }
-  ctx.strokeStyle = style.color;
-  ctx.lineWidth = 1.5;
-  ctx.beginPath();
-  decimate(points, Math.floor(width)).forEach((column, index) => {
-    if (index === 0) ctx.moveTo(column.x, y(column.min));
-    else ctx.lineTo(column.x, y(column.min));
-    if (column.max !== column.min) ctx.lineTo(column.x, y(column.max));
-  });
-  ctx.stroke();
 }
 
 function fmt(value: number): string {
@@ -129,9 +159,11 @@ export function routeMap(samples: unknown): SVGElement | null {
   const meanLat = (coords.reduce((sum, c) => sum + c[0], 0) / coords.length) * (Math.PI / 180);
   const xs = coords.map((c) => c[1] * Math.cos(meanLat));
   const ys = coords.map((c) => -c[0]);
-  const minX = Math.min(...xs);
-  const minY = Math.min(...ys);
-  const span = Math.max(Math.max(...xs) - minX, Math.max(...ys) - minY) || 1e-6;
+  const minX = xs.reduce((a, b) => Math.min(a, b), Infinity);
+  const minY = ys.reduce((a, b) => Math.min(a, b), Infinity);
+  const maxX = xs.reduce((a, b) => Math.max(a, b), -Infinity);
+  const maxY = ys.reduce((a, b) => Math.max(a, b), -Infinity);
+  const span = Math.max(maxX - minX, maxY - minY) || 1e-6;
   const size = 300;
   const pad = 12;
   const px = (i: number) => pad + ((xs[i] - minX) / span) * (size - 2 * pad);
@@ -157,55 +189,77 @@ export function routeMap(samples: unknown): SVGElement | null {
   );
 }
 
-/** Terra's SleepLevel codes, top (awake) to bottom (deep). */
-const SLEEP_ROWS: { codes: number[]; label: string; tone: string }[] = [
-  { codes: [1, 3], label: 'Awake', tone: 'awake' },
-  { codes: [6], label: 'REM', tone: 'rem' },
-  { codes: [2, 4], label: 'Light', tone: 'light' },
-  { codes: [5], label: 'Deep', tone: 'deep' },
+/** Terra's SleepLevel codes, bottom (deep) to top (awake): a hypnogram's rows. */
+const SLEEP_ROWS: { codes: number[]; label: string }[] = [
+  { codes: [5], label: 'Deep' },
+  { codes: [2, 4], label: 'Light' },
+  { codes: [6], label: 'REM' },
+  { codes: [1, 3], label: 'Awake' },
 ];
 
-/** A hypnogram: one bar per stage period, on the row of its stage. */
-export function hypnogram(samples: unknown, endIso?: string): SVGElement | null {
+/** A hypnogram: the stage over the night as a stepped line, one step per stage period. */
+export function hypnogram(samples: unknown, endIso?: string): HTMLElement | null {
   if (!Array.isArray(samples) || samples.length === 0) return null;
-  const points = (samples as { timestamp?: string; level?: number }[])
-    .map((sample) => ({ t: Date.parse(String(sample.timestamp)), level: Number(sample.level) }))
-    .filter((p) => Number.isFinite(p.t))
+  const periods = (samples as { timestamp?: string; level?: number }[])
+    .map((sample) => ({
+      t: Date.parse(String(sample.timestamp)),
+      row: SLEEP_ROWS.findIndex((r) => r.codes.includes(Number(sample.level))),
+    }))
+    .filter((p) => Number.isFinite(p.t) && p.row >= 0)
     .sort((a, b) => a.t - b.t);
-  if (points.length === 0) return null;
-  const start = points[0].t;
-  const end = Math.max(Date.parse(endIso ?? '') || 0, points.at(-1)!.t + 60_000);
-  const width = 600;
-  const row = 26;
-  const left = 56;
-  const children: SVGElement[] = SLEEP_ROWS.map((r, i) =>
-    s('text', { x: 0, y: i * row + 17, class: 'hypno-label' }, r.label),
-  );
-  points.forEach((p, i) => {
-    const rowIndex = SLEEP_ROWS.findIndex((r) => r.codes.includes(p.level));
-    if (rowIndex < 0) return;
-    const next = points[i + 1]?.t ?? end;
-    const x = left + ((p.t - start) / (end - start)) * (width - left);
-    const w = Math.max(1, ((next - p.t) / (end - start)) * (width - left));
-    children.push(
-      s('rect', {
-        x,
-        y: rowIndex * row + 4,
-        width: w,
-        height: row - 8,
-        class: `hypno hypno-${SLEEP_ROWS[rowIndex].tone}`,
-      }),
-    );
-  });
-  return s(
-    'svg',
-    {
-      viewBox: `0 0 ${width} ${SLEEP_ROWS.length * row}`,
-      class: 'hypnogram',
-      role: 'img',
-      'aria-label': `Hypnogram of ${points.length} stage periods`,
-      'data-testid': 'hypnogram',
+  if (periods.length === 0) return null;
+  const end = Math.max(Date.parse(endIso ?? '') || 0, periods.at(-1)!.t + 60_000);
+  // The last stage lasts until the end of the night: one more point closes its step.
+  const xs = [...periods.map((p) => p.t / 1000), end / 1000];
+  const ys = [...periods.map((p) => p.row), periods.at(-1)!.row];
+  const minutes = (row: number) =>
+    Math.round(periods.reduce((sum, p, i) => sum + (p.row === row ? (xs[i + 1] - xs[i]) / 60 : 0), 0));
+  const label = `Hypnogram of ${periods.length} stage periods: ${SLEEP_ROWS.map((r, i) => `${r.label} ${minutes(i)} min`).join(', ')}`;
+  const host = h('div', { class: 'plot plot-info', role: 'img', 'aria-label': label });
+  mount(
+    host,
+    (width) => {
+      const colors = palette(host);
+      const axis = {
+        stroke: colors.text,
+        font: colors.font,
+        grid: { stroke: colors.grid, width: 1 },
+        ticks: { show: false },
+      };
+      return {
+        width,
+        height: HEIGHT,
+        legend: { show: false },
+        cursor: { drag: { x: true, y: false } },
+        scales: { x: { time: true }, y: { range: [-0.5, SLEEP_ROWS.length - 0.5] } },
+        series: [
+          {},
+          {
+            label: 'Stage',
+            stroke: colors.stroke,
+            width: 2,
+            fill: `color-mix(in srgb, ${colors.stroke} 15%, transparent)`,
+            paths: uPlot.paths.stepped!({ align: 1 }),
+            points: { show: false },
+          },
+        ],
+        axes: [
+          { ...axis, values: timeTicks },
+          {
+            ...axis,
+            size: 56,
+            splits: () => SLEEP_ROWS.map((_, i) => i),
+            values: (_u, splits) => splits.map((i) => SLEEP_ROWS[i]?.label ?? ''),
+          },
+        ],
+      };
     },
-    ...children,
+    [Float64Array.from(xs), Float64Array.from(ys)],
+  );
+  return h(
+    'figure',
+    { class: 'plot-figure hypnogram', 'data-testid': 'hypnogram', 'data-periods': periods.length },
+    h('figcaption', { class: 'plot-caption' }, h('strong', {}, 'Hypnogram')),
+    host,
   );
 }

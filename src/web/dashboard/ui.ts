@@ -144,6 +144,14 @@ export function formatDateTime(value: string | number | Date): string {
   return Number.isFinite(date.getTime()) ? DATE_TIME.format(date) : String(value);
 }
 
+/** A time of day, in the same locale (chart ticks within a day or two). */
+const TIME = new Intl.DateTimeFormat(undefined, { timeStyle: 'short' });
+
+export function formatTime(value: string | number | Date): string {
+  const date = new Date(value);
+  return Number.isFinite(date.getTime()) ? TIME.format(date) : String(value);
+}
+
 export function formatDate(value: string | number | Date): string {
   const date = new Date(value);
   return Number.isFinite(date.getTime()) ? DATE.format(date) : String(value);

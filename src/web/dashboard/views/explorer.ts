@@ -298,54 +298,47 @@ const COLUMNS: Record<Kind, { headers: string[]; cells: (r: Rec) => (string | No
   },
 };
 
+/** Per type, the trends drawn over the chosen range: [title, unit, value of a record, drawn as]. */
+const TRENDS: Record<Kind, [string, string, (r: Rec) => unknown, 'line' | 'bars'][]> = {
+  activity: [['Distance per activity', 'km', (r) => (r.distance_data?.summary?.distance_meters ?? NaN) / 1000, 'bars']],
+  sleep: [
+    ['Hours asleep', 'h', (r) => (r.sleep_durations_data?.asleep?.duration_asleep_state_seconds ?? NaN) / 3600, 'bars'],
+    ['Average HRV (RMSSD)', 'ms', (r) => r.heart_rate_data?.summary?.avg_hrv_rmssd, 'line'],
+  ],
+  daily: [
+    ['Steps per day', 'steps', (r) => r.distance_data?.steps, 'bars'],
+    ['Calories burned', 'kcal', (r) => r.calories_data?.total_burned_calories, 'bars'],
+    ['Average heart rate', 'bpm', (r) => r.heart_rate_data?.summary?.avg_hr_bpm, 'line'],
+    ['Resting heart rate', 'bpm', (r) => r.heart_rate_data?.summary?.resting_hr_bpm, 'line'],
+  ],
+  body: [
+    ['Weight', 'kg', (r) => r.measurements_data?.measurements?.[0]?.weight_kg, 'line'],
+    ['Body fat', '%', (r) => r.measurements_data?.measurements?.[0]?.bodyfat_percentage, 'line'],
+    ['Resting heart rate', 'bpm', (r) => r.heart_data?.heart_rate_data?.summary?.resting_hr_bpm, 'line'],
+  ],
+  nutrition: [
+    ['Calories eaten', 'kcal', (r) => r.summary?.macros?.calories, 'bars'],
+    ['Protein', 'g', (r) => r.summary?.macros?.protein_g, 'bars'],
+  ],
+  menstruation: [
+    ['Day in cycle', 'day', (r) => r.menstruation_data?.day_in_cycle, 'line'],
+    ['Cycle length', 'days', (r) => r.menstruation_data?.cycle_length_days, 'line'],
+  ],
+};
+
 function trend(kind: Kind, records: Rec[]): HTMLElement | null {
   const at = (r: Rec) => Date.parse(r.metadata?.start_time ?? '');
-  const pick = (value: (r: Rec) => unknown): Point[] =>
-    records
+  const charts: HTMLElement[] = [];
+  for (const [title, unit, value, style] of TRENDS[kind]) {
+    const points: Point[] = records
       .map((r) => ({ t: at(r), v: Number(value(r)) }))
       .filter((p) => Number.isFinite(p.t) && Number.isFinite(p.v))
       .sort((a, b) => a.t - b.t);
-  const charts: HTMLElement[] = [];
-  const add = (title: string, unit: string, points: Point[]) => {
-    if (points.length > 1) charts.push(lineChart(title, unit, points));
-  };
-  if (kind === 'daily') {
-    add(
-      'Steps per day',
-      'steps',
-      pick((r) => r.distance_data?.steps),
-    );
-    add(
-      'Resting heart rate',
-      'bpm',
-      pick((r) => r.heart_rate_data?.summary?.resting_hr_bpm),
-    );
+    if (points.length > 1) charts.push(lineChart(title, unit, points, 'accent', style));
   }
-  if (kind === 'body')
-    add(
-      'Weight',
-      'kg',
-      pick((r) => r.measurements_data?.measurements?.[0]?.weight_kg),
-    );
-  if (kind === 'nutrition')
-    add(
-      'Calories eaten',
-      'kcal',
-      pick((r) => r.summary?.macros?.calories),
-    );
-  if (kind === 'sleep')
-    add(
-      'Hours asleep',
-      'h',
-      pick((r) => (r.sleep_durations_data?.asleep?.duration_asleep_state_seconds ?? NaN) / 3600),
-    );
-  if (kind === 'activity')
-    add(
-      'Distance per activity',
-      'km',
-      pick((r) => (r.distance_data?.summary?.distance_meters ?? NaN) / 1000),
-    );
-  return charts.length ? h('div', { class: 'grid-2' }, ...charts.map((c) => card(null, c))) : null;
+  return charts.length
+    ? h('div', { class: 'grid-2', 'data-testid': 'trends' }, ...charts.map((c) => card(null, c)))
+    : null;
 }
 
 function listCard(kind: Kind, records: Rec[], start: string, end: string, href: (r: Rec) => string): HTMLElement {
@@ -406,6 +399,7 @@ async function recordDetail(slot: HTMLElement, userId: string, kind: Kind, path:
   const parts: (HTMLElement | null)[] = [];
   if (kind === 'activity') parts.push(...activityParts(userId, record, window));
   if (kind === 'sleep') parts.push(...sleepParts(record));
+  if (kind === 'daily' || kind === 'body') parts.push(dayCharts(kind, record));
   const rawLink = raw.links.find((l) => l.natural_key === key)?.raw ?? null;
   parts.push(await rawBeside(record, rawLink));
   slot.replaceChildren(
@@ -516,6 +510,39 @@ function sleepParts(sleep: Rec): (HTMLElement | null)[] {
     ),
     charts.length ? card('Heart', ...charts) : null,
   ];
+}
+
+/** A day's (daily or body record's) samples: heart rate and steps; glucose and blood pressure. */
+function dayCharts(kind: 'daily' | 'body', r: Rec): HTMLElement | null {
+  const charts =
+    kind === 'daily'
+      ? [
+          lineChart('Heart rate', 'bpm', series(r.heart_rate_data?.detailed?.hr_samples, 'bpm'), 'bad'),
+          lineChart('Steps', 'steps', series(r.distance_data?.detailed?.step_samples, 'steps'), 'ok', 'bars'),
+        ]
+      : [
+          lineChart('Heart rate', 'bpm', series(r.heart_data?.heart_rate_data?.detailed?.hr_samples, 'bpm'), 'bad'),
+          lineChart(
+            'Blood glucose',
+            'mg/dL',
+            series(r.glucose_data?.blood_glucose_samples, 'blood_glucose_mg_per_dL'),
+            'warn',
+          ),
+          lineChart(
+            'Systolic blood pressure',
+            'mmHg',
+            series(r.blood_pressure_data?.blood_pressure_samples, 'systolic_bp'),
+            'info',
+          ),
+          lineChart(
+            'Diastolic blood pressure',
+            'mmHg',
+            series(r.blood_pressure_data?.blood_pressure_samples, 'diastolic_bp'),
+            'info',
+          ),
+        ];
+  const drawn = charts.filter((figure) => Number(figure.dataset.points) > 1);
+  return drawn.length ? card('Samples', ...drawn) : null;
 }
 
 /** The normalized record beside the provider payload it came from (raw preserved, visibly). */
