@@ -30,22 +30,23 @@ export function series(samples: unknown, field: string, scale = 1): Point[] {
 const HEIGHT = 170;
 const DAY_S = 86_400;
 
-/** Builds the chart in `host` when it first gets a width, resizes it with the page, frees it once `host` leaves the page. */
+/**
+ * Builds the chart in `host` once it is on the page with a width (views are built detached,
+ * then shown), resizes it with the page, and frees it when `host` leaves the page (it is built
+ * again should it come back). The observer goes with `host` when that is collected.
+ */
 function mount(host: HTMLElement, options: (width: number) => uPlot.Options, data: uPlot.AlignedData): void {
   let chart: uPlot | null = null;
-  const observer = new ResizeObserver(() => {
-    if (!host.isConnected) {
-      observer.disconnect();
+  new ResizeObserver(() => {
+    const width = Math.floor(host.clientWidth);
+    if (!host.isConnected || width <= 0) {
       chart?.destroy();
       chart = null;
       return;
     }
-    const width = Math.floor(host.clientWidth);
-    if (width <= 0) return;
     if (!chart) chart = new uPlot(options(width), data, host);
     else if (chart.width !== width) chart.setSize({ width, height: HEIGHT });
-  });
-  observer.observe(host);
+  }).observe(host);
 }
 
 /** The page's colours for a chart: its tone (CSS `color` of the host), grid lines, axis text. */
