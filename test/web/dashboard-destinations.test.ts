@@ -126,6 +126,10 @@ describe('dashboard destinations in chromium', () => {
       await form.locator('[data-field="password"] input').fill('not-shown-again');
       await form.locator('[data-field="schema"] input').fill(SCHEMA);
       await form.locator('button[type=submit]').click();
+      // The list re-renders after a create (the form goes with it); wait for that before the
+      // next click, or the re-render can swallow the next form. The earlier width's SQL row is
+      // still listed, so a row alone does not prove this create finished.
+      await form.waitFor({ state: 'detached', timeout: 60_000 });
       const sqlRow = page.locator('tr[data-type="sql"]').last();
       await sqlRow.waitFor();
       expect(await sqlRow.textContent()).toContain(SCHEMA);
@@ -141,6 +145,7 @@ describe('dashboard destinations in chromium', () => {
       await form.locator('[data-field="force_path_style"] select').selectOption('true');
       await form.locator('[data-field="prefix"] input').fill(`w${width}/`);
       await form.locator('button[type=submit]').click();
+      await form.waitFor({ state: 'detached', timeout: 60_000 });
       const s3Row = page.locator('tr[data-type="s3"]', { hasText: `w${width}/` });
       await s3Row.waitFor();
       expect(await page.locator('[data-testid="secret-value"]').count()).toBe(0);
