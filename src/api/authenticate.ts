@@ -16,8 +16,8 @@ export function requireDeveloper(store: Store) {
   // Refused keys are counted per address and per developer: past the limit they are answered
   // 429 + Retry-After. A valid key always passes, so a flood from a shared address (a proxy)
   // cannot lock real developers out; keys are 256-bit, guessing them is not the threat.
-  const perIp = LIMITS.failedKeysPerIp();
-  const perDeveloper = LIMITS.failedKeysPerDeveloper();
+  const perIp = LIMITS.failedKeysPerIp(store.rateLimits);
+  const perDeveloper = LIMITS.failedKeysPerDeveloper(store.rateLimits);
   return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
     const devId = header(request, 'dev-id');
     const apiKey = header(request, 'x-api-key');
@@ -29,8 +29,8 @@ export function requireDeveloper(store: Store) {
     }
     const found = await store.apiKeys.authenticate(devId, apiKey);
     if (!found) {
-      perIp.hit(request.ip, 'refused API keys from this address');
-      perDeveloper.hit(devId, 'refused API keys for this dev-id');
+      await perIp.hit(request.ip, 'refused API keys from this address');
+      await perDeveloper.hit(devId, 'refused API keys for this dev-id');
       throw new TributaryError('unauthorized', 'invalid dev-id or x-api-key');
     }
     request.developer = found.developer;

@@ -56,9 +56,10 @@ export async function buildServer(ctx: ApiContext, modules: ServerModules): Prom
   useDepthCheckedJson(app);
   guardBodyRate(app, ctx.config);
   // Hosted pages need no key: each IP gets a budget of them (429 with Retry-After past it).
-  const pages = LIMITS.pagesPerIp();
+  const pages = LIMITS.pagesPerIp(ctx.store.rateLimits);
   app.addHook('onRequest', async (request) => {
-    if (/^\/(connect|widget|oauth|upload)(\/|\?|$)/.test(request.url)) pages.hit(request.ip, 'hosted-page requests');
+    if (/^\/(connect|widget|oauth|upload)(\/|\?|$)/.test(request.url))
+      await pages.hit(request.ip, 'hosted-page requests');
   });
   // PostgreSQL can neither store nor compare text holding NUL: refuse it up front, naming the
   // parameter, so both engines answer the same 400 instead of a 500 from the database.

@@ -1,6 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { sha256Hex } from '../core/crypto.ts';
-import { LIMITS } from '../core/rate-limit.ts';
+import { LIMITS, type RateLimiter } from '../core/rate-limit.ts';
 import { TributaryError, badParameter, isTributaryError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Signal } from '../core/signal.ts';
@@ -77,11 +77,12 @@ export class ConnectFlow {
   readonly #o: ConnectFlowOptions;
   readonly #pkceKey: Buffer;
   /** Password attempts and widget choices of one developer's links, all IPs together. */
-  readonly #perDeveloper = LIMITS.pagesPerDeveloper();
+  readonly #perDeveloper: RateLimiter;
   #lastHousekeeping = 0;
 
   constructor(options: ConnectFlowOptions) {
     this.#o = options;
+    this.#perDeveloper = LIMITS.pagesPerDeveloper(options.store.rateLimits);
     this.#pkceKey = options.pkceKey ?? randomBytes(32);
   }
 
@@ -337,7 +338,7 @@ export class ConnectFlow {
     if ('kind' in found) return found;
     if (!found.provider.passwordLogin) return NOT_A_FORM;
     const { session, provider } = found;
-    this.#perDeveloper.hit(session.devId, "login attempts on this developer's links");
+    await this.#perDeveloper.hit(session.devId, "login attempts on this developer's links");
     // The operator's provider client must not become a password-guessing oracle.
     if ((await this.#o.store.authSessions.failedLogins(session.devId, session.userId!)) >= MAX_FAILED_LOGINS)
       return this.#spent(session);
@@ -491,7 +492,7 @@ export class ConnectFlow {
     const found = await this.#widget(secret);
     if ('kind' in found) return found;
     const { session, developer } = found;
-    this.#perDeveloper.hit(developer.devId, "widget choices on this developer's links");
+    await this.#perDeveloper.hit(developer.devId, "widget choices on this developer's links");
     const provider = found.providers.find((p) => p.capabilities.name === resource.toUpperCase());
     if (!provider)
       return { kind: 'invalid', reason: 'unknown', message: `${resource} is not offered in this session.` };
@@ -508,6 +509,30 @@ export class ConnectFlow {
         location: this.#resultUrl({ ...session, provider: provider.capabilities.name }, 'success', null),
       };
     }
+    // One user per widget session and provider, also under concurrent requests (several
+    // processes): the choice is made holding a lease on (session, provider); a request that
+    // finds it taken waits, then continues with the user the holder recorded.
+    const lease = `widget:${session.sessionId}:${provider.capabilities.name}`;
+    const holder = randomBytes(8).toString('hex');
+    const deadline = Date.now() + WIDGET_CHOICE_WAIT_MS;
+    while (!(await this.#o.store.leases.acquire(lease, holder, WIDGET_CHOICE_LEASE_MS))) {
+      if (Date.now() > deadline)
+        throw new TributaryError('conflict', 'this provider is being chosen in another request; try again');
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    try {
+      return await this.#chooseHoldingLease(session, developer, provider, request);
+    } finally {
+      await this.#o.store.leases.release(lease, holder).catch(() => undefined);
+    }
+  }
+
+  async #chooseHoldingLease(
+    session: AuthSession,
+    developer: Developer,
+    provider: ConfiguredProvider,
+    request: ConnectRequest,
+  ): Promise<PageOutcome> {
     // One user per widget session and provider: choosing again continues with the same user.
     const chosen = await this.#o.store.authSessions.widgetChoice(session.sessionId, provider.capabilities.name);
     const existing = chosen && (await this.#o.store.users.get(chosen.devId, chosen.userId));
@@ -713,6 +738,10 @@ export class ConnectFlow {
     return url.toString();
   }
 }
+
+/** How long a widget choice may hold its lease, and how long a concurrent choice waits for it. */
+const WIDGET_CHOICE_LEASE_MS = 30_000;
+const WIDGET_CHOICE_WAIT_MS = 35_000;
 
 const NOT_A_FORM: PageOutcome = {
   kind: 'invalid',

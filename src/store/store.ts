@@ -27,6 +27,7 @@ export interface Store {
   readonly providerNotifications: ProviderNotificationRepo;
   readonly leases: LeaseRepo;
   readonly providerBudgets: ProviderBudgetRepo;
+  readonly rateLimits: RateLimitRepo;
   /** Runs `fn` in one transaction: the store it receives writes atomically. */
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
   /** Resolves when the database answers a trivial query (health checks). */
@@ -854,6 +855,17 @@ export interface LeaseRepo {
   acquire(name: string, holder: string, ttlMs: number, now?: number): Promise<boolean>;
   /** Frees it if this holder still has it. */
   release(name: string, holder: string): Promise<void>;
+}
+
+/**
+ * Rate-limit counters shared by every process (issue 10 item 11): per limit name and key
+ * (an address, a dev-id), a window that starts at its first hit and lasts `windowMs`.
+ */
+export interface RateLimitRepo {
+  /** Counts one hit (a new window when the last one ended); the count and the window's start after it. */
+  hit(name: string, key: string, now: number, windowMs: number): Promise<{ hits: number; windowStart: number }>;
+  /** Forgets windows that started before `beforeMs`. */
+  sweep(beforeMs: number): Promise<void>;
 }
 
 /** A provider application's request lanes: live data first, backfills with what is left to them. */

@@ -14,6 +14,7 @@ import { hostedLinkLimits } from './0180-hosted-link-limits.ts';
 import { userErasure } from './0190-user-erasure.ts';
 import { ingestRecovery } from './0191-ingest-recovery.ts';
 import { fairDelivery } from './0192-fair-delivery.ts';
+import { sharedRateLimits } from './0195-shared-rate-limits.ts';
 
 /** Every migration, in order. Add new files here; never edit one that has shipped. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -32,4 +33,5 @@ export const MIGRATIONS: readonly Migration[] = [
   userErasure,
   ingestRecovery,
   fairDelivery,
+  sharedRateLimits,
 ];

@@ -15,6 +15,7 @@ import { jobRepo } from './jobs.ts';
 import { mcpAuditRepo, mcpGrantRepo } from './mcp.ts';
 import { leaseRepo, providerNotificationRepo } from './provider-platform.ts';
 import { providerBudgetRepo } from './provider-budgets.ts';
+import { rateLimitRepo } from './rate-limits.ts';
 import { rawRecordRepo, recordRepo } from './records.ts';
 import { userRepo } from './users.ts';
 
@@ -43,6 +44,7 @@ export function sqlStore(db: Db, box: SecretBox): Store {
     providerNotifications: providerNotificationRepo(db),
     leases: leaseRepo(db),
     providerBudgets: providerBudgetRepo(db),
+    rateLimits: rateLimitRepo(db),
     transaction: (fn) => db.transaction((tx) => fn(sqlStore(tx, box))),
     ping: async () => {
       await db.get('SELECT 1 AS ok');
