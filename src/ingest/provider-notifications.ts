@@ -1,9 +1,16 @@
-import { createHash } from 'node:crypto';
-import { isTributaryError } from '../core/errors.ts';
+import { createHash, randomBytes } from 'node:crypto';
+import { isTributaryError, TributaryError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
+import type { TerraRecord } from '../model/data-types.ts';
 import type { Signal } from '../core/signal.ts';
 import { accessRevokedEvent, permissionChangeEvent } from '../delivery/terra-events.ts';
-import type { ConfiguredProvider, WebhookNotice, WebhookRequest } from '../providers/provider.ts';
+import type {
+  ConfiguredProvider,
+  MergedItem,
+  WebhookFetched,
+  WebhookNotice,
+  WebhookRequest,
+} from '../providers/provider.ts';
 import type { ProviderRegistry } from '../providers/registry.ts';
 import type { Queue } from '../queue/index.ts';
 import type { Store, User } from '../store/store.ts';
@@ -119,16 +126,32 @@ export class ProviderNotifications {
       await store.providerNotifications.finish(notificationId, { status: 'failed', error: message });
       return;
     }
+    const refused: string[] = [];
     for (const notice of notices) {
       for (const recipient of await store.providerNotifications.recipients(
         notification.provider,
         notice.providerUserId,
       )) {
         const user = await store.users.get(recipient.devId, recipient.userId);
-        if (user) await this.#apply(provider, user, notice);
+        if (!user) continue;
+        try {
+          await this.#apply(provider, user, notice);
+        } catch (error) {
+          // Data that can never be read (a refused callback URL, unreadable summaries) is kept, not retried.
+          if (!(error instanceof UnusableNotice)) throw error;
+          logger.error('provider notification not usable', {
+            provider: notification.provider,
+            notificationId,
+            error: error.message,
+          });
+          refused.push(error.message);
+        }
       }
     }
-    await store.providerNotifications.finish(notificationId, { status: 'processed' });
+    await store.providerNotifications.finish(
+      notificationId,
+      refused.length === 0 ? { status: 'processed' } : { status: 'failed', error: refused.join('; ') },
+    );
   }
 
   async #apply(provider: ConfiguredProvider, user: User, notice: WebhookNotice): Promise<void> {
@@ -165,9 +188,27 @@ export class ProviderNotifications {
     }
     const connection = await store.connections.get(user.devId, user.userId);
     if (!connection || connection.status !== 'active' || !user.active) return;
-    let fetched;
+    const hooks = provider.webhooks!;
+    let fetched: WebhookFetched;
     try {
-      fetched = await provider.webhooks!.fetch(notice, tokens.withAccess(provider, user.devId, user.userId));
+      if (notice.kind === 'data')
+        fetched = await hooks.fetch(notice, tokens.withAccess(provider, user.devId, user.userId));
+      else {
+        if (!hooks.received)
+          throw new UnusableNotice(`${provider.capabilities.displayName} does not read ${notice.kind} notifications`);
+        const data =
+          notice.kind === 'push'
+            ? notice.payload
+            : await fetchCallback(provider, notice.callbackUrl, tokens.withAccess(provider, user.devId, user.userId));
+        if (data === GONE) return;
+        try {
+          fetched = hooks.received(notice.dataType, data);
+        } catch (error) {
+          throw new UnusableNotice(
+            `${notice.dataType} data unreadable: ${error instanceof Error ? error.message : String(error)}`,
+          );
+        }
+      }
     } catch (error) {
       // The user disconnected meanwhile: nothing to do for them.
       if (isTributaryError(error) && error.code === 'not_found') return;
@@ -181,6 +222,16 @@ export class ProviderNotifications {
         records: item.records,
       });
       if (result.eventId) eventsCommitted.notify();
+    }
+    // Parts of one payload (a day's epochs) are merged together and stored once: one event.
+    const byPayload = new Map<string, MergedItem[]>();
+    for (const item of fetched.merges ?? []) {
+      const key = JSON.stringify([item.type, item.externalId]);
+      byPayload.set(key, [...(byPayload.get(key) ?? []), item]);
+    }
+    for (const parts of byPayload.values()) {
+      const eventId = await this.#merge(provider, user, parts);
+      if (eventId) eventsCommitted.notify();
     }
     for (const deletion of fetched.deleted) {
       await store.transaction(async (tx) => {
@@ -197,6 +248,185 @@ export class ProviderNotifications {
         await tx.records.delete(user.devId, user.userId, deletion.type, deletion.keys);
       });
     }
+  }
+
+  /**
+   * Merges one part into the newest stored version of its payload and stores the result
+   * through `storeRecords`. One merge of a payload at a time across processes (a lease per
+   * payload): two workers merging two parts of one day must not each drop the other's.
+   */
+  async #merge(provider: ConfiguredProvider, user: User, parts: MergedItem[]): Promise<string | null> {
+    const { store } = this.#o;
+    const name = provider.capabilities.name;
+    const item = parts[0];
+    return withLease(store, `merge:${user.devId}:${user.userId}:${name}:${item.externalId}`, async () => {
+      const [stored] = await store.raw.latest(user.devId, user.userId, {
+        provider: name,
+        dataTypes: [item.type],
+        externalId: item.externalId,
+        limit: 1,
+      });
+      const previous = stored && stored.contentType !== TOMBSTONE_CONTENT_TYPE ? stored.body : undefined;
+      let merged: { body: string; records: TerraRecord[] } | undefined;
+      for (const part of parts) {
+        const next = part.merge(merged ? Buffer.from(merged.body) : previous);
+        if (next) merged = next;
+      }
+      if (!merged) return null; // already stored, or older than what is
+      const current = await store.users.get(user.devId, user.userId);
+      if (!current) return null; // deauthorized meanwhile
+      const result = await storeRecords(store, {
+        user: current,
+        type: item.type,
+        raw: {
+          provider: name,
+          dataType: item.type,
+          externalId: item.externalId,
+          contentType: item.contentType,
+          body: merged.body,
+        },
+        records: merged.records,
+      });
+      return result.eventId;
+    });
+  }
+}
+
+/** A notice whose data can never be used: the notification is marked failed (kept), not retried. */
+class UnusableNotice extends Error {
+  override name = 'UnusableNotice';
+}
+
+const GONE = Symbol('gone');
+/** Ping callbacks answer at most this much (Garmin: activity details up to 100 MB). */
+const CALLBACK_MAX_BYTES = 128 * 1024 * 1024;
+const CALLBACK_TIMEOUT_MS = 120_000;
+
+/**
+ * Ping mode: GETs a notification's callback URL with the user's Bearer token. Only a URL
+ * under the provider's `callbackBase` (same origin, path below it, no credentials) is
+ * fetched — a notification must not make Tributary call anything else (SSRF). 404/410 =
+ * the data is gone (an activity file is downloadable once); 401 → the token is refreshed
+ * once and the call retried; 429 → `rate_limited`; other failures are retried by the queue.
+ */
+async function fetchCallback(
+  provider: ConfiguredProvider,
+  callbackUrl: string,
+  withAccess: ReturnType<TokenKeeper['withAccess']>,
+): Promise<unknown> {
+  const url = allowedCallback(callbackUrl, provider.webhooks?.callbackBase);
+  if (!url)
+    throw new UnusableNotice(
+      `callback URL refused: not under ${provider.capabilities.displayName}'s API base (${provider.webhooks?.callbackBase ?? 'none configured'})`,
+    );
+  const display = provider.capabilities.displayName;
+  const details = { provider: provider.capabilities.name };
+  return withAccess(async (tokens) => {
+    let response: Response;
+    try {
+      response = await fetch(url, {
+        headers: { authorization: `Bearer ${tokens.accessToken}`, accept: 'application/json' },
+        redirect: 'error',
+        signal: AbortSignal.timeout(CALLBACK_TIMEOUT_MS),
+      });
+    } catch (error) {
+      throw new TributaryError(
+        'provider_error',
+        `${display} callback could not be fetched (${error instanceof Error ? error.message : String(error)})`,
+        details,
+      );
+    }
+    if (response.status === 404 || response.status === 410) {
+      await response.body?.cancel();
+      return GONE;
+    }
+    if (response.status === 401) {
+      await response.body?.cancel();
+      throw new TributaryError('provider_auth_failed', `${display} rejected the access token`, {
+        ...details,
+        reason: 'access_token_rejected',
+      });
+    }
+    if (response.status === 429) {
+      await response.body?.cancel();
+      const retry = Number(response.headers.get('retry-after'));
+      throw new TributaryError('rate_limited', `${display} rate limit hit`, {
+        ...details,
+        retry_after_seconds: Number.isFinite(retry) && retry > 0 ? retry : 60,
+      });
+    }
+    if (!response.ok) {
+      await response.body?.cancel();
+      throw new TributaryError('provider_error', `${display} callback answered ${response.status}`, {
+        ...details,
+        status: response.status,
+      });
+    }
+    const text = await boundedText(response, CALLBACK_MAX_BYTES);
+    if (text === undefined)
+      throw new UnusableNotice(`${display} callback answered more than ${CALLBACK_MAX_BYTES} bytes`);
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      throw new UnusableNotice(`${display} callback answered a body that is not JSON`);
+    }
+  });
+}
+
+/** The callback as a URL when it lies under `base` (same origin, path prefix, no user info); undefined otherwise. */
+export function allowedCallback(callbackUrl: string, base: string | undefined): URL | undefined {
+  if (!base) return undefined;
+  let url: URL;
+  let root: URL;
+  try {
+    url = new URL(callbackUrl);
+    root = new URL(base);
+  } catch {
+    return undefined;
+  }
+  if (url.origin !== root.origin || url.username || url.password) return undefined;
+  const prefix = root.pathname.endsWith('/') ? root.pathname : `${root.pathname}/`;
+  if (root.pathname !== '/' && url.pathname !== root.pathname && !url.pathname.startsWith(prefix)) return undefined;
+  return url;
+}
+
+async function boundedText(response: Response, maxBytes: number): Promise<string | undefined> {
+  const declared = Number(response.headers.get('content-length'));
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    await response.body?.cancel();
+    return undefined;
+  }
+  const reader = response.body?.getReader();
+  if (!reader) return '';
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel();
+      return undefined;
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Runs `work` holding the named store lease (waiting for it, up to a minute). */
+async function withLease<T>(store: Store, name: string, work: () => Promise<T>): Promise<T> {
+  const holder = `merge-${randomBytes(8).toString('hex')}`;
+  const deadline = Date.now() + 60_000;
+  let wait = 20;
+  while (!(await store.leases.acquire(name, holder, 60_000))) {
+    if (Date.now() > deadline) throw new TributaryError('internal', `lease ${name} stayed taken`);
+    await new Promise((resolve) => setTimeout(resolve, wait));
+    wait = Math.min(wait * 2, 500);
+  }
+  try {
+    return await work();
+  } finally {
+    await store.leases.release(name, holder);
   }
 }
 

@@ -168,16 +168,42 @@ export type WebhookNotice =
   /** The user removed the app at the provider → Terra's `access_revoked`. */
   | { kind: 'deregistration'; providerUserId: string }
   /** The user changed what they share → Terra's `permission_change`. */
-  | { kind: 'permission_change'; providerUserId: string; permissions: string[] };
+  | { kind: 'permission_change'; providerUserId: string; permissions: string[] }
+  /** Push mode: the data itself came in the notification (`payload`, one item of it). */
+  | { kind: 'push'; providerUserId: string; dataType: string; payload: unknown }
+  /**
+   * Ping mode: the data waits at `callbackUrl`. ingest fetches it (GET, the user's Bearer
+   * token) only when the URL lies under the provider's `callbackBase` (no SSRF), then hands
+   * the answer to `received`.
+   */
+  | { kind: 'ping'; providerUserId: string; dataType: string; callbackUrl: string };
 
 /** The result of fetching what a notice announced: items to store, and records the provider deleted. */
 export interface WebhookFetched {
   items: PolledItem[];
   /**
+   * Payloads that are one part of a stored payload (a day built from several summaries):
+   * ingest merges each into the newest stored version, one merge at a time per payload.
+   */
+  merges?: MergedItem[];
+  /**
    * Records the provider no longer has. `externalId` names the raw payload they came from:
    * ingest stores a tombstone under it, so a replay does not bring them back.
    */
   deleted: { type: DataType; keys: string[]; externalId?: string }[];
+}
+
+/**
+ * One part of a stored payload. `merge` is pure: given the newest stored body (undefined:
+ * none yet) it returns the new body and the records normalized from it, or undefined when
+ * the stored body already holds this part or a newer version of it (a duplicate or a late,
+ * out-of-order notification): then nothing is stored and nothing is announced.
+ */
+export interface MergedItem {
+  type: DataType;
+  externalId: string;
+  contentType: string;
+  merge(previous: Buffer | undefined): { body: string; records: TerraRecord[] } | undefined;
 }
 
 /**
@@ -200,6 +226,16 @@ export interface ProviderWebhooks {
   /** Throws on a payload it cannot read (kept raw, marked failed). */
   parse(body: Buffer, headers: Record<string, string>): WebhookNotice[];
   fetch(notice: Extract<WebhookNotice, { kind: 'data' }>, withAccess: WithAccess): Promise<WebhookFetched>;
+  /**
+   * Push and ping modes: what to store from data the provider sent — a push notice's
+   * `payload`, or the parsed answer of a ping's callback. Pure; throws on data it cannot read.
+   */
+  received?(dataType: string, data: unknown): WebhookFetched;
+  /**
+   * Ping mode: the provider's API base (its configured `BASE_URL`). A callback URL is
+   * fetched only when it has this origin and lies under this path; any other is refused.
+   */
+  callbackBase?: string;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { appleProvider } from './apple/index.ts';
+import { GARMIN } from './garmin/index.ts';
 import { IFIT } from './ifit/index.ts';
 import { OURA } from './oura/index.ts';
 import type { ConfiguredProvider, ProviderDefinition, ProviderEnvironment } from './provider.ts';
@@ -10,7 +11,7 @@ import { WHOOP } from './whoop/index.ts';
  * Every provider Tributary knows. The only module that imports provider folders: add a
  * provider by adding its definition here.
  */
-export const PROVIDER_DEFINITIONS: readonly ProviderDefinition[] = [IFIT, OURA, WHOOP, appleProvider, UPLOAD];
+export const PROVIDER_DEFINITIONS: readonly ProviderDefinition[] = [IFIT, OURA, WHOOP, GARMIN, appleProvider, UPLOAD];
 
 export interface ProviderRegistry {
   /** Providers the operator configured, in definition order. */

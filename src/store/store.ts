@@ -255,7 +255,14 @@ export interface RawRecordRepo {
   latest(
     devId: string,
     userId: string,
-    filter: { provider?: string; dataTypes?: readonly string[]; afterRawId?: string; limit: number },
+    filter: {
+      provider?: string;
+      dataTypes?: readonly string[];
+      /** Only this payload's newest version (a provider merging a part into it). */
+      externalId?: string;
+      afterRawId?: string;
+      limit: number;
+    },
   ): Promise<RawRecord[]>;
 }
 

@@ -252,6 +252,10 @@ export function rawRecordRepo(db: Db): RawRecordRepo {
         where.push(`r.data_type IN (${filter.dataTypes.map(() => '?').join(', ')})`);
         params.push(...filter.dataTypes);
       }
+      if (filter.externalId !== undefined) {
+        where.push('r.external_id = ?');
+        params.push(filter.externalId);
+      }
       if (filter.afterRawId) {
         where.push('r.raw_id > ?');
         params.push(filter.afterRawId);
