@@ -15,6 +15,7 @@ import type { ProviderRegistry } from '../providers/registry.ts';
 import type { Queue } from '../queue/index.ts';
 import type { Store, User } from '../store/store.ts';
 import { storeRecords, TOMBSTONE_CONTENT_TYPE } from './store-records.ts';
+import { logUnreadable } from './sync.ts';
 import type { TokenKeeper } from './token-keeper.ts';
 
 export interface ProviderNotificationOptions {
@@ -222,6 +223,7 @@ export class ProviderNotifications {
         records: item.records,
       });
       if (result.eventId) eventsCommitted.notify();
+      if (item.problem) logUnreadable(this.#o.logger, provider, user, item);
     }
     // Parts of one payload (a day's epochs) are merged together and stored once: one event.
     const byPayload = new Map<string, MergedItem[]>();

@@ -288,6 +288,7 @@ export class SyncService {
           records: item.records,
         });
         if (result.eventId) eventsCommitted.notify();
+        if (item.problem) logUnreadable(this.#options.logger, provider, user, item);
         await progressed(item);
       }
     } finally {
@@ -374,6 +375,17 @@ export class SyncService {
       error: error instanceof Error ? error.message : String(error),
     });
   }
+}
+
+/** A payload the provider could not read: kept raw (replay can retry it with a fixed normalizer), no record, logged. */
+export function logUnreadable(logger: Logger, provider: ConfiguredProvider, user: User, item: PolledItem): void {
+  logger.error('provider payload kept raw without records', {
+    provider: provider.capabilities.name,
+    devId: user.devId,
+    userId: user.userId,
+    externalId: item.raw.externalId,
+    error: item.problem,
+  });
 }
 
 /** A failed poll, as `tributary_provider_syncs_total` counts it; none when the connection went away meanwhile. */

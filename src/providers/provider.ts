@@ -310,6 +310,8 @@ export interface PolledItem {
   /** Further payloads the records were built from (e.g. a library workout), stored verbatim too. */
   related?: { dataType: string; externalId: string; contentType: string; body: string | Buffer }[];
   records: TerraRecord[];
+  /** Why a payload gave no records (it failed the provider's schema): stored raw all the same, and ingest logs this. */
+  problem?: string;
 }
 
 /**

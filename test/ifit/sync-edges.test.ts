@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TokenKeeper } from '../../src/ingest/token-keeper.ts';
-import type { SyncService } from '../../src/ingest/sync.ts';
+import { SyncService } from '../../src/ingest/sync.ts';
+import { createLogger } from '../../src/core/logger.ts';
 import type { TokenSet } from '../../src/providers/provider.ts';
 import { ENGINES } from '../helpers/engines.ts';
 import { startTestApp, type TestApp } from '../helpers/harness.ts';
@@ -46,6 +47,28 @@ describe.each(ENGINES)('iFit sync edges (%s)', (engine) => {
     const stored = (await t.app.store.connections.get<TokenSet>(t.devId, userId))!;
     expect(stored.status).toBe('active');
     expect(second.accessToken).toBe(stored.credentials!.accessToken);
+  });
+
+  it('a log whose detail fails iFit’s schema is kept raw, logged as an error, and gives no record; the poll goes on', async () => {
+    const userId = await connect();
+    const log = emulator.addWorkout(accountId, { start: Date.now() - 3_600_000 });
+    (log as unknown as { stats: unknown }).stats = 'not a record of series';
+    const lines: string[] = [];
+    const logged = new SyncService({
+      store: t.app.store,
+      providers: t.app.context.providers,
+      logger: createLogger('info', {}, (line) => lines.push(line)),
+      eventsCommitted: t.app.context.eventsCommitted,
+    });
+    await logged.syncNow(t.devId, userId);
+    const connection = await t.app.store.connections.get<unknown, { lastError?: string }>(t.devId, userId);
+    expect(connection!.syncState.lastError).toBeUndefined();
+    expect(await t.app.store.records.get(t.devId, userId, 'activity', log.id)).toBeUndefined();
+    const raw = await t.app.store.raw.list(t.devId, userId, { externalId: log.id });
+    expect(raw).toHaveLength(1);
+    const entry = lines.map((line) => JSON.parse(line) as Record<string, unknown>).find((l) => l.externalId === log.id);
+    expect(entry).toMatchObject({ level: 'error', msg: 'provider payload kept raw without records', provider: 'IFIT' });
+    expect(String(entry!.error)).toMatch(/stats/);
   });
 
   it('access still rejected after a successful refresh: connection_error, polling stops', async () => {

@@ -19,8 +19,7 @@ async function authUrl(t: { url: string; headers: Record<string, string> }) {
 
 /**
  * iFit through the provider contract: password login and polling (no webhooks, no revocation
- * endpoint). Not run: malformed payloads — iFit's client refuses a log that fails its schema
- * before anything is stored, so such a log is not kept raw (see the issue note).
+ * endpoint). A log whose detail fails iFit's schema is kept raw without a record.
  */
 providerContract({
   name: 'IFIT',
@@ -52,6 +51,12 @@ providerContract({
   refreshGrants: () => ifit.requests.filter((r) => r.grantType === 'refresh_token'),
   fail429: (seconds) =>
     ifit.failNext({ path: '/v1/activity_logs' }, { status: 429, headers: { 'retry-after': String(seconds) } }),
+  malformed(account) {
+    const log = ifit.addWorkout(account.id, { start: Date.now() - 3_600_000 });
+    // The list stays valid; the detail's series are not a record of series.
+    (log as unknown as { stats: unknown }).stats = 'not a record of series';
+    return { type: 'activity', key: log.id, externalId: log.id };
+  },
   expected(account, days) {
     const start = Date.now() - days * DAY;
     return {

@@ -86,6 +86,24 @@ export class IfitClient {
     return this.#get(`/v1/activity_logs/${encodeURIComponent(id)}`, accessToken, activityLogSchema);
   }
 
+  /**
+   * A log's detail as iFit sent it: parsed when it fits the schema, else `value` is absent and
+   * `problem` says why — the text is still the caller's to keep (a payload that fails the
+   * schema is stored raw, never dropped).
+   */
+  async activityLogText(
+    accessToken: string,
+    id: string,
+  ): Promise<Partial<Fetched<IfitActivityLog>> & { text: string; problem?: string }> {
+    const path = `/v1/activity_logs/${encodeURIComponent(id)}`;
+    const text = await this.#getText(path, accessToken);
+    try {
+      return { value: parse(path, text, activityLogSchema), text };
+    } catch (error) {
+      return { text, problem: error instanceof Error ? error.message : String(error) };
+    }
+  }
+
   /** The library workout, or undefined when iFit does not know it (404). */
   async workout(accessToken: string, id: string): Promise<Fetched<IfitWorkout> | undefined> {
     try {
@@ -136,6 +154,11 @@ export class IfitClient {
   }
 
   async #get<S extends z.ZodTypeAny>(path: string, accessToken: string, schema: S): Promise<Fetched<z.infer<S>>> {
+    const text = await this.#getText(path, accessToken);
+    return { value: parse(path, text, schema), text };
+  }
+
+  async #getText(path: string, accessToken: string): Promise<string> {
     const response = await this.#send(path, {
       method: 'GET',
       headers: { authorization: `Bearer ${accessToken}`, accept: 'application/json' },
@@ -149,7 +172,7 @@ export class IfitClient {
       });
     }
     if (!response.ok) throw unexpectedStatus(path, response.status, text);
-    return { value: parse(path, text, schema), text };
+    return text;
   }
 
   /** One logical request: transient failures are retried here, so callers see a final answer. */

@@ -77,7 +77,18 @@ export function ifitPolling(client: IfitClient, settings: { intervalMs: number; 
       const workouts = new Map<string, { value: IfitWorkout; text: string } | undefined>();
       for (const item of wanted) {
         if (window.known && (await window.known(item.id))) continue;
-        const detail = await withAccess((tokens) => client.activityLog(tokens.accessToken, item.id));
+        const detail = await withAccess((tokens) => client.activityLogText(tokens.accessToken, item.id));
+        if (!detail.value) {
+          // A log that fails the schema is kept raw without a record (nothing invented); ingest logs the problem.
+          yield {
+            type: 'activity',
+            startMs: item.start,
+            raw: { externalId: item.id, contentType: 'application/json', body: detail.text },
+            records: [],
+            problem: detail.problem,
+          };
+          continue;
+        }
         const workoutId = detail.value.workout_id ?? item.workout_id ?? undefined;
         if (workoutId && !workouts.has(workoutId))
           workouts.set(workoutId, await withAccess((tokens) => client.workout(tokens.accessToken, workoutId)));
