@@ -118,3 +118,81 @@ export async function seedExplorer(t: TestApp, user: User) {
   });
   t.app.context.eventsCommitted.notify();
 }
+
+/**
+ * Days of daily, body, nutrition and menstruation records for the explorer's other tabs: the
+ * last three days, plus one day 400 days ago (listed only for a range that reaches it). Each
+ * daily record has 24 hourly heart-rate and step samples; each body record blood pressure and
+ * glucose samples.
+ */
+export async function seedDays(t: TestApp, user: User) {
+  const today = Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), new Date().getUTCDate());
+  const days = [400, 3, 2, 1].map((daysAgo) => today - daysAgo * DAY_MS);
+  const iso = (ms: number) => new Date(ms).toISOString();
+  const metadata = (day: number) => ({ start_time: iso(day), end_time: iso(day + DAY_MS - 1000), upload_type: 1 });
+  const hours = (day: number) => Array.from({ length: 24 }, (_, h) => iso(day + h * 3_600_000));
+  const records = (make: (day: number, i: number) => Record<string, unknown>) => days.map(make);
+  await storeRecords(t.app.store, {
+    user,
+    type: 'daily',
+    records: records((day, i) => ({
+      metadata: metadata(day),
+      distance_data: {
+        steps: 8000 + i * 1000,
+        detailed: { step_samples: hours(day).map((timestamp, h) => ({ timestamp, steps: h * 40 })) },
+      },
+      calories_data: { total_burned_calories: 2200 + i * 50 },
+      heart_rate_data: {
+        summary: { avg_hr_bpm: 70 + i, resting_hr_bpm: 55 + i },
+        detailed: { hr_samples: hours(day).map((timestamp, h) => ({ timestamp, bpm: 60 + (h % 12) })) },
+      },
+      scores: { recovery: 60 + i },
+    })),
+  });
+  await storeRecords(t.app.store, {
+    user,
+    type: 'body',
+    records: records((day, i) => ({
+      metadata: metadata(day),
+      measurements_data: {
+        measurements: [{ measurement_time: iso(day + 7 * 3_600_000), weight_kg: 71 - i * 0.4, bodyfat_percentage: 18 }],
+      },
+      blood_pressure_data: {
+        blood_pressure_samples: [8, 20].map((h) => ({
+          timestamp: iso(day + h * 3_600_000),
+          systolic_bp: 118 + h,
+          diastolic_bp: 76 + h / 4,
+        })),
+      },
+      glucose_data: {
+        blood_glucose_samples: [7, 12, 19].map((h) => ({
+          timestamp: iso(day + h * 3_600_000),
+          blood_glucose_mg_per_dL: 90 + h,
+        })),
+      },
+    })),
+  });
+  await storeRecords(t.app.store, {
+    user,
+    type: 'nutrition',
+    records: records((day, i) => ({
+      metadata: metadata(day),
+      summary: { macros: { calories: 2100 + i * 30, protein_g: 90 + i, carbohydrates_g: 250, fat_g: 70 } },
+    })),
+  });
+  await storeRecords(t.app.store, {
+    user,
+    type: 'menstruation',
+    records: records((day, i) => ({
+      metadata: metadata(day),
+      menstruation_data: {
+        day_in_cycle: 10 + i,
+        cycle_length_days: 28,
+        period_length_days: 5,
+        current_phase: 'follicular',
+        menstruation_flow: [{ timestamp: iso(day + 8 * 3_600_000), flow: 'LIGHT' }],
+      },
+    })),
+  });
+  t.app.context.eventsCommitted.notify();
+}
