@@ -81,7 +81,7 @@ export function loading(text = 'Loading…'): HTMLElement {
 export function table(headers: string[], rows: HTMLTableRowElement[], extraClass = ''): HTMLElement {
   return h(
     'div',
-    { class: 'table-wrap' },
+    { class: 'table-wrap', tabindex: 0 },
     h(
       'table',
       { class: `table ${extraClass}` },

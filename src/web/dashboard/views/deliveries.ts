@@ -122,7 +122,7 @@ export async function deliveriesView(root: HTMLElement, params: URLSearchParams)
       slot.append(
         h(
           'div',
-          { class: 'table-wrap' },
+          { class: 'table-wrap', tabindex: 0 },
           h(
             'table',
             { class: 'table deliveries-table' },

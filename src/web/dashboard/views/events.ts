@@ -80,7 +80,7 @@ export async function eventsView(root: HTMLElement, params: URLSearchParams): Pr
 export function eventsTable(body: HTMLTableSectionElement): HTMLElement {
   return h(
     'div',
-    { class: 'table-wrap' },
+    { class: 'table-wrap', tabindex: 0 },
     h(
       'table',
       { class: 'table events-table' },
