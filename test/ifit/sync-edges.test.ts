@@ -6,6 +6,7 @@ import type { TokenSet } from '../../src/providers/provider.ts';
 import { ENGINES } from '../helpers/engines.ts';
 import { startTestApp, type TestApp } from '../helpers/harness.ts';
 import type { IfitEmulator } from '../emulators/ifit/ifit-emulator.ts';
+import { eventually } from '../delivery/eventually.ts';
 import { api, IFIT_LOGIN, ifitEnv, startEmulator, submitLogin } from './helpers.ts';
 
 /** Sync edges: refresh races between processes, access rejected after a refresh, inactive users. */
@@ -105,30 +106,38 @@ describe.each(ENGINES)('iFit sync edges (%s)', (engine) => {
 });
 
 describe.each(ENGINES)('iFit scheduler shutdown (%s)', (engine) => {
-  it('stopping the worker interrupts a backfill at the next provider call and keeps its progress', async () => {
-    const { emulator } = await startEmulator();
-    const t = await startTestApp(engine, `ifit-stop-${engine}`, ifitEnv(emulator));
-    try {
-      // Slow iFit down so the backfill is still running when the worker stops.
-      emulator.failNext(
-        { path: /^\/v1\/activity_logs\/[0-9a-f]+$/ },
-        { status: 429, headers: { 'retry-after': '1' }, times: 3 },
-      );
-      const { json } = await api(t, 'POST', '/v2/auth/authenticateUser?resource=IFIT', {});
-      expect((await submitLogin(json.auth_url, IFIT_LOGIN.username, IFIT_LOGIN.password)).status).toBe(303);
-      const deadline = Date.now() + 10_000;
-      while (!emulator.requests.some((request) => request.status === 429) && Date.now() < deadline)
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      const started = Date.now();
-      for (const task of t.app.tasks) if (task.name === 'ingest-sync') await task.stop();
-      expect(Date.now() - started).toBeLessThan(5_000);
-      const connection = await t.app.store.connections.get(t.devId, json.user_id);
-      expect(connection!.status).toBe('active');
-      expect(connection!.syncState.lastSyncAt).toBeUndefined(); // interrupted, to be resumed
-      expect(connection!.nextSyncAt).toBeLessThanOrEqual(Date.now());
-    } finally {
-      await t.close();
-      await emulator.close();
-    }
-  });
+  it(
+    'stopping the worker interrupts a backfill at the next provider call and keeps its progress',
+    { timeout: 120_000 },
+    async () => {
+      const { emulator } = await startEmulator();
+      const t = await startTestApp(engine, `ifit-stop-${engine}`, ifitEnv(emulator));
+      try {
+        // Slow iFit down so the backfill is still running when the worker stops.
+        emulator.failNext(
+          { path: /^\/v1\/activity_logs\/[0-9a-f]+$/ },
+          { status: 429, headers: { 'retry-after': '1' }, times: 3 },
+        );
+        const { json } = await api(t, 'POST', '/v2/auth/authenticateUser?resource=IFIT', {});
+        expect((await submitLogin(json.auth_url, IFIT_LOGIN.username, IFIT_LOGIN.password)).status).toBe(303);
+        await eventually(
+          async () => emulator.requests.some((request) => request.status === 429),
+          60_000,
+          'the backfill reaching an activity log',
+        );
+        const before = emulator.requests.length;
+        for (const task of t.app.tasks) if (task.name === 'ingest-sync') await task.stop();
+        // Stopped at its next provider call: after the stop, only the call in flight (its 429s
+        // retried) reached iFit, never the rest of the backfill's calls.
+        expect(new Set(emulator.requests.slice(before).map((request) => request.path)).size).toBeLessThanOrEqual(1);
+        const connection = await t.app.store.connections.get(t.devId, json.user_id);
+        expect(connection!.status).toBe('active');
+        expect(connection!.syncState.lastSyncAt).toBeUndefined(); // interrupted, to be resumed
+        expect(connection!.nextSyncAt).toBeLessThanOrEqual(Date.now());
+      } finally {
+        await t.close();
+        await emulator.close();
+      }
+    },
+  );
 });

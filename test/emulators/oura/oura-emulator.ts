@@ -100,6 +100,7 @@ export class OuraEmulator {
   readonly #heartrate = new Map<string, Record<string, unknown>[]>();
   readonly #random: Random;
   readonly #faults: Fault[] = [];
+  readonly #holds: { path: string | RegExp; reached: () => void; released: Promise<void> }[] = [];
   readonly subscriptions = new Map<string, OuraSubscription>();
   #consent: Consent | undefined;
   #server: FastifyInstance | undefined;
@@ -186,6 +187,19 @@ export class OuraEmulator {
     });
   }
 
+  /**
+   * The next request whose path matches waits, unanswered, until `release()`: a test can tell
+   * what Tributary did before that call returned. `reached` resolves when the request arrives.
+   */
+  holdNext(path: string | RegExp): { reached: Promise<void>; release: () => void } {
+    let reached!: () => void;
+    let release!: () => void;
+    const arrived = new Promise<void>((resolve) => (reached = resolve));
+    const released = new Promise<void>((resolve) => (release = resolve));
+    this.#holds.push({ path, reached, released });
+    return { reached: arrived, release };
+  }
+
   expireAccessTokens(accountId?: string): void {
     for (const token of this.#access.values()) if (!accountId || token.accountId === accountId) token.expiresAt = 0;
   }
@@ -248,6 +262,14 @@ export class OuraEmulator {
     await app.register(formbody);
     app.addHook('onRequest', async (request, reply) => {
       const path = request.url.split('?')[0]!;
+      const hold = this.#holds.findIndex((h) =>
+        typeof h.path === 'string' ? path.startsWith(h.path) : h.path.test(path),
+      );
+      if (hold >= 0) {
+        const [held] = this.#holds.splice(hold, 1);
+        held!.reached();
+        await held!.released;
+      }
       const fault = this.#faults.find(
         (f) =>
           f.remaining > 0 &&
