@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { markEngineUsed, TEST_KEY, tempDir } from '../helpers/engines.ts';
 import { spawnServer, type ServerProcess } from './processes.ts';
+import { eventually } from './eventually.ts';
 import { startReceiver, type Receiver } from './receiver.ts';
 
 const BIN = resolve(import.meta.dirname, '../../bin/tributary.js');
@@ -54,10 +55,16 @@ it('manages destinations and deliveries from the CLI beside a running server', a
   await receiver.waitFor((r) => r.length >= 1);
   expect(JSON.parse(receiver.received[0]!.body)).toMatchObject({ type: 'healthcheck' });
 
-  // The server's worker records the outcome just after the receiver answered.
-  await new Promise((r) => setTimeout(r, 500));
-  const run = await cli(['deliveries', 'list', '--dev-id', 'cli-dev', '--status', 'delivered', '--json'], env);
-  const listed = (JSON.parse(run.stdout) as { deliveries: Array<{ id: string }> }).deliveries;
+  // The server's worker records the outcome just after the receiver answered: wait for it.
+  const listed = await eventually(
+    async () => {
+      const run = await cli(['deliveries', 'list', '--dev-id', 'cli-dev', '--status', 'delivered', '--json'], env);
+      const deliveries = (JSON.parse(run.stdout) as { deliveries: Array<{ id: string }> }).deliveries;
+      return deliveries.length > 0 && deliveries;
+    },
+    60_000,
+    'the test delivery listed as delivered',
+  );
   expect(listed).toHaveLength(1);
   const again = await cli(['deliveries', 'redeliver', '--dev-id', 'cli-dev', listed[0]!.id], env);
   expect(again.code, again.stderr).toBe(0);

@@ -4,7 +4,7 @@ import { storeRecords } from '../../src/ingest/store-records.ts';
 import { ENGINES, TEST_DATABASE_URL } from '../helpers/engines.ts';
 import { startTestApp, type TestApp } from '../helpers/harness.ts';
 import { activity, body } from '../api/records.ts';
-import { eventually } from './eventually.ts';
+import { deliveriesSettled, eventually } from './eventually.ts';
 import { startReceiver, type Receiver } from './receiver.ts';
 
 describe.each(ENGINES)('destinations API on %s', (engine) => {
@@ -162,7 +162,7 @@ describe.each(ENGINES)('destinations API on %s', (engine) => {
     await storeRecords(t.app.store, { user: u, type: 'body', records: [body('2026-02-01'), body('2026-02-02')] });
     await storeRecords(t.app.store, { user: u, type: 'activity', records: [activity('f2', '2026-02-03T08:00:00Z')] });
     await receiver.waitFor((r) => r.length >= 3);
-    await new Promise((r) => setTimeout(r, 300));
+    await deliveriesSettled(t.app.store, t.devId);
     expect(receiver.received).toHaveLength(3);
     expect((await api('GET', `/v2/deliveries?destination_id=${sleepOnly.body.id}`)).body.deliveries).toEqual([]);
     const first = await api('GET', `/v2/deliveries?destination_id=${all.body.id}&limit=2`);
@@ -189,7 +189,9 @@ describe.each(ENGINES)('destinations API on %s', (engine) => {
       type: 'activity',
       records: [activity('p1', '2026-02-01T08:00:00Z')],
     });
-    await new Promise((r) => setTimeout(r, 500));
+    // Dispatched with no delivery for the paused destination: nothing can be sent for it.
+    await deliveriesSettled(t.app.store, t.devId);
+    expect((await api('GET', `/v2/deliveries?destination_id=${created.body.id}`)).body.deliveries).toEqual([]);
     expect(receiver.received).toHaveLength(0);
     expect((await api('PATCH', `/v2/destinations/${created.body.id}`, { enabled: true })).body).toMatchObject({
       enabled: true,
@@ -223,9 +225,12 @@ describe.each(ENGINES)('destinations API on %s', (engine) => {
     expect(disabled.status_notice).toMatch(/failed for more than 1 s/);
     const dead = await eventually(async () => (await api('GET', '/v2/deliveries?status=failed')).body.deliveries[0]);
     expect(dead.last_error).toBeTruthy();
-    const count = receiver.received.length;
-    await new Promise((r) => setTimeout(r, 700));
-    expect(receiver.received.length).toBe(count);
+    // Disabled with its delivery dead and none pending, no attempt is left to send: the receiver
+    // got exactly the attempts the log recorded.
+    await deliveriesSettled(t.app.store, t.devId);
+    const log = (await api('GET', `/v2/deliveries?destination_id=${created.body.id}`)).body.deliveries;
+    expect(log).toHaveLength(1);
+    expect(receiver.received.length).toBe(log[0].attempts);
     const enabled = await api('PATCH', `/v2/destinations/${created.body.id}`, { enabled: true });
     expect(enabled.body).toMatchObject({ enabled: true, status: 'active', status_notice: null, failing_since: null });
   });

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
+import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterEach, expect, it } from 'vitest';
 import {
@@ -63,8 +64,22 @@ it('runs the API and the worker as separate processes on PostgreSQL + Redis', as
   const auth = { 'dev-id': 'roles-dev', 'x-api-key': 'r'.repeat(32) };
   const test = await fetch(`${api.url}/v2/destinations/${created.id}/test`, { method: 'POST', headers: auth });
   expect(test.status).toBe(202);
-  // The API role alone never sends.
-  await new Promise((r) => setTimeout(r, 1000));
+  // The API role alone never sends: it queued the test job, and no BullMQ worker listens on
+  // any of its queues (what would take the job), so nothing reached the receiver.
+  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+  try {
+    const names = [
+      ...new Set((await redis.keys(`${prefix}:*`)).map((key) => key.slice(prefix.length + 1).split(':')[0]!)),
+    ];
+    expect(names.length).toBeGreaterThan(0);
+    for (const name of names) {
+      const queue = new Queue(name, { connection: redis, prefix });
+      expect(await queue.getWorkers(), `workers of queue ${name}`).toEqual([]);
+      await queue.close();
+    }
+  } finally {
+    redis.disconnect();
+  }
   expect(receiver.received).toHaveLength(0);
 
   const worker = await spawnServer(['--worker'], env);
