@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { BullmqQueue } from '../../src/queue/bullmq.ts';
 import { EmbeddedQueue } from '../../src/queue/embedded.ts';
 import type { Job, Queue, QueueOptions } from '../../src/queue/queue.ts';
@@ -8,6 +8,8 @@ import { openStore } from '../../src/store/index.ts';
 import { openTestStore, testBox, type TestStore } from '../helpers/engines.ts';
 
 const REDIS_URL = process.env.TRIBUTARY_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+// A test waits for conditions (up to 60 s each, see `until`), never for fixed times.
+vi.setConfig({ testTimeout: 180_000 });
 
 /** Opens queue instances that share one backend, as separate worker processes would. */
 interface Backend {
@@ -66,13 +68,17 @@ function embeddedBackend(test: TestStore): Backend {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function until(check: () => boolean, timeoutMs = 10_000): Promise<void> {
+/** Waits for `check`, with a budget for a loaded machine (the outcome never depends on it). */
+async function until(check: () => boolean | Promise<boolean>, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!check()) {
+  while (!(await check())) {
     if (Date.now() > deadline) throw new Error('timed out');
     await sleep(20);
   }
 }
+
+/** No job waiting, delayed or running: from then on no handler can run again. */
+const drained = (queue: Queue) => until(async () => (await queue.pendingCount()) === 0);
 
 describe.each(Object.keys(BACKENDS))('queue contract: %s', (name) => {
   let backend: Backend;
@@ -96,7 +102,7 @@ describe.each(Object.keys(BACKENDS))('queue contract: %s', (name) => {
     queue.work(async (job) => void seen.push(job), { concurrency: 4 });
     await queue.add(Array.from({ length: 20 }, (_, i) => ({ id: `job-${i}`, data: { n: i } })));
     await until(() => seen.length >= 20);
-    await sleep(200);
+    await drained(queue);
     expect(seen).toHaveLength(20);
     expect(new Set(seen.map((j) => j.id)).size).toBe(20);
     expect(seen.find((j) => j.id === 'job-7')?.data).toEqual({ n: 7 });
@@ -111,7 +117,7 @@ describe.each(Object.keys(BACKENDS))('queue contract: %s', (name) => {
     const seen: Job[] = [];
     queue.work(async (job) => void seen.push(job), { concurrency: 1 });
     await until(() => seen.length >= 1);
-    await sleep(300);
+    await drained(queue);
     expect(seen).toEqual([{ id: 'same', data: { v: 1 } }]);
   });
 
@@ -137,17 +143,27 @@ describe.each(Object.keys(BACKENDS))('queue contract: %s', (name) => {
     );
     await queue.add([{ id: 'flaky', data: {} }]);
     await until(() => calls >= 3);
-    await sleep(300);
+    await drained(queue);
     expect(calls).toBe(3);
     expect(await queue.pendingCount()).toBe(0);
   });
 
   it('shares jobs between several workers without ever running one job twice at once', async () => {
-    const workers = [await open(), await open(), await open()];
+    // Leases far longer than any wait below: a job is never handed over for being slow.
+    const workers = [
+      await open({ leaseMs: 120_000 }),
+      await open({ leaseMs: 120_000 }),
+      await open({ leaseMs: 120_000 }),
+    ];
     const running = new Map<string, number>();
     const runs = new Map<string, number>();
     let overlap = 0;
     const byWorker = [0, 0, 0];
+    // Every handler waits until a second worker has started a job: the first worker's four slots
+    // stay busy meanwhile, so the other jobs can only go to the others (sharing never depends
+    // on which worker the scheduler happened to run first).
+    let shared!: () => void;
+    const secondWorker = new Promise<void>((resolve) => (shared = resolve));
     workers.forEach((queue, index) =>
       queue.work(
         async (job) => {
@@ -156,6 +172,8 @@ describe.each(Object.keys(BACKENDS))('queue contract: %s', (name) => {
           if (now > 1) overlap++;
           runs.set(job.id, (runs.get(job.id) ?? 0) + 1);
           byWorker[index]!++;
+          if (byWorker.filter((n) => n > 0).length > 1) shared();
+          await secondWorker;
           await sleep(15);
           running.set(job.id, running.get(job.id)! - 1);
         },
@@ -163,8 +181,8 @@ describe.each(Object.keys(BACKENDS))('queue contract: %s', (name) => {
       ),
     );
     await workers[0]!.add(Array.from({ length: 60 }, (_, i) => ({ id: `shared-${i}`, data: {} })));
-    await until(() => runs.size >= 60, 20_000);
-    await sleep(300);
+    await until(() => runs.size >= 60);
+    await drained(workers[0]!);
     expect(overlap).toBe(0);
     expect([...runs.values()].every((n) => n === 1)).toBe(true);
     expect(byWorker.filter((n) => n > 0).length).toBeGreaterThan(1);
@@ -189,8 +207,14 @@ describe.each(Object.keys(BACKENDS))('queue contract: %s', (name) => {
     await queue.stop();
     expect(finished).toBe(1);
     await queue.add([{ id: 'b', data: {} }]);
-    await sleep(300);
-    expect(finished).toBe(1);
     expect(await queue.pendingCount()).toBe(1);
+    // The stopped worker never takes it: a new worker finds it waiting and runs it, once.
+    const next = await open();
+    const took: string[] = [];
+    next.work(async (job) => void took.push(job.id), { concurrency: 1 });
+    await until(() => took.length >= 1);
+    await drained(next);
+    expect(took).toEqual(['b']);
+    expect(finished).toBe(1);
   });
 });
