@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ATTEMPT_BUDGET_MS } from '../helpers/budget.ts';
 import { isTributaryError } from '../../src/core/errors.ts';
 import type { DestinationDefinition, DestinationServices } from '../../src/delivery/destinations/destination.ts';
 import { firestoreDestination } from '../../src/delivery/destinations/firestore/index.ts';
@@ -12,7 +13,7 @@ import { activity, dataPayload, destinationEvent, testUser } from './events.ts';
  * could ask the driver for the host's workload-identity token (MONGODB-OIDC), AWS role
  * (MONGODB-AWS), Kerberos tickets or local files.
  */
-const SERVICES: DestinationServices = { payloadUrl: () => 'http://127.0.0.1:1/unused', timeoutMs: 3000 };
+const SERVICES: DestinationServices = { payloadUrl: () => 'http://127.0.0.1:1/unused', timeoutMs: ATTEMPT_BUDGET_MS };
 
 async function failure(promise: Promise<unknown>): Promise<Error & { details?: Record<string, unknown> }> {
   return promise.then(

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ATTEMPT_BUDGET_MS } from '../helpers/budget.ts';
 import { ENGINES } from '../helpers/engines.ts';
 import { runApiFlow } from '../emulators/api-flow.ts';
 import { TributaryError } from '../../src/core/errors.ts';
@@ -175,7 +176,7 @@ destinationContract('azure_blob (azurite)', async (): Promise<ContractTarget> =>
       await azurite.down();
       return () => azurite.up();
     },
-    services: { ...payloads.services, timeoutMs: 5_000 },
+    services: { ...payloads.services, timeoutMs: ATTEMPT_BUDGET_MS },
     close: async () => {
       await payloads.close();
     },

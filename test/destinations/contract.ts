@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isTributaryError } from '../../src/core/errors.ts';
+import { ATTEMPT_BUDGET_MS } from '../helpers/budget.ts';
 import type {
   Destination,
   DestinationDefinition,
@@ -46,10 +47,13 @@ export interface ContractTarget {
 
 const DEFAULT_SERVICES: DestinationServices = {
   payloadUrl: (eventId, expiresIn) => `http://127.0.0.1:1/v2/payloads/${eventId}?expires_in=${expiresIn}`,
+  timeoutMs: ATTEMPT_BUDGET_MS,
 };
 
 export function destinationContract(name: string, setup: () => Promise<ContractTarget>): void {
-  describe(`destination contract: ${name}`, () => {
+  // A case makes a few attempts, and an attempt during an outage may take its whole budget
+  // (clients that retry until their deadline): the test budget follows (targets use ATTEMPT_BUDGET_MS).
+  describe(`destination contract: ${name}`, { timeout: 4 * ATTEMPT_BUDGET_MS }, () => {
     let target: ContractTarget;
     let destination: Destination;
     let services: DestinationServices;

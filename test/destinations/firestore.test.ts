@@ -1,6 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { Firestore } from '@google-cloud/firestore';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { ATTEMPT_BUDGET_MS } from '../helpers/budget.ts';
 import type { DestinationEvent } from '../../src/delivery/destinations/destination.ts';
 import { firestoreDestination } from '../../src/delivery/destinations/firestore/index.ts';
 import { runApiFlow } from '../emulators/api-flow.ts';
@@ -18,9 +19,9 @@ import { startTcpProxy, type TcpProxy } from './tcp-proxy.ts';
  */
 // The client retries an unreachable server internally, so an attempt during the outage takes the whole budget.
 // The budget covers the client's first connection to the (JavaScript) emulator, which took over 5 s on a
-// loaded two-core machine; the file's test timeout leaves room for one whole budget plus the retry.
-const SERVICES = { payloadUrl: () => 'http://127.0.0.1:1/unused', timeoutMs: 15_000 };
-vi.setConfig({ testTimeout: 60_000 });
+// loaded two-core machine; the file's test timeout leaves room for two whole budgets plus the retry.
+const SERVICES = { payloadUrl: () => 'http://127.0.0.1:1/unused', timeoutMs: ATTEMPT_BUDGET_MS };
+vi.setConfig({ testTimeout: 4 * ATTEMPT_BUDGET_MS });
 const PROJECT = 'tributary-test';
 const ROOT = 'terra/2022-03-16';
 

@@ -1,5 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ATTEMPT_BUDGET_MS } from '../helpers/budget.ts';
 import { ENGINES } from '../helpers/engines.ts';
 import { runApiFlow } from '../emulators/api-flow.ts';
 import {
@@ -140,7 +141,7 @@ destinationContract('gcs (firebase-tools Storage emulator)', async (): Promise<C
       await gcs.down();
       return () => gcs.up();
     },
-    services: { ...payloads.services, timeoutMs: 5_000 },
+    services: { ...payloads.services, timeoutMs: ATTEMPT_BUDGET_MS },
     close: async () => {
       await payloads.close();
       await gcs.close();

@@ -1,5 +1,6 @@
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ATTEMPT_BUDGET_MS } from '../helpers/budget.ts';
 import { ENGINES } from '../helpers/engines.ts';
 import { runApiFlow } from '../emulators/api-flow.ts';
 import { TributaryError } from '../../src/core/errors.ts';
@@ -27,7 +28,7 @@ describe('kafka destination (librdkafka mock cluster)', () => {
   let mock: KafkaMock;
   let payloads: PayloadServer;
   let topicCount = 0;
-  const services = () => ({ ...payloads.services, timeoutMs: 5_000 });
+  const services = () => ({ ...payloads.services, timeoutMs: ATTEMPT_BUDGET_MS });
 
   beforeAll(async () => {
     [mock, payloads] = await Promise.all([startKafkaMock({ brokers: 1 }), startPayloadServer()]);
@@ -259,7 +260,7 @@ destinationContract('kafka (librdkafka mock cluster)', async (): Promise<Contrac
       await mock.down();
       return () => mock.up();
     },
-    services: { ...payloads.services, timeoutMs: 5_000 },
+    services: { ...payloads.services, timeoutMs: ATTEMPT_BUDGET_MS },
     close: async () => {
       await follower.stop().catch(() => undefined);
       await payloads.close();

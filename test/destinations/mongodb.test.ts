@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ATTEMPT_BUDGET_MS } from '../helpers/budget.ts';
 import type { DestinationEvent } from '../../src/delivery/destinations/destination.ts';
 import { mongodbDestination } from '../../src/delivery/destinations/mongodb/index.ts';
 import { runApiFlow } from '../emulators/api-flow.ts';
@@ -14,7 +15,7 @@ import { startTcpProxy } from './tcp-proxy.ts';
  * (and the mock applies their replace-by-_id upserts to an in-memory store so the shared
  * contract can read back what was written). See test/emulators/mongodb/mock-mongo.ts.
  */
-const SERVICES = { payloadUrl: () => 'http://127.0.0.1:1/unused', timeoutMs: 3000 };
+const SERVICES = { payloadUrl: () => 'http://127.0.0.1:1/unused', timeoutMs: ATTEMPT_BUDGET_MS };
 const DATABASE = 'terra';
 const URI_OPTIONS = 'directConnection=true&serverSelectionTimeoutMS=1500&heartbeatFrequencyMS=500';
 

@@ -1,6 +1,7 @@
 import type { Server as HttpServer } from 'node:http';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ATTEMPT_BUDGET_MS } from '../helpers/budget.ts';
 import type { DestinationDefinition, DestinationServices } from '../../src/delivery/destinations/destination.ts';
 import { azureBlobDestination } from '../../src/delivery/destinations/azure-blob/index.ts';
 import { gcsDestination } from '../../src/delivery/destinations/gcs/index.ts';
@@ -174,7 +175,7 @@ describe("error text never carries an internal service's answer", () => {
       url: new URL(`${internalUrl}/hook`),
       headers: { 'content-type': 'application/json' },
       body: '{}',
-      timeoutMs: 5000,
+      timeoutMs: ATTEMPT_BUDGET_MS,
       allowPrivateNetworks: true,
     });
     expect(outcome.ok).toBe(false);
@@ -186,7 +187,7 @@ describe("error text never carries an internal service's answer", () => {
 
   it('supabase storage: the same, and its logic still reads the body (bucket not found)', async () => {
     const { storageClient, StorageError } = await import('../../src/delivery/destinations/supabase/storage.ts');
-    const client = storageClient(internalUrl, 'k'.repeat(40), 5000);
+    const client = storageClient(internalUrl, 'k'.repeat(40), ATTEMPT_BUDGET_MS);
     const error = await client.upload('a/b.json', '{}').then(
       () => undefined,
       (e: unknown) => e,

@@ -3,6 +3,7 @@ import { createServer, type Socket } from 'node:net';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ATTEMPT_BUDGET_MS } from '../helpers/budget.ts';
 import type { DestinationEvent } from '../../src/delivery/destinations/destination.ts';
 import { sqlDestination } from '../../src/delivery/destinations/sql/index.ts';
 import { runApiFlow } from '../emulators/api-flow.ts';
@@ -18,7 +19,7 @@ import { startTcpProxy } from './tcp-proxy.ts';
  * the shared servers themselves.
  */
 const MYSQL_PORT = 3306;
-const SERVICES = { payloadUrl: () => 'http://127.0.0.1:1/unused', timeoutMs: 3000 };
+const SERVICES = { payloadUrl: () => 'http://127.0.0.1:1/unused', timeoutMs: ATTEMPT_BUDGET_MS };
 
 interface SqlServer {
   scheme: 'postgres' | 'mysql';

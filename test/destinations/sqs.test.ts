@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ATTEMPT_BUDGET_MS } from '../helpers/budget.ts';
 import { ENGINES } from '../helpers/engines.ts';
 import { runApiFlow } from '../emulators/api-flow.ts';
 import { TributaryError } from '../../src/core/errors.ts';
@@ -281,7 +282,7 @@ destinationContract('sqs (fauxqs)', async (): Promise<ContractTarget> => {
       await fauxqs.down();
       return () => fauxqs.up();
     },
-    services: { ...payloads.services, timeoutMs: 5_000 },
+    services: { ...payloads.services, timeoutMs: ATTEMPT_BUDGET_MS },
     close: async () => {
       await payloads.close();
       await fauxqs.close();

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ATTEMPT_BUDGET_MS } from '../helpers/budget.ts';
 import type { DestinationEvent } from '../../src/delivery/destinations/destination.ts';
 import { supabaseDestination } from '../../src/delivery/destinations/supabase/index.ts';
 import { runApiFlow } from '../emulators/api-flow.ts';
@@ -15,7 +16,7 @@ import { startTcpProxy, type TcpProxy } from './tcp-proxy.ts';
  * suite, reached through a loopback proxy for the outage) plus a recorded-request stub of
  * Supabase Storage (test/emulators/supabase/storage-stub.ts).
  */
-const SERVICES = { payloadUrl: () => 'http://127.0.0.1:1/unused', timeoutMs: 3000 };
+const SERVICES = { payloadUrl: () => 'http://127.0.0.1:1/unused', timeoutMs: ATTEMPT_BUDGET_MS };
 const PG_PORT = Number(new URL(TEST_DATABASE_URL).port || 5432);
 
 async function admin(sql: string): Promise<void> {

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { createTributary, type Tributary } from '../../src/app.ts';
 import type { Db } from '../../src/store/index.ts';
 import { loadConfig } from '../../src/core/config.ts';
+import { ATTEMPT_BUDGET_MS } from './budget.ts';
 import { createLogger } from '../../src/core/logger.ts';
 import {
   dropSchema,
@@ -44,6 +45,8 @@ export async function startTestApp(engine: Engine, name: string, env: Record<str
     // Test receivers and emulators listen on 127.0.0.1 (the SSRF guard's own tests set false).
     ...(env.TRIBUTARY_WEBHOOK_ALLOW_PRIVATE === undefined ? { TRIBUTARY_ALLOW_PRIVATE_DESTINATIONS: 'true' } : {}),
     ...(engine === 'postgres' ? { TRIBUTARY_DATABASE_URL: TEST_DATABASE_URL } : {}),
+    // Not the 8 s default: a slow machine must not turn one attempt into a timeout and a retry.
+    TRIBUTARY_WEBHOOK_TIMEOUT_MS: String(ATTEMPT_BUDGET_MS),
     ...env,
   });
   const app = await createTributary(config, { schema, logger: createLogger(config.logLevel) });
