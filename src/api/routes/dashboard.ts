@@ -5,7 +5,9 @@ import { isAbsolute } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { notFound } from '../../core/errors.ts';
 import type { RouteModule } from '../context.ts';
-import { describeTag, registerOperations } from '../openapi/index.ts';
+import { z } from 'zod';
+import { apiError, defineRoute, serve } from '../contract/index.ts';
+import { describeTag } from '../openapi/index.ts';
 
 /** Where the dashboard's sources live (src/web/dashboard/); the web layer never imports store code. */
 const WEB_DIR = fileURLToPath(new URL('../../web/dashboard/', import.meta.url));
@@ -70,6 +72,36 @@ export function dashboardScript(): Promise<string> {
   return script;
 }
 
+const TAG = 'Dashboard';
+describeTag(
+  TAG,
+  'The developer dashboard (a web page; its data comes from the authenticated /v2 API, with the dev-id and API key the developer types in).',
+);
+const ASSET_NAMES = ['dashboard.js', ...Object.keys(STATIC_ASSETS)];
+const text = (description: string, contentType: string) => ({ description, contentType, schema: { type: 'string' } });
+
+export const dashboardPage = defineRoute({
+  method: 'get',
+  path: '/dashboard',
+  tag: TAG,
+  summary: 'The developer dashboard (HTML page)',
+  operationId: 'Dashboard_Page',
+  public: true,
+  responses: { 200: text('The page', 'text/html') },
+});
+
+export const dashboardAsset = defineRoute({
+  method: 'get',
+  path: '/dashboard/assets/{name}',
+  tag: TAG,
+  summary: `A dashboard asset: ${ASSET_NAMES.join(', ')}`,
+  operationId: 'Dashboard_Asset',
+  public: true,
+  // Any name reaches the handler: one that is not an asset is a 404, not a 400.
+  params: z.object({ name: z.string().describe(`One of ${ASSET_NAMES.join(', ')}`) }),
+  responses: { 200: text('The asset', 'text/javascript'), 404: apiError('No such asset') },
+});
+
 /**
  * `GET /dashboard`: the developer dashboard, a self-contained single-page app that signs in
  * with dev-id + API key (kept in sessionStorage) and reads the /v2 API over HTTP.
@@ -83,12 +115,11 @@ export const dashboardRoutes: RouteModule = (app) => {
     ]),
   );
 
-  app.get('/dashboard', async (_request, reply) => {
+  serve(app, dashboardPage, async (_input, _request, reply) => {
     return secure(reply).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(html);
   });
 
-  app.get('/dashboard/assets/:name', async (request, reply) => {
-    const { name } = request.params as { name: string };
+  serve(app, dashboardAsset, async ({ params: { name } }, _request, reply) => {
     if (name === 'dashboard.js')
       return secure(reply)
         .type('text/javascript; charset=utf-8')
@@ -103,42 +134,3 @@ export const dashboardRoutes: RouteModule = (app) => {
 function secure(reply: FastifyReply): FastifyReply {
   return reply.headers(SECURITY_HEADERS);
 }
-
-const asset = (description: string, type: string) => ({
-  description,
-  content: { [type]: { schema: { type: 'string' } } },
-});
-describeTag(
-  'Dashboard',
-  'The developer dashboard (a web page; its data comes from the authenticated /v2 API, with the dev-id and API key the developer types in).',
-);
-registerOperations(
-  {
-    method: 'get',
-    path: '/dashboard',
-    tag: 'Dashboard',
-    operation: {
-      summary: 'The developer dashboard (HTML page)',
-      security: [],
-      responses: { '200': asset('The page', 'text/html') },
-    },
-  },
-  {
-    method: 'get',
-    path: '/dashboard/assets/{name}',
-    tag: 'Dashboard',
-    operation: {
-      summary: 'A dashboard asset: dashboard.js, dashboard.css, uplot.css (the chart library’s), icon.svg',
-      security: [],
-      parameters: [
-        {
-          name: 'name',
-          in: 'path',
-          required: true,
-          schema: { type: 'string', enum: ['dashboard.js', ...Object.keys(STATIC_ASSETS)] },
-        },
-      ],
-      responses: { '200': asset('The asset', 'text/javascript'), '404': { description: 'No such asset' } },
-    },
-  },
-);

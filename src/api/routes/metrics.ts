@@ -3,7 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import ipaddr from 'ipaddr.js';
 import { TributaryError } from '../../core/errors.ts';
 import type { RouteModule } from '../context.ts';
-import { ERROR_SCHEMA_NAME, registerOperations } from '../openapi/index.ts';
+import { apiError, defineRoute, serve } from '../contract/index.ts';
 
 /**
  * GET /metrics: this process's figures in the Prometheus text format. Every process serves
@@ -14,8 +14,24 @@ import { ERROR_SCHEMA_NAME, registerOperations } from '../openapi/index.ts';
  * that came through a proxy, i.e. carries X-Forwarded-For or Forwarded, is refused, since the
  * proxy's own loopback address says nothing about the client behind it).
  */
+export const metricsRoute = defineRoute({
+  method: 'get',
+  path: '/metrics',
+  tag: 'Server',
+  summary: 'Prometheus metrics of this process',
+  description:
+    'Prometheus text format (prom-client): HTTP requests by route pattern and status, delivery attempts by destination type and outcome with latency histograms, outbox and delivery lag, queue depth, sync lag and provider poll outcomes (errors, 429s) per provider, store pool use, and process figures. Every process (API, worker) serves its own. Labels never carry tenant ids. With `TRIBUTARY_METRICS_TOKEN` set it needs `Authorization: Bearer <token>`; unset, only direct loopback clients are answered.',
+  operationId: 'Server_Metrics',
+  public: true,
+  responses: {
+    200: { description: 'The exposition text (version 0.0.4)', contentType: 'text/plain', schema: { type: 'string' } },
+    401: apiError('TRIBUTARY_METRICS_TOKEN is set and the bearer token is missing or wrong'),
+    403: apiError('No token is configured and the client is not a direct loopback client'),
+  },
+});
+
 export const metricsRoutes: RouteModule = (app, ctx) => {
-  app.get('/metrics', async (request, reply) => {
+  serve(app, metricsRoute, async (_input, request, reply) => {
     const metrics = ctx.metrics;
     if (!metrics) throw new TributaryError('not_found', 'metrics are not collected in this process');
     authorizeScrape(request, ctx.config.metricsToken);
@@ -50,30 +66,3 @@ function isLoopback(address: string | undefined): boolean {
   const parsed = ipaddr.process(address); // ::ffff:127.0.0.1 → 127.0.0.1
   return parsed.range() === 'loopback';
 }
-
-registerOperations({
-  method: 'get',
-  path: '/metrics',
-  tag: 'Server',
-  operation: {
-    summary: 'Prometheus metrics of this process',
-    description:
-      'Prometheus text format (prom-client): HTTP requests by route pattern and status, delivery attempts by destination type and outcome with latency histograms, outbox and delivery lag, queue depth, sync lag and provider poll outcomes (errors, 429s) per provider, store pool use, and process figures. Every process (API, worker) serves its own. Labels never carry tenant ids. With `TRIBUTARY_METRICS_TOKEN` set it needs `Authorization: Bearer <token>`; unset, only direct loopback clients are answered.',
-    operationId: 'Server_Metrics',
-    security: [],
-    responses: {
-      '200': {
-        description: 'The exposition text (version 0.0.4)',
-        content: { 'text/plain': { schema: { type: 'string' } } },
-      },
-      '401': {
-        description: 'TRIBUTARY_METRICS_TOKEN is set and the bearer token is missing or wrong',
-        content: { 'application/json': { schema: { $ref: `#/components/schemas/${ERROR_SCHEMA_NAME}` } } },
-      },
-      '403': {
-        description: 'No token is configured and the client is not a direct loopback client',
-        content: { 'application/json': { schema: { $ref: `#/components/schemas/${ERROR_SCHEMA_NAME}` } } },
-      },
-    },
-  },
-});
