@@ -1,7 +1,9 @@
 import type { FastifyReply } from 'fastify';
 import type { RouteModule } from '../api/context.ts';
+import { serve } from '../api/contract/index.ts';
 import { escapeHtml } from '../auth/pages.ts';
 import type { McpGrant } from '../store/store.ts';
+import { consentDecision, consentPage } from './contract.ts';
 import { describeGrantPeriod } from './scope.ts';
 
 /**
@@ -11,8 +13,8 @@ import { describeGrantPeriod } from './scope.ts';
  * link is then spent. Self-contained HTML (no script, no CDN), never cached, never framed.
  */
 export const mcpConsentPages: RouteModule = (app, ctx) => {
-  app.get('/mcp/consent/:secret', async (request, reply) => {
-    const grant = await ctx.store.mcpGrants.byConsentSecret(secretOf(request.params));
+  serve(app, consentPage, async ({ params }, _request, reply) => {
+    const grant = await ctx.store.mcpGrants.byConsentSecret(secretOf(params.secret));
     if (!grant || isLinkExpired(grant)) return send(reply, 410, spentPage());
     const developer = await ctx.store.developers.get(grant.devId);
     const user = await ctx.store.users.get(grant.devId, grant.userId);
@@ -23,8 +25,8 @@ export const mcpConsentPages: RouteModule = (app, ctx) => {
     );
   });
 
-  app.post('/mcp/consent/:secret', async (request, reply) => {
-    const secret = secretOf(request.params);
+  serve(app, consentDecision, async ({ params }, request, reply) => {
+    const secret = secretOf(params.secret);
     const form = (request.body ?? {}) as Record<string, unknown>;
     if (form.decision === 'deny') {
       const denied = await ctx.store.mcpGrants.deny(secret);
@@ -43,9 +45,9 @@ export const mcpConsentPages: RouteModule = (app, ctx) => {
   });
 };
 
-function secretOf(params: unknown): string {
-  const secret = (params as { secret?: unknown }).secret;
-  return typeof secret === 'string' && /^[\w-]{1,128}$/.test(secret) ? secret : '';
+/** A secret of the wrong shape finds no grant (410), as an unknown one does. */
+function secretOf(secret: string): string {
+  return /^[\w-]{1,128}$/.test(secret) ? secret : '';
 }
 
 const isLinkExpired = (grant: McpGrant) => grant.consentExpiresMs !== null && grant.consentExpiresMs <= Date.now();

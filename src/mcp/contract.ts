@@ -1,25 +1,31 @@
 import { z } from 'zod';
 import {
   apiError,
+  component,
   defineRoute,
   httpField,
   integerParam,
   json,
   optionalText,
   requiredText,
-  schemaRef,
   unauthorized,
 } from '../api/contract/index.ts';
 import { parseDateParam } from '../api/params.ts';
 import { badParameter } from '../core/errors.ts';
 import { DATA_TYPES, type DataType } from '../model/data-types.ts';
-import { GRANT_EXPIRY } from './limits.ts';
+import { describeTag } from '../api/openapi/index.ts';
+import { GRANT_EXPIRY, MCP_LIMITS } from './limits.ts';
 
 /**
- * The HTTP contract of `/v2/mcp/*`: each route's query, body and answers, declared once.
- * grant-routes.ts serves them; the OpenAPI document is read from here (the MCP transport
- * and the consent page, which are not JSON routes, are described in openapi.ts).
+ * The HTTP contract of the MCP routes: each route's parameters, body and answers, declared
+ * once. grant-routes.ts serves `/v2/mcp/*`, transport.ts `/mcp`, consent-page.ts the hosted
+ * consent page; the OpenAPI document is read from here.
  */
+
+describeTag(
+  'MCP',
+  'Tributary extension: a Model Context Protocol server over users’ health data, for AI agents. Agents connect to `/mcp` (Streamable HTTP) with a developer key or a user grant: a bearer token scoped to one user, some data types and a period, expiring and revocable, minted by the developer or approved by the end user on a hosted consent page. Every tool call is recorded in an audit log.',
+);
 
 export const AUDIT_DEFAULT_LIMIT = 100;
 export const AUDIT_MAX_LIMIT = 500;
@@ -141,6 +147,64 @@ const scopeProperties = {
 const notFound = apiError('No such user');
 const badBody = apiError('A field is invalid (`parameter` names it)');
 
+const isoTime = z.string().datetime();
+const grantScope = {
+  user_id: z.string().describe('The user whose data the grant opens'),
+  data_types: z
+    .array(z.enum(DATA_TYPES))
+    .nullable()
+    .describe('The data types the grant opens; absent or null: every type'),
+  start_date: z
+    .string()
+    .nullable()
+    .describe('First day the grant may read (YYYY-MM-DD, UTC) or unix seconds; absent: no lower bound'),
+  end_date: z
+    .string()
+    .nullable()
+    .describe('Last day the grant may read, included (YYYY-MM-DD) or unix seconds; absent: no upper bound'),
+};
+
+export const McpGrantView = component(
+  'McpGrant',
+  z
+    .object({
+      id: z.string(),
+      status: z
+        .enum(['pending', 'active', 'expired', 'denied', 'revoked'])
+        .describe(
+          '`pending`: waiting for the end user on the consent page; `denied`: the end user refused; `expired`: past `expires_at`',
+        ),
+      created_via: z.enum(['api', 'consent']),
+      ...grantScope,
+      expires_at: isoTime.nullable().describe('null while pending'),
+      created_at: isoTime.optional(),
+      approved_at: isoTime.nullable().optional(),
+      revoked_at: isoTime.nullable().optional(),
+    })
+    .describe('A user grant, without its token (shown once, when created).'),
+);
+
+export const McpAuditEntryView = component(
+  'McpAuditEntry',
+  z
+    .object({
+      id: z.string(),
+      created_at: isoTime,
+      actor: z.enum(['developer', 'grant']).describe('Called with the developer key or a grant'),
+      grant_id: z.string().nullable(),
+      tool: z.string(),
+      user_id: z.string().nullable().describe('The user the call read (or asked for, when refused)'),
+      start: isoTime.nullable().optional().describe('Start of the period read'),
+      end: isoTime.nullable().optional().describe('End of the period read (excluded)'),
+      record_count: z.number().int().describe('Records the answer used'),
+      outcome: z
+        .enum(['ok', 'refused', 'error'])
+        .describe('`refused`: outside the caller’s scope or invalid arguments'),
+      message: z.string().nullable().optional().describe('Why a call was refused'),
+    })
+    .describe('One MCP tool call.'),
+);
+
 export const createGrant = defineRoute({
   method: 'post',
   path: '/v2/mcp/grants',
@@ -205,11 +269,7 @@ export const listGrants = defineRoute({
     limit: integerParam(1, AUDIT_MAX_LIMIT, AUDIT_DEFAULT_LIMIT, 'Most grants to list'),
   }),
   responses: {
-    200: json('The grants', {
-      type: 'object',
-      properties: { grants: { type: 'array', items: schemaRef('McpGrant') } },
-      required: ['grants'],
-    }),
+    200: json('The grants', z.object({ grants: z.array(McpGrantView) })),
     400: apiError('A parameter is invalid'),
     401: unauthorized,
   },
@@ -224,7 +284,7 @@ export const revokeGrant = defineRoute({
   description: 'Ends the grant at once: its next request to /mcp is refused. A pending consent link stops working.',
   params: z.object({ id: requiredText('The grant id') }),
   responses: {
-    200: json('The revoked grant', schemaRef('McpGrant')),
+    200: json('The revoked grant', McpGrantView),
     401: unauthorized,
     404: apiError('No such grant'),
   },
@@ -245,15 +305,118 @@ export const listAudit = defineRoute({
     cursor: optionalText('The `cursor` of the previous page', 256),
   }),
   responses: {
-    200: json('A page of the audit log', {
-      type: 'object',
-      properties: {
-        entries: { type: 'array', items: schemaRef('McpAuditEntry') },
-        cursor: { type: ['string', 'null'], description: 'Pass to read older entries; null on the last page' },
-      },
-      required: ['entries', 'cursor'],
-    }),
+    200: json(
+      'A page of the audit log',
+      z.object({
+        entries: z.array(McpAuditEntryView),
+        cursor: z.string().nullable().describe('Pass to read older entries; null on the last page'),
+      }),
+    ),
     400: apiError('A parameter is invalid'),
     401: unauthorized,
+  },
+});
+
+const MCP_AUTH =
+  'Authenticate with a user grant (`Authorization: Bearer trb_mcp_…`, from `POST /v2/mcp/grants` or the consent page), or with the developer key (`dev-id` and `x-api-key`, as on `/v2`).';
+
+const jsonRpcError = (description: string) =>
+  json(description, {
+    type: 'object',
+    description: 'A JSON-RPC error (from the MCP transport) or, for authentication, the usual error body',
+    properties: {
+      jsonrpc: { const: '2.0' },
+      error: { type: 'object', properties: { code: { type: 'integer' }, message: { type: 'string' } } },
+      id: { type: ['string', 'integer', 'null'] },
+      message: { type: 'string' },
+    },
+  });
+const noCredentials = apiError('No valid grant token or developer key');
+
+/** `/mcp` authenticates each request itself: a user grant or the developer key. */
+export const mcpPost = defineRoute({
+  method: 'post',
+  path: '/mcp',
+  tag: 'MCP',
+  summary: 'MCP Streamable HTTP endpoint',
+  operationId: 'Mcp_Post',
+  description: `One JSON-RPC message or batch of the Model Context Protocol (initialize, tools/list, tools/call…), answered as JSON. ${MCP_AUTH} Stateless: no session id; send \`Accept: application/json, text/event-stream\`. Tools: find_users (developer key only), summarize_activity, summarize_sleep, summarize_daily, summarize_body, summarize_nutrition, summarize_menstruation, get_record, compare_periods. Body at most ${MCP_LIMITS.maxBodyBytes} bytes.`,
+  // The MCP transport reads and answers the JSON-RPC message itself (its errors are JSON-RPC's).
+  rawBody: {
+    required: true,
+    content: {
+      'application/json': {
+        schema: {
+          oneOf: [{ type: 'object' }, { type: 'array', items: { type: 'object' } }],
+          description: 'A JSON-RPC 2.0 request, notification or response, or a batch',
+        },
+      },
+    },
+  },
+  responses: {
+    200: json('The JSON-RPC response(s)', { type: ['object', 'array'] }),
+    202: { description: 'Notifications or responses only: accepted, no body' },
+    400: jsonRpcError('Not a JSON-RPC message'),
+    401: noCredentials,
+    406: jsonRpcError('The Accept header does not list application/json and text/event-stream'),
+    413: apiError('The body is too large'),
+    415: jsonRpcError('The body is not JSON'),
+  },
+});
+
+export const mcpGet = defineRoute({
+  method: 'get',
+  path: '/mcp',
+  tag: 'MCP',
+  summary: 'MCP server-to-client stream (not offered)',
+  operationId: 'Mcp_Get',
+  description: `The Streamable HTTP transport's optional server-to-client stream. This server keeps no session and sends nothing unasked, so it answers 405 as the MCP specification provides; clients then use POST alone. ${MCP_AUTH}`,
+  responses: { 401: noCredentials, 405: jsonRpcError('No stream at this endpoint: use POST') },
+});
+
+const html = (description: string) => ({ description, contentType: 'text/html', schema: { type: 'string' } });
+const consentLink = z.object({ secret: z.string().describe('The secret of the consent link') });
+const spentLink = html('The link was used, expired or withdrawn');
+
+export const consentPage = defineRoute({
+  method: 'get',
+  path: '/mcp/consent/{secret}',
+  tag: 'MCP',
+  summary: 'Consent page (hosted)',
+  operationId: 'McpConsent_Page',
+  description:
+    'The page a consent link opens: who asks for which data, for which dates and how long, with Approve and Deny.',
+  public: true,
+  params: consentLink,
+  responses: { 200: html('The consent page'), 410: spentLink },
+});
+
+export const consentDecision = defineRoute({
+  method: 'post',
+  path: '/mcp/consent/{secret}',
+  tag: 'MCP',
+  summary: 'Approve or deny (consent page form)',
+  operationId: 'McpConsent_Decide',
+  description:
+    'The consent page’s form. `decision=approve` mints the grant and shows its token once; `decision=deny` refuses. Either spends the link.',
+  public: true,
+  params: consentLink,
+  // A form, answered with HTML pages (a wrong decision too): read by the handler, not as JSON.
+  rawBody: {
+    required: true,
+    content: {
+      'application/x-www-form-urlencoded': {
+        schema: {
+          type: 'object',
+          properties: { decision: { type: 'string', enum: ['approve', 'deny'] } },
+          required: ['decision'],
+        },
+      },
+    },
+  },
+  responses: {
+    200: html('The outcome page (with the token, once, on approval)'),
+    400: html('Neither approve nor deny'),
+    410: spentLink,
   },
 });

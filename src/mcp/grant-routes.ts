@@ -4,7 +4,7 @@ import { serve } from '../api/contract/index.ts';
 import { findUser } from '../api/params.ts';
 import { badParameter, notFound } from '../core/errors.ts';
 import type { DataType } from '../model/data-types.ts';
-import type { McpAuditEntry, McpGrant, McpGrantScope } from '../store/store.ts';
+import type { McpAuditEntry, McpGrant, McpGrantScope, McpGrantStatus } from '../store/store.ts';
 import { createConsent, createGrant, listAudit, listGrants, revokeGrant } from './contract.ts';
 import { GRANT_EXPIRY } from './limits.ts';
 
@@ -116,7 +116,7 @@ function scopeView(grant: McpGrant) {
 }
 
 /** `expired` is read from the clock: the stored status of an expired grant stays `active`. */
-export function grantStatus(grant: McpGrant, now = Date.now()): string {
+export function grantStatus(grant: McpGrant, now = Date.now()): McpGrantStatus | 'expired' {
   if (grant.status === 'active' && grant.expiresMs !== null && grant.expiresMs <= now) return 'expired';
   if (grant.status === 'pending' && grant.consentExpiresMs !== null && grant.consentExpiresMs <= now) return 'expired';
   return grant.status;

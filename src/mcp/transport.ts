@@ -1,7 +1,9 @@
 import type { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ApiContext, RouteModule } from '../api/context.ts';
+import { serve as serveRoute } from '../api/contract/index.ts';
 import { TributaryError } from '../core/errors.ts';
+import { mcpGet, mcpPost } from './contract.ts';
 import { MCP_LIMITS } from './limits.ts';
 import { authenticateMcp } from './principal.ts';
 import type { createMcpServer } from './server.ts';
@@ -41,12 +43,17 @@ function loadSdk() {
  * (the optional server-to-client stream) is answered 405, as the specification provides.
  */
 export const mcpTransportRoutes: RouteModule = (app, ctx) => {
-  app.post('/mcp', { bodyLimit: MCP_LIMITS.maxBodyBytes }, async (request, reply) => {
-    const principal = await authenticateMcp(ctx.store, request);
-    const { createMcpServer, Transport } = await loadSdk();
-    return serve(ctx, request, reply, createMcpServer(ctx, principal), Transport);
-  });
-  app.get('/mcp', async (request, reply) => {
+  serveRoute(
+    app,
+    mcpPost,
+    async (_input, request, reply) => {
+      const principal = await authenticateMcp(ctx.store, request);
+      const { createMcpServer, Transport } = await loadSdk();
+      return serve(ctx, request, reply, createMcpServer(ctx, principal), Transport);
+    },
+    { bodyLimit: MCP_LIMITS.maxBodyBytes, emptyJsonBody: false },
+  );
+  serveRoute(app, mcpGet, async (_input, request, reply) => {
     await authenticateMcp(ctx.store, request);
     return reply
       .status(405)

@@ -132,14 +132,21 @@ export function fastifyUrl(app: FastifyInstance, path: string): string {
  * Fastify options a route may add: hooks that run before its input is parsed (`onRequest`:
  * before the body is read, e.g. a bearer check; `preHandler`: after), and its own body limit.
  */
-export type ServeOptions = Pick<RouteShorthandOptions, 'onRequest' | 'preHandler' | 'bodyLimit'>;
+export type ServeOptions = Pick<RouteShorthandOptions, 'onRequest' | 'preHandler' | 'bodyLimit'> & {
+  /**
+   * Whether an empty body sent as `application/json` reads as no body. Default: true when the
+   * route declares no JSON body (or an optional one); false for a route whose handler reads a
+   * JSON `rawBody` itself and answers an empty one in its own words (the MCP transport).
+   */
+  emptyJsonBody?: boolean;
+};
 
 /** Serves a declared route on `app`: validates params, query and body, then calls the handler. */
 export function serve<const S extends RouteSpec>(
   app: FastifyInstance,
   spec: S,
   handler: RouteHandler<S>,
-  options: ServeOptions = {},
+  { emptyJsonBody = !spec.body || spec.bodyRequired === false, ...options }: ServeOptions = {},
 ): void {
   app.route({
     ...options,
@@ -147,7 +154,7 @@ export function serve<const S extends RouteSpec>(
     url: fastifyUrl(app, spec.path),
     config: {
       ...(spec.public ? { public: true } : {}),
-      ...(!spec.body || spec.bodyRequired === false ? { emptyJsonBody: true } : {}),
+      ...(emptyJsonBody ? { emptyJsonBody: true } : {}),
     },
     handler: async (request, reply) => handler(parseInput(spec, request), request, reply),
   });
