@@ -10,13 +10,19 @@ import type { TerraRecord } from '../../model/data-types.ts';
 import type { User } from '../../store/store.ts';
 import { developerOf } from '../authenticate.ts';
 import type { ApiContext, RouteModule } from '../context.ts';
-import { findUser, requireParam } from '../params.ts';
-import { ERROR_SCHEMA_NAME, describeTag, registerOperations, registerSchemas } from '../openapi/index.ts';
-import { UPLOAD_PAGE_TTL_SECONDS } from '../../providers/upload/index.ts';
-import { FIT_LINK_TTL_SECONDS } from '../../delivery/render-fit-fhir.ts';
+import { serve } from '../contract/index.ts';
+import { findUser } from '../params.ts';
+import {
+  activityFit,
+  eventFit,
+  FIT_CONTENT_TYPE,
+  filesUpload,
+  uploadPage,
+  uploadPageFiles,
+  type UploadAnswer,
+  type UploadQuery,
+} from './files.contract.ts';
 import { uploadPageHeaders, uploadPageHtml } from './upload-page.ts';
-
-export const FIT_CONTENT_TYPE = 'application/vnd.ant.fit';
 
 /**
  * Workout files in and FIT out, under /v2:
@@ -29,20 +35,20 @@ export const FIT_CONTENT_TYPE = 'application/vnd.ant.fit';
 export const filesRoutes: RouteModule = async (app, ctx) => {
   await app.register(async (scope) => {
     await registerUploadParsers(scope, ctx);
-    scope.post('/files', { bodyLimit: ctx.config.maxUploadBytes }, async (request, reply) => {
-      const query = request.query as Record<string, unknown>;
-      const dev = developerOf(request);
-      const user = await findUser(ctx.store, dev.devId, requireParam('user_id', query.user_id));
-      return reply.status(201).send(uploadResponse(await receiveUpload(ctx, request, user, query)));
-    });
+    serve(
+      scope,
+      filesUpload,
+      async ({ query }, request, reply) => {
+        const user = await findUser(ctx.store, developerOf(request).devId, query.user_id);
+        return reply.status(201).send(uploadResponse(await receiveUpload(ctx, request, user, query)));
+      },
+      { bodyLimit: ctx.config.maxUploadBytes },
+    );
   });
 
-  app.get('/activity/:file', async (request, reply) => {
-    const { file } = request.params as { file: string };
+  serve(app, activityFit, async ({ params: { file }, query }, request, reply) => {
     if (!file.endsWith('.fit')) throw notFound(`no route GET /v2/activity/${file}`);
-    const query = request.query as Record<string, unknown>;
-    const dev = developerOf(request);
-    const user = await findUser(ctx.store, dev.devId, requireParam('user_id', query.user_id));
+    const user = await findUser(ctx.store, developerOf(request).devId, query.user_id);
     // Fastify has already decoded the path parameter: decoding again broke ids holding '%' (500).
     const summaryId = file.slice(0, -'.fit'.length);
     const activity = await ctx.store.records.get(user.devId, user.userId, 'activity', summaryId);
@@ -50,47 +56,48 @@ export const filesRoutes: RouteModule = async (app, ctx) => {
     return sendFit(reply, [activity], `${safeName(summaryId)}.fit`);
   });
 
-  app.get('/events/:eventId/activity.fit', { config: { public: true } }, async (request, reply) => {
-    const { eventId } = request.params as { eventId: string };
-    const query = request.query as Record<string, unknown>;
-    const devId = requireParam('dev_id', query.dev_id);
-    const signature = requireParam('signature', query.signature);
-    const expires = Number(requireParam('expires', query.expires));
-    if (!ctx.fitLinks) throw notFound('FIT links are not enabled on this server');
-    const verdict = ctx.fitLinks.check(devId, eventId, expires, signature);
-    if (verdict === 'invalid') throw new TributaryError('forbidden', 'the FIT link signature is invalid');
-    if (verdict === 'expired') throw new TributaryError('gone', 'the FIT link has expired');
-    const event = await ctx.store.events.get(devId, eventId);
-    // The link outlives nothing: a deleted (deauthenticated) user's activity is not served.
-    if (event?.userId && !(await ctx.store.users.get(devId, event.userId)))
-      throw new TributaryError('gone', `the user of event ${eventId} was deleted: its data is no longer served`);
-    const data = event?.type === 'activity' ? (event.payload.data as TerraRecord[] | undefined) : undefined;
-    if (!data || data.length === 0) throw notFound(`event ${eventId} holds no activity`);
-    return sendFit(reply, data, `${safeName(eventId)}.fit`);
-  });
+  serve(
+    app,
+    eventFit,
+    async ({ params: { eventId }, query: { dev_id: devId, signature, expires } }, _request, reply) => {
+      if (!ctx.fitLinks) throw notFound('FIT links are not enabled on this server');
+      const verdict = ctx.fitLinks.check(devId, eventId, expires, signature);
+      if (verdict === 'invalid') throw new TributaryError('forbidden', 'the FIT link signature is invalid');
+      if (verdict === 'expired') throw new TributaryError('gone', 'the FIT link has expired');
+      const event = await ctx.store.events.get(devId, eventId);
+      // The link outlives nothing: a deleted (deauthenticated) user's activity is not served.
+      if (event?.userId && !(await ctx.store.users.get(devId, event.userId)))
+        throw new TributaryError('gone', `the user of event ${eventId} was deleted: its data is no longer served`);
+      const data = event?.type === 'activity' ? (event.payload.data as TerraRecord[] | undefined) : undefined;
+      if (!data || data.length === 0) throw notFound(`event ${eventId} holds no activity`);
+      return sendFit(reply, data, `${safeName(eventId)}.fit`);
+    },
+  );
 };
 
 /** The hosted upload page (root, no API key: its signed token names developer and user). */
 export const uploadPageRoutes: RouteModule = async (app, ctx) => {
   await app.register(async (scope) => {
     await registerUploadParsers(scope, ctx);
-    scope.get('/upload', async (request, reply) => {
-      await userOfToken(ctx, (request.query as Record<string, unknown>).token);
+    serve(scope, uploadPage, async ({ query }, _request, reply) => {
+      await userOfToken(ctx, query.token);
       const html = uploadPageHtml({ maxBytes: ctx.config.maxUploadBytes });
       return reply.type('text/html; charset=utf-8').headers(uploadPageHeaders()).send(html);
     });
-    scope.post('/upload/files', { bodyLimit: ctx.config.maxUploadBytes }, async (request, reply) => {
-      const user = await userOfToken(ctx, (request.query as Record<string, unknown>).token);
-      const results = await receiveUpload(ctx, request, user, request.query as Record<string, unknown>);
-      return reply.status(201).send(uploadResponse(results));
-    });
+    serve(
+      scope,
+      uploadPageFiles,
+      async ({ query }, request, reply) => {
+        const user = await userOfToken(ctx, query.token);
+        return reply.status(201).send(uploadResponse(await receiveUpload(ctx, request, user, query)));
+      },
+      { bodyLimit: ctx.config.maxUploadBytes },
+    );
   });
 };
 
-async function userOfToken(ctx: ApiContext, token: unknown): Promise<User> {
+async function userOfToken(ctx: ApiContext, token: string): Promise<User> {
   if (!ctx.uploadLinks) throw notFound('the upload page is not enabled on this server');
-  if (typeof token !== 'string' || token === '')
-    throw badParameter('token', 'this upload link has no token: open the link the app gave you');
   const verdict = ctx.uploadLinks.check(token);
   if (verdict === 'invalid') throw new TributaryError('forbidden', 'this upload link is not valid');
   if (verdict === 'expired')
@@ -172,7 +179,7 @@ interface ReceivedFile {
  */
 async function* receivedFiles(
   request: FastifyRequest,
-  query: Record<string, unknown>,
+  query: UploadQuery,
   limit: number,
 ): AsyncGenerator<ReceivedFile> {
   if (!request.isMultipart()) {
@@ -183,8 +190,7 @@ async function* receivedFiles(
         'the request has no body: send the file as the body (application/octet-stream) or as multipart/form-data',
       );
     }
-    const filename = typeof query.filename === 'string' && query.filename !== '' ? query.filename : 'upload';
-    yield { filename, bytes: body, fields: {} };
+    yield { filename: query.filename ?? 'upload', bytes: body, fields: {} };
     return;
   }
   const fields: Record<string, string> = {};
@@ -232,9 +238,8 @@ async function receiveUpload(
   ctx: ApiContext,
   request: FastifyRequest,
   user: User,
-  query: Record<string, unknown>,
+  query: UploadQuery,
 ): Promise<FileResult[]> {
-  const queryStart = typeof query.start_time === 'string' && query.start_time !== '' ? query.start_time : undefined;
   const limit = ctx.config.maxUploadBytes;
   // One decoded-byte budget for the whole request, however many files and archives it holds.
   const budget = new InflateBudget(limit);
@@ -251,7 +256,7 @@ async function receiveUpload(
       budget,
       reference,
       filename,
-      startTime: queryStart ?? fields.start_time,
+      startTime: query.start_time ?? fields.start_time,
     });
     results.push({ filename, kind: 'workouts', result });
     if (result.events > 0) ctx.eventsCommitted.notify();
@@ -263,7 +268,7 @@ async function receiveUpload(
  * One Apple Health export answers as it does when sent alone (`AppleHealthExportUploadResult`);
  * otherwise the workout files' answer, with any exports of the form under `apple_health_exports`.
  */
-function uploadResponse(results: FileResult[]): object {
+function uploadResponse(results: FileResult[]): UploadAnswer {
   if (results.length === 1 && results[0].kind === 'apple_health_export') return results[0].result;
   const workouts = results.flatMap((r) => (r.kind === 'workouts' ? [{ filename: r.filename, result: r.result }] : []));
   const exports = results.flatMap((r) =>
@@ -303,336 +308,3 @@ function headerValue(request: FastifyRequest, name: string): string | null {
   const value = request.headers[name];
   return typeof value === 'string' ? value : null;
 }
-
-// ---------------------------------------------------------------- OpenAPI
-
-const FIT_LINK_TTL_HOURS = FIT_LINK_TTL_SECONDS / 3600;
-const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-const json = (description: string, schema: Record<string, unknown>) => ({
-  description,
-  content: { 'application/json': { schema } },
-});
-const apiError = (description: string) => json(description, ref(ERROR_SCHEMA_NAME));
-const fitFile = (description: string) => ({
-  description,
-  headers: { 'content-disposition': { description: '`attachment; filename="<id>.fit"`', schema: { type: 'string' } } },
-  content: { [FIT_CONTENT_TYPE]: { schema: { type: 'string', contentMediaType: FIT_CONTENT_TYPE } } },
-});
-const rawFile = {
-  type: 'string',
-  contentMediaType: 'application/octet-stream',
-  description:
-    'The file bytes: FIT, TCX, GPX, iFit CSV, or a zip/gzip of these; or an Apple Health export (export.xml or a zip holding it). Detected from the content, not the name',
-};
-const multipartBody = {
-  type: 'object',
-  properties: {
-    file: {
-      type: 'array',
-      items: { type: 'string', contentMediaType: 'application/octet-stream' },
-      description:
-        'One or more workout files or Apple Health exports (field `file`, repeated); each part’s filename is used',
-    },
-    start_time: {
-      type: 'string',
-      description:
-        'iFit CSV only: when the workout started (ISO 8601, UTC when it has no offset); the query parameter wins',
-    },
-  },
-  required: ['file'],
-};
-const startTimeParam = {
-  name: 'start_time',
-  in: 'query',
-  required: false,
-  description: 'iFit CSV only (it has no start time): ISO 8601, read as UTC without an offset',
-  schema: { type: 'string' },
-};
-const uploadErrors = {
-  '400': apiError(
-    'Empty body, no file in the form, not a workout (settings/course file, GPX route), truncated or corrupt file, or a missing parameter',
-  ),
-  '413': apiError('Over TRIBUTARY_MAX_UPLOAD_BYTES (`limit_bytes` in the answer)'),
-  '415': apiError('Not a workout file type'),
-};
-const uploadResponses = {
-  '201': json(
-    'Imported: workout files (`FilesUploadResult`; a file already imported answers `duplicate: true` and sends no event) or one Apple Health export (`AppleHealthExportUploadResult`)',
-    { oneOf: [ref('FilesUploadResult'), ref('AppleHealthExportUploadResult')] },
-  ),
-  ...uploadErrors,
-};
-const uploadContent = {
-  'application/octet-stream': { schema: rawFile },
-  'multipart/form-data': { schema: multipartBody },
-};
-
-describeTag(
-  'Files',
-  'Tributary extension: workout files in (FIT, TCX, GPX, iFit CSV, zip/gzip; Apple Health exports) and FIT files out. Imported activities are stored and delivered like provider data.',
-);
-describeTag(
-  'Upload page',
-  'The hosted upload page of an UPLOAD user (`auth_url` of authenticateUser?resource=UPLOAD). No API key: the signed `token` in the link names the developer and the user.',
-);
-registerSchemas({
-  FilesUploadResult: {
-    type: 'object',
-    description:
-      'What an upload imported: every activity, per file (a zip’s entries as `<zip>/<entry>`), and the zip entries refused.',
-    properties: {
-      type: { type: 'string', const: 'activity' },
-      summary_ids: {
-        type: 'array',
-        items: { type: 'string' },
-        description: 'The activities’ summary_ids (also those already stored)',
-      },
-      files: {
-        type: 'array',
-        items: {
-          type: 'object',
-          properties: {
-            filename: { type: 'string' },
-            format: { type: 'string', enum: ['fit', 'tcx', 'gpx', 'ifit_csv'] },
-            summary_ids: { type: 'array', items: { type: 'string' } },
-            duplicate: {
-              type: 'boolean',
-              description: 'Every activity of this file was already stored: nothing new was written or sent',
-            },
-          },
-          required: ['filename', 'format', 'summary_ids', 'duplicate'],
-        },
-      },
-      rejected: {
-        type: 'array',
-        items: {
-          type: 'object',
-          properties: { filename: { type: 'string' }, reason: { type: 'string' } },
-          required: ['filename', 'reason'],
-        },
-      },
-      apple_health_exports: {
-        type: 'array',
-        description:
-          'Present when a form held Apple Health exports beside workout files: what each imported, with its `filename`',
-        items: {
-          allOf: [
-            ref('AppleHealthExportUploadResult'),
-            { type: 'object', properties: { filename: { type: 'string' } }, required: ['filename'] },
-          ],
-        },
-      },
-    },
-    required: ['type', 'summary_ids', 'files', 'rejected'],
-  },
-  AppleHealthExportUploadResult: {
-    type: 'object',
-    description:
-      'What an Apple Health export (export.xml, or a zip holding it: a raw body or a multipart file) imported.',
-    properties: {
-      type: { type: 'string', const: 'apple_health_export' },
-      user_id: { type: 'string' },
-      format: { type: 'string', enum: ['zip', 'xml'] },
-      bytes: { type: 'integer' },
-      samples: {
-        type: 'object',
-        properties: { new: { type: 'integer' }, duplicate: { type: 'integer' } },
-        required: ['new', 'duplicate'],
-      },
-      records_changed: {
-        type: 'object',
-        additionalProperties: { type: 'integer' },
-        description: 'Records written, by data type',
-      },
-      days_recomputed: { type: 'integer' },
-      workouts: { type: 'integer' },
-      routes: {
-        type: 'object',
-        properties: { attached: { type: 'integer' }, missing: { type: 'integer' } },
-        required: ['attached', 'missing'],
-      },
-      skipped: {
-        type: 'object',
-        properties: { other_types: { type: 'integer' }, invalid: { type: 'integer' } },
-        required: ['other_types', 'invalid'],
-      },
-      events: { type: 'integer', description: 'Events written to the outbox' },
-    },
-    required: [
-      'type',
-      'user_id',
-      'format',
-      'bytes',
-      'samples',
-      'records_changed',
-      'days_recomputed',
-      'workouts',
-      'routes',
-      'skipped',
-      'events',
-    ],
-  },
-});
-registerOperations(
-  {
-    method: 'post',
-    path: '/v2/files',
-    tag: 'Files',
-    operation: {
-      summary: 'Upload workout files',
-      operationId: 'Files_Upload',
-      description:
-        'The file as the raw body (any content type other than multipart is read as the file), or `multipart/form-data` with one or more `file` parts. Each activity is stored with the raw file and delivered as an `activity` event; the same file twice is not duplicated. An Apple Health export (export.xml, or a zip holding an export.xml whose root element is `HealthData`, at its root or in any folder; for an APPLE or UPLOAD user) is imported by the Apple importer instead, as the raw body or as a multipart file: alone it answers `AppleHealthExportUploadResult`, beside workout files in one form under `apple_health_exports`.',
-      parameters: [
-        { name: 'user_id', in: 'query', required: true, schema: { type: 'string' } },
-        {
-          name: 'filename',
-          in: 'query',
-          required: false,
-          description: 'Name recorded for a raw-body upload (default `upload`); multipart parts use their own',
-          schema: { type: 'string' },
-        },
-        startTimeParam,
-        {
-          name: 'terra-reference',
-          in: 'header',
-          required: false,
-          description: 'Carried on the events this upload causes',
-          schema: { type: 'string' },
-        },
-      ],
-      requestBody: { required: true, content: uploadContent },
-      responses: {
-        ...uploadResponses,
-        '401': apiError('Missing or wrong `dev-id` / `x-api-key`'),
-        '404': apiError('No such user'),
-      },
-    },
-  },
-  {
-    method: 'get',
-    path: '/v2/activity/{file}',
-    tag: 'Files',
-    operation: {
-      summary: 'Download an activity as a FIT file',
-      operationId: 'Files_ActivityFit',
-      description:
-        '`GET /v2/activity/{summary_id}.fit?user_id=…`: any stored activity (uploaded or from a provider), encoded with the FIT SDK (records, laps, session, activity).',
-      parameters: [
-        {
-          name: 'file',
-          in: 'path',
-          required: true,
-          description: 'The activity’s `summary_id` (URL-encoded) followed by `.fit`',
-          schema: { type: 'string', pattern: '\\.fit$' },
-        },
-        { name: 'user_id', in: 'query', required: true, schema: { type: 'string' } },
-      ],
-      responses: {
-        '200': fitFile('The FIT file'),
-        '400': apiError('`user_id` is missing'),
-        '401': apiError('Missing or wrong `dev-id` / `x-api-key`'),
-        '404': apiError('No such user or activity, or the path does not end in `.fit`'),
-      },
-    },
-  },
-  {
-    method: 'get',
-    path: '/v2/events/{eventId}/activity.fit',
-    tag: 'Files',
-    operation: {
-      summary: 'Download an activity event as a FIT file (signed link)',
-      operationId: 'Files_EventFit',
-      description: `The \`url\` a \`format: "fit"\` destination receives for an activity event (valid ${FIT_LINK_TTL_HOURS} hours). No API key: the signature, over developer, event and expiry, is the credential.`,
-      security: [],
-      parameters: [
-        { name: 'eventId', in: 'path', required: true, description: 'The activity event', schema: { type: 'string' } },
-        { name: 'dev_id', in: 'query', required: true, schema: { type: 'string' } },
-        {
-          name: 'expires',
-          in: 'query',
-          required: true,
-          description: 'Expiry, unix seconds',
-          schema: { type: 'integer' },
-        },
-        {
-          name: 'signature',
-          in: 'query',
-          required: true,
-          description: 'base64url HMAC-SHA256',
-          schema: { type: 'string' },
-        },
-      ],
-      responses: {
-        '200': fitFile('The FIT file of the event’s activities'),
-        '400': apiError('`dev_id`, `expires` or `signature` is missing'),
-        '403': apiError('Invalid signature'),
-        '404': apiError('FIT links are not enabled, or the event holds no activity'),
-        '410': apiError('The link has expired'),
-      },
-    },
-  },
-  {
-    method: 'get',
-    path: '/upload',
-    tag: 'Upload page',
-    operation: {
-      summary: 'The hosted upload page',
-      operationId: 'UploadPage_Get',
-      description: `A self-contained page where the user drops workout files; it posts each to /upload/files with the same token. The link is valid ${UPLOAD_PAGE_TTL_SECONDS / 86_400} days.`,
-      security: [],
-      parameters: [
-        {
-          name: 'token',
-          in: 'query',
-          required: true,
-          description: 'The signed token of the `auth_url`',
-          schema: { type: 'string' },
-        },
-      ],
-      responses: {
-        '200': { description: 'The page', content: { 'text/html': { schema: { type: 'string' } } } },
-        '400': apiError('No token'),
-        '403': apiError('Invalid token'),
-        '404': apiError('The upload page is not enabled on this server'),
-        '410': apiError('The link has expired, or its user no longer exists'),
-      },
-    },
-  },
-  {
-    method: 'post',
-    path: '/upload/files',
-    tag: 'Upload page',
-    operation: {
-      summary: 'Upload workout files from the hosted page',
-      operationId: 'UploadPage_Upload',
-      description:
-        'What the page sends: `multipart/form-data` (or a raw body), imported as by POST /v2/files for the token’s user, Apple Health exports included.',
-      security: [],
-      parameters: [
-        {
-          name: 'token',
-          in: 'query',
-          required: true,
-          description: 'The signed token of the `auth_url`',
-          schema: { type: 'string' },
-        },
-        {
-          name: 'filename',
-          in: 'query',
-          required: false,
-          description: 'Name recorded for a raw-body upload (default `upload`)',
-          schema: { type: 'string' },
-        },
-        startTimeParam,
-      ],
-      requestBody: { required: true, content: uploadContent },
-      responses: {
-        ...uploadResponses,
-        '403': apiError('Invalid token'),
-        '404': apiError('The upload page is not enabled on this server'),
-        '410': apiError('The link has expired, or its user no longer exists'),
-      },
-    },
-  },
-);
