@@ -2,7 +2,11 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { validate } from '@readme/openapi-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseServedRoutes, registerOperations, registerSchemas } from '../../src/api/openapi/index.ts';
+import { z } from 'zod';
+import type { RouteModule } from '../../src/api/context.ts';
+import { buildServer } from '../../src/api/server.ts';
+import { defineRoute, json, schemaRef, serve } from '../../src/api/contract/index.ts';
+import { registerSchemas, servedRoutes } from '../../src/api/openapi/index.ts';
 import { TERRA_SCHEMA_NAMES } from '../../src/model/generated/terra-types.ts';
 import { startTestApp, type TestApp } from '../helpers/harness.ts';
 import { DESTINATION_DEFINITIONS, destinationTypes } from '../../src/delivery/destinations/registry.ts';
@@ -63,23 +67,16 @@ type Doc = {
 
 let t: TestApp;
 beforeAll(async () => {
-  // A feature documenting its own route, as destinations/deliveries/files do.
+  // A feature declaring its own route, as destinations/deliveries/files do (not served here).
   registerSchemas({ OpenApiTestThing: { type: 'object', properties: { id: { type: 'string' } }, required: ['id'] } });
-  registerOperations({
+  defineRoute({
     method: 'get',
     path: '/v2/openapi-test-things/{thing_id}',
     tag: 'OpenApiTest',
-    operation: {
-      summary: 'Read one test thing',
-      operationId: 'OpenApiTest_Get',
-      parameters: [{ name: 'thing_id', in: 'path', required: true, schema: { type: 'string' } }],
-      responses: {
-        '200': {
-          description: 'The thing',
-          content: { 'application/json': { schema: { $ref: '#/components/schemas/OpenApiTestThing' } } },
-        },
-      },
-    },
+    summary: 'Read one test thing',
+    operationId: 'OpenApiTest_Get',
+    params: z.object({ thing_id: z.string() }),
+    responses: { 200: json('The thing', schemaRef('OpenApiTestThing')) },
   });
   t = await startTestApp('sqlite', 'openapi');
 });
@@ -181,23 +178,36 @@ describe('GET /openapi.json', () => {
         ).toBe(true);
       }
     }
-    for (const route of parseServedRoutes(t.app.server.printRoutes({ commonPrefix: false })))
-      expect(documented).toContain(`${route.method} ${route.path}`);
-    for (const item of Object.values(doc.paths)) {
-      for (const operation of Object.values(item))
-        if (operation.tags[0] === 'Undocumented') expect(operation.responses.default).toBeDefined();
-    }
+    const served = servedRoutes(t.app.server);
+    expect(served.length).toBeGreaterThan(60);
+    for (const route of served) expect(documented).toContain(`${route.method} ${route.path}`);
   });
 
-  it('leaves no served route Undocumented: every route module registers its operations', async () => {
-    const doc = await getDoc();
-    const undocumented = Object.entries(doc.paths).flatMap(([path, item]) =>
-      Object.entries(item)
-        .filter(([, operation]) => operation.tags[0] === 'Undocumented')
-        .map(([method]) => `${method.toUpperCase()} ${path}`),
+  it('refuses to start a server with a route that is not declared', async () => {
+    const undeclared: RouteModule = (app) => {
+      app.get('/openapi-test-undeclared', async () => ({}));
+    };
+    await expect(buildServer(t.app.context, { v2: [], root: [undeclared] })).rejects.toThrow(
+      /GET \/openapi-test-undeclared is served but not declared: declare it with defineRoute/,
     );
-    expect(undocumented).toEqual([]);
-    expect(doc.tags.map((tag) => tag.name)).not.toContain('Undocumented');
+  });
+
+  it('serves a declared route with the contract (the same check lets it through)', async () => {
+    const spec = defineRoute({
+      method: 'get',
+      path: '/v2/openapi-test-declared',
+      tag: 'OpenApiTest',
+      summary: 'A declared test route',
+      operationId: 'OpenApiTest_Declared',
+      responses: { 200: json('Nothing', z.object({})) },
+    });
+    const server = await buildServer(t.app.context, { v2: [], root: [(app) => serve(app, spec, async () => ({}))] });
+    try {
+      await server.ready();
+      expect(servedRoutes(server)).toContainEqual({ method: 'get', path: '/v2/openapi-test-declared' });
+    } finally {
+      await server.close();
+    }
   });
 
   it('documents destinations, deliveries, files and the upload page from the code: types, config schemas, security', async () => {
@@ -288,15 +298,17 @@ describe('GET /openapi.json', () => {
       });
   });
 
-  it('refuses to document one route twice, or to shadow a Terra schema', () => {
+  it('refuses to declare one route twice, or to register a schema twice', () => {
     expect(() =>
-      registerOperations({
+      defineRoute({
         method: 'get',
         path: '/v2/openapi-test-things/{thing_id}',
         tag: 'x',
-        operation: { responses: {} },
+        summary: '',
+        operationId: '',
+        responses: {},
       }),
-    ).toThrow(/registered twice/);
+    ).toThrow(/declared twice/);
     expect(() => registerSchemas({ OpenApiTestThing: {} })).toThrow(/registered twice/);
   });
 });

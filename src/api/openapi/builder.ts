@@ -2,9 +2,8 @@ import { readFileSync } from 'node:fs';
 import { terraOpenApiExtract, terraSchemaDocument } from '../../model/schemas.ts';
 import { DECLARED_ROUTES } from '../contract/define.ts';
 import { operationOf } from '../contract/operation.ts';
-import type { ServedRoute } from './served-routes.ts';
 import { ZOD_COMPONENTS, zodComponentJsonSchema } from './zod-json-schema.ts';
-import { OPENAPI_OPERATIONS, OPENAPI_SCHEMAS, TAG_DESCRIPTIONS, type RegisteredOperation } from './registry.ts';
+import { OPENAPI_SCHEMAS, TAG_DESCRIPTIONS } from './registry.ts';
 import { ERROR_SCHEMA, ERROR_SCHEMA_NAME, TERRA_TAG_DESCRIPTIONS, terraOperations } from './terra-operations.ts';
 
 export type OpenApiDocument = Record<string, unknown> & {
@@ -19,11 +18,6 @@ export type OpenApiDocument = Record<string, unknown> & {
 export interface BuildOptions {
   /** Base URL handed to clients (config.publicUrl). */
   publicUrl: string;
-  /**
-   * The routes the server actually serves. Those no feature documented are listed anyway
-   * (tag `Undocumented`), so the document never hides a route.
-   */
-  served?: readonly ServedRoute[];
 }
 
 let packageVersion: string | undefined;
@@ -32,11 +26,11 @@ const cache = new Map<string, OpenApiDocument>();
 /**
  * The OpenAPI 3.1 document of Tributary's API: Terra's operations under `/v2`, and every
  * route declared with `defineRoute` (src/api/contract). Components are Terra's
- * schemas (refs `#/components/schemas/<Name>`) plus registered ones. Built once per
+ * schemas (refs `#/components/schemas/<Name>`) plus the declared ones. Built once per
  * public URL and registry size; callers must not mutate the result.
  */
 export function buildOpenApiDocument(options: BuildOptions): OpenApiDocument {
-  const key = `${options.publicUrl}\u0000${options.served?.length ?? 0}\u0000${OPENAPI_OPERATIONS.length}\u0000${Object.keys(OPENAPI_SCHEMAS).length}\u0000${TAG_DESCRIPTIONS.size}\u0000${DECLARED_ROUTES.length}\u0000${ZOD_COMPONENTS.size}`;
+  const key = `${options.publicUrl}\u0000${Object.keys(OPENAPI_SCHEMAS).length}\u0000${TAG_DESCRIPTIONS.size}\u0000${DECLARED_ROUTES.length}\u0000${ZOD_COMPONENTS.size}`;
   const cached = cache.get(key);
   if (cached) return cached;
   const document = build(options);
@@ -49,13 +43,11 @@ function build(options: BuildOptions): OpenApiDocument {
   const extract = terraOpenApiExtract();
   const routes = DECLARED_ROUTES.filter((route) => !route.terra).map(operationOf);
   // The server's own operations (health, this document) lead, as the first group of the docs.
-  const documented = [
+  const operations = [
     ...routes.filter((o) => o.tag === 'Server'),
     ...terraOperations(),
-    ...OPENAPI_OPERATIONS,
     ...routes.filter((o) => o.tag !== 'Server'),
   ];
-  const operations = [...documented, ...undocumented(options.served ?? [], documented)];
   const paths: OpenApiDocument['paths'] = {};
   const tags: OpenApiDocument['tags'] = [];
   for (const { method, path, tag, operation } of operations) {
@@ -102,30 +94,6 @@ function build(options: BuildOptions): OpenApiDocument {
     webhooks: toComponentRefs(extract.webhooks) as Record<string, unknown>,
     components: { schemas, securitySchemes: structuredClone(extract.securitySchemes) },
   };
-}
-
-function undocumented(served: readonly ServedRoute[], documented: RegisteredOperation[]): RegisteredOperation[] {
-  const known = new Set(documented.map((o) => `${o.method} ${o.path}`));
-  return served
-    .filter((route) => !known.has(`${route.method} ${route.path}`))
-    .map((route) => ({
-      method: route.method,
-      path: route.path,
-      tag: 'Undocumented',
-      operation: {
-        summary: 'Undocumented route',
-        description:
-          'Served by this server, but its feature has not described it yet (see registerOperations in src/api/openapi/registry.ts).',
-        ...(route.path.startsWith('/v2/') ? {} : { security: [] }),
-        parameters: [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => ({
-          name: m[1],
-          in: 'path',
-          required: true,
-          schema: { type: 'string' },
-        })),
-        responses: { default: { description: 'Not documented' } },
-      },
-    }));
 }
 
 /** Terra's schema document refers to `#/$defs/X`; inside OpenAPI the same schema is `#/components/schemas/X`. */

@@ -1,3 +1,4 @@
+import { DECLARED_ROUTES } from '../contract/define.ts';
 import type { HttpMethod } from './registry.ts';
 
 export interface ServedRoute {
@@ -8,35 +9,13 @@ export interface ServedRoute {
 
 const METHODS = new Set(['get', 'put', 'post', 'delete', 'patch']);
 
-/**
- * The routes a fastify server serves, read from `printRoutes({ commonPrefix: false })`
- * (fastify exposes no route list): one line per path segment, nested four columns per
- * level, methods in parentheses. HEAD/OPTIONS (implied) and wildcard routes are left out.
- */
-export function parseServedRoutes(tree: string): ServedRoute[] {
-  const routes: ServedRoute[] = [];
-  const prefixes: string[] = [];
-  for (const line of tree.split('\n')) {
-    const match = /^(.*?)(?:├── |└── )(\S+)(?: \(([A-Z, ]+)\))?\s*$/.exec(line);
-    if (!match) continue;
-    const depth = Math.round([...match[1]].length / 4);
-    const path = (prefixes[depth - 1] ?? '') + match[2];
-    prefixes[depth] = path;
-    prefixes.length = depth + 1;
-    if (!match[3] || path.includes('*')) continue;
-    const openApiPath = path.replace(/:(\w+)/g, '{$1}');
-    for (const method of match[3].split(',').map((m) => m.trim().toLowerCase())) {
-      if (METHODS.has(method)) routes.push({ method: method as HttpMethod, path: openApiPath });
-    }
-  }
-  return routes;
-}
-
 const SERVED = new WeakMap<object, ServedRoute[]>();
 
 /**
  * Records every route registered on `app` (and its child plugins) from here on, through
- * Fastify's `onRoute` hook: the served list the OpenAPI document is checked against.
+ * Fastify's `onRoute` hook: the `Allow` list of a 405. A route that was not declared with
+ * `defineRoute` (src/api/contract) is refused there and then, so the server does not start
+ * with a route its OpenAPI document, validation and types know nothing of.
  */
 export function trackServedRoutes(app: {
   addHook(name: 'onRoute', hook: (route: { method: string | string[]; url: string }) => void): unknown;
@@ -46,9 +25,15 @@ export function trackServedRoutes(app: {
   app.addHook('onRoute', (route) => {
     if (route.url.includes('*')) return;
     const path = (route.url.replace(/\/+$/, '') || '/').replace(/:(\w+)/g, '{$1}');
-    for (const method of [route.method].flat().map((m) => m.toLowerCase()))
-      if (METHODS.has(method) && !routes.some((r) => r.method === method && r.path === path))
+    for (const method of [route.method].flat().map((m) => m.toLowerCase())) {
+      if (!METHODS.has(method)) continue;
+      if (!DECLARED_ROUTES.some((r) => r.method === method && r.path === path))
+        throw new Error(
+          `${method.toUpperCase()} ${path} is served but not declared: declare it with defineRoute and serve it with serve (src/api/contract)`,
+        );
+      if (!routes.some((r) => r.method === method && r.path === path))
         routes.push({ method: method as HttpMethod, path });
+    }
   });
 }
 

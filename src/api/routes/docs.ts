@@ -1,4 +1,4 @@
-import { buildOpenApiDocument, renderDocsPage, servedRoutes } from '../openapi/index.ts';
+import { buildOpenApiDocument, renderDocsPage } from '../openapi/index.ts';
 import type { RouteModule } from '../context.ts';
 import { defineRoute, serve } from '../contract/index.ts';
 
@@ -44,14 +44,12 @@ export const docsPage = defineRoute({
 
 /**
  * `GET /openapi.json` (OpenAPI 3.1 of the whole API) and `GET /docs` (the same, as one
- * self-contained HTML page). Built on first request — when every route and every
- * registered operation exists — and cached per public URL and registry size. Routes that
- * no feature documented are still listed, under `Undocumented`.
+ * self-contained HTML page), built from the route declarations on first request and cached
+ * per public URL. Every served route is declared: the server refuses to start otherwise
+ * (`requireDeclaredRoutes`).
  */
 export const docsRoutes: RouteModule = (app, ctx) => {
-  // Every route the server serves (recorded as registered); the declared ones are documented
-  // from their declarations, any other is listed as Undocumented.
-  const document = () => buildOpenApiDocument({ publicUrl: ctx.config.publicUrl, served: servedRoutes(app) });
+  const document = () => buildOpenApiDocument({ publicUrl: ctx.config.publicUrl });
 
   serve(app, rootRedirect, async (_input, _request, reply) => reply.redirect('/dashboard', 302));
 
