@@ -45,6 +45,7 @@ export const ENV = {
   allowAmbientCredentials: 'TRIBUTARY_ALLOW_AMBIENT_CREDENTIALS',
   destinationDisableAfterSeconds: 'TRIBUTARY_DESTINATION_DISABLE_AFTER_SECONDS',
   destinationConcurrency: 'TRIBUTARY_DESTINATION_CONCURRENCY',
+  developerConcurrency: 'TRIBUTARY_DEVELOPER_CONCURRENCY',
   retentionDays: 'TRIBUTARY_RETENTION_DAYS',
   readCopyRetentionHours: 'TRIBUTARY_READ_COPY_RETENTION_HOURS',
   requestTimeoutMs: 'TRIBUTARY_REQUEST_TIMEOUT_MS',
@@ -90,6 +91,8 @@ const schema = z.object({
   destinationDisableAfterSeconds: positiveInt.default(5 * 24 * 3600),
   /** Deliveries of one destination queued or in flight at once (the rest wait their turn). */
   destinationConcurrency: positiveInt.default(8),
+  /** Deliveries of one developer (all its destinations) queued or in flight at once. */
+  developerConcurrency: positiveInt.default(16),
   /** Events, deliveries, attempts and data requests older than this are deleted (the purge job). */
   retentionDays: positiveInt.default(30),
   /** `to_webhook` copies are deleted this long after they were made, once none is pending. */

@@ -57,6 +57,7 @@ export async function openDelivery(input: {
       allowAmbientCredentials: config.allowAmbientCredentials,
       disableAfterSeconds: config.destinationDisableAfterSeconds,
       destinationConcurrency: config.destinationConcurrency,
+      developerConcurrency: config.developerConcurrency,
       retentionDays: config.retentionDays,
       readCopyRetentionHours: config.readCopyRetentionHours,
     },

@@ -57,6 +57,8 @@ export interface DeliverySettings {
    * the others wait, parked, for one of them to finish (issue 10 item 6). Default 8.
    */
   destinationConcurrency?: number;
+  /** Deliveries of one developer, all its destinations together, in the queue at once. Default 16. */
+  developerConcurrency?: number;
   /** Retention of events, deliveries, attempts and data requests, days (default 30). */
   retentionDays?: number;
   /** Retention of `to_webhook` copies once none of their deliveries is pending, hours (default 24). */
@@ -460,6 +462,11 @@ export class DeliveryService {
     return Math.max(1, this.#deps.settings.destinationConcurrency ?? 8);
   }
 
+  /** Per-developer cap on deliveries in the queue, all its destinations together (issue 10 item 6). */
+  get developerConcurrency(): number {
+    return Math.max(1, this.#deps.settings.developerConcurrency ?? 16);
+  }
+
   /**
    * Admits the parked deliveries of the destinations of `created` up to each one's cap, taking
    * destinations round-robin across developers, and adds their jobs. A destination's backlog
@@ -477,9 +484,27 @@ export class DeliveryService {
       for (const q of queues) if (q.ids[round]) await this.#refill(q.devId, q.ids[round]);
   }
 
-  async #refill(devId: string, destinationId: string): Promise<void> {
-    const admitted = await this.deliveries.admit(devId, destinationId, this.destinationConcurrency, Date.now());
+  async #refill(devId: string, destinationId: string): Promise<number> {
+    const admitted = await this.deliveries.admit(
+      devId,
+      destinationId,
+      this.destinationConcurrency,
+      Date.now(),
+      this.developerConcurrency,
+    );
     await this.#enqueue(admitted);
+    return admitted.length;
+  }
+
+  /**
+   * After one of its deliveries left the queue: its destination first, then (when the
+   * developer's cap was what held them) the developer's other destinations with due parked
+   * deliveries, so a slot freed by one destination goes to another of the same developer.
+   */
+  async #refillAfter(devId: string, destinationId: string): Promise<void> {
+    if ((await this.#refill(devId, destinationId)) > 0) return;
+    for (const other of await this.deliveries.parkedDestinations(20, Date.now(), devId))
+      if (other.destinationId !== destinationId && (await this.#refill(devId, other.destinationId)) > 0) return;
   }
 
   /**
@@ -505,13 +530,17 @@ export class DeliveryService {
     const deliveryId = String(job.data.deliveryId);
     const attempt = Number(job.data.attempt);
     const startedAt = Date.now();
-    const delivery = await this.deliveries.claim(devId, deliveryId, startedAt, this.leaseMs);
+    // A due retry is parked (it held no slot while it waited): it runs if it can take one now.
+    const delivery = await this.deliveries.claim(devId, deliveryId, startedAt, this.leaseMs, {
+      destination: this.destinationConcurrency,
+      developer: this.developerConcurrency,
+    });
     if (!delivery) return; // delivered, dead, or held by another worker right now
     try {
       await this.#handleClaimed(devId, deliveryId, attempt, startedAt, delivery);
     } finally {
       // This delivery left the queue (or is waiting for its retry): its destination may take another.
-      await this.#refill(devId, delivery.destinationId).catch((error: unknown) =>
+      await this.#refillAfter(devId, delivery.destinationId).catch((error: unknown) =>
         this.#deps.logger.warn('admitting parked deliveries failed; the sweep will', { error }),
       );
     }

@@ -514,7 +514,17 @@ export interface DeliveryRepo {
    * Takes a pending delivery for one attempt: only one worker holds it until `leaseMs`
    * passes, so a delivery is never sent twice at the same time, whatever the queue does.
    */
-  claim(devId: string, deliveryId: string, now: number, leaseMs: number): Promise<ClaimedDelivery | undefined>;
+  claim(
+    devId: string,
+    deliveryId: string,
+    now: number,
+    leaseMs: number,
+    /**
+     * With caps, a parked delivery that is due (a retry woken by its timer) is admitted first
+     * if its destination and developer have a free slot; without, only queued ones are claimed.
+     */
+    caps?: { destination: number; developer: number },
+  ): Promise<ClaimedDelivery | undefined>;
   release(devId: string, deliveryId: string): Promise<void>;
   /**
    * Logs an attempt and moves the delivery to `next` (releasing its lease), in one
@@ -535,14 +545,16 @@ export interface DeliveryRepo {
    */
   redeliver(devId: string, deliveryId: string, now: number): Promise<Delivery | undefined>;
   /**
-   * Moves up to `cap` minus the destination's queued pending deliveries from parked to queued
-   * (oldest first) and returns them: the caller adds their jobs. New deliveries start parked.
+   * Moves due parked deliveries to queued (oldest first), up to `cap` minus the destination's
+   * queued pending deliveries and `developerCap` minus all the developer's, and returns them:
+   * the caller adds their jobs. Counted under a per-developer lock, so the caps hold across
+   * processes. New deliveries and deliveries waiting for a retry are parked.
    */
-  admit(devId: string, destinationId: string, cap: number, now: number): Promise<Delivery[]>;
+  admit(devId: string, destinationId: string, cap: number, now: number, developerCap?: number): Promise<Delivery[]>;
   /** Marks deliveries queued whatever their destination's cap (a manual test send). */
   markEnqueued(devId: string, deliveryIds: readonly string[], now: number): Promise<void>;
-  /** Destinations with parked pending deliveries, across developers (the sweep admits them). */
-  parkedDestinations(limit: number): Promise<{ devId: string; destinationId: string }[]>;
+  /** Destinations with due parked deliveries, across developers or of one (the sweep admits them). */
+  parkedDestinations(limit: number, now?: number, devId?: string): Promise<{ devId: string; destinationId: string }[]>;
   /** Queued pending deliveries whose attempt is overdue by `graceMs` (their job was lost or is stuck), across developers. */
   overdue(now: number, graceMs: number, limit: number): Promise<Delivery[]>;
   /** Deliveries to `destinationId` created since `sinceMs` that were delivered. */

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ENGINES, openTestStore, type TestStore } from '../helpers/engines.ts';
+import { ENGINES, openTestStore, testBox, type TestStore } from '../helpers/engines.ts';
+import { openStore } from '../../src/store/index.ts';
 import type { AppleSampleRow, AuthSession } from '../../src/store/index.ts';
 import { storeRecords } from '../../src/ingest/store-records.ts';
 import { hashApiKey } from '../../src/core/crypto.ts';
@@ -660,6 +661,111 @@ describe.each(ENGINES)('Store contract: destinations, deliveries, jobs (%s)', (e
       [forA[1]!.deliveryId, forA[2]!.deliveryId, forB!.deliveryId].sort(),
     );
     expect(await t.store.deliveries.parkedDestinations(10)).toEqual([{ devId, destinationId: a.destinationId }]);
+  });
+
+  it('a delivery waiting for its retry holds no slot; when due it takes one only under the cap (issue 10 item 6)', async () => {
+    const { destinationId } = await newDestination();
+    const events = [await newEvent(), await newEvent(), await newEvent()];
+    const created = await t.store.deliveries.create(
+      devId,
+      events.map((eventId) => ({ destinationId, eventId, eventType: 'healthcheck', traceId: eventId })),
+      1_000,
+    );
+    const caps = { destination: 1, developer: 100 };
+    const [first] = await t.store.deliveries.admit(devId, destinationId, 1, 1_000);
+    expect(first!.deliveryId).toBe(created[0]!.deliveryId);
+    const claimed = (await t.store.deliveries.claim(devId, first!.deliveryId, 1_000, 10_000, caps))!;
+    await t.store.deliveries.recordAttempt(
+      claimed,
+      { startedAt: 1_000, durationMs: 1, statusCode: 503, error: 'HTTP 503' },
+      { status: 'pending', nextAttemptAt: 60_000 },
+    );
+    // Waiting for its retry, it is parked: the next delivery takes the slot at once.
+    expect((await t.store.deliveries.admit(devId, destinationId, 1, 2_000)).map((d) => d.deliveryId)).toEqual([
+      created[1]!.deliveryId,
+    ]);
+    // Not due yet: neither admitted nor listed for the sweep (the slot is taken anyway).
+    expect(await t.store.deliveries.parkedDestinations(10, 2_000)).toEqual([{ devId, destinationId }]);
+    // Due, its timer fires while the slot is taken: it stays parked instead of overshooting the cap.
+    expect(await t.store.deliveries.claim(devId, first!.deliveryId, 60_000, 10_000, caps)).toBeUndefined();
+    expect(await t.store.deliveries.get(devId, first!.deliveryId)).toMatchObject({ status: 'pending', attempts: 1 });
+    const second = (await t.store.deliveries.claim(devId, created[1]!.deliveryId, 60_000, 10_000, caps))!;
+    await t.store.deliveries.recordAttempt(
+      second,
+      { startedAt: 60_000, durationMs: 1, statusCode: 200, error: null },
+      { status: 'delivered' },
+    );
+    // The slot is free: the due retry takes it when its job runs (before the newer third delivery).
+    const retried = await t.store.deliveries.claim(devId, first!.deliveryId, 61_000, 10_000, caps);
+    expect(retried).toMatchObject({ deliveryId: first!.deliveryId, attempts: 1 });
+    expect(await t.store.deliveries.admit(devId, destinationId, 1, 61_000)).toEqual([]);
+  });
+
+  it('caps a developer across all its destinations (issue 10 item 6)', async () => {
+    const destinations = [await newDestination(), await newDestination(), await newDestination()];
+    for (const { destinationId } of destinations) {
+      const events = [await newEvent(), await newEvent(), await newEvent()];
+      await t.store.deliveries.create(
+        devId,
+        events.map((eventId) => ({ destinationId, eventId, eventType: 'healthcheck', traceId: eventId })),
+        1_000,
+      );
+    }
+    let admitted = 0;
+    for (const { destinationId } of destinations)
+      admitted += (await t.store.deliveries.admit(devId, destinationId, 3, 2_000, 4)).length;
+    expect(admitted).toBe(4);
+    // Another developer's destinations are not held by this developer's cap.
+    const other = (await t.store.developers.create({ name: 'other' })).developer.devId;
+    const theirs = await t.store.destinations.create(other, {
+      type: 'webhook',
+      config: { url: 'https://example.com/hook' },
+      secrets: {},
+      deliveryMode: 'push',
+      eventTypes: null,
+      format: 'json',
+    });
+    const event = await t.store.events.insert(other, { type: 'healthcheck', payload: {} });
+    await t.store.deliveries.create(
+      other,
+      [{ destinationId: theirs.destinationId, eventId: event.eventId, eventType: 'healthcheck', traceId: 'o' }],
+      1_000,
+    );
+    expect(await t.store.deliveries.admit(other, theirs.destinationId, 3, 2_000, 4)).toHaveLength(1);
+  });
+
+  it('the caps hold across processes: concurrent admissions from separate connections never overshoot (issue 10 item 6)', async () => {
+    const { destinationId } = await newDestination();
+    const events = [];
+    for (let i = 0; i < 40; i++) events.push(await newEvent());
+    await t.store.deliveries.create(
+      devId,
+      events.map((eventId) => ({ destinationId, eventId, eventType: 'healthcheck', traceId: eventId })),
+      1_000,
+    );
+    // Four more connections to the same database, as four more processes would have.
+    const others = await Promise.all(
+      Array.from({ length: 4 }, () =>
+        engine === 'postgres'
+          ? openStore({ databaseUrl: t.databaseUrl, schema: t.schema, box: testBox() })
+          : openStore({ sqliteFile: t.sqliteFile, box: testBox() }),
+      ),
+    );
+    try {
+      const stores = [t.store, ...others];
+      const rounds = await Promise.all(
+        stores.flatMap((store) =>
+          Array.from({ length: 4 }, () => store.deliveries.admit(devId, destinationId, 5, 2_000)),
+        ),
+      );
+      expect(rounds.flat()).toHaveLength(5);
+      const queued = (await t.store.deliveries.list(devId, { destinationId, status: 'pending', limit: 100 }))
+        .deliveries;
+      expect(queued).toHaveLength(40);
+      expect(new Set(rounds.flat().map((d) => d.deliveryId)).size).toBe(5);
+    } finally {
+      for (const store of others) await store.close();
+    }
   });
 
   it('records an attempt only under the lease it was claimed with (fencing), and re-creating a delivered one returns nothing', async () => {

@@ -167,11 +167,34 @@ export function deliveryRepo(db: Db): DeliveryRepo {
       }));
     },
 
-    async claim(devId, deliveryId, now, leaseMs) {
-      const row = await db.get<Row>(
-        `UPDATE deliveries SET lease_until = ? WHERE dev_id = ? AND delivery_id = ? AND status = 'pending' AND (lease_until IS NULL OR lease_until < ?) RETURNING *`,
-        [now + leaseMs, devId, deliveryId, now],
-      );
+    async claim(devId, deliveryId, now, leaseMs, caps) {
+      // With caps, only a queued delivery is taken as it is; a parked one must get a slot first.
+      const queuedOnly = caps ? ' AND enqueued_ms IS NOT NULL' : '';
+      const take = (tx: Db) =>
+        tx.get<Row>(
+          `UPDATE deliveries SET lease_until = ? WHERE dev_id = ? AND delivery_id = ? AND status = 'pending' AND (lease_until IS NULL OR lease_until < ?)${queuedOnly} RETURNING *`,
+          [now + leaseMs, devId, deliveryId, now],
+        );
+      let row = await take(db);
+      if (!row && caps) {
+        // Parked (a retry woken by its timer): it runs now only if it can take a slot under the
+        // caps, counted under the developer's lock; otherwise it waits its turn, parked.
+        row = await db.transaction(async (tx) => {
+          await lockDeveloper(tx, devId);
+          const parked = await tx.get<Row>(
+            `SELECT * FROM deliveries WHERE dev_id = ? AND delivery_id = ? AND status = 'pending' AND enqueued_ms IS NULL AND next_attempt_at <= ?`,
+            [devId, deliveryId, now],
+          );
+          if (!parked) return undefined;
+          if ((await freeSlots(tx, devId, parked.destination_id, caps.destination, caps.developer)) <= 0)
+            return undefined;
+          await tx.run('UPDATE deliveries SET enqueued_ms = ? WHERE delivery_id = ? AND enqueued_ms IS NULL', [
+            now,
+            deliveryId,
+          ]);
+          return take(tx);
+        });
+      }
       return row && { ...toDelivery(row), leaseUntil: now + leaseMs };
     },
 
@@ -186,7 +209,8 @@ export function deliveryRepo(db: Db): DeliveryRepo {
       const number = delivery.attempts + 1;
       const leaseUntil = 'leaseUntil' in delivery ? delivery.leaseUntil : undefined;
       const update = {
-        sql: `UPDATE deliveries SET status = ?, attempts = ?, last_status_code = ?, last_error = ?, next_attempt_at = ?, lease_until = NULL, delivered_at = ?
+        // A delivery waiting for its retry is parked: it holds no slot of its destination's cap.
+        sql: `UPDATE deliveries SET status = ?, attempts = ?, last_status_code = ?, last_error = ?, next_attempt_at = ?, lease_until = NULL, delivered_at = ?, enqueued_ms = NULL
            WHERE dev_id = ? AND delivery_id = ?${leaseUntil === undefined ? '' : ' AND lease_until = ?'}`,
         params: [
           next.status,
@@ -248,26 +272,20 @@ export function deliveryRepo(db: Db): DeliveryRepo {
       return repo.get(devId, deliveryId);
     },
 
-    async admit(devId, destinationId, cap, now) {
+    async admit(devId, destinationId, cap, now, developerCap = Number.POSITIVE_INFINITY) {
       return db.transaction(async (tx) => {
-        const queued = Number(
-          (
-            await tx.get<{ n: number }>(
-              `SELECT COUNT(*) AS n FROM deliveries WHERE destination_id = ? AND status = 'pending' AND enqueued_ms IS NOT NULL AND dev_id = ?`,
-              [destinationId, devId],
-            )
-          )?.n ?? 0,
-        );
-        const free = cap - queued;
+        // Counted under the developer's lock: two processes admitting at once cannot both see
+        // the same free slots (the cap holds across processes, not only within one).
+        await lockDeveloper(tx, devId);
+        const free = await freeSlots(tx, devId, destinationId, cap, developerCap);
         if (free <= 0) return [];
         const rows = await tx.all<Row>(
-          `SELECT * FROM deliveries WHERE destination_id = ? AND status = 'pending' AND enqueued_ms IS NULL AND dev_id = ?
+          `SELECT * FROM deliveries WHERE destination_id = ? AND status = 'pending' AND enqueued_ms IS NULL AND dev_id = ? AND next_attempt_at <= ?
            ORDER BY next_attempt_at, created_ms, delivery_id LIMIT ?`,
-          [destinationId, devId, free],
+          [destinationId, devId, now, free],
         );
         const admitted: Delivery[] = [];
         for (const row of rows) {
-          // Another process may have admitted it meanwhile: only the one that flips it adds its job.
           const { changes } = await tx.run(
             'UPDATE deliveries SET enqueued_ms = ? WHERE delivery_id = ? AND enqueued_ms IS NULL',
             [now, row.delivery_id],
@@ -283,10 +301,10 @@ export function deliveryRepo(db: Db): DeliveryRepo {
         await db.run('UPDATE deliveries SET enqueued_ms = ? WHERE dev_id = ? AND delivery_id = ?', [now, devId, id]);
     },
 
-    async parkedDestinations(limit) {
+    async parkedDestinations(limit, now = Date.now(), devId) {
       const rows = await db.all<{ dev_id: string; destination_id: string }>(
-        `SELECT DISTINCT dev_id, destination_id FROM deliveries WHERE status = 'pending' AND enqueued_ms IS NULL LIMIT ?`,
-        [limit],
+        `SELECT DISTINCT dev_id, destination_id FROM deliveries WHERE status = 'pending' AND enqueued_ms IS NULL AND next_attempt_at <= ?${devId === undefined ? '' : ' AND dev_id = ?'} LIMIT ?`,
+        devId === undefined ? [now, limit] : [now, devId, limit],
       );
       return rows.map((row) => ({ devId: row.dev_id, destinationId: row.destination_id }));
     },
@@ -323,6 +341,38 @@ export function deliveryRepo(db: Db): DeliveryRepo {
     },
   };
   return repo;
+}
+
+/**
+ * Serializes admissions of one developer's deliveries across processes (PostgreSQL: a
+ * transaction-scoped advisory lock; SQLite: its transactions already run one at a time).
+ */
+async function lockDeveloper(tx: Db, devId: string): Promise<void> {
+  if (tx.dialect === 'postgres')
+    await tx.get('SELECT pg_advisory_xact_lock(hashtextextended(?, 0)) AS locked', [`deliveries:${devId}`]);
+}
+
+/** Slots left under the destination's cap and the developer's cap (queued = pending and enqueued). */
+async function freeSlots(
+  tx: Db,
+  devId: string,
+  destinationId: string,
+  cap: number,
+  developerCap: number,
+): Promise<number> {
+  const count = async (where: string, params: unknown[]) =>
+    Number((await tx.get<{ n: number }>(`SELECT COUNT(*) AS n FROM deliveries WHERE ${where}`, params))?.n ?? 0);
+  const queued = await count(`destination_id = ? AND status = 'pending' AND enqueued_ms IS NOT NULL AND dev_id = ?`, [
+    destinationId,
+    devId,
+  ]);
+  let free = cap - queued;
+  if (free > 0 && Number.isFinite(developerCap))
+    free = Math.min(
+      free,
+      developerCap - (await count(`dev_id = ? AND status = 'pending' AND enqueued_ms IS NOT NULL`, [devId])),
+    );
+  return free;
 }
 
 function encodeCursor(ms: number, id: string): string {
