@@ -32,6 +32,8 @@ export interface PollState extends Record<string, unknown> {
   lastError?: string;
   /** When the last failed poll happened (connection health). */
   lastErrorAt?: string;
+  /** Backfill-by-request providers: how far back the new connection's history is asked for. */
+  backfillFromMs?: number;
 }
 
 /** The sync bookkeeping of a new connection: backfill `backfillDays`, starting now. */
@@ -39,6 +41,12 @@ export function initialSync(
   provider: ConfiguredProvider,
   now = Date.now(),
 ): { syncState: PollState; nextSyncAt: number | null } {
+  if (provider.backfill && !provider.polling)
+    // Asked for at once; `syncedFromMs` moves back once the provider accepted the request.
+    return {
+      syncState: { cursorMs: now, syncedFromMs: now, backfillFromMs: now - provider.backfill.backfillDays * DAY_MS },
+      nextSyncAt: now,
+    };
   if (!provider.polling) return { syncState: { cursorMs: now, syncedFromMs: now }, nextSyncAt: null };
   const from = now - provider.polling.backfillDays * DAY_MS;
   return { syncState: { cursorMs: from, syncedFromMs: from }, nextSyncAt: now };
@@ -157,6 +165,22 @@ export class SyncService {
   /** Fetches a period older than what was synced before a read answers (`ApiContext.history`). */
   async ensureSynced(user: User, type: DataType, range: { startMs: number; endMs: number }): Promise<void> {
     const provider = this.#options.providers.get(user.provider);
+    if (provider?.backfill && !provider.polling && provider.capabilities.dataTypes.includes(type)) {
+      const connection = await this.#options.store.connections.get<unknown, PollState>(user.devId, user.userId);
+      if (!connection || connection.status !== 'active' || !user.active) return;
+      if (range.startMs >= connection.syncState.syncedFromMs) return;
+      // Asked for now, pushed later: the read answers what is stored, the rest arrives as events.
+      const floor =
+        provider.capabilities.historyDays === null
+          ? range.startMs
+          : Math.max(range.startMs, Date.now() - provider.capabilities.historyDays * DAY_MS);
+      await this.#exclusive(connection, async () => {
+        const latest = await this.#options.store.connections.get<unknown, PollState>(user.devId, user.userId);
+        if (!latest || floor >= latest.syncState.syncedFromMs) return;
+        await this.#requestBackfill(user, provider, { ...latest.syncState, backfillFromMs: floor });
+      });
+      return;
+    }
     if (!provider?.polling || !provider.capabilities.dataTypes.includes(type)) return;
     const connection = await this.#options.store.connections.get<unknown, PollState>(user.devId, user.userId);
     if (!connection || connection.status !== 'active' || !user.active) return;
@@ -194,6 +218,10 @@ export class SyncService {
     const user = await store.users.get(devId, userId);
     if (!connection || !user || connection.status !== 'active') return;
     const provider = providers.get(connection.provider);
+    if (provider?.backfill && !provider.polling && user.active) {
+      await this.#requestBackfill(user, provider, connection.syncState);
+      return;
+    }
     if (!provider?.polling) {
       await store.connections.update(devId, userId, { nextSyncAt: null });
       return;
@@ -227,6 +255,40 @@ export class SyncService {
       )) {
         logger.error('sync failed', { devId, userId, provider: provider.capabilities.name, error });
       }
+    }
+  }
+
+  /**
+   * A backfill-by-request provider's sync: asks for the part of the connection's history not
+   * asked for yet (`backfillFromMs` up to `syncedFromMs`); the data arrives later through the
+   * provider's notifications. A failure is retried like a failed poll.
+   */
+  async #requestBackfill(user: User, provider: ConfiguredProvider, stored: PollState): Promise<void> {
+    const { store } = this.#options;
+    const state: PollState = { ...stored };
+    const from = state.backfillFromMs ?? state.syncedFromMs;
+    try {
+      if (from < state.syncedFromMs) {
+        const controller = new AbortController();
+        const key = `${user.devId}\u0000${user.userId}`;
+        this.#running.set(key, controller);
+        try {
+          const withAccess = this.tokens.withAccess(provider, user.devId, user.userId, controller.signal, 'backfill');
+          await provider.backfill!.request(withAccess, { sinceMs: from, untilMs: state.syncedFromMs });
+        } finally {
+          if (this.#running.get(key) === controller) this.#running.delete(key);
+        }
+        state.syncedFromMs = from;
+      }
+      await store.connections.update(user.devId, user.userId, {
+        syncState: { ...state, lastSyncAt: new Date().toISOString(), failures: 0, lastError: undefined },
+        nextSyncAt: null,
+      });
+      this.#options.metrics?.providerSync(provider.capabilities.name, 'ok');
+    } catch (error) {
+      const outcome = syncOutcome(error);
+      if (outcome) this.#options.metrics?.providerSync(provider.capabilities.name, outcome);
+      await this.#failed(user, provider, state, error, { startMs: from, endMs: state.syncedFromMs });
     }
   }
 

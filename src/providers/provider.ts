@@ -111,6 +111,8 @@ export interface ConfiguredProvider {
   tokenRefresh?: TokenRefresh;
   /** For `poll` providers: how to fetch data and how often (ingest/ schedules it). */
   polling?: Polling;
+  /** For `push` providers whose history is asked for and then pushed (Garmin's backfill). */
+  backfill?: BackfillRequests;
   /** For `oauth2` providers: the authorization-code grant (auth/ runs state, PKCE and the callback). */
   oauth2?: OAuth2Connect;
   /** Revokes the grant at the provider when the user is deauthenticated; absent when it cannot. */
@@ -331,4 +333,16 @@ export interface Polling {
     withAccess: WithAccess,
     window: { sinceMs: number; untilMs?: number; known?: (externalId: string) => Promise<boolean> },
   ): AsyncIterable<PolledItem>;
+}
+
+/**
+ * History by request (`push` providers): the provider is asked to send what was recorded in a
+ * window, and the data then arrives through its notifications like new data. ingest asks for
+ * a new connection's `backfillDays` at once, and for older periods when a read needs them.
+ * Failures surface as for polling (`rate_limited`, `provider_auth_failed`…); asking again for
+ * a window already asked for must succeed (the provider's duplicate answer is not an error).
+ */
+export interface BackfillRequests {
+  backfillDays: number;
+  request(withAccess: WithAccess, window: { sinceMs: number; untilMs: number }): Promise<void>;
 }

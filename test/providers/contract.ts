@@ -37,6 +37,12 @@ export interface ProviderSubject {
   revoke(account: Account): void;
   /** Refresh-token grants the emulator answered so far, with their status. */
   refreshGrants(): { status: number }[];
+  /**
+   * A provider call made with the user's token (refresh and rate-limit cases); default: a
+   * poll (`syncNow`). Push providers without polling use what they have (Garmin: a read of
+   * an older period, which requests a backfill).
+   */
+  exercise?(t: TestApp, userId: string): Promise<void>;
   /** The next data request answers 429 with this Retry-After. */
   fail429(retryAfterSeconds: number): void;
   /** Items of the account that started within the last `days` days, per Terra type. */
@@ -91,6 +97,8 @@ export function providerContract(subject: ProviderSubject): void {
     const connection = (userId: string) => t.app.store.connections.get<unknown, PollState>(t.devId, userId);
     const backfilled = (userId: string) =>
       eventually(async () => (await connection(userId))?.syncState.lastSyncAt !== undefined, 60_000, 'backfill');
+    const exercise = (userId: string) =>
+      subject.exercise ? subject.exercise(t, userId) : t.app.context.sync!.syncNow(t.devId, userId);
     const keys = async (userId: string, type: DataType) =>
       (await t.app.store.records.listJson(t.devId, userId, type, { withSamples: false })).map((json) => {
         const metadata = (JSON.parse(json) as { metadata: Record<string, string> }).metadata;
@@ -106,7 +114,15 @@ export function providerContract(subject: ProviderSubject): void {
       await backfilled(userId);
       const expected = subject.expected(account, subject.backfillDays);
       for (const [type, ids] of Object.entries(expected)) {
-        const stored = await keys(userId, type as DataType);
+        // Pushed providers' backfills arrive after the request was accepted.
+        const stored = await eventually(
+          async () => {
+            const found = await keys(userId, type as DataType);
+            return ids.every((id) => found.includes(id)) && found;
+          },
+          60_000,
+          `${type} backfilled`,
+        ).catch(() => keys(userId, type as DataType));
         // Every item within the backfill window, and nothing older than it (the day records may overlap a day).
         for (const id of ids) expect(stored, `${type} ${id}`).toContain(id);
         const everything = subject.expected(account, subject.backfillDays + 10);
@@ -151,7 +167,7 @@ export function providerContract(subject: ProviderSubject): void {
       const before = (await t.app.store.connections.get<{ refreshToken: string }>(t.devId, userId))!.credentials!;
       const grants = subject.refreshGrants().length;
       subject.expireAccess(account);
-      await t.app.context.sync!.syncNow(t.devId, userId);
+      await exercise(userId);
       expect(
         subject
           .refreshGrants()
@@ -170,7 +186,7 @@ export function providerContract(subject: ProviderSubject): void {
       await backfilled(userId);
       subject.revoke(account);
       subject.expireAccess(account);
-      await t.app.context.sync!.syncNow(t.devId, userId);
+      await exercise(userId);
       expect((await connection(userId))!.status).toBe('revoked');
       const [error] = await events(userId, 'connection_error');
       expectTerraEvent(error!);
@@ -181,7 +197,7 @@ export function providerContract(subject: ProviderSubject): void {
       const userId = await subject.connect(t, account);
       await backfilled(userId);
       subject.fail429(90);
-      await t.app.context.sync!.syncNow(t.devId, userId);
+      await exercise(userId);
       expect((await connection(userId))!.nextSyncAt).toBeGreaterThan(Date.now() + 60_000);
       expect(await t.app.store.providerBudgets.blockedUntil(subject.name)).toBeGreaterThan(Date.now() + 60_000);
       const [hit] = await events(userId, 'rate_limit_hit');

@@ -1,7 +1,8 @@
 import { TributaryError } from '../../core/errors.ts';
 import { OAuth2Client } from '../oauth2/index.ts';
 import type { ConfiguredProvider, ProviderCapabilities, ProviderDefinition, TokenSet } from '../provider.ts';
-import { allOrNone, urlSetting } from '../settings.ts';
+import { allOrNone, positiveNumberSetting, urlSetting } from '../settings.ts';
+import { garminBackfill } from './garmin-backfill.ts';
 import { GarminClient } from './garmin-client.ts';
 import { garminRawNormalizer } from './garmin-replay.ts';
 import { garminWebhooks } from './garmin-webhooks.ts';
@@ -48,6 +49,12 @@ export const GARMIN: ProviderDefinition = {
       description: `Garmin's OAuth2 host: the authorize page (${AUTHORIZE_HOST}/oauth2Confirm) and, when set, the token endpoint too (${TOKEN_PATH}; default ${TOKEN_HOST})`,
       default: AUTHORIZE_HOST,
     },
+    {
+      key: 'BACKFILL_DAYS',
+      description:
+        "how far back a new connection's history is requested from Garmin's backfill API (it then arrives by push or ping)",
+      default: '30',
+    },
   ],
   setup: {
     kind: 'oauth_app',
@@ -72,6 +79,7 @@ export const GARMIN: ProviderDefinition = {
       scopes: [],
     });
     const api = new GarminClient({ baseUrl });
+    const backfillDays = positiveNumberSetting('GARMIN', settings, 'BACKFILL_DAYS', 30);
     return {
       capabilities: GARMIN_CAPABILITIES,
       oauth2: {
@@ -86,6 +94,7 @@ export const GARMIN: ProviderDefinition = {
         },
       },
       webhooks: garminWebhooks({ clientId: settings.CLIENT_ID, baseUrl }),
+      backfill: garminBackfill(api, backfillDays),
       tokenRefresh: { refresh: (credentials) => oauth.refresh(credentials) },
       async revokeAccess(credentials: TokenSet) {
         // Mandatory when an app offers disconnect (Start Guide §3); Garmin then sends a deregistration.
