@@ -10,8 +10,10 @@ const HEAVY = ['test/apple/large-export.test.ts', 'test/package/pack-install.tes
 
 export default defineConfig({
   test: {
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
+    // Tests wait for conditions (eventually/waitFor, 60 s by default), never for fixed times; these
+    // only end a test that hangs, with room for a two-core machine under full load.
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
     // Two cores: a few forks in parallel, each file isolated in its own schema/dir.
     pool: 'forks',
     poolOptions: { forks: { maxForks: 3, minForks: 1 } },

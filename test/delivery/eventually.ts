@@ -3,7 +3,7 @@ import type { Store } from '../../src/store/store.ts';
 /** Polls `check` until it returns a value (not undefined/false) or throws after `timeoutMs`. */
 export async function eventually<T>(
   check: () => Promise<T | undefined | false>,
-  timeoutMs = 15_000,
+  timeoutMs = 60_000,
   what = 'condition',
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;

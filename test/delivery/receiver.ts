@@ -59,7 +59,7 @@ export async function startReceiver(
       return maxConcurrentSameTrace;
     },
     /** Resolves once `predicate` holds, or rejects after `timeoutMs`. */
-    async waitFor(predicate: (received: Received[]) => boolean, timeoutMs = 15_000): Promise<void> {
+    async waitFor(predicate: (received: Received[]) => boolean, timeoutMs = 60_000): Promise<void> {
       const deadline = Date.now() + timeoutMs;
       while (!predicate(received)) {
         if (Date.now() > deadline)

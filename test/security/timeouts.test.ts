@@ -92,9 +92,11 @@ describe('HTTP limits', () => {
   });
 
   it('shutdown does not wait for a request that never ends: connections are closed after half the deadline', async () => {
+    // The request would last the 10 min body timeout: a close that waited for it could not
+    // finish within the test's wait below.
     const t = await startTestApp('sqlite', 'shutdown', {
       TRIBUTARY_SHUTDOWN_TIMEOUT_MS: '1000',
-      TRIBUTARY_BODY_TIMEOUT_MS: '60000',
+      TRIBUTARY_BODY_TIMEOUT_MS: '600000',
     });
     const slow = openRequest(
       t.url,
@@ -103,12 +105,10 @@ describe('HTTP limits', () => {
       1_000_000,
     );
     await new Promise((resolve) => setTimeout(resolve, 300));
-    const started = Date.now();
-    await within(t.close(), 20_000, 'app.close()');
-    expect(Date.now() - started).toBeLessThan(15_000);
-    await within(slow.closed, 5_000, 'the cut connection');
+    await within(t.close(), 120_000, 'app.close()');
+    await within(slow.closed, 60_000, 'the cut connection');
     slow.stop();
-  });
+  }, 240_000);
 });
 
 describe('PostgreSQL timeouts', () => {
