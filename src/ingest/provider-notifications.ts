@@ -3,7 +3,7 @@ import { isTributaryError, TributaryError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import type { TerraRecord } from '../model/data-types.ts';
 import type { Signal } from '../core/signal.ts';
-import { accessRevokedEvent, permissionChangeEvent } from '../delivery/terra-events.ts';
+import { accessRevokedEvent, permissionChangeEvent, rateLimitHitEvent } from '../delivery/terra-events.ts';
 import type {
   ConfiguredProvider,
   MergedItem,
@@ -102,8 +102,9 @@ export class ProviderNotifications {
 
   /**
    * Processes one stored notification. A payload that cannot be parsed is marked failed
-   * with the error (kept for replay), never retried forever; a transient failure (provider
-   * down, rate limit) throws so the queue runs it again later.
+   * with the error (kept for replay), never retried forever; a rate limit reschedules it at
+   * the provider's Retry-After; another transient failure (provider down) throws so the
+   * queue runs it again later.
    */
   async process(notificationId: string): Promise<void> {
     const { store, providers, logger } = this.#o;
@@ -138,6 +139,8 @@ export class ProviderNotifications {
         try {
           await this.#apply(provider, user, notice);
         } catch (error) {
+          if (isTributaryError(error) && error.code === 'rate_limited')
+            return this.#retryLater(provider, notificationId, error, user);
           // Data that can never be read (a refused callback URL, unreadable summaries) is kept, not retried.
           if (!(error instanceof UnusableNotice)) throw error;
           logger.error('provider notification not usable', {
@@ -153,6 +156,50 @@ export class ProviderNotifications {
       notificationId,
       refused.length === 0 ? { status: 'processed' } : { status: 'failed', error: refused.join('; ') },
     );
+  }
+
+  /**
+   * The provider (or its budget) asked to wait: the notification stays pending and runs again
+   * when the wait is over — when every process's pause of the provider ends, else after its
+   * `Retry-After` — not at the queue's fixed retry delay. A provider's own 429 tells the
+   * app through `rate_limit_hit`; notices already applied are applied again (idempotent).
+   */
+  async #retryLater(
+    provider: ConfiguredProvider,
+    notificationId: string,
+    error: TributaryError,
+    user: User,
+  ): Promise<void> {
+    const { store, queue, logger, eventsCommitted } = this.#o;
+    const now = Date.now();
+    const seconds = Number(error.details.retry_after_seconds);
+    const paused = await store.providerBudgets.blockedUntil(provider.capabilities.name);
+    const retryAt =
+      paused !== null && paused > now ? paused : now + (Number.isFinite(seconds) && seconds > 0 ? seconds : 60) * 1000;
+    const providerLimit = error.details.source === undefined; // not Tributary's own pacing or a pause seen elsewhere
+    await store.transaction(async (tx) => {
+      await tx.providerNotifications.finish(notificationId, { status: 'pending', error: error.message });
+      if (providerLimit)
+        await tx.events.insert(user.devId, {
+          type: 'rate_limit_hit',
+          userId: user.userId,
+          payload: rateLimitHitEvent(user, {
+            startDate: new Date(now).toISOString(),
+            endDate: new Date(now).toISOString(),
+            retryingAt: new Date(retryAt).toISOString(),
+            message: `${provider.capabilities.displayName} rate limit hit while fetching a notified change; retrying at ${new Date(retryAt).toISOString()}`,
+          }),
+        });
+    });
+    if (providerLimit) eventsCommitted.notify();
+    // Its own job id per retry time: the running job cannot be re-added, and workers that
+    // meet the same pause schedule that retry once.
+    await queue.add([{ id: `${jobId(notificationId)}-at-${retryAt}`, data: { notificationId }, runAt: retryAt }]);
+    logger.warn('provider notification will be retried when the rate limit allows', {
+      provider: provider.capabilities.name,
+      notificationId,
+      retryAt: new Date(retryAt).toISOString(),
+    });
   }
 
   async #apply(provider: ConfiguredProvider, user: User, notice: WebhookNotice): Promise<void> {

@@ -179,6 +179,41 @@ describe.each(ENGINES)('WHOOP webhooks (%s)', (engine) => {
     expect(stranger.status).toBe('processed');
   });
 
+  it('a 429 on the fetch: the notification waits for Retry-After (not the queue’s retry delay), then is fetched; rate_limit_hit sent', async () => {
+    const id = '5d4c3b2a-1f0e-4d9c-8b7a-6f5e4d3c2b1a';
+    newWorkout(id);
+    whoop.failNext({ path: `/v2/activity/workout/${id}` }, { status: 429, headers: { 'retry-after': '600' } });
+    const response = await whoop.notify(callback, whoop.notice(account.userId, 'workout.updated', id));
+    const { notification_id: notificationId } = (await response.json()) as { notification_id: string };
+    const sql = await t.sql();
+    const job = await eventually(
+      async () =>
+        (
+          await sql.all<{ job_id: string; run_at: number | string }>(
+            `SELECT job_id, run_at FROM jobs WHERE queue = ? AND job_id LIKE ?`,
+            ['provider-notifications', `provider-notifications:pn-${notificationId}-at-%`],
+          )
+        )[0],
+      30_000,
+      'retry scheduled',
+    );
+    const pausedUntil = await t.app.store.providerBudgets.blockedUntil('WHOOP');
+    expect(Number(job.run_at)).toBe(pausedUntil);
+    expect(pausedUntil).toBeGreaterThan(Date.now() + 500_000);
+    const waiting = await t.app.store.providerNotifications.get(notificationId);
+    expect(waiting).toMatchObject({ status: 'pending', attempts: 1 });
+    expect(waiting!.error).toMatch(/rate limit/i);
+    const [hit] = await events('rate_limit_hit');
+    expectTerraEvent(hit!);
+    // The wait is over: the retry runs and fetches the workout.
+    await sql.run('DELETE FROM provider_rate_blocks');
+    await sql.run('UPDATE jobs SET run_at = 0 WHERE job_id = ?', [job.job_id]);
+    expect(await processed(notificationId)).toMatchObject({ status: 'processed', attempts: 2 });
+    expect(await t.app.store.records.get(t.devId, userId, 'activity', id)).toBeDefined();
+    const calls = whoop.requests.filter((r) => r.path === `/v2/activity/workout/${id}`);
+    expect(calls.map((c) => c.status)).toEqual([429, 200]);
+  }, 120_000);
+
   it('replay rebuilds every WHOOP record from raw alone, unchanged', async () => {
     const result = await replay(t.app.store, { userId, provider: 'WHOOP' });
     expect(result.failed).toBe(0);
