@@ -14,7 +14,8 @@ import { CHROMIUM_ARGS, CHROMIUM_PATH, expectAccessible, expectNoSideScroll, sig
  * their own CSP on, each checked with axe-core: the widget (choose iFit), iFit's login form
  * (a wrong password, then the right one, against the iFit emulator), the success page; the
  * cancel confirmation and the failure page; the upload page importing a GPX file. The
- * dashboard's users view, open in another tab, shows the widget's new user without a reload.
+ * dashboard's users and events views, open in other tabs, show the widget's new user and its
+ * auth event without a reload.
  */
 const SHOTS = process.env.TRIBUTARY_DASHBOARD_SCREENSHOTS;
 const GPX = fileURLToPath(new URL('../fixtures/files/gpx/gpxpy/track_with_speed.gpx', import.meta.url));
@@ -66,6 +67,12 @@ describe('hosted pages in chromium', () => {
         await signIn(dashboard, t);
         await dashboard.click('a[href="#/users"]');
         await dashboard.waitForSelector('.users-table, .empty');
+        // And the events view in another.
+        const eventsTab = watch(await context.newPage());
+        await eventsTab.goto(`${t.url}/dashboard#/events`);
+        await eventsTab.waitForSelector('[data-testid="events-filter"]');
+        const authEvents = () => eventsTab.locator('tr[data-event-id] .pill:text-is("auth")').count();
+        const authBefore = await authEvents();
 
         // The end user opens a widget link, picks iFit and signs in there.
         const reference = `widget-user-${width}`;
@@ -103,6 +110,7 @@ describe('hosted pages in chromium', () => {
         await expect
           .poll(() => dashboard.locator('tr[data-user-id]', { hasText: reference }).count(), { timeout: 30_000 })
           .toBe(1);
+        await expect.poll(authEvents, { timeout: 30_000 }).toBe(authBefore + 1);
 
         // Cancelling a login: a confirmation first, then the failure page.
         const cancelled = await api('POST', '/v2/auth/authenticateUser?resource=IFIT', {

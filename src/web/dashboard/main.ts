@@ -66,19 +66,19 @@ function start(): void {
 /** How often the open view asks whether anything happened (a new event: data, a connection…). */
 const LIVE_POLL_MS = 4000;
 /** Views that refresh themselves; forms with secrets shown once (keys, destinations) never do. */
-const LIVE_SECTIONS = new Set(['overview', 'users']);
+const LIVE_SECTIONS = new Set(['overview', 'users', 'events', 'deliveries']);
 let liveSince = new Date().toISOString();
 let liveBusy = false;
 
 /**
  * Live updates by polling `GET /v2/events?since=`: when an event was emitted since the last
  * look (new data, a widget connection, a deauth), the open view is rendered again, keeping
- * the scroll position — unless the developer is typing in a field or the tab is hidden.
+ * the scroll position — unless the developer is typing in a field, has a row's details open,
+ * has loaded more rows, or the tab is hidden.
  */
 async function liveCheck(): Promise<void> {
   const section = location.hash.replace(/^#\/?/, '').split(/[/?]/)[0] || 'overview';
-  if (liveBusy || document.hidden || !loadCredentials() || !LIVE_SECTIONS.has(section)) return;
-  if (document.activeElement?.matches('input, select, textarea')) return;
+  if (liveBusy || document.hidden || !loadCredentials() || !LIVE_SECTIONS.has(section) || reading()) return;
   liveBusy = true;
   try {
     const now = new Date().toISOString();
@@ -86,13 +86,24 @@ async function liveCheck(): Promise<void> {
     liveSince = now;
     if (answer.events.length === 0) return;
     const scroll = window.scrollY;
-    await route();
+    await route(true);
     window.scrollTo(0, scroll);
   } catch {
     // A failed look is retried at the next tick; a 401 already signed the tab out.
   } finally {
     liveBusy = false;
   }
+}
+
+/**
+ * Whether the developer is busy with the open view: typing in a field, reading a row's
+ * details (a payload, a delivery's attempts), or paged on with "Load more".
+ */
+function reading(): boolean {
+  return (
+    document.activeElement?.matches('input, select, textarea') === true ||
+    document.querySelector('.detail-row:not([hidden]), [data-live="hold"]') !== null
+  );
 }
 
 function signIn(message?: string): void {
@@ -224,14 +235,21 @@ function shell(current: string): HTMLElement {
   return content;
 }
 
-async function route(): Promise<void> {
+/**
+ * Renders the view the hash names. `live`: a refresh of the view on screen, built off-screen
+ * and swapped in whole (no loading state), dropped if the developer moved on or started
+ * reading something meanwhile.
+ */
+async function route(live = false): Promise<void> {
   if (!loadCredentials()) return signIn();
-  const [path = '', search = ''] = location.hash.replace(/^#\/?/, '').split('?');
+  const hash = location.hash;
+  const [path = '', search = ''] = hash.replace(/^#\/?/, '').split('?');
   const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
   const section = NAV.some((n) => n.path === parts[0]) ? parts[0] : 'overview';
-  const content = shell(section);
-  const body = h('div', { class: 'view' }, loading());
-  content.append(body);
+  const shown = live ? document.querySelector<HTMLElement>('#content > .view') : null;
+  if (live && !shown) return;
+  const body = shown ?? h('div', { class: 'view' }, loading());
+  if (!live) shell(section).append(body);
   const view = h('div', { class: 'view' });
   const rerender = () => void route();
   try {
@@ -262,9 +280,10 @@ async function route(): Promise<void> {
       default:
         await overviewView(view);
     }
+    if (live && (location.hash !== hash || !body.isConnected || reading())) return;
     body.replaceWith(view);
   } catch (error) {
-    if (error instanceof ApiError && error.status === 401) return;
+    if (live || (error instanceof ApiError && error.status === 401)) return;
     body.replaceChildren(errorBox(error));
   }
 }

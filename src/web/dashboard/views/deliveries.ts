@@ -143,7 +143,13 @@ export async function deliveriesView(root: HTMLElement, params: URLSearchParams)
       );
     }
     more.replaceChildren(
-      cursor ? button('Load more', () => void busy(more.firstChild as HTMLButtonElement, load, more)) : h('span', {}),
+      cursor
+        ? button('Load more', () => {
+            // Paged on: live refreshes would drop the loaded rows, so they hold off.
+            more.dataset.live = 'hold';
+            void busy(more.firstChild as HTMLButtonElement, load, more);
+          })
+        : h('span', {}),
     );
   };
   await load();

@@ -71,7 +71,13 @@ export async function eventsView(root: HTMLElement, params: URLSearchParams): Pr
     for (const event of answer.events) body.append(...eventRows(event));
     if (!slot.firstChild) slot.append(eventsTable(body));
     more.replaceChildren(
-      cursor ? button('Load more', () => void busy(more.firstChild as HTMLButtonElement, load, more)) : h('span', {}),
+      cursor
+        ? button('Load more', () => {
+            // Paged on: live refreshes would drop the loaded rows, so they hold off.
+            more.dataset.live = 'hold';
+            void busy(more.firstChild as HTMLButtonElement, load, more);
+          })
+        : h('span', {}),
     );
   };
   await load();
