@@ -56,6 +56,8 @@ describe('dashboard page and assets', () => {
     expect(js).not.toContain('innerHTML');
     // uPlot (its chart root class) is bundled in, not loaded from elsewhere.
     expect(js).toMatch(/["']uplot["']/);
+    expect(js).toContain('Copyright (c)');
+    expect(js).toContain('Leon Sorokin');
   });
 
   it('serves the stylesheet and icon with their types, and a clear 404 for anything else', async () => {

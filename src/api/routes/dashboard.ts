@@ -38,12 +38,10 @@ const SECURITY_HEADERS = {
  * Static assets: name → content type and file (in src/web/dashboard/, or an absolute path: the
  * chart library's stylesheet, from its package). The script is bundled from TypeScript on first request.
  */
+const { resolve: resolvePackageFile } = createRequire(import.meta.url);
 const STATIC_ASSETS: Record<string, { type: string; file: string }> = {
   'dashboard.css': { type: 'text/css; charset=utf-8', file: 'dashboard.css' },
-  'uplot.css': {
-    type: 'text/css; charset=utf-8',
-    file: createRequire(import.meta.url).resolve('uplot/dist/uPlot.min.css'),
-  },
+  'uplot.css': { type: 'text/css; charset=utf-8', file: resolvePackageFile('uplot/dist/uPlot.min.css') },
   'icon.svg': { type: 'image/svg+xml', file: 'icon.svg' },
 };
 
@@ -64,6 +62,10 @@ export function dashboardScript(): Promise<string> {
       platform: 'browser',
       minify: false,
       legalComments: 'none',
+      // The chart library's MIT licence travels with the copy of it each browser gets.
+      footer: {
+        js: `/*! uPlot (bundled), ${readFileSync(resolvePackageFile('uplot/LICENSE'), 'utf8').trim().replaceAll('*/', '* /')} */`,
+      },
       logLevel: 'silent',
     }).then((result) => result.outputFiles[0].text),
   );
