@@ -11,10 +11,10 @@ import { CHROMIUM_ARGS, CHROMIUM_PATH, expectAccessible, expectNoSideScroll, sig
 
 /**
  * Every dashboard view at a desktop and a phone width, each checked with axe-core (no serious
- * or critical violation) and for sideways overflow: the sign-in form, the overview, users, the
- * data explorer's six tabs over any range with a record's detail each, destinations with their
- * forms, deliveries and events with details open, API keys (create, rotate, revoke), AI agents
- * (revoke a grant) and integrations.
+ * or critical violation) and for sideways overflow: the sign-in form, the overview, users (a
+ * widget link made), the data explorer's six tabs over any range with a record's detail each,
+ * destinations with their forms, deliveries (one redelivered) and events with details open, API
+ * keys (create, rotate, revoke), AI agents (revoke a grant) and integrations.
  */
 const SHOTS = process.env.TRIBUTARY_DASHBOARD_SCREENSHOTS;
 
@@ -88,8 +88,16 @@ describe('every dashboard view in chromium: accessible, no sideways scroll', () 
         await check('overview');
 
         await open('users', 'tr[data-user-id]');
+        // Connect a user: a widget session, opened in a new tab, its link shown.
         await page.click('[data-testid="connect-user"]');
-        await page.waitForSelector('#widget-reference');
+        await page.fill('#widget-reference', `new-${width}`);
+        const [widget] = await Promise.all([
+          context.waitForEvent('page'),
+          page.click('.connect-panel button[type=submit]'),
+        ]);
+        await page.waitForSelector('[data-testid="widget-link"]');
+        await expect.poll(() => widget.url()).toContain('/widget/');
+        await widget.close();
         await check('users');
 
         // The explorer: each data type over all time lists the record of 400 days ago too, draws
@@ -137,10 +145,19 @@ describe('every dashboard view in chromium: accessible, no sideways scroll', () 
         await page.waitForSelector('[data-testid="edit-destination-form"]');
         await check('destinations-edit');
 
-        await open('deliveries', 'tr[data-delivery-id]');
+        await open('deliveries?status=failed', 'tr[data-delivery-id]');
         await page.locator('[data-testid="delivery-details"]').first().click();
         await page.waitForSelector('[data-testid="request-payload"]');
         await check('deliveries');
+        // Redeliver a failed one: sent again (the endpoint still refuses: one more attempt).
+        const failed = page.locator('tr[data-delivery-id]').first();
+        const failedId = (await failed.getAttribute('data-delivery-id'))!;
+        const attempts = (await api('GET', `/v2/deliveries/${failedId}`)).attempts as number;
+        await failed.locator('[data-testid="redeliver"]').click();
+        await page.waitForSelector('.toast:has-text("Redelivery queued")');
+        await expect
+          .poll(async () => (await api('GET', `/v2/deliveries/${failedId}`)).attempts, { timeout: 30_000 })
+          .toBeGreaterThan(attempts);
 
         await open('events?days=30', 'tr[data-event-id]');
         await page.locator('[data-testid="event-payload-toggle"]').first().click();
