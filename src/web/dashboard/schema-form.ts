@@ -59,9 +59,11 @@ export function schemaFields(
     secretFields: readonly string[];
     generatedFields: readonly string[];
     current?: Record<string, unknown>;
+    /** The fields of an optional object (Kafka's sasl): none is required, the object is left out when all are empty. */
+    optional?: boolean;
   },
 ): SchemaField[] {
-  const required = new Set(schema.required ?? []);
+  const required = new Set(options.optional ? [] : (schema.required ?? []));
   return Object.entries(schema.properties ?? {}).map(([name, property]) =>
     schemaField(name, property, {
       prefix: options.prefix,
@@ -98,6 +100,7 @@ function schemaField(name: string, property: JsonSchemaProperty, options: FieldO
       secretFields: options.secret ? Object.keys(property.properties) : [],
       generatedFields: [],
       current: options.editing ? ((options.current as Record<string, unknown> | undefined) ?? {}) : undefined,
+      optional: !required,
     });
     const fieldset = h(
       'fieldset',
