@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
+import pg from 'pg';
 import { chromium, type Browser, type Locator } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/harness.ts';
@@ -10,17 +11,33 @@ import { startFauxqs, type Fauxqs } from '../emulators/fauxqs/fauxqs.ts';
 import { startAzurite, type Azurite } from '../emulators/azurite/azurite.ts';
 import { startMockMongo, type MockMongo } from '../emulators/mongodb/mock-mongo.ts';
 import { startKafkaMock, type KafkaMock } from '../emulators/kafka-mock/kafka-mock.ts';
+import { startGcsEmulator, type GcsEmulator } from '../emulators/gcs/gcs.ts';
+import { startStorageStub, type StorageStub } from '../emulators/supabase/storage-stub.ts';
+import { TEST_DATABASE_URL } from '../helpers/engines.ts';
 import { CHROMIUM_ARGS, CHROMIUM_PATH, signIn } from './browser.ts';
 
 /**
  * More destination types created for real through the dashboard's schema-derived form (the
  * webhook, SQL on PostgreSQL and S3 are in dashboard-destinations.test.ts): SQS (fauxqs), Azure
- * Blob (Azurite), SQL on MariaDB, MongoDB (a wire-protocol mock) and Kafka (librdkafka's mock
- * cluster). Each create runs the type's real connection check against its server; then the
+ * Blob (Azurite), SQL on MariaDB, MongoDB (a wire-protocol mock), Kafka (librdkafka's mock
+ * cluster), GCS (firebase-tools' Storage emulator) and Supabase (PostgreSQL and a Storage stub);
+ * Firestore, whose emulator is reached through a process-wide variable, only through the API
+ * (test/destinations/firestore.test.ts). Each create runs the type's real connection check against its server; then the
  * row's Test button sends a healthcheck that the delivery machinery records as delivered.
  */
 const SHOTS = process.env.TRIBUTARY_DASHBOARD_SCREENSHOTS;
 const MYSQL_DATABASE = `dash_types_${process.pid}`;
+const SUPABASE_DATABASE = `dash_supabase_${process.pid}`;
+
+async function adminPg(sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
 
 async function adminMysql(sql: string): Promise<void> {
   const connection = await mysql.createConnection({ host: '127.0.0.1', port: 3306, user: 'root', password: '' });
@@ -38,28 +55,42 @@ describe('dashboard: more destination types created for real in chromium', () =>
   let azurite: Azurite;
   let mongo: MockMongo;
   let kafka: KafkaMock;
+  let gcs: GcsEmulator;
+  let supabase: StorageStub;
 
   beforeAll(async () => {
     expect(existsSync(CHROMIUM_PATH), `${CHROMIUM_PATH} is missing: scripts/test-deps.sh installs it`).toBe(true);
-    [t, fauxqs, azurite, mongo, kafka] = await Promise.all([
+    [t, fauxqs, azurite, mongo, kafka, gcs, supabase] = await Promise.all([
       startTestApp('sqlite', 'dashboard-destination-types'),
       startFauxqs(),
       startAzurite(),
       startMockMongo(),
       startKafkaMock({ brokers: 1 }),
+      startGcsEmulator(),
+      startStorageStub(),
     ]);
     await adminMysql(`CREATE DATABASE IF NOT EXISTS \`${MYSQL_DATABASE}\``);
+    await adminPg(`DROP DATABASE IF EXISTS "${SUPABASE_DATABASE}"`);
+    await adminPg(`CREATE DATABASE "${SUPABASE_DATABASE}"`);
     browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, headless: true });
   }, 120_000);
 
   afterAll(async () => {
     await browser?.close();
     await t?.close();
-    await Promise.all([fauxqs?.close(), azurite?.close(), mongo?.close(), kafka?.close()]);
+    await Promise.all([
+      fauxqs?.close(),
+      azurite?.close(),
+      mongo?.close(),
+      kafka?.close(),
+      gcs?.close(),
+      supabase?.close(),
+    ]);
     await adminMysql(`DROP DATABASE IF EXISTS \`${MYSQL_DATABASE}\``);
+    await adminPg(`DROP DATABASE IF EXISTS "${SUPABASE_DATABASE}" WITH (FORCE)`);
   });
 
-  it('creates SQS, Azure Blob, MariaDB, MongoDB and Kafka destinations and tests each', async () => {
+  it('creates SQS, Azure Blob, MariaDB, MongoDB, Kafka, GCS and Supabase destinations and tests each', async () => {
     const queueUrl = await fauxqs.createQueue(`dash-${process.pid}`);
     await azurite.createContainer(`dash-${process.pid}`);
     const topic = `dash-${process.pid}`;
@@ -124,6 +155,24 @@ describe('dashboard: more destination types created for real in chromium', () =>
         fill: async () => {
           await field('brokers').fill(kafka.bootstrap);
           await field('topic').fill(topic);
+        },
+      },
+      {
+        type: 'gcs',
+        shows: `dash-${process.pid}`,
+        fill: async () => {
+          await field('bucket').fill(`dash-${process.pid}`);
+          await field('api_endpoint').fill(gcs.apiEndpoint);
+        },
+      },
+      {
+        type: 'supabase',
+        shows: supabase.url,
+        fill: async () => {
+          await field('url').fill(supabase.url);
+          await field('service_role_key').fill(supabase.key);
+          const pgPort = new URL(TEST_DATABASE_URL).port || '5432';
+          await field('database_url').fill(`postgres://postgres@127.0.0.1:${pgPort}/${SUPABASE_DATABASE}`);
         },
       },
     ];

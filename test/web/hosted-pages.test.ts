@@ -69,7 +69,8 @@ describe('hosted pages in chromium', () => {
         await dashboard.waitForSelector('.users-table, .empty');
         // And the events view in another.
         const eventsTab = watch(await context.newPage());
-        await eventsTab.goto(`${t.url}/dashboard#/events`);
+        await signIn(eventsTab, t); // each tab signs in: the key is kept per tab (sessionStorage)
+        await eventsTab.click('a[href="#/events"]');
         await eventsTab.waitForSelector('[data-testid="events-filter"]');
         const authEvents = () => eventsTab.locator('tr[data-event-id] .pill:text-is("auth")').count();
         const authBefore = await authEvents();
