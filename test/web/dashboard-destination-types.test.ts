@@ -60,12 +60,14 @@ describe('dashboard: more destination types created for real in chromium', () =>
 
   beforeAll(async () => {
     expect(existsSync(CHROMIUM_PATH), `${CHROMIUM_PATH} is missing: scripts/test-deps.sh installs it`).toBe(true);
-    [t, fauxqs, azurite, mongo, kafka, gcs, supabase] = await Promise.all([
+    // The Kafka mock first, alone: it must answer within its own 10 s, which a machine busy
+    // starting the other servers can miss.
+    kafka = await startKafkaMock({ brokers: 1 });
+    [t, fauxqs, azurite, mongo, gcs, supabase] = await Promise.all([
       startTestApp('sqlite', 'dashboard-destination-types'),
       startFauxqs(),
       startAzurite(),
       startMockMongo(),
-      startKafkaMock({ brokers: 1 }),
       startGcsEmulator(),
       startStorageStub(),
     ]);
@@ -208,5 +210,5 @@ describe('dashboard: more destination types created for real in chromium', () =>
     expect(await kafka.messageCount(topic)).toBeGreaterThanOrEqual(1);
     expect(consoleErrors).toEqual([]);
     await context.close();
-  }, 180_000);
+  }, 240_000);
 });

@@ -203,6 +203,6 @@ describe('every dashboard view in chromium: accessible, no sideways scroll', () 
         await t.close();
         await receiver.close();
       }
-    }, 180_000);
+    }, 300_000);
   });
 });
