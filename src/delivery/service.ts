@@ -85,6 +85,8 @@ export interface DeliveryServiceDeps {
  * deliveries are retried soon.
  */
 export const LEASE_MARGIN_MS = 5000;
+/** Failed dispatch passes after which an event is quarantined (leaves the outbox). */
+export const DISPATCH_MAX_FAILURES = 3;
 /** How long a ping-mode payload link stays valid. */
 export const PING_URL_TTL_SECONDS = 600;
 /** A large request's data event carries at most this many records and this many bytes. */
@@ -397,11 +399,18 @@ export class DeliveryService {
         created.push(...(await this.#deliveriesFor(event, byDeveloper)));
         done.push(event.eventId);
       } catch (error) {
-        this.#deps.logger.error('event could not be dispatched; others continue', {
-          devId: event.devId,
-          eventId: event.eventId,
-          error,
-        });
+        // Retried on the next passes; an event that keeps failing is quarantined (it leaves the
+        // outbox) so that enough of them cannot fill every pass and stop dispatch for all.
+        const message = error instanceof Error ? error.message : String(error);
+        const quarantined = await this.#deps.store.events
+          .dispatchFailed(event.eventId, message, DISPATCH_MAX_FAILURES)
+          .catch(() => false);
+        this.#deps.logger.error(
+          quarantined
+            ? `event quarantined after ${DISPATCH_MAX_FAILURES} failed dispatches; others continue`
+            : 'event could not be dispatched; others continue',
+          { devId: event.devId, eventId: event.eventId, error },
+        );
       }
     }
     // Jobs first, then the flag: a crash in between re-dispatches, and both steps are idempotent

@@ -353,6 +353,11 @@ export interface EventRepo {
   undispatched(limit: number): Promise<OutboxEntry[]>;
   markDispatched(eventIds: string[]): Promise<void>;
   /**
+   * Counts a failed dispatch of one event; at `maxFailures` the event is quarantined: it leaves
+   * the outbox (kept, with `error`, until retention) and the call returns true.
+   */
+  dispatchFailed(eventId: string, error: string, maxFailures: number): Promise<boolean>;
+  /**
    * Retention (issue 10 item 6), across developers, at most `limit` events a call: deletes
    * dispatched events created before `beforeMs`, and `to_webhook` copies (events with a
    * reference) created before `readCopiesBeforeMs`, when none of their deliveries is still

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTributary, type Tributary } from '../../src/app.ts';
+import { DISPATCH_MAX_FAILURES } from '../../src/delivery/service.ts';
 import { loadConfig } from '../../src/core/config.ts';
 import { createLogger } from '../../src/core/logger.ts';
 import { storeRecords } from '../../src/ingest/store-records.ts';
@@ -81,6 +82,44 @@ describe.each(ENGINES)('delivery isolation (%s)', (engine) => {
     );
     expect(delivered.status).toBe('delivered');
   });
+
+  it('an event that keeps failing dispatch is quarantined; a flood of them does not stop dispatch for others', async () => {
+    const { devId, service, webhook } = await start('quarantine');
+    const broken = await webhook();
+    // A damaged row: listing this developer's destinations throws, so each of its events fails dispatch.
+    const sql = await t!.sql();
+    await sql.run('UPDATE destinations SET event_types = ? WHERE destination_id = ?', ['{damaged', broken]);
+    // More failing events than one dispatch pass takes (200), all ahead of the other tenant's event.
+    await t!.store.transaction(async (tx) => {
+      for (let i = 0; i < 250; i++) await tx.events.insert(devId, { type: 'healthcheck', payload: { n: i } });
+    });
+    const other = (await t!.store.developers.create({ name: 'other tenant' })).developer.devId;
+    await service.createDestination(other, { type: 'webhook', url: receiver!.url });
+    await t!.store.events.insert(other, { type: 'healthcheck', payload: { other_tenant: true } });
+    app!.context.eventsCommitted.notify();
+
+    await receiver!.waitFor((received) => received.some((r) => r.body.includes('other_tenant')), 60_000);
+    const quarantined = await eventually(
+      async () => {
+        const row = await sql.get<{ n: number }>(
+          'SELECT COUNT(*) AS n FROM events WHERE dev_id = ? AND dispatched = 2',
+          [devId],
+        );
+        return Number(row?.n) === 250 ? row : undefined;
+      },
+      60_000,
+      'every failing event to be quarantined',
+    );
+    expect(Number(quarantined.n)).toBe(250);
+    const sample = await sql.get<{ dispatch_error: string; dispatch_failures: number }>(
+      'SELECT dispatch_error, dispatch_failures FROM events WHERE dev_id = ? AND dispatched = 2 LIMIT 1',
+      [devId],
+    );
+    expect(sample?.dispatch_error).toMatch(/JSON/);
+    expect(Number(sample?.dispatch_failures)).toBe(DISPATCH_MAX_FAILURES);
+    // Out of the outbox: nothing of them is left for the dispatcher.
+    expect(await t!.store.events.undispatched(500)).toEqual([]);
+  }, 150_000);
 
   it('closes the client of a destination deleted by another process', async () => {
     const { devId, user, service, webhook } = await start('client-leak');

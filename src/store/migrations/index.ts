@@ -15,6 +15,7 @@ import { userErasure } from './0190-user-erasure.ts';
 import { ingestRecovery } from './0191-ingest-recovery.ts';
 import { fairDelivery } from './0192-fair-delivery.ts';
 import { sharedRateLimits } from './0195-shared-rate-limits.ts';
+import { eventQuarantine } from './0196-event-quarantine.ts';
 
 /** Every migration, in order. Add new files here; never edit one that has shipped. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -34,4 +35,5 @@ export const MIGRATIONS: readonly Migration[] = [
   ingestRecovery,
   fairDelivery,
   sharedRateLimits,
+  eventQuarantine,
 ];

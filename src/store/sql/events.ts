@@ -106,13 +106,22 @@ export function eventRepo(db: Db): EventRepo {
     async markDispatched(eventIds) {
       for (const id of eventIds) await db.run('UPDATE events SET dispatched = 1 WHERE event_id = ?', [id]);
     },
+    async dispatchFailed(eventId, error, maxFailures) {
+      const row = await db.get<{ dispatched: number | string }>(
+        `UPDATE events SET dispatch_failures = dispatch_failures + 1, dispatch_error = ?,
+           dispatched = CASE WHEN dispatch_failures + 1 >= ? THEN 2 ELSE dispatched END
+         WHERE event_id = ? AND dispatched = 0 RETURNING dispatched`,
+        [error.slice(0, 1000), maxFailures, eventId],
+      );
+      return Number(row?.dispatched ?? 0) === 2;
+    },
     async purge({ beforeMs, readCopiesBeforeMs, limit }) {
       return db.transaction(async (tx) => {
         const settled =
           "NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = e.event_id AND d.status = 'pending')";
         const ids = (
           await tx.all<{ event_id: string }>(
-            `SELECT e.event_id FROM events e WHERE e.dispatched = 1
+            `SELECT e.event_id FROM events e WHERE e.dispatched <> 0
                AND (e.created_ms < ? OR (e.reference IS NOT NULL AND e.created_ms < ?)) AND ${settled}
              ORDER BY e.created_ms LIMIT ?`,
             [beforeMs, readCopiesBeforeMs, limit],
