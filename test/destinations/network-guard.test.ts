@@ -122,6 +122,30 @@ describe('the SSRF guard at connect time (private targets refused)', () => {
   });
 });
 
+describe("azure_blob: the SDK's own sockets check the address they connect to (no DNS-rebinding window)", () => {
+  const key = Buffer.alloc(32, 1).toString('base64');
+  it.each([
+    ['SAS URL', () => ({ container: 'terra', sas_url: `http://localhost:${port}/account/terra?sv=2024-01-01&sig=x` })],
+    [
+      'connection string',
+      () => ({
+        container: 'terra',
+        connection_string: `DefaultEndpointsProtocol=http;AccountName=account;AccountKey=${key};BlobEndpoint=http://localhost:${port}/account`,
+      }),
+    ],
+  ])('%s: a write straight through the SDK (no pre-check) is refused before connecting', async (_name, input) => {
+    const { containerClient } = await import('../../src/delivery/destinations/azure-blob/azure-blob.ts');
+    const container = containerClient(azureBlobDestination.parseConfig(input()), GUARDED);
+    const before = connections;
+    const body = Buffer.from('{}');
+    await expect(container.getBlockBlobClient('guard.json').upload(body, body.byteLength)).rejects.toThrow(
+      /refusing to send|private/,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(connections).toBe(before);
+  });
+});
+
 describe('supabase storage follows no redirect', () => {
   it('a 3xx is the answer: the Location (an internal address) is never requested', async () => {
     const { createServer: createHttpServer } = await import('node:http');

@@ -1,11 +1,16 @@
 import {
+  AnonymousCredential,
   BlobServiceClient,
   ContainerClient,
+  newPipeline,
   StorageRetryPolicyType,
+  StorageSharedKeyCredential,
+  type Pipeline,
+  type RequestPolicyFactory,
   type StoragePipelineOptions,
 } from '@azure/storage-blob';
 import type { Destination, DestinationServices } from '../destination.ts';
-import { assertPublicTargets, refusedBeforeAttempt } from '../network-guard.ts';
+import { assertPublicTargets, guardedAgents, privateTargetsRefused, refusedBeforeAttempt } from '../network-guard.ts';
 import { normalizePrefix, putEventObjects } from '../object-key.ts';
 import { errorReason, verifyFailed } from '../parse-config.ts';
 import type { DestinationImplementation } from '../lazy-destination.ts';
@@ -26,16 +31,77 @@ export function containerClient(config: AzureBlobDestinationConfig, services: De
       tryTimeoutInMs: services.timeoutMs ?? 30_000,
     },
   };
-  if (config.connection_string)
-    return BlobServiceClient.fromConnectionString(config.connection_string, options).getContainerClient(
+  if (config.connection_string) {
+    const parsed = parseConnectionString(config.connection_string);
+    // A form this parser does not know (UseDevelopmentStorage…) goes to the SDK's own parser,
+    // still checked before each attempt (refusedBeforeAttempt).
+    if (!parsed)
+      return BlobServiceClient.fromConnectionString(config.connection_string, options).getContainerClient(
+        config.container,
+      );
+    return new BlobServiceClient(parsed.url, pipelineFor(parsed.credential, options, services)).getContainerClient(
       config.container,
     );
+  }
+  const pipeline = pipelineFor(new AnonymousCredential(), options, services);
   const url = new URL(config.sas_url!);
   const segments = url.pathname.split('/').filter(Boolean);
   // Path-style endpoints (Azurite, custom domains) carry the account name as the first segment.
   const last = segments.at(-1);
-  if (last === config.container) return new ContainerClient(config.sas_url!, undefined, options);
-  return new BlobServiceClient(config.sas_url!, undefined, options).getContainerClient(config.container);
+  if (last === config.container) return new ContainerClient(config.sas_url!, pipeline);
+  return new BlobServiceClient(config.sas_url!, pipeline).getContainerClient(config.container);
+}
+
+/**
+ * The SDK's pipeline, plus (with private targets refused) a policy that sends every request
+ * through the guarded agents: the address each socket actually connects to is checked, so a
+ * name that resolves to a public address at the pre-check and to a private one at connect
+ * time (DNS rebinding) is refused too.
+ */
+function pipelineFor(
+  credential: StorageSharedKeyCredential | AnonymousCredential,
+  options: StoragePipelineOptions,
+  services: DestinationServices,
+): Pipeline {
+  const pipeline = newPipeline(credential, options);
+  if (privateTargetsRefused(services)) pipeline.factories.push(guardedAgentPolicy());
+  return pipeline;
+}
+
+function guardedAgentPolicy(): RequestPolicyFactory {
+  const { httpAgent, httpsAgent } = guardedAgents();
+  return {
+    create: (next) => ({
+      sendRequest: (request) => {
+        request.agent = request.url.startsWith('https:') ? httpsAgent : httpAgent;
+        return next.sendRequest(request);
+      },
+    }),
+  };
+}
+
+/** Account-key and SAS connection strings (Azure's documented forms); undefined for others. */
+export function parseConnectionString(
+  text: string,
+): { url: string; credential: StorageSharedKeyCredential | AnonymousCredential } | undefined {
+  const fields = new Map<string, string>();
+  for (const part of text.split(';')) {
+    const at = part.indexOf('=');
+    if (at > 0) fields.set(part.slice(0, at).trim().toLowerCase(), part.slice(at + 1).trim());
+  }
+  const account = fields.get('accountname');
+  const endpoint =
+    fields.get('blobendpoint') ??
+    (account
+      ? `${fields.get('defaultendpointsprotocol') ?? 'https'}://${account}.blob.${fields.get('endpointsuffix') ?? 'core.windows.net'}`
+      : undefined);
+  if (!endpoint) return undefined;
+  const key = fields.get('accountkey');
+  if (account && key) return { url: endpoint, credential: new StorageSharedKeyCredential(account, key) };
+  const sas = fields.get('sharedaccesssignature');
+  if (sas)
+    return { url: `${endpoint.replace(/\/$/, '')}?${sas.replace(/^\?/, '')}`, credential: new AnonymousCredential() };
+  return undefined;
 }
 
 /** "AuthenticationFailed (HTTP 403): Server failed to authenticate …", or the network error. */
