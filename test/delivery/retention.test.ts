@@ -34,7 +34,7 @@ describe.each(ENGINES)('retention purge job (%s)', (engine) => {
     const destination = await store.destinations.create(devId, {
       type: 'webhook',
       config: { url: receiver.url },
-      secrets: { secret: `whsec_${Buffer.alloc(24, 7).toString('base64')}` },
+      secrets: { signing_secret: `whsec_${Buffer.alloc(24, 7).toString('base64')}` },
       deliveryMode: 'push',
       eventTypes: null,
       format: 'json',
