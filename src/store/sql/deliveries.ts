@@ -38,6 +38,25 @@ const toDelivery = (row: Row): Delivery => ({
   deliveredAt: row.delivered_at,
 });
 
+/** A new pending delivery; an existing one for the same destination and event stays as it is. */
+const INSERT_DELIVERY = `INSERT INTO deliveries (delivery_id, dev_id, destination_id, event_id, event_type, trace_id, status, attempts, next_attempt_at, created_at, created_ms)
+  VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?) ON CONFLICT (destination_id, event_id) DO NOTHING`;
+
+/** The parameters of `INSERT_DELIVERY` for one delivery to create. */
+function deliveryRow(devId: string, item: Parameters<DeliveryRepo['create']>[1][number], now: number): unknown[] {
+  return [
+    deliveryId(),
+    devId,
+    item.destinationId,
+    item.eventId,
+    item.eventType,
+    item.traceId,
+    now,
+    new Date(now).toISOString(),
+    now,
+  ];
+}
+
 export function deliveryRepo(db: Db): DeliveryRepo {
   const repo: DeliveryRepo = {
     async create(devId, input, now = Date.now()) {
@@ -48,47 +67,18 @@ export function deliveryRepo(db: Db): DeliveryRepo {
         // that dispatcher enqueues it, and the sweep re-enqueues it if it died first.
         for (const item of input) {
           const row = await db.get<Row>(
-            `WITH inserted AS (
-               INSERT INTO deliveries (delivery_id, dev_id, destination_id, event_id, event_type, trace_id, status, attempts, next_attempt_at, created_at, created_ms)
-               VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?) ON CONFLICT (destination_id, event_id) DO NOTHING RETURNING *)
+            `WITH inserted AS (${INSERT_DELIVERY} RETURNING *)
              SELECT * FROM inserted
              UNION ALL
              SELECT * FROM deliveries WHERE destination_id = ? AND event_id = ? AND dev_id = ? AND NOT EXISTS (SELECT 1 FROM inserted)`,
-            [
-              deliveryId(),
-              devId,
-              item.destinationId,
-              item.eventId,
-              item.eventType,
-              item.traceId,
-              now,
-              new Date(now).toISOString(),
-              now,
-              item.destinationId,
-              item.eventId,
-              devId,
-            ],
+            [...deliveryRow(devId, item, now), item.destinationId, item.eventId, devId],
           );
           if (row && row.status === 'pending') out.push(toDelivery(row));
         }
         return out;
       }
       for (const item of input) {
-        await db.run(
-          `INSERT INTO deliveries (delivery_id, dev_id, destination_id, event_id, event_type, trace_id, status, attempts, next_attempt_at, created_at, created_ms)
-           VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?) ON CONFLICT (destination_id, event_id) DO NOTHING`,
-          [
-            deliveryId(),
-            devId,
-            item.destinationId,
-            item.eventId,
-            item.eventType,
-            item.traceId,
-            now,
-            new Date(now).toISOString(),
-            now,
-          ],
-        );
+        await db.run(INSERT_DELIVERY, deliveryRow(devId, item, now));
         const row = await db.get<Row>(
           'SELECT * FROM deliveries WHERE destination_id = ? AND event_id = ? AND dev_id = ?',
           [item.destinationId, item.eventId, devId],
