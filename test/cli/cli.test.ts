@@ -1,44 +1,15 @@
 import { spawn } from 'node:child_process';
 import { readFileSync, rmSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTributary, type Tributary } from '../../src/app.ts';
 import { loadConfig } from '../../src/core/config.ts';
 import { createLogger } from '../../src/core/logger.ts';
+import { BIN, cliEnv as childEnv, tributary as runCli } from '../helpers/cli.ts';
 import { markEngineUsed, tempDir } from '../helpers/engines.ts';
 
-const BIN = resolve(import.meta.dirname, '../../bin/tributary.js');
-
-/** The test process's environment without its TRIBUTARY_* variables, plus `env`. */
-function childEnv(env: Record<string, string>): Record<string, string> {
-  const base: Record<string, string> = {};
-  for (const [key, value] of Object.entries(process.env))
-    if (!key.startsWith('TRIBUTARY_') && value !== undefined) base[key] = value;
-  return { ...base, ...env };
-}
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs `node bin/tributary.js ...` as its own process, with only the given TRIBUTARY_* variables. */
-function tributary(args: string[], env: Record<string, string>): Promise<Run> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('error', fail);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      done({ code, stdout, stderr });
-    });
-  });
-}
+/** Runs the CLI with the test's environment minus TRIBUTARY_*, plus `env`; killed after 60 s. */
+const tributary = (args: string[], env: Record<string, string>) => runCli(args, env, { killAfterMs: 60_000 });
 
 // Each test spawns Node processes that load the compiled CLI: allow for a busy CI box.
 describe('tributary CLI (embedded store, second process beside a running server)', { timeout: 90_000 }, () => {

@@ -1,33 +1,12 @@
-import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
-import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tributary as runCli, type CliRun as Run } from '../helpers/cli.ts';
 import { tempDir } from '../helpers/engines.ts';
 
-const BIN = resolve(import.meta.dirname, '../../bin/tributary.js');
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the compiled CLI with a private data dir; resolves when the process has exited. */
-function tributary(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', fail);
-    child.on('close', (code) => done({ code, stdout, stderr }));
-  });
-}
+/** Runs the CLI with PATH and HOME alone, plus `env`. */
+const tributary = (args: string[], env: Record<string, string> = {}): Promise<Run> =>
+  runCli(args, env, { base: 'minimal' });
 
 // Each case starts a Node process: budgets for a busy two-core box, the work itself is milliseconds.
 describe('tributary CLI conventions', { timeout: 120_000 }, () => {

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,32 +6,11 @@ import { loadConfig } from '../../src/core/config.ts';
 import { storeRecords } from '../../src/ingest/store-records.ts';
 import type { TerraRecord } from '../../src/model/data-types.ts';
 import { normalizeSleep } from '../../src/providers/oura/oura-normalize.ts';
+import { tributary } from '../helpers/cli.ts';
 import { markEngineUsed, tempDir } from '../helpers/engines.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const BIN = join(ROOT, 'bin/tributary.js');
 const SLEEP = readFileSync(join(ROOT, 'src/providers/oura/fixtures/sleep-long.json'), 'utf8');
-
-function tributary(
-  args: string[],
-  env: Record<string, string>,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const base: Record<string, string> = {};
-  for (const [key, value] of Object.entries(process.env))
-    if (!key.startsWith('TRIBUTARY_') && value !== undefined) base[key] = value;
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      env: { ...base, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', fail);
-    child.on('close', (code) => done({ code, stdout, stderr }));
-  });
-}
 
 // Spawns Node processes that load the compiled CLI: allow for a busy CI box.
 describe('tributary replay', { timeout: 120_000 }, () => {

@@ -1,29 +1,11 @@
-import { spawn } from 'node:child_process';
-import { resolve } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
+import { tributary } from '../helpers/cli.ts';
 import { markEngineUsed, TEST_KEY, tempDir } from '../helpers/engines.ts';
 import { spawnServer, type ServerProcess } from './processes.ts';
 import { eventually } from './eventually.ts';
 import { startReceiver, type Receiver } from './receiver.ts';
 
-const BIN = resolve(import.meta.dirname, '../../bin/tributary.js');
-
-function cli(
-  args: string[],
-  env: Record<string, string>,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      env: { PATH: process.env.PATH ?? '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => done({ code, stdout, stderr }));
-  });
-}
+const cli = (args: string[], env: Record<string, string>) => tributary(args, env, { base: 'minimal' });
 
 let server: ServerProcess | undefined;
 let receiver: Receiver | undefined;

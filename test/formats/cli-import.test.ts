@@ -1,31 +1,13 @@
-import { spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/index.ts';
 import type { Store } from '../../src/store/store.ts';
+import { tributary } from '../helpers/cli.ts';
 import { TEST_KEY, markEngineUsed, tempDir, testBox } from '../helpers/engines.ts';
 import { LOCAL_FIXTURES } from './fixtures.ts';
 
-const BIN = resolve(fileURLToPath(new URL('../../bin/tributary.js', import.meta.url)));
-
-function cli(
-  args: string[],
-  env: Record<string, string>,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      env: { PATH: process.env.PATH ?? '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('close', (code) => done({ code, stdout, stderr }));
-  });
-}
+const cli = (args: string[], env: Record<string, string>) => tributary(args, env, { base: 'minimal' });
 
 // The CLI opens the embedded store file directly; the import logic itself runs on both engines in upload-api.test.ts.
 describe('tributary import (embedded store)', () => {
