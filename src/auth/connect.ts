@@ -268,7 +268,17 @@ export class ConnectFlow {
 
   /** Ends an attempt without a connection: `auth` error event, pending user deleted, failure redirect. */
   async #fail(session: AuthSession, secret: string, reason: string, message: string): Promise<PageOutcome> {
-    const failed = await this.#o.store.transaction(async (tx) => {
+    if (!(await this.#abandon(session, secret, reason, message)))
+      return { kind: 'invalid', reason: 'used', message: 'This sign-in has already been used.' };
+    return { kind: 'redirect', location: this.#resultUrl(session, 'failure', session.userId, { reason }) };
+  }
+
+  /**
+   * Spends the link and records why nothing was connected: the pending user is deleted and an
+   * `auth` error event sent. False when the link was already spent (nothing changes).
+   */
+  async #abandon(session: AuthSession, secret: string, reason: string, message: string): Promise<boolean> {
+    const abandoned = await this.#o.store.transaction(async (tx) => {
       if (!(await authSessions.consume(tx, secret))) return false;
       const pending = await tx.users.get(session.devId, session.userId!);
       if (pending) {
@@ -286,9 +296,8 @@ export class ConnectFlow {
       }
       return true;
     });
-    if (!failed) return { kind: 'invalid', reason: 'used', message: 'This sign-in has already been used.' };
-    this.#o.eventsCommitted.notify();
-    return { kind: 'redirect', location: this.#resultUrl(session, 'failure', session.userId, { reason }) };
+    if (abandoned) this.#o.eventsCommitted.notify();
+    return abandoned;
   }
 
   /** POST /auth/generateWidgetSession: a hosted page listing the developer's providers. */
@@ -457,26 +466,8 @@ export class ConnectFlow {
     const found = await this.#usable(secret, 'login');
     if ('kind' in found) return found;
     const { session } = found;
-    const cancelled = await this.#o.store.transaction(async (tx) => {
-      if (!(await authSessions.consume(tx, secret))) return false;
-      const pending = await tx.users.get(session.devId, session.userId!);
-      if (pending) {
-        // Deleted first: deleting a user deletes its events, and this notice must remain.
-        if (pending.state === 'pending') await tx.users.delete(session.devId, pending.userId);
-        await tx.events.insert(session.devId, {
-          type: 'auth',
-          userId: pending.userId,
-          payload: authErrorEvent(pending, {
-            reason: 'cancelled',
-            message: 'The user cancelled the connection',
-            widgetSessionId: session.widgetSessionId ?? session.sessionId,
-          }),
-        });
-      }
-      return true;
-    });
-    if (!cancelled) return { kind: 'invalid', reason: 'used', message: 'This login link has already been used.' };
-    this.#o.eventsCommitted.notify();
+    if (!(await this.#abandon(session, secret, 'cancelled', 'The user cancelled the connection')))
+      return { kind: 'invalid', reason: 'used', message: 'This login link has already been used.' };
     return { kind: 'redirect', location: this.#resultUrl(session, 'failure', session.userId, { reason: 'cancelled' }) };
   }
 
