@@ -205,24 +205,28 @@ export const oauthCallback = defineRoute({
 /** What the result pages read from the query (anything else is ignored). */
 const resource = pageValue(false, 'The provider (its display name is shown)');
 
-export const successPage = defineRoute({
-  method: 'get',
-  path: '/auth/success',
-  tag: TAG,
-  public: true,
-  summary: 'Default success page',
-  operationId: 'HostedPages_Success',
-  query: z.object({ resource }).passthrough(),
-  responses: { 200: html('Connected') },
-});
+/** A default result page: where the browser lands when the developer gave no redirect URL. */
+function resultPage<const P extends string, const O extends string, const Q extends z.ZodRawShape>(
+  path: P,
+  operationId: O,
+  summary: string,
+  shown: string,
+  query: Q,
+) {
+  return defineRoute({
+    method: 'get',
+    path,
+    tag: TAG,
+    public: true,
+    summary,
+    operationId,
+    query: z.object({ resource, ...query }).passthrough(),
+    responses: { 200: html(shown) },
+  });
+}
 
-export const failurePage = defineRoute({
-  method: 'get',
-  path: '/auth/failure',
-  tag: TAG,
-  public: true,
-  summary: 'Default failure page',
-  operationId: 'HostedPages_Failure',
-  query: z.object({ resource, reason: pageValue(false, '`cancelled` when the user cancelled') }).passthrough(),
-  responses: { 200: html('Not connected') },
+export const successPage = resultPage('/auth/success', 'HostedPages_Success', 'Default success page', 'Connected', {});
+
+export const failurePage = resultPage('/auth/failure', 'HostedPages_Failure', 'Default failure page', 'Not connected', {
+  reason: pageValue(false, '`cancelled` when the user cancelled'),
 });
