@@ -18,6 +18,7 @@ import { createLogger } from '../src/core/logger.ts';
 import { DEMO_LOGIN, startDemoEmulator } from '../test/emulators/ifit/main.ts';
 import { OuraEmulator } from '../test/emulators/oura/oura-emulator.ts';
 import { WhoopEmulator } from '../test/emulators/whoop/whoop-emulator.ts';
+import { GarminEmulator } from '../test/emulators/garmin/garmin-emulator.ts';
 
 const DEV_ID = 'demo-developer';
 const API_KEY = 'demo-api-key-not-for-production';
@@ -44,6 +45,16 @@ await oura.start(process.env.DEMO_OURA_PORT ? Number(process.env.DEMO_OURA_PORT)
 const whoop = new WhoopEmulator();
 whoop.addHistory(whoop.addAccount({ email: 'demo@whoop.test' }).userId, 45);
 await whoop.start(process.env.DEMO_WHOOP_PORT ? Number(process.env.DEMO_WHOOP_PORT) : await portOr(8790));
+// Garmin (OAuth2 PKCE, push): its consent screen grants the demo account; backfills are pushed to the webhook.
+const garmin = new GarminEmulator();
+garmin.addHistory(
+  garmin.addAccount({
+    id: 'demo-garmin-user',
+    cycleStart: new Date(Date.now() - 20 * 86_400_000).toISOString().slice(0, 10),
+  }).id,
+  45,
+);
+await garmin.start(process.env.DEMO_GARMIN_PORT ? Number(process.env.DEMO_GARMIN_PORT) : await portOr(8791));
 const port = process.env.DEMO_PORT ? Number(process.env.DEMO_PORT) : await portOr(8787);
 const dataDir = mkdtempSync(join(tmpdir(), 'tributary-demo-'));
 const removeStore = () => rmSync(dataDir, { recursive: true, force: true });
@@ -72,6 +83,10 @@ const config = loadConfig({
   TRIBUTARY_PROVIDER_WHOOP_CLIENT_SECRET: whoop.clientSecret,
   TRIBUTARY_PROVIDER_WHOOP_BASE_URL: whoop.baseUrl,
   TRIBUTARY_PROVIDER_WHOOP_AUTH_BASE_URL: whoop.url,
+  TRIBUTARY_PROVIDER_GARMIN_CLIENT_ID: garmin.clientId,
+  TRIBUTARY_PROVIDER_GARMIN_CLIENT_SECRET: garmin.clientSecret,
+  TRIBUTARY_PROVIDER_GARMIN_BASE_URL: garmin.url,
+  TRIBUTARY_PROVIDER_GARMIN_AUTH_BASE_URL: garmin.url,
 });
 installLastResortHandler(createLogger(config.logLevel));
 const app = await createTributary(config);
@@ -81,6 +96,7 @@ const url = await app.listen().catch(async (error: Error) => {
   await emulator.close();
   await oura.close();
   await whoop.close();
+  await garmin.close();
   process.exit(1);
 });
 const headers = { 'dev-id': DEV_ID, 'x-api-key': API_KEY, 'content-type': 'application/json' };
@@ -103,6 +119,14 @@ const whoopAuth = (await (
     method: 'POST',
     headers,
     body: JSON.stringify({ reference_id: 'demo-whoop-user' }),
+  })
+).json()) as { user_id: string; auth_url: string };
+garmin.webhookUrl = `${url}/providers/garmin/webhook`;
+const garminAuth = (await (
+  await fetch(`${url}/v2/auth/authenticateUser?resource=GARMIN`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ reference_id: 'demo-garmin-user' }),
   })
 ).json()) as { user_id: string; auth_url: string };
 const widget = (await (
@@ -142,6 +166,12 @@ Dashboard: ${url}/dashboard — sign in with dev-id ${DEV_ID} and API key ${API_
    then read its days (strain, recovery, resting HR, HRV):
    curl -s -H 'dev-id: ${DEV_ID}' -H 'x-api-key: ${API_KEY}' '${url}/v2/daily?user_id=${whoopAuth.user_id}&start_date=${since}&to_webhook=false'
 
+6. Connect Garmin (OAuth2 with PKCE; the Garmin emulator at ${garmin.url} consents at once): open
+   ${garminAuth.auth_url}
+   Tributary asks Garmin for the last 30 days (backfill); the emulator pushes them to
+   ${url}/providers/garmin/webhook. Then read its days (steps, HR, stress, SpO2, VO2max):
+   curl -s -H 'dev-id: ${DEV_ID}' -H 'x-api-key: ${API_KEY}' '${url}/v2/daily?user_id=${garminAuth.user_id}&start_date=${since}&to_webhook=false'
+
 Ctrl-C stops everything.`);
 
 const stop = async () => {
@@ -149,6 +179,7 @@ const stop = async () => {
   await emulator.close();
   await oura.close();
   await whoop.close();
+  await garmin.close();
   process.exit(0);
 };
 process.once('SIGINT', () => void stop());

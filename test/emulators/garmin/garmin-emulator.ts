@@ -547,5 +547,8 @@ function recordedAt(summary: Summary): number | undefined {
   for (const field of ['startTimeInSeconds', 'measurementTimeInSeconds', 'lastUpdatedTimeInSeconds'])
     if (typeof summary[field] === 'number') return summary[field];
   const inner = summary.summary as Summary | undefined; // activity details
-  return typeof inner?.startTimeInSeconds === 'number' ? inner.startTimeInSeconds : undefined;
+  if (typeof inner?.startTimeInSeconds === 'number') return inner.startTimeInSeconds;
+  // Once-a-day summaries without a start (user metrics): their calendar day.
+  const day = typeof summary.calendarDate === 'string' ? Date.parse(`${summary.calendarDate}T00:00:00Z`) : NaN;
+  return Number.isFinite(day) ? day / 1000 : undefined;
 }
