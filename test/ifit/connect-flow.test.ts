@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../delivery/eventually.ts';
 import { authSessions } from '../../src/auth/auth-sessions.ts';
 import { ENGINES } from '../helpers/engines.ts';
 import { startTestApp, type TestApp } from '../helpers/harness.ts';
@@ -136,9 +137,8 @@ describe.each(ENGINES)('connect flow (%s)', (engine) => {
     const auth = (await events('auth')).find((e) => (e.payload.user as { user_id: string }).user_id === userId)!;
     expect(auth.payload).toMatchObject({ status: 'success', widget_session_id: json.session_id, reference_id: 'w-1' });
     // The worker's background scheduler backfills the new connection by itself.
-    const deadline = Date.now() + 20_000;
     const synced = async () => Boolean((await t.app.store.connections.get(t.devId, userId!))?.syncState.lastSyncAt);
-    while (!(await synced()) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    await eventually(synced, 90_000, 'the background backfill');
     expect(await t.app.store.records.count(t.devId, userId!, 'activity')).toBeGreaterThan(15);
   });
 

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../delivery/eventually.ts';
 import { createTributary, type Tributary } from '../../src/app.ts';
 import { loadConfig } from '../../src/core/config.ts';
 import { createLogger } from '../../src/core/logger.ts';
@@ -61,9 +62,11 @@ describe.each(ENGINES)('iFit with split API and worker roles (%s)', (engine) => 
     ).json()) as { user_id: string; auth_url: string };
     expect((await submitLogin(answer.auth_url, IFIT_LOGIN.username, IFIT_LOGIN.password)).status).toBe(303);
     const devId = headers['dev-id']!;
-    const deadline = Date.now() + 20_000;
-    while (!(await apiApp.store.connections.get(devId, answer.user_id))?.syncState.lastSyncAt && Date.now() < deadline)
-      await new Promise((resolve) => setTimeout(resolve, 100));
+    await eventually(
+      async () => Boolean((await apiApp.store.connections.get(devId, answer.user_id))?.syncState.lastSyncAt),
+      90_000,
+      'the first sync',
+    );
     const expected = emulator.logs(accountId).filter((log) => log.start > Date.now() - 30 * 86_400_000).length;
     expect(await apiApp.store.records.count(devId, answer.user_id, 'activity')).toBe(expected);
 
