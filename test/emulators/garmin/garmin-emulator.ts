@@ -202,14 +202,22 @@ export class GarminEmulator {
   /** POSTs raw bytes to the webhook as Garmin does (`clientId` overrides the header: a forged sender). */
   async deliver(body: string, options: { clientId?: string } = {}): Promise<Response> {
     if (!this.webhookUrl) throw new Error('GarminEmulator.webhookUrl is not set');
-    const response = await fetch(this.webhookUrl, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json;charset=UTF-8',
-        'user-agent': 'Garmin Health API',
-        'garmin-client-id': options.clientId ?? this.clientId,
-      },
-      body,
+    const send = () =>
+      fetch(this.webhookUrl!, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json;charset=UTF-8',
+          'user-agent': 'Garmin Health API',
+          'garmin-client-id': options.clientId ?? this.clientId,
+        },
+        body,
+      });
+    // A pooled keep-alive socket the server closed as idle just before reuse fails with a reset
+    // before any byte of the request is read (seen under load). Garmin retries a failed push;
+    // the emulator retries such a send once.
+    const response = await send().catch((error: unknown) => {
+      if (!isStaleSocket(error)) throw error;
+      return send();
     });
     this.deliveries.push({ body, status: response.status });
     return response;
@@ -551,4 +559,9 @@ function recordedAt(summary: Summary): number | undefined {
   // Once-a-day summaries without a start (user metrics): their calendar day.
   const day = typeof summary.calendarDate === 'string' ? Date.parse(`${summary.calendarDate}T00:00:00Z`) : NaN;
   return Number.isFinite(day) ? day / 1000 : undefined;
+}
+
+function isStaleSocket(error: unknown): boolean {
+  const cause = (error as { cause?: { code?: string } } | null)?.cause;
+  return cause?.code === 'ECONNRESET' || cause?.code === 'UND_ERR_SOCKET';
 }
