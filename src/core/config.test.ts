@@ -91,6 +91,7 @@ describe('loadConfig', () => {
     [ENV.allowAmbientCredentials, 'on'],
     [ENV.destinationDisableAfterSeconds, 'never'],
     [ENV.destinationConcurrency, '0'],
+    [ENV.developerConcurrency, 'none'],
     [ENV.retentionDays, 'forever'],
     [ENV.readCopyRetentionHours, '-1'],
     [ENV.requestTimeoutMs, 'soon'],
