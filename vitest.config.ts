@@ -26,7 +26,9 @@ export default defineConfig({
       enabled: process.env.CI === 'true',
       provider: 'v8',
       include: ['src/**/*.ts'],
-      exclude: ['src/**/*.test.ts', 'src/model/generated/**', 'src/**/*.d.ts'],
+      // src/web/dashboard is browser code: bundled by esbuild and run in Chromium by the browser
+      // tests (test/web), never loaded by Node, so V8's Node counters would count it as 0 %.
+      exclude: ['src/**/*.test.ts', 'src/model/generated/**', 'src/**/*.d.ts', 'src/web/dashboard/**'],
       reporter: ['text-summary', 'json-summary'],
       reportsDirectory: 'coverage',
       // The floor: just under the first full CI run's figures (2026-12-03: statements and
